@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  booleanVar,
+  ConfigError,
+  databaseUrlVar,
+  kafkaBrokersVar,
+  parseEnv,
+  portVar,
+  topicPrefixVar,
+} from "./env.ts";
+
+const schema = z.object({
+  PORT: portVar(8787),
+  DATABASE_URL: databaseUrlVar("file:./data/x.db"),
+  KAFKA_BROKERS: kafkaBrokersVar,
+  KAFKA_TOPIC_PREFIX: topicPrefixVar,
+  FLAG: booleanVar(false),
+});
+
+describe("parseEnv", () => {
+  it("applies defaults and treats blank values as unset", () => {
+    const config = parseEnv("test", schema, { PORT: "", UNRELATED: "x" });
+    expect(config).toEqual({
+      PORT: 8787,
+      DATABASE_URL: "file:./data/x.db",
+      KAFKA_BROKERS: undefined,
+      KAFKA_TOPIC_PREFIX: "",
+      FLAG: false,
+    });
+  });
+
+  it("coerces and splits values", () => {
+    const config = parseEnv("test", schema, {
+      PORT: "9000",
+      KAFKA_BROKERS: " a:9092, b.example:19092 ",
+      FLAG: "yes",
+      DATABASE_URL: "libsql://db.example.turso.io",
+    });
+    expect(config.PORT).toBe(9000);
+    expect(config.KAFKA_BROKERS).toEqual(["a:9092", "b.example:19092"]);
+    expect(config.FLAG).toBe(true);
+  });
+
+  it("reports every bad variable by name at once", () => {
+    let error: unknown;
+    try {
+      parseEnv("api", schema, {
+        PORT: "http",
+        DATABASE_URL: "postgres://x",
+        KAFKA_BROKERS: "nohost",
+        KAFKA_TOPIC_PREFIX: "bad prefix",
+        FLAG: "maybe",
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(5);
+    expect(problems.join("\n")).toMatch(/^PORT: must be a port number$/m);
+    expect(problems.join("\n")).toMatch(/^DATABASE_URL: must start with file:/m);
+    expect(problems.join("\n")).toMatch(/^KAFKA_BROKERS: must be a comma-separated/m);
+    expect(problems.join("\n")).toMatch(/^KAFKA_TOPIC_PREFIX: may contain only/m);
+    expect(problems.join("\n")).toMatch(/^FLAG: must be one of/m);
+    expect((error as Error).message).toMatch(/^invalid api configuration:/);
+  });
+
+  it("rejects out-of-range ports", () => {
+    expect(() => parseEnv("test", schema, { PORT: "70000" })).toThrow(/PORT: must be between/);
+  });
+});

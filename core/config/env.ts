@@ -1,0 +1,99 @@
+/**
+ * Configuration loading shared by every entry point: environment variables are validated once, at
+ * start, against a zod schema, and every problem is reported at once with the variable's name.
+ */
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(component: string, problems: readonly string[]) {
+    super(`invalid ${component} configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/** Parses `env` with `schema`; empty strings count as unset so `FOO=` falls back to the default. */
+export function parseEnv<S extends z.ZodType>(
+  component: string,
+  schema: S,
+  env: EnvSource,
+): z.output<S> {
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== "") cleaned[key] = value.trim();
+  }
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join(".") || "(environment)";
+    return `${name}: ${issue.message}`;
+  });
+  throw new ConfigError(component, problems);
+}
+
+/** A TCP port number given as a string ("0" lets the OS choose). */
+export const portVar = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a port number" })
+    .int("must be an integer")
+    .min(0, "must be between 0 and 65535")
+    .max(65535, "must be between 0 and 65535")
+    .default(fallback);
+
+export const positiveIntVar = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be an integer")
+    .min(1, "must be at least 1")
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+export const booleanVar = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], {
+      error: "must be one of true, false, 1, 0, yes, no",
+    })
+    .transform((value) => value === "true" || value === "1" || value === "yes")
+    .default(fallback);
+
+export const logLevelVar = z
+  .enum(["debug", "info", "warn", "error", "silent"], {
+    error: "must be one of debug, info, warn, error, silent",
+  })
+  .default("info");
+
+/** `DATABASE_URL`: an embedded libSQL file or a libSQL server. */
+export const databaseUrlVar = (fallback: string) =>
+  z
+    .string()
+    .refine(
+      (value) => /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/|:memory:$)/.test(value),
+      "must start with file:, libsql://, http://, https://, ws:// or wss:// (or be :memory:)",
+    )
+    .default(fallback);
+
+/** `KAFKA_BROKERS`: comma-separated host:port list; unset means "provision the local broker". */
+export const kafkaBrokersVar = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:/]+:\d{1,5}$/.test(b)),
+    "must be a comma-separated list of host:port",
+  )
+  .optional();
+
+/** `KAFKA_TOPIC_PREFIX`: prepended to every topic name (e.g. "staging."). */
+export const topicPrefixVar = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]*$/, "may contain only letters, digits, '.', '_' and '-'")
+  .max(100)
+  .default("");

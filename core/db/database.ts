@@ -1,0 +1,23 @@
+/**
+ * The typed database handle shared by the API and the stream worker. Runtime-neutral: the libSQL
+ * client is built by the entry point (`@libsql/client` on Node, `@libsql/client/web` on Workers) and
+ * passed in, so nothing here opens a connection at import time.
+ */
+import type { Client } from "@libsql/client";
+import { sql } from "drizzle-orm";
+import type { LibSQLDatabase } from "drizzle-orm/libsql/driver-core";
+import { drizzle } from "drizzle-orm/libsql/web";
+import * as schema from "./schema/index.ts";
+
+export type Database = LibSQLDatabase<typeof schema>;
+
+export function createDatabase(client: Client): Database {
+  return drizzle(client, { schema });
+}
+
+/** A round trip to the database (`select 1`), for readiness checks. */
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.run(sql`select 1`);
+}
+
+export { schema };

@@ -1,0 +1,42 @@
+/**
+ * Node-only: opens the database named by `DATABASE_URL` — an embedded libSQL file (created with its
+ * folder on first use, in WAL mode so the API and the stream worker can share it) or a libSQL server.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "@libsql/client";
+import { createDatabase, type Database } from "./database.ts";
+
+export interface DatabaseSettings {
+  url: string;
+  authToken?: string | undefined;
+}
+
+export interface OpenDatabase {
+  db: Database;
+  close(): void;
+}
+
+export async function openDatabase(settings: DatabaseSettings): Promise<OpenDatabase> {
+  const isFile = settings.url.startsWith("file:");
+  if (isFile) mkdirSync(dirname(filePath(settings.url)), { recursive: true });
+  const client = createClient(
+    settings.authToken
+      ? { url: settings.url, authToken: settings.authToken }
+      : { url: settings.url },
+  );
+  if (isFile) {
+    // Several processes (API, stream worker, tools) may write the same file: wait for locks
+    // instead of failing, and let readers proceed while a writer commits.
+    await client.execute("pragma busy_timeout = 5000");
+    await client.execute("pragma journal_mode = wal");
+  }
+  return { db: createDatabase(client), close: () => client.close() };
+}
+
+/** The path of a `file:` URL (`file:./data/x.db`, `file:///abs/x.db`). */
+export function filePath(url: string): string {
+  if (url.startsWith("file://")) return fileURLToPath(url.split("?")[0] as string);
+  return (url.slice("file:".length).split("?")[0] as string) || ".";
+}

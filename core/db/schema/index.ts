@@ -1,0 +1,3 @@
+/** Every drizzle table of gridpulse; drizzle-kit reads this module to generate migrations. */
+export * from "./consumer-offsets.ts";
+export * from "./tenants.ts";

