@@ -18,6 +18,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/setup/kafka-broker.ts"],
+          setupFiles: ["test/setup/process-warnings.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           maxWorkers: 2,

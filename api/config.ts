@@ -15,7 +15,7 @@ export const defaultDatabaseUrl = "file:./data/gridpulse.db";
 export const apiConfigSchema = z.object({
   PORT: portVar(8787),
   HOST: z.string().default("127.0.0.1"),
-  DATABASE_URL: databaseUrlVar(defaultDatabaseUrl),
+  DATABASE_URL: databaseUrlVar.default(defaultDatabaseUrl),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   DATABASE_MIGRATE_ON_START: booleanVar(true),
   READINESS_TIMEOUT_MS: positiveIntVar(2000, 60_000),

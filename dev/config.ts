@@ -15,7 +15,8 @@ import {
 export const stackConfigSchema = z.object({
   PORT: portVar(8787),
   STREAM_PORT: portVar(9464),
-  DATABASE_URL: databaseUrlVar("file:./data/gridpulse.db"),
+  /** Default: the embedded file `gridpulse.db` in GRIDPULSE_DATA_DIR. */
+  DATABASE_URL: databaseUrlVar.optional(),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   KAFKA_BROKERS: kafkaBrokersVar,
   KAFKA_TOPIC_PREFIX: topicPrefixVar,
@@ -26,11 +27,16 @@ export const stackConfigSchema = z.object({
   LOG_LEVEL: logLevelVar,
 });
 
-export type StackConfig = z.output<typeof stackConfigSchema>;
+export type StackConfig = z.output<typeof stackConfigSchema> & { DATABASE_URL: string };
 
 export function loadStackConfig(env: EnvSource): StackConfig {
   const config = parseEnv("local stack", stackConfigSchema, env);
-  return { ...config, GRIDPULSE_DATA_DIR: resolve(config.GRIDPULSE_DATA_DIR) };
+  const dataDir = resolve(config.GRIDPULSE_DATA_DIR);
+  return {
+    ...config,
+    GRIDPULSE_DATA_DIR: dataDir,
+    DATABASE_URL: config.DATABASE_URL ?? `file:${resolve(dataDir, "gridpulse.db")}`,
+  };
 }
 
 /** Where the launcher records the running stack, so tools like the load generator can find it. */

@@ -12,7 +12,7 @@ import {
 
 const schema = z.object({
   PORT: portVar(8787),
-  DATABASE_URL: databaseUrlVar("file:./data/x.db"),
+  DATABASE_URL: databaseUrlVar.default("file:./data/x.db"),
   KAFKA_BROKERS: kafkaBrokersVar,
   KAFKA_TOPIC_PREFIX: topicPrefixVar,
   FLAG: booleanVar(false),

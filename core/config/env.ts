@@ -67,14 +67,12 @@ export const logLevelVar = z
   .default("info");
 
 /** `DATABASE_URL`: an embedded libSQL file or a libSQL server. */
-export const databaseUrlVar = (fallback: string) =>
-  z
-    .string()
-    .refine(
-      (value) => /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/|:memory:$)/.test(value),
-      "must start with file:, libsql://, http://, https://, ws:// or wss:// (or be :memory:)",
-    )
-    .default(fallback);
+export const databaseUrlVar = z
+  .string()
+  .refine(
+    (value) => /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/|:memory:$)/.test(value),
+    "must start with file:, libsql://, http://, https://, ws:// or wss:// (or be :memory:)",
+  );
 
 /** `KAFKA_BROKERS`: comma-separated host:port list; unset means "provision the local broker". */
 export const kafkaBrokersVar = z

@@ -116,7 +116,14 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
   const stop = async () => {
     if (!hasExited) {
       child.kill("SIGTERM");
-      const clean = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const clean = await Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((done) => {
+          timer = setTimeout(() => done(false), 30_000);
+        }),
+      ]);
+      clearTimeout(timer);
       if (!clean) {
         logger.warn("kafka broker did not stop within 30 s; killing it", { pid });
         child.kill("SIGKILL");
@@ -294,5 +301,3 @@ function tail(file: string, lines: number): string {
     return "(no log)";
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,89 @@
+/**
+ * `npm start` end to end, as a user runs it: with no Kafka configured it migrates the embedded
+ * database, provisions a real local broker and its topics, brings up the API and the stream worker
+ * and prints their URLs; the load generator's events are all counted by the worker; Ctrl-C (SIGINT)
+ * stops everything with exit code 0 and leaves no process and no listening port behind.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { topicName } from "../../core/events/topics.ts";
+import type { StackState } from "../../dev/config.ts";
+import { freePort, isPortOpen, waitFor } from "../../dev/net.ts";
+import { sampleValue, scrape } from "../support/metrics.ts";
+import { repoRoot, startService } from "../support/processes.ts";
+
+const dataDir = mkdtempSync(join(tmpdir(), "gridpulse-stack-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+it("starts the whole stack, counts load-generator traffic and stops cleanly on Ctrl-C", async () => {
+  const [apiPort, streamPort, kafkaPort] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    GRIDPULSE_DATA_DIR: dataDir,
+    STREAM_PORT: String(streamPort),
+    KAFKA_LOCAL_PORT: String(kafkaPort),
+    KAFKA_BROKERS: "",
+    KAFKA_TOPIC_PREFIX: "",
+    DATABASE_URL: "",
+  };
+  const started = performance.now();
+  const stack = await startService("dev/start.ts", env, { port: apiPort, readyTimeoutMs: 120_000 });
+  await waitFor("the ready banner", async () => stack.output().includes("gridpulse is ready"), {
+    timeoutMs: 60_000,
+  });
+  const readyMs = performance.now() - started;
+  console.log(`npm start: both services ready ${Math.round(readyMs)} ms after launch`);
+
+  expect(stack.output()).toContain(`http://127.0.0.1:${apiPort}`);
+  expect(stack.output()).toContain(`http://127.0.0.1:${streamPort}/metrics`);
+  expect(existsSync(join(dataDir, "gridpulse.db"))).toBe(true);
+  const state = JSON.parse(readFileSync(join(dataDir, "local-stack.json"), "utf8")) as StackState;
+  expect(state.brokers).toEqual([`127.0.0.1:${kafkaPort}`]);
+  expect((await fetch(`${state.apiUrl}/health/ready`)).status).toBe(200);
+  expect((await fetch(`${state.streamUrl}/health/ready`)).status).toBe(200);
+  const brokerPid = Number(readFileSync(join(dataDir, "kafka", "broker.pid"), "utf8"));
+  expect(existsSync(`/proc/${brokerPid}`)).toBe(true);
+
+  // The load generator finds the running stack through the data dir.
+  const loadgen = spawnSync(
+    process.execPath,
+    ["dev/loadgen.ts", "--rate", "2000", "--duration", "3", "--seed", "1"],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, GRIDPULSE_DATA_DIR: dataDir, KAFKA_BROKERS: "" },
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  expect(loadgen.status, loadgen.stderr).toBe(0);
+  expect(loadgen.stderr).toMatch(/sent [\d,]+ events/);
+  const summary = JSON.parse(loadgen.stdout.trim().split("\n").at(-1) as string) as {
+    sent: number;
+    failed: number;
+  };
+  expect(summary.failed).toBe(0);
+  expect(summary.sent).toBeGreaterThan(4000);
+
+  const topic = topicName("", "requests");
+  await waitFor(
+    "the worker to count every generated event",
+    async () =>
+      sampleValue(await scrape(state.streamUrl), "gridpulse_stream_events_processed_total", {
+        topic,
+      }) === summary.sent,
+    { timeoutMs: 30_000 },
+  );
+
+  const code = await stack.stop("SIGINT");
+  expect(code, stack.output().slice(-3000)).toBe(0);
+  expect(stack.output()).toContain("gridpulse stopped");
+  await waitFor("the broker JVM to exit", async () => !existsSync(`/proc/${brokerPid}`), {
+    timeoutMs: 5000,
+  });
+  for (const port of [apiPort, streamPort, kafkaPort, kafkaPort + 1]) {
+    expect(await isPortOpen(port), `port ${port} still open`).toBe(false);
+  }
+  expect(existsSync(join(dataDir, "local-stack.json"))).toBe(false);
+});

@@ -1,0 +1,85 @@
+/** Kafka helpers for integration tests: unique namespaces, topic setup, reading a topic to a count. */
+import { randomUUID } from "node:crypto";
+import type { Kafka, KafkaMessage } from "kafkajs";
+import { inject } from "vitest";
+import { createKafka } from "../../core/kafka/kafka.node.ts";
+import { createLogger } from "../../core/observability/logger.ts";
+import { ensureTopics } from "../../dev/kafka/topics.ts";
+
+export const brokers = (): string[] => inject("kafkaBrokers");
+
+export function testKafka(): Kafka {
+  return createKafka({
+    brokers: brokers(),
+    clientId: "gridpulse-test",
+    logger: createLogger({ service: "test", level: "error" }),
+    logLevel: "error",
+  });
+}
+
+/** A topic prefix no other test uses, e.g. "t-3f2a9c1b.". */
+export const uniquePrefix = () => `t-${randomUUID().slice(0, 8)}.`;
+
+export async function createTopics(kafka: Kafka, prefix: string, partitions = 3) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, { prefix, partitions });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads `topic` from the beginning until `count` messages arrived (or the deadline passes). */
+export async function readMessages(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<KafkaMessage[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          messages.push(message);
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+/** Sum of the committed offsets of `groupId` on `topic` (the number of messages it has consumed). */
+export async function committedCount(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
