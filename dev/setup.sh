@@ -32,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -x node_modules/.bin/node ]; then
-  echo "setup: npm packages are not installed; run 'npm ci' first" >&2
+  echo "setup: npm packages are not installed; run 'npm install' first" >&2
   exit 1
 fi
 node_modules/.bin/node dev/kafka/fetch.ts
