@@ -1,36 +1,7 @@
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "../core/db/database.ts";
-import { ApiError } from "../core/http/errors.ts";
-import { createLogger, type LogLevel } from "../core/observability/logger.ts";
-import { createApp } from "./app.ts";
-import type { AppDeps } from "./context.ts";
-
-function harness(database: () => Database) {
-  const logs: { level: LogLevel; record: Record<string, unknown> }[] = [];
-  const deps: AppDeps = {
-    database,
-    logger: createLogger({
-      service: "api-test",
-      level: "debug",
-      writer: (level, line) => logs.push({ level, record: JSON.parse(line) }),
-    }),
-    now: () => 0,
-    readinessTimeoutMs: 200,
-    version: "test",
-  };
-  const app = createApp(deps);
-  // Routes that only the tests mount, to exercise the error mapping.
-  app.get("/boom", () => {
-    throw new Error("secret internals: password=hunter2");
-  });
-  app.get("/conflict", () => {
-    throw new ApiError("conflict", "already exists", { details: { id: "x" } });
-  });
-  return { app, logs };
-}
-
-const memoryDb = () => createDatabase(createClient({ url: ":memory:" }));
+import { createHarness } from "./testing/harness.ts";
 
 /** A database whose every statement fails or hangs: a fake at the module boundary. */
 function brokenDb(mode: "fail" | "hang"): Database {
@@ -44,16 +15,15 @@ function brokenDb(mode: "fail" | "hang"): Database {
 
 describe("health", () => {
   it("GET /health/live answers 200 without touching the database", async () => {
-    const { app } = harness(() => brokenDb("fail"));
-    const res = await app.request("/health/live");
+    const h = await createHarness({ database: brokenDb("fail") });
+    const res = await h.call("/health/live", undefined);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "live", version: "test" });
   });
 
   it("GET /health/ready reports the database check with its latency", async () => {
-    const db = memoryDb();
-    const { app } = harness(() => db);
-    const res = await app.request("/health/ready");
+    const h = await createHarness();
+    const res = await h.call("/health/ready", undefined);
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       status: string;
@@ -66,8 +36,8 @@ describe("health", () => {
   });
 
   it("GET /health/ready answers 503 naming the failing component and the reason", async () => {
-    const { app } = harness(() => brokenDb("fail"));
-    const res = await app.request("/health/ready");
+    const h = await createHarness({ database: brokenDb("fail") });
+    const res = await h.call("/health/ready", undefined);
     expect(res.status).toBe(503);
     const body = (await res.json()) as {
       error: {
@@ -83,9 +53,12 @@ describe("health", () => {
   });
 
   it("GET /health/ready gives up on a hanging database after the deadline", async () => {
-    const { app } = harness(() => brokenDb("hang"));
+    const h = await createHarness({
+      database: brokenDb("hang"),
+      settings: { READINESS_TIMEOUT_MS: "200" },
+    });
     const started = performance.now();
-    const res = await app.request("/health/ready");
+    const res = await h.call("/health/ready", undefined);
     expect(res.status).toBe(503);
     expect(performance.now() - started).toBeLessThan(2000);
     const body = (await res.json()) as { error: { message: string } };
@@ -93,10 +66,10 @@ describe("health", () => {
   });
 });
 
-describe("errors and request ids", () => {
+describe("errors, request ids, telemetry", () => {
   it("answers unknown routes with the error shape and 404", async () => {
-    const { app } = harness(memoryDb);
-    const res = await app.request("/nope");
+    const h = await createHarness();
+    const res = await h.call("/nope", undefined);
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
       error: { code: "not_found", message: "no route for GET /nope" },
@@ -104,8 +77,11 @@ describe("errors and request ids", () => {
   });
 
   it("hides internals of unexpected errors but logs them with the request id", async () => {
-    const { app, logs } = harness(memoryDb);
-    const res = await app.request("/boom");
+    const h = await createHarness();
+    h.app.get("/boom", () => {
+      throw new Error("secret internals: password=hunter2");
+    });
+    const res = await h.call("/boom", undefined);
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).not.toContain("hunter2");
@@ -113,32 +89,44 @@ describe("errors and request ids", () => {
     expect(body.error.code).toBe("internal");
     const requestId = res.headers.get("x-request-id");
     expect(body.error.details.requestId).toBe(requestId);
-    const logged = logs.find((l) => l.record.msg === "unhandled error");
+    const logged = h.logs.find((l) => l.record.msg === "unhandled error");
     expect(logged?.record.requestId).toBe(requestId);
   });
 
-  it("maps ApiError to its status with details", async () => {
-    const { app } = harness(memoryDb);
-    const res = await app.request("/conflict");
-    expect(res.status).toBe(409);
-    expect(await res.json()).toEqual({
-      error: { code: "conflict", message: "already exists", details: { id: "x" } },
-    });
-  });
-
   it("puts a request id on every response and keeps a well-formed incoming one", async () => {
-    const { app, logs } = harness(memoryDb);
-    const a = await app.request("/health/live");
-    const b = await app.request("/nope");
+    const h = await createHarness();
+    const a = await h.call("/health/live", undefined);
+    const b = await h.call("/nope", undefined);
     expect(a.headers.get("x-request-id")).toMatch(/^[\w-]{16,}$/);
     expect(b.headers.get("x-request-id")).toMatch(/^[\w-]{16,}$/);
     expect(a.headers.get("x-request-id")).not.toBe(b.headers.get("x-request-id"));
-    const c = await app.request("/health/live", {
+    const c = await h.call("/health/live", undefined, {
       headers: { "X-Request-Id": "client-chosen-id-123" },
     });
     expect(c.headers.get("x-request-id")).toBe("client-chosen-id-123");
-    const access = logs.filter((l) => l.record.msg === "request");
-    expect(access.map((l) => l.record.route)).toEqual(["/health/live", "/*", "/health/live"]);
+    const access = h.logs.filter((l) => l.record.msg === "request");
+    expect(access.map((l) => l.record.route)).toEqual([
+      "/health/live",
+      "(unmatched)",
+      "/health/live",
+    ]);
     expect(access[1]?.record.status).toBe(404);
+  });
+
+  it("records a RequestEvent per request with the route pattern, never the raw path", async () => {
+    const h = await createHarness({ settings: { SERVICE_NAME: "edge-api", REGION: "ATH" } });
+    const { key } = await h.tenant();
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await h.call("/v1/api-keys/key_AAAAAAAAAAAAAAAA", key, { headers: { traceparent } });
+    const event = h.events.at(-1);
+    expect(event).toMatchObject({
+      service: "edge-api",
+      route: "/v1/api-keys/:id",
+      method: "GET",
+      status: 404,
+      region: "ATH",
+      traceparent,
+    });
+    expect(event?.durationMs).toBeGreaterThanOrEqual(0);
   });
 });

@@ -1,20 +1,77 @@
 /**
  * The gridpulse edge API as one Hono app, identical on Workers and Node; hosts only supply `AppDeps`.
+ * Middleware order: request id, timing, security headers, CORS, observation (logs, metrics,
+ * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope, per-key rate limit.
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
+import { authenticate } from "./auth/authenticate.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { notFound, onError } from "./errors/handler.ts";
-import { accessLog } from "./middleware/access-log.ts";
+import { bodySize } from "./middleware/body-size.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
+import { requireJson } from "./middleware/require-json.ts";
+import { observe } from "./observe/observe.ts";
+import { docsPage, openApiDocument } from "./openapi/document.ts";
+import { validationHook } from "./openapi/validation-hook.ts";
+import { apiKeyRoutes } from "./routes/api-keys/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
+import { meRoutes } from "./routes/me/index.ts";
 
 export function createApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestId({ headerName: "X-Request-Id" }));
-  app.use(accessLog(deps));
+  app.use(timing({ crossOrigin: deps.settings.CORS_ORIGINS.length > 0 }));
+  app.use(secureHeaders());
+  if (deps.settings.CORS_ORIGINS.length > 0) {
+    const origins = deps.settings.CORS_ORIGINS;
+    app.use(
+      cors({
+        origin: origins.includes("*") ? "*" : origins,
+        allowHeaders: ["Authorization", "Content-Type", "traceparent"],
+        allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        exposeHeaders: [
+          "X-Request-Id",
+          "Retry-After",
+          "Server-Timing",
+          "RateLimit-Limit",
+          "RateLimit-Remaining",
+        ],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(observe(deps));
+  app.use(
+    "/v1/*",
+    bodySize(deps.settings.BODY_LIMIT_BYTES),
+    requireJson(),
+    authenticate(),
+    rateLimit(),
+  );
   app.onError(onError);
-  app.notFound(notFound);
-  return app.route("/health", healthRoutes);
+  app.notFound(notFound(app));
+
+  const routes = app
+    .route("/health", healthRoutes)
+    .route("/v1/me", meRoutes)
+    .route("/v1/api-keys", apiKeyRoutes);
+
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  const doc = () => {
+    document ??= openApiDocument(app, deps.version);
+    return document;
+  };
+  app.get("/openapi.json", (c) => c.json(doc()));
+  app.get("/docs", (c) => {
+    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    return c.html(docsPage(doc()));
+  });
+  return routes;
 }
 
 export type App = ReturnType<typeof createApp>;
+export type AppType = App;

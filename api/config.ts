@@ -4,22 +4,29 @@ import {
   booleanVar,
   databaseUrlVar,
   type EnvSource,
-  logLevelVar,
+  kafkaBrokersVar,
   parseEnv,
   portVar,
-  positiveIntVar,
+  topicPrefixVar,
 } from "../core/config/env.ts";
+import { apiSettingsSchema } from "./settings.ts";
 
 export const defaultDatabaseUrl = "file:./data/gridpulse.db";
 
-export const apiConfigSchema = z.object({
+export const apiConfigSchema = apiSettingsSchema.extend({
   PORT: portVar(8787),
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: databaseUrlVar.default(defaultDatabaseUrl),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   DATABASE_MIGRATE_ON_START: booleanVar(true),
-  READINESS_TIMEOUT_MS: positiveIntVar(2000, 60_000),
-  LOG_LEVEL: logLevelVar,
+  /** Where the API's own RequestEvents go; unset: telemetry is off. */
+  KAFKA_BROKERS: kafkaBrokersVar,
+  KAFKA_TOPIC_PREFIX: topicPrefixVar,
+  /** Prometheus metrics on their own loopback port (0: any free port). */
+  API_METRICS_PORT: portVar(9465),
+  API_METRICS_HOST: z.string().default("127.0.0.1"),
+  /** If set, /metrics requires `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

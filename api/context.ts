@@ -1,25 +1,49 @@
 /**
- * What the Hono app needs from its host (Node or Workers) and what each request carries.
- * The host builds `AppDeps`; nothing in the app reads `process.env` or opens connections itself.
+ * What the Hono app needs from its host (Node or Workers) and what each request carries. Hosts build
+ * `AppDeps` once; anything that does I/O is a function of the request context, so Workers can build
+ * it per request from their bindings while Node hands out long-lived clients.
  */
+import type { Context } from "hono";
+import type { ApiKeyScope } from "../core/auth/api-keys.ts";
 import type { Database } from "../core/db/database.ts";
 import type { Logger } from "../core/observability/logger.ts";
+import type { RateLimiter } from "../core/ratelimit/token-bucket.ts";
+import type { AuthCache } from "./auth/auth-cache.ts";
+import type { RequestMetrics } from "./observe/request-metrics.ts";
+import type { ApiSettings } from "./settings.ts";
+import type { TelemetrySink } from "./telemetry/telemetry-sink.ts";
+import type { TenantScope } from "./tenancy/tenant-scope.ts";
 
 export interface AppDeps {
-  /** The database for this request (Workers build a client per request; Node reuses one). */
-  database: () => Database;
+  settings: ApiSettings;
+  /** The database for this request (Workers: a client per request; Node: one shared client). */
+  database: (c: Context<AppEnv>) => Database;
   logger: Logger;
   /** Milliseconds since the epoch; injected so tests control time. */
   now: () => number;
-  /** Upper bound for each readiness check. */
-  readinessTimeoutMs: number;
   version: string;
+  rateLimiter: (c: Context<AppEnv>) => RateLimiter;
+  telemetry: (c: Context<AppEnv>) => TelemetrySink;
+  metrics: RequestMetrics;
+  authCache: AuthCache;
+}
+
+/** Who is calling: resolved from the API key by the auth middleware. */
+export interface AuthContext {
+  tenantId: string;
+  keyId: string;
+  scopes: ApiKeyScope[];
 }
 
 export interface AppEnv {
+  Bindings: Record<string, unknown>;
   Variables: {
     requestId: string;
     logger: Logger;
     deps: AppDeps;
+    db: Database;
+    auth: AuthContext;
+    /** Tenant-scoped data access: the one place tenant-owned rows are filtered by tenant. */
+    tenant: TenantScope;
   };
 }

@@ -1,11 +1,13 @@
 /**
  * The single error mapping of the API: every failure becomes `{ error: { code, message, details? } }`
- * with the status of its code. Unexpected errors are logged with the request id and answered with a
- * generic 500 that reveals no internals.
+ * with the status of its code. Validation failures list each field path; unexpected errors are logged
+ * with the request id and answered with a generic 500 that reveals no internals; a known path with
+ * another method is 405 with `Allow`.
  */
-import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
 import { ApiError, type ErrorCode, errorBody, errorStatus } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
 
@@ -15,10 +17,31 @@ const codeForStatus: Partial<Record<number, ErrorCode>> = Object.fromEntries(
     .map(([code, status]) => [status, code]),
 );
 
+export interface FieldError {
+  path: string;
+  message: string;
+  code: string;
+}
+
+/** A 400 naming every invalid field as `<target>.<path>` (target: body, query, params, header). */
+export function validationError(target: string, error: z.core.$ZodError): ApiError {
+  const details: FieldError[] = error.issues.map((issue) => ({
+    path: [
+      target === "json" ? "body" : target === "param" ? "params" : target,
+      ...issue.path.map(String),
+    ].join("."),
+    message: issue.message,
+    code: issue.code,
+  }));
+  const summary = details
+    .slice(0, 3)
+    .map((d) => `${d.path}: ${d.message}`)
+    .join("; ");
+  return new ApiError("validation_failed", `invalid request: ${summary}`, { details });
+}
+
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
-  if (error instanceof ApiError) {
-    return respond(c, error.status, error.toBody(), error.headers);
-  }
+  if (error instanceof ApiError) return respond(c, error.status, error.toBody(), error.headers);
   if (error instanceof HTTPException && error.status < 500) {
     const code = codeForStatus[error.status] ?? "bad_request";
     return respond(c, error.status, errorBody(code, error.message || code.replaceAll("_", " ")));
@@ -33,8 +56,44 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   );
 };
 
-export const notFound: NotFoundHandler<AppEnv> = (c) =>
-  respond(c, 404, errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`));
+/** 404 for unknown paths; 405 with `Allow` when the path exists for other methods. */
+export function notFound(app: Hono<AppEnv>): NotFoundHandler<AppEnv> {
+  let routes: { method: string; pattern: RegExp }[] | undefined;
+  return (c) => {
+    routes ??= app.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => ({ method: r.method, pattern: toRegExp(r.path) }));
+    const allowed = [
+      ...new Set(routes.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method)),
+    ];
+    if (allowed.length > 0) {
+      if (allowed.includes("GET") && !allowed.includes("HEAD")) allowed.push("HEAD");
+      return respond(
+        c,
+        405,
+        errorBody("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}`, {
+          allow: allowed,
+        }),
+        { Allow: allowed.join(", ") },
+      );
+    }
+    return respond(c, 404, errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`));
+  };
+}
+
+function toRegExp(path: string): RegExp {
+  const source = path
+    .split("/")
+    .map((part) =>
+      part.startsWith(":")
+        ? "[^/]+"
+        : part === "*"
+          ? ".*"
+          : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    )
+    .join("/");
+  return new RegExp(`^${source}/?$`);
+}
 
 function respond(
   c: Context<AppEnv>,

@@ -1,6 +1,55 @@
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
+import { z } from "zod";
+import { errorBody } from "../../../core/http/errors.ts";
 import type { AppEnv } from "../../context.ts";
-import { getLive } from "./live.ts";
-import { getReady } from "./ready.ts";
+import { database } from "../../db.ts";
+import { checkDatabase } from "../../health/checks.ts";
+import { errorResponses, json } from "../../openapi/responses.ts";
 
-export const healthRoutes = new Hono<AppEnv>().get("/live", getLive).get("/ready", getReady);
+const componentCheck = z.object({
+  status: z.enum(["up", "down"]),
+  latencyMs: z.number(),
+  reason: z.string().optional(),
+});
+
+const liveRoute = createRoute({
+  method: "get",
+  path: "/live",
+  summary: "Liveness: the process serves requests (no dependency is touched)",
+  tags: ["Health"],
+  responses: { 200: json(z.object({ status: z.literal("live"), version: z.string() }), "Alive") },
+});
+
+const readyRoute = createRoute({
+  method: "get",
+  path: "/ready",
+  summary: "Readiness: every dependency answers within its deadline",
+  tags: ["Health"],
+  responses: {
+    200: json(
+      z
+        .object({ status: z.literal("ready"), checks: z.record(z.string(), componentCheck) })
+        .meta({ id: "Readiness" }),
+      "Ready, with each component's latency",
+    ),
+    ...errorResponses(503),
+  },
+});
+
+const getLive: RouteHandler<typeof liveRoute, AppEnv> = (c) =>
+  c.json({ status: "live" as const, version: c.var.deps.version }, 200);
+
+/** 200 with each check's latency, or 503 in the error shape naming the failing component and why. */
+const getReady: RouteHandler<typeof readyRoute, AppEnv> = async (c) => {
+  const deps = c.var.deps;
+  const checks = { database: await checkDatabase(database(c), deps.settings.READINESS_TIMEOUT_MS) };
+  c.header("Cache-Control", "no-store");
+  const failing = Object.entries(checks).filter(([, check]) => check.status === "down");
+  if (failing.length === 0) return c.json({ status: "ready" as const, checks }, 200);
+  const message = failing.map(([name, check]) => `${name}: ${check.reason}`).join("; ");
+  return c.json(errorBody("not_ready", `not ready: ${message}`, { checks }), 503);
+};
+
+export const healthRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(liveRoute, getLive)
+  .openapi(readyRoute, getReady);

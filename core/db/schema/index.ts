@@ -1,3 +1,4 @@
 /** Every drizzle table of gridpulse; drizzle-kit reads this module to generate migrations. */
+export * from "./api-keys.ts";
 export * from "./consumer-offsets.ts";
 export * from "./tenants.ts";

@@ -1,0 +1,61 @@
+/**
+ * One middleware that observes every request once it is answered: the structured access log (route
+ * pattern, never the raw path with ids), request metrics, and the API's own RequestEvent for the
+ * telemetry pipeline. Also gives each request its logger and the host dependencies.
+ */
+import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import { httpMethods, type RequestEventInput } from "../../core/events/request-event.ts";
+import type { AppDeps, AppEnv } from "../context.ts";
+
+const quietPaths = new Set(["/health/live", "/health/ready"]);
+const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+const knownMethods = new Set<string>(httpMethods);
+
+export function observe(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async function observeMiddleware(c, next) {
+    const startedMs = performance.now();
+    const logger = deps.logger.child({ requestId: c.var.requestId });
+    c.set("logger", logger);
+    c.set("deps", deps);
+    deps.metrics.started();
+    try {
+      await next();
+    } finally {
+      const durationMs = performance.now() - startedMs;
+      const status = c.res.status;
+      const matched = routePath(c, -1);
+      // Unmatched requests share one label so random paths cannot grow the series count.
+      const route = matched === "/*" || matched === "*" ? "(unmatched)" : matched;
+      const method = c.req.method;
+      deps.metrics.finished({ route, method, status }, durationMs / 1000);
+      const fields = { method, route, status, durationMs: round(durationMs) };
+      if (quietPaths.has(c.req.path) && status < 400) logger.debug("request", fields);
+      else logger.info("request", fields);
+      if (knownMethods.has(method)) {
+        const traceparent = c.req.header("traceparent");
+        const event: RequestEventInput = {
+          id: crypto.randomUUID(),
+          ts: deps.now(),
+          service: deps.settings.SERVICE_NAME,
+          route: route === "(unmatched)" ? "/(unmatched)" : route,
+          method: method as RequestEventInput["method"],
+          status,
+          durationMs: round(durationMs),
+        };
+        const region = deps.settings.REGION ?? cfColo(c.req.raw);
+        if (region) event.region = region;
+        if (traceparent && traceparentPattern.test(traceparent)) event.traceparent = traceparent;
+        deps.telemetry(c).record(event);
+      }
+    }
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** On Workers, the Cloudflare data center that served the request. */
+function cfColo(request: Request): string | undefined {
+  const cf = (request as Request & { cf?: { colo?: unknown } }).cf;
+  return typeof cf?.colo === "string" ? cf.colo : undefined;
+}

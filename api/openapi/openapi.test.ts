@@ -1,0 +1,78 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { describe, expect, it } from "vitest";
+import { createGridpulseClient } from "../client.ts";
+import { createHarness } from "../testing/harness.ts";
+
+describe("OpenAPI document", () => {
+  it("is a valid OpenAPI 3.1 document describing every route with the shared error schema", async () => {
+    const h = await createHarness();
+    const res = await h.call("/openapi.json", undefined);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, unknown>; security?: unknown[] }>
+      >;
+      components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+    };
+    const validator = new Validator();
+    const result = await validator.validate(doc as never);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ["/health/live", "/health/ready", "/v1/api-keys", "/v1/api-keys/{id}", "/v1/me"].sort(),
+    );
+    expect(doc.components.schemas.Error).toBeDefined();
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+    });
+    const create = doc.paths["/v1/api-keys"]?.post;
+    expect(Object.keys(create?.responses ?? {}).sort()).toEqual([
+      "201",
+      "400",
+      "401",
+      "403",
+      "413",
+      "415",
+      "429",
+      "500",
+    ]);
+    expect(create?.security).toEqual([{ bearerAuth: [] }]);
+  });
+
+  it("serves a docs page listing the operations", async () => {
+    const h = await createHarness();
+    const res = await h.call("/docs", undefined);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    const html = await res.text();
+    expect(html).toContain("/v1/api-keys/{id}");
+    expect(html).toContain("/openapi.json");
+  });
+});
+
+describe("typed client", () => {
+  it("calls the API with types from the app", async () => {
+    const h = await createHarness();
+    const admin = await h.tenant();
+    const client = createGridpulseClient("http://gridpulse.test", admin.key, {
+      fetch: async (input, init) =>
+        h.app.request(input instanceof Request ? input : String(input), init),
+    });
+    const created = await client.v1["api-keys"].$post({
+      json: { name: "from client", scopes: ["read"] },
+    });
+    expect(created.status).toBe(201);
+    if (created.status !== 201) return;
+    const body = await created.json();
+    expect(body.key.startsWith("gp_")).toBe(true);
+    const one = await client.v1["api-keys"][":id"].$get({ param: { id: body.id } });
+    expect(one.status).toBe(200);
+    const me = await client.v1.me.$get();
+    const meBody = await me.json();
+    expect("tenantId" in meBody && meBody.tenantId).toBe(admin.tenantId);
+  });
+});

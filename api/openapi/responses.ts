@@ -1,0 +1,57 @@
+/**
+ * OpenAPI building blocks shared by every route: the error body schema and the error responses,
+ * generated from the one list of error codes in core/http/errors.ts.
+ */
+import { z } from "zod";
+import { type ErrorCode, errorStatus } from "../../core/http/errors.ts";
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: "Error", description: "Every non-2xx response has this shape." });
+
+const descriptions: Record<number, string> = {
+  400: "Invalid request (validation errors list each field path in `details`)",
+  401: "Missing, malformed, revoked or expired API key (see `WWW-Authenticate`)",
+  403: "The API key lacks the required scope",
+  404: "Not found (including objects of other tenants)",
+  405: "Method not allowed on this path (see `Allow`)",
+  409: "Conflict with the current state",
+  413: "Request body too large",
+  415: "Request body is not application/json",
+  429: "Rate limit exceeded for this API key (see `Retry-After`)",
+  500: "Internal error (the body carries the request id)",
+  503: "Not ready",
+};
+
+type ErrorResponse = {
+  description: string;
+  content: { "application/json": { schema: typeof errorBodySchema } };
+};
+
+/** Error responses for a route, by status (e.g. `errorResponses(400, 404)`); auth errors are added by `secured`. */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S | 500, ErrorResponse> {
+  const out = {} as Record<S | 500, ErrorResponse>;
+  for (const status of [...statuses, 500 as const]) {
+    out[status] = {
+      description: descriptions[status] ?? "Error",
+      content: { "application/json": { schema: errorBodySchema } },
+    };
+  }
+  return out;
+}
+
+/** The responses every authenticated `/v1` route may give besides its own. */
+export const securedErrorResponses = () => errorResponses(401, 403, 413, 415, 429);
+
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const bearerSecurity = [{ bearerAuth: [] as string[] }];

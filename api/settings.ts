@@ -1,0 +1,37 @@
+/**
+ * Settings every API host shares (Node and Workers), validated with zod from the environment
+ * (`process.env` on Node, the Worker's vars and secrets on Workers).
+ */
+import { z } from "zod";
+import { logLevelVar, positiveIntVar } from "../core/config/env.ts";
+
+const originList = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (origins) => origins.every((o) => o === "*" || /^https?:\/\/[^\s/]+$/.test(o)),
+    "must be * or a comma-separated list of origins like https://app.example.com",
+  );
+
+export const apiSettingsSchema = z.object({
+  SERVICE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, "may contain only letters, digits, '.', '_' and '-'")
+    .default("edge-api"),
+  REGION: z.string().max(64).optional(),
+  CORS_ORIGINS: originList,
+  BODY_LIMIT_BYTES: positiveIntVar(1024 * 1024, 64 * 1024 * 1024),
+  READINESS_TIMEOUT_MS: positiveIntVar(2000, 60_000),
+  RATE_LIMIT_PER_S: positiveIntVar(20, 100_000),
+  RATE_LIMIT_BURST: positiveIntVar(60, 1_000_000),
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  LOG_LEVEL: logLevelVar,
+});
+
+export type ApiSettings = z.output<typeof apiSettingsSchema>;

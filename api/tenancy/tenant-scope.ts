@@ -1,0 +1,75 @@
+/**
+ * Tenant scoping in one place. Every tenant-owned table has `id` and `tenantId` columns; handlers
+ * reach such rows only through the scope bound to the caller's tenant, which adds the tenant
+ * condition to every read, update and delete and sets it on every insert. A row of another tenant is
+ * indistinguishable from a missing one (the API answers 404, never 403).
+ */
+import { and, eq, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Database } from "../../core/db/database.ts";
+
+export type TenantOwnedTable = SQLiteTable & { id: SQLiteColumn; tenantId: SQLiteColumn };
+type Row<T extends TenantOwnedTable> = T["$inferSelect"];
+type NewRow<T extends TenantOwnedTable> = Omit<T["$inferInsert"], "tenantId">;
+
+export interface TenantScope {
+  tenantId: string;
+  db: Database;
+  /** `tenant_id = <this tenant>` and'ed with `where`, for queries the helpers below do not cover. */
+  where<T extends TenantOwnedTable>(table: T, where?: SQL): SQL;
+  get<T extends TenantOwnedTable>(table: T, id: string): Promise<Row<T> | undefined>;
+  list<T extends TenantOwnedTable>(
+    table: T,
+    options?: { where?: SQL; orderBy?: SQL | SQLiteColumn; limit?: number },
+  ): Promise<Row<T>[]>;
+  insert<T extends TenantOwnedTable>(table: T, values: NewRow<T>): Promise<Row<T>>;
+  update<T extends TenantOwnedTable>(
+    table: T,
+    id: string,
+    values: Partial<NewRow<T>>,
+  ): Promise<Row<T> | undefined>;
+  delete<T extends TenantOwnedTable>(table: T, id: string): Promise<boolean>;
+}
+
+export function tenantScope(db: Database, tenantId: string): TenantScope {
+  const where = <T extends TenantOwnedTable>(table: T, condition?: SQL): SQL =>
+    and(eq(table.tenantId, tenantId), condition) as SQL;
+  const byId = <T extends TenantOwnedTable>(table: T, id: string) => where(table, eq(table.id, id));
+
+  return {
+    tenantId,
+    db,
+    where,
+    async get(table, id) {
+      // biome-ignore lint/suspicious/noExplicitAny: drizzle's builder types do not follow a generic table
+      return (await (db.select().from(table as any) as any).where(byId(table, id)).get()) as any;
+    },
+    async list(table, options = {}) {
+      // biome-ignore lint/suspicious/noExplicitAny: as above
+      let query = (db.select().from(table as any) as any).where(where(table, options.where));
+      if (options.orderBy) query = query.orderBy(options.orderBy);
+      if (options.limit !== undefined) query = query.limit(options.limit);
+      return (await query.all()) as never;
+    },
+    async insert(table, values) {
+      const rows = await db
+        .insert(table)
+        .values({ ...values, tenantId } as never)
+        .returning();
+      return (rows as unknown[])[0] as never;
+    },
+    async update(table, id, values) {
+      const { tenantId: _ignored, ...rest } = values as Record<string, unknown>;
+      const rows = await db
+        .update(table)
+        .set(rest as never)
+        .where(byId(table, id))
+        .returning();
+      return (rows as unknown[])[0] as never;
+    },
+    async delete(table, id) {
+      const rows = await db.delete(table).where(byId(table, id)).returning();
+      return (rows as unknown[]).length > 0;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Cloudflare Workers entry point. The app and its settings are built once per isolate from the
+ * Worker's vars and secrets; the libSQL client (`@libsql/client/web`, HTTP) is built per request,
+ * because I/O objects cannot outlive the request that created them. Migrations never run here.
+ */
+import { createClient } from "@libsql/client/web";
+import type { ExecutionContext } from "hono";
+import { z } from "zod";
+import { createDatabase } from "../core/db/database.ts";
+import { errorBody } from "../core/http/errors.ts";
+import { createLogger } from "../core/observability/logger.ts";
+import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
+import { type App, createApp } from "./app.ts";
+import { createAuthCache } from "./auth/auth-cache.ts";
+import { noMetrics } from "./observe/request-metrics.ts";
+import { ingestTelemetry } from "./platform/worker/ingest-telemetry.ts";
+import { bindingLimiter, type RateLimitBinding } from "./platform/worker/rate-limit-binding.ts";
+import { executionContext } from "./runtime.ts";
+import { apiSettingsSchema } from "./settings.ts";
+import { noTelemetry } from "./telemetry/telemetry-sink.ts";
+import { version } from "./version.ts";
+
+const workerEnvSchema = apiSettingsSchema.extend({
+  DATABASE_URL: z
+    .string()
+    .regex(
+      /^(libsql|https?|wss?):\/\//,
+      "must be a libsql://, https:// or http:// URL (Workers cannot open files)",
+    ),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  TELEMETRY_INGEST_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TELEMETRY_INGEST_TOKEN: z.string().min(16).optional(),
+  /** Seconds of the `[[ratelimits]]` binding's period, for Retry-After. */
+  RATE_LIMIT_PERIOD_S: z.coerce.number().int().min(1).default(60),
+});
+
+type WorkerEnv = Record<string, unknown> & { RATE_LIMITER?: RateLimitBinding };
+
+let app: App | undefined;
+let configProblem: string | undefined;
+
+function build(env: WorkerEnv): App {
+  const strings = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => typeof v === "string"),
+  ) as Record<string, string>;
+  const parsed = workerEnvSchema.safeParse(strings);
+  if (!parsed.success) {
+    configProblem = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(configProblem);
+  }
+  const config = parsed.data;
+  const logger = createLogger({ service: "gridpulse-api", level: config.LOG_LEVEL });
+  const isolateLimiter = tokenBucketLimiter({
+    ratePerS: config.RATE_LIMIT_PER_S,
+    burst: config.RATE_LIMIT_BURST,
+    now: Date.now,
+  });
+  const telemetry =
+    config.TELEMETRY_INGEST_URL && config.TELEMETRY_INGEST_TOKEN
+      ? ingestTelemetry({
+          url: config.TELEMETRY_INGEST_URL,
+          token: config.TELEMETRY_INGEST_TOKEN,
+          logger,
+        })
+      : undefined;
+  return createApp({
+    settings: config,
+    database: () =>
+      createDatabase(
+        createClient({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
+      ),
+    logger,
+    now: Date.now,
+    version,
+    rateLimiter: (c) => {
+      const binding = (c.env as WorkerEnv).RATE_LIMITER;
+      return binding ? bindingLimiter(binding, config.RATE_LIMIT_PERIOD_S) : isolateLimiter;
+    },
+    telemetry: (c) =>
+      telemetry ? { record: (event) => telemetry.record(event, executionContext(c)) } : noTelemetry,
+    metrics: noMetrics,
+    authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
+  });
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext) {
+    try {
+      app ??= build(env);
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "invalid worker configuration",
+          problem: configProblem ?? String(error),
+        }),
+      );
+      return Response.json(errorBody("internal", "the service is misconfigured"), { status: 500 });
+    }
+    return app.fetch(request, env, ctx);
+  },
+};

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { apiKeyPattern, generateApiKey, grants, hashApiKey, maskApiKey } from "./api-keys.ts";
+import { newId, randomBase62 } from "./ids.ts";
+
+describe("api keys", () => {
+  it("generates distinct well-formed keys with a visible start", () => {
+    const keys = Array.from({ length: 200 }, generateApiKey);
+    expect(new Set(keys.map((k) => k.key)).size).toBe(200);
+    for (const { key, start } of keys) {
+      expect(key).toMatch(apiKeyPattern);
+      expect(key.startsWith(start)).toBe(true);
+      expect(start).toHaveLength(9);
+    }
+    expect(maskApiKey("gp_Ab12Cd")).toBe("gp_Ab12Cd…");
+  });
+
+  it("hashes with SHA-256 (hex)", async () => {
+    const a = await hashApiKey("gp_a");
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(a).not.toBe(await hashApiKey("gp_b"));
+    expect(await hashApiKey("abc")).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+  });
+
+  it("orders scopes: admin ⊇ write ⊇ read", () => {
+    expect(grants(["admin"], "read")).toBe(true);
+    expect(grants(["admin"], "write")).toBe(true);
+    expect(grants(["write"], "read")).toBe(true);
+    expect(grants(["write"], "admin")).toBe(false);
+    expect(grants(["read"], "write")).toBe(false);
+    expect(grants([], "read")).toBe(false);
+  });
+
+  it("draws base62 uniformly enough and prefixes ids", () => {
+    const counts = new Map<string, number>();
+    for (const ch of randomBase62(62_000)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    expect(counts.size).toBe(62);
+    for (const n of counts.values()) {
+      expect(n).toBeGreaterThan(800);
+      expect(n).toBeLessThan(1200);
+    }
+    expect(newId("ten")).toMatch(/^ten_[0-9A-Za-z]{16}$/);
+  });
+});
