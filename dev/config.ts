@@ -15,6 +15,7 @@ import {
 export const stackConfigSchema = z.object({
   PORT: portVar(8787),
   STREAM_PORT: portVar(9464),
+  API_METRICS_PORT: portVar(9465),
   /** Default: the embedded file `gridpulse.db` in GRIDPULSE_DATA_DIR. */
   DATABASE_URL: databaseUrlVar.optional(),
   DATABASE_AUTH_TOKEN: z.string().optional(),

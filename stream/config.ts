@@ -20,6 +20,8 @@ export const streamConfigSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default("gridpulse-stream"),
   STREAM_CONSUMER_GROUP: z.string().min(1).max(200).default("gridpulse-stream"),
   STREAM_SESSION_TIMEOUT_MS: positiveIntVar(10_000, 300_000),
+  /** Bearer token of POST /v1/ingest/requests (telemetry from the API on Workers); unset: no ingest. */
+  STREAM_INGEST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: logLevelVar,
   KAFKA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("warn"),
 });

@@ -11,6 +11,7 @@ import { listen } from "../core/runtime/serve.node.ts";
 import { loadStreamConfig } from "./config.ts";
 import { kafkaDeadLetterSink } from "./dlq/dead-letter.sink.ts";
 import { createStreamHttpApp } from "./http/server.ts";
+import { ingestRoutes } from "./ingest/ingest.route.ts";
 import { createStreamMetrics } from "./metrics/registry.ts";
 import { createRequestEventsConsumer } from "./requests/request-events.consumer.ts";
 
@@ -37,10 +38,20 @@ const requests = createRequestEventsConsumer({
   sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
 });
 
-const http = await listen(createStreamHttpApp({ metrics, consumers: { requests } }).fetch, {
-  port: config.STREAM_PORT,
-  hostname: config.STREAM_HOST,
+const ingest = ingestRoutes({
+  token: config.STREAM_INGEST_TOKEN,
+  producer,
+  topic: topicName(config.KAFKA_TOPIC_PREFIX, "requests"),
+  metrics,
+  logger,
 });
+const http = await listen(
+  createStreamHttpApp({ metrics, consumers: { requests }, routes: [ingest] }).fetch,
+  {
+    port: config.STREAM_PORT,
+    hostname: config.STREAM_HOST,
+  },
+);
 logger.info("stream worker listening", { url: http.url, brokers: config.KAFKA_BROKERS });
 
 onShutdown({

@@ -9,10 +9,14 @@ import type { StreamMetrics } from "../metrics/registry.ts";
 export interface StreamHttpDeps {
   metrics: StreamMetrics;
   consumers: Record<string, { isJoined(): boolean }>;
+  /** Extra routes (the telemetry ingest endpoint). */
+  routes?: Hono[];
 }
 
 export function createStreamHttpApp(deps: StreamHttpDeps) {
-  return new Hono()
+  const app = new Hono();
+  for (const routes of deps.routes ?? []) app.route("/", routes);
+  return app
     .get("/health/live", (c) => c.json({ status: "live" }))
     .get("/health/ready", (c) => {
       c.header("Cache-Control", "no-store");

@@ -29,6 +29,18 @@ export function createStreamMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
+    ingestRequests: new Counter({
+      name: "gridpulse_stream_ingest_requests_total",
+      help: "Requests to the telemetry ingest endpoint, by outcome.",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
+    ingestEvents: new Counter({
+      name: "gridpulse_stream_ingest_events_total",
+      help: "Events received by the ingest endpoint: accepted (produced to Kafka) or rejected (invalid).",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
     consumerJoined: new Gauge({
       name: "gridpulse_stream_consumer_joined",
       help: "1 while the consumer is a member of its group, else 0.",

@@ -19,10 +19,16 @@ const dataDir = mkdtempSync(join(tmpdir(), "gridpulse-stack-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 it("starts the whole stack, counts load-generator traffic and stops cleanly on Ctrl-C", async () => {
-  const [apiPort, streamPort, kafkaPort] = [await freePort(), await freePort(), await freePort()];
+  const [apiPort, streamPort, kafkaPort, metricsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env = {
     GRIDPULSE_DATA_DIR: dataDir,
     STREAM_PORT: String(streamPort),
+    API_METRICS_PORT: String(metricsPort),
     KAFKA_LOCAL_PORT: String(kafkaPort),
     KAFKA_BROKERS: "",
     KAFKA_TOPIC_PREFIX: "",
@@ -82,7 +88,7 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
   await waitFor("the broker JVM to exit", async () => !existsSync(`/proc/${brokerPid}`), {
     timeoutMs: 5000,
   });
-  for (const port of [apiPort, streamPort, kafkaPort, kafkaPort + 1]) {
+  for (const port of [apiPort, streamPort, kafkaPort, kafkaPort + 1, metricsPort]) {
     expect(await isPortOpen(port), `port ${port} still open`).toBe(false);
   }
   expect(existsSync(join(dataDir, "local-stack.json"))).toBe(false);

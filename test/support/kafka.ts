@@ -31,11 +31,28 @@ export async function createTopics(kafka: Kafka, prefix: string, partitions = 3)
 }
 
 /** Reads `topic` from the beginning until `count` messages arrived (or the deadline passes). */
-export async function readMessages(
+export function readMessages(
   kafka: Kafka,
   topic: string,
   count: number,
   timeoutMs = 30_000,
+): Promise<KafkaMessage[]> {
+  return readMessagesUntil(
+    kafka,
+    topic,
+    (messages) => messages.length >= count,
+    timeoutMs,
+    `${count} messages`,
+  );
+}
+
+/** Reads `topic` from the beginning until `done(messagesSoFar)` holds (or the deadline passes). */
+export async function readMessagesUntil(
+  kafka: Kafka,
+  topic: string,
+  done: (messages: KafkaMessage[]) => boolean,
+  timeoutMs = 30_000,
+  what = "the expected messages",
 ): Promise<KafkaMessage[]> {
   const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
   const messages: KafkaMessage[] = [];
@@ -47,7 +64,7 @@ export async function readMessages(
         () =>
           reject(
             new Error(
-              `read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`,
+              `read ${messages.length} messages from ${topic} in ${timeoutMs} ms, not ${what}`,
             ),
           ),
         timeoutMs,
@@ -55,7 +72,7 @@ export async function readMessages(
       void consumer.run({
         eachMessage: async ({ message }) => {
           messages.push(message);
-          if (messages.length >= count) {
+          if (done(messages)) {
             clearTimeout(timer);
             resolve();
           }

@@ -69,3 +69,70 @@ export async function startService(
   }
   return service;
 }
+
+export interface CommandProcess {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs any command in its own process group (so its children, such as wrangler's workerd, stop with
+ * it) and waits until `${url}${readyPath}` answers 2xx.
+ */
+export async function startCommand(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string>; url: string; readyPath: string; readyTimeoutMs?: number },
+): Promise<CommandProcess> {
+  const proc = spawn(command, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-200_000);
+  };
+  proc.stdout?.on("data", append);
+  proc.stderr?.on("data", append);
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) =>
+    proc.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  const stop = async () => {
+    if (exited) return;
+    try {
+      process.kill(-(proc.pid as number), "SIGTERM");
+    } catch {
+      // already gone
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(proc.pid as number), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, 5000);
+    await exitedPromise;
+    clearTimeout(timer);
+  };
+  try {
+    await waitFor(
+      `${command} to answer ${options.readyPath}`,
+      async () => {
+        if (exited) throw new Error(`${command} exited early:\n${output}`);
+        return (await fetch(`${options.url}${options.readyPath}`)).ok;
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 100 },
+    );
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-5000)}`);
+  }
+  return { url: options.url, output: () => output, stop };
+}

@@ -1,0 +1,210 @@
+/**
+ * The HTTP suite of the edge API, run unchanged against Node and against workerd (wrangler dev), each
+ * on a real sqld. Every test works with a fresh tenant. Per resource: happy path, errors, security
+ * (auth, scopes, tenant isolation: another tenant's objects are 404 for every verb).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGridpulseClient } from "../../api/client.ts";
+import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
+
+const runtimes: RuntimeName[] = ["node", "workerd"];
+
+/**
+ * Tenant-owned resources and every verb on one object. A new resource adds one entry: how tenant A
+ * creates an object, and the requests tenant B must get 404 for.
+ */
+interface TenantOwnedResource {
+  name: string;
+  create(api: ApiRuntime, key: string): Promise<string>;
+  verbs: { method: string; path: (id: string) => string; body?: unknown }[];
+  listPath: string;
+}
+
+const resources: TenantOwnedResource[] = [
+  {
+    name: "api-keys",
+    create: async (api, key) => {
+      const res = await call(api, "POST", "/v1/api-keys", key, {
+        name: "victim key",
+        scopes: ["read"],
+      });
+      return ((await res.json()) as { id: string }).id;
+    },
+    verbs: [
+      { method: "GET", path: (id) => `/v1/api-keys/${id}` },
+      { method: "DELETE", path: (id) => `/v1/api-keys/${id}` },
+    ],
+    listPath: "/v1/api-keys?includeRevoked=true",
+  },
+];
+
+function call(
+  api: ApiRuntime,
+  method: string,
+  path: string,
+  key?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (key) (init.headers as Record<string, string>).Authorization = `Bearer ${key}`;
+  if (body !== undefined) {
+    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  return fetch(`${api.url}${path}`, init);
+}
+
+describe.each(runtimes)("edge API on %s", (runtime) => {
+  let api: ApiRuntime;
+  beforeAll(async () => {
+    api = await startApiRuntime(runtime);
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  describe("health", () => {
+    it("is live and ready with the database latency", async () => {
+      const live = await call(api, "GET", "/health/live");
+      expect(live.status).toBe(200);
+      expect(live.headers.get("x-request-id")).toBeTruthy();
+      const ready = await call(api, "GET", "/health/ready");
+      expect(ready.status).toBe(200);
+      const body = (await ready.json()) as {
+        checks: { database: { status: string; latencyMs: number } };
+      };
+      expect(body.checks.database.status).toBe("up");
+    });
+  });
+
+  describe("API keys through the typed client", () => {
+    it("creates, lists masked, gets and revokes", async () => {
+      const { key, tenantId } = await api.tenant();
+      const client = createGridpulseClient(api.url, key);
+      const created = await client.v1["api-keys"].$post({
+        json: { name: "ci", scopes: ["read", "write"] },
+      });
+      expect(created.status).toBe(201);
+      if (created.status !== 201) return;
+      const body = await created.json();
+      expect(body.key).toMatch(/^gp_/);
+      const list = await client.v1["api-keys"].$get({ query: {} });
+      const listed = await list.json();
+      expect("data" in listed && listed.data.map((k) => k.id)).toContain(body.id);
+      expect(JSON.stringify(listed)).not.toContain(body.key);
+      const me = await createGridpulseClient(api.url, body.key).v1.me.$get();
+      expect(await me.json()).toMatchObject({
+        tenantId,
+        keyId: body.id,
+        scopes: ["read", "write"],
+      });
+      const revoked = await client.v1["api-keys"][":id"].$delete({ param: { id: body.id } });
+      expect(revoked.status).toBe(204);
+      expect((await createGridpulseClient(api.url, body.key).v1.me.$get()).status).toBe(401);
+    });
+  });
+
+  describe("errors", () => {
+    it("400 with field paths, 404, 405 with Allow, 413 and 415", async () => {
+      const { key } = await api.tenant();
+      const invalid = await call(api, "POST", "/v1/api-keys", key, { name: "", scopes: [] });
+      expect(invalid.status).toBe(400);
+      const details = ((await invalid.json()) as { error: { details: { path: string }[] } }).error
+        .details;
+      expect(details.map((d) => d.path).sort()).toEqual(["body.name", "body.scopes"]);
+      expect((await call(api, "GET", "/v1/nothing-here", key)).status).toBe(404);
+      const notAllowed = await call(api, "PATCH", "/v1/me", key, {});
+      expect(notAllowed.status).toBe(405);
+      expect(notAllowed.headers.get("allow")).toBe("GET, HEAD");
+      const tooLarge = await call(api, "POST", "/v1/api-keys", key, {
+        name: "x".repeat(70_000),
+        scopes: ["read"],
+      });
+      expect(tooLarge.status).toBe(413);
+      const wrongType = await fetch(`${api.url}/v1/api-keys`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${key}`, "Content-Type": "text/plain" },
+        body: "hello",
+      });
+      expect(wrongType.status).toBe(415);
+      for (const res of [invalid, notAllowed, tooLarge, wrongType]) {
+        expect(res.headers.get("content-type")).toContain("application/json");
+      }
+    });
+
+    it("429 with Retry-After when a key exceeds its rate limit, other keys unaffected", async () => {
+      const a = await api.tenant();
+      const b = await api.tenant();
+      const statuses: number[] = [];
+      let limited: Response | undefined;
+      for (let i = 0; i < 8; i++) {
+        const res = await call(api, "GET", "/v1/me", a.key);
+        statuses.push(res.status);
+        if (res.status === 429) limited ??= res;
+      }
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses.at(-1)).toBe(429);
+      expect(Number(limited?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect((await call(api, "GET", "/v1/me", b.key)).status).toBe(200);
+    });
+  });
+
+  describe("security", () => {
+    it("401 with WWW-Authenticate for missing and bad keys; 403 for a missing scope", async () => {
+      const missing = await call(api, "GET", "/v1/me");
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="gridpulse"');
+      const bad = await call(api, "GET", "/v1/me", `gp_${"x".repeat(43)}`);
+      expect(bad.status).toBe(401);
+      expect(bad.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      const { key } = await api.tenant();
+      const reader = (await (
+        await call(api, "POST", "/v1/api-keys", key, { name: "r", scopes: ["read"] })
+      ).json()) as {
+        key: string;
+      };
+      const forbidden = await call(api, "GET", "/v1/api-keys", reader.key);
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.headers.get("www-authenticate")).toContain("insufficient_scope");
+    });
+
+    it("sets security headers and CORS for the configured origin", async () => {
+      const res = await call(api, "GET", "/health/live", undefined, undefined, {
+        Origin: "https://app.example.com",
+      });
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+      expect(res.headers.get("server-timing")).toContain("total");
+    });
+
+    describe.each(resources)("tenant isolation: $name", (resource) => {
+      it("another tenant gets 404 for every verb and never sees the object in lists", async () => {
+        const owner = await api.tenant("A");
+        const other = await api.tenant("B");
+        const id = await resource.create(api, owner.key);
+        for (const verb of resource.verbs) {
+          const res = await call(api, verb.method, verb.path(id), other.key, verb.body);
+          expect(res.status, `${verb.method} ${verb.path(id)}`).toBe(404);
+        }
+        const list = await (await call(api, "GET", resource.listPath, other.key)).text();
+        expect(list).not.toContain(id);
+        // The owner still has it, untouched by the other tenant's attempts.
+        const own = await call(api, "GET", resource.verbs[0]?.path(id) as string, owner.key);
+        expect(own.status).toBe(200);
+        expect(((await own.json()) as { revokedAt: string | null }).revokedAt ?? null).toBeNull();
+      });
+    });
+  });
+
+  describe("OpenAPI", () => {
+    it("serves the same document on both runtimes", async () => {
+      const doc = (await (await call(api, "GET", "/openapi.json")).json()) as {
+        openapi: string;
+        paths: object;
+      };
+      expect(doc.openapi).toBe("3.1.0");
+      expect(Object.keys(doc.paths)).toContain("/v1/api-keys/{id}");
+    });
+  });
+});

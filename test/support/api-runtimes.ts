@@ -1,0 +1,115 @@
+/**
+ * The edge API on both of its runtimes for the HTTP suites: Node (`api/node.ts`) and workerd (through
+ * `wrangler dev`, the same Worker entry point as production), each against its own real libSQL server
+ * (sqld), migrated from Node. Same tests, same expectations.
+ */
+import { join } from "node:path";
+import { applyMigrations } from "../../core/db/migrate.node.ts";
+import { openDatabase } from "../../core/db/open.node.ts";
+import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
+import { freePort } from "../../dev/net.ts";
+import { type SqldServer, startSqld } from "../../dev/sqld.ts";
+import { repoRoot, startCommand, startService } from "./processes.ts";
+
+export type RuntimeName = "node" | "workerd";
+
+export interface ApiRuntime {
+  name: RuntimeName;
+  url: string;
+  /** A fresh tenant and its admin key, created directly in this runtime's database. */
+  tenant(name?: string): Promise<{ tenantId: string; key: string; keyId: string }>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function migratedSqld(): Promise<SqldServer> {
+  const sqld = await startSqld();
+  const { db, close } = await openDatabase({ url: sqld.url });
+  await applyMigrations(db);
+  close();
+  return sqld;
+}
+
+function tenantFactory(sqld: SqldServer) {
+  return async (name = "Test Tenant") => {
+    const { db, close } = await openDatabase({ url: sqld.url });
+    try {
+      const { tenantId, apiKey } = await createTenantWithAdminKey(db, { name, nowMs: Date.now() });
+      return { tenantId, key: apiKey.key, keyId: apiKey.row.id };
+    } finally {
+      close();
+    }
+  };
+}
+
+/** Settings both runtimes share in the suites (per-key limit: a burst of 5, as in the test Worker binding). */
+export const sharedApiEnv = {
+  SERVICE_NAME: "edge-api",
+  RATE_LIMIT_PER_S: "1",
+  RATE_LIMIT_BURST: "5",
+  BODY_LIMIT_BYTES: "65536",
+  AUTH_CACHE_TTL_MS: "0",
+  CORS_ORIGINS: "https://app.example.com",
+};
+
+export async function startApiRuntime(
+  name: RuntimeName,
+  env: Record<string, string> = {},
+): Promise<ApiRuntime> {
+  const sqld = await migratedSqld();
+  const allEnv = { ...sharedApiEnv, DATABASE_URL: sqld.url, ...env };
+  if (name === "node") {
+    const api = await startService("api/node.ts", {
+      API_METRICS_PORT: String(await freePort()),
+      DATABASE_MIGRATE_ON_START: "false",
+      LOG_LEVEL: "warn",
+      ...allEnv,
+    });
+    return {
+      name,
+      url: api.url,
+      tenant: tenantFactory(sqld),
+      output: api.output,
+      stop: async () => {
+        await api.stop("SIGTERM");
+        await sqld.dispose();
+      },
+    };
+  }
+  const port = await freePort();
+  const vars = Object.entries(allEnv).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const worker = await startCommand(
+    join(repoRoot, "node_modules/.bin/wrangler"),
+    [
+      "dev",
+      "--config",
+      "test/support/wrangler.test.toml",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(await freePort()),
+      "--persist-to",
+      join(sqld.dataDir, "wrangler-state"),
+      "--show-interactive-dev-session=false",
+      ...vars,
+    ],
+    {
+      env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+      url: `http://127.0.0.1:${port}`,
+      readyPath: "/health/live",
+      readyTimeoutMs: 90_000,
+    },
+  );
+  return {
+    name,
+    url: worker.url,
+    tenant: tenantFactory(sqld),
+    output: worker.output,
+    stop: async () => {
+      await worker.stop();
+      await sqld.dispose();
+    },
+  };
+}
