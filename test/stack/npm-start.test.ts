@@ -72,15 +72,30 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
   expect(summary.failed).toBe(0);
   expect(summary.sent).toBeGreaterThan(4000);
 
+  // The worker counts the generated events plus the API's own telemetry (its health probes): exactly.
   const topic = topicName("", "requests");
+  let processed = 0;
+  let apiDelivered = 0;
   await waitFor(
-    "the worker to count every generated event",
-    async () =>
-      sampleValue(await scrape(state.streamUrl), "gridpulse_stream_events_processed_total", {
-        topic,
-      }) === summary.sent,
+    "the worker to count every generated event and every API telemetry event",
+    async () => {
+      const apiMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      apiDelivered = sampleValue(apiMetrics, "gridpulse_api_telemetry_events_total", {
+        outcome: "delivered",
+      });
+      processed = sampleValue(
+        await scrape(state.streamUrl),
+        "gridpulse_stream_events_processed_total",
+        { topic },
+      );
+      return apiDelivered > 0 && processed === summary.sent + apiDelivered;
+    },
     { timeoutMs: 30_000 },
-  );
+  ).catch((error: Error) => {
+    throw new Error(
+      `${error.message}: processed ${processed}, sent ${summary.sent}, api ${apiDelivered}`,
+    );
+  });
 
   const code = await stack.stop("SIGINT");
   expect(code, stack.output().slice(-3000)).toBe(0);
