@@ -1,11 +1,13 @@
 /**
  * `npm run bench:api`: HTTP throughput and latency of the edge API on loopback, with autocannon, on
- * Node (embedded libSQL file) and on local workerd (wrangler dev, against sqld), endpoint by endpoint,
- * each next to `GET /health/live` measured in the same run as the baseline.
- *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd
+ * Node (embedded libSQL file) and on local workerd against sqld, endpoint by endpoint, each next to
+ * `GET /health/live` measured in the same run as the baseline. "workerd" runs the production bundle
+ * (`wrangler deploy --dry-run`) on `workerd serve` directly; "wrangler-dev" goes through `wrangler dev`,
+ * whose local proxy costs most of the throughput.
+ *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd[,wrangler-dev]
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,7 +99,60 @@ async function startNode(): Promise<Target> {
   };
 }
 
-async function startWorkerd(): Promise<Target> {
+async function startRawWorkerd(): Promise<Target> {
+  const sqld = await startSqld();
+  const key = await seed(sqld.url);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "gridpulse-bench-workerd-"));
+  execFileSync(
+    join(root, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--outdir", dir, "--config", "dev/bench/wrangler.bench.toml"],
+    {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      stdio: "ignore",
+    },
+  );
+  const bindings = Object.entries({ ...limits, DATABASE_URL: sqld.url, SERVICE_NAME: "edge-api" })
+    .map(([name, value]) => `(name = "${name}", text = "${value}")`)
+    .join(", ");
+  writeFileSync(
+    join(dir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .api), (name = "internet", network = (allow = ["public", "private", "local"])) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const api :Workerd.Worker = (
+  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  compatibilityDate = "2026-11-01",
+  bindings = [ ${bindings} ],
+  globalOutbound = "internet",
+);
+`,
+  );
+  const proc = spawnGroup(
+    join(root, "node_modules/.bin/workerd"),
+    ["serve", join(dir, "config.capnp")],
+    {},
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor("workerd api", async () => (await fetch(`${url}/health/ready`)).ok, {
+    timeoutMs: 60_000,
+  });
+  return {
+    name: "workerd (bundle, sqld)",
+    url,
+    key,
+    stop: async () => {
+      await stopGroup(proc);
+      await sqld.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startWranglerDev(): Promise<Target> {
   const sqld = await startSqld();
   const key = await seed(sqld.url);
   const port = await freePort();
@@ -129,7 +184,7 @@ async function startWorkerd(): Promise<Target> {
     timeoutMs: 60_000,
   });
   return {
-    name: "workerd (sqld)",
+    name: "wrangler dev (sqld)",
     url,
     key,
     stop: async () => {
@@ -163,7 +218,12 @@ async function measure(target: Target, path: string, auth: boolean) {
 
 const rows: Record<string, string | number>[] = [];
 for (const runtime of runtimes) {
-  const target = runtime === "node" ? await startNode() : await startWorkerd();
+  const target =
+    runtime === "node"
+      ? await startNode()
+      : runtime === "workerd"
+        ? await startRawWorkerd()
+        : await startWranglerDev();
   try {
     // Warm up (JIT, auth cache, connection pools).
     await autocannon({
