@@ -5,6 +5,7 @@
  * given seed so tests can check its shape.
  */
 import type { RequestEventInput } from "../../core/events/request-event.ts";
+import { createRng, type Rng } from "../../core/random/rng.ts";
 
 interface RouteProfile {
   service: string;
@@ -109,20 +110,6 @@ export interface TrafficOptions {
   clientErrorRate?: number;
   /** Share of requests with a slow tail (default 0.02). */
   tailRate?: number;
-}
-
-export type Rng = () => number;
-
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function standardNormal(rng: Rng): number {

@@ -1,0 +1,33 @@
+/**
+ * PartialAggregate: what stage 1 produces to `telemetry.aggregates.v1` (key = service). One message
+ * covers the events of one (service, route, minute) that one stage-1 transaction consumed; several
+ * partials of the same minute add up (counts add, HDR histograms merge losslessly), so stage 2 never
+ * needs them to be complete or in order.
+ */
+import { z } from "zod";
+
+export const aggregateBucketMs = 60_000;
+
+export const partialAggregateSchema = z.strictObject({
+  v: z.literal(1),
+  service: z.string().min(1).max(100),
+  route: z.string().min(1).max(200),
+  /** Start of the event-time minute, epoch ms, a multiple of 60,000. */
+  bucketStartMs: z
+    .number()
+    .int()
+    .refine((ms) => ms % aggregateBucketMs === 0, "must be a multiple of 60000"),
+  total: z.number().int().min(1),
+  /** Events with status < 500. */
+  good: z.number().int().min(0),
+  /** For each latency threshold (ms, as a string key) in use: events with durationMs ≤ threshold. */
+  goodWithin: z.record(z.string().regex(/^\d+$/), z.number().int().min(0)),
+  /** HDR histogram of durations in µs, V2 compressed base64. */
+  histogram: z.string().startsWith("HISTF"),
+  /** Whether the watermark had passed the end of the minute: no later partial is expected. */
+  closed: z.boolean(),
+});
+
+export type PartialAggregate = z.output<typeof partialAggregateSchema>;
+
+export const bucketStart = (tsMs: number, bucketMs = aggregateBucketMs) => tsMs - (((tsMs % bucketMs) + bucketMs) % bucketMs);

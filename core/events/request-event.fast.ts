@@ -1,0 +1,83 @@
+/**
+ * The hot-path twin of `requestEventSchema`: the same rules written as plain checks, about ten times
+ * faster than zod on valid events (the stream worker validates 100,000+ events/s per process).
+ * Anything the fast path does not accept — invalid events, and RFC 3339 timestamps — goes through the
+ * zod schema, which stays the definition and produces the error messages. A property test keeps the
+ * two in agreement (`request-event.fast.test.ts`).
+ */
+import type { z } from "zod";
+import { type Decoded, decodeEvent, maxEventBytes } from "./decode.ts";
+import { httpMethods, type RequestEvent, requestEventSchema } from "./request-event.ts";
+
+const allowedKeys = new Set([
+  "id",
+  "ts",
+  "service",
+  "route",
+  "method",
+  "status",
+  "durationMs",
+  "region",
+  "traceparent",
+]);
+const methods = new Set<string>(httpMethods);
+const servicePattern = /^[A-Za-z0-9._-]+$/;
+const routePattern = /^\/[^\s?#]*$/;
+const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+const minEpochMs = Date.UTC(2000, 0, 1);
+const maxEpochMs = Date.UTC(2200, 0, 1);
+const maxDurationMs = 24 * 60 * 60 * 1000;
+
+const isString = (v: unknown, min: number, max: number): v is string =>
+  typeof v === "string" && v.length >= min && v.length <= max;
+
+/** The event if it passes every rule with an epoch-millisecond `ts`; otherwise undefined. */
+export function fastRequestEvent(value: unknown): RequestEvent | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const o = value as Record<string, unknown>;
+  for (const key in o) if (!allowedKeys.has(key)) return undefined;
+  const { id, ts, service, route, method, status, durationMs, region, traceparent } = o;
+  if (!isString(id, 1, 128)) return undefined;
+  if (typeof ts !== "number" || !Number.isSafeInteger(ts) || ts < minEpochMs || ts >= maxEpochMs)
+    return undefined;
+  if (!isString(service, 1, 100) || !servicePattern.test(service)) return undefined;
+  if (!isString(route, 1, 200) || !routePattern.test(route)) return undefined;
+  if (typeof method !== "string" || !methods.has(method)) return undefined;
+  if (typeof status !== "number" || !Number.isSafeInteger(status) || status < 100 || status > 599)
+    return undefined;
+  if (
+    typeof durationMs !== "number" ||
+    !Number.isFinite(durationMs) ||
+    durationMs < 0 ||
+    durationMs > maxDurationMs
+  ) {
+    return undefined;
+  }
+  if ("region" in o && !isString(region, 1, 64)) return undefined;
+  if (
+    "traceparent" in o &&
+    !(typeof traceparent === "string" && traceparentPattern.test(traceparent))
+  )
+    return undefined;
+  return o as unknown as RequestEvent;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** `decodeEvent(requestEventSchema, bytes)` with the fast path in front. */
+export function decodeRequestEvent(bytes: Uint8Array | null | undefined): Decoded<RequestEvent> {
+  if (bytes && bytes.byteLength > 0 && bytes.byteLength <= maxEventBytes) {
+    let json: unknown;
+    try {
+      json = JSON.parse(utf8.decode(bytes));
+    } catch {
+      return decodeEvent(requestEventSchema, bytes);
+    }
+    const fast = fastRequestEvent(json);
+    if (fast) return { ok: true, value: fast };
+    const result = requestEventSchema.safeParse(json);
+    if (result.success) return { ok: true, value: result.data };
+    return decodeEvent(requestEventSchema as z.ZodType<RequestEvent>, bytes);
+  }
+  return decodeEvent(requestEventSchema, bytes);
+}
