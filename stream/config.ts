@@ -1,6 +1,8 @@
 /** Settings of the stream worker, from the environment (validated once at start). */
 import { z } from "zod";
 import {
+  booleanVar,
+  databaseUrlVar,
   type EnvSource,
   kafkaBrokersVar,
   logLevelVar,
@@ -10,16 +12,62 @@ import {
   topicPrefixVar,
 } from "../core/config/env.ts";
 
+const stages = ["aggregate", "evaluate"] as const;
+
 export const streamConfigSchema = z.object({
   STREAM_PORT: portVar(9464),
   STREAM_HOST: z.string().default("127.0.0.1"),
+  /** Which stages this process runs: `aggregate`, `evaluate` or both (default). */
+  STREAM_STAGES: z
+    .string()
+    .default("aggregate,evaluate")
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .refine(
+      (list) => list.length > 0 && list.every((s) => (stages as readonly string[]).includes(s)),
+      "must list aggregate and/or evaluate",
+    )
+    .transform((list) => list as (typeof stages)[number][]),
   KAFKA_BROKERS: kafkaBrokersVar.refine((brokers) => brokers !== undefined, {
     message: "is required for the stream worker (npm start provisions a local broker and sets it)",
   }),
   KAFKA_TOPIC_PREFIX: topicPrefixVar,
   KAFKA_CLIENT_ID: z.string().min(1).default("gridpulse-stream"),
+  /** Prefix of the consumer groups: `<prefix>-aggregate` and `<prefix>-evaluate`. */
   STREAM_CONSUMER_GROUP: z.string().min(1).max(200).default("gridpulse-stream"),
   STREAM_SESSION_TIMEOUT_MS: positiveIntVar(10_000, 300_000),
+  /** How long a fetch waits for data before a batch is processed anyway. */
+  STREAM_MAX_WAIT_MS: positiveIntVar(500, 30_000),
+  /** Events older than the partition's latest event time minus this go to the DLQ as late. */
+  STREAM_ALLOWED_LATENESS_MS: positiveIntVar(120_000, 86_400_000),
+  /** Latency thresholds (ms) counted exactly, besides those of latency SLOs. */
+  STREAM_LATENCY_THRESHOLDS_MS: z
+    .string()
+    .default("100,250,500,1000")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => Number(s.trim()))
+        .filter((n) => n > 0),
+    )
+    .refine(
+      (list) => list.every((n) => Number.isInteger(n) && n <= 600_000),
+      "must be whole milliseconds up to 600000",
+    ),
+  STREAM_EVAL_INTERVAL_MS: positiveIntVar(1000, 60_000),
+  STREAM_LATENCY_GAUGES_INTERVAL_MS: positiveIntVar(15_000, 600_000),
+  STREAM_LATENCY_TOP_ROUTES: z.coerce.number().int().min(0).max(1000).default(10),
+  STREAM_MINUTE_RETENTION_HOURS: positiveIntVar(72, 24 * 30),
+  STREAM_HOUR_RETENTION_DAYS: positiveIntVar(40, 400),
+  DATABASE_URL: databaseUrlVar.default("file:./data/gridpulse.db"),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  DATABASE_MIGRATE_ON_START: booleanVar(true),
   /** Bearer token of POST /v1/ingest/requests (telemetry from the API on Workers); unset: no ingest. */
   STREAM_INGEST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: logLevelVar,

@@ -1,24 +1,34 @@
 /**
- * Composition root of the stream worker: settings, Kafka clients, metrics, the request-telemetry
- * consumer with its dead-letter sink, and the HTTP surface. SIGTERM / SIGINT finish the batch in hand,
- * commit it, leave the group and exit 0.
+ * Composition root of the stream worker. STREAM_STAGES chooses what this process runs:
+ *   aggregate — stage 1: RequestEvents -> partial aggregates, exactly once through Kafka transactions;
+ *   evaluate  — stage 2: partial aggregates -> window state + offsets in libSQL; SLO burn rates and
+ *               latency quantiles as metrics.
+ * Both by default; each scales out by partitions. SIGTERM / SIGINT finish the batch in hand, commit it,
+ * leave the groups and exit 0.
  */
+import { applyMigrations } from "../core/db/migrate.node.ts";
+import { openDatabase } from "../core/db/open.node.ts";
 import { topicName } from "../core/events/topics.ts";
 import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { exitOnFatal, onShutdown } from "../core/runtime/lifecycle.node.ts";
 import { listen } from "../core/runtime/serve.node.ts";
+import { createAggregateStage, type Stage } from "./aggregate/aggregate.consumer.ts";
 import { loadStreamConfig } from "./config.ts";
-import { kafkaDeadLetterSink } from "./dlq/dead-letter.sink.ts";
+import { createEvaluateStage } from "./evaluate/evaluate.consumer.ts";
+import { createLatencyGauges } from "./evaluate/latency-gauges.ts";
+import { createOwnership } from "./evaluate/ownership.ts";
+import { createSloEvaluator } from "./evaluate/slo-evaluator.ts";
+import { createWindowStore } from "./evaluate/window-store.ts";
 import { createStreamHttpApp } from "./http/server.ts";
 import { ingestRoutes } from "./ingest/ingest.route.ts";
 import { createStreamMetrics } from "./metrics/registry.ts";
-import { createRequestEventsConsumer } from "./requests/request-events.consumer.ts";
 
 const config = loadStreamConfig(process.env);
 const logger = createLogger({ service: "gridpulse-stream", level: config.LOG_LEVEL });
 exitOnFatal(logger);
 
+const now = Date.now;
 const metrics = createStreamMetrics();
 const kafka = createKafka({
   brokers: config.KAFKA_BROKERS,
@@ -26,42 +36,131 @@ const kafka = createKafka({
   logger,
   logLevel: config.KAFKA_LOG_LEVEL,
 });
+const database = await openDatabase({
+  url: config.DATABASE_URL,
+  authToken: config.DATABASE_AUTH_TOKEN,
+});
+if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(database.db);
+
+const requestsTopic = topicName(config.KAFKA_TOPIC_PREFIX, "requests");
+const aggregatesTopic = topicName(config.KAFKA_TOPIC_PREFIX, "aggregates");
 const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
-const requests = createRequestEventsConsumer({
-  kafka,
-  topic: topicName(config.KAFKA_TOPIC_PREFIX, "requests"),
-  groupId: config.STREAM_CONSUMER_GROUP,
-  deadLetters: kafkaDeadLetterSink(producer),
-  sinks: [],
+const ownership = createOwnership(aggregatesTopic);
+const evaluator = createSloEvaluator({
+  db: database.db,
   metrics,
   logger,
-  sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
+  ownership,
+  now,
+  intervalMs: config.STREAM_EVAL_INTERVAL_MS,
 });
+const latencyGauges = createLatencyGauges({
+  db: database.db,
+  metrics,
+  logger,
+  ownership,
+  now,
+  intervalMs: config.STREAM_LATENCY_GAUGES_INTERVAL_MS,
+  topRoutes: config.STREAM_LATENCY_TOP_ROUTES,
+});
+const store = createWindowStore(database.db);
+
+const stages: Stage[] = [];
+if (config.STREAM_STAGES.includes("aggregate")) {
+  stages.push(
+    createAggregateStage({
+      kafka,
+      sourceTopic: requestsTopic,
+      outputTopic: aggregatesTopic,
+      groupId: `${config.STREAM_CONSUMER_GROUP}-aggregate`,
+      settings: () => ({
+        allowedLatenessMs: config.STREAM_ALLOWED_LATENESS_MS,
+        thresholdsMs: [
+          ...new Set([...config.STREAM_LATENCY_THRESHOLDS_MS, ...evaluator.thresholds()]),
+        ].sort((a, b) => a - b),
+      }),
+      metrics,
+      logger,
+      sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
+      maxWaitMs: config.STREAM_MAX_WAIT_MS,
+      now,
+    }),
+  );
+}
+const evaluating = config.STREAM_STAGES.includes("evaluate");
+if (evaluating) {
+  stages.push(
+    createEvaluateStage({
+      kafka,
+      sourceTopic: aggregatesTopic,
+      groupId: `${config.STREAM_CONSUMER_GROUP}-evaluate`,
+      store,
+      deadLetterProducer: producer,
+      metrics,
+      logger,
+      sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
+      maxWaitMs: config.STREAM_MAX_WAIT_MS,
+      now,
+      onApplied: (services) => evaluator.markDirty(services),
+      onAssigned: (partitions) => {
+        ownership.setOwned(partitions);
+        evaluator.reconcileOwnership();
+      },
+    }),
+  );
+}
 
 const ingest = ingestRoutes({
   token: config.STREAM_INGEST_TOKEN,
   producer,
-  topic: topicName(config.KAFKA_TOPIC_PREFIX, "requests"),
+  topic: requestsTopic,
   metrics,
   logger,
 });
-const http = await listen(
-  createStreamHttpApp({ metrics, consumers: { requests }, routes: [ingest] }).fetch,
-  {
-    port: config.STREAM_PORT,
-    hostname: config.STREAM_HOST,
-  },
-);
-logger.info("stream worker listening", { url: http.url, brokers: config.KAFKA_BROKERS });
+const http = await listen(createStreamHttpApp({ metrics, stages, routes: [ingest] }).fetch, {
+  port: config.STREAM_PORT,
+  hostname: config.STREAM_HOST,
+});
+logger.info("stream worker listening", {
+  url: http.url,
+  brokers: config.KAFKA_BROKERS,
+  stages: config.STREAM_STAGES,
+});
+
+const pruneTimer = setInterval(() => {
+  store
+    .prune(now(), {
+      minuteMs: config.STREAM_MINUTE_RETENTION_HOURS * 3_600_000,
+      hourMs: config.STREAM_HOUR_RETENTION_DAYS * 86_400_000,
+    })
+    .catch((err: unknown) => logger.warn("pruning old windows failed", { err }));
+}, 600_000);
+pruneTimer.unref();
 
 onShutdown({
   logger,
   shutdown: async () => {
-    await requests.stop();
+    clearInterval(pruneTimer);
+    for (const stage of stages) await stage.stop();
+    await evaluator.stop();
+    await latencyGauges.stop();
     await producer.disconnect();
     await http.close();
+    database.close();
   },
 });
 
 await producer.connect();
-await requests.start();
+if (evaluating) {
+  const admin = kafka.admin();
+  await admin.connect();
+  const metadata = await admin.fetchTopicMetadata({ topics: [aggregatesTopic] });
+  await admin.disconnect();
+  ownership.setPartitionCount(metadata.topics[0]?.partitions.length ?? 0);
+  evaluator.start();
+  latencyGauges.start();
+} else {
+  // Stage 1 alone still needs the latency thresholds of SLOs: load them as the evaluator would.
+  evaluator.start();
+}
+for (const stage of stages) await stage.start();

@@ -30,4 +30,5 @@ export const partialAggregateSchema = z.strictObject({
 
 export type PartialAggregate = z.output<typeof partialAggregateSchema>;
 
-export const bucketStart = (tsMs: number, bucketMs = aggregateBucketMs) => tsMs - (((tsMs % bucketMs) + bucketMs) % bucketMs);
+export const bucketStart = (tsMs: number, bucketMs = aggregateBucketMs) =>
+  tsMs - (((tsMs % bucketMs) + bucketMs) % bucketMs);

@@ -34,7 +34,14 @@ function wallClock(ms: number, timeZone: string) {
   for (const part of formatter(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== "literal") parts[part.type] = Number(part.value);
   }
-  return parts as { year: number; month: number; day: number; hour: number; minute: number; second: number };
+  return parts as {
+    year: number;
+    month: number;
+    day: number;
+    hour: number;
+    minute: number;
+    second: number;
+  };
 }
 
 /** Offset of `timeZone` from UTC at instant `ms`, in ms. */
@@ -56,6 +63,9 @@ function zonedMonthStartFor(year: number, month: number, timeZone: string): numb
 export function calendarMonth(nowMs: number, timeZone: string): { startMs: number; endMs: number } {
   const { year, month } = wallClock(nowMs, timeZone);
   const startMs = zonedMonthStartFor(year, month, timeZone);
-  const endMs = month === 12 ? zonedMonthStartFor(year + 1, 1, timeZone) : zonedMonthStartFor(year, month + 1, timeZone);
+  const endMs =
+    month === 12
+      ? zonedMonthStartFor(year + 1, 1, timeZone)
+      : zonedMonthStartFor(year, month + 1, timeZone);
   return { startMs, endMs };
 }

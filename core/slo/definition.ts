@@ -42,8 +42,20 @@ export const tierSchema = z
 export type SloTier = z.output<typeof tierSchema>;
 
 export const defaultTiers: SloTier[] = [
-  { name: "page-fast", severity: "page", longWindow: "1h", shortWindow: "5m", budgetConsumed: 0.02 },
-  { name: "page-slow", severity: "page", longWindow: "6h", shortWindow: "30m", budgetConsumed: 0.05 },
+  {
+    name: "page-fast",
+    severity: "page",
+    longWindow: "1h",
+    shortWindow: "5m",
+    budgetConsumed: 0.02,
+  },
+  {
+    name: "page-slow",
+    severity: "page",
+    longWindow: "6h",
+    shortWindow: "30m",
+    budgetConsumed: 0.05,
+  },
   { name: "ticket", severity: "ticket", longWindow: "3d", shortWindow: "6h", budgetConsumed: 0.1 },
 ];
 
@@ -51,9 +63,19 @@ export const sloDefinitionSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     description: z.string().max(1000).optional(),
-    service: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a service name as in RequestEvents"),
+    service: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a service name as in RequestEvents"),
     /** Route patterns counted; empty: every route of the service. */
-    routes: z.array(z.string().regex(/^\/[^\s?#]*$/, "must be a route pattern such as /v1/x/:id").max(200)).max(50).default([]),
+    routes: z
+      .array(
+        z
+          .string()
+          .regex(/^\/[^\s?#]*$/, "must be a route pattern such as /v1/x/:id")
+          .max(200),
+      )
+      .max(50)
+      .default([]),
     sli: sliSchema,
     objective: z.number().gt(0.5, "must be above 0.5").lt(1, "must be below 1").max(0.99999),
     window: sloWindowSchema,
@@ -84,7 +106,10 @@ export interface ResolvedTier extends SloTier {
   factor: number;
 }
 
-export function resolveTiers(slo: Pick<SloDefinition, "tiers" | "window">, nowMs: number): ResolvedTier[] {
+export function resolveTiers(
+  slo: Pick<SloDefinition, "tiers" | "window">,
+  nowMs: number,
+): ResolvedTier[] {
   const { lengthMs } = sloWindowBounds(slo, nowMs);
   return slo.tiers.map((tier) => ({
     ...tier,

@@ -97,13 +97,33 @@ describe("OpenSLO v1 import", () => {
   });
 
   it.each([
-    ["timeslices", ratio.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices"), "Timeslices is not supported"],
-    ["other sources", ratio.replaceAll("type: gridpulse", "type: Prometheus"), 'type "Prometheus" is not supported'],
-    ["indicatorRef", ratio.replace("  indicator:\n", "  indicatorRef: edge-errors\n  indicator:\n"), "indicatorRef is not supported"],
+    [
+      "timeslices",
+      ratio.replace("budgetingMethod: Occurrences", "budgetingMethod: Timeslices"),
+      "Timeslices is not supported",
+    ],
+    [
+      "other sources",
+      ratio.replaceAll("type: gridpulse", "type: Prometheus"),
+      'type "Prometheus" is not supported',
+    ],
+    [
+      "indicatorRef",
+      ratio.replace("  indicator:\n", "  indicatorRef: edge-errors\n  indicator:\n"),
+      "indicatorRef is not supported",
+    ],
     ["hour windows", ratio.replace("duration: 28d", "duration: 12h"), "is not supported"],
     ["gte thresholds", threshold.replace("op: lte", "op: gte"), 'op "gte" is not supported'],
-    ["unknown filters", ratio.replace("filter: status < 500", "filter: status == 200"), 'filter "status == 200"'],
-    ["wrong version", ratio.replace("openslo/v1", "openslo/v1alpha"), "apiVersion must be openslo/v1"],
+    [
+      "unknown filters",
+      ratio.replace("filter: status < 500", "filter: status == 200"),
+      'filter "status == 200"',
+    ],
+    [
+      "wrong version",
+      ratio.replace("openslo/v1", "openslo/v1alpha"),
+      "apiVersion must be openslo/v1",
+    ],
     ["broken YAML", "spec: [unclosed", "YAML"],
   ])("refuses %s with a clear problem", (_case, yaml, message) => {
     let error: unknown;

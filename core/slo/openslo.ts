@@ -45,12 +45,17 @@ function gridpulseSource(node: unknown, where: string, problems: string[]): Sour
     return undefined;
   }
   if (String(source.type ?? "").toLowerCase() !== "gridpulse") {
-    problems.push(`${where}.metricSource.type "${String(source.type)}" is not supported (only "gridpulse", counting RequestEvents)`);
+    problems.push(
+      `${where}.metricSource.type "${String(source.type)}" is not supported (only "gridpulse", counting RequestEvents)`,
+    );
     return undefined;
   }
   const spec = isObj(source.spec) ? source.spec : {};
   const routes = spec.routes;
-  if (routes !== undefined && !(Array.isArray(routes) && routes.every((r) => typeof r === "string"))) {
+  if (
+    routes !== undefined &&
+    !(Array.isArray(routes) && routes.every((r) => typeof r === "string"))
+  ) {
     problems.push(`${where}.metricSource.spec.routes must be a list of route patterns`);
   }
   return {
@@ -72,13 +77,17 @@ function windowOf(spec: Obj, problems: string[]): SloDefinitionInput["window"] |
   const rolling = window.isRolling !== false;
   const match = /^(\d+)([dwM])$/.exec(duration);
   if (!match) {
-    problems.push(`spec.timeWindow[0].duration "${duration}" is not supported (use days such as 28d, weeks such as 4w, or 1M)`);
+    problems.push(
+      `spec.timeWindow[0].duration "${duration}" is not supported (use days such as 28d, weeks such as 4w, or 1M)`,
+    );
     return undefined;
   }
   const count = Number(match[1]);
   if (match[2] === "M") {
     if (rolling || count !== 1) {
-      problems.push("a month window must be `duration: 1M` with `isRolling: false` (a calendar month)");
+      problems.push(
+        "a month window must be `duration: 1M` with `isRolling: false` (a calendar month)",
+      );
       return undefined;
     }
     const calendar = isObj(window.calendar) ? window.calendar : {};
@@ -100,24 +109,34 @@ export function importOpenSlo(yamlText: string): ImportedSlo {
   const yamlErrors = docs.flatMap((d) => d.errors.map((e) => e.message));
   if (yamlErrors.length > 0) throw new OpenSloImportError(yamlErrors.map((m) => `YAML: ${m}`));
   const slos = docs.map((d) => d.toJS() as unknown).filter((d) => isObj(d) && d.kind === "SLO");
-  if (slos.length !== 1) throw new OpenSloImportError([`expected exactly one document of kind SLO, found ${slos.length}`]);
+  if (slos.length !== 1)
+    throw new OpenSloImportError([
+      `expected exactly one document of kind SLO, found ${slos.length}`,
+    ]);
   const doc = slos[0] as Obj;
-  if (doc.apiVersion !== "openslo/v1") problems.push(`apiVersion must be openslo/v1 (got ${String(doc.apiVersion)})`);
+  if (doc.apiVersion !== "openslo/v1")
+    problems.push(`apiVersion must be openslo/v1 (got ${String(doc.apiVersion)})`);
   const metadata = isObj(doc.metadata) ? doc.metadata : {};
   const spec = isObj(doc.spec) ? doc.spec : {};
   const name = String(metadata.displayName ?? metadata.name ?? "").trim();
   if (!name) problems.push("metadata.name is required");
 
-  if (spec.indicatorRef !== undefined) problems.push("indicatorRef is not supported: inline the SLI under spec.indicator");
+  if (spec.indicatorRef !== undefined)
+    problems.push("indicatorRef is not supported: inline the SLI under spec.indicator");
   const budgeting = String(spec.budgetingMethod ?? "Occurrences");
-  if (budgeting !== "Occurrences") problems.push(`budgetingMethod ${budgeting} is not supported (only Occurrences: event-weighted budgets)`);
+  if (budgeting !== "Occurrences")
+    problems.push(
+      `budgetingMethod ${budgeting} is not supported (only Occurrences: event-weighted budgets)`,
+    );
   const window = windowOf(spec, problems);
 
   const objectives = Array.isArray(spec.objectives) ? spec.objectives : [];
-  if (objectives.length !== 1) problems.push(`exactly one objective is supported (found ${objectives.length})`);
+  if (objectives.length !== 1)
+    problems.push(`exactly one objective is supported (found ${objectives.length})`);
   const objective = isObj(objectives[0]) ? (objectives[0] as Obj) : {};
   const target = Number(objective.target);
-  if (!(target > 0 && target < 1)) problems.push("objectives[0].target must be a ratio between 0 and 1 (e.g. 0.999)");
+  if (!(target > 0 && target < 1))
+    problems.push("objectives[0].target must be a ratio between 0 and 1 (e.g. 0.999)");
 
   const indicator = isObj(spec.indicator) ? spec.indicator : undefined;
   const sliSpec = indicator && isObj(indicator.spec) ? indicator.spec : undefined;
@@ -130,9 +149,12 @@ export function importOpenSlo(yamlText: string): ImportedSlo {
     const ratio = sliSpec.ratioMetric;
     const good = gridpulseSource(ratio.good, "ratioMetric.good", problems);
     const total = gridpulseSource(ratio.total, "ratioMetric.total", problems);
-    if (ratio.bad !== undefined) problems.push("ratioMetric.bad is not supported: describe good events");
+    if (ratio.bad !== undefined)
+      problems.push("ratioMetric.bad is not supported: describe good events");
     if (total && total.filter !== undefined && total.filter !== "all") {
-      problems.push(`ratioMetric.total filter "${total.filter}" is not supported (only all events)`);
+      problems.push(
+        `ratioMetric.total filter "${total.filter}" is not supported (only all events)`,
+      );
     }
     if (good) {
       routes = good.routes ?? total?.routes;
@@ -140,32 +162,52 @@ export function importOpenSlo(yamlText: string): ImportedSlo {
       const latency = /^durationMs\s*<=\s*(\d+)$/.exec(good.filter ?? "");
       if (good.filter === "status < 500") sli = { kind: "availability" };
       else if (latency) sli = { kind: "latency", thresholdMs: Number(latency[1]) };
-      else problems.push(`ratioMetric.good filter "${good.filter ?? ""}" is not supported (use "status < 500" or "durationMs <= N")`);
+      else
+        problems.push(
+          `ratioMetric.good filter "${good.filter ?? ""}" is not supported (use "status < 500" or "durationMs <= N")`,
+        );
     }
   } else if (isObj(sliSpec.thresholdMetric)) {
     const source = gridpulseSource(sliSpec.thresholdMetric, "thresholdMetric", problems);
     if (source) {
       routes = source.routes;
       service = source.service ?? service;
-      if (source.field !== "durationMs") problems.push('thresholdMetric source must have spec.field: durationMs');
+      if (source.field !== "durationMs")
+        problems.push("thresholdMetric source must have spec.field: durationMs");
       const op = String(objective.op ?? "");
       const value = Number(objective.value);
-      if (op !== "lte" && op !== "lt") problems.push(`objective op "${op}" is not supported (lte or lt: durations at or below the value are good)`);
+      if (op !== "lte" && op !== "lt")
+        problems.push(
+          `objective op "${op}" is not supported (lte or lt: durations at or below the value are good)`,
+        );
       if (!(value > 0)) problems.push("objectives[0].value must be a duration in ms");
-      else sli = { kind: "latency", thresholdMs: op === "lt" ? Math.ceil(value) - 1 || 1 : Math.floor(value) };
-      if (op === "lt") warnings.push("op lt is imported as lte of value - 1 ms (durations are compared in whole ms)");
+      else
+        sli = {
+          kind: "latency",
+          thresholdMs: op === "lt" ? Math.ceil(value) - 1 || 1 : Math.floor(value),
+        };
+      if (op === "lt")
+        warnings.push(
+          "op lt is imported as lte of value - 1 ms (durations are compared in whole ms)",
+        );
     }
   } else {
-    problems.push("spec.indicator.spec must contain ratioMetric or thresholdMetric (rawMetric is not supported)");
+    problems.push(
+      "spec.indicator.spec must contain ratioMetric or thresholdMetric (rawMetric is not supported)",
+    );
   }
   if (!service) problems.push("spec.service (or the metric source's spec.service) is required");
   if (spec.alertPolicies !== undefined) {
-    warnings.push("alertPolicies are ignored: gridpulse alerts with its multiwindow burn-rate tiers");
+    warnings.push(
+      "alertPolicies are ignored: gridpulse alerts with its multiwindow burn-rate tiers",
+    );
   }
-  if (problems.length > 0 || !sli || !window) throw new OpenSloImportError(problems.length ? problems : ["incomplete SLO"]);
+  if (problems.length > 0 || !sli || !window)
+    throw new OpenSloImportError(problems.length ? problems : ["incomplete SLO"]);
 
   const definition: SloDefinitionInput = { name, service, sli, objective: target, window };
   if (routes?.length) definition.routes = routes;
-  if (typeof spec.description === "string") definition.description = spec.description.slice(0, 1000);
+  if (typeof spec.description === "string")
+    definition.description = spec.description.slice(0, 1000);
   return { definition, warnings };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type SloDefinition, resolveTiers, sloDefinitionSchema } from "./definition.ts";
+import { resolveTiers, type SloDefinition, sloDefinitionSchema } from "./definition.ts";
 import { computeSloStatus, sloCountWindows, type WindowCounts } from "./status.ts";
 
 const slo = (overrides: Partial<Record<string, unknown>> = {}): SloDefinition =>
@@ -13,7 +13,11 @@ const slo = (overrides: Partial<Record<string, unknown>> = {}): SloDefinition =>
   });
 
 /** Per-minute counts from a function of the minute's start, summed over each window. */
-function countsFrom(def: SloDefinition, nowMs: number, perMinute: (minuteStartMs: number, nowMs: number) => WindowCounts) {
+function countsFrom(
+  def: SloDefinition,
+  nowMs: number,
+  perMinute: (minuteStartMs: number, nowMs: number) => WindowCounts,
+) {
   const counts = new Map<string, WindowCounts>();
   for (const w of sloCountWindows(def, nowMs)) {
     let total = 0;
@@ -23,6 +27,7 @@ function countsFrom(def: SloDefinition, nowMs: number, perMinute: (minuteStartMs
       total += c.total;
       good += c.good;
     }
+    // (hour-granular windows are summed here from the same minutes: both are exact sums)
     counts.set(w.key, { total, good });
   }
   return counts;
@@ -33,12 +38,17 @@ const now = Date.UTC(2026, 10, 22, 12, 0, 30);
 describe("tier factors", () => {
   it("are the SRE workbook's for 30 days and are recomputed from other window lengths", () => {
     expect(resolveTiers(slo(), now).map((t) => t.factor)).toEqual([14.4, 6, 1]);
-    const d28 = resolveTiers(slo({ window: { kind: "rolling", days: 28 } }), now).map((t) => t.factor);
+    const d28 = resolveTiers(slo({ window: { kind: "rolling", days: 28 } }), now).map(
+      (t) => t.factor,
+    );
     expect(d28[0]).toBeCloseTo(13.44, 6);
     expect(d28[1]).toBeCloseTo(5.6, 6);
     expect(d28[2]).toBeCloseTo(0.933333, 5);
     // November has 30 days in Athens as anywhere: the calendar month gives the 30-day factors.
-    const cal = resolveTiers(slo({ window: { kind: "calendar", unit: "month", timeZone: "Europe/Athens" } }), now);
+    const cal = resolveTiers(
+      slo({ window: { kind: "calendar", unit: "month", timeZone: "Europe/Athens" } }),
+      now,
+    );
     expect(cal.map((t) => t.factor)).toEqual([14.4, 6, 1]);
   });
 });
@@ -46,7 +56,11 @@ describe("tier factors", () => {
 describe("burn rates and budget against closed forms", () => {
   it("constant 1% errors at objective 99.9% is burn rate 10 in every window and a spent budget", () => {
     const def = slo();
-    const status = computeSloStatus(def, now, countsFrom(def, now, () => ({ total: 1000, good: 990 })));
+    const status = computeSloStatus(
+      def,
+      now,
+      countsFrom(def, now, () => ({ total: 1000, good: 990 })),
+    );
     for (const tier of status.tiers) {
       expect(tier.longWindow.burnRate).toBeCloseTo(10, 9);
       expect(tier.shortWindow.burnRate).toBeCloseTo(10, 9);
@@ -60,7 +74,11 @@ describe("burn rates and budget against closed forms", () => {
 
   it("a clean service has burn rate 0 and a full budget", () => {
     const def = slo();
-    const status = computeSloStatus(def, now, countsFrom(def, now, () => ({ total: 50, good: 50 })));
+    const status = computeSloStatus(
+      def,
+      now,
+      countsFrom(def, now, () => ({ total: 50, good: 50 })),
+    );
     expect(status.state).toBe("ok");
     expect(status.tiers.every((t) => t.state === "ok" && t.longWindow.burnRate === 0)).toBe(true);
     expect(status.budget.remaining).toBe(1);
@@ -94,11 +112,19 @@ describe("burn rates and budget against closed forms", () => {
     const none = computeSloStatus(def, now, new Map());
     expect(none.state).toBe("no_data");
     expect(none.budget.remaining).toBeNull();
-    expect(none.tiers.every((t) => t.state === "no_data" && t.longWindow.burnRate === null)).toBe(true);
+    expect(none.tiers.every((t) => t.state === "no_data" && t.longWindow.burnRate === null)).toBe(
+      true,
+    );
     expect(JSON.stringify(none)).not.toContain("NaN");
 
     // A trickle of failing requests: burn rates are high but below minEvents nothing fires.
-    const trickle = computeSloStatus(def, now, countsFrom(def, now, (m) => (m % 3_600_000 === 0 ? { total: 1, good: 0 } : { total: 0, good: 0 })));
+    const trickle = computeSloStatus(
+      def,
+      now,
+      countsFrom(def, now, (m) =>
+        m % 3_600_000 === 0 ? { total: 1, good: 0 } : { total: 0, good: 0 },
+      ),
+    );
     const fast = trickle.tiers[0];
     expect(fast?.state === "no_data" || fast?.state === "insufficient_data").toBe(true);
     expect(trickle.tiers.some((t) => t.state === "firing")).toBe(false);
@@ -110,7 +136,9 @@ describe("burn rates and budget against closed forms", () => {
     const status = computeSloStatus(
       def,
       now,
-      countsFrom(def, now, (m, at) => (m >= at - 2 * 3_600_000 ? { total: 2000, good: 1999 } : { total: 0, good: 0 })),
+      countsFrom(def, now, (m, at) =>
+        m >= at - 2 * 3_600_000 ? { total: 2000, good: 1999 } : { total: 0, good: 0 },
+      ),
     );
     expect(status.budget.remaining).toBeCloseTo(0.5, 9);
     expect(status.tiers[2]?.longWindow.burnRate).toBeCloseTo(0.5, 9);
@@ -121,6 +149,7 @@ describe("burn rates and budget against closed forms", () => {
     const at = Date.UTC(2026, 10, 1, 0, 30); // 02:30 on 1 November in Athens (UTC+2)
     const budget = sloCountWindows(def, at).find((w) => w.key === "budget");
     expect(budget?.fromMs).toBe(Date.UTC(2026, 9, 31, 22, 0)); // Athens midnight
+    expect(budget?.granularity).toBe("hour");
   });
 });
 
@@ -132,10 +161,13 @@ describe("definition validation", () => {
       sli: { kind: "latency" },
       objective: 1,
       window: { kind: "calendar", unit: "month", timeZone: "Mars/Olympus" },
-      tiers: [{ name: "x", severity: "page", longWindow: "5m", shortWindow: "1h", budgetConsumed: 0.02 }],
+      tiers: [
+        { name: "x", severity: "page", longWindow: "5m", shortWindow: "1h", budgetConsumed: 0.02 },
+      ],
     });
     expect(result.success).toBe(false);
     const paths = result.error?.issues.map((i) => i.path.join(".")) ?? [];
-    for (const p of ["name", "service", "sli.thresholdMs", "objective", "window.timeZone"]) expect(paths).toContain(p);
+    for (const p of ["name", "service", "sli.thresholdMs", "objective", "window.timeZone"])
+      expect(paths).toContain(p);
   });
 });

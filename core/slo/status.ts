@@ -3,10 +3,17 @@
  * error budget remaining over the whole SLO window (event-weighted: allowed bad events are
  * (1 - objective) × all events of the window, not an average of ratios).
  *   burn rate = error ratio over the window / (1 - objective)
- * Windows are whole minutes ending with the current (partial) minute. No data is a state, never NaN.
+ * Windows are whole buckets ending with the current (partial) one: minutes for windows under a day,
+ * hours from a day up (the stored resolutions). No data is a state, never NaN.
  */
+
+import {
+  type ResolvedTier,
+  resolveTiers,
+  type SloDefinition,
+  sloWindowBounds,
+} from "./definition.ts";
 import { durationMs, formatDuration } from "./durations.ts";
-import { type ResolvedTier, resolveTiers, type SloDefinition, sloWindowBounds } from "./definition.ts";
 
 export interface WindowCounts {
   total: number;
@@ -15,19 +22,31 @@ export interface WindowCounts {
   approximate?: boolean;
 }
 
+export type Granularity = "minute" | "hour";
+
 export interface CountWindow {
   key: string;
+  /** Buckets with start in [fromMs, toMs) at this granularity. */
   fromMs: number;
   toMs: number;
+  granularity: Granularity;
 }
 
-const minuteMs = 60_000;
-const floorMinute = (ms: number) => ms - (ms % minuteMs);
+const bucketMs: Record<Granularity, number> = { minute: 60_000, hour: 3_600_000 };
+const floorTo = (ms: number, step: number) => ms - (((ms % step) + step) % step);
 
-/** Minute buckets [fromMs, toMs) covering the last `lengthMs`, the current minute included. */
-export function trailingWindow(nowMs: number, lengthMs: number): { fromMs: number; toMs: number } {
-  const toMs = floorMinute(nowMs) + minuteMs;
-  return { fromMs: toMs - Math.max(minuteMs, Math.round(lengthMs / minuteMs) * minuteMs), toMs };
+export const granularityFor = (lengthMs: number): Granularity =>
+  lengthMs >= 86_400_000 ? "hour" : "minute";
+
+/** Buckets [fromMs, toMs) covering the last `lengthMs`, the current (partial) bucket included. */
+export function trailingWindow(
+  nowMs: number,
+  lengthMs: number,
+): { fromMs: number; toMs: number; granularity: Granularity } {
+  const granularity = granularityFor(lengthMs);
+  const step = bucketMs[granularity];
+  const toMs = floorTo(nowMs, step) + step;
+  return { fromMs: toMs - Math.max(step, Math.round(lengthMs / step) * step), toMs, granularity };
 }
 
 /** Every window whose counts `computeSloStatus` needs at `nowMs`. */
@@ -39,8 +58,18 @@ export function sloCountWindows(slo: SloDefinition, nowMs: number): CountWindow[
     }
   }
   const budget = sloWindowBounds(slo, nowMs);
-  const fromMs = slo.window.kind === "rolling" ? trailingWindow(nowMs, budget.lengthMs).fromMs : floorMinute(budget.startMs);
-  windows.set("budget", { key: "budget", fromMs, toMs: floorMinute(nowMs) + minuteMs });
+  if (slo.window.kind === "rolling") {
+    windows.set("budget", { key: "budget", ...trailingWindow(nowMs, budget.lengthMs) });
+  } else {
+    // A calendar month from the hour holding its first instant (exact for whole-hour UTC offsets).
+    const step = bucketMs.hour;
+    windows.set("budget", {
+      key: "budget",
+      fromMs: floorTo(budget.startMs, step),
+      toMs: floorTo(nowMs, step) + step,
+      granularity: "hour",
+    });
+  }
   return [...windows.values()];
 }
 
@@ -83,11 +112,23 @@ export interface SloStatus {
   };
 }
 
-function burnRateWindow(slo: SloDefinition, window: string, counts: WindowCounts | undefined): BurnRateWindow {
+function burnRateWindow(
+  slo: SloDefinition,
+  window: string,
+  counts: WindowCounts | undefined,
+): BurnRateWindow {
   const total = counts?.total ?? 0;
   const bad = total - (counts?.good ?? 0);
   if (total === 0) {
-    return { window, total, bad: 0, errorRatio: null, burnRate: null, state: "no_data", approximate: false };
+    return {
+      window,
+      total,
+      bad: 0,
+      errorRatio: null,
+      burnRate: null,
+      state: "no_data",
+      approximate: false,
+    };
   }
   const errorRatio = bad / total;
   return {
@@ -101,15 +142,32 @@ function burnRateWindow(slo: SloDefinition, window: string, counts: WindowCounts
   };
 }
 
-function tierStatus(slo: SloDefinition, tier: ResolvedTier, counts: ReadonlyMap<string, WindowCounts>): TierStatus {
+function tierStatus(
+  slo: SloDefinition,
+  tier: ResolvedTier,
+  counts: ReadonlyMap<string, WindowCounts>,
+): TierStatus {
   const long = burnRateWindow(slo, tier.longWindow, counts.get(tier.longWindow));
   const short = burnRateWindow(slo, tier.shortWindow, counts.get(tier.shortWindow));
   let state: TierStatus["state"];
   if (long.state === "no_data" || short.state === "no_data") state = "no_data";
-  else if (long.state === "insufficient_data" || short.state === "insufficient_data") state = "insufficient_data";
+  else if (long.state === "insufficient_data" || short.state === "insufficient_data")
+    state = "insufficient_data";
   // Compare with a relative tolerance: the factor and the ratio are both rounded binary fractions.
-  else state = (long.burnRate as number) >= tier.factor * (1 - 1e-9) && (short.burnRate as number) >= tier.factor * (1 - 1e-9) ? "firing" : "ok";
-  return { name: tier.name, severity: tier.severity, factor: tier.factor, longWindow: long, shortWindow: short, state };
+  else
+    state =
+      (long.burnRate as number) >= tier.factor * (1 - 1e-9) &&
+      (short.burnRate as number) >= tier.factor * (1 - 1e-9)
+        ? "firing"
+        : "ok";
+  return {
+    name: tier.name,
+    severity: tier.severity,
+    factor: tier.factor,
+    longWindow: long,
+    shortWindow: short,
+    state,
+  };
 }
 
 export function computeSloStatus(
@@ -136,7 +194,9 @@ export function computeSloStatus(
     budget: {
       objective: slo.objective,
       windowStart: new Date(
-        slo.window.kind === "rolling" ? trailingWindow(nowMs, bounds.lengthMs).fromMs : bounds.startMs,
+        slo.window.kind === "rolling"
+          ? trailingWindow(nowMs, bounds.lengthMs).fromMs
+          : bounds.startMs,
       ).toISOString(),
       windowEnd: new Date(bounds.endMs).toISOString(),
       total,

@@ -266,6 +266,8 @@ transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=5
 share.coordinator.state.topic.replication.factor=1
 group.initial.rebalance.delay.ms=0
+# Local and test clusters only: lets consumers use short sessions, so a killed member is replaced fast.
+group.min.session.timeout.ms=1000
 log.retention.hours=168
 log.segment.bytes=268435456
 `;

@@ -1,9 +1,10 @@
 /**
- * Dead-letter sink: copies a message that cannot be processed to `<topic>.dlq` with its original key,
- * value and headers, plus headers naming the source topic, partition, offset and the reason. The send
- * is acknowledged by all in-sync replicas before the source offset is committed, so nothing is lost.
+ * Dead letters: a message that cannot be processed is copied to `<topic>.dlq` with its original key,
+ * value and headers, plus headers naming the source topic, partition, offset and the reason. Stage 1
+ * sends them inside its Kafka transaction (exactly once with its offsets); stage 2 sends them before
+ * its database commit (at least once: a crash can repeat a dead letter, never lose one).
  */
-import type { IHeaders, Producer } from "kafkajs";
+import type { IHeaders, Message, Producer } from "kafkajs";
 import { deadLetterHeaders, deadLetterTopic } from "../../core/events/topics.ts";
 
 export interface DeadLetter {
@@ -16,36 +17,39 @@ export interface DeadLetter {
   error: string;
 }
 
-export interface DeadLetterSink {
-  send(sourceTopic: string, letters: readonly DeadLetter[]): Promise<void>;
-}
-
 const maxErrorHeaderBytes = 2048;
 
-export function kafkaDeadLetterSink(
-  producer: Producer,
-  now: () => number = Date.now,
-): DeadLetterSink {
-  return {
-    async send(sourceTopic, letters) {
-      if (letters.length === 0) return;
-      await producer.send({
-        topic: deadLetterTopic(sourceTopic),
-        acks: -1,
-        messages: letters.map((letter) => ({
-          key: letter.key,
-          value: letter.value,
-          headers: {
-            ...letter.headers,
-            [deadLetterHeaders.reason]: letter.reason,
-            [deadLetterHeaders.error]: letter.error.slice(0, maxErrorHeaderBytes),
-            [deadLetterHeaders.sourceTopic]: sourceTopic,
-            [deadLetterHeaders.sourcePartition]: String(letter.partition),
-            [deadLetterHeaders.sourceOffset]: letter.offset,
-            [deadLetterHeaders.failedAt]: new Date(now()).toISOString(),
-          },
-        })),
-      });
+export function deadLetterMessages(
+  sourceTopic: string,
+  letters: readonly DeadLetter[],
+  nowMs: number,
+): Message[] {
+  return letters.map((letter) => ({
+    key: letter.key,
+    value: letter.value,
+    headers: {
+      ...letter.headers,
+      [deadLetterHeaders.reason]: letter.reason,
+      [deadLetterHeaders.error]: letter.error.slice(0, maxErrorHeaderBytes),
+      [deadLetterHeaders.sourceTopic]: sourceTopic,
+      [deadLetterHeaders.sourcePartition]: String(letter.partition),
+      [deadLetterHeaders.sourceOffset]: letter.offset,
+      [deadLetterHeaders.failedAt]: new Date(nowMs).toISOString(),
     },
-  };
+  }));
+}
+
+/** Sends dead letters outside any transaction, acknowledged by all in-sync replicas. */
+export async function sendDeadLetters(
+  producer: Producer,
+  sourceTopic: string,
+  letters: readonly DeadLetter[],
+  nowMs: number,
+) {
+  if (letters.length === 0) return;
+  await producer.send({
+    topic: deadLetterTopic(sourceTopic),
+    acks: -1,
+    messages: deadLetterMessages(sourceTopic, letters, nowMs),
+  });
 }

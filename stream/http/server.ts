@@ -1,6 +1,6 @@
 /**
- * The stream worker's HTTP surface on STREAM_PORT: liveness, readiness (the consumer has joined its
- * group) and Prometheus metrics.
+ * The stream worker's HTTP surface on STREAM_PORT: liveness, readiness (every stage this process runs
+ * has joined its consumer group), Prometheus metrics, and extra routes (the telemetry ingest).
  */
 import { Hono } from "hono";
 import { errorBody } from "../../core/http/errors.ts";
@@ -8,8 +8,7 @@ import type { StreamMetrics } from "../metrics/registry.ts";
 
 export interface StreamHttpDeps {
   metrics: StreamMetrics;
-  consumers: Record<string, { isJoined(): boolean }>;
-  /** Extra routes (the telemetry ingest endpoint). */
+  stages: { name: string; isJoined(): boolean }[];
   routes?: Hono[];
 }
 
@@ -21,9 +20,9 @@ export function createStreamHttpApp(deps: StreamHttpDeps) {
     .get("/health/ready", (c) => {
       c.header("Cache-Control", "no-store");
       const checks = Object.fromEntries(
-        Object.entries(deps.consumers).map(([name, consumer]) => [
-          name,
-          consumer.isJoined()
+        deps.stages.map((stage) => [
+          stage.name,
+          stage.isJoined()
             ? { status: "up" as const }
             : { status: "down" as const, reason: "consumer has not joined its group" },
         ]),

@@ -1,8 +1,13 @@
 /**
  * The stream worker's Prometheus metrics: one registry per process, with Node's default process
- * metrics. Labels are topic names and reasons, never per-event values.
+ * metrics. Labels are bounded: topics, partitions, reasons, stages, SLO ids, and for latency the
+ * services and at most `topRoutes` routes per service.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+const durationBuckets = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 export function createStreamMetrics() {
   const registry = new Registry();
@@ -12,7 +17,7 @@ export function createStreamMetrics() {
     registry,
     eventsProcessed: new Counter({
       name: "gridpulse_stream_events_processed_total",
-      help: "Valid events consumed and processed, by topic.",
+      help: "Valid RequestEvents aggregated by stage 1, by topic.",
       labelNames: ["topic"] as const,
       registers,
     }),
@@ -22,11 +27,42 @@ export function createStreamMetrics() {
       labelNames: ["topic", "reason"] as const,
       registers,
     }),
+    eventsLate: new Counter({
+      name: "gridpulse_stream_events_late_total",
+      help: "Events older than the partition watermark minus the allowed lateness; sent to the dead-letter topic with reason late_event.",
+      labelNames: ["topic"] as const,
+      registers,
+    }),
+    partials: new Counter({
+      name: "gridpulse_stream_partial_aggregates_total",
+      help: "Partial aggregates produced by stage 1 and applied by stage 2.",
+      labelNames: ["direction"] as const,
+      registers,
+    }),
     batchDuration: new Histogram({
       name: "gridpulse_stream_batch_duration_seconds",
-      help: "Time to process one fetched batch, including dead-lettering and the offset commit.",
-      labelNames: ["topic"] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      help: "Time to process one fetched batch, including its transaction, by stage.",
+      labelNames: ["stage"] as const,
+      buckets: durationBuckets,
+      registers,
+    }),
+    transactionDuration: new Histogram({
+      name: "gridpulse_stream_transaction_duration_seconds",
+      help: "Commit time of the transaction holding a batch's effects and offsets (stage 1: Kafka, stage 2: libSQL).",
+      labelNames: ["stage"] as const,
+      buckets: durationBuckets,
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: "gridpulse_stream_consumer_lag",
+      help: "Messages between the end of the last processed batch and the partition's high watermark.",
+      labelNames: ["group", "topic", "partition"] as const,
+      registers,
+    }),
+    consumerJoined: new Gauge({
+      name: "gridpulse_stream_consumer_joined",
+      help: "1 while the consumer is a member of its group, else 0.",
+      labelNames: ["group"] as const,
       registers,
     }),
     ingestRequests: new Counter({
@@ -41,10 +77,40 @@ export function createStreamMetrics() {
       labelNames: ["outcome"] as const,
       registers,
     }),
-    consumerJoined: new Gauge({
-      name: "gridpulse_stream_consumer_joined",
-      help: "1 while the consumer is a member of its group, else 0.",
-      labelNames: ["group"] as const,
+    sloBurnRate: new Gauge({
+      name: "gridpulse_slo_burn_rate",
+      help: "Error ratio over the window divided by the error budget (1 - objective); absent without data.",
+      labelNames: ["slo_id", "slo", "service", "window"] as const,
+      registers,
+    }),
+    sloEvents: new Gauge({
+      name: "gridpulse_slo_events",
+      help: "Events counted by the SLO in each window (exact).",
+      labelNames: ["slo_id", "slo", "service", "window"] as const,
+      registers,
+    }),
+    sloBudgetRemaining: new Gauge({
+      name: "gridpulse_slo_error_budget_remaining",
+      help: "Share of the error budget left over the SLO window (1 untouched, 0 spent, negative overspent).",
+      labelNames: ["slo_id", "slo", "service"] as const,
+      registers,
+    }),
+    sloTierFiring: new Gauge({
+      name: "gridpulse_slo_tier_firing",
+      help: "1 while both windows of the tier burn at or above its factor with enough events.",
+      labelNames: ["slo_id", "slo", "service", "tier", "severity"] as const,
+      registers,
+    }),
+    latency: new Gauge({
+      name: "gridpulse_latency_seconds",
+      help: 'Latency quantiles from merged HDR histograms, per service (route="*") and top routes, by window.',
+      labelNames: ["service", "route", "window", "quantile"] as const,
+      registers,
+    }),
+    latencyEvents: new Gauge({
+      name: "gridpulse_latency_events",
+      help: "Events behind each latency quantile series.",
+      labelNames: ["service", "route", "window"] as const,
       registers,
     }),
   };

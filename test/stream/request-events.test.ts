@@ -18,7 +18,8 @@ import {
   uniquePrefix,
 } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
-import { type ServiceProcess, startService } from "../support/processes.ts";
+import type { ServiceProcess } from "../support/processes.ts";
+import { startStreamWorker } from "../support/stream.ts";
 
 const kafka = testKafka();
 const running: ServiceProcess[] = [];
@@ -39,14 +40,10 @@ function requestEvent(overrides: Partial<RequestEventInput> = {}): RequestEventI
   };
 }
 
-async function startWorker(prefix: string, group = `stream-${randomUUID()}`) {
-  const worker = await startService("stream/main.ts", {
-    KAFKA_BROKERS: brokers().join(","),
-    KAFKA_TOPIC_PREFIX: prefix,
-    STREAM_CONSUMER_GROUP: group,
-  });
-  running.push(worker);
-  return { worker, group };
+async function startWorker(prefix: string, group?: string) {
+  const started = await startStreamWorker(prefix, group ? { group } : {});
+  running.push(started.worker);
+  return started;
 }
 
 async function waitForMetric(
@@ -110,9 +107,9 @@ describe("stream worker: telemetry.requests.v1", () => {
     expect(processed).toBe(70);
     const text = await scrape(worker.url);
     expect(sampleValue(text, "gridpulse_stream_events_invalid_total", { topic })).toBe(0);
-    expect(sampleValue(text, "gridpulse_stream_consumer_joined")).toBe(1);
+    expect(sampleValue(text, "gridpulse_stream_consumer_joined")).toBe(2);
     expect(
-      sampleValue(text, "gridpulse_stream_batch_duration_seconds_count", { topic }),
+      sampleValue(text, "gridpulse_stream_batch_duration_seconds_count", { stage: "aggregate" }),
     ).toBeGreaterThan(0);
   });
 
@@ -172,7 +169,7 @@ describe("stream worker: telemetry.requests.v1", () => {
     // Offsets of all four messages are committed: the dead letters did not stall the partition.
     await waitFor(
       "all four offsets to be committed",
-      async () => (await committedCount(kafka, group, topic)) === 4,
+      async () => (await committedCount(kafka, `${group}-aggregate`, topic)) === 4,
       {
         timeoutMs: 10_000,
       },
@@ -205,13 +202,13 @@ describe("stream worker: telemetry.requests.v1", () => {
 
     const admin = kafka.admin();
     await admin.connect();
-    const { groups } = await admin.describeGroups([group]);
+    const { groups } = await admin.describeGroups([`${group}-aggregate`, `${group}-evaluate`]);
     await admin.disconnect();
-    // Left the group (no member waits for a session timeout).
-    expect(groups[0]?.members).toEqual([]);
+    // Left both groups (no member waits for a session timeout).
+    expect(groups.map((g) => g.members)).toEqual([[], []]);
 
     // What was committed at exit is exactly what the next instance does not read again.
-    const committed = await committedCount(kafka, group, topic);
+    const committed = await committedCount(kafka, `${group}-aggregate`, topic);
     expect(committed).toBeGreaterThan(0);
     const { worker: next } = await startWorker(prefix, group);
     const rest = await waitForMetric(

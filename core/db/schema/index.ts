@@ -1,4 +1,6 @@
 /** Every drizzle table of gridpulse; drizzle-kit reads this module to generate migrations. */
 export * from "./api-keys.ts";
 export * from "./consumer-offsets.ts";
+export * from "./request-windows.ts";
+export * from "./slos.ts";
 export * from "./tenants.ts";

@@ -1,0 +1,97 @@
+import type { KafkaMessage } from "kafkajs";
+import { describe, expect, it } from "vitest";
+import { decodeHistogram } from "../../core/latency/histogram.ts";
+import { aggregateBatch } from "./aggregate.process.ts";
+
+const t0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+let offset = 0;
+function msg(event: Record<string, unknown> | string): KafkaMessage {
+  return {
+    key: Buffer.from("svc"),
+    value: Buffer.from(typeof event === "string" ? event : JSON.stringify(event)),
+    timestamp: "0",
+    attributes: 0,
+    offset: String(offset++),
+    headers: {},
+  };
+}
+const ev = (tsOffsetMs: number, status = 200, durationMs = 10, route = "/v1/x") => ({
+  id: `e${offset}`,
+  ts: t0 + tsOffsetMs,
+  service: "edge-api",
+  route,
+  method: "GET",
+  status,
+  durationMs,
+});
+
+const settings = { allowedLatenessMs: 120_000, thresholdsMs: [50, 250] };
+
+describe("aggregateBatch", () => {
+  it("folds events into per (service, route, minute) partials with exact counts and histograms", () => {
+    const result = aggregateBatch(
+      0,
+      [
+        msg(ev(0, 200, 10)),
+        msg(ev(1000, 503, 300)),
+        msg(ev(61_000, 200, 60)),
+        msg(ev(2000, 404, 40, "/v1/y")),
+      ],
+      null,
+      settings,
+    );
+    expect(result.processed).toBe(4);
+    const byKey = Object.fromEntries(
+      result.partials.map((p) => [`${p.route}@${p.bucketStartMs - t0}`, p]),
+    );
+    expect(byKey["/v1/x@0"]).toMatchObject({
+      total: 2,
+      good: 1,
+      goodWithin: { "50": 1, "250": 1 },
+      closed: false,
+    });
+    expect(byKey["/v1/x@60000"]).toMatchObject({
+      total: 1,
+      good: 1,
+      goodWithin: { "50": 0, "250": 1 },
+    });
+    expect(byKey["/v1/y@0"]).toMatchObject({
+      total: 1,
+      good: 1,
+      goodWithin: { "50": 1, "250": 1 },
+    });
+    const h = decodeHistogram(byKey["/v1/x@0"]?.histogram as string);
+    expect(h.totalCount).toBe(2);
+    expect(h.maxValue).toBeGreaterThanOrEqual(299_700);
+    expect(result.maxTsMs).toBe(t0 + 61_000);
+  });
+
+  it("dead-letters late events by the watermark carried between batches, deterministically", () => {
+    const first = aggregateBatch(1, [msg(ev(600_000))], null, settings);
+    expect(first.maxTsMs).toBe(t0 + 600_000);
+    const second = aggregateBatch(
+      1,
+      [msg(ev(480_000)), msg(ev(479_999)), msg(ev(700_000)), msg(ev(579_999))],
+      first.maxTsMs,
+      settings,
+    );
+    // 480,000 is exactly at the bound (allowed); 479,999 is late; after 700,000 arrives, 579,999 is late too.
+    expect(second.processed).toBe(2);
+    expect(second.late).toBe(2);
+    expect(second.deadLetters.map((d) => d.reason)).toEqual(["late_event", "late_event"]);
+    expect(second.deadLetters[0]?.error).toContain("120001 ms behind");
+    const closed = second.partials.find((p) => p.bucketStartMs === t0 + 480_000);
+    expect(closed?.closed).toBe(true); // 8:00–9:00 ended before the watermark (700,000 - 120,000)
+  });
+
+  it("dead-letters invalid messages and keeps going", () => {
+    const result = aggregateBatch(
+      0,
+      [msg("{nope"), msg(ev(0)), msg({ ...ev(0), status: "x" })],
+      null,
+      settings,
+    );
+    expect(result.processed).toBe(1);
+    expect(result.deadLetters.map((d) => d.reason)).toEqual(["invalid_json", "schema_violation"]);
+  });
+});

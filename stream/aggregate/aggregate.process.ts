@@ -1,0 +1,149 @@
+/**
+ * Stage 1's pure batch step. Decodes the messages of one fetched batch of one partition, in offset
+ * order; dead-letters invalid ones and events older than the partition's watermark (the highest event
+ * time seen so far minus the allowed lateness); and folds the rest into per (service, route, minute)
+ * partials: exact total, good (status < 500) and good-within-threshold counts plus an HDR histogram.
+ * The only state carried between batches is the watermark's maximum, so the result depends only on
+ * the partition's messages and that number: replaying from a committed offset reproduces it exactly.
+ */
+import type { KafkaMessage } from "kafkajs";
+import {
+  aggregateBucketMs,
+  bucketStart,
+  type PartialAggregate,
+} from "../../core/events/aggregate.ts";
+import { decodeRequestEvent } from "../../core/events/request-event.fast.ts";
+import {
+  encodeHistogram,
+  type LatencyHistogram,
+  newLatencyHistogram,
+  toMicros,
+} from "../../core/latency/histogram.ts";
+import type { DeadLetter } from "../dlq/dead-letter.sink.ts";
+
+export interface AggregateSettings {
+  allowedLatenessMs: number;
+  /** Latency thresholds (ms) counted exactly for latency SLIs. */
+  thresholdsMs: readonly number[];
+}
+
+export interface AggregateResult {
+  partials: PartialAggregate[];
+  deadLetters: DeadLetter[];
+  /** Highest event time seen, including this batch (null: none yet). */
+  maxTsMs: number | null;
+  processed: number;
+  late: number;
+  /** W3C traceparents of sampled events, for tracing (at most 64). */
+  traceparents: string[];
+}
+
+interface Accumulator {
+  service: string;
+  route: string;
+  bucketStartMs: number;
+  total: number;
+  good: number;
+  within: number[];
+  histogram: LatencyHistogram;
+}
+
+export function aggregateBatch(
+  partition: number,
+  messages: readonly KafkaMessage[],
+  maxTsBefore: number | null,
+  settings: AggregateSettings,
+): AggregateResult {
+  const thresholds = settings.thresholdsMs;
+  const accumulators = new Map<string, Accumulator>();
+  const deadLetters: DeadLetter[] = [];
+  const traceparents: string[] = [];
+  let maxTs = maxTsBefore;
+  let processed = 0;
+  let late = 0;
+
+  for (const message of messages) {
+    const decoded = decodeRequestEvent(message.value);
+    if (!decoded.ok) {
+      deadLetters.push(letter(partition, message, decoded.reason, decoded.message));
+      continue;
+    }
+    const event = decoded.value;
+    if (maxTs !== null && event.ts < maxTs - settings.allowedLatenessMs) {
+      late += 1;
+      const behind = maxTs - event.ts;
+      deadLetters.push(
+        letter(
+          partition,
+          message,
+          "late_event",
+          `event time is ${behind} ms behind the partition's latest (allowed lateness ${settings.allowedLatenessMs} ms)`,
+        ),
+      );
+      continue;
+    }
+    if (maxTs === null || event.ts > maxTs) maxTs = event.ts;
+    const startMs = bucketStart(event.ts);
+    const key = `${event.service}\u0000${event.route}\u0000${startMs}`;
+    let acc = accumulators.get(key);
+    if (!acc) {
+      acc = {
+        service: event.service,
+        route: event.route,
+        bucketStartMs: startMs,
+        total: 0,
+        good: 0,
+        within: thresholds.map(() => 0),
+        histogram: newLatencyHistogram(),
+      };
+      accumulators.set(key, acc);
+    }
+    acc.total += 1;
+    if (event.status < 500) acc.good += 1;
+    for (let i = 0; i < thresholds.length; i++)
+      if (event.durationMs <= (thresholds[i] as number))
+        acc.within[i] = (acc.within[i] as number) + 1;
+    acc.histogram.recordValue(toMicros(event.durationMs));
+    processed += 1;
+    if (event.traceparent && traceparents.length < 64 && event.traceparent.endsWith("1"))
+      traceparents.push(event.traceparent);
+  }
+
+  const watermark = maxTs === null ? null : maxTs - settings.allowedLatenessMs;
+  const partials: PartialAggregate[] = [];
+  for (const acc of accumulators.values()) {
+    const goodWithin: Record<string, number> = {};
+    thresholds.forEach((t, i) => {
+      goodWithin[String(t)] = acc.within[i] as number;
+    });
+    partials.push({
+      v: 1,
+      service: acc.service,
+      route: acc.route,
+      bucketStartMs: acc.bucketStartMs,
+      total: acc.total,
+      good: acc.good,
+      goodWithin,
+      histogram: encodeHistogram(acc.histogram),
+      closed: watermark !== null && acc.bucketStartMs + aggregateBucketMs <= watermark,
+    });
+  }
+  return { partials, deadLetters, maxTsMs: maxTs, processed, late, traceparents };
+}
+
+function letter(
+  partition: number,
+  message: KafkaMessage,
+  reason: string,
+  error: string,
+): DeadLetter {
+  return {
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    ...(message.headers ? { headers: message.headers } : {}),
+    reason,
+    error,
+  };
+}

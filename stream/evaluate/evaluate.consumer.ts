@@ -1,0 +1,183 @@
+/**
+ * Stage 2 (evaluate): a consumer group over `telemetry.aggregates.v1`, reading committed transactions
+ * only. Each batch's partials are merged into the window state and written with the consumed offsets in
+ * one libSQL transaction. The offsets in the database are the truth: on joining the group the consumer
+ * seeks every assigned partition to them, and messages below them are skipped (Kafka's own committed
+ * offsets, written after the database commit, are only a head start). Malformed partials are
+ * dead-lettered and skipped.
+ */
+import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import { type PartialAggregate, partialAggregateSchema } from "../../core/events/aggregate.ts";
+import { formatIssues } from "../../core/events/decode.ts";
+import type { Logger } from "../../core/observability/logger.ts";
+import type { Stage } from "../aggregate/aggregate.consumer.ts";
+import { type DeadLetter, sendDeadLetters } from "../dlq/dead-letter.sink.ts";
+import type { StreamMetrics } from "../metrics/registry.ts";
+import { withBatchSpan } from "../tracing/tracing.ts";
+import type { WindowStore } from "./window-store.ts";
+
+export interface EvaluateStageOptions {
+  kafka: Kafka;
+  sourceTopic: string;
+  groupId: string;
+  store: WindowStore;
+  deadLetterProducer: Producer;
+  metrics: StreamMetrics;
+  logger: Logger;
+  sessionTimeoutMs: number;
+  maxWaitMs: number;
+  now: () => number;
+  /** Called after each committed batch with the services it touched. */
+  onApplied(services: Set<string>): void;
+  /** Called on every (re)join with the partitions now owned. */
+  onAssigned(partitions: number[]): void;
+}
+
+export function createEvaluateStage(options: EvaluateStageOptions): Stage {
+  const { kafka, sourceTopic, groupId, store, metrics, logger } = options;
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    readUncommitted: false,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.max(300, Math.floor(options.sessionTimeoutMs / 5)),
+    minBytes: 64 * 1024,
+    maxWaitTimeInMs: options.maxWaitMs,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
+  let joined = false;
+  let stored = new Map<number, Promise<bigint | undefined>>();
+  const setJoined = (value: boolean) => {
+    joined = value;
+    metrics.consumerJoined.set({ group: groupId }, value ? 1 : 0);
+  };
+  setJoined(false);
+
+  const storedOffset = (partition: number) => {
+    let offset = stored.get(partition);
+    if (!offset) {
+      offset = store.storedOffset(groupId, sourceTopic, partition);
+      stored.set(partition, offset);
+      offset.catch(() => stored.delete(partition));
+    }
+    return offset;
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    stored = new Map();
+    const partitions = (payload.memberAssignment[sourceTopic] ?? []).slice().sort((a, b) => a - b);
+    setJoined(true);
+    options.onAssigned(partitions);
+    logger.info("evaluate stage joined", { groupId, partitions });
+    // Resume every assigned partition exactly where the database says it stopped.
+    for (const partition of partitions) {
+      void storedOffset(partition).then(
+        (offset) => {
+          if (offset !== undefined)
+            consumer.seek({ topic: sourceTopic, partition, offset: offset.toString() });
+        },
+        (err: unknown) => logger.error("could not read stored offsets", { partition, err }),
+      );
+    }
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    setJoined(false);
+    logger.error("evaluate consumer crashed", { err: payload.error, restart: payload.restart });
+  });
+  consumer.on(consumer.events.STOP, () => setJoined(false));
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    metrics.consumerLag.set(
+      { group: groupId, topic: payload.topic, partition: String(payload.partition) },
+      Number(payload.offsetLag),
+    );
+  });
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
+    if (batch.messages.length === 0 || isStale()) return;
+    const endBatch = metrics.batchDuration.startTimer({ stage: "evaluate" });
+    const partition = batch.partition;
+    const from = await storedOffset(partition);
+    const fresh =
+      from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
+    if (fresh.length === 0) {
+      resolveOffset(batch.lastOffset());
+      return;
+    }
+    const partials: PartialAggregate[] = [];
+    const letters: DeadLetter[] = [];
+    for (const message of fresh) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(message.value?.toString("utf8") ?? "");
+      } catch {
+        letters.push({
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          reason: "invalid_json",
+          error: "not JSON",
+        });
+        continue;
+      }
+      const result = partialAggregateSchema.safeParse(parsed);
+      if (result.success) partials.push(result.data);
+      else
+        letters.push({
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          reason: "schema_violation",
+          error: formatIssues(result.error.issues),
+        });
+    }
+    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
+    let services = new Set<string>();
+    await withBatchSpan(
+      "gridpulse.evaluate.batch",
+      {
+        "messaging.destination.name": batch.topic,
+        "messaging.kafka.partition": partition,
+        "messaging.batch.message_count": fresh.length,
+      },
+      [],
+      async () => {
+        await sendDeadLetters(options.deadLetterProducer, batch.topic, letters, options.now());
+        const endTx = metrics.transactionDuration.startTimer({ stage: "evaluate" });
+        services = await store.apply(
+          partials,
+          { consumerGroup: groupId, topic: batch.topic, partition, nextOffset },
+          options.now(),
+        );
+        endTx();
+      },
+    );
+    stored.set(partition, Promise.resolve(BigInt(nextOffset)));
+    // Kafka's committed offset trails the database's: only a starting hint for the next owner.
+    await consumer
+      .commitOffsets([{ topic: batch.topic, partition, offset: nextOffset }])
+      .catch((err: unknown) => logger.warn("advisory offset commit failed", { partition, err }));
+    resolveOffset(batch.lastOffset());
+    metrics.partials.inc({ direction: "applied" }, partials.length);
+    for (const letter of letters)
+      metrics.eventsInvalid.inc({ topic: batch.topic, reason: letter.reason });
+    endBatch();
+    options.onApplied(services);
+    await heartbeat();
+  };
+
+  return {
+    name: "evaluate",
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [sourceTopic], fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    },
+    async stop() {
+      await consumer.disconnect();
+      setJoined(false);
+    },
+    isJoined: () => joined,
+  };
+}

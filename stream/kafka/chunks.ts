@@ -1,0 +1,29 @@
+import type { Message } from "kafkajs";
+
+/**
+ * Splits messages into sends of at most `maxBytes` of keys and values: kafkajs writes all messages for
+ * one partition of a send as one record batch, and the broker refuses batches over its message size
+ * limit (1 MiB by default).
+ */
+export function chunkMessages(messages: readonly Message[], maxBytes = 512 * 1024): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let size = 0;
+  for (const message of messages) {
+    const bytes = byteLength(message.key) + byteLength(message.value) + 64;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(message);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function byteLength(value: Message["key"] | Message["value"]): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === "string" ? Buffer.byteLength(value) : value.length;
+}
