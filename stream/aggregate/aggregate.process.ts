@@ -105,8 +105,10 @@ export function aggregateBatch(
         acc.within[i] = (acc.within[i] as number) + 1;
     acc.histogram.recordValue(toMicros(event.durationMs));
     processed += 1;
-    if (event.traceparent && traceparents.length < 64 && event.traceparent.endsWith("1"))
-      traceparents.push(event.traceparent);
+    // Continue the producer's trace: the event's own traceparent, or a W3C header on the message.
+    const traceparent = event.traceparent ?? message.headers?.traceparent?.toString();
+    if (traceparent && traceparents.length < 64 && traceparent.endsWith("1"))
+      traceparents.push(traceparent);
   }
 
   const watermark = maxTs === null ? null : maxTs - settings.allowedLatenessMs;

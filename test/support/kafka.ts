@@ -100,3 +100,33 @@ export async function committedCount(
     await admin.disconnect();
   }
 }
+
+/**
+ * Reads `topic` until `count` messages arrived and then `settleMs` passes without another one: the
+ * exact number of (committed) messages, not just a lower bound.
+ */
+export async function countMessagesExactly(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  settleMs = 2000,
+  timeoutMs = 60_000,
+) {
+  const consumer = kafka.consumer({ groupId: `counter-${randomUUID()}` });
+  let seen = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (seen < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, settleMs));
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
+}
