@@ -133,18 +133,29 @@ export function resolveEnvelope(
 
   const mass = input.thermalMass ?? "heavy";
   const heatCapacity =
-    mass === "light"
-      ? heatCapacityKjM2K.light
-      : mass === "medium"
-        ? heatCapacityKjM2K.medium
-        : heatCapacityKjM2K.typicalGreekRcFrame;
-  if (!input.thermalMass) {
+    typeof mass === "number"
+      ? mass
+      : mass === "light"
+        ? heatCapacityKjM2K.light
+        : mass === "medium"
+          ? heatCapacityKjM2K.medium
+          : heatCapacityKjM2K.typicalGreekRcFrame;
+  if (input.thermalMass === undefined) {
     note?.({
       field: "thermalMass",
       value: heatCapacity,
       unit: "kJ/(m²K)",
       source:
         "TOTEE 20701-1 Table 3.14: RC frame with hollow-brick infill (typical Greek construction)",
+      estimate: false,
+    });
+  }
+  const frameFraction = input.windows?.frameFraction ?? glazing.frameFractionExisting;
+  if (input.windows?.frameFraction === undefined) {
+    note?.({
+      field: "windows.frameFraction",
+      value: frameFraction,
+      source: "TABULA GR boundary conditions: frame fraction 0.25",
       estimate: false,
     });
   }
@@ -162,7 +173,7 @@ export function resolveEnvelope(
     uFloor,
     uWindow,
     glazingG,
-    frameFraction: glazing.frameFractionExisting,
+    frameFraction,
     thermalBridgeDeltaU,
     bFloor: floorB(geometry.floorType),
     windowInfiltrationM3hPerM2: airtight

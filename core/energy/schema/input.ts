@@ -117,7 +117,10 @@ export const assessmentInputSchema = z
       .describe("storeys of the building (of the dwelling for an apartment)"),
     apartmentPosition: z.enum(apartmentPositions).optional(),
     floorType: z.enum(floorTypes).optional(),
-    thermalMass: z.enum(thermalMassClasses).optional(),
+    thermalMass: z
+      .union([z.enum(thermalMassClasses), z.number().min(50).max(500)])
+      .optional()
+      .describe("construction class or effective heat capacity in kJ/(m²K) of floor"),
     dwellings: z.number().int().min(1).max(500).optional(),
     geometry: z
       .strictObject({
@@ -135,6 +138,7 @@ export const assessmentInputSchema = z
       .strictObject({
         uValue: uValue.optional(),
         glazingG: z.number().gt(0).max(1).optional().describe("normal-incidence g of the glazing"),
+        frameFraction: z.number().min(0).max(0.9).optional(),
         installedYear: year.optional(),
         airtight: z.boolean().optional().describe("certified airtight frames (KENAK-era windows)"),
       })
