@@ -9,7 +9,7 @@ import { energyClass } from "./classify.ts";
 import { EnergyInputError, type InputIssue } from "./errors.ts";
 import { applyMeasures, type MeasureContext, type MeasureId } from "./measures.ts";
 import type { Assumption, BuildingModel } from "./model.ts";
-import { cheapest, paretoFront, searchUpgrades } from "./packages.ts";
+import { searchUpgrades } from "./packages.ts";
 import { energyClassGreek } from "./reference/classes.ts";
 import { economicsDefaults, exoikonomo2025, exoikonomoRates } from "./reference/costs.ts";
 import { kenakFactorsSource, realGridCo2Source } from "./reference/factors.ts";
@@ -161,7 +161,6 @@ export function assess(raw: unknown, options: AssessOptions = {}): Assessment {
     economics,
     incomeCategory,
   );
-  const allOptions = [...search.singles, ...search.packages];
 
   let heatingNeed = 0;
   let coolingNeed = 0;
@@ -250,9 +249,9 @@ export function assess(raw: unknown, options: AssessOptions = {}): Assessment {
         source: exoikonomo2025.source,
       },
       measures: search.singles,
-      packages: paretoFront(search.packages),
-      cheapestEligible: cheapest(allOptions, (o) => o.exoikonomo.eligible),
-      cheapestClassB: cheapest(allOptions, (o) => o.ratio <= 1),
+      packages: search.packages,
+      cheapestEligible: search.cheapestEligible,
+      cheapestClassB: search.cheapestClassB,
       search: {
         evaluated: search.evaluated,
         exhaustive: true,

@@ -14,6 +14,7 @@ import { classJump, energyClass } from "./classify.ts";
 import {
   applyMeasures,
   type MeasureContext,
+  type MeasureCost,
   type MeasureDef,
   type MeasureId,
   measures,
@@ -74,8 +75,12 @@ export interface Baseline {
 }
 
 export interface SearchResult {
+  /** Each applicable measure alone. */
   singles: UpgradeOption[];
+  /** Packages of two or more measures on the investment / primary-energy Pareto front. */
   packages: UpgradeOption[];
+  cheapestEligible: UpgradeOption | null;
+  cheapestClassB: UpgradeOption | null;
   evaluated: number;
 }
 
@@ -120,30 +125,79 @@ export function searchUpgrades(
     return resolveSystems(variant, model.site.zone, model.geometry, null);
   });
 
-  const all: UpgradeOption[] = [];
+  // Light pass: numbers only. Full options (strings, cost basis) are built for the few returned.
+  const area = model.geometry.floorAreaM2;
+  const sumCosts = (subset: readonly MeasureDef[]) => {
+    let investment = 0;
+    let eligibleCost = 0;
+    for (const m of subset) {
+      const c = costs.get(m.id) as MeasureCost;
+      investment += c.eur;
+      if (m.exoikonomoEligible) eligibleCost += c.eur;
+    }
+    return { investment, eligibleCost };
+  };
+  const envCosts = envSubsets.map(sumCosts);
+  const sysCosts = systemSubsets.map(sumCosts);
+  const evaluated: Candidate[] = [];
   for (let e = 0; e < envSubsets.length; e++) {
+    const balance = balances[e] as ReturnType<typeof monthlyBalance>;
+    const ec = envCosts[e] as { investment: number; eligibleCost: number };
     for (let s = 0; s < systemSubsets.length; s++) {
-      const chosen = [...(envSubsets[e] as MeasureDef[]), ...(systemSubsets[s] as MeasureDef[])];
-      if (!chosen.length) continue;
+      const size =
+        (envSubsets[e] as MeasureDef[]).length + (systemSubsets[s] as MeasureDef[]).length;
+      if (size === 0) continue;
       const energy = deliveredEnergy(
         { ...model, systems: systems[s] as BuildingModel["systems"] },
-        balances[e] as ReturnType<typeof monthlyBalance>,
+        balance,
         dhwNeed,
       );
-      all.push(option(chosen, energy.deliveredKwh, energy.primaryKwh));
+      const sc = sysCosts[s] as { investment: number; eligibleCost: number };
+      const savedPct =
+        baseline.primaryKwh > 0
+          ? (100 * (baseline.primaryKwh - energy.primaryKwh)) / baseline.primaryKwh
+          : 0;
+      const ratio = energy.primaryKwh / baseline.referencePrimaryKwh;
+      const jump = classJump(baseline.energyClass, energyClass(ratio));
+      evaluated.push({
+        env: e,
+        sys: s,
+        size,
+        delivered: energy.deliveredKwh,
+        primaryKwh: energy.primaryKwh,
+        primaryKwhM2: energy.primaryKwh / area,
+        investment: ec.investment + sc.investment,
+        ratio,
+        eligible:
+          jump >= exoikonomo2025.minClassJump &&
+          savedPct > exoikonomo2025.minPrimarySavingPct &&
+          ec.eligibleCost + sc.eligibleCost > 0,
+      });
     }
   }
-  const singles = all.filter((o) => o.measures.length === 1);
-  return { singles, packages: all.filter((o) => o.measures.length > 1), evaluated: all.length };
+  const build = (c: Candidate) =>
+    option(
+      [...(envSubsets[c.env] as MeasureDef[]), ...(systemSubsets[c.sys] as MeasureDef[])],
+      c.delivered,
+      c.primaryKwh,
+    );
+  const eligible = cheapest(evaluated, (c) => c.eligible);
+  const classB = cheapest(evaluated, (c) => c.ratio <= 1);
+  return {
+    singles: evaluated.filter((c) => c.size === 1).map(build),
+    packages: paretoFront(evaluated.filter((c) => c.size > 1)).map(build),
+    cheapestEligible: eligible ? build(eligible) : null,
+    cheapestClassB: classB ? build(classB) : null,
+    evaluated: evaluated.length,
+  };
 
   function option(chosen: MeasureDef[], delivered: ByCarrier, primaryKwh: number): UpgradeOption {
-    const area = model.geometry.floorAreaM2;
     let investment = 0;
     let eligibleCost = 0;
     let estimate = false;
     const costBasis: UpgradeOption["costBasis"] = [];
     for (const m of chosen) {
-      const c = costs.get(m.id) as { eur: number; basis: string; estimate: boolean };
+      const c = costs.get(m.id) as MeasureCost;
       investment += c.eur;
       if (m.exoikonomoEligible) eligibleCost += c.eur;
       estimate ||= c.estimate;
@@ -209,33 +263,50 @@ export function searchUpgrades(
   }
 }
 
-/** Packages no other package beats on both investment and primary energy, cheapest first. */
-export function paretoFront(options: readonly UpgradeOption[]): UpgradeOption[] {
+/** A searched option before it is turned into an UpgradeOption. */
+interface Candidate {
+  /** Index of the envelope subset and of the system subset. */
+  env: number;
+  sys: number;
+  size: number;
+  delivered: ByCarrier;
+  primaryKwh: number;
+  primaryKwhM2: number;
+  investment: number;
+  ratio: number;
+  eligible: boolean;
+}
+
+/** Options no other option beats on both investment and primary energy, cheapest first. */
+export function paretoFront<T extends { investment: number; primaryKwhM2: number }>(
+  options: readonly T[],
+): T[] {
   const sorted = [...options].sort(
-    (a, b) => a.investmentEur - b.investmentEur || a.primaryEnergyKwhM2 - b.primaryEnergyKwhM2,
+    (a, b) => a.investment - b.investment || a.primaryKwhM2 - b.primaryKwhM2,
   );
-  const front: UpgradeOption[] = [];
+  const front: T[] = [];
   let best = Number.POSITIVE_INFINITY;
   for (const o of sorted) {
-    if (o.primaryEnergyKwhM2 < best - 1e-9) {
+    if (o.primaryKwhM2 < best - 1e-9) {
       front.push(o);
-      best = o.primaryEnergyKwhM2;
+      best = o.primaryKwhM2;
     }
   }
   return front;
 }
 
-export function cheapest(
-  options: readonly UpgradeOption[],
-  accept: (o: UpgradeOption) => boolean,
-): UpgradeOption | null {
-  let best: UpgradeOption | null = null;
+/** The cheapest accepted option (lower primary energy breaks ties). */
+export function cheapest<T extends { investment: number; primaryKwhM2: number }>(
+  options: readonly T[],
+  accept: (o: T) => boolean,
+): T | null {
+  let best: T | null = null;
   for (const o of options) {
     if (!accept(o)) continue;
     if (
       !best ||
-      o.investmentEur < best.investmentEur ||
-      (o.investmentEur === best.investmentEur && o.primaryEnergyKwhM2 < best.primaryEnergyKwhM2)
+      o.investment < best.investment ||
+      (o.investment === best.investment && o.primaryKwhM2 < best.primaryKwhM2)
     ) {
       best = o;
     }

@@ -66,44 +66,50 @@ export function deliveredEnergy(
   let seasonNeed = 0;
   for (const mb of months) seasonNeed += mb.heatingNeedKwh;
 
-  const delivered = zeroCarriers();
-  const monthlyElectric: number[] = new Array(12).fill(0);
-  const byUse = { heating: 0, cooling: 0, hotWater: 0 };
-  const solarKwh: number[] = [];
-  const pvKwh: number[] = [];
-  for (let m = 0; m < 12; m++) {
-    const mb = months[m] as MonthBalance;
-    const h = s.heating;
-    const dist = seasonNeed > 0 ? (h.distributionLossKwh * mb.heatingNeedKwh) / seasonNeed : 0;
-    const heat =
-      mb.heatingNeedKwh > 0
-        ? (mb.heatingNeedKwh / h.emissionEfficiency + dist) / h.generationEfficiency
-        : 0;
-    const cool =
-      (s.cooling.coverage * mb.coolingNeedKwh) / (s.cooling.emissionEfficiency * s.cooling.eer);
-    const need = dhwNeed[m] as number;
-    const solar = Math.min(
-      solarThermal.systemEfficiency * s.solarCollectorM2 * (irr.tilt45S[m] as number),
-      solarThermal.maxMonthlyFraction * need,
-    );
-    solarKwh.push(solar);
-    const dhw = (need - solar) / s.hotWater.efficiency;
-    delivered[h.carrier] += heat;
-    delivered.electricity += cool;
-    delivered[s.hotWater.carrier] += dhw;
-    byUse.heating += heat;
-    byUse.cooling += cool;
-    byUse.hotWater += dhw;
-    const elec =
-      (h.carrier === "electricity" ? heat : 0) +
-      cool +
-      (s.hotWater.carrier === "electricity" ? dhw : 0);
-    monthlyElectric[m] = elec;
-    pvKwh.push(s.pv ? s.pv.peakKw * (irr[s.pv.plane][m] as number) * pvPerformanceRatio : 0);
-  }
+  // Per-call constants hoisted: this runs once per upgrade option in the package search.
+  const h = s.heating;
+  const heatPerNeed = 1 / (h.emissionEfficiency * h.generationEfficiency);
+  const distPerNeed =
+    seasonNeed > 0 ? h.distributionLossKwh / seasonNeed / h.generationEfficiency : 0;
+  const coolPerNeed = s.cooling.coverage / (s.cooling.emissionEfficiency * s.cooling.eer);
+  const solarPerIrr = solarThermal.systemEfficiency * s.solarCollectorM2;
+  const dhwPerNeed = 1 / s.hotWater.efficiency;
+  const heatIsElectric = h.carrier === "electricity";
+  const dhwIsElectric = s.hotWater.carrier === "electricity";
+  const pvPlane = s.pv ? irr[s.pv.plane] : null;
+  const pvPerIrr = s.pv ? s.pv.peakKw * pvPerformanceRatio : 0;
+  const solarKwh: number[] = new Array(12);
+  const pvKwh: number[] = new Array(12);
+  let heatSum = 0;
+  let coolSum = 0;
+  let dhwSum = 0;
   let pvUsed = 0;
-  for (let m = 0; m < 12; m++) pvUsed += Math.min(pvKwh[m] as number, monthlyElectric[m] as number);
-  delivered.electricity -= pvUsed;
+  for (let m = 0; m < 12; m++) {
+    const qh = (months[m] as MonthBalance).heatingNeedKwh;
+    const heat = qh > 0 ? qh * (heatPerNeed + distPerNeed) : 0;
+    const cool = (months[m] as MonthBalance).coolingNeedKwh * coolPerNeed;
+    const need = dhwNeed[m] as number;
+    const solar =
+      solarPerIrr > 0
+        ? Math.min(solarPerIrr * (irr.tilt45S[m] as number), solarThermal.maxMonthlyFraction * need)
+        : 0;
+    solarKwh[m] = solar;
+    const dhw = (need - solar) * dhwPerNeed;
+    heatSum += heat;
+    coolSum += cool;
+    dhwSum += dhw;
+    const pv = pvPlane ? pvPerIrr * (pvPlane[m] as number) : 0;
+    pvKwh[m] = pv;
+    if (pv > 0) {
+      const elec = (heatIsElectric ? heat : 0) + cool + (dhwIsElectric ? dhw : 0);
+      pvUsed += Math.min(pv, elec);
+    }
+  }
+  const byUse = { heating: heatSum, cooling: coolSum, hotWater: dhwSum };
+  const delivered = zeroCarriers();
+  delivered[h.carrier] += heatSum;
+  delivered.electricity += coolSum - pvUsed;
+  delivered[s.hotWater.carrier] += dhwSum;
 
   let primary = 0;
   let co2Kenak = 0;
