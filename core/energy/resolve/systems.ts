@@ -73,10 +73,13 @@ export function resolveSystems(
     }
     let distributionLossKwh = 0;
     if (spec.hydronic) {
+      // Pre-KENAK blocks run a central boiler with pipes through the pilotis or basement; from 2011
+      // (KENAK) pipes run insulated inside the envelope.
       const central =
         h.central ??
-        (input.buildingType === "apartment_block" ||
-          (input.buildingType === "apartment" && h.type === "oil_boiler"));
+        (input.constructionYear < 2011 &&
+          (input.buildingType === "apartment_block" ||
+            (input.buildingType === "apartment" && h.type === "oil_boiler")));
       const insulated =
         h.distributionInsulated ?? input.constructionYear >= distributionInsulatedFromYear;
       const q = central
@@ -91,7 +94,7 @@ export function resolveSystems(
         field: "systems.heating.distribution",
         value: q,
         unit: "kWh/m² per year",
-        source: `${distributionSource}: ${central ? "central, pipes through unheated space" : "pipes inside the dwelling"}, ${insulated ? "insulated" : "uninsulated"}${h.central === undefined || h.distributionInsulated === undefined ? " (defaults: central for blocks and oil-heated apartments; insulated from 1996)" : ""}`,
+        source: `${distributionSource}: ${central ? "central, pipes through unheated space" : "pipes inside the dwelling"}, ${insulated ? "insulated" : "uninsulated"}${h.central === undefined || h.distributionInsulated === undefined ? " (ESTIMATE defaults: central for pre-2011 blocks and oil-heated apartments; insulated from 1996)" : ""}`,
         estimate: h.central === undefined,
       });
     }
