@@ -1,0 +1,242 @@
+/**
+ * Property-based tests over generated homes: monotonicity of the physics, closure of the monthly
+ * balance, and consistency of every upgrade option with a fresh assessment of the upgraded home.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { monthlyBalance } from "./calc/balance.ts";
+import {
+  type AssessmentInputRaw,
+  applyUpgrade,
+  assess,
+  energyClass,
+  parseAssessmentInput,
+} from "./index.ts";
+import { classUpperBounds, energyClasses } from "./reference/classes.ts";
+import { stationIds, stations } from "./reference/climate.ts";
+import { resolveModel } from "./resolve/index.ts";
+
+const NOW = "2026-03-01T00:00:00Z";
+
+const homeArb: fc.Arbitrary<AssessmentInputRaw> = fc.record({
+  location: fc.constantFrom(...stationIds).map((station) => ({ station })),
+  buildingType: fc.constantFrom("detached_house", "apartment", "apartment_block"),
+  constructionYear: fc.integer({ min: 1950, max: 2025 }),
+  heatedFloorAreaM2: fc.integer({ min: 40, max: 400 }),
+  storeys: fc.integer({ min: 1, max: 3 }),
+  systems: fc.record({
+    heating: fc.record({
+      type: fc.constantFrom(
+        "oil_boiler",
+        "gas_boiler",
+        "heat_pump_air_water",
+        "split_units",
+        "wood_stove",
+        "none",
+      ),
+    }),
+    cooling: fc.record({ type: fc.constantFrom("split_units", "none") }),
+    hotWater: fc.record({ type: fc.constantFrom("electric", "heating_system", "heat_pump") }),
+  }),
+  naturalGasAvailable: fc.boolean(),
+});
+
+const apartmentPosition = (h: AssessmentInputRaw) =>
+  h.buildingType === "apartment" ? { apartmentPosition: "top" as const } : {};
+
+function annualHeatingNeed(raw: AssessmentInputRaw): number {
+  return assess(raw, { now: NOW }).needs.heatingKwhM2;
+}
+
+describe("physics properties", () => {
+  it("more insulation never raises the heating need", () => {
+    fc.assert(
+      fc.property(
+        homeArb,
+        fc.double({ min: 0.2, max: 3.5, noNaN: true }),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.constantFrom("wall", "roof", "floor", "window"),
+        (home, u, factor, element) => {
+          const base = { ...home, ...apartmentPosition(home) };
+          const withU = (value: number) =>
+            element === "window"
+              ? { ...base, windows: { uValue: value * 2 } }
+              : { ...base, uValues: { [element]: value } };
+          const worse = annualHeatingNeed(withU(u));
+          const better = annualHeatingNeed(withU(u * factor));
+          expect(better).toBeLessThanOrEqual(worse + 1e-9);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a colder station never lowers the heating need", () => {
+    fc.assert(
+      fc.property(homeArb, fc.double({ min: 0.1, max: 6, noNaN: true }), (home, deltaK) => {
+        const model = resolveModel(parseAssessmentInput(home), null);
+        const colder = {
+          ...model,
+          site: {
+            ...model.site,
+            station: {
+              ...model.site.station,
+              meanAirTempC: model.site.station.meanAirTempC.map(
+                (t) => t - deltaK,
+              ) as unknown as typeof model.site.station.meanAirTempC,
+            },
+          },
+        };
+        const need = (m: typeof model) =>
+          monthlyBalance(m).reduce((s, x) => s + x.heatingNeedKwh, 0);
+        expect(need(colder)).toBeGreaterThanOrEqual(need(model) - 1e-9);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it("ranks the real stations of a zone-independent home by their winters", () => {
+    const home = (station: string) =>
+      annualHeatingNeed({
+        location: { station } as AssessmentInputRaw["location"],
+        buildingType: "detached_house",
+        constructionYear: 1990,
+        heatedFloorAreaM2: 120,
+        storeys: 2,
+      });
+    const order = ["heraklion", "athens", "thessaloniki", "kastoria", "florina"].map(home);
+    for (let i = 1; i < order.length; i++) expect(order[i]).toBeGreaterThan(order[i - 1] as number);
+    expect(stations.florina.meanAirTempC[0]).toBeLessThan(stations.heraklion.meanAirTempC[0]);
+  });
+
+  it("the monthly balance closes: need = a_red x max(0, losses - η x gains), annual = Σ months", () => {
+    fc.assert(
+      fc.property(homeArb, (home) => {
+        const a = assess(home, { now: NOW });
+        let heating = 0;
+        let cooling = 0;
+        for (const m of a.needs.monthly) {
+          const loss = m.transmissionKwh + m.ventilationKwh;
+          const gains = m.internalGainsKwh + m.solarGainsKwh;
+          const expected = m.heatingSeason
+            ? m.heatingIntermittency * Math.max(0, loss - m.gainUtilisation * gains)
+            : 0;
+          expect(m.heatingNeedKwh).toBeCloseTo(expected, 6);
+          const expectedC = m.coolingSeason
+            ? m.coolingIntermittency *
+              Math.max(0, m.coolingGainsKwh - m.lossUtilisation * m.coolingHeatTransferKwh)
+            : 0;
+          expect(m.coolingNeedKwh).toBeCloseTo(expectedC, 6);
+          expect(m.gainUtilisation).toBeLessThanOrEqual(1);
+          heating += m.heatingNeedKwh;
+          cooling += m.coolingNeedKwh;
+        }
+        expect(a.needs.heatingKwhM2 * a.heatedFloorAreaM2).toBeCloseTo(heating, 6);
+        expect(a.needs.coolingKwhM2 * a.heatedFloorAreaM2).toBeCloseTo(cooling, 6);
+        const d = a.delivered;
+        const byCarrier =
+          d.byCarrierKwh.electricity +
+          d.byCarrierKwh.natural_gas +
+          d.byCarrierKwh.heating_oil +
+          d.byCarrierKwh.biomass;
+        const byUse =
+          d.byUseKwh.heating + d.byUseKwh.cooling + d.byUseKwh.hotWater - d.pvSelfUsedKwh;
+        expect(byCarrier).toBeCloseTo(byUse, 6);
+        const p = a.primaryEnergy.byUseKwhM2;
+        expect(p.heating + p.cooling + p.hotWater + p.pvOffset).toBeCloseTo(
+          a.primaryEnergy.kwhM2,
+          6,
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("class scale", () => {
+  it("puts the TOTEE boundaries exactly: upper bounds inclusive", () => {
+    const cases: [number, string][] = [
+      [0.2, "A+"],
+      [0.33, "A+"],
+      [0.3301, "A"],
+      [0.5, "A"],
+      [0.5001, "B+"],
+      [0.75, "B+"],
+      [0.7501, "B"],
+      [1.0, "B"],
+      [1.0001, "C"],
+      [1.41, "C"],
+      [1.4101, "D"],
+      [1.82, "D"],
+      [1.8201, "E"],
+      [2.27, "E"],
+      [2.2701, "Z"],
+      [2.73, "Z"],
+      [2.7301, "H"],
+      [9, "H"],
+    ];
+    for (const [ratio, label] of cases) expect(energyClass(ratio)).toBe(label);
+    expect(classUpperBounds.map((c) => c.maxRatio).slice(0, 8)).toEqual([
+      0.33, 0.5, 0.75, 1, 1.41, 1.82, 2.27, 2.73,
+    ]);
+  });
+
+  it("is monotone in the ratio", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        (x, y) => {
+          const [lo, hi] = x <= y ? [x, y] : [y, x];
+          expect(energyClasses.indexOf(energyClass(lo))).toBeLessThanOrEqual(
+            energyClasses.indexOf(energyClass(hi)),
+          );
+        },
+      ),
+    );
+  });
+});
+
+describe("upgrade options", () => {
+  it("every option's figures equal a fresh assessment of the home with its measures applied", () => {
+    fc.assert(
+      fc.property(homeArb, (home) => {
+        const a = assess(home, { now: NOW });
+        const r = a.recommendations;
+        const options = [...r.measures, ...r.packages, r.cheapestEligible, r.cheapestClassB].filter(
+          (o) => o !== null,
+        );
+        for (const o of options) {
+          const upgraded = assess(applyUpgrade(home, o.measures, { now: NOW }), { now: NOW });
+          expect(upgraded.primaryEnergy.kwhM2).toBeCloseTo(o.primaryEnergyKwhM2, 6);
+          expect(upgraded.rating.energyClass).toBe(o.energyClass);
+          for (const c of ["electricity", "natural_gas", "heating_oil", "biomass"] as const) {
+            expect(upgraded.delivered.byCarrierKwh[c]).toBeCloseTo(o.deliveredKwh[c], 4);
+          }
+          expect(a.cost.annualEur - upgraded.cost.annualEur).toBeCloseTo(o.savedEurPerYear, 4);
+          expect(
+            a.primaryEnergy.kwhM2 * a.heatedFloorAreaM2 -
+              upgraded.primaryEnergy.kwhM2 * a.heatedFloorAreaM2,
+          ).toBeCloseTo(o.savedPrimaryKwh, 4);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("searches every subset with at most one new heat generator", () => {
+    fc.assert(
+      fc.property(homeArb, (home) => {
+        const a = assess(home, { now: NOW });
+        const singles = a.recommendations.measures.map((m) => m.measures[0]);
+        const heating = singles.filter(
+          (m) => m === "heat_pump" || m === "condensing_boiler",
+        ).length;
+        const others = singles.length - heating;
+        expect(a.recommendations.search.evaluated).toBe(2 ** others * (1 + heating) - 1);
+        expect(a.recommendations.search.evaluated).toBeLessThanOrEqual(191);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * The KENAK reference building of a home: same geometry, location, orientation and use; envelope at
+ * the current KENAK (2017) U-max of the zone with the reference glazing, airtightness and heat capacity;
+ * the reference technical systems. Its primary energy per m² is EP_ref in T = EP / EP_ref.
+ */
+import type { BuildingModel } from "./model.ts";
+import { glazing, heatCapacityKjM2K, uMax, windowInfiltrationM3hM2 } from "./reference/envelope.ts";
+import {
+  coolingEmission,
+  emissionEfficiency,
+  generators,
+  referenceSystems,
+  theoreticalSystems,
+} from "./reference/systems.ts";
+import { zoneIndex } from "./reference/zones.ts";
+import { floorUMax } from "./resolve/envelope.ts";
+
+export function referenceBuilding(home: BuildingModel): BuildingModel {
+  const { zone } = home.site;
+  const z = zoneIndex[zone];
+  const t = uMax.kenak2017;
+  const ref = referenceSystems;
+  const boiler = generators[ref.heating.type];
+  return {
+    site: home.site,
+    geometry: home.geometry,
+    usage: home.usage,
+    envelope: {
+      uWall: t.wallToAir[z],
+      uRoof: t.roofToAir[z],
+      uFloor: floorUMax("kenak2017", zone, home.geometry.floorType),
+      uWindow: t.windowToAir[z],
+      glazingG: glazing.gReference,
+      frameFraction: glazing.frameFractionReference,
+      thermalBridgeDeltaU: home.envelope.thermalBridgeDeltaU,
+      bFloor: home.envelope.bFloor,
+      windowInfiltrationM3hPerM2: windowInfiltrationM3hM2.airtight,
+      heatCapacityKjM2K: heatCapacityKjM2K.referenceBuilding,
+    },
+    systems: {
+      heating: {
+        label: "reference: oil boiler (2011+), insulated distribution, radiators",
+        carrier: boiler.carrier,
+        generationEfficiency: boiler.efficiency(ref.heating.installYear, zone),
+        emissionEfficiency: emissionEfficiency[ref.heating.emitter],
+        distributionLossKwh: ref.distributionLossKwhM2 * home.geometry.floorAreaM2,
+      },
+      cooling: {
+        label: "reference: split units (2011+)",
+        eer: ref.coolingEer,
+        emissionEfficiency: coolingEmission,
+        coverage: home.systems.cooling.coverage,
+      },
+      hotWater: {
+        label: "reference: electric water heater",
+        carrier: theoreticalSystems.dhw.carrier,
+        efficiency: theoreticalSystems.dhw.generation * theoreticalSystems.dhw.storage,
+      },
+      solarCollectorM2: 0,
+      pv: null,
+    },
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * The assessment input: what a homeowner or an app knows about a home. Only location, building type,
+ * construction year, heated floor area and storeys are required; everything else has a documented
+ * default, and every default the engine fills in is listed in the output's assumptions.
+ */
+import { z } from "zod";
+import { stationIds } from "../reference/climate.ts";
+import { exoikonomoIncomeCategories } from "../reference/costs.ts";
+import {
+  coolingSystemTypes,
+  dhwHeaterTypes,
+  emitterTypes,
+  heatingSystemTypes,
+} from "../reference/systems.ts";
+import { climateZones, prefectureNames, prefectures } from "../reference/zones.ts";
+
+export const orientations = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"] as const;
+export type Orientation = (typeof orientations)[number];
+
+export const buildingTypes = ["detached_house", "apartment", "apartment_block"] as const;
+export const apartmentPositions = ["ground", "middle", "top", "ground_and_top"] as const;
+export const floorTypes = ["ground", "pilotis", "unheated"] as const;
+export const thermalMassClasses = ["light", "medium", "heavy"] as const;
+
+const areaM2 = z.number().finite().nonnegative().max(1_000_000);
+const uValue = z
+  .number()
+  .finite()
+  .positive("a U-value must be greater than 0 W/(m²K)")
+  .max(10, "no building element has a U-value above 10 W/(m²K)");
+const year = z.number().int().min(1800).max(2100);
+
+const byOrientation = z
+  .strictObject(Object.fromEntries(orientations.map((o) => [o, areaM2.optional()])))
+  .describe("m² per compass orientation (N, NE, E, SE, S, SW, W, NW); missing ones are 0");
+
+export const locationSchema = z
+  .strictObject({
+    zone: z.enum(climateZones).optional().describe("KENAK climate zone A-D"),
+    station: z.enum(stationIds).optional().describe("TOTEE 20701-3 station"),
+    prefecture: z.enum(prefectureNames).optional(),
+    latitude: z.number().min(34).max(42).optional(),
+    longitude: z.number().min(19).max(30).optional(),
+  })
+  .superRefine((loc, ctx) => {
+    const hasCoordinates = loc.latitude !== undefined || loc.longitude !== undefined;
+    if (hasCoordinates && (loc.latitude === undefined || loc.longitude === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [loc.latitude === undefined ? "latitude" : "longitude"],
+        message: "latitude and longitude go together",
+      });
+    }
+    if (!loc.zone && !loc.station && !loc.prefecture && !hasCoordinates) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "give a climate zone, a station, a prefecture or coordinates",
+      });
+    }
+    if (loc.zone && loc.prefecture && prefectures[loc.prefecture].zone !== loc.zone) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["zone"],
+        message: `${loc.prefecture} lies in KENAK zone ${prefectures[loc.prefecture].zone}, not ${loc.zone}`,
+      });
+    }
+  })
+  .describe(
+    "where the home is: a station, else a prefecture, else coordinates (nearest station), else a zone",
+  );
+
+const heatingSchema = z.strictObject({
+  type: z.enum(heatingSystemTypes),
+  installedYear: year.optional().describe("year the heat generator was installed"),
+  emitter: z.enum(emitterTypes).optional(),
+  central: z
+    .boolean()
+    .optional()
+    .describe(
+      "a building-wide system (pipes through unheated spaces) rather than one per dwelling",
+    ),
+  distributionInsulated: z.boolean().optional(),
+});
+
+const coolingSchema = z.strictObject({
+  type: z.enum(coolingSystemTypes),
+  installedYear: year.optional(),
+  coverage: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("share of the cooling need the system serves (rooms with units)"),
+});
+
+const dhwSchema = z.strictObject({
+  type: z.enum(dhwHeaterTypes),
+  installedYear: year.optional(),
+});
+
+export const assessmentInputSchema = z
+  .strictObject({
+    location: locationSchema,
+    buildingType: z.enum(buildingTypes),
+    constructionYear: year,
+    heatedFloorAreaM2: z
+      .number()
+      .finite()
+      .positive("the heated floor area must be greater than 0")
+      .max(100_000),
+    storeys: z
+      .number()
+      .int()
+      .min(1)
+      .max(40)
+      .describe("storeys of the building (of the dwelling for an apartment)"),
+    apartmentPosition: z.enum(apartmentPositions).optional(),
+    floorType: z.enum(floorTypes).optional(),
+    thermalMass: z
+      .union([z.enum(thermalMassClasses), z.number().min(50).max(500)])
+      .optional()
+      .describe("construction class or effective heat capacity in kJ/(m²K) of floor"),
+    dwellings: z.number().int().min(1).max(500).optional(),
+    geometry: z
+      .strictObject({
+        wallsM2: byOrientation.optional().describe("gross façade area (walls incl. windows)"),
+        windowsM2: byOrientation.optional(),
+        roofM2: areaM2.optional().describe("roof or top ceiling to outside air"),
+        floorM2: areaM2.optional().describe("lowest floor (to ground, pilotis or unheated space)"),
+      })
+      .optional(),
+    uValues: z
+      .strictObject({ wall: uValue.optional(), roof: uValue.optional(), floor: uValue.optional() })
+      .optional()
+      .describe("W/(m²K) of the construction, without the thermal-bridge allowance"),
+    windows: z
+      .strictObject({
+        uValue: uValue.optional(),
+        glazingG: z.number().gt(0).max(1).optional().describe("normal-incidence g of the glazing"),
+        frameFraction: z.number().min(0).max(0.9).optional(),
+        installedYear: year.optional(),
+        airtight: z.boolean().optional().describe("certified airtight frames (KENAK-era windows)"),
+      })
+      .optional(),
+    systems: z
+      .strictObject({
+        heating: heatingSchema.optional(),
+        cooling: coolingSchema.optional(),
+        hotWater: dhwSchema.optional(),
+      })
+      .optional(),
+    solarThermal: z
+      .strictObject({ collectorAreaM2: z.number().positive().max(10_000).optional() })
+      .optional(),
+    pv: z
+      .strictObject({
+        peakKw: z.number().positive().max(10_000),
+        orientation: z.enum(["S", "SE", "SW", "E", "W"]).optional(),
+      })
+      .optional(),
+    occupancy: z
+      .strictObject({
+        persons: z.number().positive().max(10_000).optional(),
+        heatingSetpointC: z.number().min(10).max(26).optional(),
+        coolingSetpointC: z.number().min(20).max(32).optional(),
+        dhwLitresPerPersonDay: z.number().min(0).max(500).optional(),
+      })
+      .optional(),
+    naturalGasAvailable: z.boolean().optional(),
+    economics: z
+      .strictObject({
+        discountRate: z.number().min(0).max(0.3).optional(),
+        horizonYears: z.number().int().min(1).max(50).optional(),
+      })
+      .optional(),
+    exoikonomo: z.strictObject({ incomeCategory: z.enum(exoikonomoIncomeCategories) }).optional(),
+  })
+  .superRefine((input, ctx) => {
+    const g = input.geometry;
+    if (g?.wallsM2 && g.windowsM2) {
+      for (const o of orientations) {
+        const wall = g.wallsM2[o] ?? 0;
+        const window = g.windowsM2[o] ?? 0;
+        if (window > wall) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["geometry", "windowsM2", o],
+            message: `window area ${window} m² is larger than the ${o} wall (${wall} m²)`,
+          });
+        }
+      }
+    }
+    if (input.apartmentPosition && input.buildingType !== "apartment") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apartmentPosition"],
+        message: "apartmentPosition applies to buildingType apartment only",
+      });
+    }
+    for (const [path, value] of [
+      [["windows", "installedYear"], input.windows?.installedYear],
+      [["systems", "heating", "installedYear"], input.systems?.heating?.installedYear],
+      [["systems", "cooling", "installedYear"], input.systems?.cooling?.installedYear],
+      [["systems", "hotWater", "installedYear"], input.systems?.hotWater?.installedYear],
+    ] as const) {
+      if (value !== undefined && value < input.constructionYear) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path],
+          message: `installed in ${value}, before the home was built (${input.constructionYear})`,
+        });
+      }
+    }
+  });
+
+export type AssessmentInput = z.output<typeof assessmentInputSchema>;
+export type AssessmentInputRaw = z.input<typeof assessmentInputSchema>;
+export type BuildingType = (typeof buildingTypes)[number];

@@ -1,0 +1,150 @@
+/**
+ * `npm run energy:calibration`: the engine's figures for the TABULA Greek archetypes (single-family and
+ * multi-family houses of the four TABULA periods) in each zone's reference station, next to the
+ * published Greek EPC statistics the shared reference data carries, plus the three contrasting homes of
+ * issue 3. Defaults only: U-values, geometry and systems come from the engine's documented defaults.
+ *
+ * Published comparison points (YPEN EPC statistics 2011-2019 via bbk.gr): mean primary energy of
+ * detached houses 415 kWh/m², of apartments 265 kWh/m² (heating 174, cooling 32, hot water 55); class
+ * shares of residential EPCs: E-H 65 %, C-D 32 %, A-B 3 % (EnergyHub for All).
+ */
+import { type AssessmentInputRaw, assess } from "../../core/energy/index.ts";
+
+const NOW = "2026-03-01T00:00:00Z";
+const zones = [
+  ["A", "heraklion"],
+  ["B", "athens"],
+  ["C", "thessaloniki"],
+  ["D", "kozani"],
+] as const;
+const periods = [
+  ["<=1980", 1970],
+  ["1981-2000", 1990],
+  ["2001-2010", 2005],
+  [">=2011", 2015],
+] as const;
+
+type Row = Record<string, string | number>;
+
+function row(label: string, raw: AssessmentInputRaw): Row {
+  const a = assess(raw, { now: NOW });
+  const p = a.primaryEnergy.byUseKwhM2;
+  return {
+    home: label,
+    heatingNeed: Math.round(a.needs.heatingKwhM2),
+    coolingNeed: Math.round(a.needs.coolingKwhM2),
+    hotWaterNeed: Math.round(a.needs.hotWaterKwhM2),
+    EP: Math.round(a.primaryEnergy.kwhM2),
+    "EP heat/cool/dhw": `${Math.round(p.heating)}/${Math.round(p.cooling)}/${Math.round(p.hotWater)}`,
+    EPref: Math.round(a.rating.referenceBuilding.primaryEnergyKwhM2),
+    T: Number(a.rating.ratio.toFixed(2)),
+    class: a.rating.energyClass,
+  };
+}
+
+const archetypes: Row[] = [];
+for (const [zone, station] of zones) {
+  for (const [period, year] of periods) {
+    const common = {
+      location: { station },
+      constructionYear: year,
+      systems: {
+        heating: { type: "oil_boiler" as const },
+        cooling: { type: "split_units" as const },
+        hotWater: { type: "electric" as const },
+      },
+    };
+    archetypes.push(
+      row(`${zone} SFH ${period}`, {
+        ...common,
+        buildingType: "detached_house",
+        heatedFloorAreaM2: 120,
+        storeys: 2,
+        solarThermal: {},
+      }),
+      row(`${zone} MFH ${period}`, {
+        ...common,
+        buildingType: "apartment_block",
+        heatedFloorAreaM2: 800,
+        storeys: 4,
+      }),
+    );
+  }
+}
+console.log(
+  "TABULA GR archetypes (oil boiler of the period, split units; SFH with a solar water heater)",
+);
+console.table(archetypes);
+
+const mean = (rows: Row[]) => rows.reduce((s, r) => s + (r.EP as number), 0) / rows.length;
+const existing = (kind: string) =>
+  archetypes.filter((r) => String(r.home).includes(kind) && !String(r.home).includes(">=2011"));
+console.log(
+  `mean EP of pre-2011 archetypes: SFH ${Math.round(mean(existing("SFH")))} kWh/m² (EPC mean for detached houses 415), ` +
+    `MFH ${Math.round(mean(existing("MFH")))} kWh/m² (EPC mean for apartments 265)`,
+);
+
+const apartments: Row[] = [];
+for (const [zone, station] of zones) {
+  for (const [period, year] of periods.slice(0, 3)) {
+    apartments.push(
+      row(`${zone} apartment (middle) ${period}`, {
+        location: { station },
+        buildingType: "apartment",
+        apartmentPosition: "middle",
+        constructionYear: year,
+        heatedFloorAreaM2: 85,
+        storeys: 1,
+        systems: {
+          heating: { type: "oil_boiler" },
+          cooling: { type: "split_units" },
+          hotWater: { type: "electric" },
+        },
+      }),
+    );
+  }
+}
+console.log(
+  "\nIntermediate apartments of pre-2011 blocks (central oil, split units, electric water heater)",
+);
+console.table(apartments);
+console.log(
+  `mean EP of these apartments: ${Math.round(mean(apartments))} kWh/m² (EPC mean for apartments 265)`,
+);
+
+console.log("\nThree contrasting homes");
+console.table([
+  row("pre-1980 detached house, Florina (oil, no AC)", {
+    location: { prefecture: "Florina" },
+    buildingType: "detached_house",
+    constructionYear: 1975,
+    heatedFloorAreaM2: 120,
+    storeys: 2,
+    systems: { heating: { type: "oil_boiler" }, hotWater: { type: "electric" } },
+  }),
+  row("1990s apartment, Athens (gas, split units)", {
+    location: { prefecture: "Attica" },
+    buildingType: "apartment",
+    constructionYear: 1995,
+    heatedFloorAreaM2: 90,
+    storeys: 1,
+    systems: {
+      heating: { type: "gas_boiler" },
+      cooling: { type: "split_units" },
+      hotWater: { type: "heating_system" },
+    },
+  }),
+  row("post-2011 house, Heraklion (heat pump, solar)", {
+    location: { prefecture: "Heraklion" },
+    buildingType: "detached_house",
+    constructionYear: 2015,
+    heatedFloorAreaM2: 150,
+    storeys: 2,
+    systems: {
+      heating: { type: "heat_pump_air_water" },
+      cooling: { type: "split_units" },
+      hotWater: { type: "heating_system" },
+    },
+    solarThermal: {},
+  }),
+]);
