@@ -19,7 +19,9 @@ import { docsPage, openApiDocument } from "./openapi/document.ts";
 import { validationHook } from "./openapi/validation-hook.ts";
 import { apiKeyRoutes } from "./routes/api-keys/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
+import { latencyRoutes } from "./routes/latency/index.ts";
 import { meRoutes } from "./routes/me/index.ts";
+import { sloRoutes } from "./routes/slos/index.ts";
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -58,7 +60,9 @@ export function createApp(deps: AppDeps) {
   const routes = app
     .route("/health", healthRoutes)
     .route("/v1/me", meRoutes)
-    .route("/v1/api-keys", apiKeyRoutes);
+    .route("/v1/api-keys", apiKeyRoutes)
+    .route("/v1/slos", sloRoutes)
+    .route("/v1/latency", latencyRoutes);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   const doc = () => {

@@ -22,7 +22,18 @@ describe("OpenAPI document", () => {
     expect(result.valid).toBe(true);
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ["/health/live", "/health/ready", "/v1/api-keys", "/v1/api-keys/{id}", "/v1/me"].sort(),
+      [
+        "/health/live",
+        "/health/ready",
+        "/v1/api-keys",
+        "/v1/api-keys/{id}",
+        "/v1/latency",
+        "/v1/me",
+        "/v1/slos",
+        "/v1/slos/import",
+        "/v1/slos/{id}",
+        "/v1/slos/{id}/status",
+      ].sort(),
     );
     expect(doc.components.schemas.Error).toBeDefined();
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({

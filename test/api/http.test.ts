@@ -18,7 +18,17 @@ interface TenantOwnedResource {
   create(api: ApiRuntime, key: string): Promise<string>;
   verbs: { method: string; path: (id: string) => string; body?: unknown }[];
   listPath: string;
+  /** Asserts the owner's object is as created (no verb of the other tenant changed it). */
+  untouched(body: unknown): void;
 }
+
+const sloDefinition = {
+  name: "victim SLO",
+  service: "edge-api",
+  sli: { kind: "availability" },
+  objective: 0.999,
+  window: { kind: "rolling", days: 30 },
+};
 
 const resources: TenantOwnedResource[] = [
   {
@@ -35,6 +45,22 @@ const resources: TenantOwnedResource[] = [
       { method: "DELETE", path: (id) => `/v1/api-keys/${id}` },
     ],
     listPath: "/v1/api-keys?includeRevoked=true",
+    untouched: (body) => expect((body as { revokedAt: string | null }).revokedAt).toBeNull(),
+  },
+  {
+    name: "slos",
+    create: async (api, key) => {
+      const res = await call(api, "POST", "/v1/slos", key, sloDefinition);
+      return ((await res.json()) as { id: string }).id;
+    },
+    verbs: [
+      { method: "GET", path: (id) => `/v1/slos/${id}` },
+      { method: "GET", path: (id) => `/v1/slos/${id}/status` },
+      { method: "PUT", path: (id) => `/v1/slos/${id}`, body: { ...sloDefinition, objective: 0.9 } },
+      { method: "DELETE", path: (id) => `/v1/slos/${id}` },
+    ],
+    listPath: "/v1/slos",
+    untouched: (body) => expect((body as { objective: number }).objective).toBe(0.999),
   },
 ];
 
@@ -192,7 +218,7 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
         // The owner still has it, untouched by the other tenant's attempts.
         const own = await call(api, "GET", resource.verbs[0]?.path(id) as string, owner.key);
         expect(own.status).toBe(200);
-        expect(((await own.json()) as { revokedAt: string | null }).revokedAt ?? null).toBeNull();
+        resource.untouched(await own.json());
       });
     });
   });

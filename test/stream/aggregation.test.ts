@@ -5,12 +5,14 @@
  * rebalance give the same totals.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../../core/db/open.node.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { deadLetterTopic, topicName } from "../../core/events/topics.ts";
-import { waitFor } from "../../dev/net.ts";
+import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
+import { freePort, waitFor } from "../../dev/net.ts";
 import { createTopics, readMessagesUntil, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
-import type { ServiceProcess } from "../support/processes.ts";
+import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 import { expectedWindows, storedWindows, syntheticEvents } from "../support/windows.ts";
 
@@ -122,5 +124,97 @@ describe("two-stage aggregation", () => {
     const stored = await storedWindows(a.databaseUrl);
     expect(stored.minutes).toEqual(expected.minutes);
     expect(stored.hours).toEqual(expected.hours);
+  });
+});
+
+describe("SLO burn rates end to end", () => {
+  it("appear in /metrics and /v1/slos/:id/status from the same stored counts", async () => {
+    const prefix = uniquePrefix();
+    await createTopics(kafka, prefix, 3);
+    const requests = topicName(prefix, "requests");
+    const { worker, databaseUrl } = await startStreamWorker(prefix, {
+      env: { STREAM_EVAL_INTERVAL_MS: "200" },
+    });
+    running.push(worker);
+    const { db, close } = await openDatabase({ url: databaseUrl });
+    const { tenantId, apiKey } = await createTenantWithAdminKey(db, {
+      name: "ops",
+      nowMs: Date.now(),
+    });
+    close();
+    const api = await startService("api/node.ts", {
+      DATABASE_URL: databaseUrl,
+      API_METRICS_PORT: String(await freePort()),
+      KAFKA_BROKERS: "",
+    });
+    running.push(api);
+    const created = await fetch(`${api.url}/v1/slos`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${apiKey.key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        name: "slo-svc availability",
+        service: "slo-svc",
+        sli: { kind: "availability" },
+        objective: 0.99,
+        window: { kind: "rolling", days: 30 },
+      }),
+    });
+    const slo = (await created.json()) as { id: string };
+    expect(tenantId).toMatch(/^ten_/);
+
+    // 1,000 requests, 50 of them failing: error ratio 5% against a 1% budget = burn rate 5.
+    const nowMs = Date.now();
+    const events: RequestEventInput[] = Array.from({ length: 1000 }, (_, i) => ({
+      id: `slo-${i}`,
+      ts: nowMs - 1000 + i,
+      service: "slo-svc",
+      route: "/v1/thing",
+      method: "GET",
+      status: i % 20 === 0 ? 503 : 200,
+      durationMs: 12,
+    }));
+    await produce(requests, [events]);
+
+    let burn = Number.NaN;
+    await waitFor(
+      "the burn rate gauge",
+      async () => {
+        burn = sampleValue(await scrape(worker.url), "gridpulse_slo_burn_rate", {
+          slo_id: slo.id,
+          window: "5m",
+        });
+        return Math.abs(burn - 5) < 1e-9;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    ).catch((e: Error) => {
+      throw new Error(`${e.message} (last ${burn})`);
+    });
+    const text = await scrape(worker.url);
+    expect(
+      sampleValue(text, "gridpulse_slo_burn_rate", { slo_id: slo.id, window: "1h" }),
+    ).toBeCloseTo(5, 9);
+    expect(
+      sampleValue(text, "gridpulse_slo_error_budget_remaining", { slo_id: slo.id }),
+    ).toBeCloseTo(1 - 50 / 10, 9);
+    expect(sampleValue(text, "gridpulse_slo_tier_firing", { slo_id: slo.id, tier: "ticket" })).toBe(
+      1,
+    );
+    expect(
+      sampleValue(text, "gridpulse_slo_tier_firing", { slo_id: slo.id, tier: "page-fast" }),
+    ).toBe(0);
+
+    const status = (await (
+      await fetch(`${api.url}/v1/slos/${slo.id}/status`, {
+        headers: { Authorization: `Bearer ${apiKey.key}` },
+      })
+    ).json()) as {
+      tiers: { name: string; longWindow: { burnRate: number; total: number } }[];
+      budget: { total: number; bad: number };
+    };
+    expect(status.tiers.find((t) => t.name === "page-fast")?.longWindow).toMatchObject({
+      total: 1000,
+    });
+    expect(status.tiers.find((t) => t.name === "page-fast")?.longWindow.burnRate).toBeCloseTo(5, 9);
+    expect(status.budget).toMatchObject({ total: 1000, bad: 50 });
   });
 });

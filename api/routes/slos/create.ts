@@ -1,0 +1,32 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { requireScope } from "../../auth/authenticate.ts";
+import type { AppEnv } from "../../context.ts";
+import {
+  bearerSecurity,
+  errorResponses,
+  json,
+  securedErrorResponses,
+} from "../../openapi/responses.ts";
+import { presentSlo } from "./present.ts";
+import { sloBody, sloSchema } from "./schema.ts";
+import { insertSlo } from "./store.ts";
+
+export const createSloRoute = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Create an SLO (SRE-workbook burn-rate tiers by default)",
+  tags: ["SLOs"],
+  security: bearerSecurity,
+  middleware: [requireScope("write")] as const,
+  request: { body: { required: true, content: { "application/json": { schema: sloBody } } } },
+  responses: {
+    201: json(sloSchema, "The stored SLO"),
+    ...securedErrorResponses(),
+    ...errorResponses(400),
+  },
+});
+
+export const createSlo: RouteHandler<typeof createSloRoute, AppEnv> = async (c) => {
+  const row = await insertSlo(c.var.tenant, c.req.valid("json"), c.var.deps.now());
+  return c.json(presentSlo(row), 201);
+};

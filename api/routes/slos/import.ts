@@ -1,0 +1,55 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { ApiError } from "../../../core/http/errors.ts";
+import { sloDefinitionSchema } from "../../../core/slo/definition.ts";
+import { importOpenSlo, OpenSloImportError } from "../../../core/slo/openslo.ts";
+import { requireScope } from "../../auth/authenticate.ts";
+import type { AppEnv } from "../../context.ts";
+import { validationError } from "../../errors/handler.ts";
+import {
+  bearerSecurity,
+  errorResponses,
+  json,
+  securedErrorResponses,
+} from "../../openapi/responses.ts";
+import { presentSlo } from "./present.ts";
+import { importBody, importResultSchema } from "./schema.ts";
+import { insertSlo } from "./store.ts";
+
+export const importSloRoute = createRoute({
+  method: "post",
+  path: "/import",
+  summary: "Import an OpenSLO v1 SLO (ratio and threshold SLIs on gridpulse RequestEvents)",
+  tags: ["SLOs"],
+  security: bearerSecurity,
+  middleware: [requireScope("write")] as const,
+  request: { body: { required: true, content: { "application/json": { schema: importBody } } } },
+  responses: {
+    201: json(importResultSchema, "The imported SLO, or with dryRun the mapped definition only"),
+    200: json(importResultSchema, "dryRun: the mapped definition (nothing stored)"),
+    ...securedErrorResponses(),
+    ...errorResponses(400),
+  },
+});
+
+export const importSlo: RouteHandler<typeof importSloRoute, AppEnv> = async (c) => {
+  const { yaml, dryRun } = c.req.valid("json");
+  let imported: ReturnType<typeof importOpenSlo>;
+  try {
+    imported = importOpenSlo(yaml);
+  } catch (error) {
+    if (error instanceof OpenSloImportError) {
+      throw new ApiError("validation_failed", error.message, {
+        details: error.problems.map((message) => ({ path: "body.yaml", message, code: "openslo" })),
+      });
+    }
+    throw error;
+  }
+  const parsed = sloDefinitionSchema.safeParse(imported.definition);
+  if (!parsed.success) throw validationError("yaml", parsed.error);
+  if (dryRun) return c.json({ definition: parsed.data, warnings: imported.warnings }, 200);
+  const row = await insertSlo(c.var.tenant, parsed.data, c.var.deps.now());
+  return c.json(
+    { slo: presentSlo(row), definition: parsed.data, warnings: imported.warnings },
+    201,
+  );
+};

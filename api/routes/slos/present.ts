@@ -1,0 +1,18 @@
+import type { SloRow } from "../../../core/db/schema/index.ts";
+
+export function presentSlo(row: SloRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    ...(row.description ? { description: row.description } : {}),
+    service: row.service,
+    routes: row.routes,
+    sli: row.sli,
+    objective: row.objective,
+    window: row.window,
+    tiers: row.tiers,
+    minEvents: row.minEvents,
+    createdAt: new Date(row.createdAtMs).toISOString(),
+    updatedAt: new Date(row.updatedAtMs).toISOString(),
+  };
+}
