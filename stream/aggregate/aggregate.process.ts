@@ -45,7 +45,8 @@ interface Accumulator {
   total: number;
   good: number;
   within: number[];
-  histogram: LatencyHistogram;
+  /** Durations in µs; turned into a histogram only when the partial is encoded. */
+  durationsUs: number[];
 }
 
 export function aggregateBatch(
@@ -94,7 +95,7 @@ export function aggregateBatch(
         total: 0,
         good: 0,
         within: thresholds.map(() => 0),
-        histogram: newLatencyHistogram(),
+        durationsUs: [],
       };
       accumulators.set(key, acc);
     }
@@ -103,7 +104,7 @@ export function aggregateBatch(
     for (let i = 0; i < thresholds.length; i++)
       if (event.durationMs <= (thresholds[i] as number))
         acc.within[i] = (acc.within[i] as number) + 1;
-    acc.histogram.recordValue(toMicros(event.durationMs));
+    acc.durationsUs.push(toMicros(event.durationMs));
     processed += 1;
     // Continue the producer's trace: the event's own traceparent, or a W3C header on the message.
     const traceparent = event.traceparent ?? message.headers?.traceparent?.toString();
@@ -113,7 +114,12 @@ export function aggregateBatch(
 
   const watermark = maxTs === null ? null : maxTs - settings.allowedLatenessMs;
   const partials: PartialAggregate[] = [];
+  // One scratch histogram, reset per partial: a batch touching 10,000 series does not hold 10,000
+  // histograms (tens of KB each) at once.
+  const histogram = newLatencyHistogram();
   for (const acc of accumulators.values()) {
+    histogram.reset();
+    for (const us of acc.durationsUs) histogram.recordValue(us);
     const goodWithin: Record<string, number> = {};
     thresholds.forEach((t, i) => {
       goodWithin[String(t)] = acc.within[i] as number;
@@ -126,7 +132,7 @@ export function aggregateBatch(
       total: acc.total,
       good: acc.good,
       goodWithin,
-      histogram: encodeHistogram(acc.histogram),
+      histogram: encodeHistogram(histogram),
       closed: watermark !== null && acc.bucketStartMs + aggregateBucketMs <= watermark,
     });
   }

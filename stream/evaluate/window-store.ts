@@ -3,8 +3,8 @@
  * histogram, stored in `request_minutes` / `request_hours`. Partials of a batch are merged in memory on
  * top of the stored state and written, with the consumer offsets, in ONE libSQL transaction
  * (`db.batch`, atomic); the in-memory copy is updated only after that commit succeeds, so it always
- * equals what is stored. It is a bounded cache: entries evicted or never loaded are read back from
- * the database on first use.
+ * equals what is stored. It is a bounded cache of encoded histograms (a few hundred bytes each, where a
+ * decoded one takes tens of KB): entries evicted or never loaded are read back from the database.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../core/db/database.ts";
@@ -24,7 +24,8 @@ interface WindowEntry {
   total: number;
   good: number;
   goodWithin: Record<string, number>;
-  histogram: LatencyHistogram;
+  /** V2 compressed base64, as stored. */
+  histogram: string;
 }
 
 type Table = typeof requestMinutes;
@@ -59,7 +60,7 @@ export function createWindowStore(
   db: Database,
   options: { maxCachedEntries?: number } = {},
 ): WindowStore {
-  const maxCached = options.maxCachedEntries ?? 20_000;
+  const maxCached = options.maxCachedEntries ?? 50_000;
   const cache = new Map<string, WindowEntry>();
   const cacheKey = (g: Granularity, service: string, route: string, start: number) =>
     `${g}\u0000${service}\u0000${route}\u0000${start}`;
@@ -90,7 +91,7 @@ export function createWindowStore(
       total: row.total,
       good: row.good,
       goodWithin: row.goodWithin,
-      histogram: decodeHistogram(row.histogram),
+      histogram: row.histogram,
     };
   }
 
@@ -124,9 +125,9 @@ export function createWindowStore(
           total: before?.total ?? 0,
           good: before?.good ?? 0,
           goodWithin: {},
-          histogram: newLatencyHistogram(),
+          histogram: "",
         };
-        if (before) mergeInto(entry.histogram, before.histogram);
+        const histogram = before ? decodeHistogram(before.histogram) : newLatencyHistogram();
         // A threshold is kept only if every partial of the bucket counted it: one added later (a new
         // latency SLO) would otherwise look exact while missing earlier events. Without it, readers fall
         // back to the histogram and say the figure is approximate.
@@ -138,13 +139,14 @@ export function createWindowStore(
           thresholds = thresholds
             ? new Set([...thresholds].filter((t) => counted.has(t)))
             : counted;
-          mergeInto(entry.histogram, decodeHistogram(part.histogram));
+          mergeInto(histogram, decodeHistogram(part.histogram));
         }
         for (const threshold of thresholds ?? []) {
           let n = before?.goodWithin[threshold] ?? 0;
           for (const part of group.parts) n += part.goodWithin[threshold] as number;
           entry.goodWithin[threshold] = n;
         }
+        entry.histogram = encodeHistogram(histogram);
         next.set(key, entry);
         const table = tables[group.g];
         const values = {
@@ -154,7 +156,7 @@ export function createWindowStore(
           total: entry.total,
           good: entry.good,
           goodWithin: entry.goodWithin,
-          histogram: encodeHistogram(entry.histogram),
+          histogram: entry.histogram,
           updatedAtMs: nowMs,
         };
         statements.push(

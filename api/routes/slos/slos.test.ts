@@ -52,18 +52,16 @@ async function seedMinutes(
     hours.set(hourStart, acc);
   }
   for (const [bucketStartMs, acc] of hours) {
-    await db
-      .insert(requestHours)
-      .values({
-        service: "edge-api",
-        route: "/v1/x",
-        bucketStartMs,
-        total: acc.total,
-        good: acc.good,
-        goodWithin: {},
-        histogram: encodeHistogram(acc.h),
-        updatedAtMs: 0,
-      });
+    await db.insert(requestHours).values({
+      service: "edge-api",
+      route: "/v1/x",
+      bucketStartMs,
+      total: acc.total,
+      good: acc.good,
+      goodWithin: {},
+      histogram: encodeHistogram(acc.h),
+      updatedAtMs: 0,
+    });
   }
 }
 
