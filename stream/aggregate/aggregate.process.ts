@@ -13,12 +13,7 @@ import {
   type PartialAggregate,
 } from "../../core/events/aggregate.ts";
 import { decodeRequestEvent } from "../../core/events/request-event.fast.ts";
-import {
-  encodeHistogram,
-  type LatencyHistogram,
-  newLatencyHistogram,
-  toMicros,
-} from "../../core/latency/histogram.ts";
+import { encodeHistogram, newLatencyHistogram, toMicros } from "../../core/latency/histogram.ts";
 import type { DeadLetter } from "../dlq/dead-letter.sink.ts";
 
 export interface AggregateSettings {

@@ -13,7 +13,6 @@ import type { PartialAggregate } from "../../core/events/aggregate.ts";
 import {
   decodeHistogram,
   encodeHistogram,
-  type LatencyHistogram,
   mergeInto,
   newLatencyHistogram,
 } from "../../core/latency/histogram.ts";
