@@ -18,8 +18,10 @@ import { loadStackConfig, type StackState, stackStateFile } from "./config.ts";
 import { type KafkaBroker, startKafkaBroker } from "./kafka/broker.ts";
 import { ensureTopics } from "./kafka/topics.ts";
 import { waitFor } from "./net.ts";
+import { nodeFlags } from "./node-flags.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+
 const startedAt = performance.now();
 
 let config: ReturnType<typeof loadStackConfig>;
@@ -120,7 +122,12 @@ try {
   ] as const) {
     // Own process group: a terminal Ctrl-C reaches only the launcher, which stops the services in
     // order; if the launcher dies, the services see their IPC channel close and stop themselves.
-    const proc = fork(join(root, file), [], { env, stdio: "inherit", detached: true });
+    const proc = fork(join(root, file), [], {
+      env,
+      stdio: "inherit",
+      detached: true,
+      execArgv: nodeFlags,
+    });
     children.push({ name, proc });
     proc.once("exit", (code, signal) => {
       if (!stopping)

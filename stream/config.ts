@@ -44,6 +44,8 @@ export const streamConfigSchema = z.object({
   STREAM_SESSION_TIMEOUT_MS: positiveIntVar(10_000, 300_000),
   /** How long a fetch waits for data before a batch is processed anyway. */
   STREAM_MAX_WAIT_MS: positiveIntVar(500, 30_000),
+  /** Stage 1 partitions processed concurrently in one process. */
+  STREAM_PARTITION_CONCURRENCY: positiveIntVar(3, 64),
   /** Events older than the partition's latest event time minus this go to the DLQ as late. */
   STREAM_ALLOWED_LATENESS_MS: positiveIntVar(120_000, 86_400_000),
   /** Latency thresholds (ms) counted exactly, besides those of latency SLOs. */

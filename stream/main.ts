@@ -83,6 +83,7 @@ if (config.STREAM_STAGES.includes("aggregate")) {
       logger,
       sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
       maxWaitMs: config.STREAM_MAX_WAIT_MS,
+      partitionConcurrency: config.STREAM_PARTITION_CONCURRENCY,
       now,
     }),
   );

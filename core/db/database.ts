@@ -15,6 +15,11 @@ export function createDatabase(client: Client): Database {
   return drizzle(client, { schema });
 }
 
+/** The libSQL client under a database handle, for the few hot paths that batch raw statements. */
+export function libsqlClient(db: Database): Client {
+  return (db as unknown as { $client: Client }).$client;
+}
+
 /** A round trip to the database (`select 1`), for readiness checks. */
 export async function pingDatabase(db: Database): Promise<void> {
   await db.run(sql`select 1`);

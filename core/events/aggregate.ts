@@ -20,8 +20,14 @@ export const partialAggregateSchema = z.strictObject({
   total: z.number().int().min(1),
   /** Events with status < 500. */
   good: z.number().int().min(0),
-  /** For each latency threshold (ms, as a string key) in use: events with durationMs ≤ threshold. */
-  goodWithin: z.record(z.string().regex(/^\d+$/), z.number().int().min(0)),
+  /** For each latency threshold in use, ascending: [threshold ms, events with durationMs ≤ threshold]. */
+  goodWithin: z
+    .array(z.tuple([z.number().int().min(1).max(600_000), z.number().int().min(0)]))
+    .max(64)
+    .refine(
+      (pairs) => pairs.every((p, i) => i === 0 || (pairs[i - 1] as [number, number])[0] < p[0]),
+      "thresholds must ascend without repeats",
+    ),
   /** HDR histogram of durations in µs, V2 compressed base64. */
   histogram: z.string().startsWith("HISTF"),
   /** Whether the watermark had passed the end of the minute: no later partial is expected. */
@@ -32,3 +38,21 @@ export type PartialAggregate = z.output<typeof partialAggregateSchema>;
 
 export const bucketStart = (tsMs: number, bucketMs = aggregateBucketMs) =>
   tsMs - (((tsMs % bucketMs) + bucketMs) % bucketMs);
+
+/**
+ * Counts per latency threshold, as [threshold ms, count] pairs in ascending order. Kept as pairs in
+ * memory: an object keyed by "1000" would make V8 allocate a dense elements array of a thousand slots.
+ */
+export type ThresholdCounts = readonly (readonly [number, number])[];
+
+/** The stored JSON form, `{"100":5,"250":7}` (what SQL's json_extract reads). */
+export function thresholdCountsToJson(counts: ThresholdCounts): string {
+  return `{${counts.map(([t, n]) => `"${t}":${n}`).join(",")}}`;
+}
+
+export function thresholdCountsFromJson(text: string): ThresholdCounts {
+  const parsed = JSON.parse(text) as Record<string, number>;
+  return Object.keys(parsed)
+    .map((k) => [Number(k), parsed[k] as number] as const)
+    .sort((a, b) => a[0] - b[0]);
+}

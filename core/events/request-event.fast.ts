@@ -1,11 +1,11 @@
 /**
  * The hot-path twin of `requestEventSchema`: the same rules written as plain checks, about ten times
  * faster than zod on valid events (the stream worker validates 100,000+ events/s per process).
- * Anything the fast path does not accept — invalid events, and RFC 3339 timestamps — goes through the
- * zod schema, which stays the definition and produces the error messages. A property test keeps the
+ * Anything the fast path does not accept goes through the zod schema, which stays the definition and
+ * produces the error messages; RFC 3339 timestamps are checked with zod's own date-time pattern. A property test keeps the
  * two in agreement (`request-event.fast.test.ts`).
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { type Decoded, decodeEvent, maxEventBytes } from "./decode.ts";
 import { httpMethods, type RequestEvent, requestEventSchema } from "./request-event.ts";
 
@@ -27,6 +27,14 @@ const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 const minEpochMs = Date.UTC(2000, 0, 1);
 const maxEpochMs = Date.UTC(2200, 0, 1);
 const maxDurationMs = 24 * 60 * 60 * 1000;
+/** The pattern `z.iso.datetime({ offset: true })` uses, taken from zod itself so the two cannot drift. */
+const isoDateTime = z.core.regexes.datetime({ offset: true, local: false, precision: undefined });
+
+function epochMs(ts: unknown): number | undefined {
+  if (typeof ts === "number") return Number.isSafeInteger(ts) ? ts : undefined;
+  if (typeof ts === "string" && isoDateTime.test(ts)) return Date.parse(ts);
+  return undefined;
+}
 
 const isString = (v: unknown, min: number, max: number): v is string =>
   typeof v === "string" && v.length >= min && v.length <= max;
@@ -38,8 +46,8 @@ export function fastRequestEvent(value: unknown): RequestEvent | undefined {
   for (const key in o) if (!allowedKeys.has(key)) return undefined;
   const { id, ts, service, route, method, status, durationMs, region, traceparent } = o;
   if (!isString(id, 1, 128)) return undefined;
-  if (typeof ts !== "number" || !Number.isSafeInteger(ts) || ts < minEpochMs || ts >= maxEpochMs)
-    return undefined;
+  const tsMs = epochMs(ts);
+  if (tsMs === undefined || !(tsMs >= minEpochMs && tsMs < maxEpochMs)) return undefined;
   if (!isString(service, 1, 100) || !servicePattern.test(service)) return undefined;
   if (!isString(route, 1, 200) || !routePattern.test(route)) return undefined;
   if (typeof method !== "string" || !methods.has(method)) return undefined;
@@ -59,6 +67,7 @@ export function fastRequestEvent(value: unknown): RequestEvent | undefined {
     !(typeof traceparent === "string" && traceparentPattern.test(traceparent))
   )
     return undefined;
+  if (tsMs !== ts) return { ...(o as unknown as RequestEvent), ts: tsMs };
   return o as unknown as RequestEvent;
 }
 

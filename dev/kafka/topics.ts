@@ -17,13 +17,23 @@ export async function ensureTopics(admin: Admin, options: TopicOptions): Promise
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((topic) => !existing.has(topic));
   if (missing.length === 0) return [];
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({
-      topic,
-      numPartitions: options.partitions,
-      replicationFactor: options.replicationFactor ?? -1,
-    })),
-  });
-  return missing;
+  // Waiting for leaders can briefly see "does not host this topic-partition" while the controller
+  // propagates new topics (more so when several clients create topics at once): retry a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: options.partitions,
+          replicationFactor: options.replicationFactor ?? -1,
+        })),
+      });
+      return missing;
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }

@@ -26,6 +26,8 @@ export interface AggregateStageOptions {
   logger: Logger;
   sessionTimeoutMs: number;
   maxWaitMs: number;
+  /** Partitions processed at once: each has its own transactional producer, so they overlap safely. */
+  partitionConcurrency: number;
   now: () => number;
 }
 
@@ -49,8 +51,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     heartbeatInterval: Math.max(300, Math.floor(options.sessionTimeoutMs / 5)),
     minBytes: 256 * 1024,
     maxWaitTimeInMs: options.maxWaitMs,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    maxBytes: 16 * 1024 * 1024,
+    maxBytesPerPartition: 2 * 1024 * 1024,
+    maxBytes: 8 * 1024 * 1024,
   });
   const admin: Admin = kafka.admin();
   let producers = new Map<number, Promise<Producer>>();
@@ -216,7 +218,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: options.partitionConcurrency,
         eachBatch,
       });
     },

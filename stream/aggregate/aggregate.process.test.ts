@@ -47,18 +47,27 @@ describe("aggregateBatch", () => {
     expect(byKey["/v1/x@0"]).toMatchObject({
       total: 2,
       good: 1,
-      goodWithin: { "50": 1, "250": 1 },
+      goodWithin: [
+        [50, 1],
+        [250, 1],
+      ],
       closed: false,
     });
     expect(byKey["/v1/x@60000"]).toMatchObject({
       total: 1,
       good: 1,
-      goodWithin: { "50": 0, "250": 1 },
+      goodWithin: [
+        [50, 0],
+        [250, 1],
+      ],
     });
     expect(byKey["/v1/y@0"]).toMatchObject({
       total: 1,
       good: 1,
-      goodWithin: { "50": 1, "250": 1 },
+      goodWithin: [
+        [50, 1],
+        [250, 1],
+      ],
     });
     const h = decodeHistogram(byKey["/v1/x@0"]?.histogram as string);
     expect(h.totalCount).toBe(2);

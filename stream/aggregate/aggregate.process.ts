@@ -50,7 +50,7 @@ export function aggregateBatch(
   maxTsBefore: number | null,
   settings: AggregateSettings,
 ): AggregateResult {
-  const thresholds = settings.thresholdsMs;
+  const thresholds = [...new Set(settings.thresholdsMs)].sort((a, b) => a - b);
   const accumulators = new Map<string, Accumulator>();
   const deadLetters: DeadLetter[] = [];
   const traceparents: string[] = [];
@@ -115,10 +115,7 @@ export function aggregateBatch(
   for (const acc of accumulators.values()) {
     histogram.reset();
     for (const us of acc.durationsUs) histogram.recordValue(us);
-    const goodWithin: Record<string, number> = {};
-    thresholds.forEach((t, i) => {
-      goodWithin[String(t)] = acc.within[i] as number;
-    });
+    const goodWithin = thresholds.map((t, i) => [t, acc.within[i] as number] as [number, number]);
     partials.push({
       v: 1,
       service: acc.service,

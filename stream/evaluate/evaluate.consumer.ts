@@ -43,7 +43,8 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     heartbeatInterval: Math.max(300, Math.floor(options.sessionTimeoutMs / 5)),
     minBytes: 64 * 1024,
     maxWaitTimeInMs: options.maxWaitMs,
-    maxBytesPerPartition: 4 * 1024 * 1024,
+    // Partials are heavier to apply than to read: modest fetches keep each transaction and its memory small.
+    maxBytesPerPartition: 1024 * 1024,
   });
   let joined = false;
   let stored = new Map<number, Promise<bigint | undefined>>();

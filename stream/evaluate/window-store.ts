@@ -1,35 +1,43 @@
 /**
  * Stage 2's window state: per (service, route) and minute (and hour), exact counts and an HDR
- * histogram, stored in `request_minutes` / `request_hours`. Partials of a batch are merged in memory on
- * top of the stored state and written, with the consumer offsets, in ONE libSQL transaction
- * (`db.batch`, atomic); the in-memory copy is updated only after that commit succeeds, so it always
- * equals what is stored. It is a bounded cache of encoded histograms (a few hundred bytes each, where a
- * decoded one takes tens of KB): entries evicted or never loaded are read back from the database.
+ * histogram, stored in `request_minutes` / `request_hours`. Partials of a batch are merged on top of
+ * the stored state and written, with the consumer offsets, in ONE libSQL transaction (a batch, atomic);
+ * the in-memory copy is updated only after that commit succeeds, so it always equals what is stored.
+ * The copy is a bounded cache of encoded histograms (a few hundred bytes each; a decoded one takes tens
+ * of KB); what is not cached is read back in bulk. The hot path writes plain SQL statements: a batch can
+ * touch tens of thousands of buckets, and query-builder objects for each would cost far more memory.
  */
+import type { InStatement } from "@libsql/client";
 import { and, eq, sql } from "drizzle-orm";
-import type { Database } from "../../core/db/database.ts";
+import { type Database, libsqlClient } from "../../core/db/database.ts";
 import { consumerOffsets, requestHours, requestMinutes } from "../../core/db/schema/index.ts";
-import type { PartialAggregate } from "../../core/events/aggregate.ts";
 import {
-  decodeHistogram,
-  encodeHistogram,
-  mergeInto,
-  newLatencyHistogram,
-} from "../../core/latency/histogram.ts";
+  type PartialAggregate,
+  type ThresholdCounts,
+  thresholdCountsFromJson,
+  thresholdCountsToJson,
+} from "../../core/events/aggregate.ts";
+import { decodeHistogram, encodeHistogram, mergeInto } from "../../core/latency/histogram.ts";
 
 const hourMs = 3_600_000;
+const tableNames = { minute: "request_minutes", hour: "request_hours" } as const;
+type Granularity = keyof typeof tableNames;
 
 interface WindowEntry {
   total: number;
   good: number;
-  goodWithin: Record<string, number>;
+  goodWithin: ThresholdCounts;
   /** V2 compressed base64, as stored. */
   histogram: string;
 }
 
-type Table = typeof requestMinutes;
-const tables = { minute: requestMinutes, hour: requestHours as unknown as Table } as const;
-type Granularity = keyof typeof tables;
+interface Group {
+  g: Granularity;
+  service: string;
+  route: string;
+  start: number;
+  parts: PartialAggregate[];
+}
 
 export interface OffsetPosition {
   consumerGroup: string;
@@ -55,52 +63,105 @@ export interface WindowStore {
   cachedEntries(): number;
 }
 
+const upsertSql = (table: string) =>
+  `insert into ${table} (service, route, bucket_start_ms, total, good, good_within, histogram, updated_at_ms) ` +
+  "values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (service, route, bucket_start_ms) do update set " +
+  "total = excluded.total, good = excluded.good, good_within = excluded.good_within, " +
+  "histogram = excluded.histogram, updated_at_ms = excluded.updated_at_ms";
+
+const offsetSql =
+  "insert into consumer_offsets (consumer_group, topic, partition, next_offset, updated_at_ms) values (?, ?, ?, ?, ?) " +
+  "on conflict (consumer_group, topic, partition) do update set next_offset = excluded.next_offset, updated_at_ms = excluded.updated_at_ms";
+
+const cacheKey = (g: Granularity, service: string, route: string, start: number) =>
+  `${g}\u0000${service}\u0000${route}\u0000${start}`;
+
+/** Merges a bucket's stored state and its new partials (no decoding when there is nothing to merge). */
+function merge(before: WindowEntry | undefined, parts: readonly PartialAggregate[]): WindowEntry {
+  const first = parts[0] as PartialAggregate;
+  if (!before && parts.length === 1) {
+    return {
+      total: first.total,
+      good: first.good,
+      goodWithin: first.goodWithin,
+      histogram: first.histogram,
+    };
+  }
+  const histogram = decodeHistogram(before ? before.histogram : first.histogram);
+  let total = before?.total ?? 0;
+  let good = before?.good ?? 0;
+  // A threshold is kept only if every partial of the bucket counted it: one added later (a new latency
+  // SLO) would otherwise look exact while missing earlier events. Without it, readers fall back to the
+  // histogram and say the figure is approximate.
+  const sums = new Map<number, number>(
+    (before?.goodWithin ?? first.goodWithin).map(([t]) => [t, 0]),
+  );
+  for (const source of before
+    ? [before.goodWithin, ...parts.map((p) => p.goodWithin)]
+    : parts.map((p) => p.goodWithin)) {
+    const counted = new Map(source);
+    for (const [threshold, sum] of sums) {
+      const n = counted.get(threshold);
+      if (n === undefined) sums.delete(threshold);
+      else sums.set(threshold, sum + n);
+    }
+  }
+  parts.forEach((part, i) => {
+    total += part.total;
+    good += part.good;
+    if (before || i > 0) mergeInto(histogram, decodeHistogram(part.histogram));
+  });
+  return {
+    total,
+    good,
+    goodWithin: [...sums].sort((a, b) => a[0] - b[0]),
+    histogram: encodeHistogram(histogram),
+  };
+}
+
 export function createWindowStore(
   db: Database,
   options: { maxCachedEntries?: number } = {},
 ): WindowStore {
+  const client = libsqlClient(db);
   const maxCached = options.maxCachedEntries ?? 50_000;
   const cache = new Map<string, WindowEntry>();
-  const cacheKey = (g: Granularity, service: string, route: string, start: number) =>
-    `${g}\u0000${service}\u0000${route}\u0000${start}`;
 
-  async function load(
-    g: Granularity,
-    service: string,
-    route: string,
-    start: number,
-  ): Promise<WindowEntry | undefined> {
-    const key = cacheKey(g, service, route, start);
-    const cached = cache.get(key);
-    if (cached) {
-      cache.delete(key); // refresh recency
-      cache.set(key, cached);
-      return cached;
+  /** Reads the stored state of the groups the cache does not hold, a few hundred keys per query. */
+  async function loadMissing(groups: readonly Group[]): Promise<Map<string, WindowEntry>> {
+    const loaded = new Map<string, WindowEntry>();
+    for (const g of ["minute", "hour"] as const) {
+      const missing = groups.filter(
+        (group) =>
+          group.g === g && !cache.has(cacheKey(g, group.service, group.route, group.start)),
+      );
+      for (let i = 0; i < missing.length; i += 300) {
+        const chunk = missing.slice(i, i + 300);
+        const rows = await client.execute({
+          sql:
+            `select service, route, bucket_start_ms, total, good, good_within, histogram from ${tableNames[g]} ` +
+            `where (service, route, bucket_start_ms) in (values ${chunk.map(() => "(?, ?, ?)").join(", ")})`,
+          args: chunk.flatMap((group) => [group.service, group.route, group.start]),
+        });
+        for (const row of rows.rows) {
+          loaded.set(
+            cacheKey(g, String(row.service), String(row.route), Number(row.bucket_start_ms)),
+            {
+              total: Number(row.total),
+              good: Number(row.good),
+              goodWithin: thresholdCountsFromJson(String(row.good_within)),
+              histogram: String(row.histogram),
+            },
+          );
+        }
+      }
     }
-    const table = tables[g];
-    const row = await db
-      .select()
-      .from(table)
-      .where(
-        and(eq(table.service, service), eq(table.route, route), eq(table.bucketStartMs, start)),
-      )
-      .get();
-    if (!row) return undefined;
-    return {
-      total: row.total,
-      good: row.good,
-      goodWithin: row.goodWithin,
-      histogram: row.histogram,
-    };
+    return loaded;
   }
 
   return {
     async apply(partials, offset, nowMs) {
-      // Group the partials by target bucket at both granularities.
-      const groups = new Map<
-        string,
-        { g: Granularity; service: string; route: string; start: number; parts: PartialAggregate[] }
-      >();
+      const groups = new Map<string, Group>();
       for (const partial of partials) {
         for (const g of ["minute", "hour"] as const) {
           const start =
@@ -116,78 +177,31 @@ export function createWindowStore(
           group.parts.push(partial);
         }
       }
+      const loaded = await loadMissing([...groups.values()]);
       const next = new Map<string, WindowEntry>();
-      const statements = [];
+      const statements: InStatement[] = [];
       for (const [key, group] of groups) {
-        const before = await load(group.g, group.service, group.route, group.start);
-        const entry: WindowEntry = {
-          total: before?.total ?? 0,
-          good: before?.good ?? 0,
-          goodWithin: {},
-          histogram: "",
-        };
-        const histogram = before ? decodeHistogram(before.histogram) : newLatencyHistogram();
-        // A threshold is kept only if every partial of the bucket counted it: one added later (a new
-        // latency SLO) would otherwise look exact while missing earlier events. Without it, readers fall
-        // back to the histogram and say the figure is approximate.
-        let thresholds = before ? new Set(Object.keys(before.goodWithin)) : undefined;
-        for (const part of group.parts) {
-          entry.total += part.total;
-          entry.good += part.good;
-          const counted = new Set(Object.keys(part.goodWithin));
-          thresholds = thresholds
-            ? new Set([...thresholds].filter((t) => counted.has(t)))
-            : counted;
-          mergeInto(histogram, decodeHistogram(part.histogram));
-        }
-        for (const threshold of thresholds ?? []) {
-          let n = before?.goodWithin[threshold] ?? 0;
-          for (const part of group.parts) n += part.goodWithin[threshold] as number;
-          entry.goodWithin[threshold] = n;
-        }
-        entry.histogram = encodeHistogram(histogram);
+        const entry = merge(cache.get(key) ?? loaded.get(key), group.parts);
         next.set(key, entry);
-        const table = tables[group.g];
-        const values = {
-          service: group.service,
-          route: group.route,
-          bucketStartMs: group.start,
-          total: entry.total,
-          good: entry.good,
-          goodWithin: entry.goodWithin,
-          histogram: entry.histogram,
-          updatedAtMs: nowMs,
-        };
-        statements.push(
-          db
-            .insert(table)
-            .values(values)
-            .onConflictDoUpdate({
-              target: [table.service, table.route, table.bucketStartMs],
-              set: {
-                total: values.total,
-                good: values.good,
-                goodWithin: values.goodWithin,
-                histogram: values.histogram,
-                updatedAtMs: nowMs,
-              },
-            }),
-        );
+        statements.push({
+          sql: upsertSql(tableNames[group.g]),
+          args: [
+            group.service,
+            group.route,
+            group.start,
+            entry.total,
+            entry.good,
+            thresholdCountsToJson(entry.goodWithin),
+            entry.histogram,
+            nowMs,
+          ],
+        });
       }
-      statements.push(
-        db
-          .insert(consumerOffsets)
-          .values({ ...offset, updatedAtMs: nowMs })
-          .onConflictDoUpdate({
-            target: [
-              consumerOffsets.consumerGroup,
-              consumerOffsets.topic,
-              consumerOffsets.partition,
-            ],
-            set: { nextOffset: offset.nextOffset, updatedAtMs: nowMs },
-          }),
-      );
-      await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+      statements.push({
+        sql: offsetSql,
+        args: [offset.consumerGroup, offset.topic, offset.partition, offset.nextOffset, nowMs],
+      });
+      await client.batch(statements, "write");
       for (const [key, entry] of next) {
         cache.delete(key);
         cache.set(key, entry);

@@ -1,0 +1,396 @@
+/**
+ * `npm run bench:stream`: the stream worker's figures, each measured in one run on this machine.
+ *   A. Throughput: events/s through stage 1 (decode, validate, aggregate, one Kafka transaction per
+ *      batch) from the real broker, next to a raw kafkajs consumer that only decodes the same topic.
+ *   B. Resident memory of a worker running both stages over 10,000 active (service, route) series.
+ *   C. Time from an event's production to the updated burn rate in /metrics and in
+ *      GET /v1/slos/:id/status (p50/p99 over repeated bursts).
+ * Flags: --events N (A, default 1,000,000), --series-events N (B, default 500,000), --bursts N (C, 10),
+ * --only A|B|C. Starts its own broker unless KAFKA_BROKERS is set.
+ */
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import type { Kafka } from "kafkajs";
+import { applyMigrations } from "../../core/db/migrate.node.ts";
+import { openDatabase } from "../../core/db/open.node.ts";
+import { topicName } from "../../core/events/topics.ts";
+import { createKafka } from "../../core/kafka/kafka.node.ts";
+import { createLogger } from "../../core/observability/logger.ts";
+import { logProcessWarnings } from "../../core/runtime/lifecycle.node.ts";
+import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
+import { createAggregateStage } from "../../stream/aggregate/aggregate.consumer.ts";
+import { createStreamMetrics } from "../../stream/metrics/registry.ts";
+import { startKafkaBroker } from "../kafka/broker.ts";
+import { ensureTopics } from "../kafka/topics.ts";
+import { createTraffic } from "../loadgen/traffic.ts";
+import { freePort, waitFor } from "../net.ts";
+import { nodeFlags } from "../node-flags.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "1000000" },
+    "series-events": { type: "string", default: "500000" },
+    bursts: { type: "string", default: "10" },
+    only: { type: "string" },
+    "latency-gauges": { type: "string", default: "on" },
+  },
+});
+const logger = createLogger({ service: "bench-stream", level: "error" });
+logProcessWarnings(logger);
+const run = (part: string) => !values.only || values.only.toUpperCase().includes(part);
+
+const dataDir = mkdtempSync(join(tmpdir(), "gridpulse-bench-stream-"));
+const external = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
+const broker = external
+  ? undefined
+  : await startKafkaBroker({ dataDir: join(dataDir, "kafka"), heapMb: 1024 });
+const brokers = external ?? (broker as NonNullable<typeof broker>).brokers;
+const kafka: Kafka = createKafka({ brokers, clientId: "bench", logger, logLevel: "error" });
+const admin = kafka.admin();
+await admin.connect();
+
+async function topics(partitions = 3) {
+  const prefix = `bench-${randomUUID().slice(0, 6)}.`;
+  await ensureTopics(admin, { prefix, partitions });
+  return prefix;
+}
+
+async function produce(
+  topic: string,
+  count: number,
+  make: (i: number) => { key: string; value: string },
+) {
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < count; i += 2000) {
+    await producer.send({
+      topic,
+      messages: Array.from({ length: Math.min(2000, count - i) }, (_, j) => make(i + j)),
+    });
+  }
+  await producer.disconnect();
+}
+
+const ms = (n: number) => Math.round(n);
+const results: Record<string, string | number>[] = [];
+
+if (run("A")) {
+  const n = Number(values.events);
+  const prefix = await topics();
+  const topic = topicName(prefix, "requests");
+  const next = createTraffic({ seed: 1 });
+  const base = Date.now();
+  await produce(topic, n, (i) => {
+    const e = next(base + i);
+    return { key: e.service, value: JSON.stringify(e) };
+  });
+
+  // Raw kafkajs: fetch and decode only.
+  const raw = kafka.consumer({
+    groupId: `raw-${prefix}`,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    minBytes: 256 * 1024,
+    maxWaitTimeInMs: 500,
+  });
+  await raw.connect();
+  await raw.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let bytes = 0;
+  const rawStart = performance.now();
+  const rawCpu = process.cpuUsage();
+  let rawDone!: () => void;
+  const rawFinished = new Promise<void>((r) => (rawDone = r));
+  await raw.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) bytes += m.value?.length ?? 0;
+      seen += batch.messages.length;
+      if (seen >= n) rawDone();
+    },
+  });
+  await rawFinished;
+  const rawS = (performance.now() - rawStart) / 1000;
+  const rawCpuS = (process.cpuUsage(rawCpu).user + process.cpuUsage(rawCpu).system) / 1e6;
+  await raw.disconnect();
+
+  // Stage 1, in this process, with its real transactions.
+  const metrics = createStreamMetrics();
+  const stage = createAggregateStage({
+    kafka,
+    sourceTopic: topic,
+    outputTopic: topicName(prefix, "aggregates"),
+    groupId: `agg-${prefix}`,
+    settings: () => ({ allowedLatenessMs: 120_000, thresholdsMs: [100, 250, 500, 1000] }),
+    metrics,
+    logger,
+    sessionTimeoutMs: 10_000,
+    maxWaitMs: 500,
+    partitionConcurrency: 3,
+    now: Date.now,
+  });
+  const aggStart = performance.now();
+  const aggCpu = process.cpuUsage();
+  await stage.start();
+  const counted = async () => {
+    const get = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
+      (await c.get()).values.reduce((s, v) => s + v.value, 0);
+    return (
+      (await get(metrics.eventsProcessed)) +
+      (await get(metrics.eventsLate)) +
+      (await get(metrics.eventsInvalid))
+    );
+  };
+  await waitFor("stage 1 to consume every event", async () => (await counted()) >= n, {
+    timeoutMs: 600_000,
+    intervalMs: 20,
+  });
+  const aggS = (performance.now() - aggStart) / 1000;
+  const aggCpuS = (process.cpuUsage(aggCpu).user + process.cpuUsage(aggCpu).system) / 1e6;
+  const txns =
+    (await metrics.transactionDuration.get()).values.find((v) => v.metricName?.endsWith("_count"))
+      ?.value ?? 0;
+  await stage.stop();
+  const rawRate = n / rawS;
+  const aggRate = n / aggS;
+  results.push(
+    {
+      measure: "A raw kafkajs consumer (decode only)",
+      value: `${Math.round(rawRate).toLocaleString("en")} events/s`,
+      detail: `${n} events, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${rawS.toFixed(2)} s, CPU ${rawCpuS.toFixed(1)} s`,
+    },
+    {
+      measure: "A stage 1 (validate + aggregate + transactions)",
+      value: `${Math.round(aggRate).toLocaleString("en")} events/s`,
+      detail: `${aggS.toFixed(2)} s incl. group join, ${txns} transactions, CPU ${aggCpuS.toFixed(1)} s`,
+    },
+    {
+      measure: "A ratio stage 1 / raw",
+      value: (aggRate / rawRate).toFixed(2),
+      detail: "goal ≥ 0.7; goal ≥ 100,000 events/s",
+    },
+  );
+}
+
+function startWorker(env: Record<string, string>, entry = "stream/main.ts") {
+  const proc = spawn(process.execPath, [...nodeFlags, entry], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  proc.stderr?.on("data", (d: Buffer) => {
+    const text = d.toString();
+    if (/"level":"error"/.test(text)) process.stderr.write(text);
+  });
+  return proc;
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function storedTotal(url: string) {
+  const { db, close } = await openDatabase({ url });
+  const row = await db.run(
+    sql`select coalesce(sum(total), 0) as t, count(*) as n from request_minutes`,
+  );
+  close();
+  return { total: Number(row.rows[0]?.t ?? 0), series: Number(row.rows[0]?.n ?? 0) };
+}
+
+if (run("B")) {
+  const n = Number(values["series-events"]);
+  const prefix = await topics();
+  const databaseUrl = `file:${join(dataDir, `b-${prefix}db`)}`;
+  const port = await freePort();
+  const worker = startWorker({
+    KAFKA_BROKERS: brokers.join(","),
+    KAFKA_TOPIC_PREFIX: prefix,
+    STREAM_CONSUMER_GROUP: `mem-${prefix}`,
+    DATABASE_URL: databaseUrl,
+    STREAM_PORT: String(port),
+    ...(values["latency-gauges"] === "off"
+      ? { STREAM_LATENCY_TOP_ROUTES: "0", STREAM_LATENCY_GAUGES_INTERVAL_MS: "600000" }
+      : {}),
+    LOG_LEVEL: "error",
+  });
+  await waitFor("worker", async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, {
+    timeoutMs: 60_000,
+  });
+  const idleRss = peakRssMb(worker.pid as number);
+  const base = Date.now();
+  await produce(topicName(prefix, "requests"), n, (i) => {
+    const series = i % 10_000;
+    const service = `svc-${Math.floor(series / 100)}`;
+    return {
+      key: service,
+      value: JSON.stringify({
+        id: `m${i}`,
+        ts: base + Math.floor(i / 50),
+        service,
+        route: `/r/${series % 100}`,
+        method: "GET",
+        status: i % 97 === 0 ? 503 : 200,
+        durationMs: 1 + (i % 4000) / 10,
+      }),
+    };
+  });
+  await waitFor(
+    "every event in the window state",
+    async () => (await storedTotal(databaseUrl)).total >= n,
+    { timeoutMs: 600_000, intervalMs: 500 },
+  );
+  const { series } = await storedTotal(databaseUrl);
+  const peak = peakRssMb(worker.pid as number);
+  const current =
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${worker.pid}/status`, "utf8"))?.[1] ?? 0) /
+    1024;
+  worker.kill("SIGTERM");
+  results.push({
+    measure: "B resident memory, both stages, 10,000 series",
+    value: `peak ${ms(peak)} MB`,
+    detail: `${n} events over ${series} (series, minute) buckets; idle ${ms(idleRss)} MB, after ${ms(current)} MB (goal < 256 MB)`,
+  });
+}
+
+if (run("C")) {
+  const bursts = Number(values.bursts);
+  const prefix = await topics();
+  const databaseUrl = `file:${join(dataDir, `c-${prefix}db`)}`;
+  const { db, close } = await openDatabase({ url: databaseUrl });
+  await applyMigrations(db);
+  const { apiKey } = await createTenantWithAdminKey(db, { name: "bench", nowMs: Date.now() });
+  close();
+  const [streamPort, apiPort] = [await freePort(), await freePort()];
+  const worker = startWorker({
+    KAFKA_BROKERS: brokers.join(","),
+    KAFKA_TOPIC_PREFIX: prefix,
+    STREAM_CONSUMER_GROUP: `lat-${prefix}`,
+    DATABASE_URL: databaseUrl,
+    STREAM_PORT: String(streamPort),
+    LOG_LEVEL: "error",
+  });
+  const api = startWorker(
+    {
+      DATABASE_URL: databaseUrl,
+      PORT: String(apiPort),
+      API_METRICS_PORT: String(await freePort()),
+      KAFKA_BROKERS: "",
+      LOG_LEVEL: "error",
+    },
+    "api/node.ts",
+  );
+  const streamUrl = `http://127.0.0.1:${streamPort}`;
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await waitFor(
+    "services",
+    async () =>
+      (await fetch(`${streamUrl}/health/ready`)).ok && (await fetch(`${apiUrl}/health/ready`)).ok,
+    { timeoutMs: 60_000 },
+  );
+  const auth = { Authorization: `Bearer ${apiKey.key}`, "Content-Type": "application/json" };
+  const slo = (await (
+    await fetch(`${apiUrl}/v1/slos`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({
+        name: "probe",
+        service: "probe",
+        sli: { kind: "availability" },
+        objective: 0.999,
+        window: { kind: "rolling", days: 30 },
+        minEvents: 1,
+      }),
+    })
+  ).json()) as { id: string };
+  const producer = kafka.producer();
+  await producer.connect();
+  const topic = topicName(prefix, "requests");
+  let seq = 0;
+  const send = (count: number, status: number) =>
+    producer.send({
+      topic,
+      messages: Array.from({ length: count }, () => ({
+        key: "probe",
+        value: JSON.stringify({
+          id: `p${seq++}`,
+          ts: Date.now(),
+          service: "probe",
+          route: "/p",
+          method: "GET",
+          status,
+          durationMs: 5,
+        }),
+      })),
+    });
+  const gauge = async () => {
+    const text = await (await fetch(`${streamUrl}/metrics`)).text();
+    const line = text
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("gridpulse_slo_burn_rate{") &&
+          l.includes(`slo_id="${slo.id}"`) &&
+          l.includes('window="5m"'),
+      );
+    return line ? Number(line.split(" ").at(-1)) : Number.NaN;
+  };
+  const statusBurn = async () => {
+    const body = (await (
+      await fetch(`${apiUrl}/v1/slos/${slo.id}/status`, { headers: auth })
+    ).json()) as { tiers: { shortWindow: { burnRate: number | null } }[] };
+    return body.tiers[0]?.shortWindow.burnRate ?? Number.NaN;
+  };
+  await send(1000, 200);
+  await waitFor("baseline burn rate", async () => (await gauge()) === 0, {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+  });
+  const toMetrics: number[] = [];
+  const toApi: number[] = [];
+  for (let b = 0; b < bursts; b++) {
+    const [beforeGauge, beforeApi] = [await gauge(), await statusBurn()];
+    const t0 = performance.now();
+    await send(20, 503);
+    let apiAt: number | undefined;
+    let metricsAt: number | undefined;
+    while ((apiAt === undefined || metricsAt === undefined) && performance.now() - t0 < 30_000) {
+      if (metricsAt === undefined && (await gauge()) > beforeGauge)
+        metricsAt = performance.now() - t0;
+      if (apiAt === undefined && (await statusBurn()) > beforeApi) apiAt = performance.now() - t0;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    toMetrics.push(metricsAt ?? Number.NaN);
+    toApi.push(apiAt ?? Number.NaN);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await producer.disconnect();
+  worker.kill("SIGTERM");
+  api.kill("SIGTERM");
+  const q = (xs: number[], p: number) =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)] as number;
+  results.push(
+    {
+      measure: "C production -> burn rate in /metrics",
+      value: `p50 ${ms(q(toMetrics, 0.5))} ms, p99 ${ms(q(toMetrics, 0.99))} ms`,
+      detail: `${bursts} bursts; STREAM_MAX_WAIT_MS 500, STREAM_EVAL_INTERVAL_MS 1000 (defaults)`,
+    },
+    {
+      measure: "C production -> burn rate in /v1/slos/:id/status",
+      value: `p50 ${ms(q(toApi, 0.5))} ms, p99 ${ms(q(toApi, 0.99))} ms`,
+      detail: "computed from the stored buckets on request",
+    },
+  );
+}
+
+await admin.disconnect();
+await broker?.stop();
+rmSync(dataDir, { recursive: true, force: true });
+console.table(results);
