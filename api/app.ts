@@ -18,6 +18,7 @@ import { observe } from "./observe/observe.ts";
 import { docsPage, openApiDocument } from "./openapi/document.ts";
 import { validationHook } from "./openapi/validation-hook.ts";
 import { apiKeyRoutes } from "./routes/api-keys/index.ts";
+import { assessmentRoutes } from "./routes/assessments/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
 import { latencyRoutes } from "./routes/latency/index.ts";
 import { meRoutes } from "./routes/me/index.ts";
@@ -62,7 +63,8 @@ export function createApp(deps: AppDeps) {
     .route("/v1/me", meRoutes)
     .route("/v1/api-keys", apiKeyRoutes)
     .route("/v1/slos", sloRoutes)
-    .route("/v1/latency", latencyRoutes);
+    .route("/v1/latency", latencyRoutes)
+    .route("/v1/assessments", assessmentRoutes);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   const doc = () => {

@@ -27,6 +27,8 @@ describe("OpenAPI document", () => {
         "/health/ready",
         "/v1/api-keys",
         "/v1/api-keys/{id}",
+        "/v1/assessments",
+        "/v1/assessments/{id}",
         "/v1/latency",
         "/v1/me",
         "/v1/slos",

@@ -194,18 +194,44 @@ async function startWranglerDev(): Promise<Target> {
   };
 }
 
-const endpoints = [
+/** A 1990s apartment in Athens with gas heating: the richest request (engine + package search + insert). */
+const home = JSON.stringify({
+  location: { prefecture: "Attica" },
+  buildingType: "apartment",
+  constructionYear: 1994,
+  heatedFloorAreaM2: 85,
+  storeys: 1,
+  apartmentPosition: "middle",
+  systems: {
+    heating: { type: "gas_boiler" },
+    cooling: { type: "split_units" },
+    hotWater: { type: "electric" },
+  },
+});
+
+// GET /health/live is the trivial Hono JSON route every other endpoint is compared with.
+const endpoints: { name: string; path: string; auth: boolean; body?: string }[] = [
   { name: "GET /health/live (baseline)", path: "/health/live", auth: false },
   { name: "GET /v1/me (auth, cached key)", path: "/v1/me", auth: true },
   { name: "GET /v1/api-keys (auth + list query)", path: "/v1/api-keys", auth: true },
+  {
+    name: "POST /v1/assessments (engine + store)",
+    path: "/v1/assessments",
+    auth: true,
+    body: home,
+  },
 ];
 
-async function measure(target: Target, path: string, auth: boolean) {
+async function measure(target: Target, path: string, auth: boolean, body?: string) {
   const result = await autocannon({
     url: `${target.url}${path}`,
     connections,
     duration: durationS,
-    headers: auth ? { authorization: `Bearer ${target.key}` } : {},
+    headers: {
+      ...(auth ? { authorization: `Bearer ${target.key}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    ...(body ? { method: "POST" as const, body } : {}),
   });
   return {
     reqPerS: Math.round(result.requests.average),
@@ -234,7 +260,7 @@ for (const runtime of runtimes) {
     });
     let baseline = 0;
     for (const endpoint of endpoints) {
-      const m = await measure(target, endpoint.path, endpoint.auth);
+      const m = await measure(target, endpoint.path, endpoint.auth, endpoint.body);
       if (endpoint.auth === false) baseline = m.reqPerS;
       rows.push({
         runtime: target.name,

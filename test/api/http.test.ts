@@ -30,6 +30,15 @@ const sloDefinition = {
   window: { kind: "rolling", days: 30 },
 };
 
+const home = {
+  location: { prefecture: "Attica" },
+  buildingType: "apartment",
+  constructionYear: 1995,
+  heatedFloorAreaM2: 85,
+  storeys: 1,
+  systems: { heating: { type: "gas_boiler" } },
+};
+
 const resources: TenantOwnedResource[] = [
   {
     name: "api-keys",
@@ -61,6 +70,16 @@ const resources: TenantOwnedResource[] = [
     ],
     listPath: "/v1/slos",
     untouched: (body) => expect((body as { objective: number }).objective).toBe(0.999),
+  },
+  {
+    name: "assessments",
+    create: async (api, key) => {
+      const res = await call(api, "POST", "/v1/assessments", key, home);
+      return ((await res.json()) as { id: string }).id;
+    },
+    verbs: [{ method: "GET", path: (id) => `/v1/assessments/${id}` }],
+    listPath: "/v1/assessments",
+    untouched: (body) => expect((body as { input: unknown }).input).toEqual(home),
   },
 ];
 

@@ -1,0 +1,182 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { marketPrices } from "../../../core/db/schema/index.ts";
+import { createHarness } from "../../testing/harness.ts";
+
+const home = {
+  location: { prefecture: "Attica" },
+  buildingType: "detached_house",
+  constructionYear: 1975,
+  heatedFloorAreaM2: 120,
+  storeys: 2,
+  systems: {
+    heating: { type: "oil_boiler" },
+    cooling: { type: "split_units" },
+    hotWater: { type: "electric" },
+  },
+};
+
+type Stored = {
+  id: string;
+  input: unknown;
+  assessment: {
+    rating: { energyClass: string; ratio: number };
+    cost: { prices: Record<string, { eurPerKwh: number; isDefault: boolean; source: string }> };
+    recommendations: { packages: unknown[] };
+  };
+};
+type ErrorBody = { error: { code: string; details: { path: string; message: string }[] } };
+
+describe("assessments: happy path", () => {
+  it("assesses, stores and returns the assessment; GET and list return it", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const res = await h.call("/v1/assessments", key, { method: "POST", json: home });
+    expect(res.status).toBe(201);
+    const stored = (await res.json()) as Stored;
+    expect(stored.id).toMatch(/^asm_/);
+    expect(stored.input).toEqual(home);
+    expect(["D", "E", "Z", "H"]).toContain(stored.assessment.rating.energyClass);
+    expect(stored.assessment.recommendations.packages.length).toBeGreaterThan(0);
+    const again = (await (await h.call(`/v1/assessments/${stored.id}`, key)).json()) as Stored;
+    expect(again).toEqual(stored);
+    const list = (await (await h.call("/v1/assessments", key)).json()) as {
+      data: { id: string; energyClass: string }[];
+    };
+    expect(list.data).toEqual([
+      expect.objectContaining({ id: stored.id, energyClass: stored.assessment.rating.energyClass }),
+    ]);
+  });
+
+  it("prices with the latest market prices, regional first, and says which are defaults", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const fresh = (await (
+      await h.call("/v1/assessments", key, { method: "POST", json: home })
+    ).json()) as Stored;
+    expect(Object.values(fresh.assessment.cost.prices).every((p) => p.isDefault)).toBe(true);
+
+    const price = { asOfMs: Date.UTC(2026, 10, 1), source: "market feed", updatedAtMs: 0 };
+    await h.db.insert(marketPrices).values([
+      { ...price, carrier: "electricity", region: "", eurPerKwh: 0.2, eventId: "e1" },
+      { ...price, carrier: "electricity", region: "Attica", eurPerKwh: 0.25, eventId: "e2" },
+      { ...price, carrier: "heating_oil", region: "", eurPerKwh: 0.13, eventId: "e3" },
+      { ...price, carrier: "heating_oil", region: "Crete", eurPerKwh: 0.99, eventId: "e4" },
+    ]);
+    const priced = (await (
+      await h.call("/v1/assessments", key, { method: "POST", json: home })
+    ).json()) as Stored;
+    const used = priced.assessment.cost.prices;
+    expect(used.electricity).toMatchObject({ eurPerKwh: 0.25, isDefault: false });
+    expect(used.electricity?.source).toContain("Attica");
+    expect(used.heating_oil).toMatchObject({ eurPerKwh: 0.13, isDefault: false });
+    expect(used.natural_gas?.isDefault).toBe(true);
+  });
+});
+
+describe("assessments: errors", () => {
+  const post = async (body: unknown) => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    return h.call("/v1/assessments", key, { method: "POST", json: body });
+  };
+  const pathsOf = async (res: Response) =>
+    ((await res.json()) as ErrorBody).error.details.map((d) => d.path);
+
+  it.each([
+    ["a missing field", { ...home, storeys: undefined }, "body.storeys"],
+    ["zero floor area", { ...home, heatedFloorAreaM2: 0 }, "body.heatedFloorAreaM2"],
+    ["a negative U-value", { ...home, uValues: { wall: -0.5 } }, "body.uValues.wall"],
+    ["an unknown field", { ...home, colour: "blue" }, "body"],
+    [
+      "an unknown prefecture",
+      { ...home, location: { prefecture: "Atlantis" } },
+      "body.location.prefecture",
+    ],
+    ["a future construction year", { ...home, constructionYear: 2030 }, "body.constructionYear"],
+    [
+      "windows larger than the walls",
+      { ...home, geometry: { wallsM2: { S: 20, N: 20 }, windowsM2: { S: 30 } } },
+      "body.geometry.windowsM2",
+    ],
+  ])("400 for %s, naming the field", async (_name, body, path) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    const paths = await pathsOf(res);
+    expect(
+      paths.some(
+        (p) => p === path || p.startsWith(`${path}.`) || (path === "body" && p.startsWith("body")),
+      ),
+      paths.join(),
+    ).toBe(true);
+  });
+
+  it("answers 400 (never 500) to random and mutated bodies", async () => {
+    const h = await createHarness({
+      settings: { RATE_LIMIT_BURST: "100000", RATE_LIMIT_PER_S: "100000" },
+    });
+    const { key } = await h.tenant();
+    const value = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.integer({ min: -1e6, max: 1e6 }),
+      fc.double(),
+      fc.string(),
+      fc.boolean(),
+      fc.constantFrom("Attica", "apartment", "oil_boiler", 1e308, -0, 2100),
+    );
+    const mutated = fc
+      .record({
+        path: fc.constantFrom(
+          "location",
+          "buildingType",
+          "constructionYear",
+          "heatedFloorAreaM2",
+          "storeys",
+          "systems",
+          "geometry",
+          "uValues",
+          "windows",
+          "occupancy",
+          "location.prefecture",
+          "systems.heating",
+          "systems.heating.type",
+        ),
+        value,
+      })
+      .map(({ path, value }) => {
+        const body = JSON.parse(JSON.stringify(home)) as Record<string, unknown>;
+        const keys = path.split(".");
+        let target = body;
+        for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
+        target[keys.at(-1) as string] = value;
+        return body;
+      });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(mutated, fc.anything()), async (body) => {
+        const res = await h.call("/v1/assessments", key, { method: "POST", json: body });
+        if (![201, 400].includes(res.status))
+          throw new Error(`status ${res.status} for ${JSON.stringify(body)}: ${await res.text()}`);
+      }),
+      { numRuns: 300 },
+    );
+    expect(h.logs.filter((l) => l.record.msg === "unhandled error")).toEqual([]);
+  });
+
+  it("needs the write scope to assess and finds nothing of other tenants", async () => {
+    const h = await createHarness();
+    const a = await h.tenant("A");
+    const b = await h.tenant("B");
+    const reader = (await (
+      await h.call("/v1/api-keys", a.key, { method: "POST", json: { name: "r", scopes: ["read"] } })
+    ).json()) as { key: string };
+    expect(
+      (await h.call("/v1/assessments", reader.key, { method: "POST", json: home })).status,
+    ).toBe(403);
+    const stored = (await (
+      await h.call("/v1/assessments", a.key, { method: "POST", json: home })
+    ).json()) as Stored;
+    expect((await h.call(`/v1/assessments/${stored.id}`, b.key)).status).toBe(404);
+    expect((await h.call(`/v1/assessments/${stored.id}`, reader.key)).status).toBe(200);
+  });
+});

@@ -1,0 +1,76 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { newId } from "../../../core/auth/ids.ts";
+import { assessments } from "../../../core/db/schema/index.ts";
+import { assess, ENGINE_VERSION, EnergyInputError } from "../../../core/energy/index.ts";
+import { ApiError } from "../../../core/http/errors.ts";
+import { latestPrices } from "../../../core/market/prices.ts";
+import { requireScope } from "../../auth/authenticate.ts";
+import type { AppEnv } from "../../context.ts";
+import {
+  bearerSecurity,
+  errorResponses,
+  json,
+  securedErrorResponses,
+} from "../../openapi/responses.ts";
+import { presentAssessment } from "./present.ts";
+import { assessmentBody, storedAssessmentSchema } from "./schema.ts";
+
+export const createAssessmentRoute = createRoute({
+  method: "post",
+  path: "/",
+  summary: "Assess a home: KENAK class, needs, cost, upgrade packages and Exoikonomo eligibility",
+  tags: ["Assessments"],
+  security: bearerSecurity,
+  middleware: [requireScope("write")] as const,
+  request: {
+    body: { required: true, content: { "application/json": { schema: assessmentBody } } },
+  },
+  responses: {
+    201: json(storedAssessmentSchema, "The stored assessment"),
+    ...securedErrorResponses(),
+    ...errorResponses(400),
+  },
+});
+
+export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv> = async (c) => {
+  const input = c.req.valid("json");
+  const nowMs = c.var.deps.now();
+  const tenant = c.var.tenant;
+  // Market prices are shared (public retail prices); the home's prefecture picks a regional price.
+  const prices = await latestPrices(tenant.db, input.location.prefecture);
+  let result: ReturnType<typeof assess>;
+  try {
+    result = assess(input, { prices, now: new Date(nowMs) });
+  } catch (error) {
+    if (error instanceof EnergyInputError) {
+      const details = error.issues.map((i) => ({
+        path: ["body", ...i.path.map(String)].join("."),
+        message: i.message,
+        code: "invalid",
+      }));
+      throw new ApiError(
+        "validation_failed",
+        `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
+        { details },
+      );
+    }
+    throw error;
+  }
+  const row = await tenant.insert(assessments, {
+    id: newId("asm"),
+    createdAtMs: nowMs,
+    engineVersion: ENGINE_VERSION,
+    input,
+    result,
+    climateZone: result.location.zone,
+    buildingType: input.buildingType,
+    constructionYear: input.constructionYear,
+    heatedFloorAreaM2: result.heatedFloorAreaM2,
+    primaryEnergyKwhM2: result.primaryEnergy.kwhM2,
+    energyClass: result.rating.energyClass,
+    ratio: result.rating.ratio,
+    annualCostEur: result.cost.annualEur,
+    co2KgM2: result.co2.kenakKgM2,
+  });
+  return c.json(presentAssessment(row), 201);
+};

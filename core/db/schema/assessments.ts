@@ -1,0 +1,42 @@
+import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { Assessment, AssessmentInputRaw } from "../../energy/index.ts";
+import { tenants } from "./tenants.ts";
+
+/**
+ * Stored assessments of a tenant: the input as sent, the engine's result and version, and the
+ * figures cohort statistics group and rank by (zone, building type, construction year, floor area,
+ * primary energy, class, cost, CO2), as columns so they can be indexed without parsing JSON.
+ */
+export const assessments = sqliteTable(
+  "assessments",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    createdAtMs: integer("created_at_ms").notNull(),
+    engineVersion: text("engine_version").notNull(),
+    input: text("input", { mode: "json" }).$type<AssessmentInputRaw>().notNull(),
+    result: text("result", { mode: "json" }).$type<Assessment>().notNull(),
+    climateZone: text("climate_zone").notNull(),
+    buildingType: text("building_type").notNull(),
+    constructionYear: integer("construction_year").notNull(),
+    heatedFloorAreaM2: real("heated_floor_area_m2").notNull(),
+    primaryEnergyKwhM2: real("primary_energy_kwh_m2").notNull(),
+    energyClass: text("energy_class").notNull(),
+    ratio: real("ratio").notNull(),
+    annualCostEur: real("annual_cost_eur").notNull(),
+    co2KgM2: real("co2_kg_m2").notNull(),
+  },
+  (t) => [
+    index("assessments_tenant_idx").on(t.tenantId, t.createdAtMs),
+    index("assessments_cohort_idx").on(
+      t.climateZone,
+      t.buildingType,
+      t.constructionYear,
+      t.heatedFloorAreaM2,
+    ),
+  ],
+);
+
+export type AssessmentRow = typeof assessments.$inferSelect;
