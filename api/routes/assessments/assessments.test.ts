@@ -148,7 +148,10 @@ describe("assessments: errors", () => {
         const body = JSON.parse(JSON.stringify(home)) as Record<string, unknown>;
         const keys = path.split(".");
         let target = body;
-        for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
+        for (const k of keys.slice(0, -1)) {
+          target[k] ??= {};
+          target = target[k] as Record<string, unknown>;
+        }
         target[keys.at(-1) as string] = value;
         return body;
       });
