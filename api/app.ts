@@ -19,6 +19,7 @@ import { docsPage, openApiDocument } from "./openapi/document.ts";
 import { validationHook } from "./openapi/validation-hook.ts";
 import { apiKeyRoutes } from "./routes/api-keys/index.ts";
 import { assessmentRoutes } from "./routes/assessments/index.ts";
+import { benchmarkRoutes } from "./routes/benchmarks/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
 import { latencyRoutes } from "./routes/latency/index.ts";
 import { meRoutes } from "./routes/me/index.ts";
@@ -64,7 +65,8 @@ export function createApp(deps: AppDeps) {
     .route("/v1/api-keys", apiKeyRoutes)
     .route("/v1/slos", sloRoutes)
     .route("/v1/latency", latencyRoutes)
-    .route("/v1/assessments", assessmentRoutes);
+    .route("/v1/assessments", assessmentRoutes)
+    .route("/v1/benchmarks", benchmarkRoutes);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   const doc = () => {

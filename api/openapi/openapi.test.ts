@@ -29,6 +29,8 @@ describe("OpenAPI document", () => {
         "/v1/api-keys/{id}",
         "/v1/assessments",
         "/v1/assessments/{id}",
+        "/v1/assessments/{id}/benchmark",
+        "/v1/benchmarks",
         "/v1/latency",
         "/v1/me",
         "/v1/slos",

@@ -4,6 +4,7 @@
  * condition to every read, update and delete and sets it on every insert. A row of another tenant is
  * indistinguishable from a missing one (the API answers 404, never 403).
  */
+import type { InArgs, InStatement } from "@libsql/client";
 import { and, eq, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "../../core/db/database.ts";
@@ -23,6 +24,11 @@ export interface TenantScope {
     options?: { where?: SQL; orderBy?: SQL | SQLiteColumn; limit?: number },
   ): Promise<Row<T>[]>;
   insert<T extends TenantOwnedTable>(table: T, values: NewRow<T>): Promise<Row<T>>;
+  /**
+   * The insert as a statement, not run, for a transaction that writes more than the row (for example
+   * an assessment together with its cohort statistics): `libsqlClient(db).batch([...], "write")`.
+   */
+  insertStatement<T extends TenantOwnedTable>(table: T, values: NewRow<T>): InStatement;
   update<T extends TenantOwnedTable>(
     table: T,
     id: string,
@@ -57,6 +63,13 @@ export function tenantScope(db: Database, tenantId: string): TenantScope {
         .values({ ...values, tenantId } as never)
         .returning();
       return (rows as unknown[])[0] as never;
+    },
+    insertStatement(table, values) {
+      const query = db
+        .insert(table)
+        .values({ ...values, tenantId } as never)
+        .toSQL();
+      return { sql: query.sql, args: query.params as InArgs };
     },
     async update(table, id, values) {
       const { tenantId: _ignored, ...rest } = values as Record<string, unknown>;

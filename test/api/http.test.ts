@@ -77,7 +77,11 @@ const resources: TenantOwnedResource[] = [
       const res = await call(api, "POST", "/v1/assessments", key, home);
       return ((await res.json()) as { id: string }).id;
     },
-    verbs: [{ method: "GET", path: (id) => `/v1/assessments/${id}` }],
+    verbs: [
+      { method: "GET", path: (id) => `/v1/assessments/${id}` },
+      { method: "GET", path: (id) => `/v1/assessments/${id}/benchmark` },
+      { method: "GET", path: (id) => `/v1/assessments/${id}/benchmark?against=portfolio` },
+    ],
     listPath: "/v1/assessments",
     untouched: (body) => expect((body as { input: unknown }).input).toEqual(home),
   },
@@ -239,6 +243,44 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
         expect(own.status).toBe(200);
         resource.untouched(await own.json());
       });
+    });
+  });
+
+  describe("benchmarks", () => {
+    it("keeps portfolio statistics in the assessment's transaction and ranks against them", async () => {
+      const { key } = await api.tenant();
+      const ids: string[] = [];
+      for (const year of [1965, 1985, 2005]) {
+        const res = await call(api, "POST", "/v1/assessments", key, {
+          ...home,
+          constructionYear: year,
+        });
+        expect(res.status).toBe(201);
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+      const stats = await call(api, "GET", "/v1/benchmarks?against=portfolio", key);
+      expect(stats.status).toBe(200);
+      const body = (await stats.json()) as {
+        statistics: { homes: number; cohort: { key: string }; classes: { homes: number }[] };
+        note: string;
+      };
+      expect(body.statistics.homes).toBe(3);
+      expect(body.statistics.cohort.key).toBe("*");
+      expect(body.statistics.classes.reduce((a, c) => a + c.homes, 0)).toBe(3);
+      expect(body.note).toMatch(/indicative/);
+      const ranked = await call(
+        api,
+        "GET",
+        `/v1/assessments/${ids[0]}/benchmark?against=portfolio`,
+        key,
+      );
+      expect(ranked.status).toBe(200);
+      const rank = (await ranked.json()) as {
+        lessEnergyThanPct: number;
+        national: { homes: number };
+      };
+      expect(rank.lessEnergyThanPct).toBeCloseTo(100 / 6, 6); // the oldest home: 0 above, itself half
+      expect(rank.national.homes).toBe(3);
     });
   });
 

@@ -1,6 +1,9 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { newId } from "../../../core/auth/ids.ts";
-import { assessments } from "../../../core/db/schema/index.ts";
+import { homeFigures } from "../../../core/benchmark/figures.ts";
+import { statIncrements } from "../../../core/benchmark/store.ts";
+import { libsqlClient } from "../../../core/db/database.ts";
+import { type AssessmentRow, assessments } from "../../../core/db/schema/index.ts";
 import { assess, ENGINE_VERSION, EnergyInputError } from "../../../core/energy/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { latestPrices } from "../../../core/market/prices.ts";
@@ -56,8 +59,10 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     }
     throw error;
   }
-  const row = await tenant.insert(assessments, {
+  const figures = homeFigures(input, result);
+  const row: AssessmentRow = {
     id: newId("asm"),
+    tenantId: tenant.tenantId,
     createdAtMs: nowMs,
     engineVersion: ENGINE_VERSION,
     input,
@@ -71,6 +76,17 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     ratio: result.rating.ratio,
     annualCostEur: result.cost.annualEur,
     co2KgM2: result.co2.kenakKgM2,
-  });
+    packagePrimaryEnergyKwhM2: figures.packagePrimaryEnergyKwhM2,
+    packageEnergyClass: figures.packageEnergyClass,
+  };
+  // The row and the tenant's cohort statistics in one transaction: they never disagree.
+  const { tenantId: _owner, ...values } = row;
+  await libsqlClient(tenant.db).batch(
+    [
+      tenant.insertStatement(assessments, values),
+      ...statIncrements(tenant.tenantId, [figures], nowMs),
+    ],
+    "write",
+  );
   return c.json(presentAssessment(row), 201);
 };

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
+import { benchmarkAssessment, benchmarkAssessmentRoute } from "./benchmark.ts";
 import { createAssessment, createAssessmentRoute } from "./create.ts";
 import { getAssessment, getAssessmentRoute } from "./get.ts";
 import { listAssessments, listAssessmentsRoute } from "./list.ts";
@@ -9,4 +10,5 @@ import { listAssessments, listAssessmentsRoute } from "./list.ts";
 export const assessmentRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(createAssessmentRoute, createAssessment)
   .openapi(listAssessmentsRoute, listAssessments)
-  .openapi(getAssessmentRoute, getAssessment);
+  .openapi(getAssessmentRoute, getAssessment)
+  .openapi(benchmarkAssessmentRoute, benchmarkAssessment);

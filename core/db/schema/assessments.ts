@@ -27,6 +27,9 @@ export const assessments = sqliteTable(
     ratio: real("ratio").notNull(),
     annualCostEur: real("annual_cost_eur").notNull(),
     co2KgM2: real("co2_kg_m2").notNull(),
+    /** The recommended package's figures (see core/benchmark/figures.ts), for benchmarks. */
+    packagePrimaryEnergyKwhM2: real("package_primary_energy_kwh_m2"),
+    packageEnergyClass: text("package_energy_class"),
   },
   (t) => [
     index("assessments_tenant_idx").on(t.tenantId, t.createdAtMs),

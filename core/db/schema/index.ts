@@ -1,6 +1,7 @@
 /** Every drizzle table of gridpulse; drizzle-kit reads this module to generate migrations. */
 export * from "./api-keys.ts";
 export * from "./assessments.ts";
+export * from "./benchmarks.ts";
 export * from "./consumer-offsets.ts";
 export * from "./market-prices.ts";
 export * from "./request-windows.ts";
