@@ -3,8 +3,10 @@
  * `AppDeps` once; anything that does I/O is a function of the request context, so Workers can build
  * it per request from their bindings while Node hands out long-lived clients.
  */
+
 import type { Context } from "hono";
 import type { ApiKeyScope } from "../core/auth/api-keys.ts";
+import type { SummaryCache } from "../core/benchmark/benchmark.ts";
 import type { Database } from "../core/db/database.ts";
 import type { Logger } from "../core/observability/logger.ts";
 import type { RateLimiter } from "../core/ratelimit/token-bucket.ts";
@@ -26,6 +28,13 @@ export interface AppDeps {
   telemetry: (c: Context<AppEnv>) => TelemetrySink;
   metrics: RequestMetrics;
   authCache: AuthCache;
+  /** Cohort summaries served from memory within BENCHMARK_CACHE_TTL_MS (core/benchmark). */
+  benchmarkCache: SummaryCache;
+  /**
+   * SHA-256 hex of an API key. Default: Web Crypto (async, works everywhere); Node passes the
+   * synchronous node:crypto one, which spares every authenticated request a thread-pool round trip.
+   */
+  hashApiKey?: (key: string) => string | Promise<string>;
 }
 
 /** Who is calling: resolved from the API key by the auth middleware. */

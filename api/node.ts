@@ -3,8 +3,11 @@
  * the Kafka telemetry sink (when KAFKA_BROKERS is set), Prometheus metrics on their own port, then
  * the same Hono app that runs on Workers.
  */
+
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
+import { hashApiKeyNode } from "../core/auth/api-keys.node.ts";
+import { createSummaryCache } from "../core/benchmark/benchmark.ts";
 import { applyMigrations } from "../core/db/migrate.node.ts";
 import { openDatabase } from "../core/db/open.node.ts";
 import { topicName } from "../core/events/topics.ts";
@@ -72,6 +75,8 @@ const app = createApp({
   telemetry: () => telemetry ?? noTelemetry,
   metrics: metrics.requestMetrics,
   authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
+  benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
+  hashApiKey: hashApiKeyNode,
 });
 const server = await listen(app.fetch, { port: config.PORT, hostname: config.HOST });
 

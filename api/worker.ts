@@ -3,9 +3,11 @@
  * Worker's vars and secrets; the libSQL client (`@libsql/client/web`, HTTP) is built per request,
  * because I/O objects cannot outlive the request that created them. Migrations never run here.
  */
+
 import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { z } from "zod";
+import { createSummaryCache } from "../core/benchmark/benchmark.ts";
 import { createDatabase } from "../core/db/database.ts";
 import { errorBody } from "../core/http/errors.ts";
 import { createLogger } from "../core/observability/logger.ts";
@@ -80,6 +82,7 @@ function build(env: WorkerEnv): App {
       telemetry ? { record: (event) => telemetry.record(event, executionContext(c)) } : noTelemetry,
     metrics: noMetrics,
     authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
+    benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
   });
 }
 

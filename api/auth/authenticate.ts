@@ -38,7 +38,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 
     const deps = c.var.deps;
     const nowMs = deps.now();
-    const keyHash = await hashApiKey(key);
+    const keyHash = await (deps.hashApiKey ?? hashApiKey)(key);
     let auth = deps.authCache.get(keyHash, nowMs);
     if (!auth) {
       startTime(c, "auth");

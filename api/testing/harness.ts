@@ -2,7 +2,10 @@
  * Unit-test harness for the API: the real app over an in-memory libSQL database with migrations, a
  * fresh tenant per call, captured logs and telemetry, and a controllable clock.
  */
+
 import { createClient } from "@libsql/client";
+import { hashApiKeyNode } from "../../core/auth/api-keys.node.ts";
+import { createSummaryCache } from "../../core/benchmark/benchmark.ts";
 import { createDatabase, type Database } from "../../core/db/database.ts";
 import { applyMigrations } from "../../core/db/migrate.node.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
@@ -68,6 +71,8 @@ export async function createHarness(
     telemetry: () => ({ record: (event) => events.push(event) }),
     metrics: overrides.metrics ?? noMetrics,
     authCache: createAuthCache(settings.AUTH_CACHE_TTL_MS),
+    benchmarkCache: createSummaryCache(settings.BENCHMARK_CACHE_TTL_MS),
+    hashApiKey: hashApiKeyNode,
   };
   const app = createApp(deps);
   return {

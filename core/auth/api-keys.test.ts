@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { hashApiKeyNode } from "./api-keys.node.ts";
 import { apiKeyPattern, generateApiKey, grants, hashApiKey, maskApiKey } from "./api-keys.ts";
 import { newId, randomBase62 } from "./ids.ts";
 
@@ -18,6 +19,10 @@ describe("api keys", () => {
     const a = await hashApiKey("gp_a");
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(a).not.toBe(await hashApiKey("gp_b"));
+    // Node's synchronous hash is the same function.
+    for (const { key } of Array.from({ length: 20 }, generateApiKey)) {
+      expect(hashApiKeyNode(key)).toBe(await hashApiKey(key));
+    }
     expect(await hashApiKey("abc")).toBe(
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     );

@@ -3,7 +3,7 @@
  * to the database at most (cohort sizes, then the answering cohort's histograms), each a handful of
  * index-ordered reads over bounded histograms; the cost does not grow with the number of homes.
  */
-import type { Client } from "@libsql/client";
+import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { type EnergyClass, energyClasses } from "../energy/index.ts";
 import {
   type Cohort,
@@ -17,6 +17,7 @@ import {
 } from "./cohort.ts";
 import type { HomeFigures } from "./figures.ts";
 import {
+  type BinnedMetric,
   binnedMetrics,
   type CohortTotals,
   classesStatement,
@@ -86,6 +87,107 @@ function choose(chain: Cohort[], totals: Map<string, CohortTotals>) {
   return { cohort: big ?? withHomes.at(-1), sparse: !big && withHomes.length > 0 };
 }
 
+/** What a cohort's histograms say: quartiles per metric and the class distribution. */
+export interface CohortSummary {
+  quartiles: Partial<Record<BinnedMetric, Quartiles>>;
+  classes?: Record<EnergyClass, number>;
+}
+
+/**
+ * A per-process (per-isolate on Workers) cache of cohort summaries for `ttlMs` (0 disables): the
+ * quartiles and class shares of a cohort move slowly, so within the TTL they come from memory;
+ * cohort sizes and percentile ranks are always read fresh. Staleness is bounded by the TTL.
+ */
+export interface SummaryCache {
+  get(key: string, nowMs: number): CohortSummary | undefined;
+  set(key: string, summary: CohortSummary, nowMs: number): void;
+}
+
+export function createSummaryCache(ttlMs: number, maxEntries = 10_000): SummaryCache {
+  const entries = new Map<string, { summary: CohortSummary; expiresAtMs: number }>();
+  return {
+    get(key, nowMs) {
+      const e = entries.get(key);
+      if (!e || e.expiresAtMs <= nowMs) return undefined;
+      return e.summary;
+    },
+    set(key, summary, nowMs) {
+      if (ttlMs <= 0) return;
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
+      entries.set(key, { summary, expiresAtMs: nowMs + ttlMs });
+    },
+  };
+}
+
+export interface BenchmarkOptions {
+  cache?: SummaryCache;
+  nowMs?: number;
+}
+
+interface Need {
+  cohort: string;
+  metrics: BinnedMetric[];
+  classes: boolean;
+}
+
+/**
+ * The summaries `needs` ask for, from the cache where it has them, else read in one batch together
+ * with `fresh` statements (ranks) that are never cached.
+ */
+async function summaries(
+  client: Client,
+  scope: string,
+  totals: Map<string, CohortTotals>,
+  needs: Need[],
+  fresh: InStatement[],
+  options: BenchmarkOptions,
+): Promise<{ summaries: Map<string, CohortSummary>; fresh: ResultSet[] }> {
+  const nowMs = options.nowMs ?? Date.now();
+  const cacheKey = (cohort: string) => `${scope}\u0000${cohort}`;
+  const out = new Map<string, CohortSummary>();
+  const histograms: { cohort: string; metric: BinnedMetric; homes: number }[] = [];
+  const classCohorts: string[] = [];
+  const missed: string[] = [];
+  for (const need of needs) {
+    const cached = options.cache?.get(cacheKey(need.cohort), nowMs);
+    if (
+      cached &&
+      need.metrics.every((m) => cached.quartiles[m]) &&
+      (!need.classes || cached.classes)
+    ) {
+      out.set(need.cohort, cached);
+      continue;
+    }
+    missed.push(need.cohort);
+    const homes = totals.get(need.cohort)?.homes ?? 0;
+    for (const metric of need.metrics) histograms.push({ cohort: need.cohort, metric, homes });
+    if (need.classes) classCohorts.push(need.cohort);
+  }
+  const statements = [
+    ...(histograms.length ? [quartilesStatement(scope, histograms)] : []),
+    ...classCohorts.map((c) => classesStatement(scope, c)),
+    ...fresh,
+  ];
+  const results = statements.length ? await readBatch(client, statements) : [];
+  let i = 0;
+  if (histograms.length) {
+    for (const [cohort, quartiles] of readQuartiles(results[i++]?.rows ?? [])) {
+      out.set(cohort, { quartiles });
+    }
+  }
+  for (const cohort of classCohorts) {
+    const prev = out.get(cohort) ?? { quartiles: {} };
+    out.set(cohort, { ...prev, classes: readClasses(results[i++]?.rows ?? []) });
+  }
+  for (const cohort of missed) {
+    const summary = out.get(cohort);
+    if (summary && options.cache) options.cache.set(cacheKey(cohort), summary, nowMs);
+  }
+  return { summaries: out, fresh: results.slice(i) };
+}
+
+const ALL_METRICS: BinnedMetric[] = ["pe", "cost", "co2"];
+
 function statistics(
   cohort: Cohort,
   totals: CohortTotals,
@@ -118,6 +220,7 @@ export async function cohortStatistics(
   client: Client,
   scope: string,
   filter: Cohort,
+  options: BenchmarkOptions = {},
 ): Promise<CohortAnswer> {
   const chain = broaderChain(filter);
   const [totalsResult] = await readBatch(client, [totalsStatement(scope, chain.map(cohortKey))]);
@@ -127,19 +230,24 @@ export async function cohortStatistics(
   const base = { requested, minHomes: MIN_COHORT_SIZE };
   if (!cohort) return { ...base, fallback: false, statistics: null, note: EMPTY_NOTE };
   const key = cohortKey(cohort);
-  const [quartileRows, classRows] = await readBatch(client, [
-    quartilesStatement(scope, key, []),
-    classesStatement(scope, key),
-  ]);
+  const { summaries: read } = await summaries(
+    client,
+    scope,
+    totals,
+    [{ cohort: key, metrics: ALL_METRICS, classes: true }],
+    [],
+    options,
+  );
   const own = totals.get(key) as CohortTotals;
+  const summary = read.get(key);
   return {
     ...base,
     fallback: key !== cohortKey(storedCohortFor(filter)) || key !== requested.key,
     statistics: statistics(
       cohort,
       own,
-      readQuartiles(quartileRows?.rows ?? []).get(key) ?? {},
-      readClasses(classRows?.rows ?? []),
+      summary?.quartiles ?? {},
+      summary?.classes ?? readClasses([]),
     ),
     ...(sparse ? { note: sparseNote(own.homes) } : {}),
   };
@@ -174,6 +282,7 @@ export async function benchmarkHome(
   client: Client,
   scope: string,
   home: HomeFigures,
+  options: BenchmarkOptions = {},
 ): Promise<HomeBenchmark> {
   const finest = finestCohort(home);
   const chain = fallbackChain(finest);
@@ -206,24 +315,32 @@ export async function benchmarkHome(
   const own = totals.get(key) as CohortTotals;
   const medianKeys = [zoneKey, "*"].filter((k) => totals.has(k) && k !== key);
   const packagePe = home.packagePrimaryEnergyKwhM2;
-  const results = await readBatch(client, [
-    quartilesStatement(scope, key, medianKeys),
-    classesStatement(scope, key),
-    rankStatement(scope, key, home.primaryEnergyKwhM2),
-    ...(packagePe === null ? [] : [rankStatement(scope, key, packagePe)]),
-  ]);
-  const quartiles = readQuartiles(results[0]?.rows ?? []);
+  const { summaries: read, fresh } = await summaries(
+    client,
+    scope,
+    totals,
+    [
+      { cohort: key, metrics: ALL_METRICS, classes: true },
+      ...medianKeys.map((k) => ({ cohort: k, metrics: ["pe" as const], classes: false })),
+    ],
+    [
+      rankStatement(scope, key, home.primaryEnergyKwhM2),
+      ...(packagePe === null ? [] : [rankStatement(scope, key, packagePe)]),
+    ],
+    options,
+  );
+  const summary = read.get(key);
   const stats = statistics(
     cohort,
     own,
-    quartiles.get(key) ?? {},
-    readClasses(results[1]?.rows ?? []),
+    summary?.quartiles ?? {},
+    summary?.classes ?? readClasses([]),
   );
-  const rank = readRank(results[2]?.rows[0], own.homes);
+  const rank = readRank(fresh[0]?.rows[0], own.homes);
   const p25 = stats.primaryEnergyKwhM2.p25;
   const median = (k: string): MedianComparison | null => {
     const t = totals.get(k);
-    const m = quartiles.get(k)?.pe?.median;
+    const m = read.get(k)?.quartiles.pe?.median;
     if (!t || m === undefined) return null;
     return {
       cohort: describeCohort(parseCohortKey(k)),
@@ -253,7 +370,7 @@ export async function benchmarkHome(
         : {
             primaryEnergyKwhM2: packagePe,
             energyClass: home.packageEnergyClass,
-            lessEnergyThanPct: readRank(results[3]?.rows[0], own.homes),
+            lessEnergyThanPct: readRank(fresh[1]?.rows[0], own.homes),
             reachesTopQuarter: packagePe <= p25,
           },
   };

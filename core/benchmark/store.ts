@@ -134,29 +134,38 @@ export interface Quartiles {
 }
 
 /**
- * Quartiles of `metrics` in `cohort` and the primary-energy median of `medianCohorts`, in one query: a
- * running sum over each histogram (an index-ordered scan of at most a few thousand bins).
+ * Quartiles of the given histograms, in one statement. Each quantile is the first bin whose running
+ * sum (over bins read in primary-key order: an equality on scope, cohort and metric) reaches its share
+ * of the cohort's homes, so a read stops at the quantile instead of walking the whole histogram, and
+ * costs the same with a thousand homes or millions.
  */
 export function quartilesStatement(
   scope: string,
-  cohort: string,
-  medianCohorts: readonly string[],
+  histograms: readonly { cohort: string; metric: BinnedMetric; homes: number }[],
 ): InStatement {
+  const quantiles: [string, number, number][] = [
+    ["q1", 4, 1],
+    ["q2", 2, 1],
+    ["q3", 4, 3],
+  ];
+  const one = `select ? as cohort, ? as metric, ? as q, (select bin from (
+      select bin, sum(homes) over (order by bin rows unbounded preceding) as cum
+      from cohort_bins where scope = ? and cohort = ? and metric = ?) where cum * ? >= ? limit 1) as bin`;
+  const args = histograms.flatMap(({ cohort, metric, homes }) =>
+    quantiles.flatMap(([q, times, share]) => [
+      cohort,
+      metric,
+      q,
+      scope,
+      cohort,
+      metric,
+      times,
+      share * homes,
+    ]),
+  );
   return {
-    sql: `with b as (
-        select cohort, metric, bin,
-          sum(homes) over (partition by cohort, metric order by bin rows unbounded preceding) as cum,
-          sum(homes) over (partition by cohort, metric) as total
-        from cohort_bins
-        where scope = ? and ((cohort = ? and metric in ('pe', 'cost', 'co2'))
-          or (cohort in (${medianCohorts.map(() => "?").join(", ") || "null"}) and metric = 'pe'))
-      )
-      select cohort, metric,
-        min(case when cum * 4 >= total then bin end) as q1,
-        min(case when cum * 2 >= total then bin end) as q2,
-        min(case when cum * 4 >= total * 3 then bin end) as q3
-      from b group by cohort, metric`,
-    args: [scope, cohort, ...medianCohorts],
+    sql: histograms.flatMap(() => quantiles.map(() => one)).join("\nunion all\n"),
+    args,
   };
 }
 
@@ -164,14 +173,14 @@ export function readQuartiles(
   rows: readonly Record<string, unknown>[],
 ): Map<string, Partial<Record<BinnedMetric, Quartiles>>> {
   const out = new Map<string, Partial<Record<BinnedMetric, Quartiles>>>();
+  const names = { q1: "p25", q2: "median", q3: "p75" } as const;
   for (const r of rows) {
+    if (r.bin === null) continue; // an empty histogram
     const metric = String(r.metric) as BinnedMetric;
     const entry = out.get(String(r.cohort)) ?? {};
-    entry[metric] = {
-      p25: binValue(metric, Number(r.q1)),
-      median: binValue(metric, Number(r.q2)),
-      p75: binValue(metric, Number(r.q3)),
-    };
+    const q = entry[metric] ?? { p25: 0, median: 0, p75: 0 };
+    entry[metric] = q;
+    q[names[String(r.q) as keyof typeof names]] = binValue(metric, Number(r.bin));
     out.set(String(r.cohort), entry);
   }
   return out;

@@ -6,7 +6,7 @@
  * whose local proxy costs most of the throughput.
  *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd[,wrangler-dev]
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import { openDatabase } from "../../core/db/open.node.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { freePort, waitFor } from "../net.ts";
 import { startSqld } from "../sqld.ts";
+import { spawnGroup, stopGroup } from "./processes.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -51,25 +52,6 @@ async function seed(url: string) {
   const { apiKey } = await createTenantWithAdminKey(db, { name: "bench", nowMs: Date.now() });
   close();
   return apiKey.key;
-}
-
-function spawnGroup(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  const proc = spawn(command, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
-  });
-  proc.stderr?.on("data", (chunk: Buffer) => process.stderr.write(chunk));
-  return proc;
-}
-
-async function stopGroup(proc: ChildProcess) {
-  const exited = new Promise((r) => proc.once("exit", r));
-  try {
-    process.kill(-(proc.pid as number), "SIGTERM");
-  } catch {}
-  await exited;
 }
 
 async function startNode(): Promise<Target> {

@@ -68,6 +68,7 @@ export const benchmarkAssessment: RouteHandler<typeof benchmarkAssessmentRoute, 
       energyClass: row.energyClass as EnergyClass,
       packageEnergyClass: row.packageEnergyClass as EnergyClass | null,
     },
+    { cache: c.var.deps.benchmarkCache, nowMs: c.var.deps.now() },
   );
   return c.json({ assessmentId: id, against, ...benchmark }, 200);
 };

@@ -55,6 +55,7 @@ const listBenchmarks: RouteHandler<typeof listBenchmarksRoute, AppEnv> = async (
     libsqlClient(tenant.db),
     statisticsScope(q.against, tenant.tenantId),
     filter,
+    { cache: c.var.deps.benchmarkCache, nowMs: c.var.deps.now() },
   );
   return c.json({ against: q.against, ...answer }, 200);
 };

@@ -1,0 +1,154 @@
+/**
+ * `npm run bench:benchmarks`: latency and throughput of `GET /v1/assessments/:id/benchmark` and
+ * `GET /v1/benchmarks` on the Node API over the database of the local stack (DATABASE_URL or
+ * GRIDPULSE_DATA_DIR), next to `GET /health/live` as the baseline of the same run. Seed the reference
+ * stock first (`npm run seed -- --count 1000000`); the script prints how many homes it holds and the
+ * database size. Latency (p50/p99) is measured with one connection, throughput with --connections.
+ *   --duration S (default 10) --connections N (default 16)
+ */
+import { statSync } from "node:fs";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { REFERENCE_SCOPE } from "../../core/benchmark/store.ts";
+import { libsqlClient } from "../../core/db/database.ts";
+import { applyMigrations } from "../../core/db/migrate.node.ts";
+import { filePath, openDatabase } from "../../core/db/open.node.ts";
+import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
+import { loadStackConfig } from "../config.ts";
+import { freePort, waitFor } from "../net.ts";
+import { spawnGroup, stopGroup } from "./processes.ts";
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "16" },
+  },
+});
+const durationS = Number(values.duration);
+const connections = Number(values.connections);
+const config = loadStackConfig(process.env);
+
+const { db, close } = await openDatabase({
+  url: config.DATABASE_URL,
+  authToken: config.DATABASE_AUTH_TOKEN,
+});
+await applyMigrations(db);
+const stock = await libsqlClient(db).execute({
+  sql: "select homes from cohort_stats where scope = ? and cohort = '*'",
+  args: [REFERENCE_SCOPE],
+});
+const stockHomes = Number(stock.rows[0]?.homes ?? 0);
+const { apiKey } = await createTenantWithAdminKey(db, { name: "bench", nowMs: Date.now() });
+close();
+const file = config.DATABASE_URL.startsWith("file:") ? filePath(config.DATABASE_URL) : undefined;
+const sizeMiB = file
+  ? (
+      [file, `${file}-wal`].reduce(
+        (s, f) => s + (statSync(f, { throwIfNoEntry: false })?.size ?? 0),
+        0,
+      ) /
+      2 ** 20
+    ).toFixed(0)
+  : "n/a";
+
+const port = await freePort();
+const proc = spawnGroup(process.execPath, ["--max-semi-space-size=8", "api/node.ts"], {
+  PORT: String(port),
+  API_METRICS_PORT: String(await freePort()),
+  DATABASE_URL: config.DATABASE_URL,
+  ...(config.DATABASE_AUTH_TOKEN ? { DATABASE_AUTH_TOKEN: config.DATABASE_AUTH_TOKEN } : {}),
+  KAFKA_BROKERS: "",
+  RATE_LIMIT_PER_S: "100000",
+  RATE_LIMIT_BURST: "1000000",
+  LOG_LEVEL: "error",
+  AUTH_CACHE_TTL_MS: "10000",
+});
+const url = `http://127.0.0.1:${port}`;
+const auth = { authorization: `Bearer ${apiKey.key}` };
+try {
+  await waitFor("node api", async () => (await fetch(`${url}/health/ready`)).ok, {
+    timeoutMs: 30_000,
+  });
+
+  // Homes to benchmark: a spread of zones, types, periods and sizes (different cohorts and bins).
+  const prefectures = ["Attica", "Thessaloniki", "Heraklion", "Kozani", "Achaia", "Larisa"];
+  const types = ["apartment", "detached_house", "apartment_block"] as const;
+  const ids: string[] = [];
+  for (let i = 0; i < 24; i++) {
+    const type = types[i % 3] as (typeof types)[number];
+    const res = await fetch(`${url}/v1/assessments`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        location: { prefecture: prefectures[i % prefectures.length] },
+        buildingType: type,
+        constructionYear: 1955 + ((i * 7) % 68),
+        heatedFloorAreaM2: type === "apartment_block" ? 600 + 40 * i : 45 + 9 * i,
+        storeys: type === "apartment_block" ? 5 : 1 + (i % 2),
+      }),
+    });
+    if (res.status !== 201)
+      throw new Error(`POST /v1/assessments: ${res.status} ${await res.text()}`);
+    ids.push(((await res.json()) as { id: string }).id);
+  }
+  const filters = [
+    "zone=B&buildingType=apartment&period=1981-2000&areaBand=80-119",
+    "zone=C&buildingType=detached_house&constructionYear=1975",
+    "zone=A&buildingType=apartment",
+    "buildingType=detached_house",
+    "zone=D",
+    "",
+  ];
+
+  const endpoints = [
+    { name: "GET /health/live (baseline)", paths: ["/health/live"] },
+    {
+      name: "GET /v1/assessments/:id/benchmark",
+      paths: ids.map((id) => `/v1/assessments/${id}/benchmark`),
+    },
+    {
+      name: "GET /v1/benchmarks?<cohort filters>",
+      paths: filters.map((f) => `/v1/benchmarks?${f}`),
+    },
+  ];
+  const run = async (paths: string[], conns: number, seconds: number) => {
+    let i = 0;
+    const result = await autocannon({
+      url,
+      connections: conns,
+      duration: seconds,
+      headers: auth,
+      requests: [
+        {
+          setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] as string }),
+        },
+      ],
+    });
+    return result;
+  };
+  for (const e of endpoints) await run(e.paths, connections, 2); // warm up
+
+  const rows: Record<string, string | number>[] = [];
+  let baseline = 0;
+  for (const e of endpoints) {
+    const latency = await run(e.paths, 1, durationS);
+    const load = await run(e.paths, connections, durationS);
+    if (baseline === 0) baseline = load.requests.average;
+    rows.push({
+      endpoint: e.name,
+      "p50 ms (1 conn)": latency.latency.p50,
+      "p99 ms (1 conn)": latency.latency.p99,
+      [`req/s (${connections} conns)`]: Math.round(load.requests.average),
+      [`p99 ms (${connections} conns)`]: load.latency.p99,
+      "vs baseline": (load.requests.average / baseline).toFixed(2),
+      "non-2xx": latency.non2xx + load.non2xx,
+      errors: latency.errors + load.errors,
+    });
+  }
+  console.log(
+    `reference stock: ${stockHomes.toLocaleString("en")} homes; database ${sizeMiB} MiB; Node API on loopback, autocannon ${durationS} s per measurement, same 2-core machine`,
+  );
+  console.table(rows);
+} finally {
+  await stopGroup(proc);
+}
