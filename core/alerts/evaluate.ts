@@ -106,6 +106,7 @@ export function evaluate({
   const rulesById = new Map(rules.map((r) => [r.id, r]));
   const next = new Map<string, AlertState>();
   const transitions: AlertTransition[] = [];
+  const seen = new Set<string>();
   const retained = (s: AlertState) =>
     (s.resolvedAtMs as number) + (s.edge ? edgeRetentionMs : resolvedRetentionMs) > now;
   const record = (prev: AlertState | undefined, state: AlertState | null) => {
@@ -121,13 +122,14 @@ export function evaluate({
     for (const sample of sampleRule(rule, inputs, now)) {
       const labels = mergeLabels(rule, sample.labels);
       const fingerprint = alertFingerprint(rule.id, labels);
-      if (next.has(fingerprint)) continue; // the same alert twice in one input: first wins
+      if (seen.has(fingerprint)) continue; // the same alert twice in one input: first wins
+      seen.add(fingerprint);
       const prev = previous.get(fingerprint);
       record(prev, step(rule, prev, sample, fingerprint, labels, now));
     }
   }
   for (const prev of previous.values()) {
-    if (next.has(prev.fingerprint)) continue;
+    if (seen.has(prev.fingerprint)) continue;
     const rule = rulesById.get(prev.ruleId);
     let state: AlertState | null;
     if (!rule) {
