@@ -1,0 +1,199 @@
+/**
+ * Per rule kind: the alerts a rule yields at `now` from the inputs, each with its own labels, a value
+ * and a condition (true, false or no_data). Pure; the state machine lives in evaluate.ts.
+ */
+import { durationMs } from "../slo/durations.ts";
+import type { EvaluationInputs, LatencyObservation, PricePoint } from "./inputs.ts";
+import type { Labels } from "./labels.ts";
+import type { AlertRule, LatencyQuantileName, RuleOf } from "./rules.ts";
+import { matchSubsidy, subsidyProgramVersion } from "./subsidy.ts";
+
+export type Condition = "true" | "false" | "no_data";
+
+export interface Sample {
+  /** Kind labels, merged over the rule's labels. */
+  labels: Labels;
+  value: number | null;
+  condition: Condition;
+  /** Default annotations from the data; the rule's own annotations take precedence. */
+  annotations?: Labels;
+  /** Edge-triggered: fires once per identity, then resolves (market_subsidy). */
+  edge?: boolean;
+}
+
+export function sampleRule(rule: AlertRule, inputs: EvaluationInputs, nowMs: number): Sample[] {
+  switch (rule.kind) {
+    case "slo_burn":
+      return [sloBurn(rule, inputs)];
+    case "latency_threshold":
+      return [latencyThreshold(rule, inputs)];
+    case "market_price":
+      return [marketPrice(rule, inputs, nowMs)];
+    case "market_subsidy":
+      return marketSubsidy(rule, inputs, nowMs);
+  }
+}
+
+/** Fires when both windows of the tier burn at or above its factor (core/slo/status.ts decides). */
+function sloBurn(rule: RuleOf<"slo_burn">, inputs: EvaluationInputs): Sample {
+  const { sloId, service, tier: tierName } = rule.params;
+  const labels = { slo_id: sloId, service, tier: tierName };
+  const tier = inputs.slo?.find((s) => s.sloId === sloId)?.tiers.find((t) => t.name === tierName);
+  if (!tier) return { labels, value: null, condition: "no_data" };
+  const long = tier.longWindow.burnRate;
+  const short = tier.shortWindow.burnRate;
+  const value = long === null || short === null ? null : Math.min(long, short);
+  const condition: Condition =
+    tier.state === "firing" ? "true" : tier.state === "ok" ? "false" : "no_data";
+  return {
+    labels,
+    value,
+    condition,
+    annotations: {
+      burn_rate_long: long === null ? "no data" : String(round(long)),
+      burn_rate_short: short === null ? "no data" : String(round(short)),
+      factor: String(tier.factor),
+      windows: `${tier.longWindow.window}/${tier.shortWindow.window}`,
+    },
+  };
+}
+
+const quantileKey: Record<LatencyQuantileName, keyof LatencyObservation["quantiles"]> = {
+  p50: "p50",
+  p90: "p90",
+  p95: "p95",
+  p99: "p99",
+  "p99.9": "p999",
+};
+
+/** Fires when the quantile is strictly above the threshold. */
+function latencyThreshold(rule: RuleOf<"latency_threshold">, inputs: EvaluationInputs): Sample {
+  const { service, route, quantile, window, thresholdMs, minCount } = rule.params;
+  const labels: Record<string, string> = { service, quantile, window };
+  if (route !== undefined) labels.route = route;
+  const obs = inputs.latency?.find(
+    (o) => o.service === service && o.route === (route ?? null) && o.window === window,
+  );
+  const value = obs ? obs.quantiles[quantileKey[quantile]] : null;
+  if (!obs || obs.quantiles.count < minCount || value === null) {
+    return { labels, value: null, condition: "no_data" };
+  }
+  return {
+    labels,
+    value,
+    condition: value > thresholdMs ? "true" : "false",
+    annotations: { threshold_ms: String(thresholdMs), count: String(obs.quantiles.count) },
+  };
+}
+
+const regionOf = (p: { region?: string | undefined }) => p.region ?? "";
+
+/** Points of one carrier and region up to `nowMs`, oldest first (ties ordered by price). */
+export function priceSeries(
+  points: readonly PricePoint[],
+  carrier: string,
+  region: string,
+  nowMs: number,
+): PricePoint[] {
+  return points
+    .filter((p) => p.carrier === carrier && regionOf(p) === region && p.tsMs <= nowMs)
+    .sort((a, b) => a.tsMs - b.tsMs || a.eurPerKwh - b.eurPerKwh);
+}
+
+/**
+ * The % change of the price over the window ending at `nowMs`: from the price in effect when the window
+ * opened (the last point at or before now − W; if the series starts inside the window, its first point)
+ * to the latest price. Null without points.
+ */
+export function priceChangePct(series: readonly PricePoint[], windowMs: number, nowMs: number) {
+  const latest = series.at(-1);
+  if (!latest) return null;
+  const startMs = nowMs - windowMs;
+  let baseline = series[0] as PricePoint;
+  for (const p of series) {
+    if (p.tsMs <= startMs) baseline = p;
+    else break;
+  }
+  return ((latest.eurPerKwh - baseline.eurPerKwh) / baseline.eurPerKwh) * 100;
+}
+
+function marketPrice(
+  rule: RuleOf<"market_price">,
+  inputs: EvaluationInputs,
+  nowMs: number,
+): Sample {
+  const { carrier, region, condition } = rule.params;
+  const labels: Record<string, string> = { carrier };
+  if (region !== undefined) labels.region = region;
+  const series = priceSeries(inputs.prices ?? [], carrier, region ?? "", nowMs);
+  const latest = series.at(-1);
+  if (!latest) return { labels, value: null, condition: "no_data" };
+  if (condition.op !== "change_pct") {
+    const value = latest.eurPerKwh;
+    const hit =
+      condition.op === "above"
+        ? value > condition.thresholdEurPerKwh
+        : value < condition.thresholdEurPerKwh;
+    return {
+      labels,
+      value,
+      condition: hit ? "true" : "false",
+      annotations: { threshold_eur_per_kwh: String(condition.thresholdEurPerKwh) },
+    };
+  }
+  const windowMs = durationMs(condition.window);
+  const change = priceChangePct(series, windowMs, nowMs) as number;
+  // Compare with a relative tolerance: prices are decimal fractions stored in binary.
+  const reached = (x: number) => x >= condition.pct * (1 - 1e-9);
+  const hit =
+    condition.direction === "rise"
+      ? reached(change)
+      : condition.direction === "fall"
+        ? reached(-change)
+        : reached(Math.abs(change));
+  return {
+    labels,
+    value: change,
+    condition: hit ? "true" : "false",
+    annotations: {
+      price_eur_per_kwh: String(latest.eurPerKwh),
+      window: condition.window,
+      threshold_pct: String(condition.pct),
+    },
+  };
+}
+
+/** Edge-triggered: one alert per matching program version (labels program + program_version). */
+function marketSubsidy(
+  rule: RuleOf<"market_subsidy">,
+  inputs: EvaluationInputs,
+  nowMs: number,
+): Sample[] {
+  const subsidies = inputs.subsidies;
+  if (!subsidies) return [];
+  const samples: Sample[] = [];
+  for (const program of subsidies.programs) {
+    const match = matchSubsidy(program, subsidies.subscriber, rule.params.match, nowMs);
+    if (!match.matches) continue;
+    const annotations: Record<string, string> = {
+      matched_regions: match.matchedRegions.join(","),
+      eligible_classes: match.eligibleClasses.join(","),
+    };
+    if (program.minClassJump !== undefined) annotations.min_class_jump = `${program.minClassJump}`;
+    if (program.maxSubsidyPct !== undefined)
+      annotations.max_subsidy_pct = `${program.maxSubsidyPct}`;
+    if (program.closesAt !== undefined)
+      annotations.closes_at = new Date(program.closesAt).toISOString();
+    if (program.url !== undefined) annotations.url = program.url;
+    samples.push({
+      labels: { program: program.program, program_version: subsidyProgramVersion(program) },
+      value: program.maxSubsidyPct ?? null,
+      condition: "true",
+      edge: true,
+      annotations,
+    });
+  }
+  return samples;
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;

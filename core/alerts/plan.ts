@@ -1,0 +1,312 @@
+/**
+ * Notification planning as in Alertmanager, purely: given `now`, the alert states, the groups' state,
+ * a route, silences and inhibition rules, it returns the notifications to send now and the groups'
+ * next state. The caller writes both in one transaction (the outbox), so a crash either loses the
+ * whole step (the replay computes the same notifications with the same keys) or none of it.
+ *
+ * - Grouping: alerts with equal values of the route's `group_by` labels ("..." = all labels) form one
+ *   group. A group is created by its first firing alert; its first flush is `group_wait` later, then it
+ *   flushes every `group_interval` (a fixed grid from the first flush, however late `plan` is called).
+ * - A flush notifies when an alert fires that the receiver has not been told of (in this episode), when
+ *   an alert the receiver was told is firing has resolved (with send_resolved), or when the group still
+ *   has unacknowledged firing alerts and `repeat_interval` has passed since its last notification.
+ *   A notification lists every unmuted firing alert of the group (acknowledged ones marked) and the
+ *   newly resolved ones.
+ * - Muted alerts (silenced or inhibited) never appear in a notification, firing or resolved. An alert
+ *   that resolves while muted is dropped silently; one muted while firing and then unmuted is not
+ *   re-announced (the receiver already knows it).
+ * - A group with no firing alert and nothing left to report is dropped.
+ * - Idempotency key: hash(group key, group creation time, sequence number). The sequence increases by
+ *   one per notification of a group; the creation time separates a group that was dropped and formed
+ *   again. Same persisted state + same `now` and inputs → same notifications and keys.
+ */
+import { z } from "zod";
+import type { AlertState } from "./evaluate.ts";
+import { sortedLabelPairs, stableId } from "./hash.ts";
+import { commonLabels, type Labels, labelNameSchema } from "./labels.ts";
+import {
+  defaultInhibitRules,
+  type InhibitRule,
+  isMuted,
+  type Silence,
+  silencedBy,
+  suppressions,
+} from "./suppression.ts";
+
+const ms = (min: number, max: number, defaultMs: number) =>
+  z.number().int().min(min).max(max).default(defaultMs);
+
+export const routeSchema = z.strictObject({
+  id: z.string().min(1).max(128).default("default"),
+  group_by: z
+    .array(z.union([labelNameSchema, z.literal("...")]))
+    .max(32)
+    .default(["alertname"]),
+  group_wait: ms(0, 3_600_000, 30_000),
+  group_interval: ms(1_000, 86_400_000, 300_000),
+  repeat_interval: ms(60_000, 30 * 86_400_000, 4 * 3_600_000),
+  send_resolved: z.boolean().default(true),
+});
+
+export type RouteConfig = z.output<typeof routeSchema>;
+export type RouteConfigInput = z.input<typeof routeSchema>;
+
+/** An alert as the receiver was last told it was firing. */
+export interface NotifiedAlert {
+  fingerprint: string;
+  ruleId: string;
+  labels: Labels;
+  annotations: Labels;
+  value: number | null;
+  startsAtMs: number;
+}
+
+export interface NotificationGroup {
+  key: string;
+  routeId: string;
+  labels: Labels;
+  createdAtMs: number;
+  nextFlushAtMs: number;
+  /** Notifications sent so far. */
+  sequence: number;
+  lastNotifiedAtMs: number | null;
+  /** Sorted by fingerprint. */
+  notifiedFiring: NotifiedAlert[];
+}
+
+export interface NotificationAlert {
+  fingerprint: string;
+  ruleId: string;
+  status: "firing" | "resolved";
+  labels: Labels;
+  annotations: Labels;
+  value: number | null;
+  startsAtMs: number;
+  endsAtMs: number | null;
+  acknowledged: boolean;
+}
+
+export type NotificationReason = "firing" | "resolved" | "repeat";
+
+export interface Notification {
+  idempotencyKey: string;
+  groupKey: string;
+  routeId: string;
+  sequence: number;
+  atMs: number;
+  /** firing while any listed alert fires. */
+  status: "firing" | "resolved";
+  reasons: NotificationReason[];
+  groupLabels: Labels;
+  commonLabels: Labels;
+  commonAnnotations: Labels;
+  /** Firing alerts first, then resolved ones; each sorted by fingerprint. */
+  alerts: NotificationAlert[];
+}
+
+export interface PlanArgs {
+  now: number;
+  /** Evaluator states; pending alerts are ignored. */
+  alerts: readonly AlertState[];
+  groups: readonly NotificationGroup[];
+  route: RouteConfig;
+  silences: readonly Silence[];
+  /** Default: `defaultInhibitRules` (a firing page inhibits the ticket of the same SLO). */
+  inhibitRules?: readonly InhibitRule[];
+}
+
+export interface PlanResult {
+  notifications: Notification[];
+  /** The complete next state of the route's groups, sorted by key. */
+  groups: NotificationGroup[];
+}
+
+export function groupLabelsFor(route: Pick<RouteConfig, "group_by">, labels: Labels): Labels {
+  if (route.group_by.includes("...")) return { ...labels };
+  const out: Record<string, string> = {};
+  for (const name of route.group_by) {
+    const value = labels[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+export const groupKeyFor = (routeId: string, groupLabels: Labels) =>
+  stableId("group", routeId, sortedLabelPairs(groupLabels));
+
+export function plan({
+  now,
+  alerts,
+  groups,
+  route,
+  silences,
+  inhibitRules = defaultInhibitRules,
+}: PlanArgs): PlanResult {
+  const visible = alerts.filter((a) => a.status !== "pending");
+  const muted = suppressions({ now, alerts: visible, silences, inhibitRules });
+  const members = new Map<string, { labels: Labels; alerts: AlertState[] }>();
+  for (const alert of [...visible].sort(byFingerprint)) {
+    const labels = groupLabelsFor(route, alert.labels);
+    const key = groupKeyFor(route.id, labels);
+    const m = members.get(key) ?? { labels, alerts: [] };
+    m.alerts.push(alert);
+    members.set(key, m);
+  }
+  const previous = new Map(groups.filter((g) => g.routeId === route.id).map((g) => [g.key, g]));
+  const keys = [...new Set([...previous.keys(), ...members.keys()])].sort();
+  const notifications: Notification[] = [];
+  const nextGroups: NotificationGroup[] = [];
+  for (const key of keys) {
+    const m = members.get(key);
+    const anyFiring = m?.alerts.some((a) => a.status === "firing") ?? false;
+    let group = previous.get(key);
+    if (!group) {
+      if (!m || !anyFiring) continue;
+      group = {
+        key,
+        routeId: route.id,
+        labels: m.labels,
+        createdAtMs: now,
+        nextFlushAtMs: now + route.group_wait,
+        sequence: 0,
+        lastNotifiedAtMs: null,
+        notifiedFiring: [],
+      };
+    }
+    if (now >= group.nextFlushAtMs) {
+      const flushed = flush(
+        group,
+        m?.alerts ?? [],
+        now,
+        route,
+        (a) => isMuted(muted.get(a)),
+        silences,
+      );
+      group = flushed.group;
+      if (flushed.notification) notifications.push(flushed.notification);
+    }
+    if (!anyFiring && group.notifiedFiring.length === 0) continue;
+    nextGroups.push(group);
+  }
+  return { notifications, groups: nextGroups };
+}
+
+function flush(
+  group: NotificationGroup,
+  alerts: readonly AlertState[],
+  now: number,
+  route: RouteConfig,
+  isMutedFp: (fingerprint: string) => boolean,
+  silences: readonly Silence[],
+): { group: NotificationGroup; notification: Notification | null } {
+  const byFp = new Map(alerts.map((a) => [a.fingerprint, a]));
+  const firing = alerts.filter((a) => a.status === "firing");
+  const firingNow = firing.filter((a) => !isMutedFp(a.fingerprint));
+  const notified = new Map(group.notifiedFiring.map((n) => [n.fingerprint, n]));
+
+  const resolvedNow: NotificationAlert[] = [];
+  const stillNotified: NotifiedAlert[] = [];
+  for (const n of group.notifiedFiring) {
+    const alert = byFp.get(n.fingerprint);
+    if (alert?.status === "firing") {
+      // Firing again in a new episode: announced as new firing (below), not as resolved.
+      if (alert.firedAtMs === n.startsAtMs) stillNotified.push(n);
+      continue;
+    }
+    // Resolved or vanished: the episode the receiver was told of is over.
+    const mutedNow = alert
+      ? isMutedFp(alert.fingerprint)
+      : silencedBy(silences, n.labels, now).length > 0;
+    if (mutedNow) continue;
+    const resolvedInPlace = alert?.status === "resolved";
+    resolvedNow.push({
+      fingerprint: n.fingerprint,
+      ruleId: n.ruleId,
+      status: "resolved",
+      labels: resolvedInPlace ? alert.labels : n.labels,
+      annotations: resolvedInPlace ? alert.annotations : n.annotations,
+      value: resolvedInPlace ? alert.value : n.value,
+      startsAtMs: n.startsAtMs,
+      endsAtMs: resolvedInPlace ? (alert.resolvedAtMs ?? now) : now,
+      acknowledged: resolvedInPlace ? alert.acknowledgedAtMs !== null : false,
+    });
+  }
+
+  const newFiring = firingNow.filter(
+    (a) => notified.get(a.fingerprint)?.startsAtMs !== a.firedAtMs,
+  );
+  const repeatDue =
+    group.lastNotifiedAtMs !== null &&
+    now - group.lastNotifiedAtMs >= route.repeat_interval &&
+    firingNow.some((a) => a.acknowledgedAtMs === null);
+  const reasons: NotificationReason[] = [];
+  if (newFiring.length > 0) reasons.push("firing");
+  if (route.send_resolved && resolvedNow.length > 0) reasons.push("resolved");
+  if (repeatDue && reasons.length === 0) reasons.push("repeat");
+
+  const stride = Math.floor((now - group.nextFlushAtMs) / route.group_interval) + 1;
+  const nextFlushAtMs = group.nextFlushAtMs + stride * route.group_interval;
+  if (reasons.length === 0) {
+    return {
+      group: { ...group, nextFlushAtMs, notifiedFiring: stillNotified },
+      notification: null,
+    };
+  }
+
+  const listed: NotificationAlert[] = [
+    ...firingNow.map(
+      (a): NotificationAlert => ({
+        fingerprint: a.fingerprint,
+        ruleId: a.ruleId,
+        status: "firing",
+        labels: a.labels,
+        annotations: a.annotations,
+        value: a.value,
+        startsAtMs: a.firedAtMs as number,
+        endsAtMs: null,
+        acknowledged: a.acknowledgedAtMs !== null,
+      }),
+    ),
+    ...(route.send_resolved ? resolvedNow : []),
+  ];
+  const sequence = group.sequence + 1;
+  // Told now: every listed firing alert, plus muted ones the receiver was told of before.
+  const told = new Map<string, NotifiedAlert>();
+  for (const n of stillNotified) told.set(n.fingerprint, n);
+  for (const a of firingNow) {
+    told.set(a.fingerprint, {
+      fingerprint: a.fingerprint,
+      ruleId: a.ruleId,
+      labels: a.labels,
+      annotations: a.annotations,
+      value: a.value,
+      startsAtMs: a.firedAtMs as number,
+    });
+  }
+  const notification: Notification = {
+    idempotencyKey: stableId("notification", group.key, group.createdAtMs, sequence),
+    groupKey: group.key,
+    routeId: group.routeId,
+    sequence,
+    atMs: now,
+    status: firingNow.length > 0 ? "firing" : "resolved",
+    reasons,
+    groupLabels: group.labels,
+    commonLabels: commonLabels(listed.map((a) => a.labels)),
+    commonAnnotations: commonLabels(listed.map((a) => a.annotations)),
+    alerts: listed,
+  };
+  return {
+    group: {
+      ...group,
+      nextFlushAtMs,
+      sequence,
+      lastNotifiedAtMs: now,
+      notifiedFiring: [...told.values()].sort(byFingerprint),
+    },
+    notification,
+  };
+}
+
+const byFingerprint = (a: { fingerprint: string }, b: { fingerprint: string }) =>
+  a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
