@@ -1,0 +1,71 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { AlertState } from "../../alerts/evaluate.ts";
+import type { Matcher } from "../../alerts/matchers.ts";
+import type { NotificationGroup } from "../../alerts/plan.ts";
+import type { AlertRule } from "../../alerts/rules.ts";
+import { tenants } from "./tenants.ts";
+
+const tenantId = () =>
+  text("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" });
+
+/** Alert rules of a tenant (core/alerts/rules.ts); `rule.id` equals the row id. */
+export const alertRules = sqliteTable(
+  "alert_rules",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantId(),
+    kind: text("kind").notNull(),
+    rule: text("rule", { mode: "json" }).$type<AlertRule>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAtMs: integer("created_at_ms").notNull(),
+    updatedAtMs: integer("updated_at_ms").notNull(),
+  },
+  (t) => [index("alert_rules_tenant_idx").on(t.tenantId, t.createdAtMs)],
+);
+
+/** Silences: label matchers muting matching alerts between startsAt and endsAt. */
+export const silences = sqliteTable(
+  "silences",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantId(),
+    matchers: text("matchers", { mode: "json" }).$type<Matcher[]>().notNull(),
+    startsAtMs: integer("starts_at_ms").notNull(),
+    endsAtMs: integer("ends_at_ms").notNull(),
+    createdBy: text("created_by"),
+    comment: text("comment"),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (t) => [index("silences_tenant_idx").on(t.tenantId, t.endsAtMs)],
+);
+
+/**
+ * Alert states (pending, firing, recently resolved) as the evaluator left them; `id` is the alert's
+ * fingerprint. Written by the stream worker with the notification outbox in one transaction.
+ */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantId(),
+    ruleId: text("rule_id").notNull(),
+    status: text("status").notNull(),
+    state: text("state", { mode: "json" }).$type<AlertState>().notNull(),
+    updatedAtMs: integer("updated_at_ms").notNull(),
+  },
+  (t) => [index("alerts_tenant_idx").on(t.tenantId, t.status)],
+);
+
+/** Alertmanager-style notification groups of a tenant's route (core/alerts/plan.ts). */
+export const notificationGroups = sqliteTable(
+  "notification_groups",
+  {
+    tenantId: tenantId(),
+    routeId: text("route_id").notNull(),
+    groupKey: text("group_key").notNull(),
+    state: text("state", { mode: "json" }).$type<NotificationGroup>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.routeId, t.groupKey] })],
+);
