@@ -1,0 +1,64 @@
+/**
+ * Settings of notification delivery, from the environment (validated once at start). The stream
+ * worker's composition root merges this schema with its own.
+ */
+import { z } from "zod";
+import { type EnvSource, parseEnv, positiveIntVar } from "../../core/config/env.ts";
+import { parseAllowlist } from "../../core/notify/address-policy.ts";
+import { defaultRetryScheduleMs, parseRetrySchedule } from "../../core/notify/retry.ts";
+
+const refineParse =
+  <T>(parse: (v: string) => T) =>
+  (value: string, ctx: z.RefinementCtx): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  };
+
+export const notifyConfigSchema = z.object({
+  /** Exceptions to the SSRF guard: CIDRs, address[:port], host[:port]; off (empty) by default. */
+  NOTIFY_OUTBOUND_ALLOWLIST: z.string().default("").transform(refineParse(parseAllowlist)),
+  /** Delays before each attempt, e.g. `0,5s,5m,30m,2h,5h,10h,10h` (the default). */
+  NOTIFY_RETRY_SCHEDULE: z
+    .string()
+    .optional()
+    .transform((v, ctx) =>
+      v === undefined ? [...defaultRetryScheduleMs] : refineParse(parseRetrySchedule)(v, ctx),
+    ),
+  /** Each delay is scaled by a random factor in [1 - j, 1 + j]. */
+  NOTIFY_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  NOTIFY_WEBHOOK_DEADLINE_MS: positiveIntVar(15_000, 120_000),
+  NOTIFY_PUSH_DEADLINE_MS: positiveIntVar(15_000, 120_000),
+  NOTIFY_RESPONSE_EXCERPT_BYTES: positiveIntVar(1024, 65_536),
+  /** Push-service hosts allowed besides FCM, Mozilla, Apple and WNS (`host` or `*.domain`). */
+  NOTIFY_PUSH_HOSTS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine(
+      (hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(h)),
+      "must be a comma-separated list of host names or *.domain patterns",
+    ),
+  /** Seconds a push service keeps an undelivered message (TTL header); default 1 day. */
+  NOTIFY_PUSH_TTL_S: z.coerce.number().int().min(0).max(2_419_200).default(86_400),
+  VAPID_PUBLIC_KEY: z.string().optional(),
+  VAPID_PRIVATE_KEY: z.string().optional(),
+  /** VAPID `sub` claim: how a push service reaches the operator. */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, "must be a mailto: or https: URL")
+    .default("mailto:ops@gridpulse.invalid"),
+});
+
+export type NotifyConfig = z.output<typeof notifyConfigSchema>;
+
+export const loadNotifyConfig = (env: EnvSource): NotifyConfig =>
+  parseEnv("notifications", notifyConfigSchema, env);

@@ -1,0 +1,140 @@
+/**
+ * Sends one webhook attempt: Standard Webhooks headers (stable `webhook-id`, the attempt's
+ * `webhook-timestamp`, one `v1,` signature per active secret), JSON body, outbound `traceparent`;
+ * the URL is checked by the SSRF guard at every attempt and the socket pinned to the checked address;
+ * redirects are failures; the whole exchange has a deadline. Returns the attempt record for the log.
+ * Secrets and URLs (whose paths often hold tokens) never appear in errors or records.
+ */
+import { type AttemptOutcome, classifyWebhookExchange } from "../../core/notify/outcome.ts";
+import {
+  activeSecrets,
+  type EndpointSecret,
+  signWebhook,
+} from "../../core/notify/standard-webhooks.ts";
+import { type NotifyMetrics, recordAttempt } from "./metrics.ts";
+import { createOutboundAgents, type OutboundAgents, postPinned } from "./outbound-http.ts";
+import { OutboundBlockedError, type OutboundGuard } from "./ssrf.ts";
+import { outboundTraceparent } from "./traceparent.ts";
+
+export interface WebhookEndpoint {
+  url: string;
+  /** Every unexpired secret signs (old and new during a rotation's grace period). */
+  secrets: readonly EndpointSecret[];
+}
+
+export interface WebhookMessage {
+  /** The outbox idempotency key: the same on every retry, so receivers deduplicate by it. */
+  id: string;
+  /** JSON text (see core/notify/payloads.ts). */
+  body: string;
+  /** When the notification was created, for the delivery-latency metric. */
+  createdAtMs?: number;
+  /** Trace context to continue (e.g. stored with the outbox row); default: the active context. */
+  traceparent?: string;
+}
+
+export interface WebhookAttempt {
+  webhookId: string;
+  attemptedAtMs: number;
+  outcome: AttemptOutcome;
+  /** Absent when no response arrived. */
+  status?: number;
+  durationMs: number;
+  /** The first bytes (default 1 KiB) of the response body. */
+  responseExcerpt: string;
+  retryAfterMs?: number;
+  /** Why no usable response: time-out, network error code, or the SSRF refusal reason. */
+  error?: string;
+  traceparent: string;
+}
+
+export interface WebhookSenderOptions {
+  guard: OutboundGuard;
+  /** Deadline of one attempt (connect to full response); default 15 s. */
+  deadlineMs?: number;
+  /** Response excerpt kept per attempt; default 1024 bytes. */
+  excerptBytes?: number;
+  /** Epoch ms; injectable for tests. */
+  clock?: () => number;
+  metrics?: NotifyMetrics;
+  agents?: OutboundAgents;
+  userAgent?: string;
+}
+
+export interface WebhookSender {
+  send(endpoint: WebhookEndpoint, message: WebhookMessage): Promise<WebhookAttempt>;
+  /** Registration-time check of an endpoint URL (throws OutboundBlockedError). */
+  checkUrl(url: string): Promise<void>;
+  close(): void;
+}
+
+export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
+  const deadlineMs = options.deadlineMs ?? 15_000;
+  const excerptBytes = options.excerptBytes ?? 1024;
+  const clock = options.clock ?? Date.now;
+  const agents = options.agents ?? createOutboundAgents();
+  const ownsAgents = options.agents === undefined;
+  const userAgent = options.userAgent ?? "gridpulse-webhooks/1";
+
+  async function send(endpoint: WebhookEndpoint, message: WebhookMessage): Promise<WebhookAttempt> {
+    const attemptedAtMs = clock();
+    const traceparent = message.traceparent ?? outboundTraceparent();
+    const base = { webhookId: message.id, attemptedAtMs, traceparent };
+    let attempt: WebhookAttempt;
+    try {
+      const target = await options.guard.check(endpoint.url);
+      const signed = await signWebhook(
+        { id: message.id, timestampS: Math.floor(attemptedAtMs / 1000), body: message.body },
+        activeSecrets(endpoint.secrets, attemptedAtMs),
+      );
+      const response = await postPinned({
+        target,
+        headers: {
+          ...signed,
+          "content-type": "application/json",
+          "user-agent": userAgent,
+          traceparent,
+        },
+        body: message.body,
+        deadlineMs,
+        agents,
+        excerptBytes,
+      });
+      const classified = classifyWebhookExchange(response, deadlineMs, clock());
+      attempt = {
+        ...base,
+        ...classified,
+        ...(response.status !== undefined ? { status: response.status } : {}),
+        durationMs: Math.round(response.durationMs * 100) / 100,
+        responseExcerpt: response.responseExcerpt,
+        ...(response.timedOut
+          ? { error: `deadline of ${deadlineMs} ms passed` }
+          : response.networkError
+            ? { error: response.networkError }
+            : {}),
+      };
+    } catch (error) {
+      const blocked = error instanceof OutboundBlockedError;
+      attempt = {
+        ...base,
+        outcome: blocked ? "blocked" : "invalid",
+        durationMs: 0,
+        responseExcerpt: "",
+        // OutboundBlockedError and WebhookSecretError messages name neither the URL path nor secrets.
+        error: blocked ? `blocked: ${error.reason}` : (error as Error).message,
+      };
+    }
+    recordAttempt(options.metrics, "webhook", attempt, message.createdAtMs);
+    return attempt;
+  }
+
+  return {
+    send,
+    async checkUrl(url) {
+      await options.guard.check(url);
+    },
+    close() {
+      if (ownsAgents) agents.destroy();
+    },
+  };
+}
