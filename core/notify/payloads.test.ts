@@ -4,6 +4,7 @@ import {
   commonPairs,
   gridpulsePayload,
   type NotificationGroup,
+  testNotificationGroup,
   webhookBody,
 } from "./payloads.ts";
 
@@ -89,5 +90,13 @@ describe("gridpulse payload", () => {
     expect(p.data.alerts[0]).toMatchObject({ fingerprint: "a1", severity: "page" });
     expect(JSON.parse(webhookBody("gridpulse", group, 0)).type).toBe("alert.firing");
     expect(JSON.parse(webhookBody("alertmanager", group, 0)).version).toBe("4");
+  });
+});
+
+describe("test notification", () => {
+  it("is a labelled info alert in both formats", () => {
+    const g = testNotificationGroup("ops", Date.parse("2026-11-30T12:00:00Z"), "https://g.example");
+    expect(alertmanagerPayload(g).commonLabels).toMatchObject({ test: "true", severity: "info" });
+    expect(gridpulsePayload(g, 0).data.alerts[0]?.startsAt).toBe("2026-11-30T12:00:00.000Z");
   });
 });

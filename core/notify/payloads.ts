@@ -170,3 +170,27 @@ export function webhookBody(
       : gridpulsePayload(group, createdAtMs),
   );
 }
+
+/** A one-alert group for an endpoint's test-send: clearly labelled, never confused with a real alert. */
+export function testNotificationGroup(
+  receiver: string,
+  nowMs: number,
+  externalURL: string,
+): NotificationGroup {
+  const startsAt = new Date(nowMs).toISOString();
+  return {
+    groupKey: `test:${receiver}`,
+    receiver,
+    groupLabels: { alertname: "GridpulseTestNotification" },
+    externalURL,
+    alerts: [
+      {
+        fingerprint: `test-${nowMs.toString(36)}`,
+        status: "firing",
+        labels: { alertname: "GridpulseTestNotification", severity: "info", test: "true" },
+        annotations: { summary: "Test notification from gridpulse; no action needed." },
+        startsAt,
+      },
+    ],
+  };
+}

@@ -30,6 +30,8 @@ export const notifyConfigSchema = z.object({
     ),
   /** Each delay is scaled by a random factor in [1 - j, 1 + j]. */
   NOTIFY_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  /** A webhook endpoint that has only failed for this long is disabled (default 5 days). */
+  NOTIFY_ENDPOINT_DISABLE_AFTER_H: positiveIntVar(120, 24 * 365),
   NOTIFY_WEBHOOK_DEADLINE_MS: positiveIntVar(15_000, 120_000),
   NOTIFY_PUSH_DEADLINE_MS: positiveIntVar(15_000, 120_000),
   NOTIFY_RESPONSE_EXCERPT_BYTES: positiveIntVar(1024, 65_536),

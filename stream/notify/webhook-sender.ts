@@ -16,6 +16,8 @@ import { createOutboundAgents, type OutboundAgents, postPinned } from "./outboun
 import { OutboundBlockedError, type OutboundGuard } from "./ssrf.ts";
 import { outboundTraceparent } from "./traceparent.ts";
 
+const traceparentPattern = /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+
 export interface WebhookEndpoint {
   url: string;
   /** Every unexpired secret signs (old and new during a rotation's grace period). */
@@ -78,7 +80,10 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
   async function send(endpoint: WebhookEndpoint, message: WebhookMessage): Promise<WebhookAttempt> {
     const attemptedAtMs = clock();
-    const traceparent = message.traceparent ?? outboundTraceparent();
+    const traceparent =
+      message.traceparent && traceparentPattern.test(message.traceparent)
+        ? message.traceparent
+        : outboundTraceparent();
     const base = { webhookId: message.id, attemptedAtMs, traceparent };
     let attempt: WebhookAttempt;
     try {

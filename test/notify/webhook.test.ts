@@ -62,6 +62,7 @@ describe("webhook sender", () => {
     );
     const h = receiver.received[0]?.headers ?? {};
     expect(h["content-type"]).toBe("application/json");
+    expect(h["content-length"]).toBe(String(Buffer.byteLength(body(0))));
     expect(h.traceparent).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-0[01]$/);
     expect(Math.abs(Number(h["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(5);
     const text = await registry.metrics();
@@ -83,7 +84,11 @@ describe("webhook sender", () => {
       url: receiver.url,
       secrets: [{ secret: oldSecret, expiresAtMs: now + 60_000 }, { secret: newSecret }],
     };
-    expect((await sender.send(endpoint, { id: "rot_1", body: body(1) })).outcome).toBe("delivered");
+    const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    expect(
+      (await sender.send(endpoint, { id: "rot_1", body: body(1), traceparent: tp })).outcome,
+    ).toBe("delivered");
+    expect(receiver.received[0]?.headers.traceparent).toBe(tp);
     // After the grace period (within the receivers' ±5 min tolerance) only the new secret signs.
     now += 61_000;
     expect((await sender.send(endpoint, { id: "rot_2", body: body(2) })).outcome).toBe("delivered");

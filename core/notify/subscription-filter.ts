@@ -1,0 +1,51 @@
+/**
+ * Which alerts a push subscription (or webhook endpoint) wants: by SLO, severity, market event kind
+ * and region. An empty or absent list means "any". Alerts are matched through their labels, whose
+ * names are fixed here so the evaluator and the API agree.
+ */
+import { z } from "zod";
+import type { NotificationAlert } from "./payloads.ts";
+
+export const filterLabels = {
+  slo: "slo_id",
+  severity: "severity",
+  marketKind: "market_kind",
+  region: "region",
+} as const;
+
+const list = z.array(z.string().min(1).max(200)).max(100).optional();
+
+export const notificationFilterSchema = z
+  .object({
+    slos: list,
+    severities: z
+      .array(z.enum(["page", "ticket", "info"]))
+      .max(3)
+      .optional(),
+    marketKinds: z
+      .array(z.enum(["price", "subsidy", "regulation"]))
+      .max(3)
+      .optional(),
+    regions: list,
+  })
+  .strict();
+
+export type NotificationFilter = z.infer<typeof notificationFilterSchema>;
+
+const allows = (wanted: readonly string[] | undefined, value: string | undefined) =>
+  !wanted || wanted.length === 0 || (value !== undefined && wanted.includes(value));
+
+/**
+ * Whether `alert` passes `filter`. A criterion only applies to alerts that carry its label: an SLO
+ * filter does not hide market alerts, and a market-kind filter does not hide SLO alerts.
+ */
+export function filterMatches(filter: NotificationFilter, alert: NotificationAlert): boolean {
+  const l = alert.labels;
+  const applies = (label: string) => l[label] !== undefined;
+  return (
+    allows(filter.severities, l[filterLabels.severity]) &&
+    (!applies(filterLabels.slo) || allows(filter.slos, l[filterLabels.slo])) &&
+    (!applies(filterLabels.marketKind) || allows(filter.marketKinds, l[filterLabels.marketKind])) &&
+    (!applies(filterLabels.region) || allows(filter.regions, l[filterLabels.region]))
+  );
+}
