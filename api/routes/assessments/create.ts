@@ -72,5 +72,9 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     annualCostEur: result.cost.annualEur,
     co2KgM2: result.co2.kenakKgM2,
   });
+  c.var.deps.metrics.assessed({
+    energyClass: result.rating.energyClass,
+    climateZone: result.location.zone,
+  });
   return c.json(presentAssessment(row), 201);
 };
