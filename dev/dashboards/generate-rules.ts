@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parseSloFile } from "./slo-file.ts";
 import { renderRules, slosFromDatabase } from "./rules-output.ts";
+import { parseSloFile } from "./slo-file.ts";
 
 const usage = `usage: npm run rules:generate -- [--slos dashboards/slos.yaml] [--database URL [--tenant ID]]
                               [--out dashboards/prometheus/rules/slos.rules.yml]
@@ -58,7 +58,9 @@ if (values.check) {
   const stale = [
     [out, rendered.rules],
     [testsOut, rendered.tests],
-  ].filter(([path, text]) => !existsSync(path as string) || readFileSync(path as string, "utf8") !== text);
+  ].filter(
+    ([path, text]) => !existsSync(path as string) || readFileSync(path as string, "utf8") !== text,
+  );
   if (stale.length > 0) {
     console.error(`out of date: ${stale.map(([p]) => p).join(", ")}; run npm run rules:generate`);
     process.exit(1);
@@ -73,5 +75,7 @@ if (values.check) {
     writeFileSync(path, text);
     console.log(`wrote ${relative(process.cwd(), path)}`);
   }
-  console.log(`${slos.length - rendered.skipped.filter((s) => !s.startsWith("tests ")).length} SLOs`);
+  console.log(
+    `${slos.length - rendered.skipped.filter((s) => !s.startsWith("tests ")).length} SLOs`,
+  );
 }

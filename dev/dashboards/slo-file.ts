@@ -26,7 +26,10 @@ export type PrometheusSource = z.output<typeof sourceSchema>;
 
 const sloIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, "must be letters, digits, _ or - (a slug or a stored SLO id)");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/,
+    "must be letters, digits, _ or - (a slug or a stored SLO id)",
+  );
 
 const entrySchema = z.union([
   z.object({ id: sloIdSchema, openslo: z.string().min(1) }).strict(),
