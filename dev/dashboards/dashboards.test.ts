@@ -52,6 +52,7 @@ describe("dashboards", () => {
   it("fills template variables and Grafana's intervals but leaves label_replace groups", () => {
     expect(
       fillQuery(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${var} syntax, not JS.
         'label_replace(rate(x{service=~"$service",route=~"${route}"}[$__rate_interval]), "w", "$1", "a", "(.*)")',
         fill,
       ),
