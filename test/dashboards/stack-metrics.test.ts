@@ -301,10 +301,12 @@ const getStatus = async (id: string) => (await call(`/v1/slos/${id}/status`)).bo
 describe("burn rates: generated Prometheus rules vs gridpulse", () => {
   it("agree window by window within the stated tolerance on the same traffic", async () => {
     // gridpulse has counted every request the API served once the stream worker's budget-window
-    // count equals the API's delivered telemetry (one RequestEvent per served request). Both are read
-    // from /metrics, which makes no API request of its own.
+    // count reaches the API's delivered telemetry (one RequestEvent per served request) and holds
+    // still. It may exceed it by a few: the telemetry producer is at-least-once, and a send retried
+    // under load can store an event twice. Both are read from /metrics, which makes no API request.
     let delivered = 0;
     let counted = 0;
+    let previous = -1;
     await waitFor(
       "gridpulse to count every API request",
       async () => {
@@ -315,16 +317,18 @@ describe("burn rates: generated Prometheus rules vs gridpulse", () => {
             outcome: "delivered",
           },
         );
+        previous = counted;
         counted = sampleValue(await scrape(worker.url), "gridpulse_slo_events", {
           slo_id: sloIds.availability,
           window: "budget",
         });
-        return delivered > 0 && counted === delivered;
+        return delivered > 0 && counted >= delivered && counted === previous;
       },
-      { timeoutMs: 60_000, intervalMs: 500 },
+      { timeoutMs: 60_000, intervalMs: 1000 },
     ).catch((e: Error) => {
       throw new Error(`${e.message} (delivered ${delivered}, counted ${counted})`);
     });
+    expect(counted - delivered).toBeLessThanOrEqual(Math.ceil(delivered * 0.01));
     // Prometheus is read as of the moment gridpulse's status is computed, once it has scraped and
     // evaluated past that moment.
     const atS = Date.now() / 1000;
@@ -378,7 +382,9 @@ describe("burn rates: generated Prometheus rules vs gridpulse", () => {
         rows.at(-1),
       ).toBeLessThanOrEqual(budgetTolerance);
     }
-    console.log(`burn rates (${delivered} API requests):\n  ${rows.join("\n  ")}`);
+    console.log(
+      `burn rates (${delivered} API requests delivered, ${counted} counted):\n  ${rows.join("\n  ")}`,
+    );
     expect(compared).toBe(10);
     // The latency SLO with a 1 ms threshold burns: the comparison is not of two zeros.
     expect(statuses.latency.tiers[0]?.shortWindow.burnRate).toBeGreaterThan(1);
