@@ -7,17 +7,20 @@
  *      status) far below 10,000 series, so the API's registry (createApiMetrics, the same Hono handler
  *      as api/node.ts, served over HTTP) is filled with synthetic label sets up to the target; its
  *      real-process figure at natural cardinality is printed beside it.
+ * Then, when Debian's `prometheus` is installed, a real Prometheus scrapes both endpoints every 2 s for
+ * 30 s and its own scrape_duration_seconds and scrape_samples_scraped are printed.
  * Flags: --series N (default 10000), --scrapes N (default 50), --only A|B. Starts its own broker unless
  * KAFKA_BROKERS is set.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Hono } from "hono";
+import { stringify } from "yaml";
 import { createApiMetrics } from "../../api/platform/node/metrics.ts";
 import { applyMigrations } from "../../core/db/migrate.node.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
@@ -72,6 +75,8 @@ async function measure(name: string, url: string) {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), "gridpulse-bench-scrape-"));
+const targets: { job: string; url: string }[] = [];
+const stopAfter: (() => Promise<void>)[] = [];
 const children: ChildProcess[] = [];
 const cleanup = () => {
   for (const c of children) c.kill("SIGKILL");
@@ -156,9 +161,12 @@ if (run("A")) {
     throw new Error(`${e.message} (last ${series})`);
   });
   await measure(`stream worker, ${services} services x ${topRoutes + 1} routes`, url);
-  worker.kill("SIGTERM");
-  await new Promise((r) => worker.once("exit", r));
-  await broker?.stop();
+  targets.push({ job: "stream", url });
+  stopAfter.push(async () => {
+    worker.kill("SIGTERM");
+    await new Promise((r) => worker.once("exit", r));
+    await broker?.stop();
+  });
 }
 
 if (run("B")) {
@@ -215,8 +223,60 @@ if (run("B")) {
     metrics.requestMetrics.finished({ route, method, status }, (i % 100) / 1000);
   }
   await measure(`API registry, ${labelSets} label sets`, url);
-  await server.close();
+  targets.push({ job: "api", url });
+  stopAfter.push(() => server.close());
 }
+
+// What Prometheus itself reports for the same endpoints (Debian's prometheus, when installed).
+if (targets.length > 0 && spawnSync("prometheus", ["--version"]).status === 0) {
+  const port = await freePort();
+  const config = {
+    global: { scrape_interval: "2s", scrape_timeout: "2s" },
+    scrape_configs: targets.map((t) => {
+      const u = new URL(t.url);
+      return { job_name: t.job, metrics_path: u.pathname, static_configs: [{ targets: [u.host] }] };
+    }),
+  };
+  writeFileSync(join(dataDir, "prometheus.yml"), stringify(config));
+  const prometheus = spawn(
+    "prometheus",
+    [
+      `--config.file=${join(dataDir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dataDir, "prometheus")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=error",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  children.push(prometheus);
+  const api = `http://127.0.0.1:${port}/api/v1/query`;
+  const query = async (q: string) =>
+    (
+      (await (await fetch(`${api}?query=${encodeURIComponent(q)}`)).json()) as {
+        data: { result: { metric: { job: string }; value: [number, string] }[] };
+      }
+    ).data.result;
+  await waitFor("Prometheus", async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, {
+    timeoutMs: 30_000,
+  });
+  const windowS = 30;
+  await new Promise((r) => setTimeout(r, windowS * 1000));
+  const w = `${windowS}s`;
+  const [avg, max, samples] = await Promise.all([
+    query(`avg_over_time(scrape_duration_seconds[${w}])`),
+    query(`max_over_time(scrape_duration_seconds[${w}])`),
+    query("scrape_samples_scraped"),
+  ]);
+  for (const t of targets) {
+    const pick = (r: typeof avg) => Number(r.find((x) => x.metric.job === t.job)?.value[1]);
+    console.log(
+      `Prometheus scraping ${t.job} every 2 s: ${pick(samples).toLocaleString("en")} samples, scrape_duration_seconds avg ${(pick(avg) * 1000).toFixed(1)} ms, max ${(pick(max) * 1000).toFixed(1)} ms over ${w}`,
+    );
+  }
+  prometheus.kill("SIGTERM");
+  await new Promise((r) => prometheus.once("exit", r));
+}
+for (const stop of stopAfter) await stop();
 
 cleanup();
 rmSync(dataDir, { recursive: true, force: true });
