@@ -9,7 +9,6 @@
  *     same traffic, within a relative tolerance of 5% (absolute 0.05 below burn rate 1), window by
  *     window; the remaining error budget within 0.05.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +16,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestDurationBucketsS } from "../../api/platform/node/metrics.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
 import { marketPrices } from "../../core/db/schema/index.ts";
-import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { dashboardSchema } from "../../dev/dashboards/dashboard-schema.ts";
 import {
@@ -33,6 +31,7 @@ import { sampleValue, scrape } from "../support/metrics.ts";
 import { repoRoot, type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 import { startPrometheus, type TestPrometheus, waitForTargets } from "./prometheus.ts";
+import { trafficFor } from "./traffic.ts";
 
 const service = "edge-api-it";
 const ingestToken = "ingest-token-0123456789";
@@ -43,144 +42,9 @@ let api: ServiceProcess;
 let worker: ServiceProcess;
 let apiMetricsUrl: string;
 let prometheus: TestPrometheus;
-let apiKey: string;
+let traffic: ReturnType<typeof trafficFor>;
 let sloIds: { availability: string; latency: string };
 let trafficEndS: number;
-
-const home = {
-  location: { prefecture: "Attica" },
-  buildingType: "detached_house",
-  constructionYear: 1975,
-  heatedFloorAreaM2: 120,
-  storeys: 2,
-  systems: {
-    heating: { type: "oil_boiler" },
-    cooling: { type: "split_units" },
-    hotWater: { type: "electric" },
-  },
-};
-
-async function call(path: string, init: { method?: string; json?: unknown } = {}) {
-  const res = await fetch(`${api.url}${path}`, {
-    method: init.method ?? "GET",
-    headers: {
-      Authorization: `Bearer ${apiKey}`,
-      ...(init.json === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
-}
-
-/** A mix of fast and slow routes, 4xx answers, and stored assessments read back. */
-async function httpTraffic(seconds: number, concurrency: number) {
-  const endAt = Date.now() + seconds * 1000;
-  const assessmentIds: string[] = [];
-  let n = 0;
-  const one = async () => {
-    const pick = n++ % 10;
-    if (pick === 0) await fetch(`${api.url}/health/live`).then((r) => r.arrayBuffer());
-    else if (pick < 3) await fetch(`${api.url}/health/ready`).then((r) => r.arrayBuffer());
-    else if (pick < 5) await call("/v1/slos");
-    else if (pick === 5) {
-      const res = await call("/v1/assessments", { method: "POST", json: home });
-      const id = (res.body as { id?: string } | null)?.id;
-      if (id) assessmentIds.push(id);
-    } else if (pick === 6 && assessmentIds.length > 0)
-      await call(`/v1/assessments/${assessmentIds[n % assessmentIds.length]}`);
-    else if (pick === 7) await call("/v1/no-such-route");
-    else if (pick === 8)
-      await call("/v1/assessments", { method: "POST", json: { ...home, storeys: -1 } });
-    else await call(`/v1/latency?service=${service}`);
-  };
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < endAt) await one();
-    }),
-  );
-}
-
-async function warmUp() {
-  await fetch(`${api.url}/health/live`).then((r) => r.arrayBuffer());
-  await fetch(`${api.url}/health/ready`).then((r) => r.arrayBuffer());
-  await call("/v1/slos");
-  const created = await call("/v1/assessments", { method: "POST", json: home });
-  await call(`/v1/assessments/${(created.body as { id: string }).id}`);
-  await call("/v1/no-such-route");
-  await call("/v1/assessments", { method: "POST", json: { ...home, storeys: -1 } });
-  await call(`/v1/latency?service=${service}`);
-}
-
-function loadgen(prefix: string, seconds: number): Promise<number | null> {
-  const proc = spawn(
-    process.execPath,
-    [
-      "dev/loadgen.ts",
-      "--rate",
-      "150",
-      "--duration",
-      String(seconds),
-      "--brokers",
-      brokers().join(","),
-      "--topic-prefix",
-      prefix,
-      "--invalid-rate",
-      "0.01",
-      "--error-rate",
-      "0.01",
-      "--seed",
-      "7",
-    ],
-    { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  running.push({ stop: async () => proc.kill("SIGKILL") });
-  return new Promise((resolve) => proc.once("exit", resolve));
-}
-
-async function ingest() {
-  const now = Date.now();
-  const events = [
-    {
-      id: "ing-1",
-      ts: now,
-      service: "ingest-svc",
-      route: "/x",
-      method: "GET",
-      status: 200,
-      durationMs: 3,
-    },
-    { id: "ing-2", ts: now, service: "ingest-svc", route: "/x", method: "GET", status: "bad" },
-  ];
-  const res = await fetch(`${worker.url}/v1/ingest/requests`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${ingestToken}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ events }),
-  });
-  expect(res.status).toBeLessThan(300);
-}
-
-/** Events far behind the watermark: dead-lettered as late. */
-async function produceLateEvents(prefix: string) {
-  const producer = kafka.producer();
-  await producer.connect();
-  const old = Date.now() - 30 * 60_000;
-  await producer.send({
-    topic: topicName(prefix, "requests"),
-    messages: [0, 1, 2, 3, 4, 5].map((i) => ({
-      key: "late-svc",
-      value: JSON.stringify({
-        id: `late-${i}`,
-        ts: old,
-        service: "late-svc",
-        route: "/late",
-        method: "GET",
-        status: 200,
-        durationMs: 5,
-      }),
-    })),
-  });
-  await producer.disconnect();
-}
 
 beforeAll(async () => {
   const prefix = uniquePrefix();
@@ -197,7 +61,6 @@ beforeAll(async () => {
   running.push(worker);
   const { db, close } = await openDatabase({ url: stream.databaseUrl });
   const tenant = await createTenantWithAdminKey(db, { name: "ops", nowMs: Date.now() });
-  apiKey = tenant.apiKey.key;
   // Market prices as the market-events consumer keeps them (national and one regional price).
   const price = { asOfMs: Date.now(), source: "test feed", updatedAtMs: Date.now() };
   await db.insert(marketPrices).values([
@@ -219,6 +82,15 @@ beforeAll(async () => {
     LOG_LEVEL: "warn",
   });
   running.push(api);
+  traffic = trafficFor({
+    apiUrl: api.url,
+    apiKey: tenant.apiKey.key,
+    workerUrl: worker.url,
+    ingestToken,
+    service,
+    kafka,
+    prefix,
+  });
 
   // The SLOs gridpulse evaluates, and the Prometheus rules generated from the same stored rows.
   const created = await Promise.all(
@@ -226,7 +98,7 @@ beforeAll(async () => {
       { name: "it availability", sli: { kind: "availability" }, objective: 0.999 },
       { name: "it latency 1ms", sli: { kind: "latency", thresholdMs: 1 }, objective: 0.99 },
     ].map((s) =>
-      call("/v1/slos", {
+      traffic.call("/v1/slos", {
         method: "POST",
         json: { ...s, service, window: { kind: "rolling", days: 30 }, minEvents: 1 },
       }),
@@ -257,7 +129,7 @@ beforeAll(async () => {
 
   // Requests before a series' first scrape are invisible to rate(): create the series with one request
   // of each kind before Prometheus starts (gridpulse counts these few, Prometheus does not).
-  await warmUp();
+  await traffic.warmUp();
   prometheus = await startPrometheus({
     targets: {
       "gridpulse-stream": new URL(worker.url).host,
@@ -271,16 +143,17 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, 1500));
 
   const trafficS = 25;
-  const loadgenExit = loadgen(prefix, trafficS);
+  const loadgen = traffic.loadgen(trafficS);
+  running.push({ stop: async () => loadgen.kill() });
   await new Promise((r) => setTimeout(r, 5000));
   await Promise.all([
-    httpTraffic(trafficS - 5, 3),
+    traffic.http(trafficS - 5, 3),
     (async () => {
-      await ingest();
-      await produceLateEvents(prefix);
+      await traffic.ingest();
+      await traffic.lateEvents();
     })(),
   ]);
-  expect(await loadgenExit).toBe(0);
+  expect(await loadgen.exited).toBe(0);
   trafficEndS = Date.now() / 1000;
 }, 240_000);
 
@@ -298,7 +171,8 @@ type Status = {
   budget: { remaining: number | null; total: number };
 };
 
-const getStatus = async (id: string) => (await call(`/v1/slos/${id}/status`)).body as Status;
+const getStatus = async (id: string) =>
+  (await traffic.call(`/v1/slos/${id}/status`)).body as Status;
 
 describe("burn rates: generated Prometheus rules vs gridpulse", () => {
   it("agree window by window within the stated tolerance on the same traffic", async () => {
