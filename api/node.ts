@@ -10,6 +10,7 @@ import { hashApiKeyNode } from "../core/auth/api-keys.node.ts";
 import { createSummaryCache } from "../core/benchmark/benchmark.ts";
 import { applyMigrations } from "../core/db/migrate.node.ts";
 import { openDatabase } from "../core/db/open.node.ts";
+import { marketPrices } from "../core/db/schema/index.ts";
 import { topicName } from "../core/events/topics.ts";
 import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
@@ -34,7 +35,9 @@ const { db, close } = await openDatabase({
 });
 if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(db);
 
-const metrics = createApiMetrics();
+const metrics = createApiMetrics({
+  marketPrices: () => db.select().from(marketPrices).all(),
+});
 let telemetry: ReturnType<typeof kafkaTelemetry> | undefined;
 let stopProducer = async () => {};
 if (config.KAFKA_BROKERS) {

@@ -3,10 +3,13 @@ export interface RequestMetrics {
   started(): void;
   finished(labels: { route: string; method: string; status: number }, durationS: number): void;
   rateLimited(): void;
+  /** An assessment was computed and stored. */
+  assessed(labels: { energyClass: string; climateZone: string }): void;
 }
 
 export const noMetrics: RequestMetrics = {
   started: () => {},
   finished: () => {},
   rateLimited: () => {},
+  assessed: () => {},
 };

@@ -1,12 +1,26 @@
 /**
  * Node-only: the API's Prometheus metrics (prom-client) — request duration by route pattern, method and
- * status, in-flight requests, rate-limited requests, telemetry delivery, and Node's process metrics
- * (event-loop lag included). Served on their own loopback port, not on the public API port.
+ * status, in-flight requests, rate-limited requests, telemetry delivery, assessments by class and
+ * climate zone, the latest market prices (read from the database at scrape time), and Node's process
+ * metrics (event-loop lag included). Served on their own loopback port, not on the public API port.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { RequestMetrics } from "../../observe/request-metrics.ts";
 
-export function createApiMetrics() {
+/** Bucket bounds of the request duration histogram (dashboards/slos.yaml lists the same). */
+export const requestDurationBucketsS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
+
+export interface MarketPriceSample {
+  carrier: string;
+  region: string;
+  eurPerKwh: number;
+}
+
+export function createApiMetrics(
+  options: { marketPrices?: () => Promise<MarketPriceSample[]> } = {},
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const registers = [registry];
@@ -14,7 +28,7 @@ export function createApiMetrics() {
     name: "gridpulse_api_request_duration_seconds",
     help: "API request duration by route pattern, method and status.",
     labelNames: ["route", "method", "status"] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: requestDurationBucketsS,
     registers,
   });
   const inFlight = new Gauge({
@@ -33,6 +47,35 @@ export function createApiMetrics() {
     labelNames: ["outcome"] as const,
     registers,
   });
+  const assessments = new Counter({
+    name: "gridpulse_assessments_total",
+    help: "Assessments computed and stored, by KENAK energy class and climate zone.",
+    labelNames: ["energy_class", "climate_zone"] as const,
+    registers,
+  });
+  const { marketPrices } = options;
+  const marketPriceReadErrors = new Counter({
+    name: "gridpulse_market_price_read_errors_total",
+    help: "Scrapes whose read of the latest market prices failed (the prices are absent from that scrape).",
+    registers,
+  });
+  new Gauge({
+    name: "gridpulse_market_price_eur_per_kwh",
+    help: "Latest retail energy price per carrier and region (region national for the country-wide price), as assessments use it.",
+    labelNames: ["carrier", "region"] as const,
+    registers,
+    async collect() {
+      if (!marketPrices) return;
+      this.reset();
+      // A failed read leaves the prices absent for this scrape rather than failing /metrics.
+      const prices = await marketPrices().catch(() => {
+        marketPriceReadErrors.inc();
+        return [];
+      });
+      for (const p of prices)
+        this.set({ carrier: p.carrier, region: p.region || "national" }, p.eurPerKwh);
+    },
+  });
   const requestMetrics: RequestMetrics = {
     started: () => inFlight.inc(),
     finished: ({ route, method, status }, durationS) => {
@@ -40,6 +83,8 @@ export function createApiMetrics() {
       duration.observe({ route, method, status: String(status) }, durationS);
     },
     rateLimited: () => rateLimited.inc(),
+    assessed: ({ energyClass, climateZone }) =>
+      assessments.inc({ energy_class: energyClass, climate_zone: climateZone }),
   };
   return { registry, requestMetrics, telemetry };
 }

@@ -88,5 +88,9 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     ],
     "write",
   );
+  c.var.deps.metrics.assessed({
+    energyClass: result.rating.energyClass,
+    climateZone: result.location.zone,
+  });
   return c.json(presentAssessment(row), 201);
 };

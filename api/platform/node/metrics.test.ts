@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { createApiMetrics } from "./metrics.ts";
+
+describe("API metrics", () => {
+  it("counts assessments by energy class and climate zone", async () => {
+    const m = createApiMetrics();
+    m.requestMetrics.assessed({ energyClass: "B+", climateZone: "B" });
+    m.requestMetrics.assessed({ energyClass: "B+", climateZone: "B" });
+    m.requestMetrics.assessed({ energyClass: "H", climateZone: "D" });
+    const text = await m.registry.metrics();
+    expect(text).toContain('gridpulse_assessments_total{energy_class="B+",climate_zone="B"} 2');
+    expect(text).toContain('gridpulse_assessments_total{energy_class="H",climate_zone="D"} 1');
+  });
+
+  it("exports the latest market prices read at scrape time, national for region ''", async () => {
+    let prices = [{ carrier: "electricity", region: "", eurPerKwh: 0.21 }];
+    const m = createApiMetrics({ marketPrices: async () => prices });
+    expect(await m.registry.metrics()).toContain(
+      'gridpulse_market_price_eur_per_kwh{carrier="electricity",region="national"} 0.21',
+    );
+    prices = [{ carrier: "natural_gas", region: "Attica", eurPerKwh: 0.09 }];
+    const text = await m.registry.metrics();
+    expect(text).toContain(
+      'gridpulse_market_price_eur_per_kwh{carrier="natural_gas",region="Attica"} 0.09',
+    );
+    expect(text).not.toContain('carrier="electricity"');
+  });
+
+  it("a failed price read leaves the prices out and is counted, and /metrics still answers", async () => {
+    const m = createApiMetrics({
+      marketPrices: async () => {
+        throw new Error("database is locked");
+      },
+    });
+    expect(await m.registry.metrics()).not.toMatch(/^gridpulse_market_price_eur_per_kwh\{/m);
+    // The counter is serialised while the read is in flight: the failure shows from the next scrape.
+    expect(await m.registry.metrics()).toContain("gridpulse_market_price_read_errors_total 1");
+  });
+});
