@@ -86,7 +86,8 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
 
   const formatStarted = performance.now();
   if (!existsSync(join(logDir, "meta.properties"))) {
-    const clusterId = randomBytes(16).toString("base64url");
+    // A leading "-" would be read as an option by the storage tool: start with a letter instead.
+    const clusterId = `g${randomBytes(16).toString("base64url").slice(1)}`;
     await run("java", [
       ...javaArgs,
       "kafka.tools.StorageTool",
