@@ -17,6 +17,8 @@ const styleRules = [
   "services-alphabetical-order",
   "service-keys-order",
   "top-level-properties-order",
+  // Flags quoted "host:port:port" entries on some runs; quoting style, not the compose schema.
+  "require-quotes-in-ports",
 ];
 
 function dclint(file: string) {
