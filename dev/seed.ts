@@ -12,7 +12,7 @@ import type { InStatement } from "@libsql/client";
 import { REFERENCE_SCOPE, statIncrements } from "../core/benchmark/store.ts";
 import { libsqlClient } from "../core/db/database.ts";
 import { applyMigrations } from "../core/db/migrate.node.ts";
-import { filePath, openDatabase } from "../core/db/open.node.ts";
+import { databaseFileBytes, openDatabase } from "../core/db/open.node.ts";
 import { ENGINE_VERSION, energyClasses } from "../core/energy/index.ts";
 import { redactUrlCredentials } from "../core/observability/logger.ts";
 import { loadStackConfig } from "./config.ts";
@@ -182,19 +182,8 @@ const mean = (k: string) => {
   const r = byCohort.get(k);
   return r ? (Number(r.sum_pe) / Number(r.homes)).toFixed(0) : "-";
 };
-const file = config.DATABASE_URL.startsWith("file:") ? filePath(config.DATABASE_URL) : undefined;
-let size = "";
-if (file) {
-  const { statSync } = await import("node:fs");
-  const bytes = [file, `${file}-wal`].reduce((s, f) => {
-    try {
-      return s + statSync(f).size;
-    } catch {
-      return s;
-    }
-  }, 0);
-  size = `, database ${(bytes / 2 ** 20).toFixed(0)} MiB`;
-}
+const bytes = databaseFileBytes(config.DATABASE_URL);
+const size = bytes === undefined ? "" : `, database ${(bytes / 2 ** 20).toFixed(0)} MiB`;
 console.log(
   `seed: stored ${count.toLocaleString("en")} homes in ${seconds.toFixed(1)} s (${Math.round(count / seconds).toLocaleString("en")} homes/s)${size}; reference stock now ${all.toLocaleString("en")} homes`,
 );

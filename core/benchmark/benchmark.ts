@@ -18,7 +18,6 @@ import {
 import type { HomeFigures } from "./figures.ts";
 import {
   type BinnedMetric,
-  binnedMetrics,
   type CohortTotals,
   classesStatement,
   type Quartiles,
@@ -375,9 +374,3 @@ export async function benchmarkHome(
           },
   };
 }
-
-export const resolution = {
-  primaryEnergyKwhM2: binnedMetrics.pe.width,
-  annualCostEur: binnedMetrics.cost.width,
-  co2KgM2: binnedMetrics.co2.width,
-};

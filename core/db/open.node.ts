@@ -2,7 +2,7 @@
  * Node-only: opens the database named by `DATABASE_URL` — an embedded libSQL file (created with its
  * folder on first use, in WAL mode so the API and the stream worker can share it) or a libSQL server.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
@@ -40,6 +40,16 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
 }
 
 /** The path of a `file:` URL (`file:./data/x.db`, `file:///abs/x.db`). */
+/** Bytes on disk of an embedded database (file plus WAL), or undefined for a libSQL server URL. */
+export function databaseFileBytes(url: string): number | undefined {
+  if (!url.startsWith("file:")) return undefined;
+  const file = filePath(url);
+  return [file, `${file}-wal`].reduce(
+    (sum, f) => sum + (statSync(f, { throwIfNoEntry: false })?.size ?? 0),
+    0,
+  );
+}
+
 export function filePath(url: string): string {
   if (url.startsWith("file://")) return fileURLToPath(url.split("?")[0] as string);
   return (url.slice("file:".length).split("?")[0] as string) || ".";

@@ -6,13 +6,12 @@
  * database size. Latency (p50/p99) is measured with one connection, throughput with --connections.
  *   --duration S (default 10) --connections N (default 16)
  */
-import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { REFERENCE_SCOPE } from "../../core/benchmark/store.ts";
 import { libsqlClient } from "../../core/db/database.ts";
 import { applyMigrations } from "../../core/db/migrate.node.ts";
-import { filePath, openDatabase } from "../../core/db/open.node.ts";
+import { databaseFileBytes, openDatabase } from "../../core/db/open.node.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { loadStackConfig } from "../config.ts";
 import { freePort, waitFor } from "../net.ts";
@@ -40,16 +39,8 @@ const stock = await libsqlClient(db).execute({
 const stockHomes = Number(stock.rows[0]?.homes ?? 0);
 const { apiKey } = await createTenantWithAdminKey(db, { name: "bench", nowMs: Date.now() });
 close();
-const file = config.DATABASE_URL.startsWith("file:") ? filePath(config.DATABASE_URL) : undefined;
-const sizeMiB = file
-  ? (
-      [file, `${file}-wal`].reduce(
-        (s, f) => s + (statSync(f, { throwIfNoEntry: false })?.size ?? 0),
-        0,
-      ) /
-      2 ** 20
-    ).toFixed(0)
-  : "n/a";
+const bytes = databaseFileBytes(config.DATABASE_URL);
+const sizeMiB = bytes === undefined ? "n/a" : (bytes / 2 ** 20).toFixed(0);
 
 const port = await freePort();
 const proc = spawnGroup(process.execPath, ["--max-semi-space-size=8", "api/node.ts"], {

@@ -130,3 +130,17 @@ function errorCode(error: Error): string {
   const code = (error as { code?: string }).code;
   return code ?? error.name;
 }
+
+/** The attempt-record fields every channel takes from a response: status, duration, excerpt, error. */
+export function exchangeFields(response: OutboundResponse, deadlineMs: number) {
+  return {
+    ...(response.status !== undefined ? { status: response.status } : {}),
+    durationMs: Math.round(response.durationMs * 100) / 100,
+    responseExcerpt: response.responseExcerpt,
+    ...(response.timedOut
+      ? { error: `deadline of ${deadlineMs} ms passed` }
+      : response.networkError
+        ? { error: response.networkError }
+        : {}),
+  };
+}

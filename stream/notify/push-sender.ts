@@ -12,7 +12,12 @@ import {
   type PushUrgency,
 } from "../../core/notify/push-message.ts";
 import { type NotifyMetrics, recordAttempt } from "./metrics.ts";
-import { createOutboundAgents, type OutboundAgents, postPinned } from "./outbound-http.ts";
+import {
+  createOutboundAgents,
+  exchangeFields,
+  type OutboundAgents,
+  postPinned,
+} from "./outbound-http.ts";
 import { knownPushHosts, pushHostAllowed } from "./push-hosts.ts";
 import { OutboundBlockedError, type OutboundGuard } from "./ssrf.ts";
 import type { VapidKeys } from "./vapid-keys.ts";
@@ -150,14 +155,7 @@ export function createPushSender(options: PushSenderOptions): PushSender {
       attempt = {
         ...base,
         ...classifyPushExchange(response, clock()),
-        ...(response.status !== undefined ? { status: response.status } : {}),
-        durationMs: Math.round(response.durationMs * 100) / 100,
-        responseExcerpt: response.responseExcerpt,
-        ...(response.timedOut
-          ? { error: `deadline of ${deadlineMs} ms passed` }
-          : response.networkError
-            ? { error: response.networkError }
-            : {}),
+        ...exchangeFields(response, deadlineMs),
       };
     } catch (error) {
       const blocked = error instanceof OutboundBlockedError;

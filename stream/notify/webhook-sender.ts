@@ -12,7 +12,12 @@ import {
   signWebhook,
 } from "../../core/notify/standard-webhooks.ts";
 import { type NotifyMetrics, recordAttempt } from "./metrics.ts";
-import { createOutboundAgents, type OutboundAgents, postPinned } from "./outbound-http.ts";
+import {
+  createOutboundAgents,
+  exchangeFields,
+  type OutboundAgents,
+  postPinned,
+} from "./outbound-http.ts";
 import { OutboundBlockedError, type OutboundGuard } from "./ssrf.ts";
 import { outboundTraceparent } from "./traceparent.ts";
 
@@ -109,14 +114,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       attempt = {
         ...base,
         ...classified,
-        ...(response.status !== undefined ? { status: response.status } : {}),
-        durationMs: Math.round(response.durationMs * 100) / 100,
-        responseExcerpt: response.responseExcerpt,
-        ...(response.timedOut
-          ? { error: `deadline of ${deadlineMs} ms passed` }
-          : response.networkError
-            ? { error: response.networkError }
-            : {}),
+        ...exchangeFields(response, deadlineMs),
       };
     } catch (error) {
       const blocked = error instanceof OutboundBlockedError;
