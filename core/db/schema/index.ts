@@ -2,6 +2,7 @@
 export * from "./api-keys.ts";
 export * from "./assessments.ts";
 export * from "./consumer-offsets.ts";
+export * from "./market-events.ts";
 export * from "./market-prices.ts";
 export * from "./request-windows.ts";
 export * from "./slos.ts";
