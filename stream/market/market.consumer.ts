@@ -11,6 +11,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { sendDeadLetters } from "../dlq/dead-letter.sink.ts";
+import { createOffsetResume } from "../kafka/stored-offsets.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
 import { decodeMarketBatch, type MarketSettings } from "./market.process.ts";
@@ -42,37 +43,24 @@ export function createMarketStage(options: MarketStageOptions): Stage {
     maxBytesPerPartition: 512 * 1024,
   });
   let joined = false;
-  let stored = new Map<number, Promise<bigint | undefined>>();
   const setJoined = (value: boolean) => {
     joined = value;
     metrics.consumerJoined.set({ group: groupId }, value ? 1 : 0);
   };
   setJoined(false);
 
-  const storedOffset = (partition: number) => {
-    let offset = stored.get(partition);
-    if (!offset) {
-      offset = store.storedOffset(groupId, sourceTopic, partition);
-      stored.set(partition, offset);
-      offset.catch(() => stored.delete(partition));
-    }
-    return offset;
-  };
+  const resume = createOffsetResume({
+    consumer,
+    topic: sourceTopic,
+    read: (partition) => store.storedOffset(groupId, sourceTopic, partition),
+    logger,
+  });
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    stored = new Map();
     const partitions = (payload.memberAssignment[sourceTopic] ?? []).slice().sort((a, b) => a - b);
     setJoined(true);
     logger.info("market stage joined", { groupId, partitions });
-    for (const partition of partitions) {
-      void storedOffset(partition).then(
-        (offset) => {
-          if (offset !== undefined)
-            consumer.seek({ topic: sourceTopic, partition, offset: offset.toString() });
-        },
-        (err: unknown) => logger.error("could not read stored offsets", { partition, err }),
-      );
-    }
+    resume.joined(partitions);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     setJoined(false);
@@ -90,9 +78,7 @@ export function createMarketStage(options: MarketStageOptions): Stage {
     if (batch.messages.length === 0 || isStale()) return;
     const endBatch = metrics.batchDuration.startTimer({ stage: "market" });
     const partition = batch.partition;
-    const from = await storedOffset(partition);
-    const fresh =
-      from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
+    const fresh = await resume.unprocessed(partition, batch.messages);
     if (fresh.length === 0) {
       resolveOffset(batch.lastOffset());
       return;
@@ -124,7 +110,7 @@ export function createMarketStage(options: MarketStageOptions): Stage {
         endTx();
       },
     );
-    stored.set(partition, Promise.resolve(BigInt(nextOffset)));
+    resume.committed(partition, nextOffset);
     await consumer
       .commitOffsets([{ topic: batch.topic, partition, offset: nextOffset }])
       .catch((err: unknown) => logger.warn("advisory offset commit failed", { partition, err }));
