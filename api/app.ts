@@ -22,6 +22,7 @@ import { assessmentRoutes } from "./routes/assessments/index.ts";
 import { benchmarkRoutes } from "./routes/benchmarks/index.ts";
 import { healthRoutes } from "./routes/health/index.ts";
 import { latencyRoutes } from "./routes/latency/index.ts";
+import { marketRoutes } from "./routes/market/index.ts";
 import { meRoutes } from "./routes/me/index.ts";
 import { sloRoutes } from "./routes/slos/index.ts";
 
@@ -66,7 +67,8 @@ export function createApp(deps: AppDeps) {
     .route("/v1/slos", sloRoutes)
     .route("/v1/latency", latencyRoutes)
     .route("/v1/assessments", assessmentRoutes)
-    .route("/v1/benchmarks", benchmarkRoutes);
+    .route("/v1/benchmarks", benchmarkRoutes)
+    .route("/v1/market", marketRoutes);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   const doc = () => {

@@ -1,6 +1,7 @@
 /**
  * `npm run loadgen -- --rate N --duration S`: publishes realistic RequestEvents to
- * `telemetry.requests.v1` at a steady rate, with a progress line. Finds the broker from KAFKA_BROKERS,
+ * `telemetry.requests.v1` at a steady rate, with a progress line; `--market-rate M` adds M market
+ * events per second (prices, some subsidies and regulations) to `market.events.v1`. Finds the broker from KAFKA_BROKERS,
  * `--brokers`, or the local stack that `npm start` is running.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -10,10 +11,12 @@ import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { logProcessWarnings } from "../core/runtime/lifecycle.node.ts";
 import { loadStackConfig, type StackState, stackStateFile } from "./config.ts";
+import { createMarketTraffic } from "./loadgen/market.ts";
 import { createTraffic } from "./loadgen/traffic.ts";
 
 const usage = `usage: npm run loadgen -- [--rate EVENTS_PER_S] [--duration SECONDS] [--brokers HOST:PORT,...]
-                        [--topic-prefix PREFIX] [--error-rate 0.005] [--invalid-rate 0] [--seed N]`;
+                        [--topic-prefix PREFIX] [--error-rate 0.005] [--invalid-rate 0] [--seed N]
+                        [--market-rate MARKET_EVENTS_PER_S]`;
 
 function numberArg(
   name: string,
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     "error-rate": { type: "string" },
     "invalid-rate": { type: "string" },
     seed: { type: "string" },
+    "market-rate": { type: "string" },
     help: { type: "boolean" },
   },
   strict: true,
@@ -55,6 +59,7 @@ const rate = numberArg("rate", values.rate, 200, 1, 1_000_000);
 const durationS = numberArg("duration", values.duration, 30, 1, 86_400);
 const errorRate = numberArg("error-rate", values["error-rate"], 0.005, 0, 1);
 const invalidRate = numberArg("invalid-rate", values["invalid-rate"], 0, 0, 1);
+const marketRate = numberArg("market-rate", values["market-rate"], 0, 0, 100_000);
 const seed = numberArg("seed", values.seed, Date.now() % 2 ** 31, 0, 2 ** 32);
 
 const stack = loadStackConfig(process.env);
@@ -74,6 +79,7 @@ const prefix =
   (stack.KAFKA_BROKERS ? stack.KAFKA_TOPIC_PREFIX : state?.topicPrefix) ??
   "";
 const topic = topicName(prefix, "requests");
+const marketTopic = topicName(prefix, "market");
 
 const logger = createLogger({ service: "gridpulse-loadgen", level: "warn" });
 logProcessWarnings(logger);
@@ -88,12 +94,15 @@ const producer = createKafka({
 await producer.connect();
 
 const next = createTraffic({ seed, errorRate });
+const nextMarket = createMarketTraffic(seed);
 const tickMs = 50;
 const started = Date.now();
 const endAt = started + durationS * 1000;
 let sent = 0;
 let failed = 0;
 let invalid = 0;
+let marketSent = 0;
+let marketFailed = 0;
 let stopped = false;
 process.on("SIGINT", () => {
   stopped = true;
@@ -101,7 +110,8 @@ process.on("SIGINT", () => {
 
 const progress = () => {
   const elapsedS = (Date.now() - started) / 1000;
-  const line = `sent ${sent.toLocaleString("en")} events (${invalid} invalid) in ${elapsedS.toFixed(1)} s — ${Math.round(sent / Math.max(elapsedS, 0.001)).toLocaleString("en")}/s, failed ${failed}`;
+  const market = marketRate > 0 ? ` + ${marketSent.toLocaleString("en")} market events` : "";
+  const line = `sent ${sent.toLocaleString("en")} events (${invalid} invalid)${market} in ${elapsedS.toFixed(1)} s — ${Math.round(sent / Math.max(elapsedS, 0.001)).toLocaleString("en")}/s, failed ${failed}`;
   process.stderr.write(process.stderr.isTTY ? `\r${line}   ` : `${line}\n`);
 };
 const progressTimer = setInterval(progress, 1000);
@@ -126,6 +136,22 @@ while (!stopped && Date.now() < endAt) {
       logger.error("send failed", { err: error });
     }
   }
+  const marketDue =
+    Math.floor(((Date.now() - started) / 1000) * marketRate) - marketSent - marketFailed;
+  if (marketDue > 0) {
+    const now = Date.now();
+    const messages = Array.from({ length: marketDue }, () => {
+      const { key, event } = nextMarket(now);
+      return { key, value: JSON.stringify(event) };
+    });
+    try {
+      await producer.send({ topic: marketTopic, messages });
+      marketSent += messages.length;
+    } catch (error) {
+      marketFailed += messages.length;
+      logger.error("market send failed", { err: error });
+    }
+  }
   await new Promise((r) => setTimeout(r, tickMs));
 }
 clearInterval(progressTimer);
@@ -133,6 +159,14 @@ progress();
 process.stderr.write("\n");
 await producer.disconnect();
 console.log(
-  JSON.stringify({ topic, brokers, sent, invalid, failed, seconds: (Date.now() - started) / 1000 }),
+  JSON.stringify({
+    topic,
+    brokers,
+    sent,
+    invalid,
+    ...(marketRate > 0 ? { marketTopic, marketSent, marketFailed } : {}),
+    failed,
+    seconds: (Date.now() - started) / 1000,
+  }),
 );
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failed + marketFailed > 0 ? 1 : 0);

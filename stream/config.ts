@@ -12,15 +12,15 @@ import {
   topicPrefixVar,
 } from "../core/config/env.ts";
 
-const stages = ["aggregate", "evaluate"] as const;
+const stages = ["aggregate", "evaluate", "market"] as const;
 
 export const streamConfigSchema = z.object({
   STREAM_PORT: portVar(9464),
   STREAM_HOST: z.string().default("127.0.0.1"),
-  /** Which stages this process runs: `aggregate`, `evaluate` or both (default). */
+  /** Which stages this process runs: any of `aggregate`, `evaluate`, `market` (default: all three). */
   STREAM_STAGES: z
     .string()
-    .default("aggregate,evaluate")
+    .default("aggregate,evaluate,market")
     .transform((v) => [
       ...new Set(
         v
@@ -31,7 +31,7 @@ export const streamConfigSchema = z.object({
     ])
     .refine(
       (list) => list.length > 0 && list.every((s) => (stages as readonly string[]).includes(s)),
-      "must list aggregate and/or evaluate",
+      "must list one or more of aggregate, evaluate, market",
     )
     .transform((list) => list as (typeof stages)[number][]),
   KAFKA_BROKERS: kafkaBrokersVar.refine((brokers) => brokers !== undefined, {
@@ -39,7 +39,7 @@ export const streamConfigSchema = z.object({
   }),
   KAFKA_TOPIC_PREFIX: topicPrefixVar,
   KAFKA_CLIENT_ID: z.string().min(1).default("gridpulse-stream"),
-  /** Prefix of the consumer groups: `<prefix>-aggregate` and `<prefix>-evaluate`. */
+  /** Prefix of the consumer groups: `<prefix>-aggregate`, `<prefix>-evaluate`, `<prefix>-market`. */
   STREAM_CONSUMER_GROUP: z.string().min(1).max(200).default("gridpulse-stream"),
   STREAM_SESSION_TIMEOUT_MS: positiveIntVar(10_000, 300_000),
   /** How long a fetch waits for data before a batch is processed anyway. */
@@ -62,6 +62,8 @@ export const streamConfigSchema = z.object({
       (list) => list.every((n) => Number.isInteger(n) && n <= 600_000),
       "must be whole milliseconds up to 600000",
     ),
+  /** Market events dated further ahead of the worker's clock go to the DLQ (reason future_timestamp). */
+  STREAM_MARKET_MAX_FUTURE_MS: positiveIntVar(86_400_000, 366 * 86_400_000),
   STREAM_EVAL_INTERVAL_MS: positiveIntVar(1000, 60_000),
   STREAM_LATENCY_GAUGES_INTERVAL_MS: positiveIntVar(15_000, 600_000),
   STREAM_LATENCY_TOP_ROUTES: z.coerce.number().int().min(0).max(1000).default(10),

@@ -2,8 +2,9 @@
  * Composition root of the stream worker. STREAM_STAGES chooses what this process runs:
  *   aggregate — stage 1: RequestEvents -> partial aggregates, exactly once through Kafka transactions;
  *   evaluate  — stage 2: partial aggregates -> window state + offsets in libSQL; SLO burn rates and
- *               latency quantiles as metrics.
- * Both by default; each scales out by partitions. SIGTERM / SIGINT finish the batch in hand, commit it,
+ *               latency quantiles as metrics;
+ *   market    — market events -> history, latest prices and subsidy programs + offsets in libSQL.
+ * All three by default; each scales out by partitions. SIGTERM / SIGINT finish the batch in hand, commit it,
  * leave the groups and exit 0.
  */
 import { applyMigrations } from "../core/db/migrate.node.ts";
@@ -22,6 +23,8 @@ import { createSloEvaluator } from "./evaluate/slo-evaluator.ts";
 import { createWindowStore } from "./evaluate/window-store.ts";
 import { createStreamHttpApp } from "./http/server.ts";
 import { ingestRoutes } from "./ingest/ingest.route.ts";
+import { createMarketStage } from "./market/market.consumer.ts";
+import { createMarketStore } from "./market/market.store.ts";
 import { createStreamMetrics } from "./metrics/registry.ts";
 
 const config = loadStreamConfig(process.env);
@@ -44,6 +47,7 @@ if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(database.db);
 
 const requestsTopic = topicName(config.KAFKA_TOPIC_PREFIX, "requests");
 const aggregatesTopic = topicName(config.KAFKA_TOPIC_PREFIX, "aggregates");
+const marketTopic = topicName(config.KAFKA_TOPIC_PREFIX, "market");
 const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
 const ownership = createOwnership(aggregatesTopic);
 const evaluator = createSloEvaluator({
@@ -110,6 +114,23 @@ if (evaluating) {
     }),
   );
 }
+if (config.STREAM_STAGES.includes("market")) {
+  stages.push(
+    createMarketStage({
+      kafka,
+      sourceTopic: marketTopic,
+      groupId: `${config.STREAM_CONSUMER_GROUP}-market`,
+      store: createMarketStore(database.db),
+      deadLetterProducer: producer,
+      settings: { maxFutureMs: config.STREAM_MARKET_MAX_FUTURE_MS },
+      metrics,
+      logger,
+      sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
+      maxWaitMs: config.STREAM_MAX_WAIT_MS,
+      now,
+    }),
+  );
+}
 
 const ingest = ingestRoutes({
   token: config.STREAM_INGEST_TOKEN,
@@ -160,7 +181,7 @@ if (evaluating) {
   ownership.setPartitionCount(metadata.topics[0]?.partitions.length ?? 0);
   evaluator.start();
   latencyGauges.start();
-} else {
+} else if (config.STREAM_STAGES.includes("aggregate")) {
   // Stage 1 alone still needs the latency thresholds of SLOs: load them as the evaluator would.
   evaluator.start();
 }

@@ -32,6 +32,8 @@ describe("OpenAPI document", () => {
         "/v1/assessments/{id}/benchmark",
         "/v1/benchmarks",
         "/v1/latency",
+        "/v1/market/events",
+        "/v1/market/prices",
         "/v1/me",
         "/v1/slos",
         "/v1/slos/import",

@@ -3,7 +3,7 @@
  * else the national one (region ""), read in one query. Carriers without a market price are left out
  * and the engine uses its shipped reference price (and says so in the result).
  */
-import { inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { marketPrices } from "../db/schema/index.ts";
 import { type Carrier, energyCarriers, type PriceInput } from "../energy/index.ts";
@@ -30,4 +30,37 @@ export async function latestPrices(
     if (row.region !== "") regional.add(carrier);
   }
   return prices;
+}
+
+/** A latest price as the API shows it: `region` null = national. */
+export interface LatestPrice {
+  carrier: string;
+  region: string | null;
+  eurPerKwh: number;
+  asOfMs: number;
+  source: string;
+  eventId: string;
+  updatedAtMs: number;
+}
+
+/** The national region's name in filters (its rows have region ""). */
+export const nationalRegion = "national";
+
+/** Every latest price, optionally of one carrier and one region (`national` for the national ones). */
+export async function listLatestPrices(
+  db: Database,
+  filter: { carrier?: string | undefined; region?: string | undefined } = {},
+): Promise<LatestPrice[]> {
+  const conditions = [
+    filter.carrier === undefined ? undefined : eq(marketPrices.carrier, filter.carrier),
+    filter.region === undefined
+      ? undefined
+      : eq(marketPrices.region, filter.region === nationalRegion ? "" : filter.region),
+  ];
+  const rows = await db
+    .select()
+    .from(marketPrices)
+    .where(and(...conditions))
+    .orderBy(marketPrices.carrier, marketPrices.region);
+  return rows.map((row) => ({ ...row, region: row.region === "" ? null : row.region }));
 }

@@ -14,7 +14,7 @@ import {
 } from "../../core/events/aggregate.ts";
 import { decodeRequestEvent } from "../../core/events/request-event.fast.ts";
 import { encodeHistogram, newLatencyHistogram, toMicros } from "../../core/latency/histogram.ts";
-import type { DeadLetter } from "../dlq/dead-letter.sink.ts";
+import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
 
 export interface AggregateSettings {
   allowedLatenessMs: number;
@@ -61,7 +61,7 @@ export function aggregateBatch(
   for (const message of messages) {
     const decoded = decodeRequestEvent(message.value);
     if (!decoded.ok) {
-      deadLetters.push(letter(partition, message, decoded.reason, decoded.message));
+      deadLetters.push(deadLetterOf(partition, message, decoded.reason, decoded.message));
       continue;
     }
     const event = decoded.value;
@@ -69,7 +69,7 @@ export function aggregateBatch(
       late += 1;
       const behind = maxTs - event.ts;
       deadLetters.push(
-        letter(
+        deadLetterOf(
           partition,
           message,
           "late_event",
@@ -129,21 +129,4 @@ export function aggregateBatch(
     });
   }
   return { partials, deadLetters, maxTsMs: maxTs, processed, late, traceparents };
-}
-
-function letter(
-  partition: number,
-  message: KafkaMessage,
-  reason: string,
-  error: string,
-): DeadLetter {
-  return {
-    partition,
-    offset: message.offset,
-    key: message.key,
-    value: message.value,
-    ...(message.headers ? { headers: message.headers } : {}),
-    reason,
-    error,
-  };
 }

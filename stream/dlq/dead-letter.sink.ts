@@ -4,7 +4,7 @@
  * sends them inside its Kafka transaction (exactly once with its offsets); stage 2 sends them before
  * its database commit (at least once: a crash can repeat a dead letter, never lose one).
  */
-import type { IHeaders, Message, Producer } from "kafkajs";
+import type { IHeaders, KafkaMessage, Message, Producer } from "kafkajs";
 import { deadLetterHeaders, deadLetterTopic } from "../../core/events/topics.ts";
 
 export interface DeadLetter {
@@ -18,6 +18,24 @@ export interface DeadLetter {
 }
 
 const maxErrorHeaderBytes = 2048;
+
+/** The dead letter of a consumed message: its key, value and headers as they arrived, and why. */
+export function deadLetterOf(
+  partition: number,
+  message: KafkaMessage,
+  reason: string,
+  error: string,
+): DeadLetter {
+  return {
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    ...(message.headers ? { headers: message.headers } : {}),
+    reason,
+    error,
+  };
+}
 
 export function deadLetterMessages(
   sourceTopic: string,

@@ -12,6 +12,7 @@ import { formatIssues } from "../../core/events/decode.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { type DeadLetter, sendDeadLetters } from "../dlq/dead-letter.sink.ts";
+import { createOffsetResume } from "../kafka/stored-offsets.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
 import type { WindowStore } from "./window-store.ts";
@@ -47,39 +48,26 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     maxBytesPerPartition: 1024 * 1024,
   });
   let joined = false;
-  let stored = new Map<number, Promise<bigint | undefined>>();
   const setJoined = (value: boolean) => {
     joined = value;
     metrics.consumerJoined.set({ group: groupId }, value ? 1 : 0);
   };
   setJoined(false);
 
-  const storedOffset = (partition: number) => {
-    let offset = stored.get(partition);
-    if (!offset) {
-      offset = store.storedOffset(groupId, sourceTopic, partition);
-      stored.set(partition, offset);
-      offset.catch(() => stored.delete(partition));
-    }
-    return offset;
-  };
+  const resume = createOffsetResume({
+    consumer,
+    topic: sourceTopic,
+    read: (partition) => store.storedOffset(groupId, sourceTopic, partition),
+    logger,
+  });
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    stored = new Map();
     const partitions = (payload.memberAssignment[sourceTopic] ?? []).slice().sort((a, b) => a - b);
     setJoined(true);
     options.onAssigned(partitions);
     logger.info("evaluate stage joined", { groupId, partitions });
     // Resume every assigned partition exactly where the database says it stopped.
-    for (const partition of partitions) {
-      void storedOffset(partition).then(
-        (offset) => {
-          if (offset !== undefined)
-            consumer.seek({ topic: sourceTopic, partition, offset: offset.toString() });
-        },
-        (err: unknown) => logger.error("could not read stored offsets", { partition, err }),
-      );
-    }
+    resume.joined(partitions);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     setJoined(false);
@@ -97,9 +85,7 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     if (batch.messages.length === 0 || isStale()) return;
     const endBatch = metrics.batchDuration.startTimer({ stage: "evaluate" });
     const partition = batch.partition;
-    const from = await storedOffset(partition);
-    const fresh =
-      from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
+    const fresh = await resume.unprocessed(partition, batch.messages);
     if (fresh.length === 0) {
       resolveOffset(batch.lastOffset());
       return;
@@ -154,7 +140,7 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
         endTx();
       },
     );
-    stored.set(partition, Promise.resolve(BigInt(nextOffset)));
+    resume.committed(partition, nextOffset);
     // Kafka's committed offset trails the database's: only a starting hint for the next owner.
     await consumer
       .commitOffsets([{ topic: batch.topic, partition, offset: nextOffset }])

@@ -8,9 +8,9 @@
  * touch tens of thousands of buckets, and query-builder objects for each would cost far more memory.
  */
 import type { InStatement } from "@libsql/client";
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
-import { consumerOffsets, requestHours, requestMinutes } from "../../core/db/schema/index.ts";
+import { requestHours, requestMinutes } from "../../core/db/schema/index.ts";
 import {
   type PartialAggregate,
   type ThresholdCounts,
@@ -18,6 +18,7 @@ import {
   thresholdCountsToJson,
 } from "../../core/events/aggregate.ts";
 import { decodeHistogram, encodeHistogram, mergeInto } from "../../core/latency/histogram.ts";
+import { type OffsetPosition, offsetStatement, readStoredOffset } from "../kafka/stored-offsets.ts";
 
 const hourMs = 3_600_000;
 const tableNames = { minute: "request_minutes", hour: "request_hours" } as const;
@@ -37,13 +38,6 @@ interface Group {
   route: string;
   start: number;
   parts: PartialAggregate[];
-}
-
-export interface OffsetPosition {
-  consumerGroup: string;
-  topic: string;
-  partition: number;
-  nextOffset: string;
 }
 
 export interface WindowStore {
@@ -68,10 +62,6 @@ const upsertSql = (table: string) =>
   "values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (service, route, bucket_start_ms) do update set " +
   "total = excluded.total, good = excluded.good, good_within = excluded.good_within, " +
   "histogram = excluded.histogram, updated_at_ms = excluded.updated_at_ms";
-
-const offsetSql =
-  "insert into consumer_offsets (consumer_group, topic, partition, next_offset, updated_at_ms) values (?, ?, ?, ?, ?) " +
-  "on conflict (consumer_group, topic, partition) do update set next_offset = excluded.next_offset, updated_at_ms = excluded.updated_at_ms";
 
 const cacheKey = (g: Granularity, service: string, route: string, start: number) =>
   `${g}\u0000${service}\u0000${route}\u0000${start}`;
@@ -197,10 +187,7 @@ export function createWindowStore(
           ],
         });
       }
-      statements.push({
-        sql: offsetSql,
-        args: [offset.consumerGroup, offset.topic, offset.partition, offset.nextOffset, nowMs],
-      });
+      statements.push(offsetStatement(offset, nowMs));
       await client.batch(statements, "write");
       for (const [key, entry] of next) {
         cache.delete(key);
@@ -214,20 +201,8 @@ export function createWindowStore(
       return new Set(partials.map((p) => p.service));
     },
 
-    async storedOffset(consumerGroup, topic, partition) {
-      const row = await db
-        .select({ nextOffset: consumerOffsets.nextOffset })
-        .from(consumerOffsets)
-        .where(
-          and(
-            eq(consumerOffsets.consumerGroup, consumerGroup),
-            eq(consumerOffsets.topic, topic),
-            eq(consumerOffsets.partition, partition),
-          ),
-        )
-        .get();
-      return row ? BigInt(row.nextOffset) : undefined;
-    },
+    storedOffset: (consumerGroup, topic, partition) =>
+      readStoredOffset(db, consumerGroup, topic, partition),
 
     async prune(nowMs, retention) {
       await db.batch([

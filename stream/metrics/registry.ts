@@ -1,7 +1,7 @@
 /**
  * The stream worker's Prometheus metrics: one registry per process, with Node's default process
- * metrics. Labels are bounded: topics, partitions, reasons, stages, SLO ids, and for latency the
- * services and at most `topRoutes` routes per service.
+ * metrics. Labels are bounded: topics, partitions, reasons, stages, SLO ids, market event kinds and
+ * outcomes, and for latency the services and at most `topRoutes` routes per service.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -63,6 +63,12 @@ export function createStreamMetrics() {
       name: "gridpulse_stream_consumer_joined",
       help: "1 while the consumer is a member of its group, else 0.",
       labelNames: ["group"] as const,
+      registers,
+    }),
+    marketEvents: new Counter({
+      name: "gridpulse_market_events_total",
+      help: "Valid market events consumed, by kind and outcome: applied (the latest of its price or program, or a regulation), superseded (kept in the history; a newer one is the latest), duplicate (event id seen before; nothing written).",
+      labelNames: ["kind", "outcome"] as const,
       registers,
     }),
     ingestRequests: new Counter({

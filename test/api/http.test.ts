@@ -5,6 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGridpulseClient } from "../../api/client.ts";
+import { openDatabase } from "../../core/db/open.node.ts";
+import { marketEvents, marketPrices } from "../../core/db/schema/index.ts";
+import type { MarketEvent } from "../../core/events/market-event.ts";
 import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
 
 const runtimes: RuntimeName[] = ["node", "workerd"];
@@ -284,6 +287,89 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
     });
   });
 
+  describe("market data (shared reference data)", () => {
+    it("needs a key; every tenant reads the same prices and pages through the same history", async () => {
+      const t0 = Date.UTC(2026, 10, 1);
+      const prices: MarketEvent[] = [
+        ["p-nat", undefined, 0.21],
+        ["p-att", "Attica", 0.26],
+        ["p-cre", "Crete", 0.24],
+      ].map(([id, region, value], i) => ({
+        id: id as string,
+        ts: t0 + i * 1000,
+        kind: "price",
+        market: "GR",
+        carrier: "electricity",
+        ...(region ? { region: region as string } : {}),
+        value: value as number,
+        unit: "EUR/kWh",
+      }));
+      const { db, close } = await openDatabase({ url: api.databaseUrl });
+      try {
+        await db.delete(marketEvents);
+        await db.delete(marketPrices);
+        await db.insert(marketEvents).values(
+          prices.map((event, i) => ({
+            id: event.id,
+            kind: event.kind,
+            tsMs: event.ts,
+            carrier: "electricity",
+            region: (event.kind === "price" && event.region) || "",
+            event,
+            topic: "market.events.v1",
+            partition: 0,
+            offset: String(i),
+            receivedAtMs: t0,
+          })),
+        );
+        await db.insert(marketPrices).values(
+          prices.map((event) => ({
+            carrier: "electricity",
+            region: (event.kind === "price" && event.region) || "",
+            eurPerKwh: event.kind === "price" ? event.value : 0,
+            asOfMs: event.ts,
+            source: "market.events.v1",
+            eventId: event.id,
+            updatedAtMs: t0,
+          })),
+        );
+      } finally {
+        close();
+      }
+      for (const path of ["/v1/market/prices", "/v1/market/events"]) {
+        expect((await call(api, "GET", path)).status, path).toBe(401);
+      }
+      const a = await api.tenant("A");
+      const b = await api.tenant("B");
+      const attica = (await (
+        await call(api, "GET", "/v1/market/prices?region=Attica", a.key)
+      ).json()) as { data: { eurPerKwh: number; asOf: string; source: string }[] };
+      expect(attica.data).toEqual([
+        expect.objectContaining({
+          eurPerKwh: 0.26,
+          asOf: "2026-11-01T00:00:01.000Z",
+          source: "market.events.v1",
+        }),
+      ]);
+      const all = await (await call(api, "GET", "/v1/market/prices", a.key)).text();
+      expect(await (await call(api, "GET", "/v1/market/prices", b.key)).text()).toBe(all);
+      type Page = { data: { id: string }[]; nextCursor: string | null };
+      const first = (await (
+        await call(api, "GET", "/v1/market/events?limit=2", b.key)
+      ).json()) as Page;
+      expect(first.data.map((e) => e.id)).toEqual(["p-cre", "p-att"]);
+      const second = (await (
+        await call(api, "GET", `/v1/market/events?limit=2&cursor=${first.nextCursor}`, a.key)
+      ).json()) as Page;
+      expect(second).toEqual({
+        data: [expect.objectContaining({ id: "p-nat" })],
+        nextCursor: null,
+      });
+      const bad = await call(api, "GET", "/v1/market/events?cursor=zzz", a.key);
+      expect(bad.status).toBe(400);
+    });
+  });
+
   describe("OpenAPI", () => {
     it("serves the same document on both runtimes", async () => {
       const doc = (await (await call(api, "GET", "/openapi.json")).json()) as {
@@ -292,6 +378,9 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
       };
       expect(doc.openapi).toBe("3.1.0");
       expect(Object.keys(doc.paths)).toContain("/v1/api-keys/{id}");
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(["/v1/market/prices", "/v1/market/events"]),
+      );
     });
   });
 });

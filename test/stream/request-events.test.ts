@@ -107,7 +107,7 @@ describe("stream worker: telemetry.requests.v1", () => {
     expect(processed).toBe(70);
     const text = await scrape(worker.url);
     expect(sampleValue(text, "gridpulse_stream_events_invalid_total", { topic })).toBe(0);
-    expect(sampleValue(text, "gridpulse_stream_consumer_joined")).toBe(2);
+    expect(sampleValue(text, "gridpulse_stream_consumer_joined")).toBe(3);
     expect(
       sampleValue(text, "gridpulse_stream_batch_duration_seconds_count", { stage: "aggregate" }),
     ).toBeGreaterThan(0);

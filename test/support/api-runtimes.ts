@@ -16,6 +16,8 @@ export type RuntimeName = "node" | "workerd";
 export interface ApiRuntime {
   name: RuntimeName;
   url: string;
+  /** The runtime's libSQL server (sqld), for seeding shared data such as market prices. */
+  databaseUrl: string;
   /** A fresh tenant and its admin key, created directly in this runtime's database. */
   tenant(name?: string): Promise<{ tenantId: string; key: string; keyId: string }>;
   output(): string;
@@ -68,6 +70,7 @@ export async function startApiRuntime(
     return {
       name,
       url: api.url,
+      databaseUrl: sqld.url,
       tenant: tenantFactory(sqld),
       output: api.output,
       stop: async () => {
@@ -105,6 +108,7 @@ export async function startApiRuntime(
   return {
     name,
     url: worker.url,
+    databaseUrl: sqld.url,
     tenant: tenantFactory(sqld),
     output: worker.output,
     stop: async () => {
