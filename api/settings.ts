@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { logLevelVar, positiveIntVar } from "../core/config/env.ts";
+import { outboundAllowlistVar, pushHostsVar } from "../core/notify/settings.ts";
 
 const originList = z
   .string()
@@ -33,6 +34,13 @@ export const apiSettingsSchema = z.object({
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** How long cohort quartiles and class shares are served from memory (0: always read). */
   BENCHMARK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
+  NOTIFY_OUTBOUND_ALLOWLIST: outboundAllowlistVar,
+  NOTIFY_PUSH_HOSTS: pushHostsVar,
+  /** Served by GET /v1/push/vapid-public-key when set; else the key the stream worker generated. */
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, "must be a base64url uncompressed P-256 public key")
+    .optional(),
   LOG_LEVEL: logLevelVar,
 });
 

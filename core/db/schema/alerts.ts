@@ -53,6 +53,12 @@ export const alerts = sqliteTable(
     ruleId: text("rule_id").notNull(),
     status: text("status").notNull(),
     state: text("state", { mode: "json" }).$type<AlertState>().notNull(),
+    /**
+     * Acknowledgement, owned by the API (the evaluator's state carries a copy): the stream worker
+     * clears it only when a new episode of the alert begins after it.
+     */
+    acknowledgedAtMs: integer("acknowledged_at_ms"),
+    acknowledgedBy: text("acknowledged_by"),
     updatedAtMs: integer("updated_at_ms").notNull(),
   },
   (t) => [index("alerts_tenant_idx").on(t.tenantId, t.status)],
@@ -69,3 +75,7 @@ export const notificationGroups = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.routeId, t.groupKey] })],
 );
+
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+export type SilenceRow = typeof silences.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;

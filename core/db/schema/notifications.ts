@@ -120,3 +120,8 @@ export const vapidKeys = sqliteTable("vapid_keys", {
   privateKey: text("private_key").notNull(),
   createdAtMs: integer("created_at_ms").notNull(),
 });
+
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type PushSubscriptionRow = typeof pushSubscriptions.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
+export type DeliveryAttemptRow = typeof deliveryAttempts.$inferSelect;

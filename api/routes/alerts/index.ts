@@ -1,0 +1,131 @@
+/**
+ * `/v1/alerts`: the tenant's active and recently resolved alerts, as the stream worker's evaluator
+ * left them, and their acknowledgement. An acknowledged alert stays listed and in notifications
+ * (marked) but no longer makes its group repeat; a new episode clears it.
+ */
+import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
+import { desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { type AlertRow, alerts } from "../../../core/db/schema/index.ts";
+import { ApiError } from "../../../core/http/errors.ts";
+import { requireScope } from "../../auth/authenticate.ts";
+import type { AppEnv } from "../../context.ts";
+import {
+  bearerSecurity,
+  errorResponses,
+  json,
+  securedErrorResponses,
+} from "../../openapi/responses.ts";
+import { validationHook } from "../../openapi/validation-hook.ts";
+
+const idParams = z.object({
+  id: z.string().regex(/^[0-9a-f]{16}$/, "must be an alert fingerprint (16 hex digits)"),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const alertOut = z
+  .object({
+    id: z.string().describe("the alert's fingerprint"),
+    ruleId: z.string(),
+    status: z.enum(["pending", "firing", "resolved"]),
+    labels: z.record(z.string(), z.string()),
+    annotations: z.record(z.string(), z.string()),
+    value: z.number().nullable(),
+    activeAt: z.iso.datetime(),
+    firedAt: z.iso.datetime().nullable(),
+    resolvedAt: z.iso.datetime().nullable(),
+    acknowledgedAt: z.iso.datetime().nullable(),
+    acknowledgedBy: z.string().nullable(),
+  })
+  .meta({ id: "Alert" });
+
+const present = (row: AlertRow) => ({
+  id: row.id,
+  ruleId: row.ruleId,
+  status: row.state.status,
+  labels: { ...row.state.labels },
+  annotations: { ...row.state.annotations },
+  value: row.state.value,
+  activeAt: new Date(row.state.activeAtMs).toISOString(),
+  firedAt: iso(row.state.firedAtMs),
+  resolvedAt: iso(row.state.resolvedAtMs),
+  acknowledgedAt: iso(row.acknowledgedAtMs),
+  acknowledgedBy: row.acknowledgedBy,
+});
+
+const common = { tags: ["Alerts"], security: bearerSecurity };
+
+const listAlertsRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/",
+  summary: "List alerts (pending, firing, recently resolved)",
+  middleware: [requireScope("read")] as const,
+  request: { query: z.object({ status: z.enum(["pending", "firing", "resolved"]).optional() }) },
+  responses: {
+    200: json(z.object({ data: z.array(alertOut) }), "The alerts, most recent first"),
+    ...securedErrorResponses(),
+    ...errorResponses(400),
+  },
+});
+const listAlerts: RouteHandler<typeof listAlertsRoute, AppEnv> = async (c) => {
+  const { status } = c.req.valid("query");
+  const rows = await c.var.tenant.list(alerts, {
+    ...(status ? { where: eq(alerts.status, status) } : {}),
+    orderBy: desc(alerts.updatedAtMs),
+    limit: 1000,
+  });
+  return c.json({ data: rows.map(present) }, 200);
+};
+
+const getAlertRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/{id}",
+  summary: "Get an alert",
+  middleware: [requireScope("read")] as const,
+  request: { params: idParams },
+  responses: {
+    200: json(alertOut, "The alert"),
+    ...securedErrorResponses(),
+    ...errorResponses(400, 404),
+  },
+});
+const getAlert: RouteHandler<typeof getAlertRoute, AppEnv> = async (c) => {
+  const row = await c.var.tenant.get(alerts, c.req.valid("param").id);
+  if (!row) throw new ApiError("not_found", "alert not found");
+  return c.json(present(row), 200);
+};
+
+const acknowledgeRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/{id}/acknowledge",
+  summary: "Acknowledge a pending or firing alert (idempotent)",
+  middleware: [requireScope("write")] as const,
+  request: { params: idParams },
+  responses: {
+    200: json(alertOut, "The alert"),
+    ...securedErrorResponses(),
+    ...errorResponses(400, 404, 409),
+  },
+});
+const acknowledgeAlert: RouteHandler<typeof acknowledgeRoute, AppEnv> = async (c) => {
+  const tenant = c.var.tenant;
+  const { id } = c.req.valid("param");
+  const row = await tenant.get(alerts, id);
+  if (!row) throw new ApiError("not_found", "alert not found");
+  if (row.state.status === "resolved") throw new ApiError("conflict", "the alert has resolved");
+  if (row.acknowledgedAtMs !== null) return c.json(present(row), 200);
+  const updated = await tenant.update(alerts, id, {
+    acknowledgedAtMs: c.var.deps.now(),
+    acknowledgedBy: c.var.auth.keyId,
+  });
+  return c.json(present(updated as AlertRow), 200);
+};
+
+export const alertRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(listAlertsRoute, listAlerts)
+  .openapi(getAlertRoute, getAlert)
+  .openapi(acknowledgeRoute, acknowledgeAlert);

@@ -1,0 +1,46 @@
+/**
+ * The checks an outbound URL passes when it is registered (webhook endpoints, push subscriptions), in
+ * the API on any runtime: scheme, no credentials, a port, and no address or name that is local by
+ * construction (IP literals outside public unicast, `localhost`, `*.localhost`, `*.local`,
+ * `*.internal`, `*.home.arpa`, single-label names). Names are resolved and every resolved address is
+ * checked again at every delivery attempt by the stream worker's SSRF guard, which also pins the
+ * connection to the checked address; this registration check turns the obvious cases away early.
+ * `NOTIFY_OUTBOUND_ALLOWLIST` exempts hosts and CIDRs (tests, private deployments); off by default.
+ */
+import {
+  allowlistAllowsAddress,
+  allowlistAllowsHost,
+  type OutboundAllowlist,
+  parseIp,
+  refusalReason,
+} from "./address-policy.ts";
+
+export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
+
+const localSuffixes = [".localhost", ".local", ".internal", ".home.arpa", ".localdomain"];
+
+export function checkOutboundUrl(text: string, allowlist: OutboundAllowlist): UrlCheck {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, reason: "not a URL" };
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return { ok: false, reason: "only http and https URLs are allowed" };
+  }
+  if (url.username || url.password) return { ok: false, reason: "credentials in the URL" };
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  const ip = parseIp(host);
+  if (ip) {
+    if (allowlistAllowsAddress(allowlist, ip, port)) return { ok: true, url };
+    const reason = refusalReason(ip);
+    return reason ? { ok: false, reason: `${reason} address` } : { ok: true, url };
+  }
+  if (allowlistAllowsHost(allowlist, host, port)) return { ok: true, url };
+  if (host === "localhost" || localSuffixes.some((s) => host.endsWith(s)) || !host.includes(".")) {
+    return { ok: false, reason: "a local host name" };
+  }
+  return { ok: true, url };
+}
