@@ -1,8 +1,16 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 import type { AlertState } from "../../alerts/evaluate.ts";
 import type { Matcher } from "../../alerts/matchers.ts";
-import type { NotificationGroup } from "../../alerts/plan.ts";
+import type { NotificationGroup, RouteConfig } from "../../alerts/plan.ts";
 import type { AlertRule } from "../../alerts/rules.ts";
+import type { InhibitRule } from "../../alerts/suppression.ts";
 import { tenants } from "./tenants.ts";
 
 const tenantId = () =>
@@ -79,3 +87,33 @@ export const notificationGroups = sqliteTable(
 export type AlertRuleRow = typeof alertRules.$inferSelect;
 export type SilenceRow = typeof silences.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
+
+/**
+ * A tenant's notification policy: the Alertmanager-style route (group_by, group_wait, group_interval,
+ * repeat_interval, send_resolved) and inhibition rules; one row per tenant at most, tenants without
+ * a row get the defaults.
+ */
+export const notificationPolicies = sqliteTable(
+  "notification_policies",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantId(),
+    route: text("route", { mode: "json" }).$type<RouteConfig>().notNull(),
+    /** null: the default inhibition (a firing page inhibits the ticket of the same SLO). */
+    inhibitRules: text("inhibit_rules", { mode: "json" }).$type<InhibitRule[]>(),
+    updatedAtMs: integer("updated_at_ms").notNull(),
+  },
+  (t) => [uniqueIndex("notification_policies_tenant_idx").on(t.tenantId)],
+);
+
+/**
+ * Leases for work one process does at a time (the alert evaluator): the holder renews before
+ * `expiresAtMs`; another process takes over once it has passed.
+ */
+export const leases = sqliteTable("leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAtMs: integer("expires_at_ms").notNull(),
+});
+
+export type NotificationPolicyRow = typeof notificationPolicies.$inferSelect;

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { NotificationFilter } from "../../notify/subscription-filter.ts";
 import { tenants } from "./tenants.ts";
 
 const tenantId = () =>
@@ -35,12 +36,8 @@ export const webhookEndpoints = sqliteTable(
   (t) => [index("webhook_endpoints_tenant_idx").on(t.tenantId, t.createdAtMs)],
 );
 
-export interface PushFilters {
-  sloIds?: string[];
-  severities?: string[];
-  marketKinds?: string[];
-  regions?: string[];
-}
+/** Which alerts a subscription wants (core/notify/subscription-filter.ts). */
+export type PushFilters = NotificationFilter;
 
 /** Web Push subscriptions of a tenant (RFC 8030/8291), with what they want to hear about. */
 export const pushSubscriptions = sqliteTable(
