@@ -107,6 +107,21 @@ describe("typed client", () => {
     expect(body.key.startsWith("gp_")).toBe(true);
     const one = await client.v1["api-keys"][":id"].$get({ param: { id: body.id } });
     expect(one.status).toBe(200);
+    const webhook = await client.v1.webhooks.$post({
+      json: { url: "https://hooks.example.com/typed", format: "alertmanager" },
+    });
+    expect(webhook.status).toBe(201);
+    if (webhook.status !== 201) return;
+    const endpoint = await webhook.json();
+    expect(endpoint.secret.startsWith("whsec_")).toBe(true);
+    const test = await client.v1.webhooks[":id"].test.$post({ param: { id: endpoint.id } });
+    expect(test.status).toBe(202);
+    const policy = await client.v1["notification-policy"].$get();
+    if (policy.status !== 200) throw new Error(`policy: ${policy.status}`);
+    expect((await policy.json()).isDefault).toBe(true);
+    const vapid = await client.v1.push["vapid-public-key"].$get();
+    if (vapid.status !== 200) throw new Error(`vapid key: ${vapid.status}`);
+    expect((await vapid.json()).publicKey).toHaveLength(87);
     const me = await client.v1.me.$get();
     const meBody = await me.json();
     expect("tenantId" in meBody && meBody.tenantId).toBe(admin.tenantId);
