@@ -17,6 +17,8 @@ import { requireJson } from "./middleware/require-json.ts";
 import { observe } from "./observe/observe.ts";
 import { docsPage, openApiDocument } from "./openapi/document.ts";
 import { validationHook } from "./openapi/validation-hook.ts";
+import { alertRuleRoutes } from "./routes/alert-rules/index.ts";
+import { alertRoutes } from "./routes/alerts/index.ts";
 import { apiKeyRoutes } from "./routes/api-keys/index.ts";
 import { assessmentRoutes } from "./routes/assessments/index.ts";
 import { benchmarkRoutes } from "./routes/benchmarks/index.ts";
@@ -24,7 +26,11 @@ import { healthRoutes } from "./routes/health/index.ts";
 import { latencyRoutes } from "./routes/latency/index.ts";
 import { marketRoutes } from "./routes/market/index.ts";
 import { meRoutes } from "./routes/me/index.ts";
+import { notificationPolicyRoutes } from "./routes/notification-policy/index.ts";
+import { pushRoutes } from "./routes/push/index.ts";
+import { silenceRoutes } from "./routes/silences/index.ts";
 import { sloRoutes } from "./routes/slos/index.ts";
+import { webhookRoutes } from "./routes/webhooks/index.ts";
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -68,7 +74,13 @@ export function createApp(deps: AppDeps) {
     .route("/v1/latency", latencyRoutes)
     .route("/v1/assessments", assessmentRoutes)
     .route("/v1/benchmarks", benchmarkRoutes)
-    .route("/v1/market", marketRoutes);
+    .route("/v1/market", marketRoutes)
+    .route("/v1/alert-rules", alertRuleRoutes)
+    .route("/v1/silences", silenceRoutes)
+    .route("/v1/alerts", alertRoutes)
+    .route("/v1/notification-policy", notificationPolicyRoutes)
+    .route("/v1/webhooks", webhookRoutes)
+    .route("/v1/push", pushRoutes);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   const doc = () => {

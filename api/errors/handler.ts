@@ -23,6 +23,19 @@ export interface FieldError {
   code: string;
 }
 
+/** A 400 for fields a handler found invalid (checks that need settings or the database). */
+export function invalidFields(errors: FieldError[]): ApiError {
+  const summary = errors
+    .slice(0, 3)
+    .map((d) => `${d.path}: ${d.message}`)
+    .join("; ");
+  return new ApiError("validation_failed", `invalid request: ${summary}`, { details: errors });
+}
+
+/** `invalidFields` for one field, e.g. `invalidField("body.url", "loopback address")`. */
+export const invalidField = (path: string, message: string, code = "custom"): ApiError =>
+  invalidFields([{ path, message, code }]);
+
 /** A 400 naming every invalid field as `<target>.<path>` (target: body, query, params, header). */
 export function validationError(target: string, error: z.core.$ZodError): ApiError {
   const details: FieldError[] = error.issues.map((issue) => ({

@@ -39,6 +39,25 @@ describe("OpenAPI document", () => {
         "/v1/slos/import",
         "/v1/slos/{id}",
         "/v1/slos/{id}/status",
+        "/v1/alert-rules",
+        "/v1/alert-rules/{id}",
+        "/v1/silences",
+        "/v1/silences/{id}",
+        "/v1/alerts",
+        "/v1/alerts/{id}",
+        "/v1/alerts/{id}/acknowledge",
+        "/v1/notification-policy",
+        "/v1/webhooks",
+        "/v1/webhooks/{id}",
+        "/v1/webhooks/{id}/rotate-secret",
+        "/v1/webhooks/{id}/test",
+        "/v1/webhooks/{id}/messages",
+        "/v1/webhooks/{id}/attempts",
+        "/v1/webhooks/{id}/replay",
+        "/v1/push/vapid-public-key",
+        "/v1/push/subscriptions",
+        "/v1/push/subscriptions/{id}",
+        "/v1/push/subscriptions/{id}/test",
       ].sort(),
     );
     expect(doc.components.schemas.Error).toBeDefined();
@@ -88,6 +107,21 @@ describe("typed client", () => {
     expect(body.key.startsWith("gp_")).toBe(true);
     const one = await client.v1["api-keys"][":id"].$get({ param: { id: body.id } });
     expect(one.status).toBe(200);
+    const webhook = await client.v1.webhooks.$post({
+      json: { url: "https://hooks.example.com/typed", format: "alertmanager" },
+    });
+    expect(webhook.status).toBe(201);
+    if (webhook.status !== 201) return;
+    const endpoint = await webhook.json();
+    expect(endpoint.secret.startsWith("whsec_")).toBe(true);
+    const test = await client.v1.webhooks[":id"].test.$post({ param: { id: endpoint.id } });
+    expect(test.status).toBe(202);
+    const policy = await client.v1["notification-policy"].$get();
+    if (policy.status !== 200) throw new Error(`policy: ${policy.status}`);
+    expect((await policy.json()).isDefault).toBe(true);
+    const vapid = await client.v1.push["vapid-public-key"].$get();
+    if (vapid.status !== 200) throw new Error(`vapid key: ${vapid.status}`);
+    expect((await vapid.json()).publicKey).toHaveLength(87);
     const me = await client.v1.me.$get();
     const meBody = await me.json();
     expect("tenantId" in meBody && meBody.tenantId).toBe(admin.tenantId);

@@ -21,7 +21,11 @@ export interface TenantScope {
   get<T extends TenantOwnedTable>(table: T, id: string): Promise<Row<T> | undefined>;
   list<T extends TenantOwnedTable>(
     table: T,
-    options?: { where?: SQL; orderBy?: SQL | SQLiteColumn; limit?: number },
+    options?: {
+      where?: SQL;
+      orderBy?: SQL | SQLiteColumn | (SQL | SQLiteColumn)[];
+      limit?: number;
+    },
   ): Promise<Row<T>[]>;
   insert<T extends TenantOwnedTable>(table: T, values: NewRow<T>): Promise<Row<T>>;
   /**
@@ -35,6 +39,22 @@ export interface TenantScope {
     values: Partial<NewRow<T>>,
   ): Promise<Row<T> | undefined>;
   delete<T extends TenantOwnedTable>(table: T, id: string): Promise<boolean>;
+  /** Updates every row of this tenant matching `where`; returns the updated rows. */
+  updateWhere<T extends TenantOwnedTable>(
+    table: T,
+    where: SQL,
+    values: Partial<NewRow<T>>,
+  ): Promise<Row<T>[]>;
+  /**
+   * Inserts the row, or on a conflict over `target` (a unique index that starts with `tenant_id`)
+   * updates the existing row of this tenant with `set`; returns the row as stored.
+   */
+  upsert<T extends TenantOwnedTable>(
+    table: T,
+    values: NewRow<T>,
+    target: SQLiteColumn[],
+    set: Partial<NewRow<T>>,
+  ): Promise<Row<T>>;
 }
 
 export function tenantScope(db: Database, tenantId: string): TenantScope {
@@ -53,7 +73,10 @@ export function tenantScope(db: Database, tenantId: string): TenantScope {
     async list(table, options = {}) {
       // biome-ignore lint/suspicious/noExplicitAny: as above
       let query = (db.select().from(table as any) as any).where(where(table, options.where));
-      if (options.orderBy) query = query.orderBy(options.orderBy);
+      if (options.orderBy)
+        query = query.orderBy(
+          ...(Array.isArray(options.orderBy) ? options.orderBy : [options.orderBy]),
+        );
       if (options.limit !== undefined) query = query.limit(options.limit);
       return (await query.all()) as never;
     },
@@ -83,6 +106,26 @@ export function tenantScope(db: Database, tenantId: string): TenantScope {
     async delete(table, id) {
       const rows = await db.delete(table).where(byId(table, id)).returning();
       return (rows as unknown[]).length > 0;
+    },
+    async updateWhere(table, condition, values) {
+      const { tenantId: _ignored, ...rest } = values as Record<string, unknown>;
+      const rows = await db
+        .update(table)
+        .set(rest as never)
+        .where(where(table, condition))
+        .returning();
+      return rows as never;
+    },
+    async upsert(table, values, target, set) {
+      if (target[0] !== table.tenantId)
+        throw new Error("an upsert's conflict target must start with tenant_id");
+      const { tenantId: _ignored, ...rest } = set as Record<string, unknown>;
+      const rows = await db
+        .insert(table)
+        .values({ ...values, tenantId } as never)
+        .onConflictDoUpdate({ target, set: rest as never })
+        .returning();
+      return (rows as unknown[])[0] as never;
     },
   };
 }

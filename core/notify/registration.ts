@@ -12,10 +12,26 @@ import {
   allowlistAllowsHost,
   type OutboundAllowlist,
   parseIp,
+  type RefusalReason,
   refusalReason,
 } from "./address-policy.ts";
+import { knownPushHosts, pushHostAllowed } from "./push-hosts.ts";
 
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
+
+const reasonText: Record<RefusalReason, string> = {
+  unspecified: "an unspecified address",
+  loopback: "a loopback address",
+  private: "a private address",
+  link_local: "a link-local address",
+  cgnat: "a carrier-grade NAT (shared) address",
+  unique_local: "a unique-local address",
+  multicast: "a multicast address",
+  broadcast: "a broadcast address",
+  reserved: "a reserved address",
+  ipv4_mapped: "an IPv4-mapped IPv6 address",
+  not_global_unicast: "not a global unicast address",
+};
 
 const localSuffixes = [".localhost", ".local", ".internal", ".home.arpa", ".localdomain"];
 
@@ -36,11 +52,34 @@ export function checkOutboundUrl(text: string, allowlist: OutboundAllowlist): Ur
   if (ip) {
     if (allowlistAllowsAddress(allowlist, ip, port)) return { ok: true, url };
     const reason = refusalReason(ip);
-    return reason ? { ok: false, reason: `${reason} address` } : { ok: true, url };
+    return reason
+      ? { ok: false, reason: `${url.hostname} is ${reasonText[reason]}` }
+      : { ok: true, url };
   }
   if (allowlistAllowsHost(allowlist, host, port)) return { ok: true, url };
   if (host === "localhost" || localSuffixes.some((s) => host.endsWith(s)) || !host.includes(".")) {
-    return { ok: false, reason: "a local host name" };
+    return { ok: false, reason: `${host} is a local host name` };
   }
   return { ok: true, url };
+}
+
+/**
+ * A Web Push subscription's endpoint: https only, a host of a known push service (or one configured
+ * in `NOTIFY_PUSH_HOSTS`), and the same address checks as any outbound URL.
+ */
+export function checkPushEndpoint(
+  text: string,
+  options: { allowlist: OutboundAllowlist; pushHosts: readonly string[] },
+): UrlCheck {
+  const checked = checkOutboundUrl(text, options.allowlist);
+  if (!checked.ok) return checked;
+  if (checked.url.protocol !== "https:") return { ok: false, reason: "must be an https URL" };
+  const host = checked.url.hostname.replace(/^\[|\]$/g, "");
+  if (!pushHostAllowed(host, [...knownPushHosts, ...options.pushHosts])) {
+    return {
+      ok: false,
+      reason: `${host} is not a known push service (allowed: ${knownPushHosts.join(", ")} and NOTIFY_PUSH_HOSTS)`,
+    };
+  }
+  return checked;
 }

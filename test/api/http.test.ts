@@ -5,9 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGridpulseClient } from "../../api/client.ts";
+import type { AlertState } from "../../core/alerts/evaluate.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
-import { marketEvents, marketPrices } from "../../core/db/schema/index.ts";
+import { alerts, marketEvents, marketPrices } from "../../core/db/schema/index.ts";
 import type { MarketEvent } from "../../core/events/market-event.ts";
+import { generateVapidKeys } from "../../core/notify/vapid.ts";
 import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
 
 const runtimes: RuntimeName[] = ["node", "workerd"];
@@ -18,7 +20,7 @@ const runtimes: RuntimeName[] = ["node", "workerd"];
  */
 interface TenantOwnedResource {
   name: string;
-  create(api: ApiRuntime, key: string): Promise<string>;
+  create(api: ApiRuntime, key: string, tenantId: string): Promise<string>;
   verbs: { method: string; path: (id: string) => string; body?: unknown }[];
   listPath: string;
   /** Asserts the owner's object is as created (no verb of the other tenant changed it). */
@@ -40,6 +42,25 @@ const home = {
   heatedFloorAreaM2: 85,
   storeys: 1,
   systems: { heating: { type: "gas_boiler" } },
+};
+
+const priceRule = {
+  kind: "market_price",
+  name: "victim rule",
+  severity: "ticket",
+  labels: {},
+  annotations: {},
+  params: { carrier: "electricity", condition: { op: "above", thresholdEurPerKwh: 0.3 } },
+};
+
+/** PushSubscription.toJSON() of a browser subscribed at FCM (a fresh P-256 point and auth secret). */
+const pushSubscription = {
+  endpoint: "https://fcm.googleapis.com/fcm/send/gridpulse-suite",
+  expirationTime: null,
+  keys: {
+    p256dh: (await generateVapidKeys()).publicKey,
+    auth: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url"),
+  },
 };
 
 const resources: TenantOwnedResource[] = [
@@ -88,7 +109,137 @@ const resources: TenantOwnedResource[] = [
     listPath: "/v1/assessments",
     untouched: (body) => expect((body as { input: unknown }).input).toEqual(home),
   },
+  {
+    name: "alert-rules",
+    create: async (api, key) => {
+      const res = await call(api, "POST", "/v1/alert-rules", key, priceRule);
+      return ((await res.json()) as { id: string }).id;
+    },
+    verbs: [
+      { method: "GET", path: (id) => `/v1/alert-rules/${id}` },
+      {
+        method: "PUT",
+        path: (id) => `/v1/alert-rules/${id}`,
+        body: { ...priceRule, name: "hijacked", enabled: false },
+      },
+      { method: "DELETE", path: (id) => `/v1/alert-rules/${id}` },
+    ],
+    listPath: "/v1/alert-rules",
+    untouched: (body) =>
+      expect(body).toMatchObject({ enabled: true, rule: { name: priceRule.name } }),
+  },
+  {
+    name: "silences",
+    create: async (api, key) => {
+      const res = await call(api, "POST", "/v1/silences", key, {
+        matchers: [{ name: "severity", type: "=", value: "ticket" }],
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      return ((await res.json()) as { id: string }).id;
+    },
+    verbs: [
+      { method: "GET", path: (id) => `/v1/silences/${id}` },
+      { method: "DELETE", path: (id) => `/v1/silences/${id}` },
+    ],
+    listPath: "/v1/silences?expired=true",
+    untouched: (body) => expect((body as { active: boolean }).active).toBe(true),
+  },
+  {
+    name: "alerts",
+    create: async (api, _key, tenantId) => seedFiringAlert(api, tenantId),
+    verbs: [
+      { method: "GET", path: (id) => `/v1/alerts/${id}` },
+      { method: "POST", path: (id) => `/v1/alerts/${id}/acknowledge` },
+    ],
+    listPath: "/v1/alerts",
+    untouched: (body) => expect((body as { acknowledgedAt: unknown }).acknowledgedAt).toBeNull(),
+  },
+  {
+    name: "webhooks",
+    create: async (api, key) => {
+      const res = await call(api, "POST", "/v1/webhooks", key, {
+        url: "https://hooks.example.com/gridpulse",
+      });
+      return ((await res.json()) as { id: string }).id;
+    },
+    verbs: [
+      { method: "GET", path: (id) => `/v1/webhooks/${id}` },
+      {
+        method: "PATCH",
+        path: (id) => `/v1/webhooks/${id}`,
+        body: { description: "hijacked", enabled: false },
+      },
+      { method: "POST", path: (id) => `/v1/webhooks/${id}/rotate-secret`, body: {} },
+      { method: "POST", path: (id) => `/v1/webhooks/${id}/test` },
+      { method: "GET", path: (id) => `/v1/webhooks/${id}/messages` },
+      { method: "GET", path: (id) => `/v1/webhooks/${id}/attempts` },
+      { method: "POST", path: (id) => `/v1/webhooks/${id}/replay`, body: {} },
+      { method: "DELETE", path: (id) => `/v1/webhooks/${id}` },
+    ],
+    listPath: "/v1/webhooks",
+    untouched: (body) =>
+      expect(body).toMatchObject({
+        enabled: true,
+        description: null,
+        secrets: [expect.objectContaining({ expiresAt: null })],
+      }),
+  },
+  {
+    name: "push-subscriptions",
+    create: async (api, key) => {
+      const res = await call(api, "POST", "/v1/push/subscriptions", key, {
+        ...pushSubscription,
+        filters: { severities: ["page"] },
+      });
+      return ((await res.json()) as { id: string }).id;
+    },
+    verbs: [
+      { method: "GET", path: (id) => `/v1/push/subscriptions/${id}` },
+      { method: "POST", path: (id) => `/v1/push/subscriptions/${id}/test` },
+      { method: "DELETE", path: (id) => `/v1/push/subscriptions/${id}` },
+    ],
+    listPath: "/v1/push/subscriptions",
+    untouched: (body) =>
+      expect((body as { filters: unknown }).filters).toEqual({ severities: ["page"] }),
+  },
 ];
+
+/** A firing alert as the stream worker's evaluator writes it (the API only reads and acknowledges). */
+async function seedFiringAlert(api: ApiRuntime, tenantId: string): Promise<string> {
+  const fingerprint = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
+  const nowMs = Date.now();
+  const state: AlertState = {
+    fingerprint,
+    ruleId: "rul_0000000000000000",
+    status: "firing",
+    labels: { alertname: "burn", severity: "page" },
+    annotations: {},
+    value: 20,
+    activeAtMs: nowMs - 60_000,
+    firedAtMs: nowMs,
+    resolvedAtMs: null,
+    keepFiringSinceMs: null,
+    edge: false,
+    acknowledgedAtMs: null,
+    acknowledgedBy: null,
+  };
+  const { db, close } = await openDatabase({ url: api.databaseUrl });
+  try {
+    await db.insert(alerts).values({
+      id: fingerprint,
+      tenantId,
+      ruleId: state.ruleId,
+      status: "firing",
+      state,
+      updatedAtMs: nowMs,
+    });
+  } finally {
+    close();
+  }
+  return fingerprint;
+}
 
 function call(
   api: ApiRuntime,
@@ -234,12 +385,16 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
       it("another tenant gets 404 for every verb and never sees the object in lists", async () => {
         const owner = await api.tenant("A");
         const other = await api.tenant("B");
-        const id = await resource.create(api, owner.key);
+        const id = await resource.create(api, owner.key, owner.tenantId);
+        // A key per request keeps the other tenant under the per-key burst of the suite's limit.
         for (const verb of resource.verbs) {
-          const res = await call(api, verb.method, verb.path(id), other.key, verb.body);
+          const key = await api.key(other.tenantId);
+          const res = await call(api, verb.method, verb.path(id), key, verb.body);
           expect(res.status, `${verb.method} ${verb.path(id)}`).toBe(404);
         }
-        const list = await (await call(api, "GET", resource.listPath, other.key)).text();
+        const list = await (
+          await call(api, "GET", resource.listPath, await api.key(other.tenantId))
+        ).text();
         expect(list).not.toContain(id);
         // The owner still has it, untouched by the other tenant's attempts.
         const own = await call(api, "GET", resource.verbs[0]?.path(id) as string, owner.key);
@@ -370,6 +525,167 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
     });
   });
 
+  describe("alerts and notifications", () => {
+    type ErrorBody = { error: { code: string; message: string; details: { path: string }[] } };
+
+    it("webhook secrets are shown once: at creation and at rotation", async () => {
+      const { tenantId, key } = await api.tenant();
+      const created = await call(api, "POST", "/v1/webhooks", key, {
+        url: "https://hooks.example.com/once",
+        format: "alertmanager",
+      });
+      expect(created.status).toBe(201);
+      const endpoint = (await created.json()) as { id: string; secret: string };
+      expect(endpoint.secret).toMatch(/^whsec_/);
+      for (const path of ["/v1/webhooks", `/v1/webhooks/${endpoint.id}`]) {
+        const text = await (await call(api, "GET", path, key)).text();
+        expect(text).toContain(endpoint.id);
+        expect(text, path).not.toContain("whsec_");
+      }
+      const key2 = await api.key(tenantId);
+      const rotated = await call(api, "POST", `/v1/webhooks/${endpoint.id}/rotate-secret`, key2, {
+        graceMs: 60_000,
+      });
+      expect(rotated.status).toBe(200);
+      const body = (await rotated.json()) as {
+        secret: string;
+        secrets: { expiresAt: string | null }[];
+      };
+      expect(body.secret).toMatch(/^whsec_/);
+      expect(body.secret).not.toBe(endpoint.secret);
+      expect(body.secrets.map((s) => s.expiresAt === null)).toEqual([true, false]);
+      expect(
+        await (await call(api, "GET", `/v1/webhooks/${endpoint.id}`, key2)).text(),
+      ).not.toContain("whsec_");
+      // Test-send: an outbox message the endpoint's log shows.
+      const test = await call(api, "POST", `/v1/webhooks/${endpoint.id}/test`, key2);
+      expect(test.status).toBe(202);
+      const { messageId } = (await test.json()) as { messageId: string };
+      const messages = (await (
+        await call(api, "GET", `/v1/webhooks/${endpoint.id}/messages`, key2)
+      ).json()) as { data: { id: string; trigger: string; status: string }[] };
+      expect(messages.data).toEqual([
+        expect.objectContaining({ id: messageId, trigger: "test", status: "pending" }),
+      ]);
+    });
+
+    it("refuses local and non-push URLs with a clear 400", async () => {
+      const { tenantId } = await api.tenant();
+      const refusals: [string, string, unknown, RegExp][] = [
+        ["/v1/webhooks", "body.url", { url: "http://127.0.0.1/hook" }, /loopback/],
+        ["/v1/webhooks", "body.url", { url: "http://10.0.0.1/hook" }, /private/],
+        ["/v1/webhooks", "body.url", { url: "https://169.254.169.254/x" }, /link-local/],
+        ["/v1/webhooks", "body.url", { url: "http://[::1]/hook" }, /loopback/],
+        ["/v1/webhooks", "body.url", { url: "http://[::ffff:127.0.0.1]/hook" }, /IPv4-mapped/],
+        ["/v1/webhooks", "body.url", { url: "http://100.64.0.1/hook" }, /carrier-grade NAT/],
+        [
+          "/v1/push/subscriptions",
+          "body.endpoint",
+          { ...pushSubscription, endpoint: "https://push.attacker.example/x" },
+          /not a known push service/,
+        ],
+        [
+          "/v1/push/subscriptions",
+          "body.endpoint",
+          { ...pushSubscription, endpoint: "https://127.0.0.1/push" },
+          /loopback/,
+        ],
+      ];
+      for (const [path, field, body, reason] of refusals) {
+        const res = await call(api, "POST", path, await api.key(tenantId), body);
+        expect(res.status, JSON.stringify(body)).toBe(400);
+        const error = ((await res.json()) as ErrorBody).error;
+        expect(error.code).toBe("validation_failed");
+        expect(error.message, JSON.stringify(body)).toMatch(reason);
+        expect(error.details.map((d) => d.path)).toEqual([field]);
+      }
+      const list = await call(api, "GET", "/v1/webhooks", await api.key(tenantId));
+      expect(((await list.json()) as { data: unknown[] }).data).toEqual([]);
+    });
+
+    it("validation errors name the fields", async () => {
+      const { tenantId } = await api.tenant();
+      const cases: [string, string, unknown, string[]][] = [
+        [
+          "POST",
+          "/v1/alert-rules",
+          { ...priceRule, severity: "urgent", for: -1 },
+          ["body.severity", "body.for"],
+        ],
+        [
+          "POST",
+          "/v1/silences",
+          { matchers: [], endsAt: "tomorrow" },
+          ["body.matchers", "body.endsAt"],
+        ],
+        [
+          "PUT",
+          "/v1/notification-policy",
+          { route: { group_wait: -5 } },
+          ["body.route.group_wait"],
+        ],
+        [
+          "POST",
+          "/v1/push/subscriptions",
+          { ...pushSubscription, keys: { p256dh: "AAAA", auth: "AAAA" } },
+          ["body.keys.p256dh", "body.keys.auth"],
+        ],
+        [
+          "POST",
+          "/v1/webhooks",
+          { url: "https://ok.example.com", format: "slack" },
+          ["body.format"],
+        ],
+      ];
+      for (const [method, path, body, fields] of cases) {
+        const res = await call(api, method, path, await api.key(tenantId), body);
+        expect(res.status, path).toBe(400);
+        const details = ((await res.json()) as ErrorBody).error.details;
+        expect(details.map((d) => d.path).sort(), path).toEqual([...fields].sort());
+      }
+    });
+
+    it("acknowledges a firing alert once; the policy is per tenant; one VAPID key", async () => {
+      const a = await api.tenant("A");
+      const b = await api.tenant("B");
+      const id = await seedFiringAlert(api, a.tenantId);
+      const active = (await (await call(api, "GET", "/v1/alerts?status=active", a.key)).json()) as {
+        data: { id: string }[];
+      };
+      expect(active.data.map((x) => x.id)).toEqual([id]);
+      const acked = await call(api, "POST", `/v1/alerts/${id}/acknowledge`, a.key);
+      expect(acked.status).toBe(200);
+      const ackedAt = ((await acked.json()) as { acknowledgedAt: string }).acknowledgedAt;
+      expect(ackedAt).toBeTruthy();
+      const again = await call(api, "POST", `/v1/alerts/${id}/acknowledge`, a.key);
+      expect(((await again.json()) as { acknowledgedAt: string }).acknowledgedAt).toBe(ackedAt);
+
+      const put = await call(api, "PUT", "/v1/notification-policy", b.key, {
+        route: { group_by: ["slo_id"] },
+        inhibitRules: [],
+      });
+      expect(put.status).toBe(200);
+      const mine = (await (await call(api, "GET", "/v1/notification-policy", b.key)).json()) as {
+        route: { group_by: string[] };
+        isDefault: boolean;
+      };
+      expect(mine).toMatchObject({ route: { group_by: ["slo_id"] }, isDefault: false });
+      const theirs = (await (await call(api, "GET", "/v1/notification-policy", a.key)).json()) as {
+        isDefault: boolean;
+      };
+      expect(theirs.isDefault).toBe(true);
+
+      const keys = await Promise.all(
+        [a.key, b.key].map(async (k) => {
+          const res = await call(api, "GET", "/v1/push/vapid-public-key", k);
+          return ((await res.json()) as { publicKey: string }).publicKey;
+        }),
+      );
+      expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{87}$/);
+      expect(keys[1]).toBe(keys[0]);
+    });
+  });
+
   describe("OpenAPI", () => {
     it("serves the same document on both runtimes", async () => {
       const doc = (await (await call(api, "GET", "/openapi.json")).json()) as {
@@ -379,7 +695,13 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
       expect(doc.openapi).toBe("3.1.0");
       expect(Object.keys(doc.paths)).toContain("/v1/api-keys/{id}");
       expect(Object.keys(doc.paths)).toEqual(
-        expect.arrayContaining(["/v1/market/prices", "/v1/market/events"]),
+        expect.arrayContaining([
+          "/v1/market/prices",
+          "/v1/market/events",
+          "/v1/alerts/{id}/acknowledge",
+          "/v1/webhooks/{id}/replay",
+          "/v1/push/vapid-public-key",
+        ]),
       );
     });
   });

@@ -6,7 +6,8 @@
 import { join } from "node:path";
 import { applyMigrations } from "../../core/db/migrate.node.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
-import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
+import { apiKeys } from "../../core/db/schema/index.ts";
+import { createTenantWithAdminKey, prepareApiKey } from "../../core/tenants/tenants.service.ts";
 import { freePort } from "../../dev/net.ts";
 import { type SqldServer, startSqld } from "../../dev/sqld.ts";
 import { repoRoot, startCommand, startService } from "./processes.ts";
@@ -20,6 +21,11 @@ export interface ApiRuntime {
   databaseUrl: string;
   /** A fresh tenant and its admin key, created directly in this runtime's database. */
   tenant(name?: string): Promise<{ tenantId: string; key: string; keyId: string }>;
+  /**
+   * Another admin key of `tenantId`, minted directly in the database: suites that make more requests
+   * per tenant than the per-key burst allows spread them over several keys.
+   */
+  key(tenantId: string): Promise<string>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -38,6 +44,24 @@ function tenantFactory(sqld: SqldServer) {
     try {
       const { tenantId, apiKey } = await createTenantWithAdminKey(db, { name, nowMs: Date.now() });
       return { tenantId, key: apiKey.key, keyId: apiKey.row.id };
+    } finally {
+      close();
+    }
+  };
+}
+
+function keyFactory(sqld: SqldServer) {
+  return async (tenantId: string) => {
+    const { db, close } = await openDatabase({ url: sqld.url });
+    try {
+      const minted = await prepareApiKey({
+        tenantId,
+        name: "suite key",
+        scopes: ["admin"],
+        nowMs: Date.now(),
+      });
+      await db.insert(apiKeys).values(minted.row);
+      return minted.key;
     } finally {
       close();
     }
@@ -72,6 +96,7 @@ export async function startApiRuntime(
       url: api.url,
       databaseUrl: sqld.url,
       tenant: tenantFactory(sqld),
+      key: keyFactory(sqld),
       output: api.output,
       stop: async () => {
         await api.stop("SIGTERM");
@@ -110,6 +135,7 @@ export async function startApiRuntime(
     url: worker.url,
     databaseUrl: sqld.url,
     tenant: tenantFactory(sqld),
+    key: keyFactory(sqld),
     output: worker.output,
     stop: async () => {
       await worker.stop();

@@ -11,6 +11,7 @@ import { type AlertRuleRow, alertRules, slos } from "../../../core/db/schema/ind
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { invalidField } from "../../errors/handler.ts";
 import {
   bearerSecurity,
   errorResponses,
@@ -24,21 +25,22 @@ const ruleIdParams = z.object({
   id: z.string().regex(/^rul_[0-9A-Za-z]{16}$/, "must be an alert rule id (rul_…)"),
 });
 
-/** A rule as sent: the id is the server's. */
+/** A rule as sent: the id is the server's; `enabled` (default true) pauses evaluation when false. */
 const ruleBody = z
-  .unknown()
-  .transform((v, ctx) => {
-    const candidate = v && typeof v === "object" ? { ...(v as object), id: "placeholder" } : v;
-    const parsed = alertRuleSchema.safeParse(candidate);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: "custom" } as never);
-      return z.NEVER;
-    }
-    return parsed.data;
-  })
+  .discriminatedUnion(
+    "kind",
+    alertRuleSchema.options.map((option) =>
+      option.omit({ id: true }).extend({ enabled: z.boolean().optional() }),
+    ) as unknown as [
+      z.ZodObject<z.ZodRawShape>,
+      z.ZodObject<z.ZodRawShape>,
+      ...z.ZodObject<z.ZodRawShape>[],
+    ],
+  )
   .meta({
+    id: "AlertRuleInput",
     description:
-      "An alert rule: { kind: slo_burn | latency_threshold | market_price | market_subsidy, name, severity, params, for, keep_firing_for, labels, annotations, no_data } (see core/alerts/rules.ts)",
+      "An alert rule: { kind: slo_burn | latency_threshold | market_price | market_subsidy, name, severity, params, for, keep_firing_for, labels, annotations, no_data, enabled? } (times in ms)",
   });
 
 const storedRule = z
@@ -59,13 +61,30 @@ const present = (row: AlertRuleRow) => ({
   rule: row.rule as unknown as Record<string, unknown>,
 });
 
-/** An slo_burn rule must name an SLO of the same tenant. */
+/** An slo_burn rule must name an SLO of the same tenant, one of its tiers and its service. */
 async function checkReferences(tenant: TenantScope, rule: AlertRule) {
-  if (rule.kind === "slo_burn" && !(await tenant.get(slos, rule.params.sloId))) {
-    throw new ApiError("validation_failed", "invalid request: body.params.sloId: no such SLO", {
-      details: [{ path: "body.params.sloId", message: "no such SLO", code: "invalid" }],
-    });
-  }
+  if (rule.kind !== "slo_burn") return;
+  const slo = await tenant.get(slos, rule.params.sloId);
+  if (!slo) throw invalidField("body.params.sloId", "no such SLO");
+  if (!slo.tiers.some((t) => t.name === rule.params.tier))
+    throw invalidField(
+      "body.params.tier",
+      `the SLO has no tier '${rule.params.tier}' (tiers: ${slo.tiers.map((t) => t.name).join(", ")})`,
+    );
+  if (slo.service !== rule.params.service)
+    throw invalidField("body.params.service", `must be the SLO's service '${slo.service}'`);
+}
+
+/** The stored rule and its enabled flag from a request body. */
+function ruleFrom(
+  body: Record<string, unknown>,
+  id: string,
+): { rule: AlertRule; enabled?: boolean } {
+  const { enabled, ...rest } = body;
+  return {
+    rule: { ...rest, id } as AlertRule,
+    ...(typeof enabled === "boolean" ? { enabled } : {}),
+  };
 }
 
 const tags = ["Alerts"];
@@ -87,14 +106,14 @@ const createRuleRoute = createRoute({
 const createRule: RouteHandler<typeof createRuleRoute, AppEnv> = async (c) => {
   const tenant = c.var.tenant;
   const id = newId("rul");
-  const rule = { ...c.req.valid("json"), id } as AlertRule;
+  const { rule, enabled } = ruleFrom(c.req.valid("json"), id);
   await checkReferences(tenant, rule);
   const nowMs = c.var.deps.now();
   const row = await tenant.insert(alertRules, {
     id,
     kind: rule.kind,
     rule,
-    enabled: true,
+    enabled: enabled ?? true,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   });
@@ -143,11 +162,11 @@ const updateRuleRoute = createRoute({
   ...common,
   method: "put",
   path: "/{id}",
-  summary: "Replace an alert rule (its alerts keep their state while the labels stay the same)",
+  summary:
+    "Replace an alert rule (enabled defaults to true; its alerts keep their state while the labels stay the same)",
   middleware: [requireScope("write")] as const,
   request: {
     params: ruleIdParams,
-    query: z.object({ enabled: z.enum(["true", "false"]).optional() }),
     body: { required: true, content: { "application/json": { schema: ruleBody } } },
   },
   responses: {
@@ -158,15 +177,15 @@ const updateRuleRoute = createRoute({
 });
 const updateRule: RouteHandler<typeof updateRuleRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
-  const { enabled } = c.req.valid("query");
   const tenant = c.var.tenant;
-  const rule = { ...c.req.valid("json"), id } as AlertRule;
+  if (!(await tenant.get(alertRules, id))) throw new ApiError("not_found", "alert rule not found");
+  const { rule, enabled } = ruleFrom(c.req.valid("json"), id);
   await checkReferences(tenant, rule);
   const row = await tenant.update(alertRules, id, {
     kind: rule.kind,
     rule,
     updatedAtMs: c.var.deps.now(),
-    ...(enabled === undefined ? {} : { enabled: enabled === "true" }),
+    enabled: enabled ?? true,
   });
   if (!row) throw new ApiError("not_found", "alert rule not found");
   return c.json(present(row), 200);

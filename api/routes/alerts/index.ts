@@ -4,8 +4,9 @@
  * (marked) but no longer makes its group repeat; a new episode clears it.
  */
 import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { type AlertState, acknowledge } from "../../../core/alerts/evaluate.ts";
 import { type AlertRow, alerts } from "../../../core/db/schema/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
@@ -62,7 +63,15 @@ const listAlertsRoute = createRoute({
   path: "/",
   summary: "List alerts (pending, firing, recently resolved)",
   middleware: [requireScope("read")] as const,
-  request: { query: z.object({ status: z.enum(["pending", "firing", "resolved"]).optional() }) },
+  request: {
+    query: z.object({
+      status: z
+        .enum(["active", "pending", "firing", "resolved"])
+        .optional()
+        .describe("active = pending or firing; unset: all, including recently resolved"),
+      ruleId: z.string().max(128).optional(),
+    }),
+  },
   responses: {
     200: json(z.object({ data: z.array(alertOut) }), "The alerts, most recent first"),
     ...securedErrorResponses(),
@@ -70,9 +79,17 @@ const listAlertsRoute = createRoute({
   },
 });
 const listAlerts: RouteHandler<typeof listAlertsRoute, AppEnv> = async (c) => {
-  const { status } = c.req.valid("query");
+  const { status, ruleId } = c.req.valid("query");
+  const where = and(
+    status === "active"
+      ? inArray(alerts.status, ["pending", "firing"])
+      : status
+        ? eq(alerts.status, status)
+        : undefined,
+    ruleId ? eq(alerts.ruleId, ruleId) : undefined,
+  );
   const rows = await c.var.tenant.list(alerts, {
-    ...(status ? { where: eq(alerts.status, status) } : {}),
+    ...(where ? { where } : {}),
     orderBy: desc(alerts.updatedAtMs),
     limit: 1000,
   });
@@ -102,7 +119,7 @@ const acknowledgeRoute = createRoute({
   ...common,
   method: "post",
   path: "/{id}/acknowledge",
-  summary: "Acknowledge a pending or firing alert (idempotent)",
+  summary: "Acknowledge a pending or firing alert (idempotent; 409 once it has resolved)",
   middleware: [requireScope("write")] as const,
   request: { params: idParams },
   responses: {
@@ -116,13 +133,32 @@ const acknowledgeAlert: RouteHandler<typeof acknowledgeRoute, AppEnv> = async (c
   const { id } = c.req.valid("param");
   const row = await tenant.get(alerts, id);
   if (!row) throw new ApiError("not_found", "alert not found");
-  if (row.state.status === "resolved") throw new ApiError("conflict", "the alert has resolved");
+  // The evaluator's semantics on the row's state with the API-owned acknowledgement columns.
+  const nowMs = c.var.deps.now();
+  const state = {
+    ...row.state,
+    acknowledgedAtMs: row.acknowledgedAtMs,
+    acknowledgedBy: row.acknowledgedBy,
+  };
+  const result = acknowledge([state], id, nowMs, c.var.auth.keyId);
+  if (!result.ok) throw new ApiError("conflict", "the alert has resolved; nothing to acknowledge");
+  const acked = result.states[0] as AlertState;
   if (row.acknowledgedAtMs !== null) return c.json(present(row), 200);
-  const updated = await tenant.update(alerts, id, {
-    acknowledgedAtMs: c.var.deps.now(),
-    acknowledgedBy: c.var.auth.keyId,
-  });
-  return c.json(present(updated as AlertRow), 200);
+  // Conditional: the stream worker may have resolved the alert (or someone acknowledged it) since.
+  const [updated] = await tenant.updateWhere(
+    alerts,
+    and(
+      eq(alerts.id, id),
+      isNull(alerts.acknowledgedAtMs),
+      inArray(alerts.status, ["pending", "firing"]),
+    ) as SQL,
+    { acknowledgedAtMs: acked.acknowledgedAtMs, acknowledgedBy: acked.acknowledgedBy },
+  );
+  if (updated) return c.json(present(updated), 200);
+  const now = await tenant.get(alerts, id);
+  if (!now) throw new ApiError("not_found", "alert not found");
+  if (now.acknowledgedAtMs !== null) return c.json(present(now), 200);
+  throw new ApiError("conflict", "the alert has resolved; nothing to acknowledge");
 };
 
 export const alertRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

@@ -12,6 +12,7 @@ import { type SilenceRow, silences } from "../../../core/db/schema/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { invalidField, invalidFields } from "../../errors/handler.ts";
 import {
   bearerSecurity,
   errorResponses,
@@ -84,17 +85,15 @@ const createSilence: RouteHandler<typeof createSilenceRoute, AppEnv> = async (c)
   };
   const parsed = silenceSchema.safeParse(candidate);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({
-      path: ["body", ...i.path.map((p) => (p === "endsAtMs" ? "endsAt" : String(p)))].join("."),
-      message: i.message,
-      code: "invalid",
-    }));
-    throw new ApiError(
-      "validation_failed",
-      `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}`,
-      { details },
+    throw invalidFields(
+      parsed.error.issues.map((i) => ({
+        path: ["body", ...i.path.map((p) => (p === "endsAtMs" ? "endsAt" : String(p)))].join("."),
+        message: i.message.replace("endsAtMs must be after startsAtMs", "must be after startsAt"),
+        code: "custom",
+      })),
     );
   }
+  if (parsed.data.endsAtMs <= nowMs) throw invalidField("body.endsAt", "must be in the future");
   const row = await c.var.tenant.insert(silences, {
     id,
     matchers: parsed.data.matchers,
@@ -154,7 +153,7 @@ const expireSilenceRoute = createRoute({
   ...common,
   method: "delete",
   path: "/{id}",
-  summary: "Expire a silence now",
+  summary: "Expire a silence now (it stays listed with ?expired=true)",
   middleware: [requireScope("write")] as const,
   request: { params: idParams },
   responses: {
@@ -169,10 +168,13 @@ const expireSilence: RouteHandler<typeof expireSilenceRoute, AppEnv> = async (c)
   const { id } = c.req.valid("param");
   const current = await tenant.get(silences, id);
   if (!current) throw new ApiError("not_found", "silence not found");
+  // Ends now; one that has not started yet gets a window that is already over (startsAt < endsAt
+  // still holds, so the stream worker's silence schema accepts the row).
   const row =
     current.endsAtMs > nowMs
       ? await tenant.update(silences, id, {
-          endsAtMs: Math.max(nowMs, current.startsAtMs + 1),
+          startsAtMs: Math.min(current.startsAtMs, nowMs - 1),
+          endsAtMs: nowMs,
         })
       : current;
   return c.json(present(row as SilenceRow, nowMs), 200);
