@@ -59,6 +59,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   const lease = { holder, leaseMs: options.leaseMs };
   let pending: TransitionMessage[] = [];
   let held = false;
+  /** When the lease last written by this process expires (renewed by every committed step). */
+  let expiresAtMs = 0;
   let started = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -121,7 +123,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         err: p.error,
       });
     const step = computeStep(snapshot, inputs, nowMs);
-    await writeStep(client, { snapshot, step, nowMs, lease });
+    const written = await writeStep(client, { snapshot, step, nowMs, lease });
+    if (written.statements > 0) expiresAtMs = nowMs + options.leaseMs;
     // Committed: count, remember what fires, queue the transitions for Kafka.
     for (const t of step.transitions) metrics.transitions.inc({ to: t.to });
     if (step.notifications.length > 0) metrics.notificationsPlanned.inc(step.notifications.length);
@@ -160,12 +163,19 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   }
 
   async function tick() {
-    let holding: boolean;
-    try {
-      holding = await acquireLease(client, { ...lease, nowMs: options.now() });
-    } catch (err) {
-      fail("lease", "alert evaluator lease could not be checked", { err });
-      holding = false;
+    // Renewed when half of it is left (steps that write renew it too): an idle evaluator writes the
+    // lease row a few times per lease period, not at every tick. A lost lease is noticed then, or by
+    // the next step's commit, which it aborts.
+    const nowMs = options.now();
+    let holding = held;
+    if (!held || nowMs >= expiresAtMs - options.leaseMs / 2) {
+      try {
+        holding = await acquireLease(client, { ...lease, nowMs });
+        if (holding) expiresAtMs = nowMs + options.leaseMs;
+      } catch (err) {
+        fail("lease", "alert evaluator lease could not be checked", { err });
+        holding = false;
+      }
     }
     setHeld(holding);
     if (holding) {

@@ -23,6 +23,8 @@ export interface WriteArgs {
 }
 
 export interface WriteSummary {
+  /** Statements committed (0: the step changed nothing and wrote nothing, not even the lease). */
+  statements: number;
   upserted: number;
   deleted: number;
   groupsReplaced: boolean;
@@ -43,7 +45,13 @@ export function stepStatements(args: WriteArgs): {
   const tenantId = snapshot.tenantId;
   const loaded = new Map(snapshot.states.map((s) => [s.fingerprint, s]));
   const body: InStatement[] = [];
-  const summary: WriteSummary = { upserted: 0, deleted: 0, groupsReplaced: false, outboxRows: 0 };
+  const summary: WriteSummary = {
+    statements: 0,
+    upserted: 0,
+    deleted: 0,
+    groupsReplaced: false,
+    outboxRows: 0,
+  };
 
   for (const state of step.states) {
     const before = loaded.get(state.fingerprint);
@@ -116,6 +124,7 @@ export function stepStatements(args: WriteArgs): {
   }
 
   if (body.length === 0) return { statements: [], summary };
+  summary.statements = body.length + 1;
   return {
     statements: [leaseStatement({ ...args.lease, nowMs }), ...body],
     summary,
