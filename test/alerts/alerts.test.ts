@@ -11,8 +11,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Notification } from "../../core/alerts/index.ts";
-import type { Database } from "../../core/db/database.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
 import {
   alertRules,
@@ -22,19 +20,18 @@ import {
   outbox,
   pushSubscriptions,
   silences,
-  slos,
   webhookEndpoints,
 } from "../../core/db/schema/index.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { outboxRowId } from "../../core/notify/outbox-payload.ts";
-import { sloDefinitionSchema } from "../../core/slo/definition.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
 import { createTopics, readMessagesUntil, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
+import { insertSlo, lists, notificationOf, requests } from "./fixtures.ts";
 
 const kafka = testKafka();
 const running: ServiceProcess[] = [];
@@ -43,53 +40,6 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop("SIGKILL")));
   for (const close of closers.splice(0)) close();
 });
-
-type AlertPayload = { type: "alert"; notification: Notification };
-const notificationOf = (row: OutboxRow) => (row.payload as AlertPayload).notification;
-const lists = (row: OutboxRow, test: (labels: Record<string, string>) => boolean) =>
-  notificationOf(row).alerts.some((a) => test(a.labels));
-
-/** Page: 5m/2m windows, ticket: 10m/5m, over a one-day SLO window (factors 10.08 and 7.2). */
-async function insertSlo(db: Database, tenantId: string, id: string, service: string) {
-  const slo = sloDefinitionSchema.parse({
-    name: `${service} availability`,
-    service,
-    sli: { kind: "availability" },
-    objective: 0.99,
-    window: { kind: "rolling", days: 1 },
-    tiers: [
-      {
-        name: "page",
-        severity: "page",
-        longWindow: "5m",
-        shortWindow: "2m",
-        budgetConsumed: 0.035,
-      },
-      {
-        name: "ticket",
-        severity: "ticket",
-        longWindow: "10m",
-        shortWindow: "5m",
-        budgetConsumed: 0.05,
-      },
-    ],
-    minEvents: 10,
-  });
-  await db.insert(slos).values({
-    id,
-    tenantId,
-    name: slo.name,
-    service: slo.service,
-    routes: slo.routes,
-    sli: slo.sli,
-    objective: slo.objective,
-    window: slo.window,
-    tiers: slo.tiers,
-    minEvents: slo.minEvents,
-    createdAtMs: Date.now(),
-    updatedAtMs: Date.now(),
-  });
-}
 
 describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", () => {
   it("fires, inhibits, silences, resolves and notifies market price spikes", async () => {
@@ -192,19 +142,6 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
         });
       }
     };
-    const requests = (service: string, count: number, status: number, startMs: number) =>
-      Array.from(
-        { length: count },
-        (_, i): RequestEventInput => ({
-          id: `${service}-${status}-${startMs}-${i}`,
-          ts: startMs + i,
-          service,
-          route: "/v1/things",
-          method: "GET",
-          status,
-          durationMs: 12,
-        }),
-      );
     const outboxRows = () => db.select().from(outbox).orderBy(outbox.createdAtMs, outbox.id);
 
     // --- the outage: every request of both services fails ---
