@@ -11,6 +11,7 @@ import { countWindows } from "../../core/latency/window-queries.ts";
 import { computeSloStatus, sloCountWindows } from "../../core/slo/status.ts";
 import { gatherInputs, programOf, subscriberProfile } from "./inputs.ts";
 import {
+  fastBurnSlo,
   insertMarketEvent,
   insertMinute,
   insertSlo,
@@ -37,23 +38,7 @@ async function setup() {
 describe("gatherInputs", () => {
   it("SLO tier statuses are computed from the stored windows as the status endpoint does", async () => {
     const { db, tenantId } = await setup();
-    const definition = await insertSlo(db, tenantId, "slo_1", {
-      name: "api availability",
-      service: "api",
-      sli: { kind: "availability" },
-      objective: 0.99,
-      window: { kind: "rolling", days: 1 },
-      tiers: [
-        {
-          name: "page",
-          severity: "page",
-          longWindow: "5m",
-          shortWindow: "2m",
-          budgetConsumed: 0.035,
-        },
-      ],
-      minEvents: 5,
-    });
+    const definition = await insertSlo(db, tenantId, "slo_1", fastBurnSlo("api", 5));
     // The current minute: 10 of 20 requests fail. An hour ago: clean traffic.
     await insertMinute(db, {
       service: "api",

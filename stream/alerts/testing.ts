@@ -13,9 +13,11 @@ import { openDatabase } from "../../core/db/open.node.ts";
 import {
   alertRules,
   marketEvents,
+  notificationPolicies,
   requestMinutes,
   slos,
   tenants,
+  webhookEndpoints,
 } from "../../core/db/schema/index.ts";
 import type { MarketEvent } from "../../core/events/market-event.ts";
 import {
@@ -135,3 +137,62 @@ export const priceEvent = (
   unit: "EUR/kWh",
   ...(region ? { region } : {}),
 });
+
+/**
+ * An availability SLO made for fast tests: page on 5m/2m windows, ticket on 10m/5m, over a one-day
+ * window (factors 10.08 and 7.2: a full outage burns at 100x), at least `minEvents` per window.
+ */
+export const fastBurnSlo = (service: string, minEvents = 10): SloDefinitionInput => ({
+  name: `${service} availability`,
+  service,
+  sli: { kind: "availability" },
+  objective: 0.99,
+  window: { kind: "rolling", days: 1 },
+  tiers: [
+    { name: "page", severity: "page", longWindow: "5m", shortWindow: "2m", budgetConsumed: 0.035 },
+    {
+      name: "ticket",
+      severity: "ticket",
+      longWindow: "10m",
+      shortWindow: "5m",
+      budgetConsumed: 0.05,
+    },
+  ],
+  minEvents,
+});
+
+/** The tenant's notification policy: flush at once, then every second; grouped per alert and SLO. */
+export async function insertFastPolicy(db: Database, tenantId: string) {
+  await db.insert(notificationPolicies).values({
+    id: `pol_${tenantId}`,
+    tenantId,
+    route: {
+      id: "default",
+      group_by: ["alertname", "slo_id"],
+      group_wait: 0,
+      group_interval: 1000,
+      repeat_interval: 3_600_000,
+      send_resolved: true,
+    },
+    inhibitRules: null,
+    updatedAtMs: 0,
+  });
+}
+
+export async function insertWebhook(
+  db: Database,
+  tenantId: string,
+  id: string,
+  disabledAtMs: number | null = null,
+) {
+  await db.insert(webhookEndpoints).values({
+    id,
+    tenantId,
+    url: `https://hooks.example.test/${id}`,
+    format: "gridpulse",
+    secrets: [],
+    disabledAtMs,
+    createdAtMs: 0,
+    updatedAtMs: 0,
+  });
+}

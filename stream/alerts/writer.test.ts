@@ -7,18 +7,27 @@ import {
   alerts,
   leases,
   notificationGroups,
-  notificationPolicies,
   outbox,
   pushSubscriptions,
   silences,
-  webhookEndpoints,
 } from "../../core/db/schema/index.ts";
 import { outboxRowId } from "../../core/notify/outbox-payload.ts";
 import { gatherInputs } from "./inputs.ts";
 import { acquireLease, LeaseLostError } from "./lease.ts";
 import { computeStep } from "./step.ts";
 import { loadTenant } from "./tenant.ts";
-import { insertMinute, insertRule, insertSlo, insertTenant, openTestDatabase } from "./testing.ts";
+import {
+  fastBurnSlo,
+  insertFastPolicy,
+  insertMarketEvent,
+  insertMinute,
+  insertRule,
+  insertSlo,
+  insertTenant,
+  insertWebhook,
+  openTestDatabase,
+  priceEvent,
+} from "./testing.ts";
 import { writeStep } from "./writer.ts";
 
 const MIN = 60_000;
@@ -34,61 +43,10 @@ async function setup() {
   cleanup = t.close;
   const { db } = t;
   const tenantId = await insertTenant(db, "ten_a");
-  await insertSlo(db, tenantId, "slo_1", {
-    name: "api availability",
-    service: "api",
-    sli: { kind: "availability" },
-    objective: 0.99,
-    window: { kind: "rolling", days: 1 },
-    tiers: [
-      {
-        name: "page",
-        severity: "page",
-        longWindow: "5m",
-        shortWindow: "2m",
-        budgetConsumed: 0.035,
-      },
-      {
-        name: "ticket",
-        severity: "ticket",
-        longWindow: "10m",
-        shortWindow: "5m",
-        budgetConsumed: 0.05,
-      },
-    ],
-    minEvents: 5,
-  });
-  await db.insert(notificationPolicies).values({
-    id: "pol_1",
-    tenantId,
-    route: {
-      id: "default",
-      group_by: ["alertname", "slo_id"],
-      group_wait: 0,
-      group_interval: 1000,
-    } as never,
-    inhibitRules: null,
-    updatedAtMs: 0,
-  });
-  await db.insert(webhookEndpoints).values({
-    id: "whe_1",
-    tenantId,
-    url: "https://hooks.example/x",
-    format: "gridpulse",
-    secrets: [],
-    createdAtMs: 0,
-    updatedAtMs: 0,
-  });
-  await db.insert(webhookEndpoints).values({
-    id: "whe_off",
-    tenantId,
-    url: "https://hooks.example/off",
-    format: "gridpulse",
-    secrets: [],
-    disabledAtMs: 1,
-    createdAtMs: 0,
-    updatedAtMs: 0,
-  });
+  await insertSlo(db, tenantId, "slo_1", fastBurnSlo("api", 5));
+  await insertFastPolicy(db, tenantId);
+  await insertWebhook(db, tenantId, "whe_1");
+  await insertWebhook(db, tenantId, "whe_off", 1);
   const sub = (id: string, filters: object) => ({
     id,
     tenantId,
@@ -220,21 +178,7 @@ describe("writeStep", () => {
       params: { carrier: "electricity", condition: { op: "above", thresholdEurPerKwh: 0.1 } },
       no_data: "ok",
     });
-    await t.client.execute({
-      sql: "insert into market_events (id, kind, ts_ms, carrier, region, event, topic, partition, offset, received_at_ms) values ('p', 'price', ?, 'electricity', '', ?, 't', 0, '0', 0)",
-      args: [
-        t0 - MIN,
-        JSON.stringify({
-          id: "p",
-          ts: t0 - MIN,
-          kind: "price",
-          market: "GR",
-          carrier: "electricity",
-          value: 0.5,
-          unit: "EUR/kWh",
-        }),
-      ],
-    });
+    await insertMarketEvent(t.db, priceEvent("p", t0 - MIN, 0.5));
     await outage(t.db, t0, 20);
     const first = await runStep(t, t.tenantId, t0);
     const firing = await t.db.select().from(alerts).where(eq(alerts.status, "firing"));
@@ -336,21 +280,7 @@ describe("writeStep", () => {
       severity: "info",
       params: { carrier: "electricity", condition: { op: "above", thresholdEurPerKwh: 0.1 } },
     });
-    await t.client.execute({
-      sql: "insert into market_events (id, kind, ts_ms, carrier, region, event, topic, partition, offset, received_at_ms) values ('p', 'price', ?, 'electricity', '', ?, 't', 0, '0', 0)",
-      args: [
-        t0 - MIN,
-        JSON.stringify({
-          id: "p",
-          ts: t0 - MIN,
-          kind: "price",
-          market: "GR",
-          carrier: "electricity",
-          value: 0.5,
-          unit: "EUR/kWh",
-        }),
-      ],
-    });
+    await insertMarketEvent(t.db, priceEvent("p", t0 - MIN, 0.5));
     await runStep(t, t.tenantId, t0);
     const before = await t.db.select().from(alerts);
     expect(before.map((r) => [r.ruleId, r.status])).toEqual([["rul_price", "firing"]]);

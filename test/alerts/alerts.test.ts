@@ -15,23 +15,28 @@ import { openDatabase } from "../../core/db/open.node.ts";
 import {
   alertRules,
   alerts,
-  notificationPolicies,
   type OutboxRow,
   outbox,
   pushSubscriptions,
   silences,
-  webhookEndpoints,
 } from "../../core/db/schema/index.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { outboxRowId } from "../../core/notify/outbox-payload.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
+import {
+  fastBurnSlo,
+  insertFastPolicy,
+  insertSlo,
+  insertWebhook,
+  priceEvent,
+} from "../../stream/alerts/testing.ts";
 import { createTopics, readMessagesUntil, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
-import { insertSlo, lists, notificationOf, requests } from "./fixtures.ts";
+import { lists, notificationOf, requests, sendRequests } from "./fixtures.ts";
 
 const kafka = testKafka();
 const running: ServiceProcess[] = [];
@@ -63,22 +68,9 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
     const checkout = `checkout-${run}`;
     const nowMs = Date.now();
     const { tenantId } = await createTenantWithAdminKey(db, { name: "alerts", nowMs });
-    await insertSlo(db, tenantId, "slo_api", api);
-    await insertSlo(db, tenantId, "slo_checkout", checkout);
-    await db.insert(notificationPolicies).values({
-      id: "pol_1",
-      tenantId,
-      route: {
-        id: "default",
-        group_by: ["alertname", "slo_id"],
-        group_wait: 0,
-        group_interval: 1000,
-        repeat_interval: 3_600_000,
-        send_resolved: true,
-      },
-      inhibitRules: null,
-      updatedAtMs: nowMs,
-    });
+    await insertSlo(db, tenantId, "slo_api", fastBurnSlo(api));
+    await insertSlo(db, tenantId, "slo_checkout", fastBurnSlo(checkout));
+    await insertFastPolicy(db, tenantId);
     await db.insert(silences).values({
       id: "sil_checkout",
       tenantId,
@@ -87,15 +79,7 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
       endsAtMs: nowMs + 3_600_000,
       createdAtMs: nowMs,
     });
-    await db.insert(webhookEndpoints).values({
-      id: "whe_1",
-      tenantId,
-      url: "https://hooks.example.test/gridpulse",
-      format: "gridpulse",
-      secrets: [],
-      createdAtMs: nowMs,
-      updatedAtMs: nowMs,
-    });
+    await insertWebhook(db, tenantId, "whe_1");
     await db.insert(pushSubscriptions).values({
       id: "psub_1",
       tenantId,
@@ -131,17 +115,8 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
     const producer = kafka.producer();
     await producer.connect();
     closers.push(() => void producer.disconnect());
-    const send = async (events: RequestEventInput[]) => {
-      // Bounded requests: the broker refuses one produce request above its max message size.
-      for (let i = 0; i < events.length; i += 1000) {
-        await producer.send({
-          topic: topicName(prefix, "requests"),
-          messages: events
-            .slice(i, i + 1000)
-            .map((e) => ({ key: e.service, value: JSON.stringify(e) })),
-        });
-      }
-    };
+    const send = (events: RequestEventInput[]) =>
+      sendRequests(producer, topicName(prefix, "requests"), events);
     const outboxRows = () => db.select().from(outbox).orderBy(outbox.createdAtMs, outbox.id);
 
     // --- the outage: every request of both services fails ---
@@ -247,15 +222,7 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
     await marketProducer.connect();
     const priceAt = (id: string, tsMs: number, value: number) => ({
       key: "market:electricity",
-      value: JSON.stringify({
-        id: `${run}-${id}`,
-        ts: tsMs,
-        kind: "price",
-        market: "GR",
-        carrier: "electricity",
-        value,
-        unit: "EUR/kWh",
-      }),
+      value: JSON.stringify(priceEvent(`${run}-${id}`, tsMs, value)),
     });
     const spikeAtMs = Date.now();
     await marketProducer.send({

@@ -8,16 +8,22 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../core/db/open.node.ts";
-import { notificationPolicies, outbox, webhookEndpoints } from "../../core/db/schema/index.ts";
+import { outbox } from "../../core/db/schema/index.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
+import {
+  fastBurnSlo,
+  insertFastPolicy,
+  insertSlo,
+  insertWebhook,
+} from "../../stream/alerts/testing.ts";
 import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
-import { insertSlo, lists, notificationOf, requests } from "./fixtures.ts";
+import { lists, notificationOf, requests, sendRequests } from "./fixtures.ts";
 
 const kafka = testKafka();
 const running: ServiceProcess[] = [];
@@ -57,44 +63,15 @@ describe("alert evaluator lease: standby takes over after the holder dies", () =
     const nowMs = Date.now();
     const service = `api-${randomUUID().slice(0, 8)}`;
     const { tenantId } = await createTenantWithAdminKey(db, { name: "takeover", nowMs });
-    await insertSlo(db, tenantId, "slo_api", service);
-    await db.insert(notificationPolicies).values({
-      id: "pol_1",
-      tenantId,
-      route: {
-        id: "default",
-        group_by: ["alertname", "slo_id"],
-        group_wait: 0,
-        group_interval: 1000,
-        repeat_interval: 3_600_000,
-        send_resolved: true,
-      },
-      inhibitRules: null,
-      updatedAtMs: nowMs,
-    });
-    await db.insert(webhookEndpoints).values({
-      id: "whe_1",
-      tenantId,
-      url: "https://hooks.example.test/gridpulse",
-      format: "gridpulse",
-      secrets: [],
-      createdAtMs: nowMs,
-      updatedAtMs: nowMs,
-    });
+    await insertSlo(db, tenantId, "slo_api", fastBurnSlo(service));
+    await insertFastPolicy(db, tenantId);
+    await insertWebhook(db, tenantId, "whe_1");
 
     const producer = kafka.producer();
     await producer.connect();
     closers.push(() => void producer.disconnect());
-    const send = async (events: RequestEventInput[]) => {
-      for (let i = 0; i < events.length; i += 1000) {
-        await producer.send({
-          topic: topicName(prefix, "requests"),
-          messages: events
-            .slice(i, i + 1000)
-            .map((e) => ({ key: e.service, value: JSON.stringify(e) })),
-        });
-      }
-    };
+    const send = (events: RequestEventInput[]) =>
+      sendRequests(producer, topicName(prefix, "requests"), events);
     const rows = () => db.select().from(outbox).orderBy(outbox.createdAtMs, outbox.id);
     const isPage = (l: Record<string, string>) => l.tier === "page";
 
