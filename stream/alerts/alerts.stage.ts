@@ -14,7 +14,7 @@ import { ConfigError } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
-import { gatherInputs } from "./inputs.ts";
+import { gatherInputs, type InputCache, newInputCache } from "./inputs.ts";
 import { acquireLease, LeaseLostError, releaseLease } from "./lease.ts";
 import type { AlertErrorKind, AlertMetrics } from "./metrics.ts";
 import { computeStep } from "./step.ts";
@@ -105,8 +105,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     for (const [severity, n] of totals) metrics.firing.set({ severity }, n);
   }
 
-  async function stepTenant(tenantId: string) {
-    const nowMs = options.now();
+  async function stepTenant(tenantId: string, nowMs: number, cache: InputCache) {
     const snapshot = await loadTenant(db, tenantId, nowMs);
     for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
     const { inputs, problems } = await gatherInputs(db, {
@@ -114,6 +113,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       nowMs,
       rules: snapshot.rules,
       slos: snapshot.slos,
+      cache,
     });
     for (const p of problems)
       fail("input", "alert input could not be read: its rules see no data", {
@@ -180,12 +180,14 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     setHeld(holding);
     if (holding) {
       const end = metrics.evaluationDuration.startTimer();
+      // One `now` per tick: every tenant sees the same instant, and shared inputs are read once.
+      const cache = newInputCache();
       const tenants = await tenantsToEvaluate(db);
       const seen = new Set(tenants);
       for (const id of firingByTenant.keys()) if (!seen.has(id)) firingByTenant.delete(id);
       for (const tenantId of tenants) {
         try {
-          await stepTenant(tenantId);
+          await stepTenant(tenantId, nowMs, cache);
         } catch (err) {
           if (err instanceof LeaseLostError) {
             metrics.errors.inc({ kind: "lease" });

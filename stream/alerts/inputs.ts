@@ -43,6 +43,27 @@ export interface GatherArgs {
   nowMs: number;
   rules: readonly AlertRule[];
   slos: readonly { id: string; definition: SloDefinition }[];
+  /**
+   * Reads of shared (not tenant-owned) data at the same `nowMs` — latency, prices, subsidy programs —
+   * kept for the other tenants of one tick: `newInputCache()` per tick.
+   */
+  cache?: InputCache;
+}
+
+export type InputCache = Map<string, Promise<unknown>>;
+export const newInputCache = (): InputCache => new Map();
+
+function shared<T>(cache: InputCache | undefined, key: unknown[], read: () => Promise<T>) {
+  if (!cache) return read();
+  const k = JSON.stringify(key);
+  let hit = cache.get(k) as Promise<T> | undefined;
+  if (!hit) {
+    hit = read();
+    // A failed read is not kept: the next tenant tries again (and reports its own problem).
+    hit.catch(() => cache.delete(k));
+    cache.set(k, hit);
+  }
+  return hit;
 }
 
 const latencyWindowMs: Record<LatencyWindow, number> = {
@@ -86,12 +107,14 @@ export async function gatherInputs(
     if (seenLatency.has(key)) continue;
     seenLatency.add(key);
     const report = await attempt("latency", rule.id, () =>
-      latencyBetween(db, {
-        service,
-        route,
-        fromMs: nowMs - latencyWindowMs[window],
-        toMs: nowMs + 1,
-      }),
+      shared(args.cache, ["latency", nowMs, service, route ?? null, window], () =>
+        latencyBetween(db, {
+          service,
+          route,
+          fromMs: nowMs - latencyWindowMs[window],
+          toMs: nowMs + 1,
+        }),
+      ),
     );
     if (!report) continue;
     const { count, p50, p90, p95, p99, p999 } = report;
@@ -114,7 +137,9 @@ export async function gatherInputs(
     if (seenPrices.has(key)) continue;
     seenPrices.add(key);
     const points = await attempt("price", rule.id, () =>
-      pricePoints(db, { carrier, region: region ?? "", nowMs, windowMs }),
+      shared(args.cache, ["price", nowMs, carrier, region ?? "", windowMs], () =>
+        pricePoints(db, { carrier, region: region ?? "", nowMs, windowMs }),
+      ),
     );
     if (points) prices.push(...points);
   }
@@ -122,7 +147,7 @@ export async function gatherInputs(
 
   if (rules.some((r) => r.kind === "market_subsidy")) {
     const subsidies = await attempt("subsidy", args.tenantId, async () => ({
-      programs: await subsidyProgramList(db),
+      programs: await shared(args.cache, ["subsidy", nowMs], () => subsidyProgramList(db)),
       subscriber: await subscriberProfile(db, args.tenantId),
     }));
     if (subsidies) inputs.subsidies = subsidies;
