@@ -1,13 +1,16 @@
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { alerts } from "../../core/db/schema/index.ts";
+import { alerts, outbox } from "../../core/db/schema/index.ts";
+import type { OutboxPayload } from "../../core/notify/outbox-payload.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { createAlertStage, type TransitionMessage } from "./alerts.stage.ts";
 import { createAlertMetrics } from "./metrics.ts";
 import {
+  insertFastPolicy,
   insertMarketEvent,
   insertRule,
   insertTenant,
+  insertWebhook,
   openTestDatabase,
   priceEvent,
 } from "./testing.ts";
@@ -111,6 +114,29 @@ describe("alert stage", () => {
     expect(await value(registry, "gridpulse_alert_transitions_total", { to: "firing" })).toBe(1);
     expect(await value(registry, "gridpulse_alerts_firing", { severity: "info" })).toBe(1);
     expect(await value(registry, "gridpulse_alert_evaluator_lease_held")).toBe(1);
+  });
+
+  it("two tenants with equal groups formed in the same tick never share a notification key", async () => {
+    const t = await setup();
+    const other = await insertTenant(t.db, "ten_twin");
+    await insertRule(t.db, other, {
+      id: "rul_twin",
+      name: "PriceHigh",
+      kind: "market_price",
+      severity: "info",
+      params: { carrier: "electricity", condition: { op: "above", thresholdEurPerKwh: 0.1 } },
+    });
+    for (const tenant of ["ten_good", other]) {
+      await insertFastPolicy(t.db, tenant);
+      await insertWebhook(t.db, tenant, `whe_${tenant}`);
+    }
+    const { stage } = stageFor(t, fakeProducer(), "a", { now: t0 });
+    await stage.tick();
+    const rows = await t.db.select().from(outbox).orderBy(outbox.tenantId);
+    expect(rows.map((r) => r.tenantId)).toEqual(["ten_good", "ten_twin"]);
+    const [a, b] = rows.map((r) => (r.payload as OutboxPayload & { type: "alert" }).notification);
+    expect(a?.groupKey).toBe(b?.groupKey);
+    expect(rows[0]?.idempotencyKey).not.toBe(rows[1]?.idempotencyKey);
   });
 
   it("keeps committed transitions while Kafka is down and sends them at a later tick", async () => {

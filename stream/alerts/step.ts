@@ -59,6 +59,8 @@ export function computeStep(
     route: snapshot.route,
     silences: snapshot.silences,
     inhibitRules: snapshot.inhibitRules,
+    // Tenants with equal routes and alert names form equal groups: keep their keys apart.
+    keyScope: snapshot.tenantId,
   });
   return {
     states: evaluated.states,
