@@ -65,6 +65,7 @@ const stageFor = (
   producer: ReturnType<typeof fakeProducer>,
   holder: string,
   clock: { now: number },
+  lines: string[] = [],
 ) => {
   const registry = new Registry();
   const metrics = createAlertMetrics([registry]);
@@ -73,7 +74,7 @@ const stageFor = (
     producer,
     transitionsTopic: "alerts.transitions.v1",
     metrics,
-    logger: createLogger({ service: "test", level: "silent" }),
+    logger: createLogger({ service: "test", writer: (_level, line) => lines.push(line) }),
     now: () => clock.now,
     intervalMs: 1000,
     leaseMs: 5000,
@@ -137,6 +138,31 @@ describe("alert stage", () => {
     const [a, b] = rows.map((r) => (r.payload as OutboxPayload & { type: "alert" }).notification);
     expect(a?.groupKey).toBe(b?.groupKey);
     expect(rows[0]?.idempotencyKey).not.toBe(rows[1]?.idempotencyKey);
+  });
+
+  it("a tenant failing at every tick is counted each time and logged once a minute", async () => {
+    const t = await setup();
+    const clock = { now: t0 };
+    const lines: string[] = [];
+    const { stage, registry } = stageFor(t, fakeProducer(), "a", clock, lines);
+    const failures = () => lines.filter((l) => l.includes("of a tenant failed")).length;
+    for (let i = 0; i < 5; i++) {
+      await stage.tick();
+      clock.now += 1000;
+    }
+    expect(
+      await value(registry, "gridpulse_alert_evaluation_errors_total", { kind: "tenant" }),
+    ).toBe(5);
+    expect(failures()).toBe(1);
+    clock.now += 60_000;
+    await stage.tick();
+    expect(failures()).toBe(2);
+    // Fixed: evaluated again, and the recovery is logged.
+    await t.client.execute("delete from alerts where tenant_id = 'ten_bad'");
+    await stage.tick();
+    expect(lines.filter((l) => l.includes("recovered"))).toHaveLength(1);
+    const rows = await t.db.select({ tenantId: alerts.tenantId }).from(alerts);
+    expect(rows.map((r) => r.tenantId).sort()).toEqual(["ten_bad", "ten_good"]);
   });
 
   it("keeps committed transitions while Kafka is down and sends them at a later tick", async () => {

@@ -65,6 +65,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const reported = new Set<string>();
+  const tenantFailures = new Map<string, { message: string; loggedAtMs: number }>();
   const firingByTenant = new Map<string, Map<string, number>>();
 
   const fail = (kind: AlertErrorKind, message: string, fields: Record<string, unknown>) => {
@@ -188,16 +189,26 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       for (const tenantId of tenants) {
         try {
           await stepTenant(tenantId, nowMs, cache);
+          if (tenantFailures.delete(tenantId))
+            logger.info("alert evaluation of a tenant recovered", { tenantId });
         } catch (err) {
           if (err instanceof LeaseLostError) {
             metrics.errors.inc({ kind: "lease" });
             setHeld(false);
             break;
           }
-          fail("tenant", "alert evaluation of a tenant failed: skipped this tick", {
-            tenantId,
-            err,
-          });
+          metrics.errors.inc({ kind: "tenant" });
+          // Counted every tick, logged when the error changes or once a minute (a tenant failing
+          // at every tick would otherwise flood the log).
+          const message = String((err as Error)?.message ?? err);
+          const last = tenantFailures.get(tenantId);
+          if (!last || last.message !== message || nowMs - last.loggedAtMs >= 60_000) {
+            tenantFailures.set(tenantId, { message, loggedAtMs: nowMs });
+            logger.error("alert evaluation of a tenant failed: skipped this tick", {
+              tenantId,
+              err,
+            });
+          }
         }
       }
       end();
