@@ -18,7 +18,14 @@ import { gatherInputs, type InputCache, newInputCache } from "./inputs.ts";
 import { acquireLease, LeaseLostError, releaseLease } from "./lease.ts";
 import type { AlertErrorKind, AlertMetrics } from "./metrics.ts";
 import { computeStep } from "./step.ts";
-import { type LoadProblem, loadTenant, tenantsToEvaluate } from "./tenant.ts";
+import {
+  hasWork,
+  type LoadProblem,
+  loadAllTenants,
+  loadTenant,
+  type TenantSnapshot,
+  tenantsToEvaluate,
+} from "./tenant.ts";
 import { writeStep } from "./writer.ts";
 
 export interface AlertStageOptions {
@@ -106,8 +113,13 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     for (const [severity, n] of totals) metrics.firing.set({ severity }, n);
   }
 
-  async function stepTenant(tenantId: string, nowMs: number, cache: InputCache) {
-    const snapshot = await loadTenant(db, tenantId, nowMs);
+  async function stepTenant(
+    tenantId: string,
+    nowMs: number,
+    cache: InputCache,
+    loaded: TenantSnapshot | undefined,
+  ) {
+    const snapshot = loaded ?? (await loadTenant(db, tenantId, nowMs));
     for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
     const { inputs, problems } = await gatherInputs(db, {
       tenantId,
@@ -138,6 +150,25 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     }
     firingByTenant.set(tenantId, counts);
     pending.push(...step.transitions.map((t) => ({ ...t, tenantId })));
+  }
+
+  /**
+   * Every tenant in one bulk read; undefined when some row cannot be read at all (corrupt JSON):
+   * then each tenant is loaded on its own, so only the tenant owning that row fails.
+   */
+  let bulkFailureLoggedAtMs = Number.NEGATIVE_INFINITY;
+  async function loadAll(nowMs: number) {
+    try {
+      return await loadAllTenants(db, nowMs);
+    } catch (err) {
+      if (nowMs - bulkFailureLoggedAtMs >= 60_000) {
+        bulkFailureLoggedAtMs = nowMs;
+        logger.warn("bulk read of the tenants' alert rows failed: reading tenant by tenant", {
+          err,
+        });
+      }
+      return undefined;
+    }
   }
 
   async function produceTransitions() {
@@ -183,12 +214,18 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       const end = metrics.evaluationDuration.startTimer();
       // One `now` per tick: every tenant sees the same instant, and shared inputs are read once.
       const cache = newInputCache();
-      const tenants = await tenantsToEvaluate(db);
+      const snapshots = await loadAll(nowMs);
+      const tenants = snapshots
+        ? [...snapshots.values()]
+            .filter(hasWork)
+            .map((t) => t.tenantId)
+            .sort()
+        : await tenantsToEvaluate(db);
       const seen = new Set(tenants);
       for (const id of firingByTenant.keys()) if (!seen.has(id)) firingByTenant.delete(id);
       for (const tenantId of tenants) {
         try {
-          await stepTenant(tenantId, nowMs, cache);
+          await stepTenant(tenantId, nowMs, cache, snapshots?.get(tenantId));
           if (tenantFailures.delete(tenantId))
             logger.info("alert evaluation of a tenant recovered", { tenantId });
         } catch (err) {

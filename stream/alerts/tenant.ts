@@ -8,6 +8,7 @@
  * as they are (neither evaluated nor resolved as if the rule were deleted) until it is fixed.
  */
 import { and, eq, gt, isNull } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import {
   type AlertRule,
   type AlertState,
@@ -25,11 +26,15 @@ import {
 import type { Database } from "../../core/db/database.ts";
 import {
   type AlertRow,
+  type AlertRuleRow,
   alertRules,
   alerts,
+  type NotificationPolicyRow,
   notificationGroups,
   notificationPolicies,
   pushSubscriptions,
+  type SilenceRow,
+  type SloRow,
   silences,
   sloFromRow,
   slos,
@@ -70,6 +75,13 @@ export interface TenantSnapshot {
 
 export const defaultRoute: RouteConfig = routeSchema.parse({});
 
+/**
+ * Whether a tenant has anything to evaluate: rules (SLOs), alerts and groups left from before, or
+ * stored definitions to report as invalid.
+ */
+export const hasWork = (t: TenantSnapshot) =>
+  t.rules.length > 0 || t.states.length > 0 || t.groups.length > 0 || t.problems.length > 0;
+
 /** Tenants with anything to evaluate: rules, SLOs, or alerts and groups left from earlier steps. */
 export async function tenantsToEvaluate(db: Database): Promise<string[]> {
   const ids = new Set<string>();
@@ -80,23 +92,122 @@ export async function tenantsToEvaluate(db: Database): Promise<string[]> {
   return [...ids].sort();
 }
 
+/** A tenant's stored rows, as read for one step (or for every tenant at once). */
+interface TenantRows {
+  slos: SloRow[];
+  rules: AlertRuleRow[];
+  alerts: AlertRow[];
+  groups: NotificationGroup[];
+  policy: NotificationPolicyRow | undefined;
+  silences: SilenceRow[];
+  webhookIds: string[];
+  push: { id: string; filters: unknown }[];
+}
+
+/**
+ * Reads the rows of one tenant, or of every tenant (`tenantId` undefined) grouped by tenant: 8
+ * queries either way, so a tick over many tenants reads in bulk.
+ */
+async function readRows(
+  db: Database,
+  tenantId: string | undefined,
+  nowMs: number,
+): Promise<Map<string, TenantRows>> {
+  const of = <T extends { tenantId: SQLiteColumn }>(table: T) =>
+    tenantId === undefined ? undefined : eq(table.tenantId, tenantId);
+  const [sloRows, ruleRows, alertRows, groupRows, policyRows, silenceRows, webhookRows, pushRows] =
+    await Promise.all([
+      db.select().from(slos).where(of(slos)).orderBy(slos.id),
+      db
+        .select()
+        .from(alertRules)
+        .where(and(of(alertRules), eq(alertRules.enabled, true)))
+        .orderBy(alertRules.id),
+      db.select().from(alerts).where(of(alerts)).orderBy(alerts.id),
+      db.select().from(notificationGroups).where(of(notificationGroups)),
+      db.select().from(notificationPolicies).where(of(notificationPolicies)),
+      db
+        .select()
+        .from(silences)
+        .where(and(of(silences), gt(silences.endsAtMs, nowMs)))
+        .orderBy(silences.id),
+      db
+        .select({ id: webhookEndpoints.id, tenantId: webhookEndpoints.tenantId })
+        .from(webhookEndpoints)
+        .where(and(of(webhookEndpoints), isNull(webhookEndpoints.disabledAtMs)))
+        .orderBy(webhookEndpoints.id),
+      db
+        .select({
+          id: pushSubscriptions.id,
+          tenantId: pushSubscriptions.tenantId,
+          filters: pushSubscriptions.filters,
+        })
+        .from(pushSubscriptions)
+        .where(of(pushSubscriptions))
+        .orderBy(pushSubscriptions.id),
+    ]);
+  const byTenant = new Map<string, TenantRows>();
+  const rowsOf = (id: string) => {
+    let r = byTenant.get(id);
+    if (!r) {
+      r = {
+        slos: [],
+        rules: [],
+        alerts: [],
+        groups: [],
+        policy: undefined,
+        silences: [],
+        webhookIds: [],
+        push: [],
+      };
+      byTenant.set(id, r);
+    }
+    return r;
+  };
+  if (tenantId !== undefined) rowsOf(tenantId);
+  for (const row of sloRows) rowsOf(row.tenantId).slos.push(row);
+  for (const row of ruleRows) rowsOf(row.tenantId).rules.push(row);
+  for (const row of alertRows) rowsOf(row.tenantId).alerts.push(row);
+  for (const row of groupRows) rowsOf(row.tenantId).groups.push(row.state);
+  for (const row of policyRows) rowsOf(row.tenantId).policy = row;
+  for (const row of silenceRows) rowsOf(row.tenantId).silences.push(row);
+  for (const row of webhookRows) rowsOf(row.tenantId).webhookIds.push(row.id);
+  for (const row of pushRows) rowsOf(row.tenantId).push.push(row);
+  return byTenant;
+}
+
 export async function loadTenant(
   db: Database,
   tenantId: string,
   nowMs: number,
 ): Promise<TenantSnapshot> {
+  const rows = (await readRows(db, tenantId, nowMs)).get(tenantId) as TenantRows;
+  return snapshotOf(tenantId, rows);
+}
+
+/**
+ * Every tenant's snapshot from one bulk read. A row that cannot even be read (corrupt JSON) fails the
+ * whole read: the caller then loads tenant by tenant, so only its tenant fails.
+ */
+export async function loadAllTenants(
+  db: Database,
+  nowMs: number,
+): Promise<Map<string, TenantSnapshot>> {
+  const out = new Map<string, TenantSnapshot>();
+  for (const [tenantId, rows] of await readRows(db, undefined, nowMs)) {
+    out.set(tenantId, snapshotOf(tenantId, rows));
+  }
+  return out;
+}
+
+function snapshotOf(tenantId: string, stored: TenantRows): TenantSnapshot {
   const problems: LoadProblem[] = [];
   const heldRuleIds = new Set<string>();
   const rules: AlertRule[] = [];
   const sloList: TenantSnapshot["slos"] = [];
+  const storedRows = stored.alerts;
 
-  const sloRows = await db.select().from(slos).where(eq(slos.tenantId, tenantId));
-  const storedRows = await db
-    .select()
-    .from(alerts)
-    .where(eq(alerts.tenantId, tenantId))
-    .orderBy(alerts.id);
-  for (const row of sloRows) {
+  for (const row of stored.slos) {
     const parsed = sloDefinitionSchema.safeParse(sloFromRow(row));
     if (!parsed.success) {
       problems.push({
@@ -114,12 +225,7 @@ export async function loadTenant(
     rules.push(...sloBurnRules({ id: row.id, definition: parsed.data }));
   }
 
-  const ruleRows = await db
-    .select()
-    .from(alertRules)
-    .where(and(eq(alertRules.tenantId, tenantId), eq(alertRules.enabled, true)))
-    .orderBy(alertRules.id);
-  for (const row of ruleRows) {
+  for (const row of stored.rules) {
     const parsed = alertRuleSchema.safeParse(row.rule);
     if (!parsed.success || parsed.data.id !== row.id) {
       problems.push({
@@ -143,19 +249,9 @@ export async function loadTenant(
     }),
   );
 
-  const groupRows = await db
-    .select()
-    .from(notificationGroups)
-    .where(eq(notificationGroups.tenantId, tenantId));
-  const groups = groupRows.map((g) => g.state);
-
   let route = defaultRoute;
   let inhibitRules: InhibitRule[] = [...defaultInhibitRules];
-  const [policy] = await db
-    .select()
-    .from(notificationPolicies)
-    .where(eq(notificationPolicies.tenantId, tenantId))
-    .limit(1);
+  const policy = stored.policy;
   if (policy) {
     const parsedRoute = routeSchema.safeParse(policy.route);
     const parsedInhibit = inhibitRuleSchema
@@ -174,12 +270,8 @@ export async function loadTenant(
     }
   }
 
-  const silenceRows = await db
-    .select()
-    .from(silences)
-    .where(and(eq(silences.tenantId, tenantId), gt(silences.endsAtMs, nowMs)));
   const activeSilences: Silence[] = [];
-  for (const row of silenceRows) {
+  for (const row of stored.silences) {
     const parsed = silenceSchema.safeParse({
       id: row.id,
       matchers: row.matchers,
@@ -196,18 +288,8 @@ export async function loadTenant(
       });
   }
 
-  const webhooks = await db
-    .select({ id: webhookEndpoints.id })
-    .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.tenantId, tenantId), isNull(webhookEndpoints.disabledAtMs)))
-    .orderBy(webhookEndpoints.id);
-  const pushRows = await db
-    .select({ id: pushSubscriptions.id, filters: pushSubscriptions.filters })
-    .from(pushSubscriptions)
-    .where(eq(pushSubscriptions.tenantId, tenantId))
-    .orderBy(pushSubscriptions.id);
   const push: TenantSnapshot["push"] = [];
-  for (const row of pushRows) {
+  for (const row of stored.push) {
     const parsed = notificationFilterSchema.safeParse(row.filters ?? {});
     if (parsed.success) push.push({ id: row.id, filters: parsed.data });
     else problems.push({ kind: "push_filter", id: row.id, version: "", error: parsed.error });
@@ -220,11 +302,11 @@ export async function loadTenant(
     heldRuleIds,
     rows,
     states,
-    groups,
+    groups: stored.groups,
     route,
     inhibitRules,
     silences: activeSilences,
-    webhookIds: webhooks.map((w) => w.id),
+    webhookIds: stored.webhookIds,
     push,
     problems,
   };
