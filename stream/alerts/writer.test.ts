@@ -132,6 +132,9 @@ describe("writeStep", () => {
     const again = await runStep(t, t.tenantId, t0 + 500);
     expect(again.step.notifications).toEqual([]);
     expect(await outboxRows(t.db)).toHaveLength(2);
+    // Nothing changed: nothing is written (not even the lease), so alert rows keep their updatedAtMs.
+    expect(again.summary.statements).toBe(0);
+    expect((await t.db.select().from(alerts)).map((r) => r.updatedAtMs)).toEqual([t0, t0]);
   });
 
   it("is deterministic: the same persisted state and time give the same rows; a retried commit adds none", async () => {
