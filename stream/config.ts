@@ -12,15 +12,15 @@ import {
   topicPrefixVar,
 } from "../core/config/env.ts";
 
-const stages = ["aggregate", "evaluate", "market"] as const;
+const stages = ["aggregate", "evaluate", "market", "alerts"] as const;
 
 export const streamConfigSchema = z.object({
   STREAM_PORT: portVar(9464),
   STREAM_HOST: z.string().default("127.0.0.1"),
-  /** Which stages this process runs: any of `aggregate`, `evaluate`, `market` (default: all three). */
+  /** Which stages this process runs: any of `aggregate`, `evaluate`, `market`, `alerts` (default: all). */
   STREAM_STAGES: z
     .string()
-    .default("aggregate,evaluate,market")
+    .default("aggregate,evaluate,market,alerts")
     .transform((v) => [
       ...new Set(
         v
@@ -31,7 +31,7 @@ export const streamConfigSchema = z.object({
     ])
     .refine(
       (list) => list.length > 0 && list.every((s) => (stages as readonly string[]).includes(s)),
-      "must list one or more of aggregate, evaluate, market",
+      "must list one or more of aggregate, evaluate, market, alerts",
     )
     .transform((list) => list as (typeof stages)[number][]),
   KAFKA_BROKERS: kafkaBrokersVar.refine((brokers) => brokers !== undefined, {
@@ -65,6 +65,9 @@ export const streamConfigSchema = z.object({
   /** Market events dated further ahead of the worker's clock go to the DLQ (reason future_timestamp). */
   STREAM_MARKET_MAX_FUTURE_MS: positiveIntVar(86_400_000, 366 * 86_400_000),
   STREAM_EVAL_INTERVAL_MS: positiveIntVar(1000, 60_000),
+  /** Alert evaluation tick (stream/alerts); the lease must last at least two ticks. */
+  STREAM_ALERT_EVAL_INTERVAL_MS: positiveIntVar(1000, 60_000),
+  STREAM_ALERT_LEASE_MS: positiveIntVar(15_000, 600_000),
   STREAM_LATENCY_GAUGES_INTERVAL_MS: positiveIntVar(15_000, 600_000),
   STREAM_LATENCY_TOP_ROUTES: z.coerce.number().int().min(0).max(1000).default(10),
   STREAM_MINUTE_RETENTION_HOURS: positiveIntVar(72, 24 * 30),

@@ -3,8 +3,10 @@
  *   aggregate — stage 1: RequestEvents -> partial aggregates, exactly once through Kafka transactions;
  *   evaluate  — stage 2: partial aggregates -> window state + offsets in libSQL; SLO burn rates and
  *               latency quantiles as metrics;
- *   market    — market events -> history, latest prices and subsidy programs + offsets in libSQL.
- * All three by default; each scales out by partitions. SIGTERM / SIGINT finish the batch in hand, commit it,
+ *   market    — market events -> history, latest prices and subsidy programs + offsets in libSQL;
+ *   alerts    — alert evaluation under a lease: alert states, groups and outbox rows in libSQL,
+ *               transitions to alerts.transitions.v1 (stream/alerts/README.md).
+ * All four by default; each scales out by partitions. SIGTERM / SIGINT finish the batch in hand, commit it,
  * leave the groups and exit 0.
  */
 import { applyMigrations } from "../core/db/migrate.node.ts";
@@ -15,6 +17,8 @@ import { createLogger } from "../core/observability/logger.ts";
 import { exitOnFatal, onShutdown } from "../core/runtime/lifecycle.node.ts";
 import { listen } from "../core/runtime/serve.node.ts";
 import { createAggregateStage, type Stage } from "./aggregate/aggregate.consumer.ts";
+import { createAlertStage } from "./alerts/alerts.stage.ts";
+import { createAlertMetrics } from "./alerts/metrics.ts";
 import { loadStreamConfig } from "./config.ts";
 import { createEvaluateStage } from "./evaluate/evaluate.consumer.ts";
 import { createLatencyGauges } from "./evaluate/latency-gauges.ts";
@@ -128,6 +132,20 @@ if (config.STREAM_STAGES.includes("market")) {
       sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
       maxWaitMs: config.STREAM_MAX_WAIT_MS,
       now,
+    }),
+  );
+}
+if (config.STREAM_STAGES.includes("alerts")) {
+  stages.push(
+    createAlertStage({
+      db: database.db,
+      producer,
+      transitionsTopic: topicName(config.KAFKA_TOPIC_PREFIX, "alertTransitions"),
+      metrics: createAlertMetrics([metrics.registry]),
+      logger,
+      now,
+      intervalMs: config.STREAM_ALERT_EVAL_INTERVAL_MS,
+      leaseMs: config.STREAM_ALERT_LEASE_MS,
     }),
   );
 }

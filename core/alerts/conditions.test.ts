@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { subsidyEventSchema } from "../events/market-event.ts";
+import type { NotificationAlert } from "../notify/payloads.ts";
+import { filterMatches } from "../notify/subscription-filter.ts";
 import { type SloDefinition, sloDefinitionSchema } from "../slo/definition.ts";
 import { computeSloStatus, sloCountWindows, type WindowCounts } from "../slo/status.ts";
 import { priceChangePct, sampleRule } from "./conditions.ts";
@@ -169,7 +171,7 @@ describe("market_price", () => {
     const crete = rule({ op: "above", thresholdEurPerKwh: 0.4 }, "Crete");
     expect(sampleRule(crete, { prices }, now)[0]).toMatchObject({
       condition: "true",
-      labels: { carrier: "electricity", region: "Crete" },
+      labels: { market_kind: "price", carrier: "electricity", region: "Crete" },
     });
     expect(sampleRule(above, { prices: [pt(-5, 1)] }, now)[0]?.condition).toBe("no_data");
   });
@@ -320,5 +322,46 @@ describe("market_subsidy", () => {
     // A changed program is a new version: it fires.
     expect(at(now + 31 * DAY, [v1, v2])).toEqual([`${tag2}:firing`]);
     expect(states.filter((x) => x.status === "firing")).toHaveLength(1);
+  });
+});
+
+describe("market alerts carry market_kind (the label notification filters match on)", () => {
+  it("price and subsidy alerts are labelled with their event kind; SLO alerts are not", () => {
+    const price = parseAlertRule({
+      id: "p",
+      name: "Price",
+      kind: "market_price",
+      severity: "info",
+      params: { carrier: "electricity", condition: { op: "above", thresholdEurPerKwh: 0.1 } },
+    });
+    const subsidy = parseAlertRule({
+      id: "s",
+      name: "Subsidy",
+      kind: "market_subsidy",
+      severity: "info",
+      params: { match: "region" },
+    });
+    const inputs: EvaluationInputs = {
+      prices: [{ carrier: "electricity", tsMs: now - MIN, eurPerKwh: 0.3 }],
+      subsidies: {
+        programs: [
+          subsidyEventSchema.parse({
+            id: "e",
+            ts: now - HOUR,
+            kind: "subsidy",
+            program: "P",
+            regions: "all",
+          }),
+        ],
+        subscriber: { regions: [], assessedClasses: [] },
+      },
+    };
+    const labels = (rule: AlertRule) => sampleRule(rule, inputs, now).map((x) => x.labels);
+    expect(labels(price)).toEqual([{ market_kind: "price", carrier: "electricity" }]);
+    expect(labels(subsidy)[0]).toMatchObject({ market_kind: "subsidy", program: "P" });
+    const filtered = filterMatches({ marketKinds: ["subsidy"] }, {
+      labels: labels(price)[0] ?? {},
+    } as NotificationAlert);
+    expect(filtered).toBe(false);
   });
 });

@@ -123,7 +123,8 @@ function marketPrice(
   nowMs: number,
 ): Sample {
   const { carrier, region, condition } = rule.params;
-  const labels: Record<string, string> = { carrier };
+  // market_kind: the label push subscriptions and endpoints filter on (core/notify/subscription-filter).
+  const labels: Record<string, string> = { market_kind: "price", carrier };
   if (region !== undefined) labels.region = region;
   const series = priceSeries(inputs.prices ?? [], carrier, region ?? "", nowMs);
   const latest = series.at(-1);
@@ -186,7 +187,11 @@ function marketSubsidy(
       annotations.closes_at = new Date(program.closesAt).toISOString();
     if (program.url !== undefined) annotations.url = program.url;
     samples.push({
-      labels: { program: program.program, program_version: subsidyProgramVersion(program) },
+      labels: {
+        market_kind: "subsidy",
+        program: program.program,
+        program_version: subsidyProgramVersion(program),
+      },
       value: program.maxSubsidyPct ?? null,
       condition: "true",
       edge: true,

@@ -320,4 +320,21 @@ describe("idempotency keys", () => {
     expect(new Set(keys).size).toBe(3);
     expect(new Set(sent.map(([, n]) => n.groupKey)).size).toBe(1);
   });
+
+  it("differ between owners (key scopes) of equal groups created in the same instant", () => {
+    const first = timeline([[0, [a1]]]);
+    const keyOf = (keyScope?: string) =>
+      plan({
+        now: s(30),
+        alerts: [a1],
+        groups: first.groups,
+        route,
+        silences: [],
+        ...(keyScope === undefined ? {} : { keyScope }),
+      }).notifications[0]?.idempotencyKey;
+    expect(keyOf("ten_a")).toMatch(/^[0-9a-f]{16}$/);
+    expect(keyOf("ten_a")).toBe(keyOf("ten_a"));
+    expect(keyOf("ten_a")).not.toBe(keyOf("ten_b"));
+    expect(keyOf("ten_a")).not.toBe(keyOf());
+  });
 });

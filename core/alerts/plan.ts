@@ -16,7 +16,7 @@
  *   that resolves while muted is dropped silently; one muted while firing and then unmuted is not
  *   re-announced (the receiver already knows it).
  * - A group with no firing alert and nothing left to report is dropped.
- * - Idempotency key: hash(group key, group creation time, sequence number). The sequence increases by
+ * - Idempotency key: hash([key scope,] group key, group creation time, sequence number). The sequence increases by
  *   one per notification of a group; the creation time separates a group that was dropped and formed
  *   again. Same persisted state + same `now` and inputs → same notifications and keys.
  */
@@ -113,6 +113,12 @@ export interface PlanArgs {
   silences: readonly Silence[];
   /** Default: `defaultInhibitRules` (a firing page inhibits the ticket of the same SLO). */
   inhibitRules?: readonly InhibitRule[];
+  /**
+   * The owner of the groups (a tenant id), mixed into every idempotency key: two owners with equal
+   * routes and labels form equal group keys, and their groups may be created in the same instant;
+   * their notifications must still never share a key (receivers deduplicate by it).
+   */
+  keyScope?: string;
 }
 
 export interface PlanResult {
@@ -141,6 +147,7 @@ export function plan({
   route,
   silences,
   inhibitRules = defaultInhibitRules,
+  keyScope,
 }: PlanArgs): PlanResult {
   const visible = alerts.filter((a) => a.status !== "pending");
   const muted = suppressions({ now, alerts: visible, silences, inhibitRules });
@@ -181,6 +188,7 @@ export function plan({
         route,
         (a) => isMuted(muted.get(a)),
         silences,
+        keyScope,
       );
       group = flushed.group;
       if (flushed.notification) notifications.push(flushed.notification);
@@ -198,6 +206,7 @@ function flush(
   route: RouteConfig,
   isMutedFp: (fingerprint: string) => boolean,
   silences: readonly Silence[],
+  keyScope: string | undefined,
 ): { group: NotificationGroup; notification: Notification | null } {
   const byFp = new Map(alerts.map((a) => [a.fingerprint, a]));
   const firing = alerts.filter((a) => a.status === "firing");
@@ -284,7 +293,10 @@ function flush(
     });
   }
   const notification: Notification = {
-    idempotencyKey: stableId("notification", group.key, group.createdAtMs, sequence),
+    idempotencyKey:
+      keyScope === undefined
+        ? stableId("notification", group.key, group.createdAtMs, sequence)
+        : stableId("notification", keyScope, group.key, group.createdAtMs, sequence),
     groupKey: group.key,
     routeId: group.routeId,
     sequence,

@@ -1,0 +1,266 @@
+/**
+ * Gathers what core/alerts' `evaluate` reads for one tenant at `now`, from libSQL: SLO tier statuses
+ * (the same core functions as GET /v1/slos/:id/status), latency quantiles of latency_threshold rules
+ * over their windows (as GET /v1/latency), price points of market_price rules (the window's points and
+ * the last one at or before its start), subsidy programs and the tenant's subscriber profile (regions
+ * and KENAK classes of its stored assessments). Only what the tenant's rules need is read. A failing
+ * read leaves that input out (its rules see no data and keep their state) and is reported, so one bad
+ * input never stops the others.
+ */
+import { and, desc, eq, gt, isNotNull, lte, sql } from "drizzle-orm";
+import type {
+  AlertRule,
+  EvaluationInputs,
+  LatencyObservation,
+  LatencyWindow,
+  PricePoint,
+  SloBurnInput,
+  SubscriberProfile,
+  SubsidyProgram,
+} from "../../core/alerts/index.ts";
+import type { Database } from "../../core/db/database.ts";
+import {
+  assessments,
+  marketEvents,
+  type SubsidyProgramRow,
+  subsidyPrograms,
+} from "../../core/db/schema/index.ts";
+import type { EnergyClass } from "../../core/energy/index.ts";
+import type { EnergyCarrier, MarketEvent } from "../../core/events/market-event.ts";
+import { countWindows, latencyBetween } from "../../core/latency/window-queries.ts";
+import { latencyThresholdMs, type SloDefinition } from "../../core/slo/definition.ts";
+import { durationMs } from "../../core/slo/durations.ts";
+import { computeSloStatus, sloCountWindows } from "../../core/slo/status.ts";
+
+export interface InputProblem {
+  kind: "slo" | "latency" | "price" | "subsidy";
+  id: string;
+  error: unknown;
+}
+
+export interface GatherArgs {
+  tenantId: string;
+  nowMs: number;
+  rules: readonly AlertRule[];
+  slos: readonly { id: string; definition: SloDefinition }[];
+  /**
+   * Reads of shared (not tenant-owned) data at the same `nowMs` — latency, prices, subsidy programs —
+   * kept for the other tenants of one tick: `newInputCache()` per tick.
+   */
+  cache?: InputCache;
+}
+
+export type InputCache = Map<string, Promise<unknown>>;
+export const newInputCache = (): InputCache => new Map();
+
+function shared<T>(cache: InputCache | undefined, key: unknown[], read: () => Promise<T>) {
+  if (!cache) return read();
+  const k = JSON.stringify(key);
+  let hit = cache.get(k) as Promise<T> | undefined;
+  if (!hit) {
+    hit = read();
+    // A failed read is not kept: the next tenant tries again (and reports its own problem).
+    hit.catch(() => cache.delete(k));
+    cache.set(k, hit);
+  }
+  return hit;
+}
+
+const latencyWindowMs: Record<LatencyWindow, number> = {
+  "1m": 60_000,
+  "5m": 300_000,
+  "1h": 3_600_000,
+  "1d": 86_400_000,
+};
+
+export async function gatherInputs(
+  db: Database,
+  args: GatherArgs,
+): Promise<{ inputs: EvaluationInputs; problems: InputProblem[] }> {
+  const problems: InputProblem[] = [];
+  const attempt = async <T>(kind: InputProblem["kind"], id: string, read: () => Promise<T>) => {
+    try {
+      return await read();
+    } catch (error) {
+      problems.push({ kind, id, error });
+      return undefined;
+    }
+  };
+  const inputs: EvaluationInputs = {};
+  const { rules, nowMs } = args;
+
+  const sloIds = new Set(rules.flatMap((r) => (r.kind === "slo_burn" ? [r.params.sloId] : [])));
+  const slo: SloBurnInput[] = [];
+  for (const s of args.slos) {
+    if (!sloIds.has(s.id)) continue;
+    const tiers = await attempt("slo", s.id, () => sloTiers(db, s.definition, nowMs));
+    if (tiers) slo.push({ sloId: s.id, tiers });
+  }
+  if (slo.length > 0) inputs.slo = slo;
+
+  const latency: LatencyObservation[] = [];
+  const seenLatency = new Set<string>();
+  for (const rule of rules) {
+    if (rule.kind !== "latency_threshold") continue;
+    const { service, route, window } = rule.params;
+    const key = JSON.stringify([service, route ?? null, window]);
+    if (seenLatency.has(key)) continue;
+    seenLatency.add(key);
+    const report = await attempt("latency", rule.id, () =>
+      shared(args.cache, ["latency", nowMs, service, route ?? null, window], () =>
+        latencyBetween(db, {
+          service,
+          route,
+          fromMs: nowMs - latencyWindowMs[window],
+          toMs: nowMs + 1,
+        }),
+      ),
+    );
+    if (!report) continue;
+    const { count, p50, p90, p95, p99, p999 } = report;
+    latency.push({
+      service,
+      route: route ?? null,
+      window,
+      quantiles: { count, p50, p90, p95, p99, p999 },
+    });
+  }
+  if (latency.length > 0) inputs.latency = latency;
+
+  const prices: PricePoint[] = [];
+  const seenPrices = new Set<string>();
+  for (const rule of rules) {
+    if (rule.kind !== "market_price") continue;
+    const { carrier, region, condition } = rule.params;
+    const windowMs = condition.op === "change_pct" ? durationMs(condition.window) : 0;
+    const key = JSON.stringify([carrier, region ?? "", windowMs]);
+    if (seenPrices.has(key)) continue;
+    seenPrices.add(key);
+    const points = await attempt("price", rule.id, () =>
+      shared(args.cache, ["price", nowMs, carrier, region ?? "", windowMs], () =>
+        pricePoints(db, { carrier, region: region ?? "", nowMs, windowMs }),
+      ),
+    );
+    if (points) prices.push(...points);
+  }
+  if (prices.length > 0) inputs.prices = dedupePoints(prices);
+
+  if (rules.some((r) => r.kind === "market_subsidy")) {
+    const subsidies = await attempt("subsidy", args.tenantId, async () => ({
+      programs: await shared(args.cache, ["subsidy", nowMs], () => subsidyProgramList(db)),
+      subscriber: await subscriberProfile(db, args.tenantId),
+    }));
+    if (subsidies) inputs.subsidies = subsidies;
+  }
+  return { inputs, problems };
+}
+
+/** Tier statuses of an SLO at `nowMs`, exactly as GET /v1/slos/:id/status computes them. */
+export async function sloTiers(db: Database, slo: SloDefinition, nowMs: number) {
+  const counts = await countWindows(
+    db,
+    { service: slo.service, routes: slo.routes, thresholdMs: latencyThresholdMs(slo) },
+    sloCountWindows(slo, nowMs),
+  );
+  return computeSloStatus(slo, nowMs, counts).tiers;
+}
+
+/**
+ * Price points of a carrier and region ("" = national) for a rule looking back `windowMs` (0: only
+ * the latest price): the points in (now − window, now] and the last one at or before now − window
+ * (the price in effect when the window opened). Points dated after `nowMs` are not read.
+ */
+export async function pricePoints(
+  db: Database,
+  q: { carrier: EnergyCarrier; region: string; nowMs: number; windowMs: number },
+): Promise<PricePoint[]> {
+  const startMs = q.nowMs - q.windowMs;
+  const series = and(
+    eq(marketEvents.kind, "price"),
+    eq(marketEvents.carrier, q.carrier),
+    eq(marketEvents.region, q.region),
+  );
+  const columns = { id: marketEvents.id, tsMs: marketEvents.tsMs, event: marketEvents.event };
+  const inWindow =
+    q.windowMs > 0
+      ? await db
+          .select(columns)
+          .from(marketEvents)
+          .where(and(series, gt(marketEvents.tsMs, startMs), lte(marketEvents.tsMs, q.nowMs)))
+      : [];
+  const baseline = await db
+    .select(columns)
+    .from(marketEvents)
+    .where(and(series, lte(marketEvents.tsMs, startMs)))
+    .orderBy(desc(marketEvents.tsMs), desc(marketEvents.id))
+    .limit(1);
+  return [...baseline, ...inWindow].flatMap((row) => {
+    const event = row.event as MarketEvent;
+    if (event.kind !== "price") return [];
+    return [
+      {
+        carrier: q.carrier,
+        ...(q.region === "" ? {} : { region: q.region }),
+        tsMs: row.tsMs,
+        eurPerKwh: event.value,
+      },
+    ];
+  });
+}
+
+const dedupePoints = (points: PricePoint[]) => {
+  const seen = new Set<string>();
+  return points.filter((p) => {
+    const key = JSON.stringify([p.carrier, p.region ?? "", p.tsMs, p.eurPerKwh]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+};
+
+/** The latest version of every subsidy program, as the MarketEvent it came from. */
+export async function subsidyProgramList(db: Database): Promise<SubsidyProgram[]> {
+  const rows = await db.select().from(subsidyPrograms).orderBy(subsidyPrograms.program);
+  return rows.map(programOf);
+}
+
+export function programOf(row: SubsidyProgramRow): SubsidyProgram {
+  return {
+    id: row.eventId,
+    ts: row.tsMs,
+    kind: "subsidy",
+    program: row.program,
+    regions: row.regions ?? "all",
+    ...(row.minClassJump !== null ? { minClassJump: row.minClassJump } : {}),
+    ...(row.maxSubsidyPct !== null ? { maxSubsidyPct: row.maxSubsidyPct } : {}),
+    ...(row.maxBudgetEur !== null ? { maxBudgetEur: row.maxBudgetEur } : {}),
+    ...(row.opensAtMs !== null ? { opensAt: row.opensAtMs } : {}),
+    ...(row.closesAtMs !== null ? { closesAt: row.closesAtMs } : {}),
+    ...(row.url !== null ? { url: row.url } : {}),
+  };
+}
+
+/**
+ * The tenant as a subscriber: the prefectures of its stored assessments (the region an assessment
+ * prices with) and their KENAK classes before upgrades.
+ */
+export async function subscriberProfile(
+  db: Database,
+  tenantId: string,
+): Promise<SubscriberProfile> {
+  const prefecture = sql<
+    string | null
+  >`json_extract(${assessments.input}, '$.location.prefecture')`;
+  const regions = await db
+    .selectDistinct({ region: prefecture })
+    .from(assessments)
+    .where(and(eq(assessments.tenantId, tenantId), isNotNull(prefecture)));
+  const classes = await db
+    .selectDistinct({ energyClass: assessments.energyClass })
+    .from(assessments)
+    .where(eq(assessments.tenantId, tenantId));
+  return {
+    regions: regions.flatMap((r) => (r.region ? [r.region] : [])).sort(),
+    assessedClasses: classes.map((c) => c.energyClass as EnergyClass).sort(),
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Writes a tenant's step in ONE libSQL write transaction (a batch): first the lease check (renews the
+ * lease, or fails and rolls everything back if another process holds it), then the changed alert
+ * rows (upserted) and the dropped ones (deleted), the tenant's notification groups (replaced when
+ * changed) and the outbox rows (INSERT ... ON CONFLICT DO NOTHING, keyed by channel, target and
+ * idempotency key, so a replayed step inserts nothing twice).
+ *
+ * The acknowledgement columns belong to the API: an update leaves them as they are, except when a new
+ * episode of the alert begins, which clears them. A step that changes nothing writes nothing.
+ */
+import { type Client, type InStatement, LibsqlError } from "@libsql/client";
+import type { AlertState } from "../../core/alerts/index.ts";
+import type { AlertRow } from "../../core/db/schema/index.ts";
+import { LeaseLostError, leaseStatement } from "./lease.ts";
+import type { StepResult } from "./step.ts";
+import type { TenantSnapshot } from "./tenant.ts";
+
+export interface WriteArgs {
+  snapshot: Pick<TenantSnapshot, "tenantId" | "rows" | "states" | "groups" | "heldRuleIds">;
+  step: Pick<StepResult, "states" | "groups" | "outbox">;
+  nowMs: number;
+  lease: { holder: string; leaseMs: number; name?: string };
+}
+
+export interface WriteSummary {
+  /** Statements committed (0: the step changed nothing and wrote nothing, not even the lease). */
+  statements: number;
+  upserted: number;
+  deleted: number;
+  groupsReplaced: boolean;
+  outboxRows: number;
+}
+
+/** A new episode: the alert did not exist, or it became active again after resolving or dropping. */
+export const isNewEpisode = (previous: AlertRow | undefined, next: AlertState) =>
+  previous === undefined ||
+  previous.state.activeAtMs !== next.activeAtMs ||
+  (previous.status === "resolved" && next.status !== "resolved");
+
+export function stepStatements(args: WriteArgs): {
+  statements: InStatement[];
+  summary: WriteSummary;
+} {
+  const { snapshot, step, nowMs } = args;
+  const tenantId = snapshot.tenantId;
+  const loaded = new Map(snapshot.states.map((s) => [s.fingerprint, s]));
+  const body: InStatement[] = [];
+  const summary: WriteSummary = {
+    statements: 0,
+    upserted: 0,
+    deleted: 0,
+    groupsReplaced: false,
+    outboxRows: 0,
+  };
+
+  for (const state of step.states) {
+    const before = loaded.get(state.fingerprint);
+    if (before && JSON.stringify(before) === JSON.stringify(state)) continue;
+    const previous = snapshot.rows.get(state.fingerprint);
+    const fresh = isNewEpisode(previous, state);
+    const stored: AlertState = fresh
+      ? { ...state, acknowledgedAtMs: null, acknowledgedBy: null }
+      : state;
+    body.push({
+      sql: `insert into alerts (id, tenant_id, rule_id, status, state, acknowledged_at_ms, acknowledged_by, updated_at_ms)
+            values (?, ?, ?, ?, ?, null, null, ?)
+            on conflict (id) do update set rule_id = excluded.rule_id, status = excluded.status,
+              state = excluded.state, updated_at_ms = excluded.updated_at_ms${
+                fresh ? ", acknowledged_at_ms = null, acknowledged_by = null" : ""
+              }
+            where alerts.tenant_id = excluded.tenant_id`,
+      args: [
+        state.fingerprint,
+        tenantId,
+        state.ruleId,
+        state.status,
+        JSON.stringify(stored),
+        nowMs,
+      ],
+    });
+    summary.upserted++;
+  }
+  const kept = new Set(step.states.map((s) => s.fingerprint));
+  for (const state of snapshot.states) {
+    if (kept.has(state.fingerprint) || snapshot.heldRuleIds.has(state.ruleId)) continue;
+    body.push({
+      sql: "delete from alerts where id = ? and tenant_id = ?",
+      args: [state.fingerprint, tenantId],
+    });
+    summary.deleted++;
+  }
+
+  const byKey = <T extends { key: string }>(list: readonly T[]) =>
+    [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (JSON.stringify(byKey(snapshot.groups)) !== JSON.stringify(byKey(step.groups))) {
+    body.push({ sql: "delete from notification_groups where tenant_id = ?", args: [tenantId] });
+    for (const group of step.groups) {
+      body.push({
+        sql: "insert into notification_groups (tenant_id, route_id, group_key, state) values (?, ?, ?, ?)",
+        args: [tenantId, group.routeId, group.key, JSON.stringify(group)],
+      });
+    }
+    summary.groupsReplaced = true;
+  }
+
+  for (const row of step.outbox) {
+    body.push({
+      sql: `insert into outbox (id, tenant_id, channel, target_id, idempotency_key, trigger, payload, status,
+              attempts, next_attempt_at_ms, created_at_ms)
+            values (?, ?, ?, ?, ?, 'alert', ?, 'pending', 0, ?, ?)
+            on conflict do nothing`,
+      args: [
+        row.id,
+        row.tenantId,
+        row.channel,
+        row.targetId,
+        row.idempotencyKey,
+        JSON.stringify(row.payload),
+        row.nextAttemptAtMs,
+        row.createdAtMs,
+      ],
+    });
+    summary.outboxRows++;
+  }
+
+  if (body.length === 0) return { statements: [], summary };
+  summary.statements = body.length + 1;
+  return {
+    statements: [leaseStatement({ ...args.lease, nowMs }), ...body],
+    summary,
+  };
+}
+
+/**
+ * Commits the step; nothing when it changes nothing. Throws LeaseLostError (having written nothing)
+ * when another process holds the lease.
+ */
+export async function writeStep(client: Client, args: WriteArgs): Promise<WriteSummary> {
+  const { statements, summary } = stepStatements(args);
+  if (statements.length === 0) return summary;
+  try {
+    await client.batch(statements, "write");
+  } catch (error) {
+    // The lease statement's NOT NULL failure, by its message (an error over HTTP may not carry the
+    // statement index); any other failure is an error of the step.
+    const leaseLost =
+      error instanceof LibsqlError &&
+      /NOT NULL constraint failed: leases\.holder/.test(error.message);
+    if (leaseLost) throw new LeaseLostError(args.lease.holder);
+    throw error;
+  }
+  return summary;
+}
