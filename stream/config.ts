@@ -12,15 +12,15 @@ import {
   topicPrefixVar,
 } from "../core/config/env.ts";
 
-const stages = ["aggregate", "evaluate", "market"] as const;
+const stages = ["aggregate", "evaluate", "market", "dispatch"] as const;
 
 export const streamConfigSchema = z.object({
   STREAM_PORT: portVar(9464),
   STREAM_HOST: z.string().default("127.0.0.1"),
-  /** Which stages this process runs: any of `aggregate`, `evaluate`, `market` (default: all three). */
+  /** Which stages this process runs: any of `aggregate`, `evaluate`, `market`, `dispatch` (default: all). */
   STREAM_STAGES: z
     .string()
-    .default("aggregate,evaluate,market")
+    .default("aggregate,evaluate,market,dispatch")
     .transform((v) => [
       ...new Set(
         v
@@ -31,7 +31,7 @@ export const streamConfigSchema = z.object({
     ])
     .refine(
       (list) => list.length > 0 && list.every((s) => (stages as readonly string[]).includes(s)),
-      "must list one or more of aggregate, evaluate, market",
+      "must list one or more of aggregate, evaluate, market, dispatch",
     )
     .transform((list) => list as (typeof stages)[number][]),
   KAFKA_BROKERS: kafkaBrokersVar.refine((brokers) => brokers !== undefined, {

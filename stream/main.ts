@@ -3,7 +3,8 @@
  *   aggregate — stage 1: RequestEvents -> partial aggregates, exactly once through Kafka transactions;
  *   evaluate  — stage 2: partial aggregates -> window state + offsets in libSQL; SLO burn rates and
  *               latency quantiles as metrics;
- *   market    — market events -> history, latest prices and subsidy programs + offsets in libSQL.
+ *   market    — market events -> history, latest prices and subsidy programs + offsets in libSQL;
+ *   dispatch  — drains the notification outbox (webhooks, Web Push) with retries (stream/notify).
  * All three by default; each scales out by partitions. SIGTERM / SIGINT finish the batch in hand, commit it,
  * leave the groups and exit 0.
  */
@@ -26,6 +27,7 @@ import { ingestRoutes } from "./ingest/ingest.route.ts";
 import { createMarketStage } from "./market/market.consumer.ts";
 import { createMarketStore } from "./market/market.store.ts";
 import { createStreamMetrics } from "./metrics/registry.ts";
+import { createDispatchStage } from "./notify/dispatch.stage.ts";
 
 const config = loadStreamConfig(process.env);
 const logger = createLogger({ service: "gridpulse-stream", level: config.LOG_LEVEL });
@@ -128,6 +130,16 @@ if (config.STREAM_STAGES.includes("market")) {
       sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
       maxWaitMs: config.STREAM_MAX_WAIT_MS,
       now,
+    }),
+  );
+}
+if (config.STREAM_STAGES.includes("dispatch")) {
+  stages.push(
+    await createDispatchStage({
+      db: database.db,
+      env: process.env,
+      registry: metrics.registry,
+      logger,
     }),
   );
 }

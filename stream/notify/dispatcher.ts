@@ -1,0 +1,425 @@
+/**
+ * The notification dispatcher: drains the outbox. It polls due rows in batches, claims each by
+ * compare-and-set (outbox-store.ts), and runs at most `concurrency` attempts at once: render from the
+ * stored row (render.ts), send through the webhook or push sender (SSRF guard, signing/encryption,
+ * keep-alive, deadline), then store the attempt and its consequences in one transaction — outbox row
+ * delivered / retried at the next time of the schedule / failed; endpoint health, disablement (pending
+ * rows cancelled, owner notified); subscription deletion on 404/410.
+ *
+ * Delivery is at least once: a crash between sending and storing re-sends the row after the lease with
+ * the same `webhook-id`, which receivers deduplicate.
+ */
+import { randomUUID } from "node:crypto";
+import { endpointAfterAttempt } from "../../core/notify/endpoint-health.ts";
+import type { OutboxPayload } from "../../core/notify/outbox-payload.ts";
+import type { AttemptOutcome } from "../../core/notify/outcome.ts";
+import { pushTopicFor } from "../../core/notify/push-message.ts";
+import { type NextStep, planNextAttempt, type RetryPolicy } from "../../core/notify/retry.ts";
+import type { Logger } from "../../core/observability/logger.ts";
+import {
+  type NotifyChannel,
+  type NotifyMetrics,
+  notifyChannels,
+  recordAttempt,
+} from "./metrics.ts";
+import {
+  type AttemptRecord,
+  type ClaimedRow,
+  disabledNotices,
+  type OutboxStore,
+  type RowUpdate,
+  type TargetUpdate,
+} from "./outbox-store.ts";
+import type { PushSender } from "./push-sender.ts";
+import {
+  OutboxPayloadError,
+  parseOutboxPayload,
+  renderPush,
+  renderWebhookBody,
+  safeOrigin,
+} from "./render.ts";
+import type { WebhookSender } from "./webhook-sender.ts";
+
+export interface DispatcherSettings {
+  concurrency: number;
+  pollIntervalMs: number;
+  batchSize: number;
+  leaseMs: number;
+  disableAfterMs: number;
+  pushTtlS: number;
+  externalURL: string;
+  gaugesIntervalMs: number;
+  webhookPolicy: RetryPolicy;
+  pushPolicy: RetryPolicy;
+}
+
+export interface DispatcherDeps {
+  store: OutboxStore;
+  webhookSender: WebhookSender;
+  pushSender: PushSender;
+  metrics: NotifyMetrics;
+  logger: Logger;
+  settings: DispatcherSettings;
+  clock?: () => number;
+  random?: () => number;
+}
+
+export interface Dispatcher {
+  start(): void;
+  /** Stops polling and waits for the attempts in flight to be stored. */
+  stop(): Promise<void>;
+  /** True once the first poll succeeded (readiness). */
+  isRunning(): boolean;
+  /** One poll-and-dispatch round to completion (tests, benches). Returns the rows handled. */
+  drainOnce(): Promise<number>;
+  /** Refreshes the backlog and disabled-endpoint gauges from the database. */
+  refreshGauges(): Promise<void>;
+}
+
+/** What both senders return, as far as the dispatcher needs it. */
+interface SentAttempt {
+  outcome: AttemptOutcome;
+  status?: number;
+  durationMs: number;
+  attemptedAtMs: number;
+  responseExcerpt: string;
+  retryAfterMs?: number;
+  error?: string;
+}
+
+const errorOf = (a: { outcome: string; status?: number | undefined; error?: string | undefined }) =>
+  a.error ?? (a.status !== undefined ? `HTTP ${a.status}` : a.outcome);
+
+function rowUpdateFor(step: NextStep, nowMs: number, lastError: string): RowUpdate {
+  switch (step.action) {
+    case "done":
+      return { status: "delivered", atMs: nowMs };
+    case "retry":
+      return { status: "pending", nextAttemptAtMs: nowMs + step.delayMs, error: lastError };
+    case "give_up":
+      return { status: "failed", error: `${step.reason}: ${lastError}` };
+  }
+}
+
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const { store, metrics, logger, settings } = deps;
+  const clock = deps.clock ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const inFlight = new Set<Promise<void>>();
+  let running = false;
+  let started = false;
+  let healthy = false;
+  let wake: (() => void) | undefined;
+  let loopDone: Promise<void> = Promise.resolve();
+  let gaugeTimer: ReturnType<typeof setInterval> | undefined;
+
+  for (const channel of notifyChannels) {
+    metrics.retryBacklog.set({ channel }, 0);
+    metrics.endpointsDisabled.set({ channel }, 0);
+  }
+
+  /** Records an attempt that never reached a sender (unparsable payload). */
+  function invalidAttempt(channel: NotifyChannel, error: string): SentAttempt {
+    const attemptedAtMs = clock();
+    const a = {
+      outcome: "invalid" as AttemptOutcome,
+      durationMs: 0,
+      attemptedAtMs,
+      responseExcerpt: "",
+      error,
+    };
+    recordAttempt(metrics, channel, a, undefined);
+    return a;
+  }
+
+  async function dispatchWebhook(row: ClaimedRow, payload: OutboxPayload | Error): Promise<void> {
+    const endpoint = await store.endpoint(row.targetId);
+    if (!endpoint || endpoint.tenantId !== row.tenantId) {
+      await store.cancel(row, "endpoint deleted");
+      return;
+    }
+    if (endpoint.disabledAtMs !== null) {
+      await store.cancel(row, "endpoint disabled");
+      return;
+    }
+    let attempt: SentAttempt | undefined;
+    if (payload instanceof Error) {
+      attempt = invalidAttempt("webhook", payload.message);
+    } else {
+      let body: string | undefined;
+      try {
+        body = renderWebhookBody(payload, endpoint, row.createdAtMs, settings.externalURL);
+      } catch (error) {
+        attempt = invalidAttempt("webhook", (error as Error).message);
+      }
+      if (body !== undefined) {
+        attempt = await deps.webhookSender.send(
+          { url: endpoint.url, secrets: endpoint.secrets },
+          { id: row.idempotencyKey, body, createdAtMs: row.createdAtMs },
+        );
+      }
+    }
+    // biome-ignore lint/style/noNonNullAssertion: assigned on every path above
+    const a = attempt!;
+    const nowMs = clock();
+    const attemptsMade = row.attempts + 1;
+    const step = planNextAttempt({
+      outcome: a.outcome,
+      attemptsMade,
+      ...(a.retryAfterMs !== undefined ? { retryAfterMs: a.retryAfterMs } : {}),
+      nowMs,
+      policy: settings.webhookPolicy,
+      random,
+    });
+    const health = endpointAfterAttempt(
+      endpoint.failingSinceMs !== null ? { failingSinceMs: endpoint.failingSinceMs } : {},
+      a.outcome,
+      nowMs,
+      settings.disableAfterMs,
+    );
+    let target: TargetUpdate;
+    if (health.verdict === "disable") {
+      const reason =
+        a.outcome === "disable_endpoint"
+          ? "the endpoint answered 410 Gone"
+          : `only failures since ${new Date(health.health.failingSinceMs ?? nowMs).toISOString()}`;
+      const owners = await store.ownerTargets(row.tenantId, endpoint.id);
+      target = {
+        kind: "endpoint_disable",
+        endpointId: endpoint.id,
+        failingSinceMs: health.health.failingSinceMs ?? null,
+        disabledAtMs: nowMs,
+        reason,
+        notices: disabledNotices(
+          {
+            tenantId: row.tenantId,
+            endpointId: endpoint.id,
+            url: safeOrigin(endpoint.url),
+            reason,
+            disabledAtMs: nowMs,
+          },
+          owners,
+        ),
+      };
+    } else if (
+      health.verdict === "healthy" &&
+      endpoint.failingSinceMs !== null &&
+      a.outcome === "delivered"
+    ) {
+      target = { kind: "endpoint_healthy", endpointId: endpoint.id };
+    } else if (health.verdict === "failing" && endpoint.failingSinceMs === null) {
+      target = {
+        kind: "endpoint_failing",
+        endpointId: endpoint.id,
+        failingSinceMs: health.health.failingSinceMs ?? nowMs,
+      };
+    } else {
+      target = { kind: "none" };
+    }
+    await finish(row, "webhook", a, step, target, nowMs);
+    if (target.kind === "endpoint_disable")
+      logger.warn("webhook endpoint disabled", {
+        endpointId: endpoint.id,
+        tenantId: row.tenantId,
+        reason: target.reason,
+        notices: target.notices.length,
+      });
+  }
+
+  async function dispatchPush(row: ClaimedRow, payload: OutboxPayload | Error): Promise<void> {
+    const sender = deps.pushSender;
+    const sub = await store.subscription(row.targetId);
+    if (!sub || sub.tenantId !== row.tenantId) {
+      await store.cancel(row, "subscription gone");
+      return;
+    }
+    let a: SentAttempt | undefined;
+    let rendered: ReturnType<typeof renderPush> | undefined;
+    try {
+      if (payload instanceof Error) throw payload;
+      rendered = renderPush(payload, sub.id, row.createdAtMs, settings.externalURL);
+    } catch (error) {
+      rendered = undefined;
+      a = invalidAttempt("push", (error as Error).message);
+    }
+    if (rendered) {
+      a = await sender.send(
+        { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
+        {
+          id: row.idempotencyKey,
+          payload: rendered.payload,
+          ttlS: settings.pushTtlS,
+          urgency: rendered.urgency,
+          topic: await pushTopicFor(rendered.topicKey),
+          createdAtMs: row.createdAtMs,
+        },
+      );
+    }
+    // biome-ignore lint/style/noNonNullAssertion: assigned on both paths above
+    const attempt = a!;
+    const nowMs = clock();
+    const step = planNextAttempt({
+      outcome: attempt.outcome,
+      attemptsMade: row.attempts + 1,
+      ...(attempt.retryAfterMs !== undefined ? { retryAfterMs: attempt.retryAfterMs } : {}),
+      nowMs,
+      // The push service keeps a message for its TTL: past that a retry would deliver stale news.
+      expiresAtMs: row.createdAtMs + settings.pushTtlS * 1000,
+      policy: settings.pushPolicy,
+      random,
+    });
+    const target: TargetUpdate =
+      attempt.outcome === "delete_subscription"
+        ? { kind: "subscription_delete", subscriptionId: sub.id }
+        : { kind: "none" };
+    await finish(row, "push", attempt, step, target, nowMs);
+  }
+
+  async function finish(
+    row: ClaimedRow,
+    channel: NotifyChannel,
+    a: SentAttempt,
+    step: NextStep,
+    target: TargetUpdate,
+    nowMs: number,
+  ) {
+    const record: AttemptRecord = {
+      id: `att_${randomUUID()}`,
+      atMs: a.attemptedAtMs,
+      attempt: row.attempts + 1,
+      status: a.status,
+      outcome: a.outcome,
+      durationMs: a.durationMs,
+      responseExcerpt: a.responseExcerpt,
+      error: a.error,
+    };
+    const ours = await store.finish(row, record, rowUpdateFor(step, nowMs, errorOf(a)), target);
+    if (!ours)
+      logger.warn("outbox row was taken over before its attempt was stored", {
+        outboxId: row.id,
+        channel,
+      });
+    if (a.outcome === "blocked" || a.outcome === "invalid")
+      logger.warn("notification not sent", {
+        outboxId: row.id,
+        channel,
+        targetId: row.targetId,
+        outcome: a.outcome,
+        error: a.error,
+      });
+    else if (step.action === "give_up")
+      logger.info("notification given up", {
+        outboxId: row.id,
+        channel,
+        reason: step.reason,
+        attempts: record.attempt,
+      });
+  }
+
+  async function dispatchRow(row: ClaimedRow): Promise<void> {
+    let payload: OutboxPayload | Error;
+    try {
+      payload = parseOutboxPayload(row.payload);
+    } catch (error) {
+      payload = error instanceof OutboxPayloadError ? error : new OutboxPayloadError(String(error));
+    }
+    if (row.channel === "webhook") await dispatchWebhook(row, payload);
+    else if (row.channel === "push") await dispatchPush(row, payload);
+    else await store.cancel(row, `unknown channel ${row.channel.slice(0, 40)}`);
+  }
+
+  function launch(row: ClaimedRow) {
+    const p: Promise<void> = dispatchRow(row)
+      .catch((err: unknown) => {
+        // A database failure: the claim stays until its lease ends, then the row is tried again.
+        logger.error("dispatching an outbox row failed", { outboxId: row.id, err });
+      })
+      .finally(() => {
+        inFlight.delete(p);
+        wake?.();
+      });
+    inFlight.add(p);
+  }
+
+  /** Claims as many due rows as there are free slots and starts them; returns how many. */
+  async function pollOnce(): Promise<{ claimed: number; full: boolean }> {
+    const free = settings.concurrency - inFlight.size;
+    if (free <= 0) return { claimed: 0, full: true };
+    const limit = Math.min(settings.batchSize, free);
+    const rows = await store.claimDue(clock(), limit, settings.leaseMs);
+    for (const row of rows) launch(row);
+    healthy = true;
+    return { claimed: rows.length, full: rows.length === limit };
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+
+  async function loop() {
+    while (running) {
+      let full = false;
+      try {
+        const r = await pollOnce();
+        full = r.full && r.claimed > 0;
+        if (inFlight.size >= settings.concurrency) {
+          // Wait for a free slot (wake() is called as each attempt finishes).
+          await sleep(settings.pollIntervalMs);
+          continue;
+        }
+      } catch (err) {
+        healthy = false;
+        logger.error("polling the outbox failed", { err });
+      }
+      if (!full && running) await sleep(settings.pollIntervalMs);
+    }
+  }
+
+  async function refreshGauges() {
+    const g = await store.gauges();
+    for (const channel of notifyChannels)
+      metrics.retryBacklog.set({ channel }, g.backlog[channel] ?? 0);
+    metrics.endpointsDisabled.set({ channel: "webhook" }, g.endpointsDisabled);
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      running = true;
+      loopDone = loop();
+      void refreshGauges().catch((err: unknown) =>
+        logger.warn("refreshing notify gauges failed", { err }),
+      );
+      gaugeTimer = setInterval(() => {
+        refreshGauges().catch((err: unknown) =>
+          logger.warn("refreshing notify gauges failed", { err }),
+        );
+      }, settings.gaugesIntervalMs);
+      gaugeTimer.unref();
+    },
+    async stop() {
+      running = false;
+      if (gaugeTimer) clearInterval(gaugeTimer);
+      wake?.();
+      await loopDone;
+      await Promise.all([...inFlight]);
+    },
+    isRunning: () => running && healthy,
+    async drainOnce() {
+      const { claimed } = await pollOnce();
+      await Promise.all([...inFlight]);
+      return claimed;
+    },
+    refreshGauges,
+  };
+}
