@@ -216,7 +216,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     } else {
       target = { kind: "none" };
     }
-    await finish(row, "webhook", a, step, target, nowMs);
+    // A disabled endpoint gets nothing more: the row that disabled it is not retried either.
+    const next: NextStep =
+      target.kind === "endpoint_disable" && step.action === "retry"
+        ? { action: "give_up", reason: "endpoint_gone" }
+        : step;
+    await finish(row, "webhook", a, next, target, nowMs);
     if (target.kind === "endpoint_disable")
       logger.warn("webhook endpoint disabled", {
         endpointId: endpoint.id,

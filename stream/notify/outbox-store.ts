@@ -92,13 +92,27 @@ export interface NoticeRow {
 const num = (v: unknown) => Number(v);
 const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-function parseSecrets(stored: unknown): EndpointSecret[] {
+/**
+ * The stored secrets (`WebhookSecret[]`, `expiresAtMs: null` while current) as the signer takes them
+ * (`expiresAtMs` absent while current: `activeSecrets` treats a null expiry as already expired).
+ */
+export function parseSecrets(stored: unknown): EndpointSecret[] {
+  let list: unknown;
   try {
-    const list = typeof stored === "string" ? JSON.parse(stored) : stored;
-    return Array.isArray(list) ? (list as EndpointSecret[]) : [];
+    list = typeof stored === "string" ? JSON.parse(stored) : stored;
   } catch {
     return [];
   }
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((s: { secret?: unknown; expiresAtMs?: unknown }) =>
+    typeof s?.secret === "string"
+      ? [
+          typeof s.expiresAtMs === "number"
+            ? { secret: s.secret, expiresAtMs: s.expiresAtMs }
+            : { secret: s.secret },
+        ]
+      : [],
+  );
 }
 
 export function createOutboxStore(client: Client) {
