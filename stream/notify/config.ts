@@ -83,7 +83,8 @@ export const notifyConfigSchema = z
   .refine(
     (c) => c.NOTIFY_LEASE_MS > Math.max(c.NOTIFY_WEBHOOK_DEADLINE_MS, c.NOTIFY_PUSH_DEADLINE_MS),
     {
-      message: "NOTIFY_LEASE_MS must exceed NOTIFY_WEBHOOK_DEADLINE_MS and NOTIFY_PUSH_DEADLINE_MS",
+      message: "must exceed NOTIFY_WEBHOOK_DEADLINE_MS and NOTIFY_PUSH_DEADLINE_MS",
+      path: ["NOTIFY_LEASE_MS"],
     },
   );
 
