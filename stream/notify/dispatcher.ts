@@ -333,6 +333,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     else await store.cancel(row, `unknown channel ${row.channel.slice(0, 40)}`);
   }
 
+  // Claimed rows wait here for a free slot: claiming a batch at a time costs one transaction per batch
+  // instead of one per row. At most 2 × concurrency rows are held (queued + in flight), all well within
+  // their lease; on stop the queued ones are released at once.
+  const queue: ClaimedRow[] = [];
+  const capacity = 2 * settings.concurrency;
+  const refillBelow = Math.max(1, Math.floor(settings.concurrency / 2));
+  let moreDue = false;
+
+  function pump() {
+    while (inFlight.size < settings.concurrency && queue.length > 0) {
+      launch(queue.shift() as ClaimedRow);
+    }
+  }
+
   function launch(row: ClaimedRow) {
     const p: Promise<void> = dispatchRow(row)
       .catch((err: unknown) => {
@@ -341,24 +355,39 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       })
       .finally(() => {
         inFlight.delete(p);
-        wake?.();
+        pump();
+        // The last claim was full, so more rows are due: claim again once the queue runs low.
+        if (moreDue && queue.length < refillBelow) wakeLoop();
       });
     inFlight.add(p);
   }
 
-  /** Claims as many due rows as there are free slots and starts them; returns how many. */
+  /** Claims due rows up to the free capacity and starts as many as there are slots. */
   async function pollOnce(): Promise<{ claimed: number; full: boolean }> {
-    const free = settings.concurrency - inFlight.size;
-    if (free <= 0) return { claimed: 0, full: true };
-    const limit = Math.min(settings.batchSize, free);
+    const limit = Math.min(settings.batchSize, capacity - inFlight.size - queue.length);
+    if (limit <= 0) return { claimed: 0, full: true };
     const rows = await store.claimDue(clock(), limit, settings.leaseMs);
-    for (const row of rows) launch(row);
+    queue.push(...rows);
+    pump();
     healthy = true;
-    return { claimed: rows.length, full: rows.length === limit };
+    moreDue = rows.length === limit;
+    return { claimed: rows.length, full: moreDue };
   }
+
+  // A wake-up that arrives while the loop is busy is kept, so the next sleep returns at once.
+  let wakePending = false;
+  const wakeLoop = () => {
+    if (wake) wake();
+    else wakePending = true;
+  };
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (wakePending) {
+        wakePending = false;
+        resolve();
+        return;
+      }
       const timer = setTimeout(() => {
         wake = undefined;
         resolve();
@@ -372,20 +401,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function loop() {
     while (running) {
-      let full = false;
+      let again = false;
       try {
-        const r = await pollOnce();
-        full = r.full && r.claimed > 0;
-        if (inFlight.size >= settings.concurrency) {
-          // Wait for a free slot (wake() is called as each attempt finishes).
-          await sleep(settings.pollIntervalMs);
-          continue;
+        if (queue.length < refillBelow) {
+          const r = await pollOnce();
+          // A full claim with room left: claim again at once instead of waiting a poll interval.
+          again = r.full && r.claimed > 0 && capacity - inFlight.size - queue.length > 0;
         }
       } catch (err) {
         healthy = false;
         logger.error("polling the outbox failed", { err });
       }
-      if (!full && running) await sleep(settings.pollIntervalMs);
+      if (!again && running) await sleep(settings.pollIntervalMs);
     }
   }
 
@@ -417,12 +444,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (gaugeTimer) clearInterval(gaugeTimer);
       wake?.();
       await loopDone;
+      const unstarted = queue.splice(0);
+      await store
+        .release(unstarted, clock())
+        .catch((err: unknown) =>
+          logger.warn("releasing claimed rows failed; they come back after the lease", { err }),
+        );
       await Promise.all([...inFlight]);
     },
     isRunning: () => running && healthy,
     async drainOnce() {
       const { claimed } = await pollOnce();
-      await Promise.all([...inFlight]);
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
       return claimed;
     },
     refreshGauges,

@@ -7,7 +7,7 @@ import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { pushTopicFor } from "../../core/notify/push-message.ts";
 import { generateWebhookSecret } from "../../core/notify/standard-webhooks.ts";
-import { silentLogger } from "../../core/observability/logger.ts";
+import { createLogger, silentLogger } from "../../core/observability/logger.ts";
 import { waitFor } from "../../dev/net.ts";
 import { loadNotifyConfig } from "../../stream/notify/config.ts";
 import { createDispatchStage, type DispatchStage } from "../../stream/notify/dispatch.stage.ts";
@@ -61,7 +61,9 @@ async function startDispatcher(
       ...env,
     }),
     registry,
-    logger: silentLogger,
+    logger: process.env.DEBUG_DISPATCH
+      ? createLogger({ service: "t", level: "debug" })
+      : silentLogger,
     agents,
     // Every test host name is a loopback receiver; only the allowlist decides what may be contacted.
     resolve: async () => [{ address: "127.0.0.1", family: 4 }],
@@ -172,7 +174,7 @@ describe("notification dispatcher", () => {
         channel: "webhook",
         outcome: "retry",
       }),
-    ).toBe(85);
+    ).toBe(attempts.length - total);
     expect(text).toContain('gridpulse_notify_retry_backlog{channel="push"} 0');
     expect((await endpointRow(t, endpoint))?.failingSinceMs).toBeNull();
   });
