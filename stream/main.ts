@@ -136,7 +136,7 @@ if (config.STREAM_STAGES.includes("market")) {
 if (config.STREAM_STAGES.includes("dispatch")) {
   stages.push(
     await createDispatchStage({
-      db: database.db,
+      database: { url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN },
       env: process.env,
       registry: metrics.registry,
       logger,

@@ -109,7 +109,7 @@ async function runBench() {
       peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20);
     }, 50);
     const stage = await createDispatchStage({
-      db: t.db,
+      database: { url: t.url },
       config: loadNotifyConfig({
         NOTIFY_OUTBOUND_ALLOWLIST: `127.0.0.1:${ready.webhookPort},127.0.0.1:${ready.pushPort}`,
         NOTIFY_PUSH_HOSTS: "push.bench",

@@ -6,6 +6,7 @@
 import type { Registry } from "prom-client";
 import type { EnvSource } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
+import { type DatabaseSettings, openDatabase } from "../../core/db/open.node.ts";
 import { defaultPushRetryPolicy, defaultWebhookRetryPolicy } from "../../core/notify/retry.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import { disableAfterMs, loadNotifyConfig, type NotifyConfig } from "./config.ts";
@@ -20,7 +21,14 @@ import { loadVapidKeys } from "./vapid-keys.ts";
 import { createWebhookSender } from "./webhook-sender.ts";
 
 export interface DispatchStageOptions {
-  db: Database;
+  /**
+   * The database to open a dedicated connection to (preferred): the dispatcher then writes through
+   * one connection that has openDatabase's busy timeout and `synchronous = normal`, whatever else
+   * the process does with its own pool.
+   */
+  database?: DatabaseSettings;
+  /** Or a handle to share (tests): its pool may hand out connections without those pragmas. */
+  db?: Database;
   env?: EnvSource;
   /** Parsed settings (default: loadNotifyConfig(env)). */
   config?: NotifyConfig;
@@ -46,7 +54,10 @@ export interface DispatchStage {
 
 export async function createDispatchStage(options: DispatchStageOptions): Promise<DispatchStage> {
   const config = options.config ?? loadNotifyConfig(options.env ?? {});
-  const client = libsqlClient(options.db);
+  const own = options.database ? await openDatabase(options.database) : undefined;
+  const db = own?.db ?? options.db;
+  if (!db) throw new Error("the dispatch stage needs `database` or `db`");
+  const client = libsqlClient(db);
   const metrics =
     options.metrics ?? createNotifyMetrics(options.registry ? [options.registry] : []);
   const agents = options.agents ?? createOutboundAgents({ maxSockets: config.NOTIFY_CONCURRENCY });
@@ -118,6 +129,7 @@ export async function createDispatchStage(options: DispatchStageOptions): Promis
       webhookSender.close();
       pushSender.close();
       if (!options.agents) agents.destroy();
+      own?.close();
     },
     isJoined: () => dispatcher.isRunning(),
   };

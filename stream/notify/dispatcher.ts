@@ -101,9 +101,35 @@ function rowUpdateFor(step: NextStep, nowMs: number, lastError: string): RowUpda
   }
 }
 
+/**
+ * Endpoints and subscriptions read in the last second, so a burst to one target costs one read, not
+ * one per row. This process forgets a target it disables or deletes at once; a change made elsewhere
+ * (secret rotation, disablement by another dispatcher, deletion through the API) is seen within
+ * `ttlMs`.
+ */
+export function createTargetCache(clock: () => number, ttlMs = 1000, maxEntries = 10_000) {
+  const entries = new Map<string, { value: Promise<unknown>; expiresAtMs: number }>();
+  return {
+    get<T>(key: string, load: () => Promise<T>): Promise<T> {
+      const now = clock();
+      const hit = entries.get(key);
+      if (hit && hit.expiresAtMs > now) return hit.value as Promise<T>;
+      if (entries.size >= maxEntries) entries.clear();
+      const value = load();
+      entries.set(key, { value, expiresAtMs: now + ttlMs });
+      value.catch(() => entries.delete(key));
+      return value;
+    },
+    forget(key: string) {
+      entries.delete(key);
+    },
+  };
+}
+
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { store, metrics, logger, settings } = deps;
   const clock = deps.clock ?? Date.now;
+  const targets = createTargetCache(clock);
   const random = deps.random ?? Math.random;
   const inFlight = new Set<Promise<void>>();
   let running = false;
@@ -133,7 +159,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   async function dispatchWebhook(row: ClaimedRow, payload: OutboxPayload | Error): Promise<void> {
-    const endpoint = await store.endpoint(row.targetId);
+    const endpoint = await targets.get(`webhook:${row.targetId}`, () =>
+      store.endpoint(row.targetId),
+    );
     if (!endpoint || endpoint.tenantId !== row.tenantId) {
       await store.cancel(row, "endpoint deleted");
       return;
@@ -221,6 +249,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       target.kind === "endpoint_disable" && step.action === "retry"
         ? { action: "give_up", reason: "endpoint_gone" }
         : step;
+    if (target.kind === "endpoint_disable") targets.forget(`webhook:${endpoint.id}`);
     await finish(row, "webhook", a, next, target, nowMs);
     if (target.kind === "endpoint_disable")
       logger.warn("webhook endpoint disabled", {
@@ -233,7 +262,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function dispatchPush(row: ClaimedRow, payload: OutboxPayload | Error): Promise<void> {
     const sender = deps.pushSender;
-    const sub = await store.subscription(row.targetId);
+    const sub = await targets.get(`push:${row.targetId}`, () => store.subscription(row.targetId));
     if (!sub || sub.tenantId !== row.tenantId) {
       await store.cancel(row, "subscription gone");
       return;
@@ -277,6 +306,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       attempt.outcome === "delete_subscription"
         ? { kind: "subscription_delete", subscriptionId: sub.id }
         : { kind: "none" };
+    if (target.kind === "subscription_delete") targets.forget(`push:${sub.id}`);
     await finish(row, "push", attempt, step, target, nowMs);
   }
 

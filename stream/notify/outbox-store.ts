@@ -136,6 +136,42 @@ export function createOutboxStore(rawClient: Client) {
     batch: (stmts: InStatement[], mode: "write" | "read") =>
       serial(() => rawClient.batch(stmts, mode)),
   };
+  /**
+   * Group commit: the attempts that finish within one turn of the event loop are stored in one write
+   * transaction (each attempt's statements are self-contained, so merging changes no outcome), which
+   * costs one commit instead of one per attempt. If the merged batch fails, each attempt is retried
+   * alone so one bad statement cannot fail the others.
+   */
+  const finishing: {
+    statements: InStatement[];
+    resolve: (ours: boolean) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  async function flushFinishing() {
+    const items = finishing.splice(0);
+    if (items.length === 0) return;
+    try {
+      const results = await rawClient.batch(
+        items.flatMap((i) => i.statements),
+        "write",
+      );
+      let at = 0;
+      for (const item of items) {
+        item.resolve(results[at + 1]?.rowsAffected === 1);
+        at += item.statements.length;
+      }
+    } catch {
+      for (const item of items) {
+        try {
+          const results = await rawClient.batch(item.statements, "write");
+          item.resolve(results[1]?.rowsAffected === 1);
+        } catch (error) {
+          item.reject(error);
+        }
+      }
+    }
+  }
+
   return {
     /**
      * Claims up to `limit` due rows (oldest due first): each by compare-and-set on its previous
@@ -240,7 +276,7 @@ export function createOutboxStore(rawClient: Client) {
     /**
      * Stores one attempt and everything it causes in one transaction. Returns whether the row was
      * still ours (false: the lease ran out and another dispatcher took it; the attempt is logged anyway,
-     * because it did happen).
+     * because it did happen). Attempts finishing together share a transaction (group commit, below).
      */
     async finish(
       row: ClaimedRow,
@@ -269,8 +305,10 @@ export function createOutboxStore(rawClient: Client) {
         rowUpdateStatement(row, attempt.attempt, update),
         ...targetStatements(row, target),
       ];
-      const results = await client.batch(statements, "write");
-      return results[1]?.rowsAffected === 1;
+      return new Promise<boolean>((resolve, reject) => {
+        finishing.push({ statements, resolve, reject });
+        if (finishing.length === 1) setImmediate(() => void serial(flushFinishing));
+      });
     },
 
     /** Gauge inputs: pending rows that already failed at least once, by channel; disabled endpoints. */
