@@ -104,6 +104,7 @@ async function runBench() {
     );
     const vapid = await loadVapidKeys({ store: memoryVapidKeyStore() });
     const agents = createOutboundAgents({ ca: ready.ca, maxSockets: concurrency });
+    const startRssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
     let peakRssMb = 0;
     const rssTimer = setInterval(() => {
       peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20);
@@ -190,6 +191,9 @@ async function runBench() {
     agents.destroy();
     const stats = await ask<{ webhooks: number; uniqueWebhooks: number; pushes: number }>("stats");
     console.table(results);
+    console.log(
+      `RSS before the phases (database, receivers' modules, senders loaded): ${startRssMb} MB`,
+    );
     console.log(
       `receiver: ${stats.webhooks} webhook requests (${stats.uniqueWebhooks} distinct webhook-ids), ${stats.pushes} push messages; concurrency ${concurrency}`,
     );
