@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { endpointAfterAttempt } from "../../core/notify/endpoint-health.ts";
 import type { OutboxPayload } from "../../core/notify/outbox-payload.ts";
-import type { AttemptOutcome } from "../../core/notify/outcome.ts";
+import { type AttemptOutcome, attemptOutcomes } from "../../core/notify/outcome.ts";
 import { pushTopicFor } from "../../core/notify/push-message.ts";
 import { type NextStep, planNextAttempt, type RetryPolicy } from "../../core/notify/retry.ts";
 import type { Logger } from "../../core/observability/logger.ts";
@@ -139,9 +139,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let loopDone: Promise<void> = Promise.resolve();
   let gaugeTimer: ReturnType<typeof setInterval> | undefined;
 
+  // Every series exists from the start (at 0), so dashboards and rate() see a flat line, not a gap.
   for (const channel of notifyChannels) {
     metrics.retryBacklog.set({ channel }, 0);
     metrics.endpointsDisabled.set({ channel }, 0);
+    metrics.deliveryLatency.zero({ channel });
+    metrics.attemptDuration.zero({ channel });
+    for (const outcome of attemptOutcomes) {
+      const impossible = channel === "webhook" ? "delete_subscription" : "disable_endpoint";
+      if (outcome !== impossible) metrics.deliveries.inc({ channel, outcome }, 0);
+    }
   }
 
   /** Records an attempt that never reached a sender (unparsable payload). */
