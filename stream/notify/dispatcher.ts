@@ -206,12 +206,23 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       policy: settings.webhookPolicy,
       random,
     });
-    const health = endpointAfterAttempt(
+    let health = endpointAfterAttempt(
       endpoint.failingSinceMs !== null ? { failingSinceMs: endpoint.failingSinceMs } : {},
       a.outcome,
       nowMs,
       settings.disableAfterMs,
     );
+    if (health.verdict === "disable" && a.outcome !== "disable_endpoint") {
+      // Disabling for the failing period rests on failing_since_ms: decide on the stored value, not
+      // on a cached one that a success elsewhere may have cleared a moment ago.
+      const fresh = await store.endpoint(endpoint.id);
+      health = endpointAfterAttempt(
+        fresh?.failingSinceMs != null ? { failingSinceMs: fresh.failingSinceMs } : {},
+        a.outcome,
+        nowMs,
+        settings.disableAfterMs,
+      );
+    }
     let target: TargetUpdate;
     if (health.verdict === "disable") {
       const reason =
@@ -236,18 +247,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           owners,
         ),
       };
-    } else if (
-      health.verdict === "healthy" &&
-      endpoint.failingSinceMs !== null &&
-      a.outcome === "delivered"
-    ) {
+    } else if (a.outcome === "delivered") {
+      // Always (the statement is a no-op while healthy): the cached row may not show a failure
+      // another attempt stored since it was read.
       target = { kind: "endpoint_healthy", endpointId: endpoint.id };
-    } else if (health.verdict === "failing" && endpoint.failingSinceMs === null) {
+      if (endpoint.failingSinceMs !== null) targets.forget(`webhook:${endpoint.id}`);
+    } else if (health.verdict === "failing") {
+      // Stores the start of the failing run unless one is stored already.
       target = {
         kind: "endpoint_failing",
         endpointId: endpoint.id,
         failingSinceMs: health.health.failingSinceMs ?? nowMs,
       };
+      if (endpoint.failingSinceMs === null) targets.forget(`webhook:${endpoint.id}`);
     } else {
       target = { kind: "none" };
     }
