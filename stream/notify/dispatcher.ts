@@ -130,6 +130,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { store, metrics, logger, settings } = deps;
   const clock = deps.clock ?? Date.now;
   const targets = createTargetCache(clock);
+  /** Endpoints this process stored a failure for since its last stored success. */
+  const mayBeFailing = new Set<string>();
   const random = deps.random ?? Math.random;
   const inFlight = new Set<Promise<void>>();
   let running = false;
@@ -247,11 +249,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           owners,
         ),
       };
-    } else if (a.outcome === "delivered") {
-      // Always (the statement is a no-op while healthy): the cached row may not show a failure
-      // another attempt stored since it was read.
+    } else if (
+      a.outcome === "delivered" &&
+      (endpoint.failingSinceMs !== null || mayBeFailing.has(endpoint.id))
+    ) {
       target = { kind: "endpoint_healthy", endpointId: endpoint.id };
-      if (endpoint.failingSinceMs !== null) targets.forget(`webhook:${endpoint.id}`);
+      mayBeFailing.delete(endpoint.id);
+      targets.forget(`webhook:${endpoint.id}`);
     } else if (health.verdict === "failing") {
       // Stores the start of the failing run unless one is stored already.
       target = {
@@ -259,6 +263,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         endpointId: endpoint.id,
         failingSinceMs: health.health.failingSinceMs ?? nowMs,
       };
+      // The cached row may say healthy for up to a second: remember that a failure was stored, so
+      // the next success clears it whatever the cache says.
+      if (mayBeFailing.size >= 10_000) mayBeFailing.clear();
+      mayBeFailing.add(endpoint.id);
       if (endpoint.failingSinceMs === null) targets.forget(`webhook:${endpoint.id}`);
     } else {
       target = { kind: "none" };
