@@ -191,6 +191,14 @@ describe("notification dispatcher", () => {
     const otherId = await addEndpoint(t, tenant, other.url, [
       { secret, createdAtMs: 0, expiresAtMs: null },
     ]);
+    // The tenant's push subscription is told too (its push host is not allowed here: the notice row
+    // is written, its attempt blocked).
+    const subscription = await addSubscription(
+      t,
+      tenant,
+      "https://push.not-allowed.test/s",
+      newSubscriber().keys,
+    );
     const later = Date.now() + 3_600_000;
     await addOutboxRows(t, [
       {
@@ -244,6 +252,13 @@ describe("notification dispatcher", () => {
     expect(notice?.body).not.toContain("/x");
     const noticeRow = rows.find((row) => row.targetId === otherId);
     expect(noticeRow).toMatchObject({ trigger: "endpoint_disabled" });
+    const pushNotice = rows.find((row) => row.targetId === subscription);
+    expect(pushNotice).toMatchObject({
+      channel: "push",
+      trigger: "endpoint_disabled",
+      idempotencyKey: notice?.id,
+    });
+    expect(rows.filter((row) => row.trigger === "endpoint_disabled")).toHaveLength(2);
     // A row written for the disabled endpoint afterwards is cancelled without an attempt.
     await addOutboxRows(t, [
       {
