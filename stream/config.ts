@@ -12,15 +12,18 @@ import {
   topicPrefixVar,
 } from "../core/config/env.ts";
 
-const stages = ["aggregate", "evaluate", "market", "alerts"] as const;
+const stages = ["aggregate", "evaluate", "market", "alerts", "dispatch"] as const;
 
 export const streamConfigSchema = z.object({
   STREAM_PORT: portVar(9464),
   STREAM_HOST: z.string().default("127.0.0.1"),
-  /** Which stages this process runs: any of `aggregate`, `evaluate`, `market`, `alerts` (default: all). */
+  /**
+   * Which stages this process runs: any of `aggregate`, `evaluate`, `market`, `alerts`, `dispatch`
+   * (default: all).
+   */
   STREAM_STAGES: z
     .string()
-    .default("aggregate,evaluate,market,alerts")
+    .default("aggregate,evaluate,market,alerts,dispatch")
     .transform((v) => [
       ...new Set(
         v
@@ -31,7 +34,7 @@ export const streamConfigSchema = z.object({
     ])
     .refine(
       (list) => list.length > 0 && list.every((s) => (stages as readonly string[]).includes(s)),
-      "must list one or more of aggregate, evaluate, market, alerts",
+      "must list one or more of aggregate, evaluate, market, alerts, dispatch",
     )
     .transform((list) => list as (typeof stages)[number][]),
   KAFKA_BROKERS: kafkaBrokersVar.refine((brokers) => brokers !== undefined, {

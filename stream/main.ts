@@ -5,8 +5,9 @@
  *               latency quantiles as metrics;
  *   market    — market events -> history, latest prices and subsidy programs + offsets in libSQL;
  *   alerts    — alert evaluation under a lease: alert states, groups and outbox rows in libSQL,
- *               transitions to alerts.transitions.v1 (stream/alerts/README.md).
- * All four by default; each scales out by partitions. SIGTERM / SIGINT finish the batch in hand, commit it,
+ *               transitions to alerts.transitions.v1 (stream/alerts/README.md);
+ *   dispatch  — drains the notification outbox (webhooks, Web Push) with retries (stream/notify).
+ * All five by default; each scales out on its own. SIGTERM / SIGINT finish the batch in hand, commit it,
  * leave the groups and exit 0.
  */
 import { applyMigrations } from "../core/db/migrate.node.ts";
@@ -30,6 +31,7 @@ import { ingestRoutes } from "./ingest/ingest.route.ts";
 import { createMarketStage } from "./market/market.consumer.ts";
 import { createMarketStore } from "./market/market.store.ts";
 import { createStreamMetrics } from "./metrics/registry.ts";
+import { createDispatchStage } from "./notify/dispatch.stage.ts";
 
 const config = loadStreamConfig(process.env);
 const logger = createLogger({ service: "gridpulse-stream", level: config.LOG_LEVEL });
@@ -146,6 +148,16 @@ if (config.STREAM_STAGES.includes("alerts")) {
       now,
       intervalMs: config.STREAM_ALERT_EVAL_INTERVAL_MS,
       leaseMs: config.STREAM_ALERT_LEASE_MS,
+    }),
+  );
+}
+if (config.STREAM_STAGES.includes("dispatch")) {
+  stages.push(
+    await createDispatchStage({
+      database: { url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN },
+      env: process.env,
+      registry: metrics.registry,
+      logger,
     }),
   );
 }

@@ -58,6 +58,8 @@ describe("Standard Webhooks signing", () => {
     const s = [{ secret: "a", expiresAtMs: 1000 }, { secret: "b" }];
     expect(activeSecrets(s, 999)).toEqual(["a", "b"]);
     expect(activeSecrets(s, 1000)).toEqual(["b"]);
+    // As stored: the current secret has a null expiry.
+    expect(activeSecrets([{ secret: "c", expiresAtMs: null }, ...s], 1000)).toEqual(["c", "b"]);
   });
 
   it("rejects malformed secrets and ids without echoing the secret", async () => {

@@ -13,8 +13,11 @@ export const webhookToleranceS = 5 * 60;
 export interface EndpointSecret {
   /** `whsec_` + base64 of 24 to 64 random bytes. */
   secret: string;
-  /** Epoch ms after which the secret no longer signs (the end of a rotation's grace period). */
-  expiresAtMs?: number;
+  /**
+   * Epoch ms after which the secret no longer signs (the end of a rotation's grace period); absent or
+   * null (as stored) while the secret is current.
+   */
+  expiresAtMs?: number | null;
 }
 
 export interface WebhookHeaders {
@@ -53,7 +56,7 @@ export function generateWebhookSecret(): string {
 /** The secrets that sign at `nowMs`: all not yet expired (old and new during a rotation). */
 export function activeSecrets(secrets: readonly EndpointSecret[], nowMs: number): string[] {
   return secrets
-    .filter((s) => s.expiresAtMs === undefined || s.expiresAtMs > nowMs)
+    .filter((s) => s.expiresAtMs === undefined || s.expiresAtMs === null || s.expiresAtMs > nowMs)
     .map((s) => s.secret);
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../core/config/env.ts";
 import { defaultRetryScheduleMs } from "../../core/notify/retry.ts";
-import { loadNotifyConfig } from "./config.ts";
+import { disableAfterMs, loadNotifyConfig } from "./config.ts";
 
 describe("notification config", () => {
   it("defaults: no allowlist, the default schedule, TTL set", () => {
@@ -36,5 +36,20 @@ describe("notification config", () => {
     expect(problems).toMatch(/NOTIFY_OUTBOUND_ALLOWLIST/);
     expect(problems).toMatch(/NOTIFY_RETRY_SCHEDULE/);
     expect(problems).toMatch(/VAPID_SUBJECT/);
+  });
+});
+
+describe("dispatcher settings", () => {
+  it("defaults, the millisecond disable period, and a lease longer than the deadlines", () => {
+    const c = loadNotifyConfig({});
+    expect([c.NOTIFY_CONCURRENCY, c.NOTIFY_POLL_INTERVAL_MS, c.NOTIFY_LEASE_MS]).toEqual([
+      32, 200, 60_000,
+    ]);
+    expect(disableAfterMs(c)).toBe(120 * 3_600_000);
+    expect(disableAfterMs(loadNotifyConfig({ NOTIFY_ENDPOINT_DISABLE_AFTER_MS: "500" }))).toBe(500);
+    expect(
+      loadNotifyConfig({ NOTIFY_EXTERNAL_URL: "https://gp.example/" }).NOTIFY_EXTERNAL_URL,
+    ).toBe("https://gp.example");
+    expect(() => loadNotifyConfig({ NOTIFY_LEASE_MS: "1000" })).toThrow(/NOTIFY_LEASE_MS/);
   });
 });
