@@ -55,6 +55,8 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
         STREAM_EVAL_INTERVAL_MS: "200",
         STREAM_ALERT_EVAL_INTERVAL_MS: "200",
         STREAM_ALERT_LEASE_MS: "3000",
+        // The outbox rows are checked as written: no dispatcher sends them (test/alerts/delivery does).
+        STREAM_STAGES: "aggregate,evaluate,market,alerts",
         LOG_LEVEL: "warn",
       },
     });
