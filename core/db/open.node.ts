@@ -24,7 +24,12 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
   const client = createClient(
     settings.authToken
       ? { url: settings.url, authToken: settings.authToken }
-      : { url: settings.url },
+      : isFile
+        ? // The file client keeps a pool of connections and opens another whenever two calls overlap;
+          // the pragmas below are per connection, so one connection keeps them for every call (each
+          // call runs synchronously on it anyway). No interactive transactions are used: batches.
+          { url: settings.url, concurrency: 1, timeout: 5000 }
+        : { url: settings.url },
   );
   if (isFile) {
     // Several processes (API, stream worker, tools) may write the same file: wait for locks
