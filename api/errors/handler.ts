@@ -8,6 +8,7 @@ import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { isBusyError } from "../../core/db/busy-retry.ts";
 import { ApiError, type ErrorCode, errorBody, errorStatus } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
 
@@ -58,6 +59,16 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof HTTPException && error.status < 500) {
     const code = codeForStatus[error.status] ?? "bad_request";
     return respond(c, error.status, errorBody(code, error.message || code.replaceAll("_", " ")));
+  }
+  if (isBusyError(error)) {
+    // The database stayed locked by other writers through every retry: the request did nothing.
+    c.var.logger?.warn("database busy", { method: c.req.method, path: c.req.path });
+    return respond(
+      c,
+      503,
+      errorBody("unavailable", "the database is busy; retry the request shortly"),
+      { "Retry-After": "1" },
+    );
   }
   c.var.logger?.error("unhandled error", { err: error, method: c.req.method, path: c.req.path });
   return respond(

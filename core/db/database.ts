@@ -7,12 +7,14 @@ import type { Client } from "@libsql/client";
 import { sql } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql/driver-core";
 import { drizzle } from "drizzle-orm/libsql/web";
+import { withBusyRetry } from "./busy-retry.ts";
 import * as schema from "./schema/index.ts";
 
 export type Database = LibSQLDatabase<typeof schema>;
 
+/** The handle over `client`; statements refused with SQLITE_BUSY are retried (core/db/busy-retry.ts). */
 export function createDatabase(client: Client): Database {
-  return drizzle(client, { schema });
+  return drizzle(withBusyRetry(client), { schema });
 }
 
 /** The libSQL client under a database handle, for the few hot paths that batch raw statements. */

@@ -242,6 +242,7 @@ for (const runtime of runtimes) {
     });
     let baseline = 0;
     for (const endpoint of endpoints) {
+      process.stderr.write(`${target.name}: ${endpoint.name} for ${durationS} s\n`);
       const m = await measure(target, endpoint.path, endpoint.auth, endpoint.body);
       if (endpoint.auth === false) baseline = m.reqPerS;
       rows.push({
@@ -256,6 +257,7 @@ for (const runtime of runtimes) {
       });
     }
   } finally {
+    process.stderr.write(`${target.name}: stopping\n`);
     await target.stop();
   }
 }

@@ -19,10 +19,17 @@ export function spawnGroup(
   return proc;
 }
 
+/** SIGTERM to the group; SIGKILL after 10 s; returns at once if the process has already exited. */
 export async function stopGroup(proc: ChildProcess) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once("exit", r));
-  try {
-    process.kill(-(proc.pid as number), "SIGTERM");
-  } catch {}
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-(proc.pid as number), name);
+    } catch {}
+  };
+  signal("SIGTERM");
+  const kill = setTimeout(() => signal("SIGKILL"), 10_000);
   await exited;
+  clearTimeout(kill);
 }

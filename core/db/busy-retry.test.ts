@@ -1,0 +1,68 @@
+import { createClient } from "@libsql/client";
+import { describe, expect, it } from "vitest";
+import { isBusyError, retryBusy, withBusyRetry } from "./busy-retry.ts";
+
+const busy = () =>
+  Object.assign(new Error("SQLITE_BUSY: database is locked"), { code: "SQLITE_BUSY" });
+const noSleep = { sleep: async () => {}, random: () => 0.5 };
+
+describe("busy retry", () => {
+  it("recognises BUSY by code, by message and through a cause", () => {
+    expect(isBusyError(busy())).toBe(true);
+    expect(
+      isBusyError(new Error("x", { cause: { message: "SQLite error: database is locked" } })),
+    ).toBe(true);
+    expect(isBusyError(new Error("UNIQUE constraint failed"))).toBe(false);
+    expect(isBusyError(null)).toBe(false);
+  });
+
+  it("retries BUSY with growing delays, then gives up; other errors are not retried", async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const options = {
+      retries: 3,
+      baseDelayMs: 10,
+      sleep: async (ms: number) => void delays.push(ms),
+      random: () => 0.5,
+    };
+    await expect(
+      retryBusy(async () => {
+        calls++;
+        throw busy();
+      }, options),
+    ).rejects.toThrow(/locked/);
+    expect(calls).toBe(4);
+    expect(delays).toEqual([10, 20, 40]);
+    calls = 0;
+    await expect(
+      retryBusy(async () => {
+        calls++;
+        throw new Error("constraint");
+      }, options),
+    ).rejects.toThrow("constraint");
+    expect(calls).toBe(1);
+    calls = 0;
+    expect(
+      await retryBusy(async () => (++calls < 3 ? Promise.reject(busy()) : "ok"), options),
+    ).toBe("ok");
+  });
+
+  it("wraps a real client: statements run, a locked batch is run again and commits once", async () => {
+    const client = createClient({ url: ":memory:" });
+    let failNext = 1;
+    const flaky = new Proxy(client, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop === "batch")
+          return (...args: Parameters<typeof client.batch>) =>
+            failNext-- > 0 ? Promise.reject(busy()) : client.batch(...args);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const db = withBusyRetry(flaky, noSleep);
+    await db.execute("create table t (x integer)");
+    await db.batch(["insert into t values (1)", "insert into t values (2)"], "write");
+    expect((await db.execute("select count(*) as n from t")).rows[0]?.n).toBe(2);
+    client.close();
+  });
+});
