@@ -112,7 +112,9 @@ export function evaluate({
   const record = (prev: AlertState | undefined, state: AlertState | null) => {
     const from = phase(prev);
     const to = phase(state ?? undefined);
-    if (to !== from) transitions.push(transition(state ?? (prev as AlertState), from, to, now));
+    // Forgetting a resolved alert is housekeeping, not a transition.
+    if (to !== from && !(from === "resolved" && to === "inactive"))
+      transitions.push(transition(state ?? (prev as AlertState), from, to, now));
     // Resolved alerts are remembered for a while, then dropped without a transition.
     if (state && (state.status !== "resolved" || retained(state)))
       next.set(state.fingerprint, state);

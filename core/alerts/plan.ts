@@ -117,7 +117,7 @@ export interface PlanArgs {
 
 export interface PlanResult {
   notifications: Notification[];
-  /** The complete next state of the route's groups, sorted by key. */
+  /** The complete next state of the groups (other routes' unchanged), sorted by key. */
   groups: NotificationGroup[];
 }
 
@@ -188,7 +188,12 @@ export function plan({
     if (!anyFiring && group.notifiedFiring.length === 0) continue;
     nextGroups.push(group);
   }
-  return { notifications, groups: nextGroups };
+  // Groups of other routes pass through untouched.
+  const others = groups.filter((g) => g.routeId !== route.id);
+  return {
+    notifications,
+    groups: [...others, ...nextGroups].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+  };
 }
 
 function flush(
