@@ -23,7 +23,7 @@
  * has an id = hash(fingerprint, from, to, now): re-running the same evaluation after a crash yields the
  * same ids, usable as idempotency keys.
  */
-import { type Condition, type Sample, sampleRule } from "./conditions.ts";
+import { type Condition, prepareInputs, type Sample, sampleRule } from "./conditions.ts";
 import { alertFingerprint, stableId } from "./hash.ts";
 import type { EvaluationInputs } from "./inputs.ts";
 import { type Labels, renderAnnotations } from "./labels.ts";
@@ -120,8 +120,9 @@ export function evaluate({
       next.set(state.fingerprint, state);
   };
 
+  const prepared = prepareInputs(inputs, now);
   for (const rule of rules) {
-    for (const sample of sampleRule(rule, inputs, now)) {
+    for (const sample of sampleRule(rule, prepared, now)) {
       const labels = mergeLabels(rule, sample.labels);
       const fingerprint = alertFingerprint(rule.id, labels);
       if (seen.has(fingerprint)) continue; // the same alert twice in one input: first wins
