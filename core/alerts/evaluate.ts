@@ -24,7 +24,7 @@
  * same ids, usable as idempotency keys.
  */
 import { type Condition, prepareInputs, type Sample, sampleRule } from "./conditions.ts";
-import { alertFingerprint, stableId } from "./hash.ts";
+import { alertFingerprint, byFingerprint, stableId } from "./hash.ts";
 import type { EvaluationInputs } from "./inputs.ts";
 import { type Labels, renderAnnotations } from "./labels.ts";
 import type { AlertRule } from "./rules.ts";
@@ -53,20 +53,24 @@ export interface AlertState {
   acknowledgedBy: string | null;
 }
 
-export interface AlertTransition {
+/** A change of an alert's phase, with the alert as it is after the change (before, for drops). */
+export interface AlertTransition
+  extends Pick<
+    AlertState,
+    | "fingerprint"
+    | "ruleId"
+    | "labels"
+    | "annotations"
+    | "value"
+    | "activeAtMs"
+    | "firedAtMs"
+    | "resolvedAtMs"
+  > {
   /** Deterministic: hash(fingerprint, from, to, atMs); an idempotency key. */
   id: string;
-  fingerprint: string;
-  ruleId: string;
   from: AlertPhase;
   to: AlertPhase;
   atMs: number;
-  labels: Labels;
-  annotations: Labels;
-  value: number | null;
-  activeAtMs: number;
-  firedAtMs: number | null;
-  resolvedAtMs: number | null;
 }
 
 export interface EvaluateOptions {
@@ -151,8 +155,6 @@ export function evaluate({
     }
     record(prev, state);
   }
-  const byFingerprint = (a: { fingerprint: string }, b: { fingerprint: string }) =>
-    a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
   return {
     states: [...next.values()].sort(byFingerprint),
     transitions: transitions.sort(byFingerprint),

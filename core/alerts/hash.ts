@@ -46,3 +46,7 @@ export const stableId = (...parts: readonly unknown[]): string => fnv1a64(JSON.s
 /** Alert identity: the rule id and the alert's labels, sorted by name. */
 export const alertFingerprint = (ruleId: string, labels: Labels): string =>
   stableId("alert", ruleId, sortedLabelPairs(labels));
+
+/** Orders by fingerprint (plain code-unit comparison, the same on every runtime). */
+export const byFingerprint = (a: { fingerprint: string }, b: { fingerprint: string }) =>
+  a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;

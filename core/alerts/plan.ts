@@ -22,7 +22,7 @@
  */
 import { z } from "zod";
 import type { AlertState } from "./evaluate.ts";
-import { sortedLabelPairs, stableId } from "./hash.ts";
+import { byFingerprint, sortedLabelPairs, stableId } from "./hash.ts";
 import { commonLabels, type Labels, labelNameSchema } from "./labels.ts";
 import {
   defaultInhibitRules,
@@ -312,6 +312,3 @@ function flush(
     notification,
   };
 }
-
-const byFingerprint = (a: { fingerprint: string }, b: { fingerprint: string }) =>
-  a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
