@@ -35,6 +35,7 @@ describe("rule schema", () => {
     ["a fractional keep_firing_for", { keep_firing_for: 1.5 }],
     ["more than 7 days of for", { for: 8 * 86_400_000 }],
     ["a bad label name", { labels: { "bad-name": "x" } }],
+    ["a severity label", { labels: { severity: "page" } }],
     ["an unknown severity", { severity: "critical" }],
     ["an id with spaces", { id: "a b" }],
     ["an unknown kind", { kind: "cpu" }],
