@@ -3,7 +3,7 @@
  * and a condition (true, false or no_data). Pure; the state machine lives in evaluate.ts.
  */
 import { durationMs } from "../slo/durations.ts";
-import type { EvaluationInputs, LatencyObservation, PricePoint } from "./inputs.ts";
+import type { EvaluationInputs, LatencyObservation, PricePoint, SloBurnInput } from "./inputs.ts";
 import type { Labels } from "./labels.ts";
 import type { AlertRule, LatencyQuantileName, RuleOf } from "./rules.ts";
 import { matchSubsidy, subsidyProgramVersion } from "./subsidy.ts";
@@ -21,7 +21,46 @@ export interface Sample {
   edge?: boolean;
 }
 
-export function sampleRule(rule: AlertRule, inputs: EvaluationInputs, nowMs: number): Sample[] {
+/** Inputs indexed once per evaluation (lookups by key instead of scans per rule). */
+export interface PreparedInputs {
+  prepared: true;
+  raw: EvaluationInputs;
+  slo: Map<string, SloBurnInput>;
+  latency: Map<string, LatencyObservation>;
+  /** Per carrier and region: points up to now, oldest first. */
+  prices: Map<string, PricePoint[]>;
+}
+
+const latencyKey = (service: string, route: string | null, window: string) =>
+  JSON.stringify([service, route, window]);
+const priceKey = (carrier: string, region: string) => JSON.stringify([carrier, region]);
+
+export function prepareInputs(inputs: EvaluationInputs, nowMs: number): PreparedInputs {
+  const slo = new Map<string, SloBurnInput>();
+  for (const s of inputs.slo ?? []) if (!slo.has(s.sloId)) slo.set(s.sloId, s);
+  const latency = new Map<string, LatencyObservation>();
+  for (const o of inputs.latency ?? []) {
+    const key = latencyKey(o.service, o.route, o.window);
+    if (!latency.has(key)) latency.set(key, o);
+  }
+  const prices = new Map<string, PricePoint[]>();
+  for (const p of inputs.prices ?? []) {
+    if (p.tsMs > nowMs) continue;
+    const key = priceKey(p.carrier, regionOf(p));
+    const list = prices.get(key) ?? [];
+    list.push(p);
+    prices.set(key, list);
+  }
+  for (const list of prices.values()) list.sort(byTimeThenPrice);
+  return { prepared: true, raw: inputs, slo, latency, prices };
+}
+
+export function sampleRule(
+  rule: AlertRule,
+  given: EvaluationInputs | PreparedInputs,
+  nowMs: number,
+): Sample[] {
+  const inputs = "prepared" in given ? given : prepareInputs(given, nowMs);
   switch (rule.kind) {
     case "slo_burn":
       return [sloBurn(rule, inputs)];
@@ -35,10 +74,10 @@ export function sampleRule(rule: AlertRule, inputs: EvaluationInputs, nowMs: num
 }
 
 /** Fires when both windows of the tier burn at or above its factor (core/slo/status.ts decides). */
-function sloBurn(rule: RuleOf<"slo_burn">, inputs: EvaluationInputs): Sample {
+function sloBurn(rule: RuleOf<"slo_burn">, inputs: PreparedInputs): Sample {
   const { sloId, service, tier: tierName } = rule.params;
   const labels = { slo_id: sloId, service, tier: tierName };
-  const tier = inputs.slo?.find((s) => s.sloId === sloId)?.tiers.find((t) => t.name === tierName);
+  const tier = inputs.slo.get(sloId)?.tiers.find((t) => t.name === tierName);
   if (!tier) return { labels, value: null, condition: "no_data" };
   const long = tier.longWindow.burnRate;
   const short = tier.shortWindow.burnRate;
@@ -67,13 +106,11 @@ const quantileKey: Record<LatencyQuantileName, keyof LatencyObservation["quantil
 };
 
 /** Fires when the quantile is strictly above the threshold. */
-function latencyThreshold(rule: RuleOf<"latency_threshold">, inputs: EvaluationInputs): Sample {
+function latencyThreshold(rule: RuleOf<"latency_threshold">, inputs: PreparedInputs): Sample {
   const { service, route, quantile, window, thresholdMs, minCount } = rule.params;
   const labels: Record<string, string> = { service, quantile, window };
   if (route !== undefined) labels.route = route;
-  const obs = inputs.latency?.find(
-    (o) => o.service === service && o.route === (route ?? null) && o.window === window,
-  );
+  const obs = inputs.latency.get(latencyKey(service, route ?? null, window));
   const value = obs ? obs.quantiles[quantileKey[quantile]] : null;
   if (!obs || obs.quantiles.count < minCount || value === null) {
     return { labels, value: null, condition: "no_data" };
@@ -88,17 +125,8 @@ function latencyThreshold(rule: RuleOf<"latency_threshold">, inputs: EvaluationI
 
 const regionOf = (p: { region?: string | undefined }) => p.region ?? "";
 
-/** Points of one carrier and region up to `nowMs`, oldest first (ties ordered by price). */
-export function priceSeries(
-  points: readonly PricePoint[],
-  carrier: string,
-  region: string,
-  nowMs: number,
-): PricePoint[] {
-  return points
-    .filter((p) => p.carrier === carrier && regionOf(p) === region && p.tsMs <= nowMs)
-    .sort((a, b) => a.tsMs - b.tsMs || a.eurPerKwh - b.eurPerKwh);
-}
+const byTimeThenPrice = (a: PricePoint, b: PricePoint) =>
+  a.tsMs - b.tsMs || a.eurPerKwh - b.eurPerKwh;
 
 /**
  * The % change of the price over the window ending at `nowMs`: from the price in effect when the window
@@ -117,16 +145,12 @@ export function priceChangePct(series: readonly PricePoint[], windowMs: number, 
   return ((latest.eurPerKwh - baseline.eurPerKwh) / baseline.eurPerKwh) * 100;
 }
 
-function marketPrice(
-  rule: RuleOf<"market_price">,
-  inputs: EvaluationInputs,
-  nowMs: number,
-): Sample {
+function marketPrice(rule: RuleOf<"market_price">, inputs: PreparedInputs, nowMs: number): Sample {
   const { carrier, region, condition } = rule.params;
   // market_kind: the label push subscriptions and endpoints filter on (core/notify/subscription-filter).
   const labels: Record<string, string> = { market_kind: "price", carrier };
   if (region !== undefined) labels.region = region;
-  const series = priceSeries(inputs.prices ?? [], carrier, region ?? "", nowMs);
+  const series = inputs.prices.get(priceKey(carrier, region ?? "")) ?? [];
   const latest = series.at(-1);
   if (!latest) return { labels, value: null, condition: "no_data" };
   if (condition.op !== "change_pct") {
@@ -167,10 +191,10 @@ function marketPrice(
 /** Edge-triggered: one alert per matching program version (labels program + program_version). */
 function marketSubsidy(
   rule: RuleOf<"market_subsidy">,
-  inputs: EvaluationInputs,
+  inputs: PreparedInputs,
   nowMs: number,
 ): Sample[] {
-  const subsidies = inputs.subsidies;
+  const subsidies = inputs.raw.subsidies;
   if (!subsidies) return [];
   const samples: Sample[] = [];
   for (const program of subsidies.programs) {

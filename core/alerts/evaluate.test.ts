@@ -192,6 +192,7 @@ describe("rule changes", () => {
       states: out.states,
     });
     expect(after.states).toEqual([]);
+    expect(after.transitions).toEqual([]);
   });
 
   it("drops a pending alert whose rule is deleted", () => {

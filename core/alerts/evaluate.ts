@@ -23,8 +23,8 @@
  * has an id = hash(fingerprint, from, to, now): re-running the same evaluation after a crash yields the
  * same ids, usable as idempotency keys.
  */
-import { type Condition, type Sample, sampleRule } from "./conditions.ts";
-import { alertFingerprint, stableId } from "./hash.ts";
+import { type Condition, prepareInputs, type Sample, sampleRule } from "./conditions.ts";
+import { alertFingerprint, byFingerprint, stableId } from "./hash.ts";
 import type { EvaluationInputs } from "./inputs.ts";
 import { type Labels, renderAnnotations } from "./labels.ts";
 import type { AlertRule } from "./rules.ts";
@@ -53,20 +53,24 @@ export interface AlertState {
   acknowledgedBy: string | null;
 }
 
-export interface AlertTransition {
+/** A change of an alert's phase, with the alert as it is after the change (before, for drops). */
+export interface AlertTransition
+  extends Pick<
+    AlertState,
+    | "fingerprint"
+    | "ruleId"
+    | "labels"
+    | "annotations"
+    | "value"
+    | "activeAtMs"
+    | "firedAtMs"
+    | "resolvedAtMs"
+  > {
   /** Deterministic: hash(fingerprint, from, to, atMs); an idempotency key. */
   id: string;
-  fingerprint: string;
-  ruleId: string;
   from: AlertPhase;
   to: AlertPhase;
   atMs: number;
-  labels: Labels;
-  annotations: Labels;
-  value: number | null;
-  activeAtMs: number;
-  firedAtMs: number | null;
-  resolvedAtMs: number | null;
 }
 
 export interface EvaluateOptions {
@@ -112,14 +116,17 @@ export function evaluate({
   const record = (prev: AlertState | undefined, state: AlertState | null) => {
     const from = phase(prev);
     const to = phase(state ?? undefined);
-    if (to !== from) transitions.push(transition(state ?? (prev as AlertState), from, to, now));
+    // Forgetting a resolved alert is housekeeping, not a transition.
+    if (to !== from && !(from === "resolved" && to === "inactive"))
+      transitions.push(transition(state ?? (prev as AlertState), from, to, now));
     // Resolved alerts are remembered for a while, then dropped without a transition.
     if (state && (state.status !== "resolved" || retained(state)))
       next.set(state.fingerprint, state);
   };
 
+  const prepared = prepareInputs(inputs, now);
   for (const rule of rules) {
-    for (const sample of sampleRule(rule, inputs, now)) {
+    for (const sample of sampleRule(rule, prepared, now)) {
       const labels = mergeLabels(rule, sample.labels);
       const fingerprint = alertFingerprint(rule.id, labels);
       if (seen.has(fingerprint)) continue; // the same alert twice in one input: first wins
@@ -148,8 +155,6 @@ export function evaluate({
     }
     record(prev, state);
   }
-  const byFingerprint = (a: { fingerprint: string }, b: { fingerprint: string }) =>
-    a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
   return {
     states: [...next.values()].sort(byFingerprint),
     transitions: transitions.sort(byFingerprint),

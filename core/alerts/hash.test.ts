@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { alertFingerprint, fnv1a64, stableId } from "./hash.ts";
 
@@ -6,6 +7,27 @@ describe("fnv1a64", () => {
     expect(fnv1a64("")).toBe("cbf29ce484222325");
     expect(fnv1a64("a")).toBe("af63dc4c8601ec8c");
     expect(fnv1a64("foobar")).toBe("85944171f73967e8");
+  });
+
+  it("equals a BigInt reference implementation on any text", () => {
+    const reference = (text: string) => {
+      let h = 0xcbf29ce484222325n;
+      for (const byte of new TextEncoder().encode(text)) {
+        h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+      }
+      return h.toString(16).padStart(16, "0");
+    };
+    fc.assert(
+      fc.property(
+        fc
+          .array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength: 100 })
+          .map((codePoints) => String.fromCodePoint(...codePoints)),
+        (text) => {
+          expect(fnv1a64(text)).toBe(reference(text));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("hashes UTF-8 bytes, so non-ASCII text is stable", () => {

@@ -8,17 +8,31 @@
  */
 import type { Labels } from "./labels.ts";
 
-const OFFSET = 0xcbf29ce484222325n;
-const PRIME = 0x100000001b3n;
-const MASK = 0xffffffffffffffffn;
 const encoder = new TextEncoder();
 
+/**
+ * FNV-1a 64 in four 16-bit limbs (exact integer arithmetic, no BigInt): the prime is 2^40 + 0x1b3, so
+ * h × prime = h × 0x1b3 + (h << 40), mod 2^64.
+ */
 export function fnv1a64(text: string): string {
-  let h = OFFSET;
+  let h0 = 0x2325;
+  let h1 = 0x8422;
+  let h2 = 0x9ce4;
+  let h3 = 0xcbf2;
   for (const byte of encoder.encode(text)) {
-    h = ((h ^ BigInt(byte)) * PRIME) & MASK;
+    h0 ^= byte;
+    const t0 = h0 * 0x1b3;
+    let t1 = h1 * 0x1b3;
+    let t2 = h2 * 0x1b3 + (h0 << 8);
+    const t3 = h3 * 0x1b3 + (h1 << 8);
+    t1 += t0 >>> 16;
+    h0 = t0 & 0xffff;
+    t2 += t1 >>> 16;
+    h1 = t1 & 0xffff;
+    h3 = (t3 + (t2 >>> 16)) & 0xffff;
+    h2 = t2 & 0xffff;
   }
-  return h.toString(16).padStart(16, "0");
+  return [h3, h2, h1, h0].map((limb) => limb.toString(16).padStart(4, "0")).join("");
 }
 
 /** Label pairs sorted by name (UTF-16 code units, locale-independent). */
@@ -32,3 +46,7 @@ export const stableId = (...parts: readonly unknown[]): string => fnv1a64(JSON.s
 /** Alert identity: the rule id and the alert's labels, sorted by name. */
 export const alertFingerprint = (ruleId: string, labels: Labels): string =>
   stableId("alert", ruleId, sortedLabelPairs(labels));
+
+/** Orders by fingerprint (plain code-unit comparison, the same on every runtime). */
+export const byFingerprint = (a: { fingerprint: string }, b: { fingerprint: string }) =>
+  a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;

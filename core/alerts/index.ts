@@ -1,5 +1,12 @@
 /** Alert rules, the pure evaluator and the notification planner (see README.md). */
-export { type Condition, priceChangePct, type Sample, sampleRule } from "./conditions.ts";
+export {
+  type Condition,
+  type PreparedInputs,
+  prepareInputs,
+  priceChangePct,
+  type Sample,
+  sampleRule,
+} from "./conditions.ts";
 export {
   type AcknowledgeResult,
   type AlertPhase,

@@ -127,6 +127,16 @@ describe("grouping and timing", () => {
     expect(groups).toHaveLength(2);
   });
 
+  it("leaves the groups of other routes untouched", () => {
+    const other = {
+      ...timeline([[0, [a1]]]).groups[0],
+      routeId: "other",
+      key: "k",
+    } as NotificationGroup;
+    const out = plan({ now: s(1000), alerts: [], groups: [other], route, silences: [] });
+    expect(out).toEqual({ notifications: [], groups: [other] });
+  });
+
   it("pending alerts neither form groups nor appear", () => {
     const { sent, groups } = timeline([
       [0, [alert("P", {}, "pending")]],

@@ -22,7 +22,7 @@
  */
 import { z } from "zod";
 import type { AlertState } from "./evaluate.ts";
-import { sortedLabelPairs, stableId } from "./hash.ts";
+import { byFingerprint, sortedLabelPairs, stableId } from "./hash.ts";
 import { commonLabels, type Labels, labelNameSchema } from "./labels.ts";
 import {
   defaultInhibitRules,
@@ -123,7 +123,7 @@ export interface PlanArgs {
 
 export interface PlanResult {
   notifications: Notification[];
-  /** The complete next state of the route's groups, sorted by key. */
+  /** The complete next state of the groups (other routes' unchanged), sorted by key. */
   groups: NotificationGroup[];
 }
 
@@ -196,7 +196,12 @@ export function plan({
     if (!anyFiring && group.notifiedFiring.length === 0) continue;
     nextGroups.push(group);
   }
-  return { notifications, groups: nextGroups };
+  // Groups of other routes pass through untouched.
+  const others = groups.filter((g) => g.routeId !== route.id);
+  return {
+    notifications,
+    groups: [...others, ...nextGroups].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+  };
 }
 
 function flush(
@@ -319,6 +324,3 @@ function flush(
     notification,
   };
 }
-
-const byFingerprint = (a: { fingerprint: string }, b: { fingerprint: string }) =>
-  a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;

@@ -44,7 +44,10 @@ const base = {
    */
   no_data: z.enum(["keep_state", "ok"]).default("keep_state"),
   severity: z.enum(severities),
-  labels: labelsSchema,
+  /** Extra labels (routing, ownership); `alertname` and `severity` come from `name` and `severity`. */
+  labels: labelsSchema.refine((l) => !("alertname" in l) && !("severity" in l), {
+    message: "alertname and severity are set from the rule's name and severity",
+  }),
   annotations: annotationsSchema,
 };
 

@@ -5,7 +5,7 @@
  * least one matcher that does not match the empty string, so that no silence mutes everything.
  *
  * An inhibition rule mutes a target alert (matching target_matchers) while some other firing alert
- * matches source_matchers and has the same value (or both lack the label) for every label in `equal`.
+ * matches source_matchers and has the same value (a missing label counts as "") for every label in `equal`.
  * An alert never inhibits itself; silenced alerts still inhibit (as in Alertmanager). The default rule:
  * a firing page inhibits the ticket of the same SLO (both must carry slo_id, so that alerts without an
  * SLO never inhibit each other through two missing labels).
@@ -90,20 +90,29 @@ export function suppressions(args: {
 }): Map<string, Suppression> {
   const { now, alerts, silences, inhibitRules } = args;
   const out = new Map<string, Suppression>();
-  const firing = alerts.filter((a) => a.status === "firing");
+  // Per rule, firing sources indexed by their values of the `equal` labels (missing = "").
+  const equalKey = (rule: InhibitRule, labels: Labels) =>
+    JSON.stringify(rule.equal.map((name) => labels[name] ?? ""));
+  const sources = inhibitRules.map((rule) => {
+    const byKey = new Map<string, string[]>();
+    for (const a of alerts) {
+      if (a.status !== "firing" || !matchesAll(rule.source_matchers, a.labels)) continue;
+      const key = equalKey(rule, a.labels);
+      const list = byKey.get(key);
+      if (list) list.push(a.fingerprint);
+      else byKey.set(key, [a.fingerprint]);
+    }
+    return byKey;
+  });
   for (const alert of alerts) {
     if (alert.status === "pending") continue;
     const inhibitedBy = new Set<string>();
-    for (const rule of inhibitRules) {
-      if (!matchesAll(rule.target_matchers, alert.labels)) continue;
-      for (const source of firing) {
-        if (source.fingerprint === alert.fingerprint) continue;
-        if (!matchesAll(rule.source_matchers, source.labels)) continue;
-        if (rule.equal.every((name) => source.labels[name] === alert.labels[name])) {
-          inhibitedBy.add(source.fingerprint);
-        }
+    inhibitRules.forEach((rule, i) => {
+      if (!matchesAll(rule.target_matchers, alert.labels)) return;
+      for (const fp of sources[i]?.get(equalKey(rule, alert.labels)) ?? []) {
+        if (fp !== alert.fingerprint) inhibitedBy.add(fp);
       }
-    }
+    });
     out.set(alert.fingerprint, {
       silencedBy: silencedBy(silences, alert.labels, now),
       inhibitedBy: [...inhibitedBy].sort(),
