@@ -3,16 +3,15 @@
  * replays of failed or cancelled messages; and the pages of messages and delivery attempts it reads.
  * All through the tenant scope. The dispatcher picks pending rows whose `nextAttemptAtMs` has come.
  */
-import { and, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, desc, eq, gte, inArray, type SQL } from "drizzle-orm";
 import { newId } from "../../core/auth/ids.ts";
+import { type EventCursor, type KeysetPage, keysetPage, olderThan } from "../../core/db/keyset.ts";
 import {
   type DeliveryAttemptRow,
   deliveryAttempts,
   type OutboxRow,
   outbox,
 } from "../../core/db/schema/index.ts";
-import type { EventCursor } from "../../core/market/history.ts";
 import {
   type OutboxChannel,
   type OutboxPayload,
@@ -96,34 +95,23 @@ export function cancelPending(
   );
 }
 
-export interface Page<T> {
-  rows: T[];
-  next: EventCursor | null;
-}
-
-/** Newest first by (time, id); `after` is the last row of the previous page. */
-const before = (timeColumn: SQLiteColumn, idColumn: SQLiteColumn, after?: EventCursor) =>
-  after === undefined
-    ? undefined
-    : or(lt(timeColumn, after.tsMs), and(eq(timeColumn, after.tsMs), lt(idColumn, after.id)));
-
 export async function listMessages(
   tenant: TenantScope,
   channel: OutboxChannel,
   targetId: string,
   query: { status?: string | undefined; limit: number; after?: EventCursor | undefined },
-): Promise<Page<OutboxRow>> {
+): Promise<KeysetPage<OutboxRow>> {
   const rows = await tenant.list(outbox, {
     where: and(
       eq(outbox.channel, channel),
       eq(outbox.targetId, targetId),
       query.status ? eq(outbox.status, query.status) : undefined,
-      before(outbox.createdAtMs, outbox.id, query.after),
+      olderThan(outbox.createdAtMs, outbox.id, query.after),
     ) as SQL,
     orderBy: [desc(outbox.createdAtMs), desc(outbox.id)],
     limit: query.limit + 1,
   });
-  return pageOf(rows, query.limit, (r) => ({ tsMs: r.createdAtMs, id: r.id }));
+  return keysetPage(rows, query.limit, (r) => ({ tsMs: r.createdAtMs, id: r.id }));
 }
 
 export async function listAttempts(
@@ -131,23 +119,16 @@ export async function listAttempts(
   channel: OutboxChannel,
   targetId: string,
   query: { messageId?: string | undefined; limit: number; after?: EventCursor | undefined },
-): Promise<Page<DeliveryAttemptRow>> {
+): Promise<KeysetPage<DeliveryAttemptRow>> {
   const rows = await tenant.list(deliveryAttempts, {
     where: and(
       eq(deliveryAttempts.channel, channel),
       eq(deliveryAttempts.targetId, targetId),
       query.messageId ? eq(deliveryAttempts.outboxId, query.messageId) : undefined,
-      before(deliveryAttempts.atMs, deliveryAttempts.id, query.after),
+      olderThan(deliveryAttempts.atMs, deliveryAttempts.id, query.after),
     ) as SQL,
     orderBy: [desc(deliveryAttempts.atMs), desc(deliveryAttempts.id)],
     limit: query.limit + 1,
   });
-  return pageOf(rows, query.limit, (r) => ({ tsMs: r.atMs, id: r.id }));
-}
-
-function pageOf<T>(rows: T[], limit: number, cursor: (row: T) => EventCursor): Page<T> {
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page.at(-1);
-  return { rows: page, next: more && last ? cursor(last) : null };
+  return keysetPage(rows, query.limit, (r) => ({ tsMs: r.atMs, id: r.id }));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "./history.ts";
+import { decodeCursor, encodeCursor } from "../db/keyset.ts";
 
 describe("market event cursors", () => {
   it("round-trip any event id, URL-safe", () => {

@@ -1,10 +1,11 @@
 /**
- * Reads of the market-event history (`market_events`), newest first, with keyset pagination: a cursor
- * names the last event of a page by (event time, id), so pages stay stable while new events arrive.
+ * Reads of the market-event history (`market_events`), newest first, with keyset pagination
+ * (core/db/keyset.ts), so pages stay stable while new events arrive.
  * Runtime-neutral (no Buffer): the API serves it on Node and Workers.
  */
 import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
+import { type EventCursor, keysetPage, olderThan } from "../db/keyset.ts";
 import { type MarketEventRow, marketEvents } from "../db/schema/index.ts";
 import type { MarketEvent } from "../events/market-event.ts";
 import { nationalRegion } from "./prices.ts";
@@ -18,11 +19,6 @@ export interface MarketEventFilter {
   fromMs?: number | undefined;
   /** Event time, exclusive. */
   toMs?: number | undefined;
-}
-
-export interface EventCursor {
-  tsMs: number;
-  id: string;
 }
 
 export interface MarketEventPage {
@@ -41,12 +37,7 @@ export async function listMarketEvents(
     filter.region === undefined ? undefined : regionCondition(filter.region),
     filter.fromMs === undefined ? undefined : gte(marketEvents.tsMs, filter.fromMs),
     filter.toMs === undefined ? undefined : lt(marketEvents.tsMs, filter.toMs),
-    page.after === undefined
-      ? undefined
-      : or(
-          lt(marketEvents.tsMs, page.after.tsMs),
-          and(eq(marketEvents.tsMs, page.after.tsMs), lt(marketEvents.id, page.after.id)),
-        ),
+    olderThan(marketEvents.tsMs, marketEvents.id, page.after),
   ];
   const rows = await db
     .select()
@@ -54,12 +45,8 @@ export async function listMarketEvents(
     .where(and(...conditions))
     .orderBy(desc(marketEvents.tsMs), desc(marketEvents.id))
     .limit(page.limit + 1);
-  const events = rows.slice(0, page.limit);
-  const last = events.at(-1);
-  return {
-    events,
-    next: rows.length > page.limit && last ? { tsMs: last.tsMs, id: last.id } : null,
-  };
+  const { rows: events, next } = keysetPage(rows, page.limit, (r) => ({ tsMs: r.tsMs, id: r.id }));
+  return { events, next };
 }
 
 function regionCondition(region: string): SQL {
@@ -75,35 +62,4 @@ function regionCondition(region: string): SQL {
       ),
     ),
   ) as SQL;
-}
-
-/** An opaque, URL-safe cursor: base64url of `[tsMs, id]`. */
-export function encodeCursor(cursor: EventCursor): string {
-  const bytes = new TextEncoder().encode(JSON.stringify([cursor.tsMs, cursor.id]));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-/** The cursor in `text`, or undefined when it is not one this API issued. */
-export function decodeCursor(text: string): EventCursor | undefined {
-  if (!/^[A-Za-z0-9_-]{1,400}$/.test(text)) return undefined;
-  try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      Number.isSafeInteger(value[0]) &&
-      typeof value[1] === "string" &&
-      value[1].length > 0 &&
-      value[1].length <= 128
-    ) {
-      return { tsMs: value[0], id: value[1] };
-    }
-  } catch {
-    // not base64 or not JSON: not ours
-  }
-  return undefined;
 }

@@ -12,6 +12,7 @@ import { deadLetterTopic } from "../../core/events/topics.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import { deadLetterMessages } from "../dlq/dead-letter.sink.ts";
 import { chunkMessages } from "../kafka/chunks.ts";
+import { trackMembership } from "../kafka/membership.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
 import { type AggregateSettings, aggregateBatch } from "./aggregate.process.ts";
@@ -57,37 +58,25 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   const admin: Admin = kafka.admin();
   let producers = new Map<number, Promise<Producer>>();
   let watermarks = new Map<number, Promise<number | null>>();
-  let joined = false;
-  const setJoined = (value: boolean) => {
-    joined = value;
-    metrics.consumerJoined.set({ group: groupId }, value ? 1 : 0);
-  };
-  setJoined(false);
-
   const closeProducers = (old: Map<number, Promise<Producer>>) => {
     for (const producer of old.values()) void producer.then((p) => p.disconnect()).catch(() => {});
   };
 
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    // A new generation: partitions may have moved. Drop cached watermarks and producers (synchronously,
-    // before the next batch) so both are re-initialised from the committed state and fence old owners.
-    const old = producers;
-    producers = new Map();
-    watermarks = new Map();
-    closeProducers(old);
-    setJoined(true);
-    logger.info("aggregate stage joined", { groupId, assignment: payload.memberAssignment });
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    setJoined(false);
-    logger.error("aggregate consumer crashed", { err: payload.error, restart: payload.restart });
-  });
-  consumer.on(consumer.events.STOP, () => setJoined(false));
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    metrics.consumerLag.set(
-      { group: groupId, topic: payload.topic, partition: String(payload.partition) },
-      Number(payload.offsetLag),
-    );
+  const membership = trackMembership(consumer, {
+    stage: "aggregate",
+    groupId,
+    metrics,
+    logger,
+    onJoin: (payload) => {
+      // A new generation: partitions may have moved. Drop cached watermarks and producers
+      // (synchronously, before the next batch) so both are re-initialised from the committed state
+      // and fence old owners.
+      const old = producers;
+      producers = new Map();
+      watermarks = new Map();
+      closeProducers(old);
+      return { assignment: payload.memberAssignment };
+    },
   });
 
   const producerFor = (partition: number) => {
@@ -225,12 +214,12 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     async stop() {
       // disconnect() lets the batch in hand finish its transaction, then leaves the group.
       await consumer.disconnect();
-      setJoined(false);
+      membership.left();
       await Promise.all(
         [...producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => {})),
       );
       await admin.disconnect();
     },
-    isJoined: () => joined,
+    isJoined: membership.isJoined,
   };
 }

@@ -12,6 +12,7 @@ import { formatIssues } from "../../core/events/decode.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { type DeadLetter, sendDeadLetters } from "../dlq/dead-letter.sink.ts";
+import { assignedPartitions, trackMembership } from "../kafka/membership.ts";
 import { createOffsetResume } from "../kafka/stored-offsets.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
@@ -47,13 +48,6 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     // Partials are heavier to apply than to read: modest fetches keep each transaction and its memory small.
     maxBytesPerPartition: 1024 * 1024,
   });
-  let joined = false;
-  const setJoined = (value: boolean) => {
-    joined = value;
-    metrics.consumerJoined.set({ group: groupId }, value ? 1 : 0);
-  };
-  setJoined(false);
-
   const resume = createOffsetResume({
     consumer,
     topic: sourceTopic,
@@ -61,24 +55,18 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     logger,
   });
 
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const partitions = (payload.memberAssignment[sourceTopic] ?? []).slice().sort((a, b) => a - b);
-    setJoined(true);
-    options.onAssigned(partitions);
-    logger.info("evaluate stage joined", { groupId, partitions });
-    // Resume every assigned partition exactly where the database says it stopped.
-    resume.joined(partitions);
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    setJoined(false);
-    logger.error("evaluate consumer crashed", { err: payload.error, restart: payload.restart });
-  });
-  consumer.on(consumer.events.STOP, () => setJoined(false));
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    metrics.consumerLag.set(
-      { group: groupId, topic: payload.topic, partition: String(payload.partition) },
-      Number(payload.offsetLag),
-    );
+  const membership = trackMembership(consumer, {
+    stage: "evaluate",
+    groupId,
+    metrics,
+    logger,
+    onJoin: (payload) => {
+      const partitions = assignedPartitions(payload, sourceTopic);
+      options.onAssigned(partitions);
+      // Resume every assigned partition exactly where the database says it stopped.
+      resume.joined(partitions);
+      return { partitions };
+    },
   });
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
@@ -163,8 +151,8 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     },
     async stop() {
       await consumer.disconnect();
-      setJoined(false);
+      membership.left();
     },
-    isJoined: () => joined,
+    isJoined: membership.isJoined,
   };
 }

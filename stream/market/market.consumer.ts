@@ -11,6 +11,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { sendDeadLetters } from "../dlq/dead-letter.sink.ts";
+import { assignedPartitions, trackMembership } from "../kafka/membership.ts";
 import { createOffsetResume } from "../kafka/stored-offsets.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
@@ -42,13 +43,6 @@ export function createMarketStage(options: MarketStageOptions): Stage {
     // Market events are few and small; a modest fetch keeps each transaction short.
     maxBytesPerPartition: 512 * 1024,
   });
-  let joined = false;
-  const setJoined = (value: boolean) => {
-    joined = value;
-    metrics.consumerJoined.set({ group: groupId }, value ? 1 : 0);
-  };
-  setJoined(false);
-
   const resume = createOffsetResume({
     consumer,
     topic: sourceTopic,
@@ -56,22 +50,16 @@ export function createMarketStage(options: MarketStageOptions): Stage {
     logger,
   });
 
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const partitions = (payload.memberAssignment[sourceTopic] ?? []).slice().sort((a, b) => a - b);
-    setJoined(true);
-    logger.info("market stage joined", { groupId, partitions });
-    resume.joined(partitions);
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    setJoined(false);
-    logger.error("market consumer crashed", { err: payload.error, restart: payload.restart });
-  });
-  consumer.on(consumer.events.STOP, () => setJoined(false));
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    metrics.consumerLag.set(
-      { group: groupId, topic: payload.topic, partition: String(payload.partition) },
-      Number(payload.offsetLag),
-    );
+  const membership = trackMembership(consumer, {
+    stage: "market",
+    groupId,
+    metrics,
+    logger,
+    onJoin: (payload) => {
+      const partitions = assignedPartitions(payload, sourceTopic);
+      resume.joined(partitions);
+      return { partitions };
+    },
   });
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
@@ -142,8 +130,8 @@ export function createMarketStage(options: MarketStageOptions): Stage {
     },
     async stop() {
       await consumer.disconnect();
-      setJoined(false);
+      membership.left();
     },
-    isJoined: () => joined,
+    isJoined: membership.isJoined,
   };
 }

@@ -6,11 +6,9 @@
  *
  * Every write is a `client.batch(..., "write")`, never an interactive transaction: a batch runs on one
  * pooled connection without yielding, so concurrent attempts in this process never hold the write lock
- * across an await. And every call goes through one queue: the embedded client borrows a pooled
- * connection per call asynchronously, so 32 attempts finishing at once would open up to 20 connections,
- * and only the first carries the `busy_timeout` and `synchronous = normal` that openDatabase set — the
- * others would fsync every commit (measured: ~3 ms per attempt instead of well under 1 ms) and fail at
- * once on a lock held by another process. One call at a time costs nothing: each runs synchronously.
+ * across an await. (openDatabase gives an embedded file one connection per client, carrying its
+ * `busy_timeout` and `synchronous = normal`; a pool of connections without them fsynced every commit,
+ * ~3 ms per attempt instead of well under 1 ms, and failed at once on another process's lock.)
  */
 import type { Client, InStatement, Row } from "@libsql/client";
 import type { OutboxChannel, OutboxPayload } from "../../core/notify/outbox-payload.ts";
@@ -119,23 +117,7 @@ export function parseSecrets(stored: unknown): EndpointSecret[] {
   );
 }
 
-/** Runs async calls one after another (each waits for the previous to settle). */
-function serialQueue() {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(work: () => Promise<T>): Promise<T> => {
-    const run = tail.then(work, work);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
-export function createOutboxStore(rawClient: Client) {
-  const serial = serialQueue();
-  const client = {
-    execute: (stmt: InStatement) => serial(() => rawClient.execute(stmt)),
-    batch: (stmts: InStatement[], mode: "write" | "read") =>
-      serial(() => rawClient.batch(stmts, mode)),
-  };
+export function createOutboxStore(client: Client) {
   /**
    * Group commit: the attempts that finish within one turn of the event loop are stored in one write
    * transaction (each attempt's statements are self-contained, so merging changes no outcome), which
@@ -151,7 +133,7 @@ export function createOutboxStore(rawClient: Client) {
     const items = finishing.splice(0);
     if (items.length === 0) return;
     try {
-      const results = await rawClient.batch(
+      const results = await client.batch(
         items.flatMap((i) => i.statements),
         "write",
       );
@@ -163,7 +145,7 @@ export function createOutboxStore(rawClient: Client) {
     } catch {
       for (const item of items) {
         try {
-          const results = await rawClient.batch(item.statements, "write");
+          const results = await client.batch(item.statements, "write");
           item.resolve(results[1]?.rowsAffected === 1);
         } catch (error) {
           item.reject(error);
@@ -307,7 +289,7 @@ export function createOutboxStore(rawClient: Client) {
       ];
       return new Promise<boolean>((resolve, reject) => {
         finishing.push({ statements, resolve, reject });
-        if (finishing.length === 1) setImmediate(() => void serial(flushFinishing));
+        if (finishing.length === 1) setImmediate(() => void flushFinishing());
       });
     },
 

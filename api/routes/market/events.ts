@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { encodeCursor } from "../../../core/db/keyset.ts";
 import { ApiError } from "../../../core/http/errors.ts";
-import { encodeCursor, listMarketEvents } from "../../../core/market/history.ts";
+import { listMarketEvents } from "../../../core/market/history.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import {

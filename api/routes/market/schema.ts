@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { decodeCursor } from "../../../core/db/keyset.ts";
 import { energyCarriers } from "../../../core/events/market-event.ts";
 import { eventTimestamp } from "../../../core/events/timestamp.ts";
-import { decodeCursor } from "../../../core/market/history.ts";
 
 /**
  * Why market data is shared, not tenant-owned: it comes only from the market.events.v1 feed (public

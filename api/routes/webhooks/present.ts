@@ -1,9 +1,9 @@
+import { type EventCursor, encodeCursor } from "../../../core/db/keyset.ts";
 import type {
   DeliveryAttemptRow,
   OutboxRow,
   WebhookEndpointRow,
 } from "../../../core/db/schema/index.ts";
-import { type EventCursor, encodeCursor } from "../../../core/market/history.ts";
 import type { outboxStatuses, webhookFormats } from "./schema.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decodeCursor } from "../../../core/market/history.ts";
+import { decodeCursor } from "../../../core/db/keyset.ts";
 
 export const webhookFormats = ["gridpulse", "alertmanager"] as const;
 
