@@ -4,6 +4,7 @@
  * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope, per-key rate limit.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -35,6 +36,8 @@ import { webhookRoutes } from "./routes/webhooks/index.ts";
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestId({ headerName: "X-Request-Id" }));
+  // gzip/deflate when the client accepts it (Node; on Workers the edge compresses responses itself).
+  if (deps.compressResponses) app.use(compress({ threshold: 1024 }));
   app.use(timing({ crossOrigin: deps.settings.CORS_ORIGINS.length > 0 }));
   app.use(secureHeaders());
   if (deps.settings.CORS_ORIGINS.length > 0) {

@@ -19,6 +19,11 @@ export const apiConfigSchema = apiSettingsSchema.extend({
   DATABASE_URL: databaseUrlVar.default(defaultDatabaseUrl),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   DATABASE_MIGRATE_ON_START: booleanVar(true),
+  /**
+   * Embedded file: how long a write waits for another process's write lock (without blocking the event
+   * loop) before the request fails with 503 + Retry-After.
+   */
+  DATABASE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Where the API's own RequestEvents go; unset: telemetry is off. */
   KAFKA_BROKERS: kafkaBrokersVar,
   KAFKA_TOPIC_PREFIX: topicPrefixVar,

@@ -35,6 +35,13 @@ export interface AppDeps {
    * synchronous node:crypto one, which spares every authenticated request a thread-pool round trip.
    */
   hashApiKey?: (key: string) => string | Promise<string>;
+  /**
+   * Readiness: resolves if the database would commit a write within `timeoutMs` (the embedded file:
+   * the write lock can be taken); absent where a read probe is the best available check.
+   */
+  databaseWritable?: (timeoutMs: number) => Promise<void>;
+  /** Compress responses the client accepts gzip/deflate for (Node; Workers' edge does it itself). */
+  compressResponses?: boolean;
 }
 
 /** Who is calling: resolved from the API key by the auth middleware. */

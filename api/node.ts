@@ -29,9 +29,10 @@ const config = loadApiConfig(process.env);
 const logger = createLogger({ service: "gridpulse-api", level: config.LOG_LEVEL });
 exitOnFatal(logger);
 
-const { db, close } = await openDatabase({
+const { db, embedded, close } = await openDatabase({
   url: config.DATABASE_URL,
   authToken: config.DATABASE_AUTH_TOKEN,
+  busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
 });
 if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(db);
 
@@ -80,6 +81,8 @@ const app = createApp({
   authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
   benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
   hashApiKey: hashApiKeyNode,
+  compressResponses: true,
+  ...(embedded ? { databaseWritable: (ms: number) => embedded.probeWrite(ms) } : {}),
 });
 const server = await listen(app.fetch, { port: config.PORT, hostname: config.HOST });
 

@@ -12,9 +12,12 @@ import * as schema from "./schema/index.ts";
 
 export type Database = LibSQLDatabase<typeof schema>;
 
-/** The handle over `client`; statements refused with SQLITE_BUSY are retried (core/db/busy-retry.ts). */
-export function createDatabase(client: Client): Database {
-  return drizzle(withBusyRetry(client), { schema });
+/**
+ * The handle over `client`; statements refused with SQLITE_BUSY are retried (core/db/busy-retry.ts)
+ * unless the client waits for locks itself (`retryBusy: false`, the embedded client).
+ */
+export function createDatabase(client: Client, options: { retryBusy?: boolean } = {}): Database {
+  return drizzle(options.retryBusy === false ? client : withBusyRetry(client), { schema });
 }
 
 /** The libSQL client under a database handle, for the few hot paths that batch raw statements. */

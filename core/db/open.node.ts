@@ -7,44 +7,59 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
 import { createDatabase, type Database } from "./database.ts";
+import { EmbeddedClient, type EmbeddedClientOptions } from "./embedded-client.node.ts";
 
 export interface DatabaseSettings {
   url: string;
   authToken?: string | undefined;
+  /**
+   * Embedded file only: how long a write may wait for another process's write lock before failing
+   * with SQLITE_BUSY (the API answers 503 + Retry-After). The wait never blocks the event loop.
+   */
+  busyTimeoutMs?: number | undefined;
+  /** Embedded file only: observes group commits (batches per transaction, lock retries). */
+  onGroupCommit?: EmbeddedClientOptions["onGroupCommit"];
 }
 
 export interface OpenDatabase {
   db: Database;
+  /** The embedded client (file URLs), for write-lock probes; undefined for a libSQL server. */
+  embedded?: EmbeddedClient | undefined;
   close(): void;
 }
 
 export async function openDatabase(settings: DatabaseSettings): Promise<OpenDatabase> {
-  const isFile = settings.url.startsWith("file:");
-  if (isFile) mkdirSync(dirname(filePath(settings.url)), { recursive: true });
+  if (settings.url.startsWith("file:")) {
+    const path = filePath(settings.url);
+    mkdirSync(dirname(path), { recursive: true });
+    const client = new EmbeddedClient(path, {
+      busyTimeoutMs: settings.busyTimeoutMs ?? 5000,
+      ...(settings.onGroupCommit ? { onGroupCommit: settings.onGroupCommit } : {}),
+      pragmas: [
+        // Several processes (API, stream worker, tools) may write the same file: readers proceed
+        // while a writer commits (WAL); lock waits are the client's, never SQLite's blocking handler.
+        "pragma journal_mode = wal",
+        // In WAL mode, NORMAL syncs at checkpoints instead of at every commit: commits stay atomic
+        // and survive a crashed process (a kill -9 loses nothing committed); only a power loss can
+        // roll back the last few — together with the offsets stored in them, so exactly-once
+        // accounting still holds.
+        "pragma synchronous = normal",
+      ],
+    });
+    return {
+      db: createDatabase(client, { retryBusy: false }),
+      embedded: client,
+      close: () => client.close(),
+    };
+  }
   const client = createClient(
     settings.authToken
       ? { url: settings.url, authToken: settings.authToken }
-      : isFile
-        ? // The file client keeps a pool of connections and opens another whenever two calls overlap;
-          // the pragmas below are per connection, so one connection keeps them for every call (each
-          // call runs synchronously on it anyway). No interactive transactions are used: batches.
-          { url: settings.url, concurrency: 1, timeout: 5000 }
-        : { url: settings.url },
+      : { url: settings.url },
   );
-  if (isFile) {
-    // Several processes (API, stream worker, tools) may write the same file: wait for locks
-    // instead of failing, and let readers proceed while a writer commits.
-    await client.execute("pragma busy_timeout = 5000");
-    await client.execute("pragma journal_mode = wal");
-    // In WAL mode, NORMAL syncs at checkpoints instead of at every commit: commits stay atomic and
-    // survive a crashed process (a kill -9 loses nothing committed); only a power loss can roll back the
-    // last few — together with the offsets stored in them, so exactly-once accounting still holds.
-    await client.execute("pragma synchronous = normal");
-  }
   return { db: createDatabase(client), close: () => client.close() };
 }
 
-/** The path of a `file:` URL (`file:./data/x.db`, `file:///abs/x.db`). */
 /** Bytes on disk of an embedded database (file plus WAL), or undefined for a libSQL server URL. */
 export function databaseFileBytes(url: string): number | undefined {
   if (!url.startsWith("file:")) return undefined;
@@ -55,6 +70,7 @@ export function databaseFileBytes(url: string): number | undefined {
   );
 }
 
+/** The path of a `file:` URL (`file:./data/x.db`, `file:///abs/x.db`). */
 export function filePath(url: string): string {
   if (url.startsWith("file://")) return fileURLToPath(url.split("?")[0] as string);
   return (url.slice("file:".length).split("?")[0] as string) || ".";

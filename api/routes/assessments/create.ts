@@ -9,34 +9,45 @@ import { ApiError } from "../../../core/http/errors.ts";
 import { latestPrices } from "../../../core/market/prices.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
+import { jsonText } from "./json-text.ts";
+import { packageColumns, presentFull, presentSummaryView } from "./present.ts";
 import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
-import { presentAssessment } from "./present.ts";
-import { assessmentBody, storedAssessmentSchema } from "./schema.ts";
+  assessmentBody,
+  assessmentSummaryViewSchema,
+  assessmentViewQuery,
+  storedAssessmentSchema,
+} from "./schema.ts";
+import { encodeBody } from "./stored.ts";
 
 export const createAssessmentRoute = createRoute({
   method: "post",
   path: "/",
   summary: "Assess a home: KENAK class, needs, cost, upgrade packages and Exoikonomo eligibility",
+  description:
+    "Runs the engine, stores the response and answers it. `GET /v1/assessments/{id}` later returns the same bytes (per view), whatever the engine does in between.",
   tags: ["Assessments"],
   security: bearerSecurity,
   middleware: [requireScope("write")] as const,
   request: {
+    query: assessmentViewQuery,
     body: { required: true, content: { "application/json": { schema: assessmentBody } } },
   },
   responses: {
-    201: json(storedAssessmentSchema, "The stored assessment"),
+    201: {
+      description: "The stored assessment: the full view, or the summary view with `?view=summary`",
+      content: {
+        "application/json": { schema: storedAssessmentSchema.or(assessmentSummaryViewSchema) },
+      },
+    },
     ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...errorResponses(400, 503),
   },
 });
 
 export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv> = async (c) => {
   const input = c.req.valid("json");
+  const { view } = c.req.valid("query");
   const nowMs = c.var.deps.now();
   const tenant = c.var.tenant;
   // Market prices are shared (public retail prices); the home's prefecture picks a regional price.
@@ -60,13 +71,14 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     throw error;
   }
   const figures = homeFigures(input, result);
-  const row: AssessmentRow = {
-    id: newId("asm"),
-    tenantId: tenant.tenantId,
-    createdAtMs: nowMs,
-    engineVersion: ENGINE_VERSION,
+  const identity = { id: newId("asm"), createdAtMs: nowMs, engineVersion: ENGINE_VERSION };
+  // The full response is serialised once: stored (compressed) and, for the full view, answered.
+  const full = JSON.stringify(presentFull(identity, input, result));
+  const row: Omit<AssessmentRow, "tenantId"> = {
+    ...identity,
     input,
-    result,
+    result: null,
+    body: Buffer.from(await encodeBody(full)),
     climateZone: result.location.zone,
     buildingType: input.buildingType,
     constructionYear: input.constructionYear,
@@ -78,12 +90,12 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     co2KgM2: result.co2.kenakKgM2,
     packagePrimaryEnergyKwhM2: figures.packagePrimaryEnergyKwhM2,
     packageEnergyClass: figures.packageEnergyClass,
+    ...packageColumns(result),
   };
   // The row and the tenant's cohort statistics in one transaction: they never disagree.
-  const { tenantId: _owner, ...values } = row;
   await libsqlClient(tenant.db).batch(
     [
-      tenant.insertStatement(assessments, values),
+      tenant.insertStatement(assessments, row),
       ...statIncrements(tenant.tenantId, [figures], nowMs),
     ],
     "write",
@@ -92,5 +104,9 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     energyClass: result.rating.energyClass,
     climateZone: result.location.zone,
   });
-  return c.json(presentAssessment(row), 201);
+  return jsonText(
+    c,
+    view === "summary" ? JSON.stringify(presentSummaryView(row)) : full,
+    201,
+  ) as never;
 };

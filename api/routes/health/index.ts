@@ -3,7 +3,7 @@ import { z } from "zod";
 import { errorBody } from "../../../core/http/errors.ts";
 import type { AppEnv } from "../../context.ts";
 import { database } from "../../db.ts";
-import { checkDatabase } from "../../health/checks.ts";
+import { checkDatabase, timedCheck } from "../../health/checks.ts";
 import { errorResponses, json } from "../../openapi/responses.ts";
 
 const componentCheck = z.object({
@@ -23,7 +23,8 @@ const liveRoute = createRoute({
 const readyRoute = createRoute({
   method: "get",
   path: "/ready",
-  summary: "Readiness: every dependency answers within its deadline",
+  summary:
+    "Readiness: every dependency answers within its deadline (the embedded database also: a write could commit)",
   tags: ["Health"],
   responses: {
     200: json(
@@ -42,7 +43,13 @@ const getLive: RouteHandler<typeof liveRoute, AppEnv> = (c) =>
 /** 200 with each check's latency, or 503 in the error shape naming the failing component and why. */
 const getReady: RouteHandler<typeof readyRoute, AppEnv> = async (c) => {
   const deps = c.var.deps;
-  const checks = { database: await checkDatabase(database(c), deps.settings.READINESS_TIMEOUT_MS) };
+  const timeoutMs = deps.settings.READINESS_TIMEOUT_MS;
+  const writable = deps.databaseWritable;
+  const [read, write] = await Promise.all([
+    checkDatabase(database(c), timeoutMs),
+    writable ? timedCheck(() => writable(timeoutMs), timeoutMs) : undefined,
+  ]);
+  const checks = { database: read, ...(write ? { database_write: write } : {}) };
   c.header("Cache-Control", "no-store");
   const failing = Object.entries(checks).filter(([, check]) => check.status === "down");
   if (failing.length === 0) return c.json({ status: "ready" as const, checks }, 200);

@@ -1,11 +1,13 @@
-import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Assessment, AssessmentInputRaw } from "../../energy/index.ts";
 import { tenants } from "./tenants.ts";
 
 /**
- * Stored assessments of a tenant: the input as sent, the engine's result and version, and the
- * figures cohort statistics group and rank by (zone, building type, construction year, floor area,
- * primary energy, class, cost, CO2), as columns so they can be indexed without parsing JSON.
+ * Stored assessments of a tenant: the input as sent, the response exactly as the API answered it
+ * (`body`: compressed JSON, see api/routes/assessments/stored.ts), the engine version, and the figures
+ * cohort statistics group and rank by (zone, building type, construction year, floor area, primary
+ * energy, class, cost, CO2) and the summary view shows (the recommended package), as columns so they
+ * can be indexed and read without decompressing anything.
  */
 export const assessments = sqliteTable(
   "assessments",
@@ -17,7 +19,10 @@ export const assessments = sqliteTable(
     createdAtMs: integer("created_at_ms").notNull(),
     engineVersion: text("engine_version").notNull(),
     input: text("input", { mode: "json" }).$type<AssessmentInputRaw>().notNull(),
-    result: text("result", { mode: "json" }).$type<Assessment>().notNull(),
+    /** The engine's result, only on rows stored before `body` existed (migration 0008). */
+    result: text("result", { mode: "json" }).$type<Assessment>(),
+    /** The full response as answered: a format byte, then deflate-raw with a preset dictionary. */
+    body: blob("body", { mode: "buffer" }),
     climateZone: text("climate_zone").notNull(),
     buildingType: text("building_type").notNull(),
     constructionYear: integer("construction_year").notNull(),
@@ -30,6 +35,11 @@ export const assessments = sqliteTable(
     /** The recommended package's figures (see core/benchmark/figures.ts), for benchmarks. */
     packagePrimaryEnergyKwhM2: real("package_primary_energy_kwh_m2"),
     packageEnergyClass: text("package_energy_class"),
+    packageId: text("package_id"),
+    packageInvestmentEur: real("package_investment_eur"),
+    packageSubsidyEur: real("package_subsidy_eur"),
+    packageSavedEurPerYear: real("package_saved_eur_per_year"),
+    packagePaybackYears: real("package_payback_years"),
   },
   (t) => [
     index("assessments_tenant_idx").on(t.tenantId, t.createdAtMs),
