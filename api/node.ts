@@ -21,12 +21,17 @@ import { createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { loadApiConfig } from "./config.ts";
 import { kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
+import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
 import { createApiMetrics } from "./platform/node/metrics.ts";
 import { noTelemetry } from "./telemetry/telemetry-sink.ts";
 import { version } from "./version.ts";
 
 const config = loadApiConfig(process.env);
-const logger = createLogger({ service: "gridpulse-api", level: config.LOG_LEVEL });
+const logger = createLogger({
+  service: "gridpulse-api",
+  level: config.LOG_LEVEL,
+  writer: bufferedStdoutWriter(),
+});
 exitOnFatal(logger);
 
 const { db, embedded, close } = await openDatabase({

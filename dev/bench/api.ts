@@ -1,9 +1,13 @@
 /**
  * `npm run bench:api`: HTTP throughput and latency of the edge API on loopback, with autocannon, on
  * Node (embedded libSQL file) and on local workerd against sqld, endpoint by endpoint, each next to
- * `GET /health/live` measured in the same run as the baseline. "workerd" runs the production bundle
- * (`wrangler deploy --dry-run`) on `workerd serve` directly; "wrangler-dev" goes through `wrangler dev`,
- * whose local proxy costs most of the throughput.
+ * a baseline measured in the same run: `GET /health/live` for reads, `GET /v1/me` for lists, and for
+ * `POST /v1/assessments` the anchor (dev/bench/anchor.ts: parse, validate, `assess()`, small JSON reply,
+ * in its own Node process). "workerd" runs the production bundle (`wrangler deploy --dry-run`) on
+ * `workerd serve` directly; "wrangler-dev" goes through `wrangler dev`, whose local proxy costs most of
+ * the throughput. The API runs at its default log level (one access-log line per request, stdout read
+ * by this process as a log collector would); on Node the access log's cost is measured too, against a
+ * second API process at LOG_LEVEL=warn.
  *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd[,wrangler-dev]
  */
 import { execFileSync } from "node:child_process";
@@ -35,7 +39,7 @@ const runtimes = (values.runtimes as string).split(",");
 const limits = {
   RATE_LIMIT_PER_S: "100000",
   RATE_LIMIT_BURST: "1000000",
-  LOG_LEVEL: "error",
+  LOG_LEVEL: "info",
   AUTH_CACHE_TTL_MS: "10000",
 };
 
@@ -54,13 +58,14 @@ async function seed(url: string) {
   return apiKey.key;
 }
 
-async function startNode(): Promise<Target> {
+async function startNode(logLevel = limits.LOG_LEVEL): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "gridpulse-bench-"));
   const dbUrl = `file:${join(dir, "bench.db")}`;
   const key = await seed(dbUrl);
   const port = await freePort();
   const proc = spawnGroup(process.execPath, ["api/node.ts"], {
     ...limits,
+    LOG_LEVEL: logLevel,
     PORT: String(port),
     API_METRICS_PORT: String(await freePort()),
     DATABASE_URL: dbUrl,
@@ -71,7 +76,7 @@ async function startNode(): Promise<Target> {
     timeoutMs: 30_000,
   });
   return {
-    name: "node (embedded file)",
+    name: logLevel === limits.LOG_LEVEL ? "node (embedded file)" : `node (LOG_LEVEL=${logLevel})`,
     url,
     key,
     stop: async () => {
@@ -191,26 +196,75 @@ const home = JSON.stringify({
   },
 });
 
-// GET /health/live is the trivial Hono JSON route every other endpoint is compared with.
-const endpoints: { name: string; path: string; auth: boolean; body?: string }[] = [
-  { name: "GET /health/live (baseline)", path: "/health/live", auth: false },
-  { name: "GET /v1/me (auth, cached key)", path: "/v1/me", auth: true },
-  { name: "GET /v1/api-keys (auth + list query)", path: "/v1/api-keys", auth: true },
+type Baseline = "health" | "me" | "anchor";
+interface Endpoint {
+  name: string;
+  path: string;
+  auth: boolean;
+  body?: string;
+  /** What the endpoint's req/s is divided by (measured in the same run). */
+  vs: Baseline;
+  /** Measured against the anchor process rather than the API. */
+  anchor?: boolean;
+}
+
+// GET /health/live: the trivial Hono JSON route; GET /v1/me: the cheapest authenticated route; the
+// anchor: a bare Hono app that validates and assesses without auth, storage or logs.
+const endpoints: Endpoint[] = [
+  { name: "GET /health/live", path: "/health/live", auth: false, vs: "health" },
+  { name: "GET /v1/me (auth, cached key)", path: "/v1/me", auth: true, vs: "health" },
   {
-    name: "POST /v1/assessments (engine + store)",
+    name: "anchor: POST validate + assess()",
+    path: "/anchor/assess",
+    auth: false,
+    body: home,
+    vs: "anchor",
+    anchor: true,
+  },
+  {
+    name: "POST /v1/assessments (full view)",
     path: "/v1/assessments",
     auth: true,
     body: home,
+    vs: "anchor",
   },
+  {
+    name: "POST /v1/assessments?view=summary",
+    path: "/v1/assessments?view=summary",
+    auth: true,
+    body: home,
+    vs: "anchor",
+  },
+  { name: "GET /v1/assessments/{id} (full)", path: "/v1/assessments/{id}", auth: true, vs: "me" },
+  {
+    name: "GET /v1/assessments/{id}?view=summary",
+    path: "/v1/assessments/{id}?view=summary",
+    auth: true,
+    vs: "me",
+  },
+  { name: "GET /v1/assessments (list)", path: "/v1/assessments", auth: true, vs: "me" },
+  { name: "GET /v1/api-keys (list)", path: "/v1/api-keys", auth: true, vs: "me" },
+  { name: "GET /v1/slos (list)", path: "/v1/slos", auth: true, vs: "me" },
+  { name: "GET /v1/alert-rules (list)", path: "/v1/alert-rules", auth: true, vs: "me" },
+  { name: "GET /v1/silences (list)", path: "/v1/silences", auth: true, vs: "me" },
+  { name: "GET /v1/alerts (list)", path: "/v1/alerts", auth: true, vs: "me" },
+  { name: "GET /v1/webhooks (list)", path: "/v1/webhooks", auth: true, vs: "me" },
+  {
+    name: "GET /v1/push/subscriptions (list)",
+    path: "/v1/push/subscriptions",
+    auth: true,
+    vs: "me",
+  },
+  { name: "GET /v1/market/events (list)", path: "/v1/market/events", auth: true, vs: "me" },
 ];
 
-async function measure(target: Target, path: string, auth: boolean, body?: string) {
+async function measure(url: string, key: string, path: string, auth: boolean, body?: string) {
   const result = await autocannon({
-    url: `${target.url}${path}`,
+    url: `${url}${path}`,
     connections,
     duration: durationS,
     headers: {
-      ...(auth ? { authorization: `Bearer ${target.key}` } : {}),
+      ...(auth ? { authorization: `Bearer ${key}` } : {}),
       ...(body ? { "content-type": "application/json" } : {}),
     },
     ...(body ? { method: "POST" as const, body } : {}),
@@ -224,7 +278,47 @@ async function measure(target: Target, path: string, auth: boolean, body?: strin
   };
 }
 
+/** The anchor app in its own process. */
+async function startAnchor(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const proc = spawnGroup(process.execPath, ["dev/bench/anchor.ts"], { PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor("anchor", async () => (await fetch(`${url}/health/ready`)).ok, {
+    timeoutMs: 30_000,
+  });
+  return { url, stop: () => stopGroup(proc) };
+}
+
+/** A few rows in every list (an SLO, a rule on it, a silence; assessments come from the POST runs). */
+async function seedLists(target: Target) {
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${target.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${target.key}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) process.stderr.write(`seed ${path}: ${res.status} ${await res.text()}\n`);
+    return res.ok ? ((await res.json()) as { id: string }) : undefined;
+  };
+  for (let i = 0; i < 5; i++) await call("/v1/api-keys", { name: `bench ${i}`, scopes: ["read"] });
+  for (let i = 0; i < 3; i++)
+    await call("/v1/slos", {
+      name: `bench availability ${i}`,
+      service: "edge-api",
+      sli: { kind: "availability" },
+      objective: 0.999,
+    });
+  await call("/v1/silences", {
+    matchers: [{ name: "service", value: "edge-api" }],
+    startsAt: new Date().toISOString(),
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    comment: "bench",
+  });
+}
+
 const rows: Record<string, string | number>[] = [];
+const anchor = await startAnchor();
+const accessLog: string[] = [];
 for (const runtime of runtimes) {
   const target =
     runtime === "node"
@@ -240,28 +334,63 @@ for (const runtime of runtimes) {
       duration: 2,
       headers: { authorization: `Bearer ${target.key}` },
     });
-    let baseline = 0;
+    await seedLists(target);
+    const created = await fetch(`${target.url}/v1/assessments`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${target.key}`, "content-type": "application/json" },
+      body: home,
+    });
+    const assessmentId = ((await created.json()) as { id: string }).id;
+    const baselines: Record<Baseline, number> = { health: 0, me: 0, anchor: 0 };
     for (const endpoint of endpoints) {
+      const path = endpoint.path.replace("{id}", assessmentId);
       process.stderr.write(`${target.name}: ${endpoint.name} for ${durationS} s\n`);
-      const m = await measure(target, endpoint.path, endpoint.auth, endpoint.body);
-      if (endpoint.auth === false) baseline = m.reqPerS;
+      const m = endpoint.anchor
+        ? await measure(anchor.url, "", path, false, endpoint.body)
+        : await measure(target.url, target.key, path, endpoint.auth, endpoint.body);
+      if (endpoint.path === "/health/live") baselines.health = m.reqPerS;
+      if (endpoint.path === "/v1/me") baselines.me = m.reqPerS;
+      if (endpoint.anchor) baselines.anchor = m.reqPerS;
       rows.push({
-        runtime: target.name,
+        runtime: endpoint.anchor ? "anchor (node)" : target.name,
         endpoint: endpoint.name,
         "req/s": m.reqPerS,
         "p50 ms": m.p50Ms,
         "p99 ms": m.p99Ms,
-        "vs baseline": (m.reqPerS / baseline).toFixed(2),
+        ratio: `${(m.reqPerS / baselines[endpoint.vs]).toFixed(2)} x ${endpoint.vs}`,
         "non-2xx": m.non2xx,
         errors: m.errors,
       });
+    }
+    if (runtime === "node") {
+      // The access log's share of a request: the same routes on an API process that logs only warnings.
+      const quiet = await startNode("warn");
+      try {
+        for (const [name, path, body] of [
+          ["GET /v1/me", "/v1/me", undefined],
+          ["POST /v1/assessments?view=summary", "/v1/assessments?view=summary", home],
+        ] as const) {
+          const logged = rows.find(
+            (r) => r.runtime === target.name && String(r.endpoint).startsWith(name),
+          );
+          const q = await measure(quiet.url, quiet.key, path, true, body);
+          const withLog = Number(logged?.["req/s"] ?? 0);
+          accessLog.push(
+            `${name}: ${withLog} req/s with the access log, ${q.reqPerS} without: the log costs ${(100 * (1 - withLog / q.reqPerS)).toFixed(1)} % of a request`,
+          );
+        }
+      } finally {
+        await quiet.stop();
+      }
     }
   } finally {
     process.stderr.write(`${target.name}: stopping\n`);
     await target.stop();
   }
 }
+await anchor.stop();
 console.log(
   `autocannon: ${connections} connections, ${durationS} s per endpoint, loopback, same 2-core machine as the server`,
 );
 console.table(rows);
+for (const line of accessLog) console.log(`access log: ${line}`);

@@ -12,9 +12,12 @@ export function spawnGroup(
   const proc = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    // stdout is read (and dropped) as a log collector would read it: writing logs to a pipe is part
+    // of what a request costs.
+    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  proc.stdout?.resume();
   proc.stderr?.on("data", (chunk: Buffer) => process.stderr.write(chunk));
   return proc;
 }
