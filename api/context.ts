@@ -12,6 +12,7 @@ import type { Logger } from "../core/observability/logger.ts";
 import type { RateLimiter } from "../core/ratelimit/token-bucket.ts";
 import type { AuthCache } from "./auth/auth-cache.ts";
 import type { RequestMetrics } from "./observe/request-metrics.ts";
+import type { BodyCodec } from "./routes/assessments/stored.ts";
 import type { ApiSettings } from "./settings.ts";
 import type { TelemetrySink } from "./telemetry/telemetry-sink.ts";
 import type { TenantScope } from "./tenancy/tenant-scope.ts";
@@ -40,6 +41,8 @@ export interface AppDeps {
    * the write lock can be taken); absent where a read probe is the best available check.
    */
   databaseWritable?: (timeoutMs: number) => Promise<void>;
+  /** Compresses and decompresses stored assessment bodies (default: in process). */
+  bodyCodec?: BodyCodec;
   /** Compress responses the client accepts gzip/deflate for (Node; Workers' edge does it itself). */
   compressResponses?: boolean;
 }

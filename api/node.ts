@@ -20,6 +20,7 @@ import { listen } from "../core/runtime/serve.node.ts";
 import { createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { loadApiConfig } from "./config.ts";
+import { workerBodyCodec } from "./platform/node/body-codec.ts";
 import { kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
 import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
 import { createApiMetrics } from "./platform/node/metrics.ts";
@@ -69,6 +70,7 @@ if (config.KAFKA_BROKERS) {
   logger.info("KAFKA_BROKERS not set: the API's request telemetry is off");
 }
 
+const bodyCodec = workerBodyCodec(logger);
 const limiter = tokenBucketLimiter({
   ratePerS: config.RATE_LIMIT_PER_S,
   burst: config.RATE_LIMIT_BURST,
@@ -87,6 +89,7 @@ const app = createApp({
   benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
   hashApiKey: hashApiKeyNode,
   compressResponses: true,
+  bodyCodec,
   ...(embedded ? { databaseWritable: (ms: number) => embedded.probeWrite(ms) } : {}),
 });
 const server = await listen(app.fetch, { port: config.PORT, hostname: config.HOST });
@@ -113,6 +116,7 @@ onShutdown({
     await telemetry?.stop();
     await stopProducer();
     await metricsServer.close();
+    await bodyCodec.close();
     close();
   },
 });

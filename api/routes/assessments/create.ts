@@ -18,7 +18,7 @@ import {
   assessmentViewQuery,
   storedAssessmentSchema,
 } from "./schema.ts";
-import { encodeBody } from "./stored.ts";
+import { inlineBodyCodec } from "./stored.ts";
 
 export const createAssessmentRoute = createRoute({
   method: "post",
@@ -78,7 +78,7 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     ...identity,
     input,
     result: null,
-    body: Buffer.from(await encodeBody(full)),
+    body: Buffer.from(await (c.var.deps.bodyCodec ?? inlineBodyCodec).encode(full)),
     climateZone: result.location.zone,
     buildingType: input.buildingType,
     constructionYear: input.constructionYear,

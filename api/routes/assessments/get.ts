@@ -12,7 +12,7 @@ import {
   assessmentViewQuery,
   storedAssessmentSchema,
 } from "./schema.ts";
-import { decodeBody } from "./stored.ts";
+import { inlineBodyCodec } from "./stored.ts";
 
 export const getAssessmentRoute = createRoute({
   method: "get",
@@ -47,7 +47,7 @@ export const getAssessment: RouteHandler<typeof getAssessmentRoute, AppEnv> = as
   // Rows stored before bodies existed (migration 0008) are presented from their result.
   const text =
     row.body !== null
-      ? await decodeBody(row.body)
+      ? await (c.var.deps.bodyCodec ?? inlineBodyCodec).decode(row.body)
       : JSON.stringify(presentFull(row, row.input, legacy as NonNullable<typeof legacy>));
   return jsonText(c, text, 200) as never;
 };

@@ -11,7 +11,7 @@
  * compatibility date 2026-08-04); on Node the asynchronous calls run on libuv's thread pool, off the
  * event loop.
  */
-import { constants, deflateRaw, inflateRaw } from "node:zlib";
+import { constants, deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from "node:zlib";
 import { assessmentDictionaryV1 } from "./dictionaries/v1.ts";
 
 const FORMAT_DEFLATE_V1 = 1;
@@ -37,6 +37,34 @@ export function encodeBody(json: string, level = STORED_LEVEL): Promise<Uint8Arr
     ),
   );
 }
+
+/** `encodeBody`, synchronously (for a worker thread that does nothing else). */
+export function encodeBodySync(json: string, level = STORED_LEVEL): Uint8Array {
+  const out = deflateRawSync(encoder.encode(json), { level, dictionary: dictionaryV1 });
+  const body = new Uint8Array(out.byteLength + 1);
+  body[0] = FORMAT_DEFLATE_V1;
+  body.set(out, 1);
+  return body;
+}
+
+/** `decodeBody`, synchronously. */
+export function decodeBodySync(stored: ArrayBuffer | Uint8Array): string {
+  const bytes = stored instanceof Uint8Array ? stored : new Uint8Array(stored);
+  if (bytes[0] !== FORMAT_DEFLATE_V1)
+    throw new Error(`stored assessment: unknown format ${String(bytes[0])}`);
+  return decoder.decode(inflateRawSync(bytes.subarray(1), { dictionary: dictionaryV1 }));
+}
+
+/** Encodes and decodes stored bodies; Node hands this to a worker thread (api/platform/node). */
+export interface BodyCodec {
+  encode(json: string): Promise<Uint8Array>;
+  decode(stored: ArrayBuffer | Uint8Array): Promise<string>;
+}
+
+export const inlineBodyCodec: BodyCodec = {
+  encode: (json) => encodeBody(json),
+  decode: (stored) => decodeBody(stored),
+};
 
 export function decodeBody(stored: ArrayBuffer | Uint8Array): Promise<string> {
   const bytes = stored instanceof Uint8Array ? stored : new Uint8Array(stored);

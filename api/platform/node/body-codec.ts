@@ -1,0 +1,68 @@
+/**
+ * Node-only: stored assessment bodies compressed and decompressed on a worker thread, so the event loop
+ * spends a message copy per assessment instead of the deflate (with its 32 KB preset dictionary, which
+ * zlib hashes again for every message). If the worker fails, calls fall back to the in-process codec
+ * and a new worker is started for the next ones.
+ */
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../../../core/observability/logger.ts";
+import { type BodyCodec, inlineBodyCodec } from "../../routes/assessments/stored.ts";
+
+type Reply = { id: number; bytes?: Uint8Array; text?: string; error?: string };
+
+export function workerBodyCodec(logger: Logger): BodyCodec & { close(): Promise<void> } {
+  let worker: Worker | undefined;
+  let nextId = 1;
+  const waiting = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
+
+  const start = () => {
+    const w = new Worker(new URL("./body-codec.worker.ts", import.meta.url));
+    w.unref();
+    w.on("message", (reply: Reply) => {
+      const job = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      if (!job) return;
+      if (reply.error !== undefined) job.reject(new Error(reply.error));
+      else job.resolve(reply);
+    });
+    w.on("error", (error) => logger.error("body codec worker failed", { err: error }));
+    w.on("exit", () => {
+      if (worker === w) worker = undefined;
+      for (const [id, job] of waiting) {
+        waiting.delete(id);
+        job.reject(new Error("body codec worker exited"));
+      }
+    });
+    worker = w;
+    return w;
+  };
+
+  const call = (message: { encode: string } | { decode: Uint8Array }) =>
+    new Promise<Reply>((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      (worker ?? start()).postMessage({ id, ...message });
+    });
+
+  return {
+    encode: (json) =>
+      call({ encode: json }).then(
+        (r) => r.bytes as Uint8Array,
+        () => inlineBodyCodec.encode(json),
+      ),
+    decode: (stored) => {
+      const bytes = stored instanceof Uint8Array ? stored : new Uint8Array(stored);
+      return call({ decode: bytes }).then(
+        (r) => r.text as string,
+        (error: Error) =>
+          // a body the worker could not decode fails the same way in process (with its own error)
+          error.message === "body codec worker exited"
+            ? inlineBodyCodec.decode(bytes)
+            : Promise.reject(error),
+      );
+    },
+    close: async () => {
+      await worker?.terminate();
+    },
+  };
+}
