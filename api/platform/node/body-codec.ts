@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 import type { Logger } from "../../../core/observability/logger.ts";
 import { type BodyCodec, inlineBodyCodec } from "../../routes/assessments/stored.ts";
 
-type Reply = { id: number; bytes?: Uint8Array; text?: string; error?: string };
+type Reply = { id: number; bytes?: Uint8Array; error?: string };
 
 export function workerBodyCodec(logger: Logger): BodyCodec & { close(): Promise<void> } {
   let worker: Worker | undefined;
@@ -37,7 +37,7 @@ export function workerBodyCodec(logger: Logger): BodyCodec & { close(): Promise<
     return w;
   };
 
-  const call = (message: { encode: string } | { decode: Uint8Array }) =>
+  const call = (message: { encode: Uint8Array } | { decode: Uint8Array }) =>
     new Promise<Reply>((resolve, reject) => {
       const id = nextId++;
       waiting.set(id, { resolve, reject });
@@ -45,15 +45,16 @@ export function workerBodyCodec(logger: Logger): BodyCodec & { close(): Promise<
     });
 
   return {
-    encode: (json) =>
-      call({ encode: json }).then(
+    // The bytes are copied to the worker (the caller still answers with them).
+    encode: (utf8) =>
+      call({ encode: utf8 }).then(
         (r) => r.bytes as Uint8Array,
-        () => inlineBodyCodec.encode(json),
+        () => inlineBodyCodec.encode(utf8),
       ),
     decode: (stored) => {
       const bytes = stored instanceof Uint8Array ? stored : new Uint8Array(stored);
       return call({ decode: bytes }).then(
-        (r) => r.text as string,
+        (r) => r.bytes as Uint8Array,
         (error: Error) =>
           // a body the worker could not decode fails the same way in process (with its own error)
           error.message === "body codec worker exited"

@@ -45,9 +45,9 @@ export const getAssessment: RouteHandler<typeof getAssessmentRoute, AppEnv> = as
     return jsonText(c, JSON.stringify(presentSummaryView(view)), 200) as never;
   }
   // Rows stored before bodies existed (migration 0008) are presented from their result.
-  const text =
+  const body =
     row.body !== null
       ? await (c.var.deps.bodyCodec ?? inlineBodyCodec).decode(row.body)
       : JSON.stringify(presentFull(row, row.input, legacy as NonNullable<typeof legacy>));
-  return jsonText(c, text, 200) as never;
+  return jsonText(c, body, 200) as never;
 };

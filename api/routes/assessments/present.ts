@@ -24,14 +24,23 @@ export function roundSignificant(value: number, digits = PRESENTED_DIGITS): numb
   return Math.round(value / p) * p;
 }
 
-/** A copy of `value` with every number rounded by `roundSignificant`. */
+/**
+ * `value` with every number rounded by `roundSignificant`, in place (objects and arrays are changed and
+ * returned): the engine's result is made for this one response, so no copy is needed.
+ */
 export function roundNumbers<T>(value: T): T {
   if (typeof value === "number") return roundSignificant(value) as T;
-  if (Array.isArray(value)) return value.map(roundNumbers) as T;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = roundNumbers(value[i]);
+    return value;
+  }
   if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key in value) out[key] = roundNumbers((value as Record<string, unknown>)[key]);
-    return out as T;
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      const v = record[key];
+      if (typeof v === "number") record[key] = roundSignificant(v);
+      else if (v !== null && typeof v === "object") roundNumbers(v);
+    }
   }
   return value;
 }
@@ -42,7 +51,10 @@ interface Identity {
   engineVersion: string;
 }
 
-/** The full view: the input as sent and the engine's result (numbers rounded for presentation). */
+/**
+ * The full view: the input as sent and the engine's result with its numbers rounded for presentation
+ * (in place: take the figures to store or rank from the result before presenting it).
+ */
 export const presentFull = (row: Identity, input: unknown, result: Assessment) => ({
   id: row.id,
   createdAt: new Date(row.createdAtMs).toISOString(),

@@ -7,8 +7,11 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { assessments } from "../../../core/db/schema/index.ts";
 import { createHarness } from "../../testing/harness.ts";
+import { utf8 } from "./json-text.ts";
 import { PRESENTED_DIGITS, roundSignificant } from "./present.ts";
 import { decodeBody, encodeBody } from "./stored.ts";
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 const engine = vi.hoisted(() => ({ version: "", scale: 1 }));
 
@@ -102,9 +105,9 @@ describe("stored assessments", () => {
       };
     };
     const res = await h.call(`/v1/assessments/${full.id}?view=summary`, key);
-    const text = await res.text();
-    expect(text.length).toBeLessThan(2048);
-    const summary = JSON.parse(text);
+    const summaryBody = await res.text();
+    expect(summaryBody.length).toBeLessThan(2048);
+    const summary = JSON.parse(summaryBody);
     expect(summary).toMatchObject({
       id: full.id,
       view: "summary",
@@ -130,7 +133,7 @@ describe("stored assessments", () => {
     ) as { id: string; assessment: unknown };
     // A row as migration 0007 left it: result JSON, no body, no package columns.
     const [row] = await h.db.select().from(assessments).where(eq(assessments.id, posted.id));
-    const result = JSON.parse(await decodeBody(row?.body as Buffer)).assessment;
+    const result = JSON.parse(text(await decodeBody(row?.body as Buffer))).assessment;
     await h.db
       .update(assessments)
       .set({ body: null, result, packageId: null })
@@ -144,16 +147,16 @@ describe("stored assessments", () => {
   it("stores a typical response in a few KB and decodes it exactly", async () => {
     const h = await createHarness();
     const { key } = await h.tenant();
-    const text = await (
+    const answered = await (
       await h.call("/v1/assessments", key, { method: "POST", json: home })
     ).text();
     const [row] = await h.db.select({ body: assessments.body }).from(assessments);
     const body = row?.body as Buffer;
     expect(body.byteLength).toBeLessThan(4096);
-    expect(text.length / body.byteLength).toBeGreaterThan(8);
-    expect(await decodeBody(body)).toBe(text);
-    const round = await decodeBody(await encodeBody('{"α":"ünïcödé"}'));
-    expect(round).toBe('{"α":"ünïcödé"}');
+    expect(answered.length / body.byteLength).toBeGreaterThan(8);
+    expect(text(await decodeBody(body))).toBe(answered);
+    const round = await decodeBody(await encodeBody(utf8('{"α":"ünïcödé"}')));
+    expect(text(round)).toBe('{"α":"ünïcödé"}');
     await expect(decodeBody(new Uint8Array([9, 1, 2]))).rejects.toThrow(/unknown format 9/);
   });
 

@@ -11,69 +11,67 @@
  * compatibility date 2026-08-04); on Node the asynchronous calls run on libuv's thread pool, off the
  * event loop.
  */
-import { constants, deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from "node:zlib";
+import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from "node:zlib";
 import { assessmentDictionaryV1 } from "./dictionaries/v1.ts";
 
 const FORMAT_DEFLATE_V1 = 1;
 const dictionaryV1 = new TextEncoder().encode(assessmentDictionaryV1);
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-/** zlib level: 6 compresses typical responses ~14x with the dictionary (see dev/assessments/dictionary.ts). */
+/** zlib level: 6 compresses typical responses ~13x with the dictionary (see dev/assessments/dictionary.ts). */
 export const STORED_LEVEL = 6;
 
-export function encodeBody(json: string, level = STORED_LEVEL): Promise<Uint8Array> {
+const framed = (deflated: Uint8Array) => {
+  const body = new Uint8Array(deflated.byteLength + 1);
+  body[0] = FORMAT_DEFLATE_V1;
+  body.set(deflated, 1);
+  return body;
+};
+
+const payload = (stored: ArrayBuffer | Uint8Array) => {
+  const bytes = stored instanceof Uint8Array ? stored : new Uint8Array(stored);
+  if (bytes[0] !== FORMAT_DEFLATE_V1)
+    throw new Error(`stored assessment: unknown format ${String(bytes[0])}`);
+  return bytes.subarray(1);
+};
+
+/** The stored form of a response's UTF-8 bytes. */
+export function encodeBody(utf8: Uint8Array, level = STORED_LEVEL): Promise<Uint8Array> {
   return new Promise((resolve, reject) =>
-    deflateRaw(
-      encoder.encode(json),
-      { level, dictionary: dictionaryV1, strategy: constants.Z_DEFAULT_STRATEGY },
-      (error, out) => {
-        if (error) return reject(error);
-        const body = new Uint8Array(out.byteLength + 1);
-        body[0] = FORMAT_DEFLATE_V1;
-        body.set(out, 1);
-        resolve(body);
-      },
+    deflateRaw(utf8, { level, dictionary: dictionaryV1 }, (error, out) =>
+      error ? reject(error) : resolve(framed(out)),
+    ),
+  );
+}
+
+/** The response's UTF-8 bytes back from its stored form. */
+export function decodeBody(stored: ArrayBuffer | Uint8Array): Promise<Uint8Array> {
+  let input: Uint8Array;
+  try {
+    input = payload(stored);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return new Promise((resolve, reject) =>
+    inflateRaw(input, { dictionary: dictionaryV1 }, (error, out) =>
+      error ? reject(error) : resolve(out),
     ),
   );
 }
 
 /** `encodeBody`, synchronously (for a worker thread that does nothing else). */
-export function encodeBodySync(json: string, level = STORED_LEVEL): Uint8Array {
-  const out = deflateRawSync(encoder.encode(json), { level, dictionary: dictionaryV1 });
-  const body = new Uint8Array(out.byteLength + 1);
-  body[0] = FORMAT_DEFLATE_V1;
-  body.set(out, 1);
-  return body;
+export function encodeBodySync(utf8: Uint8Array, level = STORED_LEVEL): Uint8Array {
+  return framed(deflateRawSync(utf8, { level, dictionary: dictionaryV1 }));
 }
 
 /** `decodeBody`, synchronously. */
-export function decodeBodySync(stored: ArrayBuffer | Uint8Array): string {
-  const bytes = stored instanceof Uint8Array ? stored : new Uint8Array(stored);
-  if (bytes[0] !== FORMAT_DEFLATE_V1)
-    throw new Error(`stored assessment: unknown format ${String(bytes[0])}`);
-  return decoder.decode(inflateRawSync(bytes.subarray(1), { dictionary: dictionaryV1 }));
+export function decodeBodySync(stored: ArrayBuffer | Uint8Array): Uint8Array {
+  return inflateRawSync(payload(stored), { dictionary: dictionaryV1 });
 }
 
 /** Encodes and decodes stored bodies; Node hands this to a worker thread (api/platform/node). */
 export interface BodyCodec {
-  encode(json: string): Promise<Uint8Array>;
-  decode(stored: ArrayBuffer | Uint8Array): Promise<string>;
+  encode(utf8: Uint8Array): Promise<Uint8Array>;
+  decode(stored: ArrayBuffer | Uint8Array): Promise<Uint8Array>;
 }
 
-export const inlineBodyCodec: BodyCodec = {
-  encode: (json) => encodeBody(json),
-  decode: (stored) => decodeBody(stored),
-};
-
-export function decodeBody(stored: ArrayBuffer | Uint8Array): Promise<string> {
-  const bytes = stored instanceof Uint8Array ? stored : new Uint8Array(stored);
-  const format = bytes[0];
-  if (format !== FORMAT_DEFLATE_V1)
-    return Promise.reject(new Error(`stored assessment: unknown format ${String(format)}`));
-  return new Promise((resolve, reject) =>
-    inflateRaw(bytes.subarray(1), { dictionary: dictionaryV1 }, (error, out) =>
-      error ? reject(error) : resolve(decoder.decode(out)),
-    ),
-  );
-}
+export const inlineBodyCodec: BodyCodec = { encode: encodeBody, decode: decodeBody };
