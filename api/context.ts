@@ -29,7 +29,10 @@ export interface AppDeps {
   telemetry: (c: Context<AppEnv>) => TelemetrySink;
   metrics: RequestMetrics;
   authCache: AuthCache;
-  /** Cohort summaries served from memory within BENCHMARK_CACHE_TTL_MS (core/benchmark). */
+  /**
+   * Cohort summaries kept in memory: exact while the cohort is unchanged, stale-while-revalidate within
+   * BENCHMARK_CACHE_TTL_MS once it moves (core/benchmark/summaries.ts).
+   */
   benchmarkCache: SummaryCache;
   /**
    * SHA-256 hex of an API key. Default: Web Crypto (async, works everywhere); Node passes the

@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "1" },
     workers: { type: "string" },
     chunk: { type: "string", default: "1000" },
-    transaction: { type: "string", default: "10000" },
+    transaction: { type: "string", default: "20000" },
     reset: { type: "boolean", default: false },
   },
 });
@@ -68,6 +68,7 @@ if (args.reset) {
 const run = `s${seed}x${Date.now().toString(36)}`;
 const now = new Date().toISOString();
 const COLUMNS = 16;
+const IN_FLIGHT = Math.min(8, Math.max(2, Math.ceil(transaction / chunk / workers)));
 const ROWS_PER_INSERT = 200;
 
 function writeStatements(homes: SeededHome[], nowMs: number): InStatement[] {
@@ -80,7 +81,8 @@ function writeStatements(homes: SeededHome[], nowMs: number): InStatement[] {
           ratio, annual_cost_eur, co2_kg_m2, package_primary_energy_kwh_m2, package_energy_class)
         values ${part.map(() => `(${Array(COLUMNS).fill("?").join(", ")})`).join(", ")}`,
       args: part.flatMap((h) => [
-        `stk_${run}_${h.index}`,
+        // Zero-padded: ids of a run sort in insertion order, so the primary-key index only appends.
+        `stk_${run}_${String(h.index).padStart(9, "0")}`,
         run,
         nowMs,
         ENGINE_VERSION,
@@ -150,9 +152,9 @@ await new Promise<void>((resolve, reject) => {
       }
       if (last) writing.then(() => resolve(), reject);
     });
-    // Two chunks in flight per worker so it never waits for the writer.
-    dispatch(w);
-    dispatch(w);
+    // Chunks in flight per worker: enough work queued to cover the writer's transaction (the main
+    // thread does not dispatch while it commits one), so workers never wait for it.
+    for (let i = 0; i < IN_FLIGHT; i++) dispatch(w);
   }
 }).finally(async () => {
   clearInterval(progress);

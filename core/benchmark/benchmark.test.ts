@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "@libsql/client";
+import type { Client, InStatement, TransactionMode } from "@libsql/client";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { libsqlClient } from "../db/database.ts";
 import { applyMigrations } from "../db/migrate.node.ts";
 import { openDatabase } from "../db/open.node.ts";
 import { type EnergyClass, energyClass, energyClasses } from "../energy/index.ts";
 import { createRng } from "../random/rng.ts";
-import { benchmarkHome, cohortStatistics } from "./benchmark.ts";
+import { benchmarkHome, cohortStatistics, createSummaryCache } from "./benchmark.ts";
 import { cohortKey, MIN_COHORT_SIZE } from "./cohort.ts";
 import type { HomeFigures } from "./figures.ts";
 import { statIncrements } from "./store.ts";
@@ -179,5 +179,164 @@ describe("benchmarks", () => {
       "select metric, sum(homes) as homes from cohort_bins where scope = 'reference' and cohort = '*' group by metric",
     );
     for (const r of binsTotal.rows) expect(Number(r.homes)).toBe(500);
+  });
+});
+
+/** The client, counting the statements of each kind it runs. */
+function counting(inner: Client) {
+  const counts = { histogram: 0, version: 0, rank: 0 };
+  const record = (s: unknown) => {
+    const sql = typeof s === "string" ? s : (s as { sql: string }).sql;
+    if (sql.includes("group_concat")) counts.histogram++;
+    else if (sql.includes("from cohort_stats where scope = ? and cohort = ?")) counts.version++;
+    else if (sql.includes("as above")) counts.rank++;
+  };
+  const wrapped = {
+    execute: (s: Parameters<Client["execute"]>[0]) => {
+      record(s);
+      return inner.execute(s);
+    },
+    batch: (stmts: InStatement[], mode?: TransactionMode) => {
+      for (const s of stmts) record(s);
+      return inner.batch(stmts, mode);
+    },
+  } as unknown as Client;
+  return { client: wrapped, counts };
+}
+
+describe("cohort summaries in memory (stale-while-revalidate)", () => {
+  const values = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + 2 * i);
+  const homes = (vs: number[]) => vs.map((v) => home({ primaryEnergyKwhM2: v }));
+
+  it("serves a summary from memory while its cohort has not moved, however old", async () => {
+    await store(homes(values(100, 100)));
+    const cache = createSummaryCache(1000);
+    const { client: c, counts } = counting(client);
+    const first = await benchmarkHome(c, "reference", home({ primaryEnergyKwhM2: 150 }), {
+      cache,
+      nowMs: 0,
+    });
+    const loads = counts.histogram;
+    expect(loads).toBeGreaterThan(0);
+    const later = await benchmarkHome(c, "reference", home({ primaryEnergyKwhM2: 150 }), {
+      cache,
+      nowMs: 10_000_000,
+    });
+    expect(later).toEqual(first);
+    expect(counts.histogram).toBe(loads); // no histogram read
+    expect(counts.rank).toBe(0); // ranks from the summary: it is exact
+    expect(first.lessEnergyThanPct).toBeCloseTo(exactRank(values(100, 100), 150), 10);
+  });
+
+  it("serves a moved cohort's last summary with fresh ranks, then refreshes it once in the background", async () => {
+    const before = values(100, 100); // 100..298
+    await store(homes(before));
+    const cache = createSummaryCache(1000);
+    const { client: c, counts } = counting(client);
+    const at = (nowMs: number, pe = 150) =>
+      benchmarkHome(c, "reference", home({ primaryEnergyKwhM2: pe }), { cache, nowMs });
+    const old = await at(0);
+    expect(old.statistics?.primaryEnergyKwhM2.median).toBe(198.25);
+
+    const added = values(400, 100); // 400..598: the median moves to the top of the first group
+    await store(homes(added));
+    const all = [...before, ...added];
+    const loads = counts.version;
+
+    // Within the TTL: the last summary's quartiles and class counts, fresh homes, means and ranks.
+    const within = await at(500);
+    expect(within.statistics?.primaryEnergyKwhM2.median).toBe(198.25);
+    expect(within.statistics?.homes).toBe(200);
+    expect(within.statistics?.primaryEnergyKwhM2.mean).toBeCloseTo(
+      all.reduce((a, v) => a + v, 0) / 200,
+      6,
+    );
+    expect(within.lessEnergyThanPct).toBeCloseTo(exactRank(all, 150), 10);
+    // The summary is not exact any more: both ranks (the home's, its package's) were read from the bins.
+    expect(counts.rank).toBe(2);
+    expect(counts.version).toBe(loads); // and nothing was reloaded
+
+    // Past the TTL: still the last summary, while exactly one refresh per cohort starts.
+    const [a, b] = await Promise.all([at(1500), at(1500, 500)]);
+    expect(a.statistics?.primaryEnergyKwhM2.median).toBe(198.25);
+    expect(b.statistics?.primaryEnergyKwhM2.median).toBe(198.25);
+    expect(b.lessEnergyThanPct).toBeCloseTo(exactRank(all, 500), 10);
+    await cache.idle();
+    // One load (two version reads) for each of the three cohorts asked for (the finest, which
+    // answers, its zone and the nation), not one per request.
+    expect((counts.version - loads) / 2).toBe(3);
+
+    const ranksBefore = counts.rank;
+    const fresh = await at(1600);
+    expect(fresh.statistics?.primaryEnergyKwhM2.median).toBe(298.25);
+    expect(fresh.lessEnergyThanPct).toBeCloseTo(exactRank(all, 150), 10);
+    expect(counts.rank).toBe(ranksBefore); // exact again: ranks from memory
+  });
+
+  it("waits for a load once the summary is older than maxStaleMs", async () => {
+    await store(homes(values(100, 100)));
+    const cache = createSummaryCache(1000, { maxStaleMs: 2000 });
+    const at = (nowMs: number) =>
+      cohortStatistics(
+        client,
+        "reference",
+        { zone: "B", buildingType: "apartment" },
+        { cache, nowMs },
+      );
+    expect((await at(0)).statistics?.primaryEnergyKwhM2.median).toBe(198.25);
+    await store(homes(values(400, 100)));
+    expect((await at(1500)).statistics?.primaryEnergyKwhM2.median).toBe(198.25); // stale, refreshing
+    await cache.idle();
+    expect((await at(1600)).statistics?.primaryEnergyKwhM2.median).toBe(298.25);
+    await store(homes(values(1000, 200)));
+    // 2600 ms after the last load: older than maxStaleMs, so this request waits for a fresh summary.
+    expect((await at(4200)).statistics?.primaryEnergyKwhM2.median).toBe(598.25);
+  });
+
+  it("shares one load between concurrent requests for a cohort never seen", async () => {
+    await store(homes(values(100, 100)));
+    const cache = createSummaryCache(1000);
+    const { client: c, counts } = counting(client);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        cohortStatistics(c, "reference", { zone: "B" }, { cache, nowMs: 0 }),
+      ),
+    );
+    for (const a of answers) expect(a.statistics?.homes).toBe(100);
+    expect(counts.version).toBe(2); // one load: its version read before and after
+  });
+
+  it("keeps serving the last summary when a refresh fails, and retries later", async () => {
+    await store(homes(values(100, 100)));
+    const cache = createSummaryCache(1000);
+    let failing = false;
+    const flaky = {
+      execute: (s: InStatement) =>
+        failing && JSON.stringify(s).includes("group_concat")
+          ? Promise.reject(new Error("disk on fire"))
+          : client.execute(s),
+      batch: (s: InStatement[], mode?: TransactionMode) => client.batch(s, mode),
+    } as unknown as Client;
+    const at = (nowMs: number) =>
+      cohortStatistics(flaky, "reference", { zone: "B" }, { cache, nowMs });
+    await at(0);
+    await store(homes(values(400, 100)));
+    failing = true;
+    expect((await at(1500)).statistics?.primaryEnergyKwhM2.median).toBe(198.25);
+    await cache.idle();
+    expect((await at(1600)).statistics?.primaryEnergyKwhM2.median).toBe(198.25); // still served
+    failing = false;
+    await at(2600); // past the retry pause: refreshes
+    await cache.idle();
+    expect((await at(2700)).statistics?.primaryEnergyKwhM2.median).toBe(298.25);
+  });
+
+  it("with a TTL of 0, loads on every request", async () => {
+    await store(homes(values(100, 100)));
+    const cache = createSummaryCache(0);
+    const { client: c, counts } = counting(client);
+    await cohortStatistics(c, "reference", {}, { cache, nowMs: 0 });
+    await cohortStatistics(c, "reference", {}, { cache, nowMs: 0 });
+    expect(counts.version).toBe(4);
   });
 });

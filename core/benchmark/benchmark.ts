@@ -1,9 +1,11 @@
 /**
- * Benchmarks: how a home compares with similar homes, and the statistics of a cohort. Two round trips
- * to the database at most (cohort sizes, then the answering cohort's histograms), each a handful of
- * index-ordered reads over bounded histograms; the cost does not grow with the number of homes.
+ * Benchmarks: how a home compares with similar homes, and the statistics of a cohort. A request reads
+ * the cohort totals (homes and sums of a handful of cohorts, by primary key) and takes quartiles, class
+ * counts and, while the cohort has not moved since, percentile ranks from the cohort summaries kept in
+ * memory (summaries.ts); once it has moved, ranks are read fresh from the bins (an index range read).
+ * No request computes a summary unless its cohort was never seen by this process.
  */
-import type { Client, InStatement, ResultSet } from "@libsql/client";
+import type { Client } from "@libsql/client";
 import { type EnergyClass, energyClasses } from "../energy/index.ts";
 import {
   type Cohort,
@@ -19,17 +21,23 @@ import type { HomeFigures } from "./figures.ts";
 import {
   type BinnedMetric,
   type CohortTotals,
-  classesStatement,
   type Quartiles,
-  quartilesStatement,
   rankStatement,
   readBatch,
-  readClasses,
-  readQuartiles,
   readRank,
   readTotals,
   totalsStatement,
 } from "./store.ts";
+import {
+  type CohortSummary,
+  createSummaryCache,
+  loadSummary,
+  rankFromSummary,
+  type SummaryCache,
+  type SummaryCacheOptions,
+} from "./summaries.ts";
+
+export { type CohortSummary, createSummaryCache, type SummaryCache, type SummaryCacheOptions };
 
 export interface CohortDescription extends Cohort {
   key: string;
@@ -86,114 +94,46 @@ function choose(chain: Cohort[], totals: Map<string, CohortTotals>) {
   return { cohort: big ?? withHomes.at(-1), sparse: !big && withHomes.length > 0 };
 }
 
-/** What a cohort's histograms say: quartiles per metric and the class distribution. */
-export interface CohortSummary {
-  quartiles: Partial<Record<BinnedMetric, Quartiles>>;
-  classes?: Record<EnergyClass, number>;
-}
-
-/**
- * A per-process (per-isolate on Workers) cache of cohort summaries for `ttlMs` (0 disables): the
- * quartiles and class shares of a cohort move slowly, so within the TTL they come from memory;
- * cohort sizes and percentile ranks are always read fresh. Staleness is bounded by the TTL.
- */
-export interface SummaryCache {
-  get(key: string, nowMs: number): CohortSummary | undefined;
-  set(key: string, summary: CohortSummary, nowMs: number): void;
-}
-
-export function createSummaryCache(ttlMs: number, maxEntries = 10_000): SummaryCache {
-  const entries = new Map<string, { summary: CohortSummary; expiresAtMs: number }>();
-  return {
-    get(key, nowMs) {
-      const e = entries.get(key);
-      if (!e || e.expiresAtMs <= nowMs) return undefined;
-      return e.summary;
-    },
-    set(key, summary, nowMs) {
-      if (ttlMs <= 0) return;
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(key, { summary, expiresAtMs: nowMs + ttlMs });
-    },
-  };
-}
-
 export interface BenchmarkOptions {
   cache?: SummaryCache;
   nowMs?: number;
 }
 
-interface Need {
-  cohort: string;
-  metrics: BinnedMetric[];
-  classes: boolean;
-}
-
-/**
- * The summaries `needs` ask for, from the cache where it has them, else read in one batch together
- * with `fresh` statements (ranks) that are never cached.
- */
+/** The summaries of `keys` (from the cache, or loaded when there is none), concurrently. */
 async function summaries(
   client: Client,
   scope: string,
+  keys: readonly string[],
   totals: Map<string, CohortTotals>,
-  needs: Need[],
-  fresh: InStatement[],
   options: BenchmarkOptions,
-): Promise<{ summaries: Map<string, CohortSummary>; fresh: ResultSet[] }> {
+): Promise<Map<string, CohortSummary>> {
   const nowMs = options.nowMs ?? Date.now();
-  const cacheKey = (cohort: string) => `${scope}\u0000${cohort}`;
-  const out = new Map<string, CohortSummary>();
-  const histograms: { cohort: string; metric: BinnedMetric; homes: number }[] = [];
-  const classCohorts: string[] = [];
-  const missed: string[] = [];
-  for (const need of needs) {
-    const cached = options.cache?.get(cacheKey(need.cohort), nowMs);
-    if (
-      cached &&
-      need.metrics.every((m) => cached.quartiles[m]) &&
-      (!need.classes || cached.classes)
-    ) {
-      out.set(need.cohort, cached);
-      continue;
-    }
-    missed.push(need.cohort);
-    const homes = totals.get(need.cohort)?.homes ?? 0;
-    for (const metric of need.metrics) histograms.push({ cohort: need.cohort, metric, homes });
-    if (need.classes) classCohorts.push(need.cohort);
-  }
-  const statements = [
-    ...(histograms.length ? [quartilesStatement(scope, histograms)] : []),
-    ...classCohorts.map((c) => classesStatement(scope, c)),
-    ...fresh,
-  ];
-  const results = statements.length ? await readBatch(client, statements) : [];
-  let i = 0;
-  if (histograms.length) {
-    for (const [cohort, quartiles] of readQuartiles(results[i++]?.rows ?? [])) {
-      out.set(cohort, { quartiles });
-    }
-  }
-  for (const cohort of classCohorts) {
-    const prev = out.get(cohort) ?? { quartiles: {} };
-    out.set(cohort, { ...prev, classes: readClasses(results[i++]?.rows ?? []) });
-  }
-  for (const cohort of missed) {
-    const summary = out.get(cohort);
-    if (summary && options.cache) options.cache.set(cacheKey(cohort), summary, nowMs);
-  }
-  return { summaries: out, fresh: results.slice(i) };
+  const { cache } = options;
+  const got = keys.map((key) =>
+    cache
+      ? cache.get(`${scope}\u0000${key}`, totals.get(key)?.version, nowMs, () =>
+          loadSummary(client, scope, key),
+        )
+      : loadSummary(client, scope, key),
+  );
+  const values = got.some((g) => g instanceof Promise) ? await Promise.all(got) : got;
+  return new Map(keys.map((key, i) => [key, values[i] as CohortSummary]));
 }
 
-const ALL_METRICS: BinnedMetric[] = ["pe", "cost", "co2"];
+/** Whether a summary is exactly the cohort as its fresh totals describe it. */
+const exact = (summary: CohortSummary | undefined, totals: CohortTotals | undefined) =>
+  summary !== undefined && totals !== undefined && summary.version === totals.version;
 
 function statistics(
   cohort: Cohort,
   totals: CohortTotals,
-  quartiles: Partial<Record<"pe" | "cost" | "co2", Quartiles>>,
-  classes: Record<EnergyClass, number>,
+  summary: CohortSummary | undefined,
 ): CohortStatistics {
-  const q = (m: "pe" | "cost" | "co2") => quartiles[m] ?? { p25: 0, median: 0, p75: 0 };
+  const q = (m: BinnedMetric) => summary?.quartiles[m] ?? { p25: 0, median: 0, p75: 0 };
+  const classes = summary?.classes;
+  // Shares of the homes the class counts were read with (the cohort's homes, unless it has moved).
+  let classHomes = 0;
+  for (const c of energyClasses) classHomes += classes?.[c] ?? 0;
   return {
     cohort: describeCohort(cohort),
     homes: totals.homes,
@@ -202,8 +142,8 @@ function statistics(
     co2KgM2: { mean: totals.meanCo2KgM2, ...q("co2") },
     classes: energyClasses.map((c) => ({
       energyClass: c,
-      homes: classes[c],
-      sharePct: (100 * classes[c]) / totals.homes,
+      homes: classes?.[c] ?? 0,
+      sharePct: classHomes > 0 ? (100 * (classes?.[c] ?? 0)) / classHomes : 0,
     })),
     updatedAt: new Date(totals.updatedAtMs).toISOString(),
   };
@@ -229,25 +169,12 @@ export async function cohortStatistics(
   const base = { requested, minHomes: MIN_COHORT_SIZE };
   if (!cohort) return { ...base, fallback: false, statistics: null, note: EMPTY_NOTE };
   const key = cohortKey(cohort);
-  const { summaries: read } = await summaries(
-    client,
-    scope,
-    totals,
-    [{ cohort: key, metrics: ALL_METRICS, classes: true }],
-    [],
-    options,
-  );
+  const read = await summaries(client, scope, [key], totals, options);
   const own = totals.get(key) as CohortTotals;
-  const summary = read.get(key);
   return {
     ...base,
     fallback: key !== cohortKey(storedCohortFor(filter)) || key !== requested.key,
-    statistics: statistics(
-      cohort,
-      own,
-      summary?.quartiles ?? {},
-      summary?.classes ?? readClasses([]),
-    ),
+    statistics: statistics(cohort, own, read.get(key)),
     ...(sparse ? { note: sparseNote(own.homes) } : {}),
   };
 }
@@ -314,28 +241,23 @@ export async function benchmarkHome(
   const own = totals.get(key) as CohortTotals;
   const medianKeys = [zoneKey, "*"].filter((k) => totals.has(k) && k !== key);
   const packagePe = home.packagePrimaryEnergyKwhM2;
-  const { summaries: read, fresh } = await summaries(
-    client,
-    scope,
-    totals,
-    [
-      { cohort: key, metrics: ALL_METRICS, classes: true },
-      ...medianKeys.map((k) => ({ cohort: k, metrics: ["pe" as const], classes: false })),
-    ],
-    [
+  const read = await summaries(client, scope, [key, ...medianKeys], totals, options);
+  const summary = read.get(key);
+  const stats = statistics(cohort, own, summary);
+  // Ranks are always of the cohort as it is now: from the summary while it is exact, else from the bins.
+  let rank: number;
+  let packageRank: number | null = null;
+  if (summary && exact(summary, own)) {
+    rank = rankFromSummary(summary, home.primaryEnergyKwhM2);
+    if (packagePe !== null) packageRank = rankFromSummary(summary, packagePe);
+  } else {
+    const ranks = await readBatch(client, [
       rankStatement(scope, key, home.primaryEnergyKwhM2),
       ...(packagePe === null ? [] : [rankStatement(scope, key, packagePe)]),
-    ],
-    options,
-  );
-  const summary = read.get(key);
-  const stats = statistics(
-    cohort,
-    own,
-    summary?.quartiles ?? {},
-    summary?.classes ?? readClasses([]),
-  );
-  const rank = readRank(fresh[0]?.rows[0], own.homes);
+    ]);
+    rank = readRank(ranks[0]?.rows[0], own.homes);
+    if (packagePe !== null) packageRank = readRank(ranks[1]?.rows[0], own.homes);
+  }
   const p25 = stats.primaryEnergyKwhM2.p25;
   const median = (k: string): MedianComparison | null => {
     const t = totals.get(k);
@@ -369,7 +291,7 @@ export async function benchmarkHome(
         : {
             primaryEnergyKwhM2: packagePe,
             energyClass: home.packageEnergyClass,
-            lessEnergyThanPct: readRank(fresh[1]?.rows[0], own.homes),
+            lessEnergyThanPct: packageRank ?? 0,
             reachesTopQuarter: packagePe <= p25,
           },
   };

@@ -10,7 +10,7 @@
  */
 import type { Client, InStatement } from "@libsql/client";
 import { type EnergyClass, energyClasses } from "../energy/index.ts";
-import { cohortKey, cohortsOf } from "./cohort.ts";
+import { areaBand, cohortKey, cohortsOf } from "./cohort.ts";
 import type { HomeFigures } from "./figures.ts";
 
 /** Scope of the shared reference stock; any other scope is a tenant id. */
@@ -40,61 +40,137 @@ const classIndex = Object.fromEntries(energyClasses.map((c, i) => [c, i])) as Re
 >;
 
 const ROWS_PER_STATEMENT = 400;
+/** Metrics in the order of their names, which is the primary key's order of `cohort_bins` rows. */
+const metricOrder = ["class", "co2", "cost", "pe"] as const;
+const BIN_SPAN = 8192; // > every maxBin: (cohort, metric, bin) packs into one number
 
-/** The upserts that add `homes` to their cohorts' statistics in `scope`; run them in the home's transaction. */
+/** The keys of the six cohorts a home counts in, computed once per cell of the finest cohorts. */
+const cohortKeysByCell = new Map<string, string[]>();
+function cohortKeysOf(home: HomeFigures): string[] {
+  const cell = `${home.zone}|${home.buildingType}|${home.constructionYear}|${areaBand(home.heatedFloorAreaM2)}`;
+  let keys = cohortKeysByCell.get(cell);
+  if (!keys) {
+    keys = cohortsOf(home).map(cohortKey);
+    if (cohortKeysByCell.size < 100_000) cohortKeysByCell.set(cell, keys);
+  }
+  return keys;
+}
+
+/**
+ * The upserts that add `homes` to their cohorts' statistics in `scope`; run them in the homes'
+ * transaction. Increments are folded per bin first, and rows are written in primary-key order, so a
+ * large batch (the seed's) updates each B-tree page once and in sequence instead of at random.
+ */
 export function statIncrements(
   scope: string,
   homes: readonly HomeFigures[],
   nowMs: number,
 ): InStatement[] {
-  const bins = new Map<string, number>();
-  const sums = new Map<string, [number, number, number, number]>();
+  const cohortIds = new Map<string, number>();
+  const cohorts: string[] = [];
+  const sums: [homes: number, pe: number, cost: number, co2: number][] = []; // per cohort id
+  const bins = new Map<number, number>(); // (cohort id, metric, bin) packed -> homes
+  const bump = (packed: number) => bins.set(packed, (bins.get(packed) ?? 0) + 1);
   for (const home of homes) {
-    const homeBins = [
-      `pe\u0000${binOf("pe", home.primaryEnergyKwhM2)}`,
-      `cost\u0000${binOf("cost", home.annualCostEur)}`,
-      `co2\u0000${binOf("co2", home.co2KgM2)}`,
-      `class\u0000${classIndex[home.energyClass]}`,
-    ];
-    for (const cohort of cohortsOf(home)) {
-      const key = cohortKey(cohort);
-      for (const b of homeBins) {
-        const k = `${key}\u0000${b}`;
-        bins.set(k, (bins.get(k) ?? 0) + 1);
+    const pe = binOf("pe", home.primaryEnergyKwhM2);
+    const cost = binOf("cost", home.annualCostEur);
+    const co2 = binOf("co2", home.co2KgM2);
+    const cls = classIndex[home.energyClass];
+    for (const key of cohortKeysOf(home)) {
+      let id = cohortIds.get(key);
+      if (id === undefined) {
+        id = cohorts.length;
+        cohortIds.set(key, id);
+        cohorts.push(key);
+        sums.push([0, 0, 0, 0]);
       }
-      const s = sums.get(key) ?? [0, 0, 0, 0];
+      const base = id * 4 * BIN_SPAN;
+      bump(base + cls);
+      bump(base + BIN_SPAN + co2);
+      bump(base + 2 * BIN_SPAN + cost);
+      bump(base + 3 * BIN_SPAN + pe);
+      const s = sums[id] as [number, number, number, number];
       s[0] += 1;
       s[1] += home.primaryEnergyKwhM2;
       s[2] += home.annualCostEur;
       s[3] += home.co2KgM2;
-      sums.set(key, s);
     }
   }
-  const statements: InStatement[] = [];
-  const binRows = [...bins].map(([k, n]) => {
-    const [cohort, metric, bin] = k.split("\u0000") as [string, string, string];
-    return [scope, cohort, metric, Number(bin), n];
+  // Renumber cohorts in key order, so that sorting packed keys sorts rows by (cohort, metric, bin).
+  const byKey = cohorts
+    .map((_, id) => id)
+    .sort((a, b) => {
+      const ka = cohorts[a] as string;
+      const kb = cohorts[b] as string;
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+  const rankOf = new Array<number>(cohorts.length);
+  byKey.forEach((id, rank) => {
+    rankOf[id] = rank;
   });
-  for (let i = 0; i < binRows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = binRows.slice(i, i + ROWS_PER_STATEMENT);
+  const span = 4 * BIN_SPAN;
+  const packed = new Float64Array(bins.size);
+  const counts = new Map<number, number>();
+  let n = 0;
+  for (const [k, homesInBin] of bins) {
+    const id = Math.floor(k / span);
+    const sorted = (rankOf[id] as number) * span + (k - id * span);
+    packed[n++] = sorted;
+    counts.set(sorted, homesInBin);
+  }
+  packed.sort();
+  const statements: InStatement[] = [];
+  for (let i = 0; i < packed.length; i += ROWS_PER_STATEMENT) {
+    const end = Math.min(packed.length, i + ROWS_PER_STATEMENT);
+    const args: (string | number)[] = [];
+    for (let j = i; j < end; j++) {
+      const k = packed[j] as number;
+      const rank = Math.floor(k / span);
+      const rest = k - rank * span;
+      const metric = Math.floor(rest / BIN_SPAN);
+      args.push(
+        scope,
+        cohorts[byKey[rank] as number] as string,
+        metricOrder[metric] as string,
+        rest - metric * BIN_SPAN,
+        counts.get(k) as number,
+      );
+    }
     statements.push({
-      sql: `insert into cohort_bins (scope, cohort, metric, bin, homes) values ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}
+      sql: `insert into cohort_bins (scope, cohort, metric, bin, homes) values ${valuesList(end - i, 5)}
         on conflict (scope, cohort, metric, bin) do update set homes = homes + excluded.homes`,
-      args: chunk.flat(),
+      args,
     });
   }
-  const statRows = [...sums].map(([cohort, s]) => [scope, cohort, ...s, nowMs]);
-  for (let i = 0; i < statRows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = statRows.slice(i, i + ROWS_PER_STATEMENT);
+  for (let i = 0; i < byKey.length; i += ROWS_PER_STATEMENT) {
+    const end = Math.min(byKey.length, i + ROWS_PER_STATEMENT);
+    const args: (string | number)[] = [];
+    for (let j = i; j < end; j++) {
+      const id = byKey[j] as number;
+      args.push(scope, cohorts[id] as string, ...(sums[id] as number[]), nowMs);
+    }
     statements.push({
-      sql: `insert into cohort_stats (scope, cohort, homes, sum_pe, sum_cost, sum_co2, updated_at_ms) values ${chunk.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}
+      sql: `insert into cohort_stats (scope, cohort, homes, sum_pe, sum_cost, sum_co2, updated_at_ms) values ${valuesList(end - i, 7)}
         on conflict (scope, cohort) do update set homes = homes + excluded.homes,
           sum_pe = sum_pe + excluded.sum_pe, sum_cost = sum_cost + excluded.sum_cost,
           sum_co2 = sum_co2 + excluded.sum_co2, updated_at_ms = max(updated_at_ms, excluded.updated_at_ms)`,
-      args: chunk.flat(),
+      args,
     });
   }
   return statements;
+}
+
+const valuesLists = new Map<string, string>();
+/** `(?, ?), (?, ?)` for `rows` rows of `columns` values (memoised: the same texts recur). */
+function valuesList(rows: number, columns: number): string {
+  const key = `${rows}x${columns}`;
+  let list = valuesLists.get(key);
+  if (list === undefined) {
+    const row = `(${Array(columns).fill("?").join(", ")})`;
+    list = Array(rows).fill(row).join(", ");
+    valuesLists.set(key, list);
+  }
+  return list;
 }
 
 export interface CohortTotals {
@@ -103,6 +179,8 @@ export interface CohortTotals {
   meanAnnualCostEur: number;
   meanCo2KgM2: number;
   updatedAtMs: number;
+  /** See statsVersion. */
+  version: string;
 }
 
 export const totalsStatement = (scope: string, keys: readonly string[]): InStatement => ({
@@ -122,6 +200,7 @@ export function readTotals(rows: readonly Record<string, unknown>[]): Map<string
       meanAnnualCostEur: Number(r.sum_cost) / homes,
       meanCo2KgM2: Number(r.sum_co2) / homes,
       updatedAtMs: Number(r.updated_at_ms),
+      version: statsVersion(r) as string,
     });
   }
   return totals;
@@ -133,75 +212,57 @@ export interface Quartiles {
   p75: number;
 }
 
+/** Bins read per statement when loading a histogram: each read stays well under a millisecond. */
+export const HISTOGRAM_PAGE = 1024;
+
 /**
- * Quartiles of the given histograms, in one statement. Each quantile is the first bin whose running
- * sum (over bins read in primary-key order: an equality on scope, cohort and metric) reaches its share
- * of the cohort's homes, so a read stops at the quantile instead of walking the whole histogram, and
- * costs the same with a thousand homes or millions.
+ * Up to HISTOGRAM_PAGE bins of a histogram above `afterBin`, as one `bin:homes,bin:homes` string (an
+ * index-ordered range read on the primary key; one string instead of a row per bin keeps it cheap).
  */
-export function quartilesStatement(
+export const histogramPageStatement = (
   scope: string,
-  histograms: readonly { cohort: string; metric: BinnedMetric; homes: number }[],
-): InStatement {
-  const quantiles: [string, number, number][] = [
-    ["q1", 4, 1],
-    ["q2", 2, 1],
-    ["q3", 4, 3],
-  ];
-  const one = `select ? as cohort, ? as metric, ? as q, (select bin from (
-      select bin, sum(homes) over (order by bin rows unbounded preceding) as cum
-      from cohort_bins where scope = ? and cohort = ? and metric = ?) where cum * ? >= ? limit 1) as bin`;
-  const args = histograms.flatMap(({ cohort, metric, homes }) =>
-    quantiles.flatMap(([q, times, share]) => [
-      cohort,
-      metric,
-      q,
-      scope,
-      cohort,
-      metric,
-      times,
-      share * homes,
-    ]),
-  );
-  return {
-    sql: histograms.flatMap(() => quantiles.map(() => one)).join("\nunion all\n"),
-    args,
-  };
-}
+  cohort: string,
+  metric: BinnedMetric | "class",
+  afterBin: number,
+): InStatement => ({
+  sql: `select group_concat(bin || ':' || homes) as page, count(*) as bins from (
+      select bin, homes from cohort_bins where scope = ? and cohort = ? and metric = ? and bin > ?
+      order by bin limit ?)`,
+  args: [scope, cohort, metric, afterBin, HISTOGRAM_PAGE],
+});
 
-export function readQuartiles(
-  rows: readonly Record<string, unknown>[],
-): Map<string, Partial<Record<BinnedMetric, Quartiles>>> {
-  const out = new Map<string, Partial<Record<BinnedMetric, Quartiles>>>();
-  const names = { q1: "p25", q2: "median", q3: "p75" } as const;
-  for (const r of rows) {
-    if (r.bin === null) continue; // an empty histogram
-    const metric = String(r.metric) as BinnedMetric;
-    const entry = out.get(String(r.cohort)) ?? {};
-    const q = entry[metric] ?? { p25: 0, median: 0, p75: 0 };
-    entry[metric] = q;
-    q[names[String(r.q) as keyof typeof names]] = binValue(metric, Number(r.bin));
-    out.set(String(r.cohort), entry);
+/** Appends a page to `bins`/`homes`; returns the highest bin it held (-1 when empty). */
+export function readHistogramPage(
+  row: Record<string, unknown> | undefined,
+  bins: number[],
+  homes: number[],
+): { last: number; count: number } {
+  const page = row?.page;
+  if (typeof page !== "string" || page === "") return { last: -1, count: 0 };
+  let last = -1;
+  for (const pair of page.split(",")) {
+    const sep = pair.indexOf(":");
+    const bin = Number(pair.slice(0, sep));
+    bins.push(bin);
+    homes.push(Number(pair.slice(sep + 1)));
+    if (bin > last) last = bin;
   }
-  return out;
+  return { last, count: Number(row?.bins ?? 0) };
 }
 
-export const classesStatement = (scope: string, cohort: string): InStatement => ({
-  sql: "select bin, homes from cohort_bins where scope = ? and cohort = ? and metric = 'class'",
+/** A cohort's row in cohort_stats, for the version a histogram snapshot was read at. */
+export const versionStatement = (scope: string, cohort: string): InStatement => ({
+  sql: "select homes, sum_pe, updated_at_ms from cohort_stats where scope = ? and cohort = ?",
   args: [scope, cohort],
 });
 
-export function readClasses(rows: readonly Record<string, unknown>[]): Record<EnergyClass, number> {
-  const counts = Object.fromEntries(energyClasses.map((c) => [c, 0])) as Record<
-    EnergyClass,
-    number
-  >;
-  for (const r of rows) {
-    const cls = energyClasses[Number(r.bin)];
-    if (cls) counts[cls] = Number(r.homes);
-  }
-  return counts;
-}
+/**
+ * What identifies a state of a cohort's statistics: every write adds at least one home to each cohort
+ * it touches (and moves its sums and time), in the same transaction as its bins, so equal versions mean
+ * equal histograms.
+ */
+export const statsVersion = (row: Record<string, unknown> | undefined): string | undefined =>
+  row ? `${Number(row.homes)}/${Number(row.sum_pe)}/${Number(row.updated_at_ms)}` : undefined;
 
 /** Homes above and in the bin of a primary-energy value (a range scan from that bin up). */
 export function rankStatement(

@@ -3,8 +3,11 @@
  * `GET /v1/benchmarks` on the Node API over the database of the local stack (DATABASE_URL or
  * GRIDPULSE_DATA_DIR), next to `GET /health/live` as the baseline of the same run. Seed the reference
  * stock first (`npm run seed -- --count 1000000`); the script prints how many homes it holds and the
- * database size. Latency (p50/p99) is measured with one connection, throughput with --connections.
+ * database size. Latency (p50/p99) is measured with one connection, then throughput and latency under
+ * load with --connections.
  *   --duration S (default 10) --connections N (default 16)
+ *   --only benchmark|cohort: the baseline and that endpoint only
+ *   --cpu-prof DIR: the API runs with --cpu-prof and writes its profile(s) to DIR when it stops
  */
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
@@ -21,6 +24,8 @@ const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
+    only: { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 const durationS = Number(values.duration);
@@ -43,7 +48,11 @@ const bytes = databaseFileBytes(config.DATABASE_URL);
 const sizeMiB = bytes === undefined ? "n/a" : (bytes / 2 ** 20).toFixed(0);
 
 const port = await freePort();
-const proc = spawnGroup(process.execPath, ["--max-semi-space-size=8", "api/node.ts"], {
+const nodeFlags = [
+  "--max-semi-space-size=8",
+  ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : []),
+];
+const proc = spawnGroup(process.execPath, [...nodeFlags, "api/node.ts"], {
   PORT: String(port),
   API_METRICS_PORT: String(await freePort()),
   DATABASE_URL: config.DATABASE_URL,
@@ -91,7 +100,7 @@ try {
     "",
   ];
 
-  const endpoints = [
+  const all = [
     { name: "GET /health/live (baseline)", paths: ["/health/live"] },
     {
       name: "GET /v1/assessments/:id/benchmark",
@@ -102,6 +111,12 @@ try {
       paths: filters.map((f) => `/v1/benchmarks?${f}`),
     },
   ];
+  // --only benchmark|cohort: the baseline and one endpoint (e.g. for a CPU profile of one path).
+  const endpoints = values.only
+    ? all.filter(
+        (e, i) => i === 0 || e.name.includes(values.only === "cohort" ? "?" : ":id/benchmark"),
+      )
+    : all;
   const run = async (paths: string[], conns: number, seconds: number) => {
     let i = 0;
     const result = await autocannon({
@@ -130,6 +145,7 @@ try {
       "p50 ms (1 conn)": latency.latency.p50,
       "p99 ms (1 conn)": latency.latency.p99,
       [`req/s (${connections} conns)`]: Math.round(load.requests.average),
+      [`p50 ms (${connections} conns)`]: load.latency.p50,
       [`p99 ms (${connections} conns)`]: load.latency.p99,
       "vs baseline": (load.requests.average / baseline).toFixed(2),
       "non-2xx": latency.non2xx + load.non2xx,
