@@ -39,6 +39,7 @@ const { db, embedded, close } = await openDatabase({
   url: config.DATABASE_URL,
   authToken: config.DATABASE_AUTH_TOKEN,
   busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
+  readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
 });
 if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(db);
 

@@ -41,6 +41,11 @@ export const apiSettingsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{87}$/, "must be a base64url uncompressed P-256 public key")
     .optional(),
+  /**
+   * libSQL server only: how long a process (isolate) reuses the latest market prices it read; 0 reads
+   * them for every assessment. An embedded file is always read (no round trip).
+   */
+  MARKET_PRICE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(2000),
   LOG_LEVEL: logLevelVar,
 });
 

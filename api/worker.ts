@@ -1,7 +1,10 @@
 /**
  * Cloudflare Workers entry point. The app and its settings are built once per isolate from the
  * Worker's vars and secrets; the libSQL client (`@libsql/client/web`, HTTP) is built per request,
- * because I/O objects cannot outlive the request that created them. Migrations never run here.
+ * because I/O objects cannot outlive the request that created them. What the isolate keeps for the
+ * database across requests is plain data (core/db/remote-database.ts): its write queue, so the
+ * isolate's writes reach the server one group at a time, and the short cache of latest market prices.
+ * Migrations never run here.
  */
 
 import { createClient } from "@libsql/client/web";
@@ -9,6 +12,7 @@ import type { ExecutionContext } from "hono";
 import { z } from "zod";
 import { createSummaryCache } from "../core/benchmark/benchmark.ts";
 import { createDatabase } from "../core/db/database.ts";
+import { attachRemoteDatabase, RemoteDatabase } from "../core/db/remote-database.ts";
 import { errorBody } from "../core/http/errors.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
@@ -65,12 +69,19 @@ function build(env: WorkerEnv): App {
           logger,
         })
       : undefined;
+  const remote = new RemoteDatabase({ readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS });
   return createApp({
     settings: config,
-    database: () =>
-      createDatabase(
-        createClient({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN }),
-      ),
+    database: (c) => {
+      const ctx = executionContext(c);
+      const client = createClient({
+        url: config.DATABASE_URL,
+        authToken: config.DATABASE_AUTH_TOKEN,
+      });
+      return createDatabase(
+        attachRemoteDatabase(client, remote, ctx ? (p) => ctx.waitUntil(p) : undefined),
+      );
+    },
     logger,
     now: Date.now,
     version,

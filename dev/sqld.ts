@@ -3,6 +3,14 @@
  * directory: the remote-database path of the API and, later, the edge runtime's database in tests.
  * `stop()` and `start()` can be called repeatedly to take the server away and bring it back on the same
  * port and data.
+ *
+ * Concurrent writers: this sqld (0.24) queues write transactions of different connections itself, and
+ * under load that queue refuses some ("database is locked": a transaction that waited for the lock
+ * finds its read snapshot outdated, extended code 517) and now and then stalls every writer until its
+ * 5 s transaction timeout. No server flag changes that (the transaction timeout is not a flag here);
+ * the API avoids it by keeping one write group in flight per process / isolate
+ * (core/db/remote-database.ts). `GRIDPULSE_SQLD_LOG` sets the server's RUST_LOG (default `error`), e.g.
+ * `GRIDPULSE_SQLD_LOG=libsql_server::connection=debug` shows the write queue at work.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -54,7 +62,7 @@ export async function startSqld(
       ],
       {
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, RUST_LOG: "error" },
+        env: { ...process.env, RUST_LOG: process.env.GRIDPULSE_SQLD_LOG ?? "error" },
         detached: true,
       },
     );

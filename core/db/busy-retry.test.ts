@@ -1,6 +1,6 @@
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
-import { isBusyError, retryBusy, withBusyRetry } from "./busy-retry.ts";
+import { busyRetryCounts, isBusyError, retryBusy, withBusyRetry } from "./busy-retry.ts";
 
 const busy = () =>
   Object.assign(new Error("SQLITE_BUSY: database is locked"), { code: "SQLITE_BUSY" });
@@ -64,5 +64,21 @@ describe("busy retry", () => {
     await db.batch(["insert into t values (1)", "insert into t values (2)"], "write");
     expect((await db.execute("select count(*) as n from t")).rows[0]?.n).toBe(2);
     client.close();
+  });
+
+  it("counts every retry and every operation still refused after the last one", async () => {
+    const before = busyRetryCounts();
+    const options = { retries: 2, ...noSleep };
+    let calls = 0;
+    expect(
+      await retryBusy(async () => (++calls < 2 ? Promise.reject(busy()) : "ok"), options),
+    ).toBe("ok");
+    await expect(retryBusy(async () => Promise.reject(busy()), options)).rejects.toThrow(/locked/);
+    await expect(
+      retryBusy(async () => Promise.reject(new Error("constraint")), options),
+    ).rejects.toThrow("constraint");
+    const after = busyRetryCounts();
+    expect(after.retried - before.retried).toBe(1 + 2);
+    expect(after.exhausted - before.exhausted).toBe(1);
   });
 });

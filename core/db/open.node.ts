@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
 import { createDatabase, type Database } from "./database.ts";
 import { EmbeddedClient, type EmbeddedClientOptions } from "./embedded-client.node.ts";
+import { attachRemoteDatabase, defaultReadCacheTtlMs, RemoteDatabase } from "./remote-database.ts";
 
 export interface DatabaseSettings {
   url: string;
@@ -17,6 +18,8 @@ export interface DatabaseSettings {
    * with SQLITE_BUSY (the API answers 503 + Retry-After). The wait never blocks the event loop.
    */
   busyTimeoutMs?: number | undefined;
+  /** libSQL server only: TTL of the process's read caches (latest market prices). */
+  readCacheTtlMs?: number | undefined;
   /** Embedded file only: observes group commits (batches per transaction, lock retries). */
   onGroupCommit?: EmbeddedClientOptions["onGroupCommit"];
 }
@@ -56,6 +59,12 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     settings.authToken
       ? { url: settings.url, authToken: settings.authToken }
       : { url: settings.url },
+  );
+  // One write group in flight per process: sqld refuses or stalls write transactions that queue up
+  // inside it (core/db/remote-database.ts).
+  attachRemoteDatabase(
+    client,
+    new RemoteDatabase({ readCacheTtlMs: settings.readCacheTtlMs ?? defaultReadCacheTtlMs }),
   );
   return { db: createDatabase(client), close: () => client.close() };
 }

@@ -2,15 +2,34 @@
  * The energy prices an assessment uses: for each carrier the latest market price of the home's region,
  * else the national one (region ""), read in one query. Carriers without a market price are left out
  * and the engine uses its shipped reference price (and says so in the result).
+ *
+ * Against a libSQL server that read is a round trip per assessment for data that changes a few times
+ * a day, so the process (Worker isolate) keeps each region's answer for a short TTL (2 s by default;
+ * `MARKET_PRICE_CACHE_TTL_MS` on Workers; 0 turns it off): a consumed price reaches assessments at
+ * most that much later. An embedded file is read every time (no round trip to save).
  */
 import { and, eq, inArray } from "drizzle-orm";
-import type { Database } from "../db/database.ts";
+import { type Database, libsqlClient } from "../db/database.ts";
+import { remoteDatabaseOf } from "../db/remote-database.ts";
 import { marketPrices } from "../db/schema/index.ts";
 import { type Carrier, energyCarriers, type PriceInput } from "../energy/index.ts";
 
 const carriers = new Set<string>(energyCarriers);
 
 export async function latestPrices(
+  db: Database,
+  region?: string,
+): Promise<Partial<Record<Carrier, PriceInput>>> {
+  const remote = remoteDatabaseOf(libsqlClient(db))?.remote;
+  if (!remote) return readLatestPrices(db, region);
+  const prices = await remote.cached(`latestPrices\u0000${region ?? ""}`, () =>
+    readLatestPrices(db, region),
+  );
+  // A copy per caller: the cached objects are shared by the isolate's requests.
+  return Object.fromEntries(Object.entries(prices).map(([carrier, p]) => [carrier, { ...p }]));
+}
+
+async function readLatestPrices(
   db: Database,
   region?: string,
 ): Promise<Partial<Record<Carrier, PriceInput>>> {

@@ -8,7 +8,8 @@
  * the throughput. The API runs at its default log level (one access-log line per request, stdout read
  * by this process as a log collector would); on Node the access log's cost is measured too, against a
  * second API process at LOG_LEVEL=warn.
- *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd[,wrangler-dev]
+ *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd[,node-sqld,wrangler-dev]
+ * ("node-sqld": the Node API with DATABASE_URL pointing at a local sqld)
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -82,6 +83,34 @@ async function startNode(logLevel = limits.LOG_LEVEL): Promise<Target> {
     stop: async () => {
       await stopGroup(proc);
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The Node API against a local sqld (DATABASE_URL = its URL): the remote-database path on Node. */
+async function startNodeSqld(): Promise<Target> {
+  const sqld = await startSqld();
+  const key = await seed(sqld.url);
+  const port = await freePort();
+  const proc = spawnGroup(process.execPath, ["api/node.ts"], {
+    ...limits,
+    PORT: String(port),
+    API_METRICS_PORT: String(await freePort()),
+    DATABASE_URL: sqld.url,
+    DATABASE_MIGRATE_ON_START: "false",
+    KAFKA_BROKERS: "",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor("node api", async () => (await fetch(`${url}/health/ready`)).ok, {
+    timeoutMs: 30_000,
+  });
+  return {
+    name: "node (sqld)",
+    url,
+    key,
+    stop: async () => {
+      await stopGroup(proc);
+      await sqld.dispose();
     },
   };
 }
@@ -323,9 +352,11 @@ for (const runtime of runtimes) {
   const target =
     runtime === "node"
       ? await startNode()
-      : runtime === "workerd"
-        ? await startRawWorkerd()
-        : await startWranglerDev();
+      : runtime === "node-sqld"
+        ? await startNodeSqld()
+        : runtime === "workerd"
+          ? await startRawWorkerd()
+          : await startWranglerDev();
   try {
     // Warm up (JIT, auth cache, connection pools).
     await autocannon({

@@ -1,0 +1,278 @@
+import { type Client, createClient, type InStatement } from "@libsql/client";
+import { afterEach, describe, expect, it } from "vitest";
+import { busyRetryCounts, withBusyRetry } from "./busy-retry.ts";
+import { attachRemoteDatabase, isWriteStatement, RemoteDatabase } from "./remote-database.ts";
+
+const busy = () =>
+  Object.assign(new Error("SQLITE_BUSY: database is locked"), { code: "SQLITE_BUSY" });
+
+/**
+ * A real in-memory database posing as a libSQL server client: every `batch` is recorded, the first
+ * one can be held back (so that others queue up behind it), and failures can be injected.
+ */
+function fakeServer(protocol = "http") {
+  const inner = createClient({ url: ":memory:" });
+  const batches: { statements: number; mode: string | undefined }[] = [];
+  let executes = 0;
+  const faults: (() => Error | undefined)[] = [];
+  let hold: Promise<void> | undefined;
+  let release = () => {};
+  const client = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === "protocol") return protocol;
+      if (prop === "batch")
+        return async (statements: InStatement[], mode?: "write" | "read" | "deferred") => {
+          batches.push({ statements: statements.length, mode });
+          const gate = hold;
+          hold = undefined;
+          if (gate) await gate;
+          const fault = faults.shift()?.();
+          if (fault) throw fault;
+          return target.batch(statements, mode);
+        };
+      if (prop === "execute")
+        return async (statement: InStatement) => {
+          executes += 1;
+          return target.execute(statement);
+        };
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return {
+    client: client as Client,
+    inner,
+    batches,
+    executes: () => executes,
+    /** The next batch waits until `release()`. */
+    holdNext() {
+      hold = new Promise<void>((r) => {
+        release = r;
+      });
+      return () => release();
+    },
+    failNext(fault: () => Error | undefined) {
+      faults.push(fault);
+    },
+  };
+}
+
+const noSleep = { sleep: async () => {}, random: () => 0.5 };
+/** Lets the write in flight reach the server before more are submitted. */
+const tick = () => new Promise((r) => setTimeout(r, 5));
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+
+async function setup(protocol = "http", attach = true) {
+  const server = fakeServer(protocol);
+  closers.push(() => server.inner.close());
+  await server.inner.batch(
+    [
+      "create table homes (id text primary key, tenant text not null)",
+      "create table totals (scope text primary key, homes integer not null)",
+    ],
+    "write",
+  );
+  const remote = new RemoteDatabase();
+  const client = withBusyRetry(
+    attach ? attachRemoteDatabase(server.client, remote) : server.client,
+    noSleep,
+  );
+  const store = (id: string, scope = "t1") =>
+    client.batch(
+      [
+        { sql: "insert into homes (id, tenant) values (?, ?)", args: [id, scope] },
+        {
+          sql: "insert into totals (scope, homes) values (?, 1) on conflict (scope) do update set homes = homes + 1",
+          args: [scope],
+        },
+      ],
+      "write",
+    );
+  const count = async () => ({
+    homes: Number((await server.inner.execute("select count(*) as n from homes")).rows[0]?.n),
+    total: Number(
+      (await server.inner.execute("select coalesce(sum(homes), 0) as n from totals")).rows[0]?.n,
+    ),
+  });
+  return { server, remote, client, store, count };
+}
+
+describe("remote writes: one group in flight", () => {
+  it("sends a lone write as asked, and writes that arrive meanwhile as one transaction", async () => {
+    const { server, remote, store, count } = await setup();
+    const release = server.holdNext();
+    const first = store("h0");
+    await tick();
+    const rest = Array.from({ length: 10 }, (_, i) => store(`h${i + 1}`));
+    release();
+    const results = await Promise.all([first, ...rest]);
+    expect(server.batches).toEqual([
+      { statements: 2, mode: "write" },
+      { statements: 20, mode: "write" },
+    ]);
+    // Each caller gets the result sets of its own statements.
+    for (const own of results) {
+      expect(own).toHaveLength(2);
+      expect(own.map((r) => r.rowsAffected)).toEqual([1, 1]);
+    }
+    expect(await count()).toEqual({ homes: 11, total: 11 });
+    expect(remote.counts).toEqual({ groups: 2, writes: 11, split: 0 });
+  });
+
+  it("a write that fails on a statement fails alone, with its own error; the others commit once", async () => {
+    const { server, remote, store, count } = await setup();
+    await store("taken");
+    const release = server.holdNext();
+    const first = store("a");
+    await tick();
+    const group = [store("b"), store("taken"), store("c")];
+    release();
+    const settled = await Promise.allSettled([first, ...group]);
+    expect(settled.map((s) => s.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect(String((settled[2] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint/);
+    expect(await count()).toEqual({ homes: 4, total: 4 });
+    expect(remote.counts.split).toBe(1);
+  });
+
+  it("a group refused as BUSY is retried whole: every write counted once", async () => {
+    const { server, store, count } = await setup();
+    const before = busyRetryCounts().retried;
+    const release = server.holdNext();
+    const first = store("a");
+    await tick();
+    const group = [store("b"), store("c"), store("d")];
+    server.failNext(() => undefined); // the held first batch goes through
+    server.failNext(busy); // the group is refused once
+    release();
+    await Promise.all([first, ...group]);
+    expect(await count()).toEqual({ homes: 4, total: 4 });
+    expect(busyRetryCounts().retried).toBe(before + 1);
+    expect(server.batches.map((b) => b.statements)).toEqual([2, 6, 6]);
+  });
+
+  it("any other failure of a group fails each of its writes, none is sent again", async () => {
+    const { server, store, count } = await setup();
+    const release = server.holdNext();
+    const first = store("a");
+    await tick();
+    const group = [store("b"), store("c")];
+    server.failNext(() => undefined);
+    server.failNext(() => new TypeError("fetch failed"));
+    release();
+    const settled = await Promise.allSettled([first, ...group]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    expect(server.batches).toHaveLength(2);
+    expect(await count()).toEqual({ homes: 1, total: 1 });
+    // The queue is free again.
+    await store("d");
+    expect(await count()).toEqual({ homes: 2, total: 2 });
+  });
+
+  it("write statements join the queue and get their own result; reads never wait", async () => {
+    const { server, client, store } = await setup();
+    const release = server.holdNext();
+    const first = store("a");
+    await tick();
+    const inserted = client.execute({
+      sql: "insert into homes (id, tenant) values (?, ?) returning id",
+      args: ["x", "t2"],
+    });
+    const positional = client.execute("update homes set tenant = ? where id = ?", ["t3", "x"]);
+    // A read is not queued behind the held write.
+    expect(Number((await client.execute("select count(*) as n from homes")).rows[0]?.n)).toBe(0);
+    release();
+    await first;
+    expect((await inserted).rows[0]?.id).toBe("x");
+    expect((await positional).rowsAffected).toBe(1);
+    expect(server.batches.map((b) => b.statements)).toEqual([2, 2]);
+  });
+
+  it("a deferred batch that writes joins the queue; batches that only read never wait", async () => {
+    const { server, client, store, count } = await setup();
+    const release = server.holdNext();
+    const first = store("a");
+    await tick();
+    const deferred = client.batch([
+      "insert into homes (id, tenant) values ('d', 't9')",
+      "select count(*) as n from homes",
+    ]);
+    const reads = await client.batch(["select count(*) as n from homes"], "deferred");
+    expect(Number(reads[0]?.rows[0]?.n)).toBe(0);
+    release();
+    await Promise.all([first, deferred]);
+    expect(Number((await deferred)[1]?.rows[0]?.n)).toBe(2);
+    expect(server.batches.map((b) => [b.statements, b.mode])).toEqual([
+      [2, "write"],
+      [1, "deferred"],
+      [2, "write"],
+    ]);
+    expect((await count()).homes).toBe(2);
+  });
+
+  it("a long-lived server client gets a queue of its own; an embedded file none", async () => {
+    const server = await setup("http", false);
+    let release = server.server.holdNext();
+    let all = [server.store("a")];
+    await tick();
+    all.push(server.store("b"), server.store("c"));
+    release();
+    await Promise.all(all);
+    expect(server.server.batches.map((b) => b.statements)).toEqual([2, 4]);
+    const file = await setup("file", false);
+    release = file.server.holdNext();
+    all = [file.store("a"), file.store("b"), file.store("c")];
+    release();
+    await Promise.all(all);
+    expect(file.server.batches.map((b) => b.statements)).toEqual([2, 2, 2]);
+  });
+
+  it("splits a long queue into groups of at most the configured statements", async () => {
+    const server = fakeServer();
+    closers.push(() => server.inner.close());
+    await server.inner.execute("create table t (x integer)");
+    const client = withBusyRetry(
+      attachRemoteDatabase(server.client, new RemoteDatabase({ maxGroupStatements: 4 })),
+      noSleep,
+    );
+    const write = (i: number) =>
+      client.batch([{ sql: "insert into t values (?)", args: [i] }], "write");
+    const release = server.holdNext();
+    const writes = [write(0)];
+    await tick();
+    for (let i = 1; i < 7; i++) writes.push(write(i));
+    release();
+    await Promise.all(writes);
+    expect(server.batches.map((b) => b.statements)).toEqual([1, 4, 2]);
+  });
+});
+
+describe("remote read cache", () => {
+  it("serves a value younger than the TTL, reads again after; TTL 0 always reads", async () => {
+    let loads = 0;
+    const load = async () => ++loads;
+    const cached = new RemoteDatabase({ readCacheTtlMs: 1000 });
+    expect(await cached.cached("k", load, 0)).toBe(1);
+    expect(await cached.cached("k", load, 999)).toBe(1);
+    expect(await cached.cached("other", load, 999)).toBe(2);
+    expect(await cached.cached("k", load, 1000)).toBe(3);
+    const uncached = new RemoteDatabase({ readCacheTtlMs: 0 });
+    expect(await uncached.cached("k", load, 0)).toBe(4);
+    expect(await uncached.cached("k", load, 0)).toBe(5);
+  });
+});
+
+it("tells write statements from the rest", () => {
+  expect(isWriteStatement("insert into t values (1)")).toBe(true);
+  expect(isWriteStatement({ sql: "  UPDATE t set x = 1", args: [] })).toBe(true);
+  expect(isWriteStatement(["delete from t", []])).toBe(true);
+  expect(isWriteStatement("select * from t")).toBe(false);
+  expect(isWriteStatement("with x as (select 1) select * from x")).toBe(false);
+});

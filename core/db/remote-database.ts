@@ -1,0 +1,268 @@
+/**
+ * Writes to a libSQL server (sqld), one at a time and grouped.
+ *
+ * sqld queues concurrent write transactions itself (connection by connection, each opening its read
+ * snapshot before it waits for the write lock), and under load that queue fails in two ways: a
+ * transaction that waited finds its snapshot outdated and is refused ("database is locked", extended
+ * code 517), and now and then the lock is handed to a waiter that does not wake, so every writer
+ * stalls until the holder's 5 s transaction timeout. Neither happens with one writer at a time.
+ *
+ * So a process (on Workers: an isolate) keeps at most one write to a given server in flight. Write
+ * batches and single write statements that arrive meanwhile queue up and then go together: one
+ * transaction in one pipeline request (group commit), so throughput grows with load instead of the
+ * queue. A group of one runs exactly as the caller asked. A group refused as BUSY is retried whole by
+ * the caller's policy (it was rolled back). A group that fails on a statement was rolled back too, and
+ * its members then run again one by one, so a bad write fails alone with its own error. Any other
+ * failure (network, server) fails every member, as it would have failed each of them alone.
+ *
+ * On Workers an I/O object belongs to the request that created it, so a group is always sent with the
+ * client of its first member, by that member's own request; the others only wait for plain results.
+ * Every member keeps its request alive (`waitUntil`) until it is settled, so a request whose caller
+ * went away still takes its turn.
+ */
+import type { Client, InStatement, ResultSet } from "@libsql/client";
+
+export type WriteOperation =
+  | { kind: "batch"; statements: InStatement[] }
+  | { kind: "execute"; statement: InStatement };
+
+type Outcome<O extends WriteOperation> = O extends { kind: "batch" } ? ResultSet[] : ResultSet;
+
+/** Runs `attempt` with the caller's retry policy (BUSY). */
+export type Retry = <T>(attempt: () => Promise<T>) => Promise<T>;
+
+export type WaitUntil = (promise: Promise<unknown>) => void;
+
+export interface RemoteDatabaseOptions {
+  /** Most statements sent in one group (a request's own batch is never split). */
+  maxGroupStatements?: number;
+  /** How long read caches (latest market prices) may serve a value; 0 = no cache. */
+  readCacheTtlMs?: number;
+}
+
+export interface RemoteWriteCounts {
+  /** Pipeline requests that carried writes. */
+  groups: number;
+  /** Writes (batches and statements) sent. */
+  writes: number;
+  /** Groups that failed on a statement and were run again one write at a time. */
+  split: number;
+}
+
+/**
+ * What a process or Worker isolate keeps for one libSQL server across requests: its write queue and
+ * short-lived read caches. Plain data only; no I/O object is kept.
+ */
+export class RemoteDatabase {
+  readonly readCacheTtlMs: number;
+  readonly #maxGroupStatements: number;
+  readonly #queue: Member[] = [];
+  #inFlight = false;
+  readonly #cache = new Map<string, { atMs: number; value: unknown }>();
+  readonly counts: RemoteWriteCounts = { groups: 0, writes: 0, split: 0 };
+
+  constructor(options: RemoteDatabaseOptions = {}) {
+    this.#maxGroupStatements = Math.max(1, options.maxGroupStatements ?? 256);
+    this.readCacheTtlMs = Math.max(0, options.readCacheTtlMs ?? 0);
+  }
+
+  /** A cached read younger than the TTL, else `load()` (cached when the TTL allows). */
+  async cached<T>(key: string, load: () => Promise<T>, nowMs = Date.now()): Promise<T> {
+    if (this.readCacheTtlMs <= 0) return load();
+    const hit = this.#cache.get(key);
+    if (hit && nowMs - hit.atMs < this.readCacheTtlMs) return hit.value as T;
+    const value = await load();
+    this.#cache.set(key, { atMs: nowMs, value });
+    return value;
+  }
+
+  /** Runs a write through the queue: alone when nothing else is in flight, else with the next group. */
+  async write<O extends WriteOperation>(
+    client: Client,
+    operation: O,
+    retry: Retry,
+    waitUntil?: WaitUntil,
+  ): Promise<Outcome<O>> {
+    const member = new Member(client, operation);
+    waitUntil?.(member.settled);
+    this.#queue.push(member);
+    if (!this.#inFlight) {
+      this.#inFlight = true;
+      member.lead();
+    }
+    // Either an earlier group settles this write, or this request is woken to send the next group.
+    // Meanwhile a timer of its own keeps the request alive: workerd cancels a request as hung when it
+    // waits only for a promise that another request will resolve.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      if (await member.turn) await this.#sendGroup(member, retry);
+      return (await member.result) as Outcome<O>;
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  async #sendGroup(leader: Member, retry: Retry): Promise<void> {
+    const group: Member[] = [];
+    let statements = 0;
+    while (this.#queue.length > 0) {
+      const next = this.#queue[0] as Member;
+      const size = next.statements.length;
+      if (group.length > 0 && statements + size > this.#maxGroupStatements) break;
+      group.push(next);
+      statements += size;
+      this.#queue.shift();
+    }
+    this.counts.groups += 1;
+    this.counts.writes += group.length;
+    const client = leader.client;
+    try {
+      if (group.length === 1) {
+        await settle(leader, () => runAlone(client, leader.operation, retry));
+      } else {
+        let results: ResultSet[] | undefined;
+        let failure: unknown;
+        try {
+          results = await retry(() =>
+            client.batch(
+              group.flatMap((m) => m.statements),
+              "write",
+            ),
+          );
+        } catch (error) {
+          failure = error;
+        }
+        if (results) {
+          let offset = 0;
+          for (const m of group) {
+            const own = results.slice(offset, offset + m.statements.length);
+            offset += m.statements.length;
+            m.resolve(m.operation.kind === "batch" ? own : (own[0] as ResultSet));
+          }
+        } else if (failedOnStatement(failure)) {
+          // Rolled back as a whole: each write again on its own, so only the bad one fails.
+          this.counts.split += 1;
+          for (const m of group) await settle(m, () => runAlone(client, m.operation, retry));
+        } else {
+          for (const m of group) m.reject(failure);
+        }
+      }
+    } finally {
+      const next = this.#queue[0];
+      if (next) next.lead();
+      else this.#inFlight = false;
+    }
+  }
+}
+
+class Member {
+  readonly statements: InStatement[];
+  readonly result: Promise<ResultSet[] | ResultSet>;
+  /** Settles (never rejects) with the result: for `waitUntil`. */
+  readonly settled: Promise<unknown>;
+  /** true: send the next group; false: settled by another group. */
+  readonly turn: Promise<boolean>;
+  resolve!: (value: ResultSet[] | ResultSet) => void;
+  reject!: (error: unknown) => void;
+  #wake!: (lead: boolean) => void;
+
+  readonly client: Client;
+  readonly operation: WriteOperation;
+
+  constructor(client: Client, operation: WriteOperation) {
+    this.client = client;
+    this.operation = operation;
+    this.statements = operation.kind === "batch" ? operation.statements : [operation.statement];
+    this.result = new Promise((resolve, reject) => {
+      this.resolve = (value) => {
+        resolve(value);
+        this.#wake(false);
+      };
+      this.reject = (error) => {
+        reject(error);
+        this.#wake(false);
+      };
+    });
+    this.result.catch(() => undefined);
+    this.settled = this.result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turn = new Promise((wake) => {
+      this.#wake = wake;
+    });
+  }
+
+  lead() {
+    this.#wake(true);
+  }
+}
+
+function runAlone(client: Client, operation: WriteOperation, retry: Retry) {
+  return operation.kind === "batch"
+    ? retry(() => client.batch(operation.statements, "write"))
+    : retry(() => client.execute(operation.statement));
+}
+
+async function settle(member: Member, run: () => Promise<ResultSet[] | ResultSet>) {
+  try {
+    member.resolve(await run());
+  } catch (error) {
+    member.reject(error);
+  }
+}
+
+/** A statement of the batch failed (the batch was rolled back): the client reports which one. */
+function failedOnStatement(error: unknown): boolean {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    typeof (error as { statementIndex?: unknown }).statementIndex === "number"
+  );
+}
+
+/** A statement that writes (the ones a write queue takes); anything else runs as it is. */
+export function isWriteStatement(statement: InStatement | [string, unknown?]): boolean {
+  const sql =
+    typeof statement === "string"
+      ? statement
+      : Array.isArray(statement)
+        ? statement[0]
+        : statement.sql;
+  return /^\s*(insert|update|delete|replace)\b/i.test(sql);
+}
+
+const attached = Symbol.for("gridpulse.remoteDatabase");
+type Attachment = { remote: RemoteDatabase; waitUntil?: WaitUntil | undefined };
+
+/**
+ * Marks `client` (built for one request) as a connection to `remote` (kept by the isolate), so its
+ * writes join the isolate's queue and its reads may use the isolate's caches.
+ */
+export function attachRemoteDatabase(
+  client: Client,
+  remote: RemoteDatabase,
+  waitUntil?: WaitUntil,
+): Client {
+  Object.defineProperty(client, attached, {
+    value: { remote, waitUntil } satisfies Attachment,
+    configurable: true,
+  });
+  return client;
+}
+
+/**
+ * The state kept for the server `client` talks to: the one attached to it, else (a long-lived client
+ * of a libSQL server, as on Node) one of its own. Undefined for an embedded file, which needs neither
+ * a write queue (it waits for its lock) nor caches (its reads cost no round trip).
+ */
+export function remoteDatabaseOf(client: Client): Attachment | undefined {
+  const existing = (client as unknown as { [attached]?: Attachment })[attached];
+  if (existing) return existing;
+  if (client.protocol !== "http" && client.protocol !== "ws") return undefined;
+  attachRemoteDatabase(client, new RemoteDatabase({ readCacheTtlMs: defaultReadCacheTtlMs }));
+  return (client as unknown as { [attached]: Attachment })[attached];
+}
+
+/** TTL of read caches for server clients nobody configured (Node's shared client): 2 s. */
+export const defaultReadCacheTtlMs = 2000;
