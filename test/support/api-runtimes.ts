@@ -3,6 +3,8 @@
  * `wrangler dev`, the same Worker entry point as production), each against its own real libSQL server
  * (sqld), migrated from Node. Same tests, same expectations.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations } from "../../core/db/migrate.node.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
@@ -12,7 +14,7 @@ import { freePort } from "../../dev/net.ts";
 import { type SqldServer, startSqld } from "../../dev/sqld.ts";
 import { repoRoot, startCommand, startService } from "./processes.ts";
 
-export type RuntimeName = "node" | "workerd";
+export type RuntimeName = "node" | "workerd" | "embedded";
 
 export interface ApiRuntime {
   name: RuntimeName;
@@ -38,9 +40,9 @@ async function migratedSqld(): Promise<SqldServer> {
   return sqld;
 }
 
-function tenantFactory(sqld: SqldServer) {
+function tenantFactory(database: { url: string }) {
   return async (name = "Test Tenant") => {
-    const { db, close } = await openDatabase({ url: sqld.url });
+    const { db, close } = await openDatabase({ url: database.url });
     try {
       const { tenantId, apiKey } = await createTenantWithAdminKey(db, { name, nowMs: Date.now() });
       return { tenantId, key: apiKey.key, keyId: apiKey.row.id };
@@ -50,9 +52,9 @@ function tenantFactory(sqld: SqldServer) {
   };
 }
 
-function keyFactory(sqld: SqldServer) {
+function keyFactory(database: { url: string }) {
   return async (tenantId: string) => {
-    const { db, close } = await openDatabase({ url: sqld.url });
+    const { db, close } = await openDatabase({ url: database.url });
     try {
       const minted = await prepareApiKey({
         tenantId,
@@ -77,6 +79,36 @@ export const sharedApiEnv = {
   AUTH_CACHE_TTL_MS: "0",
   CORS_ORIGINS: "https://app.example.com",
 };
+
+/** The Node API on an embedded libSQL file (its default database), migrated at start. */
+export async function startEmbeddedApiRuntime(
+  env: Record<string, string> = {},
+): Promise<ApiRuntime> {
+  const dir = mkdtempSync(join(tmpdir(), "gridpulse-embedded-"));
+  const database = { url: `file:${join(dir, "api.db")}` };
+  const { db, close } = await openDatabase(database);
+  await applyMigrations(db);
+  close();
+  const api = await startService("api/node.ts", {
+    API_METRICS_PORT: String(await freePort()),
+    LOG_LEVEL: "warn",
+    ...sharedApiEnv,
+    DATABASE_URL: database.url,
+    ...env,
+  });
+  return {
+    name: "embedded",
+    url: api.url,
+    databaseUrl: database.url,
+    tenant: tenantFactory(database),
+    key: keyFactory(database),
+    output: api.output,
+    stop: async () => {
+      await api.stop("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export async function startApiRuntime(
   name: RuntimeName,

@@ -1,8 +1,9 @@
 /**
- * Concurrent assessments against a libSQL server (sqld), on Node and on workerd: 64 POSTs at once,
- * every one stored once, and the tenant's cohort statistics (hot rows every request increments) equal
- * to a recomputation from the stored rows. An invalid request among them fails alone. The write path
- * needs no BUSY retry: the API keeps one write group in flight per process / isolate.
+ * Concurrent assessments on every runtime — Node on an embedded file (group commit), Node and workerd
+ * against a libSQL server (sqld): 64 POSTs at once, every one stored once, and the tenant's cohort
+ * statistics (hot rows every request increments) equal to a recomputation from the stored rows. An
+ * invalid request among them fails alone. No write needs a BUSY retry: the embedded client commits a
+ * turn's writes together, and against sqld the API keeps one write group in flight per process.
  */
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,9 +13,14 @@ import { createDatabase, libsqlClient } from "../../core/db/database.ts";
 import { applyMigrations } from "../../core/db/migrate.node.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
 import { assess } from "../../core/energy/index.ts";
-import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
+import {
+  type ApiRuntime,
+  type RuntimeName,
+  startApiRuntime,
+  startEmbeddedApiRuntime,
+} from "../support/api-runtimes.ts";
 
-const runtimes: RuntimeName[] = ["node", "workerd"];
+const runtimes: RuntimeName[] = ["embedded", "node", "workerd"];
 const concurrent = 64;
 
 /** Homes over three zones, two building types, three periods and three area bands: shared cohorts. */
@@ -78,10 +84,10 @@ async function recompute(rows: Row[], scope: string) {
   }
 }
 
-describe.each(runtimes)("%s on sqld: concurrent POST /v1/assessments", (name) => {
+describe.each(runtimes)("%s: concurrent POST /v1/assessments", (name) => {
   let api: ApiRuntime;
   beforeAll(async () => {
-    api = await startApiRuntime(name);
+    api = name === "embedded" ? await startEmbeddedApiRuntime() : await startApiRuntime(name);
   });
   afterAll(async () => {
     await api?.stop();
