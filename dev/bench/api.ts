@@ -336,9 +336,10 @@ async function seedLists(target: Target) {
       service: "edge-api",
       sli: { kind: "availability" },
       objective: 0.999,
+      window: { kind: "rolling", days: 30 },
     });
   await call("/v1/silences", {
-    matchers: [{ name: "service", value: "edge-api" }],
+    matchers: [{ name: "service", type: "=", value: "edge-api" }],
     startsAt: new Date().toISOString(),
     endsAt: new Date(Date.now() + 3_600_000).toISOString(),
     comment: "bench",

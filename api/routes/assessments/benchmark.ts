@@ -15,6 +15,7 @@ import {
   json,
   securedErrorResponses,
 } from "../../openapi/responses.ts";
+import { perTenantQuery } from "../../tenancy/prepared.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 import { statisticsScope } from "../benchmarks/index.ts";
 import { benchmarkQuery, homeBenchmarkSchema } from "../benchmarks/schema.ts";
@@ -54,25 +55,8 @@ const figuresOf = (tenant: TenantScope) =>
     .where(tenant.where(assessments, eq(assessments.id, sql.placeholder("id"))))
     .prepare();
 
-/**
- * The figures query, built once per database handle and tenant (building a drizzle query costs several
- * times what running it does); the tenant condition is the scope's own, bound when prepared.
- */
-const figuresQueries = new WeakMap<Database, Map<string, ReturnType<typeof figuresOf>>>();
-function figuresQuery(tenant: TenantScope) {
-  let byTenant = figuresQueries.get(tenant.db);
-  if (!byTenant) {
-    byTenant = new Map();
-    figuresQueries.set(tenant.db, byTenant);
-  }
-  let query = byTenant.get(tenant.tenantId);
-  if (!query) {
-    query = figuresOf(tenant);
-    if (byTenant.size >= 1000) byTenant.delete(byTenant.keys().next().value as string);
-    byTenant.set(tenant.tenantId, query);
-  }
-  return query;
-}
+/** The figures query, prepared once per database handle and tenant (api/tenancy/prepared.ts). */
+const figuresQuery = perTenantQuery(figuresOf);
 
 export const benchmarkAssessment: RouteHandler<typeof benchmarkAssessmentRoute, AppEnv> = async (
   c,

@@ -1,11 +1,11 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { assessments } from "../../../core/db/schema/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
 import { jsonText } from "./json-text.ts";
 import { packageColumns, presentFull, presentSummaryView } from "./present.ts";
+import { bodyQuery, summaryQuery } from "./queries.ts";
 import {
   assessmentIdParams,
   assessmentSummaryViewSchema,
@@ -37,17 +37,21 @@ export const getAssessmentRoute = createRoute({
 });
 
 export const getAssessment: RouteHandler<typeof getAssessmentRoute, AppEnv> = async (c) => {
-  const row = await c.var.tenant.get(assessments, c.req.valid("param").id);
-  if (!row) throw new ApiError("not_found", "assessment not found");
-  const legacy = row.body === null ? row.result : null;
+  const tenant = c.var.tenant;
+  const id = c.req.valid("param").id;
   if (c.req.valid("query").view === "summary") {
+    const row = await summaryQuery(tenant).get({ id });
+    if (!row) throw new ApiError("not_found", "assessment not found");
+    // Rows stored before bodies existed keep their package figures in the result only.
+    const legacy = row.legacy ? (await bodyQuery(tenant).get({ id }))?.result : null;
     const view = legacy ? { ...row, ...packageColumns(legacy) } : row;
     return jsonText(c, JSON.stringify(presentSummaryView(view)), 200) as never;
   }
-  // Rows stored before bodies existed (migration 0008) are presented from their result.
+  const row = await bodyQuery(tenant).get({ id });
+  if (!row) throw new ApiError("not_found", "assessment not found");
   const body =
     row.body !== null
       ? await (c.var.deps.bodyCodec ?? inlineBodyCodec).decode(row.body)
-      : JSON.stringify(presentFull(row, row.input, legacy as NonNullable<typeof legacy>));
+      : JSON.stringify(presentFull(row, row.input, row.result as NonNullable<typeof row.result>));
   return jsonText(c, body, 200) as never;
 };

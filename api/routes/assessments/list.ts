@@ -1,7 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { desc } from "drizzle-orm";
 import { z } from "zod";
-import { assessments } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import {
@@ -11,6 +9,7 @@ import {
   securedErrorResponses,
 } from "../../openapi/responses.ts";
 import { presentSummary } from "./present.ts";
+import { latestQuery } from "./queries.ts";
 import { assessmentSummarySchema, listAssessmentsQuery } from "./schema.ts";
 
 export const listAssessmentsRoute = createRoute({
@@ -32,9 +31,6 @@ export const listAssessmentsRoute = createRoute({
 });
 
 export const listAssessments: RouteHandler<typeof listAssessmentsRoute, AppEnv> = async (c) => {
-  const rows = await c.var.tenant.list(assessments, {
-    orderBy: desc(assessments.createdAtMs),
-    limit: c.req.valid("query").limit,
-  });
+  const rows = await latestQuery(c.var.tenant).all({ limit: c.req.valid("query").limit });
   return c.json({ data: rows.map(presentSummary) }, 200);
 };
