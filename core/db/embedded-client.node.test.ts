@@ -153,6 +153,10 @@ describe("embedded client", () => {
     );
     expect(a?.rows[0]?.n).toBe(2);
     expect(b?.rows[0]?.m).toBe("b");
+    // pragmas with effects run outside any transaction
+    await c.execute("pragma wal_checkpoint(truncate)");
+    await c.execute("pragma user_version = 7");
+    expect((await c.execute("pragma user_version")).rows[0]?.user_version).toBe(7);
     await expect(c.transaction("write")).rejects.toMatchObject({
       code: "TRANSACTION_NOT_SUPPORTED",
     });

@@ -212,6 +212,11 @@ export class EmbeddedClient implements Client {
     const stmt: InStatement =
       typeof stmtOrSql === "string" ? { sql: stmtOrSql, args: args ?? [] } : stmtOrSql;
     if (this.#isReadOnly([stmt])) return this.#read(() => this.#run(stmt));
+    if (outsideTransactions.test(normalize(stmt).sql)) {
+      // Pragmas with effects (checkpoints, journal mode), VACUUM, ATTACH: never inside a transaction.
+      await this.#drain();
+      return this.#read(() => this.#run(stmt));
+    }
     const [result] = await this.#enqueue([stmt]);
     return result as ResultSet;
   }
@@ -493,6 +498,9 @@ export class EmbeddedClient implements Client {
     if (this.closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
   }
 }
+
+/** Statements SQLite refuses (or ignores) inside a transaction. */
+const outsideTransactions = /^\s*(pragma|vacuum|attach|detach)\b/i;
 
 // ---- values ----------------------------------------------------------------------------------------
 
