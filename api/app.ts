@@ -33,11 +33,20 @@ import { silenceRoutes } from "./routes/silences/index.ts";
 import { sloRoutes } from "./routes/slos/index.ts";
 import { webhookRoutes } from "./routes/webhooks/index.ts";
 
+const acceptsCompression = /\b(gzip|deflate)\b/i;
+
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestId({ headerName: "X-Request-Id" }));
   // gzip/deflate when the client accepts it (Node; on Workers the edge compresses responses itself).
-  if (deps.compressResponses) app.use(compress({ threshold: 1024 }));
+  // Only requests that accept it pass through `compress`: it reads the response's headers, which
+  // makes Node's adapter build a full Response for every request otherwise.
+  if (deps.compressResponses) {
+    const gzip = compress({ threshold: 1024 });
+    app.use((c, next) =>
+      acceptsCompression.test(c.req.header("accept-encoding") ?? "") ? gzip(c, next) : next(),
+    );
+  }
   app.use(timing({ crossOrigin: deps.settings.CORS_ORIGINS.length > 0 }));
   app.use(secureHeaders());
   if (deps.settings.CORS_ORIGINS.length > 0) {
