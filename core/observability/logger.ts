@@ -45,18 +45,24 @@ export function createLogger(options: LoggerOptions): Logger {
   const threshold = severity[options.level ?? "info"];
   const writer = options.writer ?? consoleWriter;
   const clock = options.clock ?? (() => new Date());
-  const base: LogFields = { service: options.service, ...options.fields };
+  // The logger's own fields are redacted and serialised once, on its first line (a request's child
+  // logger writes its access-log line with them; most children never write more).
+  let basePart: string | undefined;
+  const base = () => {
+    basePart ??= fieldsPart(redact({ service: options.service, ...options.fields }));
+    return basePart;
+  };
 
   const write = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (severity[level] < threshold) return;
-    const record = {
-      ts: clock().toISOString(),
+    // `{"ts":…,"level":…,"msg":…,<logger fields>,<line fields>}`: a key repeated in the line's fields
+    // comes later and wins for any JSON reader, as the line's fields override the logger's.
+    const own = fields ? fieldsPart(redact(fields)) : "";
+    const b = base();
+    writer(
       level,
-      msg,
-      ...redact(base),
-      ...redact(fields ?? {}),
-    };
-    writer(level, safeStringify(record));
+      `{"ts":"${clock().toISOString()}","level":"${level}","msg":${JSON.stringify(msg)}${b ? `,${b}` : ""}${own ? `,${own}` : ""}}`,
+    );
   };
 
   return {
@@ -107,17 +113,23 @@ export function serializeError(error: Error): LogFields {
   return out;
 }
 
+/** The members of `fields` as JSON without the braces ("" when empty). */
+function fieldsPart(fields: LogFields): string {
+  const json = safeStringify(fields);
+  return json.length > 2 ? json.slice(1, -1) : "";
+}
+
 function safeStringify(record: LogFields): string {
   try {
-    return JSON.stringify(record, (_key, value) =>
-      typeof value === "bigint" ? value.toString() : value,
-    );
+    // Without a replacer first: JSON.stringify takes its fast path.
+    return JSON.stringify(record);
   } catch {
-    return JSON.stringify({
-      ts: record.ts,
-      level: record.level,
-      msg: record.msg,
-      unserializable: true,
-    });
+    try {
+      return JSON.stringify(record, (_key, value) =>
+        typeof value === "bigint" ? value.toString() : value,
+      );
+    } catch {
+      return JSON.stringify({ unserializable: true });
+    }
   }
 }
