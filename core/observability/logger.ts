@@ -85,8 +85,19 @@ function redact(fields: LogFields): LogFields {
   return out;
 }
 
+/** Whether a field name looks like a secret's, remembered per name (lines repeat the same names). */
+const secretNames = new Map<string, boolean>();
+function isSecretName(key: string): boolean {
+  let secret = secretNames.get(key);
+  if (secret === undefined) {
+    secret = secretKey.test(key);
+    if (secretNames.size < 10_000) secretNames.set(key, secret);
+  }
+  return secret;
+}
+
 function redactValue(key: string, value: unknown, depth: number): unknown {
-  if (secretKey.test(key) && value !== undefined && value !== null && typeof value !== "boolean") {
+  if (isSecretName(key) && value !== undefined && value !== null && typeof value !== "boolean") {
     return "[redacted]";
   }
   if (value instanceof Error) return serializeError(value);
@@ -101,6 +112,7 @@ function redactValue(key: string, value: unknown, depth: number): unknown {
 
 /** Removes `user:password@` from URLs embedded in a string. */
 export function redactUrlCredentials(text: string): string {
+  if (!text.includes("@")) return text;
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@:]+(:[^/\s@]*)?@/gi, "$1[redacted]@");
 }
 
