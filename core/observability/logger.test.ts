@@ -30,6 +30,34 @@ describe("createLogger", () => {
     ]);
   });
 
+  it("redacts flat lines the same way (secret names, URL credentials, numbers under secret names)", () => {
+    const { logger, lines } = capture();
+    const child = logger.child({ requestId: "r1", token: "t0ps3cret" });
+    child.info("request", {
+      route: "/v1/x",
+      status: 200,
+      ok: true,
+      password: "p",
+      apiKey: 42,
+      target: "https://user:pw@example.com/hook",
+      skipped: undefined,
+    });
+    expect(lines[0]?.record).toEqual({
+      ts: "2026-01-02T03:04:05.000Z",
+      level: "info",
+      msg: "request",
+      service: "test",
+      requestId: "r1",
+      token: "[redacted]",
+      route: "/v1/x",
+      status: 200,
+      ok: true,
+      password: "[redacted]",
+      apiKey: "[redacted]",
+      target: "https://[redacted]@example.com/hook",
+    });
+  });
+
   it("filters below the configured level", () => {
     const { logger, lines } = capture("warn");
     logger.debug("a");

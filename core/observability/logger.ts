@@ -57,7 +57,7 @@ export function createLogger(options: LoggerOptions): Logger {
     if (severity[level] < threshold) return;
     // `{"ts":…,"level":…,"msg":…,<logger fields>,<line fields>}`: a key repeated in the line's fields
     // comes later and wins for any JSON reader, as the line's fields override the logger's.
-    const own = fields ? fieldsPart(redact(fields)) : "";
+    const own = fields ? flatFieldsPart(fields) : "";
     const b = base();
     writer(
       level,
@@ -122,6 +122,31 @@ export function serializeError(error: Error): LogFields {
   if (code !== undefined) out.code = code;
   if (error.stack) out.stack = redactUrlCredentials(error.stack);
   if (error.cause instanceof Error) out.cause = serializeError(error.cause);
+  return out;
+}
+
+/**
+ * `fieldsPart(redact(fields))` for the common line — flat fields of strings, finite numbers and
+ * booleans (an access-log line) — without the intermediate objects; anything else takes that path.
+ */
+function flatFieldsPart(fields: LogFields): string {
+  let out = "";
+  for (const key in fields) {
+    const value = fields[key];
+    let json: string;
+    if (typeof value === "string") {
+      json = isSecretName(key) ? '"[redacted]"' : JSON.stringify(redactUrlCredentials(value));
+    } else if (typeof value === "number" && Number.isFinite(value) && !isSecretName(key)) {
+      json = String(value);
+    } else if (typeof value === "boolean") {
+      json = String(value);
+    } else if (value === undefined) {
+      continue;
+    } else {
+      return fieldsPart(redact(fields));
+    }
+    out += `${out ? "," : ""}${JSON.stringify(key)}:${json}`;
+  }
   return out;
 }
 
