@@ -44,12 +44,12 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const threshold = severity[options.level ?? "info"];
   const writer = options.writer ?? consoleWriter;
-  const clock = options.clock ?? (() => new Date());
+  const timestamp = options.clock ? () => (options.clock as () => Date)().toISOString() : isoNow;
   // The logger's own fields are redacted and serialised once, on its first line (a request's child
   // logger writes its access-log line with them; most children never write more).
   let basePart: string | undefined;
   const base = () => {
-    basePart ??= fieldsPart(redact({ service: options.service, ...options.fields }));
+    basePart ??= flatFieldsPart({ service: options.service, ...options.fields });
     return basePart;
   };
 
@@ -61,7 +61,7 @@ export function createLogger(options: LoggerOptions): Logger {
     const b = base();
     writer(
       level,
-      `{"ts":"${clock().toISOString()}","level":"${level}","msg":${JSON.stringify(msg)}${b ? `,${b}` : ""}${own ? `,${own}` : ""}}`,
+      `{"ts":"${timestamp()}","level":"${level}","msg":${quoted(msg)}${b ? `,${b}` : ""}${own ? `,${own}` : ""}}`,
     );
   };
 
@@ -72,6 +72,29 @@ export function createLogger(options: LoggerOptions): Logger {
     error: (msg, fields) => write("error", msg, fields),
     child: (fields) => createLogger({ ...options, fields: { ...options.fields, ...fields } }),
   };
+}
+
+/** The current time in ISO 8601, formatted once per millisecond. */
+let isoMs = Number.NaN;
+let isoText = "";
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
+/** Messages as JSON strings, remembered (messages are mostly constants such as "request"). */
+const quotedMessages = new Map<string, string>();
+function quoted(msg: string): string {
+  let json = quotedMessages.get(msg);
+  if (json === undefined) {
+    json = JSON.stringify(msg);
+    if (quotedMessages.size < 1000) quotedMessages.set(msg, json);
+  }
+  return json;
 }
 
 /** A logger that drops everything (for tests and tools that must stay quiet). */
