@@ -9,6 +9,7 @@ import {
   json,
   securedErrorResponses,
 } from "../../openapi/responses.ts";
+import { perTenantQuery } from "../../tenancy/prepared.ts";
 import { presentApiKey } from "./present.ts";
 import { apiKeyListSchema, listApiKeysQuery } from "./schema.ts";
 
@@ -27,12 +28,21 @@ export const listApiKeysRoute = createRoute({
   },
 });
 
+const listQuery = (includeRevoked: boolean) =>
+  perTenantQuery((tenant) =>
+    tenant.db
+      .select()
+      .from(apiKeys)
+      .where(tenant.where(apiKeys, includeRevoked ? undefined : isNull(apiKeys.revokedAtMs)))
+      .orderBy(desc(apiKeys.createdAtMs))
+      .limit(1000)
+      .prepare(),
+  );
+const activeKeys = listQuery(false);
+const allKeys = listQuery(true);
+
 export const listApiKeys: RouteHandler<typeof listApiKeysRoute, AppEnv> = async (c) => {
   const { includeRevoked } = c.req.valid("query");
-  const rows = await c.var.tenant.list(apiKeys, {
-    where: includeRevoked ? undefined : isNull(apiKeys.revokedAtMs),
-    orderBy: desc(apiKeys.createdAtMs),
-    limit: 1000,
-  });
+  const rows = await (includeRevoked ? allKeys : activeKeys)(c.var.tenant).all();
   return c.json({ data: rows.map(presentApiKey) }, 200);
 };

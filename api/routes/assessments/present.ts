@@ -139,7 +139,20 @@ export const presentSummaryView = (row: SummaryRow) => ({
 });
 
 /** A list item (unchanged shape of `GET /v1/assessments`). */
-export const presentSummary = (row: SummaryRow) => ({
+export const presentSummary = (
+  row: Pick<
+    SummaryRow,
+    | "id"
+    | "createdAtMs"
+    | "climateZone"
+    | "buildingType"
+    | "constructionYear"
+    | "heatedFloorAreaM2"
+    | "primaryEnergyKwhM2"
+    | "energyClass"
+    | "annualCostEur"
+  >,
+) => ({
   id: row.id,
   createdAt: new Date(row.createdAtMs).toISOString(),
   climateZone: row.climateZone,

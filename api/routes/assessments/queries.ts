@@ -58,10 +58,20 @@ export const bodyQuery = perTenantQuery((tenant) =>
     .prepare(),
 );
 
-/** The tenant's newest assessments, summary columns only. */
+/** The tenant's newest assessments, the list item's columns only. */
 export const latestQuery = perTenantQuery((tenant) =>
   tenant.db
-    .select(summaryColumns)
+    .select({
+      id: assessments.id,
+      createdAtMs: assessments.createdAtMs,
+      climateZone: assessments.climateZone,
+      buildingType: assessments.buildingType,
+      constructionYear: assessments.constructionYear,
+      heatedFloorAreaM2: assessments.heatedFloorAreaM2,
+      primaryEnergyKwhM2: assessments.primaryEnergyKwhM2,
+      energyClass: assessments.energyClass,
+      annualCostEur: assessments.annualCostEur,
+    })
     .from(assessments)
     .where(tenant.where(assessments))
     .orderBy(desc(assessments.createdAtMs))

@@ -4,6 +4,7 @@ import { slos } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { bearerSecurity, json, securedErrorResponses } from "../../openapi/responses.ts";
+import { perTenantQuery } from "../../tenancy/prepared.ts";
 import { presentSlo } from "./present.ts";
 import { sloListSchema } from "./schema.ts";
 
@@ -17,7 +18,17 @@ export const listSlosRoute = createRoute({
   responses: { 200: json(sloListSchema, "The SLOs, newest first"), ...securedErrorResponses() },
 });
 
+const listQuery = perTenantQuery((tenant) =>
+  tenant.db
+    .select()
+    .from(slos)
+    .where(tenant.where(slos))
+    .orderBy(desc(slos.createdAtMs))
+    .limit(1000)
+    .prepare(),
+);
+
 export const listSlos: RouteHandler<typeof listSlosRoute, AppEnv> = async (c) => {
-  const rows = await c.var.tenant.list(slos, { orderBy: desc(slos.createdAtMs), limit: 1000 });
+  const rows = await listQuery(c.var.tenant).all();
   return c.json({ data: rows.map(presentSlo) }, 200);
 };
