@@ -433,7 +433,7 @@ export class EmbeddedClient implements Client {
    */
   #commitGroup(group: QueuedWrite[]): "committed" | "busy" | "lost" {
     try {
-      this.#db.exec("begin immediate");
+      this.#control("begin immediate");
     } catch (error) {
       this.#rollbackIfOpen();
       if (isBusy(error)) return "busy";
@@ -442,13 +442,13 @@ export class EmbeddedClient implements Client {
     const settled: { write: QueuedWrite; results?: ResultSet[]; error?: unknown }[] = [];
     try {
       for (const write of group) {
-        this.#db.exec("savepoint gp_batch");
+        this.#control("savepoint gp_batch");
         let index = 0;
         try {
           const results: ResultSet[] = [];
           for (; index < write.statements.length; index++)
             results.push(this.#run(write.statements[index] as InStatement));
-          this.#db.exec("release gp_batch");
+          this.#control("release gp_batch");
           settled.push({ write, results });
         } catch (error) {
           if (!this.#db.inTransaction) {
@@ -458,12 +458,12 @@ export class EmbeddedClient implements Client {
             write.reject(batchError(error, index));
             return "lost";
           }
-          this.#db.exec("rollback to gp_batch");
-          this.#db.exec("release gp_batch");
+          this.#control("rollback to gp_batch");
+          this.#control("release gp_batch");
           settled.push({ write, error: batchError(error, index) });
         }
       }
-      this.#db.exec("commit");
+      this.#control("commit");
     } catch (error) {
       this.#rollbackIfOpen();
       if (isBusy(error)) return "busy";
@@ -479,6 +479,11 @@ export class EmbeddedClient implements Client {
     }
     this.#onGroupCommit?.({ batches: group.length, failed, busyRetries: 0 });
     return "committed";
+  }
+
+  /** A transaction-control statement, prepared once (parsing it costs more than running it). */
+  #control(sql: string): void {
+    this.#prepare(sql).stmt.run([]);
   }
 
   #backoff(attempt: number): number {

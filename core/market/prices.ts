@@ -8,13 +8,30 @@
  * `MARKET_PRICE_CACHE_TTL_MS` on Workers; 0 turns it off): a consumed price reaches assessments at
  * most that much later. An embedded file is read every time (no round trip to save).
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import { type Database, libsqlClient } from "../db/database.ts";
 import { remoteDatabaseOf } from "../db/remote-database.ts";
 import { marketPrices } from "../db/schema/index.ts";
 import { type Carrier, energyCarriers, type PriceInput } from "../energy/index.ts";
 
 const carriers = new Set<string>(energyCarriers);
+
+/** The national and one region's latest prices, prepared once per database handle. */
+const preparedPrices = new WeakMap<Database, ReturnType<typeof buildPricesQuery>>();
+const buildPricesQuery = (db: Database) =>
+  db
+    .select()
+    .from(marketPrices)
+    .where(or(eq(marketPrices.region, ""), eq(marketPrices.region, sql.placeholder("region"))))
+    .prepare();
+function pricesQuery(db: Database) {
+  let query = preparedPrices.get(db);
+  if (!query) {
+    query = buildPricesQuery(db);
+    preparedPrices.set(db, query);
+  }
+  return query;
+}
 
 export async function latestPrices(
   db: Database,
@@ -33,8 +50,7 @@ async function readLatestPrices(
   db: Database,
   region?: string,
 ): Promise<Partial<Record<Carrier, PriceInput>>> {
-  const regions = region ? ["", region] : [""];
-  const rows = await db.select().from(marketPrices).where(inArray(marketPrices.region, regions));
+  const rows = await pricesQuery(db).all({ region: region ?? "" });
   const prices: Partial<Record<Carrier, PriceInput>> = {};
   const regional = new Set<string>();
   for (const row of rows) {

@@ -12,7 +12,7 @@
  * ("node-sqld": the Node API with DATABASE_URL pointing at a local sqld)
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,8 +48,31 @@ interface Target {
   name: string;
   url: string;
   key: string;
+  /** The server's process group, whose CPU time is counted per request. */
+  pgid?: number | undefined;
   stop(): Promise<void>;
 }
+
+/** CPU time (user + system, clock ticks) of every process in group `pgid`, from /proc. */
+function groupCpuTicks(pgid: number | undefined): number {
+  if (pgid === undefined) return Number.NaN;
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // Fields after the command name (which may hold spaces) start at "state": pgrp is the 3rd of
+    // them, utime and stime the 12th and 13th.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(rest[2]) === pgid) ticks += Number(rest[11]) + Number(rest[12]);
+  }
+  return ticks;
+}
+const TICK_US = 10_000; // Linux USER_HZ = 100
 
 async function seed(url: string) {
   const { db, close } = await openDatabase({ url });
@@ -80,6 +103,7 @@ async function startNode(logLevel = limits.LOG_LEVEL): Promise<Target> {
     name: logLevel === limits.LOG_LEVEL ? "node (embedded file)" : `node (LOG_LEVEL=${logLevel})`,
     url,
     key,
+    pgid: proc.pid,
     stop: async () => {
       await stopGroup(proc);
       rmSync(dir, { recursive: true, force: true });
@@ -108,6 +132,7 @@ async function startNodeSqld(): Promise<Target> {
     name: "node (sqld)",
     url,
     key,
+    pgid: proc.pid,
     stop: async () => {
       await stopGroup(proc);
       await sqld.dispose();
@@ -160,6 +185,7 @@ const api :Workerd.Worker = (
     name: "workerd (bundle, sqld)",
     url,
     key,
+    pgid: proc.pid,
     stop: async () => {
       await stopGroup(proc);
       await sqld.dispose();
@@ -287,7 +313,15 @@ const endpoints: Endpoint[] = [
   { name: "GET /v1/market/events (list)", path: "/v1/market/events", auth: true, vs: "me" },
 ];
 
-async function measure(url: string, key: string, path: string, auth: boolean, body?: string) {
+async function measure(
+  url: string,
+  key: string,
+  path: string,
+  auth: boolean,
+  body?: string,
+  pgid?: number,
+) {
+  const cpuBefore = groupCpuTicks(pgid);
   const result = await autocannon({
     url: `${url}${path}`,
     connections,
@@ -298,8 +332,11 @@ async function measure(url: string, key: string, path: string, auth: boolean, bo
     },
     ...(body ? { method: "POST" as const, body } : {}),
   });
+  const requests = result.requests.total;
   return {
     reqPerS: Math.round(result.requests.average),
+    /** Server CPU per request (all its threads and child processes), µs. */
+    cpuUs: Math.round(((groupCpuTicks(pgid) - cpuBefore) * TICK_US) / requests),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -308,14 +345,14 @@ async function measure(url: string, key: string, path: string, auth: boolean, bo
 }
 
 /** The anchor app in its own process. */
-async function startAnchor(): Promise<{ url: string; stop(): Promise<void> }> {
+async function startAnchor(): Promise<{ url: string; pgid?: number; stop(): Promise<void> }> {
   const port = await freePort();
   const proc = spawnGroup(process.execPath, ["dev/bench/anchor.ts"], { PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   await waitFor("anchor", async () => (await fetch(`${url}/health/ready`)).ok, {
     timeoutMs: 30_000,
   });
-  return { url, stop: () => stopGroup(proc) };
+  return { url, pgid: proc.pid as number, stop: () => stopGroup(proc) };
 }
 
 /** A few rows in every list (an SLO, a rule on it, a silence; assessments come from the POST runs). */
@@ -378,8 +415,8 @@ for (const runtime of runtimes) {
       const path = endpoint.path.replace("{id}", assessmentId);
       process.stderr.write(`${target.name}: ${endpoint.name} for ${durationS} s\n`);
       const m = endpoint.anchor
-        ? await measure(anchor.url, "", path, false, endpoint.body)
-        : await measure(target.url, target.key, path, endpoint.auth, endpoint.body);
+        ? await measure(anchor.url, "", path, false, endpoint.body, anchor.pgid)
+        : await measure(target.url, target.key, path, endpoint.auth, endpoint.body, target.pgid);
       if (endpoint.path === "/health/live") baselines.health = m.reqPerS;
       if (endpoint.path === "/v1/me") baselines.me = m.reqPerS;
       if (endpoint.anchor) baselines.anchor = m.reqPerS;
@@ -390,25 +427,30 @@ for (const runtime of runtimes) {
         "p50 ms": m.p50Ms,
         "p99 ms": m.p99Ms,
         ratio: `${(m.reqPerS / baselines[endpoint.vs]).toFixed(2)} x ${endpoint.vs}`,
+        "server CPU µs/req": m.cpuUs,
         "non-2xx": m.non2xx,
         errors: m.errors,
       });
     }
     if (runtime === "node") {
-      // The access log's share of a request: the same routes on an API process that logs only warnings.
+      // The access log's share of a request, in server CPU per request (steadier than req/s): the
+      // same routes on a second API process that logs only warnings, warmed up the same way.
       const quiet = await startNode("warn");
       try {
+        await autocannon({
+          url: `${quiet.url}/v1/me`,
+          connections,
+          duration: 2,
+          headers: { authorization: `Bearer ${quiet.key}` },
+        });
         for (const [name, path, body] of [
           ["GET /v1/me", "/v1/me", undefined],
           ["POST /v1/assessments?view=summary", "/v1/assessments?view=summary", home],
         ] as const) {
-          const logged = rows.find(
-            (r) => r.runtime === target.name && String(r.endpoint).startsWith(name),
-          );
-          const q = await measure(quiet.url, quiet.key, path, true, body);
-          const withLog = Number(logged?.["req/s"] ?? 0);
+          const logged = await measure(target.url, target.key, path, true, body, target.pgid);
+          const q = await measure(quiet.url, quiet.key, path, true, body, quiet.pgid);
           accessLog.push(
-            `${name}: ${withLog} req/s with the access log, ${q.reqPerS} without: the log costs ${(100 * (1 - withLog / q.reqPerS)).toFixed(1)} % of a request`,
+            `${name}: ${logged.cpuUs} µs of server CPU per request with the access log, ${q.cpuUs} µs without: the log costs ${(100 * (1 - q.cpuUs / logged.cpuUs)).toFixed(1)} % of a request`,
           );
         }
       } finally {
