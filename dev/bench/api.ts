@@ -358,14 +358,11 @@ async function measure(
 /** µs of CPU per access-log line as the API writes it (child logger, line, buffered write to /dev/null). */
 function accessLogLineUs(): number {
   const devNull = openSync("/dev/null", "w");
-  const logger = createLogger({
-    service: "gridpulse-api",
-    level: "info",
-    writer: bufferedStdoutWriter({
-      out: (chunk) => writeSync(devNull, chunk),
-      outSync: (chunk) => writeSync(devNull, chunk),
-    }),
+  const writer = bufferedStdoutWriter({
+    out: (chunk) => writeSync(devNull, chunk),
+    outSync: (chunk) => writeSync(devNull, chunk),
   });
+  const logger = createLogger({ service: "gridpulse-api", level: "info", writer });
   const lines = 200_000;
   const line = (i: number) =>
     logger
@@ -379,6 +376,7 @@ function accessLogLineUs(): number {
   for (let i = 0; i < 20_000; i++) line(i); // warm up
   const started = process.cpuUsage();
   for (let i = 0; i < lines; i++) line(i);
+  writer.flush();
   const used = process.cpuUsage(started);
   closeSync(devNull);
   return (used.user + used.system) / lines;
