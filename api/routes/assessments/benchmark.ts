@@ -2,7 +2,7 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { benchmarkHome } from "../../../core/benchmark/benchmark.ts";
 import type { BuildingType } from "../../../core/benchmark/cohort.ts";
-import { type Database, libsqlClient } from "../../../core/db/database.ts";
+import { libsqlClient } from "../../../core/db/database.ts";
 import { assessments } from "../../../core/db/schema/index.ts";
 import type { EnergyClass } from "../../../core/energy/index.ts";
 import type { ClimateZone } from "../../../core/energy/reference/zones.ts";
