@@ -238,7 +238,12 @@ export class EmbeddedClient implements Client {
   /** Statements that only read, in one read transaction (a consistent snapshot). */
   #readTransaction(statements: InStatement[]): ResultSet[] {
     if (statements.length === 1) return [this.#run(statements[0] as InStatement)];
-    this.#db.exec("begin deferred");
+    return this.#transaction("begin deferred", statements);
+  }
+
+  /** `statements` in one transaction opened with `begin`: committed, or rolled back on any error. */
+  #transaction(begin: string, statements: InStatement[]): ResultSet[] {
+    this.#db.exec(begin);
     try {
       const results = statements.map((s, i) => {
         try {
@@ -272,20 +277,7 @@ export class EmbeddedClient implements Client {
     return this.#read(() => {
       this.#db.exec("pragma foreign_keys = off");
       try {
-        this.#db.exec("begin immediate");
-        try {
-          const results = stmts.map((s, i) => {
-            try {
-              return this.#run(s);
-            } catch (error) {
-              throw batchError(error, i);
-            }
-          });
-          this.#db.exec("commit");
-          return results;
-        } finally {
-          this.#rollbackIfOpen();
-        }
+        return this.#transaction("begin immediate", stmts);
       } finally {
         this.#db.exec("pragma foreign_keys = on");
         this.#cache.clear();

@@ -94,44 +94,19 @@ async function seed(url: string) {
   return apiKey.key;
 }
 
-async function startNode(): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), "gridpulse-bench-"));
-  const dbUrl = `file:${join(dir, "bench.db")}`;
-  const key = await seed(dbUrl);
+/** The Node API (`api/node.ts`) in its own process group on `databaseUrl`, seeded with a tenant. */
+async function startNodeApi(
+  name: string,
+  databaseUrl: string,
+  cleanup: () => Promise<void>,
+): Promise<Target> {
+  const key = await seed(databaseUrl);
   const port = await freePort();
   const proc = spawnGroup(process.execPath, ["api/node.ts"], {
     ...limits,
     PORT: String(port),
     API_METRICS_PORT: String(await freePort()),
-    DATABASE_URL: dbUrl,
-    KAFKA_BROKERS: "",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor("node api", async () => (await fetch(`${url}/health/ready`)).ok, {
-    timeoutMs: 30_000,
-  });
-  return {
-    name: "node (embedded file)",
-    url,
-    key,
-    pgid: proc.pid,
-    stop: async () => {
-      await stopGroup(proc);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The Node API against a local sqld (DATABASE_URL = its URL): the remote-database path on Node. */
-async function startNodeSqld(): Promise<Target> {
-  const sqld = await startSqld();
-  const key = await seed(sqld.url);
-  const port = await freePort();
-  const proc = spawnGroup(process.execPath, ["api/node.ts"], {
-    ...limits,
-    PORT: String(port),
-    API_METRICS_PORT: String(await freePort()),
-    DATABASE_URL: sqld.url,
+    DATABASE_URL: databaseUrl,
     DATABASE_MIGRATE_ON_START: "false",
     KAFKA_BROKERS: "",
   });
@@ -140,15 +115,28 @@ async function startNodeSqld(): Promise<Target> {
     timeoutMs: 30_000,
   });
   return {
-    name: "node (sqld)",
+    name,
     url,
     key,
     pgid: proc.pid,
     stop: async () => {
       await stopGroup(proc);
-      await sqld.dispose();
+      await cleanup();
     },
   };
+}
+
+async function startNode(): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), "gridpulse-bench-"));
+  return startNodeApi("node (embedded file)", `file:${join(dir, "bench.db")}`, async () =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
+}
+
+/** The Node API against a local sqld (DATABASE_URL = its URL): the remote-database path on Node. */
+async function startNodeSqld(): Promise<Target> {
+  const sqld = await startSqld();
+  return startNodeApi("node (sqld)", sqld.url, () => sqld.dispose());
 }
 
 async function startRawWorkerd(): Promise<Target> {
