@@ -3,7 +3,6 @@
  * market price and market subsidy. The stream worker evaluates them; this resource only stores them.
  */
 import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
-import { desc } from "drizzle-orm";
 import { z } from "zod";
 import { type AlertRule, alertRuleSchema } from "../../../core/alerts/rules.ts";
 import { newId } from "../../../core/auth/ids.ts";
@@ -19,6 +18,7 @@ import {
   securedErrorResponses,
 } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
+import { newestFirst } from "../../tenancy/prepared.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 
 const ruleIdParams = z.object({
@@ -132,12 +132,11 @@ const listRulesRoute = createRoute({
   },
 });
 const listRules: RouteHandler<typeof listRulesRoute, AppEnv> = async (c) => {
-  const rows = await c.var.tenant.list(alertRules, {
-    orderBy: desc(alertRules.createdAtMs),
-    limit: 1000,
-  });
+  const rows = await newestRules(c.var.tenant).all();
   return c.json({ data: rows.map(present) }, 200);
 };
+
+const newestRules = newestFirst(alertRules, alertRules.createdAtMs);
 
 const getRuleRoute = createRoute({
   ...common,

@@ -3,7 +3,6 @@
  * subscription (keys and filters) and answers 200, so a browser can re-send its subscription freely.
  */
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { desc } from "drizzle-orm";
 import { z } from "zod";
 import { newId } from "../../../core/auth/ids.ts";
 import { type PushSubscriptionRow, pushSubscriptions } from "../../../core/db/schema/index.ts";
@@ -18,6 +17,7 @@ import {
   json,
   securedErrorResponses,
 } from "../../openapi/responses.ts";
+import { newestFirst } from "../../tenancy/prepared.ts";
 import { testSendSchema } from "../webhooks/schema.ts";
 import { createSubscriptionBody, subscriptionIdParams, subscriptionSchema } from "./schema.ts";
 
@@ -77,12 +77,11 @@ export const listSubscriptionsRoute = createRoute({
   },
 });
 export const listSubscriptions: RouteHandler<typeof listSubscriptionsRoute, AppEnv> = async (c) => {
-  const rows = await c.var.tenant.list(pushSubscriptions, {
-    orderBy: desc(pushSubscriptions.createdAtMs),
-    limit: 1000,
-  });
+  const rows = await newestSubscriptions(c.var.tenant).all();
   return c.json({ data: rows.map(present) }, 200);
 };
+
+const newestSubscriptions = newestFirst(pushSubscriptions, pushSubscriptions.createdAtMs);
 
 export const getSubscriptionRoute = createRoute({
   ...common,

@@ -3,7 +3,7 @@
  * (core/alerts/suppression.ts). Deleting a silence expires it now.
  */
 import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
-import { desc, gt } from "drizzle-orm";
+import { gt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { matcherSchema } from "../../../core/alerts/matchers.ts";
 import { silenceSchema } from "../../../core/alerts/suppression.ts";
@@ -20,6 +20,7 @@ import {
   securedErrorResponses,
 } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
+import { newestFirst } from "../../tenancy/prepared.ts";
 
 const idParams = z.object({
   id: z.string().regex(/^sil_[0-9A-Za-z]{16}$/, "must be a silence id (sil_…)"),
@@ -122,13 +123,14 @@ const listSilencesRoute = createRoute({
 const listSilences: RouteHandler<typeof listSilencesRoute, AppEnv> = async (c) => {
   const nowMs = c.var.deps.now();
   const includeExpired = c.req.valid("query").expired === "true";
-  const rows = await c.var.tenant.list(silences, {
-    ...(includeExpired ? {} : { where: gt(silences.endsAtMs, nowMs) }),
-    orderBy: desc(silences.createdAtMs),
-    limit: 1000,
-  });
+  const rows = await (includeExpired ? allSilences : currentSilences)(c.var.tenant).all({ nowMs });
   return c.json({ data: rows.map((r) => present(r, nowMs)) }, 200);
 };
+
+const allSilences = newestFirst(silences, silences.createdAtMs);
+const currentSilences = newestFirst(silences, silences.createdAtMs, {
+  where: gt(silences.endsAtMs, sql.placeholder("nowMs")),
+});
 
 const getSilenceRoute = createRoute({
   ...common,

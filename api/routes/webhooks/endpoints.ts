@@ -1,6 +1,5 @@
 /** Create, list, get, update and delete webhook endpoints. */
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { desc } from "drizzle-orm";
 import { z } from "zod";
 import { newId } from "../../../core/auth/ids.ts";
 import { type WebhookEndpointRow, webhookEndpoints } from "../../../core/db/schema/index.ts";
@@ -16,6 +15,7 @@ import {
   json,
   securedErrorResponses,
 } from "../../openapi/responses.ts";
+import { newestFirst } from "../../tenancy/prepared.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 import { presentWebhook } from "./present.ts";
 import {
@@ -84,12 +84,11 @@ export const listWebhooksRoute = createRoute({
   },
 });
 export const listWebhooks: RouteHandler<typeof listWebhooksRoute, AppEnv> = async (c) => {
-  const rows = await c.var.tenant.list(webhookEndpoints, {
-    orderBy: desc(webhookEndpoints.createdAtMs),
-    limit: 1000,
-  });
+  const rows = await newestEndpoints(c.var.tenant).all();
   return c.json({ data: rows.map(presentWebhook) }, 200);
 };
+
+const newestEndpoints = newestFirst(webhookEndpoints, webhookEndpoints.createdAtMs);
 
 export const getWebhookRoute = createRoute({
   ...common,
