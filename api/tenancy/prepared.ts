@@ -6,19 +6,15 @@
  */
 import { desc, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { Database } from "../../core/db/database.ts";
+import { perDatabase } from "../../core/db/prepared.ts";
 import type { TenantOwnedTable, TenantScope } from "./tenant-scope.ts";
 
 const MAX_TENANTS = 1000;
 
 export function perTenantQuery<Q>(build: (tenant: TenantScope) => Q): (tenant: TenantScope) => Q {
-  const byDatabase = new WeakMap<Database, Map<string, Q>>();
+  const byDatabase = perDatabase(() => new Map<string, Q>());
   return (tenant) => {
-    let byTenant = byDatabase.get(tenant.db);
-    if (!byTenant) {
-      byTenant = new Map();
-      byDatabase.set(tenant.db, byTenant);
-    }
+    const byTenant = byDatabase(tenant.db);
     let query = byTenant.get(tenant.tenantId);
     if (query === undefined) {
       query = build(tenant);

@@ -5,7 +5,7 @@
  * indistinguishable from a missing one (the API answers 404, never 403).
  */
 import type { InArgs, InStatement } from "@libsql/client";
-import { and, eq, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, getTableName, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "../../core/db/database.ts";
 
@@ -57,6 +57,36 @@ export interface TenantScope {
   ): Promise<Row<T>>;
 }
 
+/** Insert SQL per table and set of columns given, built once (a drizzle insert builder per request
+ * costs more than the insert). */
+const insertSql = new WeakMap<SQLiteTable, Map<string, string>>();
+
+/**
+ * `insert into <table> (<the columns given>) values (?, …)` with each value mapped as drizzle maps it
+ * (JSON columns serialised, …); columns left undefined take their database default, as with drizzle.
+ */
+function insertStatement(table: SQLiteTable, values: Record<string, unknown>): InStatement {
+  const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
+  const keys = Object.keys(columns).filter((key) => values[key] !== undefined);
+  let byKeys = insertSql.get(table);
+  if (!byKeys) {
+    byKeys = new Map();
+    insertSql.set(table, byKeys);
+  }
+  const signature = keys.join(",");
+  let sql = byKeys.get(signature);
+  if (!sql) {
+    const names = keys.map((key) => `"${(columns[key] as SQLiteColumn).name}"`);
+    sql = `insert into "${getTableName(table)}" (${names.join(", ")}) values (${keys.map(() => "?").join(", ")})`;
+    byKeys.set(signature, sql);
+  }
+  const args = keys.map((key) => {
+    const value = values[key];
+    return value === null ? null : (columns[key] as SQLiteColumn).mapToDriverValue(value);
+  });
+  return { sql, args: args as InArgs };
+}
+
 export function tenantScope(db: Database, tenantId: string): TenantScope {
   const where = <T extends TenantOwnedTable>(table: T, condition?: SQL): SQL =>
     and(eq(table.tenantId, tenantId), condition) as SQL;
@@ -88,11 +118,7 @@ export function tenantScope(db: Database, tenantId: string): TenantScope {
       return (rows as unknown[])[0] as never;
     },
     insertStatement(table, values) {
-      const query = db
-        .insert(table)
-        .values({ ...values, tenantId } as never)
-        .toSQL();
-      return { sql: query.sql, args: query.params as InArgs };
+      return insertStatement(table, { ...values, tenantId } as Record<string, unknown>);
     },
     async update(table, id, values) {
       const { tenantId: _ignored, ...rest } = values as Record<string, unknown>;

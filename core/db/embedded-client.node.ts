@@ -243,7 +243,7 @@ export class EmbeddedClient implements Client {
 
   /** `statements` in one transaction opened with `begin`: committed, or rolled back on any error. */
   #transaction(begin: string, statements: InStatement[]): ResultSet[] {
-    this.#db.exec(begin);
+    this.#control(begin);
     try {
       const results = statements.map((s, i) => {
         try {
@@ -252,7 +252,7 @@ export class EmbeddedClient implements Client {
           throw batchError(error, i);
         }
       });
-      this.#db.exec("commit");
+      this.#control("commit");
       return results;
     } finally {
       this.#rollbackIfOpen();
@@ -343,20 +343,6 @@ export class EmbeddedClient implements Client {
   probeWrite(timeoutMs: number): Promise<void> {
     this.#checkOpen();
     return this.#enqueue([], timeoutMs).then(() => undefined);
-  }
-
-  /** Whether a write could take the database's write lock now (no wait; BUSY means another holds it). */
-  canWrite(): boolean {
-    if (this.#flushing) return true;
-    try {
-      this.#db.exec("begin immediate");
-      this.#db.exec("rollback");
-      return true;
-    } catch (error) {
-      this.#rollbackIfOpen();
-      if (isBusy(error)) return false;
-      throw toLibsqlError(error);
-    }
   }
 
   // ---- group commit ------------------------------------------------------------------------------

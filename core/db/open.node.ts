@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
 import { createDatabase, type Database } from "./database.ts";
-import { EmbeddedClient, type EmbeddedClientOptions } from "./embedded-client.node.ts";
+import { EmbeddedClient } from "./embedded-client.node.ts";
 import { attachRemoteDatabase, defaultReadCacheTtlMs, RemoteDatabase } from "./remote-database.ts";
 
 export interface DatabaseSettings {
@@ -20,8 +20,6 @@ export interface DatabaseSettings {
   busyTimeoutMs?: number | undefined;
   /** libSQL server only: TTL of the process's read caches (latest market prices). */
   readCacheTtlMs?: number | undefined;
-  /** Embedded file only: observes group commits (batches per transaction, lock retries). */
-  onGroupCommit?: EmbeddedClientOptions["onGroupCommit"];
 }
 
 export interface OpenDatabase {
@@ -37,7 +35,6 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     mkdirSync(dirname(path), { recursive: true });
     const client = new EmbeddedClient(path, {
       busyTimeoutMs: settings.busyTimeoutMs ?? 5000,
-      ...(settings.onGroupCommit ? { onGroupCommit: settings.onGroupCommit } : {}),
       pragmas: [
         // Several processes (API, stream worker, tools) may write the same file: readers proceed
         // while a writer commits (WAL); lock waits are the client's, never SQLite's blocking handler.

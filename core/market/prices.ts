@@ -4,12 +4,13 @@
  * and the engine uses its shipped reference price (and says so in the result).
  *
  * Against a libSQL server that read is a round trip per assessment for data that changes a few times
- * a day, so the process (Worker isolate) keeps each region's answer for a short TTL (2 s by default;
- * `MARKET_PRICE_CACHE_TTL_MS` on Workers; 0 turns it off): a consumed price reaches assessments at
+ * a day, so the process (Worker isolate) keeps each region's answer for a short TTL
+ * (`MARKET_PRICE_CACHE_TTL_MS`, 2 s by default; 0 turns it off): a consumed price reaches assessments at
  * most that much later. An embedded file is read every time (no round trip to save).
  */
 import { and, eq, or, sql } from "drizzle-orm";
 import { type Database, libsqlClient } from "../db/database.ts";
+import { perDatabase } from "../db/prepared.ts";
 import { remoteDatabaseOf } from "../db/remote-database.ts";
 import { marketPrices } from "../db/schema/index.ts";
 import { type Carrier, energyCarriers, type PriceInput } from "../energy/index.ts";
@@ -17,21 +18,13 @@ import { type Carrier, energyCarriers, type PriceInput } from "../energy/index.t
 const carriers = new Set<string>(energyCarriers);
 
 /** The national and one region's latest prices, prepared once per database handle. */
-const preparedPrices = new WeakMap<Database, ReturnType<typeof buildPricesQuery>>();
-const buildPricesQuery = (db: Database) =>
+const pricesQuery = perDatabase((db) =>
   db
     .select()
     .from(marketPrices)
     .where(or(eq(marketPrices.region, ""), eq(marketPrices.region, sql.placeholder("region"))))
-    .prepare();
-function pricesQuery(db: Database) {
-  let query = preparedPrices.get(db);
-  if (!query) {
-    query = buildPricesQuery(db);
-    preparedPrices.set(db, query);
-  }
-  return query;
-}
+    .prepare(),
+);
 
 export async function latestPrices(
   db: Database,

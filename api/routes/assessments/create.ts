@@ -1,10 +1,9 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import type { InStatement } from "@libsql/client";
 import { newId } from "../../../core/auth/ids.ts";
 import { homeFigures } from "../../../core/benchmark/figures.ts";
 import { statIncrements } from "../../../core/benchmark/store.ts";
 import { libsqlClient } from "../../../core/db/database.ts";
-import type { AssessmentRow } from "../../../core/db/schema/index.ts";
+import { type AssessmentRow, assessments } from "../../../core/db/schema/index.ts";
 import { assess, ENGINE_VERSION, EnergyInputError } from "../../../core/energy/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { latestPrices } from "../../../core/market/prices.ts";
@@ -97,7 +96,10 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
   // The row and the tenant's cohort statistics in one transaction: they never disagree.
   await libsqlClient(tenant.db).batch(
     [
-      insertAssessment(tenant.tenantId, row, body),
+      tenant.insertStatement(assessments, {
+        ...row,
+        body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      }),
       ...statIncrements(tenant.tenantId, [figures], nowMs),
     ],
     "write",
@@ -112,44 +114,3 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     201,
   ) as never;
 };
-
-const insertSql = `insert into assessments (id, tenant_id, created_at_ms, engine_version, input, body,
-  climate_zone, building_type, construction_year, heated_floor_area_m2, primary_energy_kwh_m2,
-  energy_class, ratio, annual_cost_eur, co2_kg_m2, package_primary_energy_kwh_m2, package_energy_class,
-  package_id, package_investment_eur, package_subsidy_eur, package_saved_eur_per_year,
-  package_payback_years) values (${Array.from({ length: 22 }, () => "?").join(", ")})`;
-
-/** The row's insert: one SQL text for every assessment (prepared once where the client caches). */
-function insertAssessment(
-  tenantId: string,
-  row: Omit<AssessmentRow, "tenantId" | "body">,
-  body: Uint8Array,
-): InStatement {
-  return {
-    sql: insertSql,
-    args: [
-      row.id,
-      tenantId,
-      row.createdAtMs,
-      row.engineVersion,
-      JSON.stringify(row.input),
-      body,
-      row.climateZone,
-      row.buildingType,
-      row.constructionYear,
-      row.heatedFloorAreaM2,
-      row.primaryEnergyKwhM2,
-      row.energyClass,
-      row.ratio,
-      row.annualCostEur,
-      row.co2KgM2,
-      row.packagePrimaryEnergyKwhM2,
-      row.packageEnergyClass,
-      row.packageId,
-      row.packageInvestmentEur,
-      row.packageSubsidyEur,
-      row.packageSavedEurPerYear,
-      row.packagePaybackYears,
-    ],
-  };
-}

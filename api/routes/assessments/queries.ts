@@ -6,7 +6,7 @@ import { desc, eq, sql } from "drizzle-orm";
 import { assessments } from "../../../core/db/schema/index.ts";
 import { perTenantQuery } from "../../tenancy/prepared.ts";
 
-/** The columns of the summary view and of list items. */
+/** The columns of the summary view. */
 export const summaryColumns = {
   id: assessments.id,
   createdAtMs: assessments.createdAtMs,
@@ -29,6 +29,30 @@ export const summaryColumns = {
   packagePaybackYears: assessments.packagePaybackYears,
   /** Only rows stored before bodies existed have a result (their package columns are empty). */
   legacy: sql<number>`${assessments.result} is not null`.as("legacy"),
+};
+
+/** The columns of a list item (a subset of the summary view's). */
+const {
+  id,
+  createdAtMs,
+  climateZone,
+  buildingType,
+  constructionYear,
+  heatedFloorAreaM2,
+  primaryEnergyKwhM2,
+  energyClass,
+  annualCostEur,
+} = summaryColumns;
+const listColumns = {
+  id,
+  createdAtMs,
+  climateZone,
+  buildingType,
+  constructionYear,
+  heatedFloorAreaM2,
+  primaryEnergyKwhM2,
+  energyClass,
+  annualCostEur,
 };
 
 const byId = sql.placeholder("id");
@@ -61,17 +85,7 @@ export const bodyQuery = perTenantQuery((tenant) =>
 /** The tenant's newest assessments, the list item's columns only. */
 export const latestQuery = perTenantQuery((tenant) =>
   tenant.db
-    .select({
-      id: assessments.id,
-      createdAtMs: assessments.createdAtMs,
-      climateZone: assessments.climateZone,
-      buildingType: assessments.buildingType,
-      constructionYear: assessments.constructionYear,
-      heatedFloorAreaM2: assessments.heatedFloorAreaM2,
-      primaryEnergyKwhM2: assessments.primaryEnergyKwhM2,
-      energyClass: assessments.energyClass,
-      annualCostEur: assessments.annualCostEur,
-    })
+    .select(listColumns)
     .from(assessments)
     .where(tenant.where(assessments))
     .orderBy(desc(assessments.createdAtMs))

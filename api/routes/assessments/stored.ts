@@ -8,8 +8,9 @@
  *   response, so keys, assumption texts and sources cost back-references instead of bytes.
  * Dictionaries are never changed once rows use them; a better one gets a new format byte, and every
  * format stays decodable. node:zlib runs on both runtimes (Workers: nodejs_compat, the default from
- * compatibility date 2026-08-04); on Node the asynchronous calls run on libuv's thread pool, off the
- * event loop.
+ * compatibility date 2026-08-04). The Node API hands the work to a worker thread
+ * (api/platform/node/body-codec.ts, with the synchronous calls below); elsewhere the asynchronous ones
+ * run in process.
  */
 import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from "node:zlib";
 import { assessmentDictionaryV1 } from "./dictionaries/v1.ts";
@@ -45,14 +46,9 @@ export function encodeBody(utf8: Uint8Array, level = STORED_LEVEL): Promise<Uint
 
 /** The response's UTF-8 bytes back from its stored form. */
 export function decodeBody(stored: ArrayBuffer | Uint8Array): Promise<Uint8Array> {
-  let input: Uint8Array;
-  try {
-    input = payload(stored);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  // An unknown format byte throws inside the executor: the promise rejects with it.
   return new Promise((resolve, reject) =>
-    inflateRaw(input, { dictionary: dictionaryV1 }, (error, out) =>
+    inflateRaw(payload(stored), { dictionary: dictionaryV1 }, (error, out) =>
       error ? reject(error) : resolve(out),
     ),
   );
