@@ -47,4 +47,23 @@ describe("api keys", () => {
     }
     expect(newId("ten")).toMatch(/^ten_[0-9A-Za-z]{16}$/);
   });
+
+  it("draws ids from the byte pool uniformly, across refills, without repeats", () => {
+    const counts = new Map<string, number>();
+    const ids = new Set<string>();
+    // 4,000 ids of 16 characters: about 70 KB of pooled bytes, so the 4 KiB pool refills many times.
+    for (let i = 0; i < 4_000; i++) {
+      const id = newId("asm");
+      expect(id).toMatch(/^asm_[0-9A-Za-z]{16}$/);
+      ids.add(id);
+      for (const ch of id.slice(4)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    }
+    expect(ids.size).toBe(4_000);
+    expect(counts.size).toBe(62);
+    // 64,000 characters over 62 symbols: 1,032 expected each, sd ~32; 800..1,270 is > 7 sd.
+    for (const n of counts.values()) {
+      expect(n).toBeGreaterThan(800);
+      expect(n).toBeLessThan(1270);
+    }
+  });
 });
