@@ -120,7 +120,11 @@ console.table([
     constructionYear: 1975,
     heatedFloorAreaM2: 120,
     storeys: 2,
-    systems: { heating: { type: "oil_boiler" }, hotWater: { type: "electric" } },
+    systems: {
+      heating: { type: "oil_boiler" },
+      cooling: { type: "none" },
+      hotWater: { type: "electric" },
+    },
   }),
   row("1990s apartment, Athens (gas, split units)", {
     location: { prefecture: "Attica" },
