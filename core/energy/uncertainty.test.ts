@@ -259,8 +259,8 @@ describe("class with its uncertainty", () => {
       if (mode === a.rating.energyClass) same++;
       else if (Math.abs(idx(mode) - idx(a.rating.energyClass)) === 1) adjacent++;
     }
-    // Measured 2026: see the README (Energy assessment: uncertainty); the rest is one class off.
-    expect(same / homes.length).toBeGreaterThanOrEqual(0.75);
+    // Measured: 87.8 % and 87.9 % over two samples of 1,000 (README, Energy model); the rest one class off.
+    expect(same / homes.length).toBeGreaterThanOrEqual(0.8);
     expect((same + adjacent) / homes.length).toBe(1);
   });
 });
