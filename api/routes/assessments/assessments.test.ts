@@ -144,6 +144,22 @@ describe("assessments: minimal input and uncertainty", () => {
         .status,
     ).toBe(400);
   });
+
+  it("documents the flag, the optional storeys and the uncertainty in the OpenAPI document", async () => {
+    const h = await createHarness();
+    const doc = (await (await h.call("/openapi.json", undefined)).json()) as {
+      paths: Record<string, { post: { parameters: { name: string; in: string }[] } }>;
+      components: {
+        schemas: Record<string, { required?: string[]; properties: Record<string, unknown> }>;
+      };
+    };
+    const params = doc.paths["/v1/assessments"]?.post.parameters ?? [];
+    expect(params).toContainEqual(expect.objectContaining({ name: "uncertainty", in: "query" }));
+    const input = doc.components.schemas.AssessmentInput;
+    expect(input?.required).not.toContain("storeys");
+    expect(doc.components.schemas.Assessment?.properties).toHaveProperty("uncertainty");
+    expect(doc.components.schemas.Assessment?.required ?? []).not.toContain("uncertainty");
+  });
 });
 
 describe("assessments: errors", () => {
