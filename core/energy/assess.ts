@@ -17,8 +17,10 @@ import { defaultPrices } from "./reference/prices.ts";
 import { type Carrier, energyCarriers } from "./reference/systems.ts";
 import { referenceBuilding } from "./reference-building.ts";
 import { resolveModel } from "./resolve/index.ts";
+import { type CompleteInput, completeInput } from "./resolve/typical.ts";
 import { type AssessmentInput, assessmentInputSchema } from "./schema/input.ts";
 import type { Assessment } from "./schema/output.ts";
+import { assessUncertainty } from "./uncertainty.ts";
 
 export const ENGINE_VERSION = "1.0.0";
 const METHOD =
@@ -36,6 +38,11 @@ export interface AssessOptions {
   prices?: Partial<Record<Carrier, PriceInput>>;
   /** The assessment time: bounds construction years and dates new equipment. */
   now?: Date | string;
+  /**
+   * Add `uncertainty`: the class distribution and p10/p50/p90 over the estimated parameters, and which
+   * unknown matters most (about 2-3 ms more per home; see uncertainty.ts and the README).
+   */
+  uncertainty?: boolean;
 }
 
 /** The year of the newest shipped price: stands for "now" when the caller gives none. */
@@ -68,9 +75,10 @@ export function parseAssessmentInput(
 }
 
 export function assess(raw: unknown, options: AssessOptions = {}): Assessment {
-  const input = parseAssessmentInput(raw, options);
   const assumptions: Assumption[] = [];
-  const model = resolveModel(input, (a) => assumptions.push(a));
+  const note = (a: Assumption) => assumptions.push(a);
+  const { input, unknowns } = completeInput(parseAssessmentInput(raw, options), note);
+  const model = resolveModel(input, note);
   const area = model.geometry.floorAreaM2;
 
   const ht = heatTransfer(model);
@@ -177,6 +185,10 @@ export function assess(raw: unknown, options: AssessOptions = {}): Assessment {
   let deliveredTotal = 0;
   for (const c of energyCarriers) deliveredTotal += delivered[c];
 
+  const uncertainty = options.uncertainty
+    ? assessUncertainty(input, unknowns, model, priceValues)
+    : undefined;
+
   return {
     engine: { version: ENGINE_VERSION, method: METHOD },
     computedAt:
@@ -235,6 +247,7 @@ export function assess(raw: unknown, options: AssessOptions = {}): Assessment {
         "heating, cooling and hot water (the KENAK residential scope); appliances and lighting excluded",
     },
     assumptions,
+    ...(uncertainty ? { uncertainty } : {}),
     recommendations: {
       economics: {
         ...economics,
@@ -315,9 +328,9 @@ export function applyUpgrade(
   raw: unknown,
   ids: readonly MeasureId[],
   options: { now?: Date | string } = {},
-): AssessmentInput {
-  const input = parseAssessmentInput(raw, options);
+): CompleteInput {
+  const { input } = completeInput(parseAssessmentInput(raw, options), null);
   const model = resolveModel(input, null);
   const installYear = Math.max(yearOf(options.now) ?? DATA_YEAR, input.constructionYear);
-  return applyMeasures(input, ids, { input, model, installYear });
+  return applyMeasures(input, ids, { input, model, installYear }) as CompleteInput;
 }

@@ -52,7 +52,12 @@ const apartment = {
   uValues: { wall: 1.5 },
   windows: { uValue: 4.9, glazingG: 0.57, airtight: false },
   thermalMass: "heavy",
-  systems: { heating: { type: "gas_boiler" }, hotWater: { type: "heating_system" } },
+  // No air conditioning (stated: left out, cooling would be estimated as the era's split units).
+  systems: {
+    heating: { type: "gas_boiler" },
+    cooling: { type: "none" },
+    hotWater: { type: "heating_system" },
+  },
 };
 
 describe("worked example: 1990s apartment in Athens with gas heating", () => {
@@ -94,7 +99,7 @@ describe("worked example: 1990s apartment in Athens with gas heating", () => {
       if (![1, 2, 3, 4, 11, 12].includes(m.month)) expect(m.heatingNeedKwh).toBe(0);
       if (![5, 6, 7, 8, 9].includes(m.month)) expect(m.coolingNeedKwh).toBe(0);
     }
-    // No AC declared: TOTEE's theoretical system (SEER 1.7, terminal 0.93) covers half the need in B.
+    // No AC: TOTEE's theoretical system (SEER 1.7, terminal 0.93) covers half the need in B.
     const cooling = a.needs.coolingKwhM2 * 80;
     expect(a.delivered.byUseKwh.cooling).toBeCloseTo((0.5 * cooling) / (0.93 * 1.7), 6);
   });

@@ -4,6 +4,9 @@
  * generator, with p50/p99 and throughput, against a trivial baseline measured in the same run: input
  * validation alone (zod parse + JSON round trip of the input), i.e. the floor any endpoint pays anyway.
  * Wall-clock percentiles suffer on a shared machine; `cpuMsEach` (process CPU time / homes) less so.
+ * Also measured: `assess` with `uncertainty: true` (the class distribution over the estimated unknowns),
+ * on the same homes and on their minimal-input versions (location, type, year and area only), against
+ * the 2 ms budget that decides whether the uncertainty is on by default or opt-in per request.
  *
  *   npm run bench:assessment -- --homes 10000 --seed 7
  */
@@ -76,20 +79,21 @@ function baseline(input: AssessmentInputRaw): unknown {
   return JSON.parse(JSON.stringify(assessmentInputSchema.parse(input)));
 }
 
-function measure(fn: (input: AssessmentInputRaw) => unknown): {
+function measure(fn: (input: AssessmentInputRaw, i: number) => unknown): {
   samples: Float64Array;
   totalMs: number;
   cpuMs: number;
   sink: number;
 } {
-  for (let i = 0; i < warmup; i++) fn(inputs[i % inputs.length] as AssessmentInputRaw);
+  for (let i = 0; i < warmup; i++)
+    fn(inputs[i % inputs.length] as AssessmentInputRaw, i % inputs.length);
   const samples = new Float64Array(inputs.length);
   let sink = 0;
   const started = performance.now();
   const cpu = process.cpuUsage();
   for (let i = 0; i < inputs.length; i++) {
     const t0 = performance.now();
-    const out = fn(inputs[i] as AssessmentInputRaw);
+    const out = fn(inputs[i] as AssessmentInputRaw, i);
     samples[i] = performance.now() - t0;
     if (out) sink++;
   }
@@ -117,6 +121,16 @@ function summary(name: string, r: ReturnType<typeof measure>) {
   };
 }
 
+/** The same homes with only what a homeowner knows: location, type, year, area. */
+const minimal = inputs.map(
+  (h): AssessmentInputRaw => ({
+    location: h.location,
+    buildingType: h.buildingType,
+    constructionYear: h.constructionYear,
+    heatedFloorAreaM2: h.heatedFloorAreaM2,
+  }),
+);
+
 let packages = 0;
 const engine = measure((input) => {
   const a = assess(input, { now });
@@ -124,11 +138,25 @@ const engine = measure((input) => {
   return a;
 });
 const base = measure(baseline);
+const withUncertainty = measure((input) => assess(input, { now, uncertainty: true }));
+const minimalPlain = measure((_, i) => assess(minimal[i] as AssessmentInputRaw, { now }));
+const minimalUncertainty = measure((_, i) =>
+  assess(minimal[i] as AssessmentInputRaw, { now, uncertainty: true }),
+);
 const e = summary("assess (incl. package search)", engine);
 const b = summary("baseline: validate input only", base);
-console.table([e, b]);
+const u = summary("assess + uncertainty", withUncertainty);
+const mp = summary("minimal input: assess", minimalPlain);
+const mu = summary("minimal input: assess + uncertainty", minimalUncertainty);
+console.table([e, b, u, mp, mu]);
 console.log(
   `${inputs.length} homes, ${(packages / inputs.length).toFixed(1)} upgrade options evaluated per home on average; ` +
     `assess p50 = ${(e.p50Ms / b.p50Ms).toFixed(1)} x baseline p50, throughput ratio ${(e.perSecond / b.perSecond).toFixed(3)}; ` +
     `goal p99 < 1 ms: ${e.p99Ms < 1 ? "met" : "NOT met"} (node ${process.version})`,
+);
+const extraP99 = Math.max(u.p99Ms - e.p99Ms, mu.p99Ms - mp.p99Ms);
+console.log(
+  `uncertainty adds ${(u.p50Ms - e.p50Ms).toFixed(2)} ms at p50 and ${extraP99.toFixed(2)} ms at p99 (worst of declared / minimal homes): ` +
+    `(CPU ${(u.cpuMsEach - e.cpuMsEach).toFixed(2)} / ${(mu.cpuMsEach - mp.cpuMsEach).toFixed(2)} ms per home): ` +
+    `${extraP99 > 2 ? "over" : "within"} the 2 ms budget, so it ${extraP99 > 2 ? "stays opt-in per request (?uncertainty=true)" : "could be on by default"}`,
 );

@@ -74,6 +74,94 @@ describe("assessments: happy path", () => {
   });
 });
 
+describe("assessments: minimal input and uncertainty", () => {
+  // Location, building type, construction year and floor area: what a homeowner knows (issue 13).
+  const minimal = {
+    location: { prefecture: "Thessaloniki" },
+    buildingType: "apartment",
+    constructionYear: 1978,
+    heatedFloorAreaM2: 85,
+  };
+  type WithAssumptions = Stored & {
+    assessment: {
+      assumptions: { field: string; value: unknown; source: string; estimate: boolean }[];
+      uncertainty?: {
+        classDistribution: { energyClass: string; share: number }[];
+        summary: string;
+        primaryEnergyKwhM2: { p10: number; p50: number; p90: number };
+        narrowMost: { field: string; advice: string } | null;
+      };
+    };
+  };
+
+  it("answers 201 to the four-input request, naming the typical systems as ESTIMATE", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const res = await h.call("/v1/assessments", key, { method: "POST", json: minimal });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as WithAssumptions;
+    const heating = body.assessment.assumptions.find((a) => a.field === "systems.heating");
+    expect(heating).toMatchObject({ value: "oil_boiler", estimate: true });
+    expect(heating?.source).toContain("TABULA");
+    expect(heating?.source).toContain("ELSTAT");
+    expect(body.assessment.assumptions.find((a) => a.field === "storeys")).toMatchObject({
+      value: 1,
+      estimate: true,
+    });
+    // Not the TOTEE "no system" default that made this flat class H.
+    expect(body.assessment.rating.energyClass).not.toBe("H");
+    expect(body.assessment.uncertainty).toBeUndefined();
+  });
+
+  it("adds the class distribution with ?uncertainty=true, stored and returned byte for byte", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const res = await h.call("/v1/assessments?uncertainty=true", key, {
+      method: "POST",
+      json: minimal,
+    });
+    expect(res.status).toBe(201);
+    const text = await res.text();
+    const body = JSON.parse(text) as WithAssumptions;
+    const u = body.assessment.uncertainty;
+    expect(u).toBeDefined();
+    const total = u?.classDistribution.reduce((s, c) => s + c.share, 0) ?? 0;
+    expect(total).toBeCloseTo(1, 6);
+    expect(u?.classDistribution.map((c) => c.energyClass)).toContain(
+      body.assessment.rating.energyClass,
+    );
+    expect(u?.primaryEnergyKwhM2.p10).toBeLessThan(u?.primaryEnergyKwhM2.p90 ?? 0);
+    expect(u?.narrowMost?.field).toBe("systems.heating");
+    const again = await h.call(`/v1/assessments/${body.id}`, key);
+    expect(await again.text()).toBe(text);
+    // The same input draws the same samples.
+    const second = (await (
+      await h.call("/v1/assessments?uncertainty=true", key, { method: "POST", json: minimal })
+    ).json()) as WithAssumptions;
+    expect(second.assessment.uncertainty).toEqual(u);
+    expect(
+      (await h.call("/v1/assessments?uncertainty=yes", key, { method: "POST", json: minimal }))
+        .status,
+    ).toBe(400);
+  });
+
+  it("documents the flag, the optional storeys and the uncertainty in the OpenAPI document", async () => {
+    const h = await createHarness();
+    const doc = (await (await h.call("/openapi.json", undefined)).json()) as {
+      paths: Record<string, { post: { parameters: { name: string; in: string }[] } }>;
+      components: {
+        schemas: Record<string, { required?: string[]; properties: Record<string, unknown> }>;
+      };
+    };
+    const params = doc.paths["/v1/assessments"]?.post.parameters ?? [];
+    expect(params).toContainEqual(expect.objectContaining({ name: "uncertainty", in: "query" }));
+    const input = doc.components.schemas.AssessmentInput;
+    expect(input?.required).not.toContain("storeys");
+    expect(doc.components.schemas.Assessment?.properties).toHaveProperty("uncertainty");
+    expect(doc.components.schemas.Assessment?.required ?? []).not.toContain("uncertainty");
+  });
+});
+
 describe("assessments: errors", () => {
   const post = async (body: unknown) => {
     const h = await createHarness();
@@ -84,7 +172,7 @@ describe("assessments: errors", () => {
     ((await res.json()) as ErrorBody).error.details.map((d) => d.path);
 
   it.each([
-    ["a missing field", { ...home, storeys: undefined }, "body.storeys"],
+    ["a missing field", { ...home, buildingType: undefined }, "body.buildingType"],
     ["zero floor area", { ...home, heatedFloorAreaM2: 0 }, "body.heatedFloorAreaM2"],
     ["a negative U-value", { ...home, uValues: { wall: -0.5 } }, "body.uValues.wall"],
     ["an unknown field", { ...home, colour: "blue" }, "body"],

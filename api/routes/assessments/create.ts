@@ -15,7 +15,7 @@ import { packageColumns, presentFull, presentSummaryView } from "./present.ts";
 import {
   assessmentBody,
   assessmentSummaryViewSchema,
-  assessmentViewQuery,
+  createAssessmentQuery,
   storedAssessmentSchema,
 } from "./schema.ts";
 import { inlineBodyCodec } from "./stored.ts";
@@ -30,7 +30,7 @@ export const createAssessmentRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("write")] as const,
   request: {
-    query: assessmentViewQuery,
+    query: createAssessmentQuery,
     body: { required: true, content: { "application/json": { schema: assessmentBody } } },
   },
   responses: {
@@ -47,14 +47,14 @@ export const createAssessmentRoute = createRoute({
 
 export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv> = async (c) => {
   const input = c.req.valid("json");
-  const { view } = c.req.valid("query");
+  const { view, uncertainty } = c.req.valid("query");
   const nowMs = c.var.deps.now();
   const tenant = c.var.tenant;
   // Market prices are shared (public retail prices); the home's prefecture picks a regional price.
   const prices = await latestPrices(tenant.db, input.location.prefecture);
   let result: ReturnType<typeof assess>;
   try {
-    result = assess(input, { prices, now: new Date(nowMs) });
+    result = assess(input, { prices, now: new Date(nowMs), uncertainty: uncertainty === "true" });
   } catch (error) {
     if (error instanceof EnergyInputError) {
       const details = error.issues.map((i) => ({

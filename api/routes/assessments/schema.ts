@@ -69,6 +69,15 @@ export const assessmentViewQuery = z.object({
     ),
 });
 
+export const createAssessmentQuery = assessmentViewQuery.extend({
+  uncertainty: z
+    .enum(["true", "false"])
+    .default("false")
+    .describe(
+      "true: add `assessment.uncertainty`, the class distribution, p10/p50/p90 of primary energy and cost over the estimated unknowns and which unknown to declare first (about 2-3 ms more compute per home, hence opt-in)",
+    ),
+});
+
 export const assessmentSummarySchema = z
   .object({
     id: z.string(),

@@ -6,6 +6,7 @@ import { EnergyInputError } from "../errors.ts";
 import type { AssumptionSink, Geometry, OrientationClass } from "../model.ts";
 import { roomHeightM, storeyHeightM } from "../reference/conditions.ts";
 import { blockDwellingAreaM2 } from "../reference/costs.ts";
+import { defaultStoreys } from "../reference/typical.ts";
 import type { AssessmentInput, Orientation } from "../schema/input.ts";
 
 /** ESTIMATE: rectangular plan with sides 1.5 : 1 (perimeter 4.08 x sqrt(footprint)). */
@@ -56,8 +57,9 @@ const sum = (r: Record<OrientationClass, number>) => r.N + r.NE_NW + r.E_W + r.S
 
 export function resolveGeometry(input: AssessmentInput, note: AssumptionSink): Geometry {
   const area = input.heatedFloorAreaM2;
-  const storeys = input.storeys;
   const type = input.buildingType;
+  // completeInput fills storeys in (and notes it); the fallback keeps direct callers working.
+  const storeys = input.storeys ?? defaultStoreys[type];
   const footprint = area / storeys;
   const position = type === "apartment" ? (input.apartmentPosition ?? "middle") : undefined;
   if (type === "apartment" && !input.apartmentPosition) {

@@ -1,7 +1,8 @@
 /**
  * Technical systems: heating, cooling and hot water with their carriers and efficiencies, solar thermal
- * and PV. A system the caller does not declare is replaced by the TOTEE "theoretical" system, as a KENAK
- * study does for a home without one.
+ * and PV. A system declared as `none` is replaced by the TOTEE "theoretical" system, as a KENAK study
+ * does for a home without one. (A system the caller left out has already been replaced by the typical
+ * system of the home's cohort in resolve/typical.ts; the `!h` branches below only serve direct callers.)
  */
 import type { AssumptionSink, Geometry, Systems } from "../model.ts";
 import {

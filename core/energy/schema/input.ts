@@ -1,7 +1,9 @@
 /**
  * The assessment input: what a homeowner or an app knows about a home. Only location, building type,
- * construction year, heated floor area and storeys are required; everything else has a documented
- * default, and every default the engine fills in is listed in the output's assumptions.
+ * construction year and heated floor area are required; everything else has a documented default, and
+ * every default the engine fills in is listed in the output's assumptions. A system left out is unknown
+ * (the typical system of the home's cohort stands in, as an ESTIMATE); `{"type": "none"}` states that
+ * the home has none (the TOTEE theoretical system applies).
  */
 import { z } from "zod";
 import { stationIds } from "../reference/climate.ts";
@@ -71,7 +73,11 @@ export const locationSchema = z
   );
 
 const heatingSchema = z.strictObject({
-  type: z.enum(heatingSystemTypes),
+  type: z
+    .enum(heatingSystemTypes)
+    .describe(
+      "none: the home has no heating (TOTEE theoretical electric heating applies); leave `heating` out when unknown",
+    ),
   installedYear: year.optional().describe("year the heat generator was installed"),
   emitter: z.enum(emitterTypes).optional(),
   central: z
@@ -84,7 +90,11 @@ const heatingSchema = z.strictObject({
 });
 
 const coolingSchema = z.strictObject({
-  type: z.enum(coolingSystemTypes),
+  type: z
+    .enum(coolingSystemTypes)
+    .describe(
+      "none: the home has no cooling (TOTEE theoretical cooling applies); leave `cooling` out when unknown",
+    ),
   installedYear: year.optional(),
   coverage: z
     .number()
@@ -95,7 +105,11 @@ const coolingSchema = z.strictObject({
 });
 
 const dhwSchema = z.strictObject({
-  type: z.enum(dhwHeaterTypes),
+  type: z
+    .enum(dhwHeaterTypes)
+    .describe(
+      "none: no water heater (TOTEE theoretical electric heater applies); leave `hotWater` out when unknown",
+    ),
   installedYear: year.optional(),
 });
 
@@ -114,7 +128,10 @@ export const assessmentInputSchema = z
       .int()
       .min(1)
       .max(40)
-      .describe("storeys of the building (of the dwelling for an apartment)"),
+      .optional()
+      .describe(
+        "storeys of the building (of the dwelling for an apartment); default by building type: house 2, apartment 1, block 4 (ESTIMATE)",
+      ),
     apartmentPosition: z.enum(apartmentPositions).optional(),
     floorType: z.enum(floorTypes).optional(),
     thermalMass: z
@@ -152,7 +169,10 @@ export const assessmentInputSchema = z
       .optional(),
     solarThermal: z
       .strictObject({ collectorAreaM2: z.number().positive().max(10_000).optional() })
-      .optional(),
+      .optional()
+      .describe(
+        "a solar water heater; left out with `systems.hotWater` given means none, left out with the hot water unknown means unknown (estimated from the share of such homes)",
+      ),
     pv: z
       .strictObject({
         peakKw: z.number().positive().max(10_000),

@@ -70,6 +70,55 @@ export const exoikonomoResultSchema = z.object({
   reasons: z.array(z.string()).describe("why the option is not eligible (empty when it is)"),
 });
 
+const percentilesSchema = z.object({ p10: z.number(), p50: z.number(), p90: z.number() });
+const unknownIds = [
+  "systems.heating",
+  "systems.cooling",
+  "solarThermal",
+  "uValues",
+  "windows.airtight",
+  "geometry.windowsM2",
+  "occupancy.persons",
+] as const;
+
+export const uncertaintySchema = z
+  .object({
+    samples: z.number().int(),
+    seed: z
+      .number()
+      .int()
+      .describe("PRNG seed, a hash of the input: the same input gives the same answer"),
+    classDistribution: z
+      .array(z.object({ energyClass, share: z.number().describe("0-1") }))
+      .describe("classes reached by the samples, most frequent first"),
+    summary: z.string().describe('the distribution in words, e.g. "E 58%, D 31%, Z 11%"'),
+    modeClass: energyClass,
+    primaryEnergyKwhM2: percentilesSchema,
+    annualCostEur: percentilesSchema,
+    ratio: percentilesSchema.describe("T = EP / EP_ref"),
+    unknowns: z
+      .array(
+        z.object({
+          field: z.enum(unknownIds).describe("the input to declare"),
+          label: z.string(),
+          varianceShare: z
+            .number()
+            .describe("share of the one-at-a-time variance of T this unknown accounts for"),
+          ratioRange: z.tuple([z.number(), z.number()]).describe("T over this unknown alone"),
+          classesAlone: z.array(energyClass).describe("classes over this unknown alone"),
+        }),
+      )
+      .describe("the estimated unknowns, the most influential first"),
+    narrowMost: z
+      .object({ field: z.enum(unknownIds), advice: z.string() })
+      .nullable()
+      .describe("the unknown whose declaration would narrow the answer most"),
+    method: z.string(),
+  })
+  .describe(
+    "how sure the class is while estimates stand in for unknowns (only with `uncertainty`; see AssessOptions)",
+  );
+
 export const upgradeOptionSchema = z.object({
   id: z.string(),
   measures: z.array(z.enum(measureIds)),
@@ -160,6 +209,7 @@ export const assessmentSchema = z.object({
     scope: z.string(),
   }),
   assumptions: z.array(assumptionSchema),
+  uncertainty: uncertaintySchema.optional(),
   recommendations: z.object({
     economics: z.object({ discountRate: z.number(), horizonYears: z.number(), basis: z.string() }),
     exoikonomo: z.object({
