@@ -26,7 +26,7 @@ export const stackConfigSchema = z.object({
   KAFKA_HEAP_MB: positiveIntVar(768, 32_768),
   GRIDPULSE_DATA_DIR: z.string().default("./data"),
   /** Synthetic homes `npm start` seeds into an empty reference stock (0: none). */
-  GRIDPULSE_SEED_HOMES: z.coerce.number().int().min(0).max(10_000_000).default(30_000),
+  GRIDPULSE_SEED_HOMES: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
   LOG_LEVEL: logLevelVar,
 });
 

@@ -82,7 +82,7 @@ async function seedIfEmpty(database: Awaited<ReturnType<typeof openDatabase>>) {
     count,
     seed: 1,
     workers,
-    transaction: 5000,
+    transaction: 10_000,
     onProgress: (stored, s) => {
       if (s - logged < 5) return;
       logged = s;

@@ -148,7 +148,10 @@ export const bUnheated = 0.5;
 /**
  * b for floors on the ground. ESTIMATE: TOTEE uses an equivalent U from the floor's depth and
  * characteristic dimension (ISO 13370); we apply the same 0.5 reduction as for unheated spaces, which
- * is the TABULA convention for floors to soil.
+ * is the TABULA convention for floors to soil. Checked: the TABULA GR floor U-values above are those of
+ * the construction alone (2.1-3.0 W/m²K, no soil), and TABULA's energy balance applies the adjustment
+ * factor b_tr 0.5 to floors towards soil or unheated cellars; applying it here counts the soil once.
+ * An engineer with an ISO 13370 equivalent U gives it as an element with b 1 or an extra resistance.
  */
 export const bGround = 0.5;
 
