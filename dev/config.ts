@@ -25,6 +25,8 @@ export const stackConfigSchema = z.object({
   KAFKA_LOCAL_PORT: portVar(9092),
   KAFKA_HEAP_MB: positiveIntVar(768, 32_768),
   GRIDPULSE_DATA_DIR: z.string().default("./data"),
+  /** Synthetic homes `npm start` seeds into an empty reference stock (0: none). */
+  GRIDPULSE_SEED_HOMES: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
   LOG_LEVEL: logLevelVar,
 });
 

@@ -7,17 +7,13 @@
  */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
-import type { InStatement } from "@libsql/client";
-import { REFERENCE_SCOPE, statIncrements } from "../core/benchmark/store.ts";
+import { REFERENCE_SCOPE } from "../core/benchmark/store.ts";
 import { libsqlClient } from "../core/db/database.ts";
 import { applyMigrations } from "../core/db/migrate.node.ts";
 import { databaseFileBytes, openDatabase } from "../core/db/open.node.ts";
-import { ENGINE_VERSION, energyClasses } from "../core/energy/index.ts";
 import { redactUrlCredentials } from "../core/observability/logger.ts";
 import { loadStackConfig } from "./config.ts";
-import type { SeededHome } from "./seed/generate.ts";
-import type { SeedJob } from "./seed/worker.ts";
+import { seedStock, stockSummary } from "./seed/run.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -65,140 +61,47 @@ if (args.reset) {
   );
 }
 
-const run = `s${seed}x${Date.now().toString(36)}`;
-const now = new Date().toISOString();
-const COLUMNS = 16;
-const IN_FLIGHT = Math.min(8, Math.max(2, Math.ceil(transaction / chunk / workers)));
-const ROWS_PER_INSERT = 200;
-
-function writeStatements(homes: SeededHome[], nowMs: number): InStatement[] {
-  const statements: InStatement[] = [];
-  for (let i = 0; i < homes.length; i += ROWS_PER_INSERT) {
-    const part = homes.slice(i, i + ROWS_PER_INSERT);
-    statements.push({
-      sql: `insert into stock_homes (id, seed_run, created_at_ms, engine_version, input, climate_zone,
-          building_type, construction_year, heated_floor_area_m2, primary_energy_kwh_m2, energy_class,
-          ratio, annual_cost_eur, co2_kg_m2, package_primary_energy_kwh_m2, package_energy_class)
-        values ${part.map(() => `(${Array(COLUMNS).fill("?").join(", ")})`).join(", ")}`,
-      args: part.flatMap((h) => [
-        // Zero-padded: ids of a run sort in insertion order, so the primary-key index only appends.
-        `stk_${run}_${String(h.index).padStart(9, "0")}`,
-        run,
-        nowMs,
-        ENGINE_VERSION,
-        h.input,
-        h.zone,
-        h.buildingType,
-        h.constructionYear,
-        h.heatedFloorAreaM2,
-        h.primaryEnergyKwhM2,
-        h.energyClass,
-        h.ratio,
-        h.annualCostEur,
-        h.co2KgM2,
-        h.packagePrimaryEnergyKwhM2,
-        h.packageEnergyClass,
-      ]),
-    });
-  }
-  return [...statements, ...statIncrements(REFERENCE_SCOPE, homes, nowMs)];
-}
-
 console.error(
   `seed: ${count.toLocaleString("en")} synthetic homes (seed ${seed}, ${workers} worker threads) into ${redactUrlCredentials(config.DATABASE_URL)}`,
 );
-const started = performance.now();
-let next = 0;
-let stored = 0;
-let writing = Promise.resolve();
 const tty = process.stderr.isTTY;
-const progress = setInterval(() => {
-  const s = (performance.now() - started) / 1000;
-  const line = `seed: ${stored.toLocaleString("en")} / ${count.toLocaleString("en")} homes, ${Math.round(stored / s).toLocaleString("en")}/s`;
-  process.stderr.write(tty ? `\r${line}   ` : `${line}\n`);
-}, 1000);
-
-await new Promise<void>((resolve, reject) => {
-  let active = 0;
-  const pending: SeededHome[] = [];
-  const pool = Array.from(
-    { length: workers },
-    () => new Worker(new URL("./seed/worker.ts", import.meta.url)),
-  );
-  const dispatch = (w: Worker) => {
-    if (next >= count) return false;
-    const job: SeedJob = { seed, start: next, count: Math.min(chunk, count - next), now };
-    next += job.count;
-    active++;
-    w.postMessage(job);
-    return true;
-  };
-  for (const w of pool) {
-    w.on("error", reject);
-    w.on("message", ({ homes }: { homes: SeededHome[] }) => {
-      active--;
-      dispatch(w);
-      pending.push(...homes);
-      const last = active === 0 && next >= count;
-      if (pending.length >= transaction || last) {
-        // Writes are serialised: one transaction per `transaction` homes, rows and their statistics
-        // together (larger transactions fold the statistics of more homes into each bin update).
-        const batch = pending.splice(0);
-        writing = writing.then(async () => {
-          await client.batch(writeStatements(batch, Date.now()), "write");
-          stored += batch.length;
-        });
-        writing.catch(reject);
-      }
-      if (last) writing.then(() => resolve(), reject);
-    });
-    // Chunks in flight per worker: enough work queued to cover the writer's transaction (the main
-    // thread does not dispatch while it commits one), so workers never wait for it.
-    for (let i = 0; i < IN_FLIGHT; i++) dispatch(w);
-  }
-}).finally(async () => {
-  clearInterval(progress);
+const seconds = await seedStock(client, {
+  count,
+  seed,
+  workers,
+  chunk,
+  transaction,
+  onProgress: (stored, s) => {
+    const line = `seed: ${stored.toLocaleString("en")} / ${count.toLocaleString("en")} homes, ${Math.round(stored / s).toLocaleString("en")}/s`;
+    process.stderr.write(tty ? `\r${line}   ` : `${line}\n`);
+  },
 });
-const seconds = (performance.now() - started) / 1000;
 if (tty) process.stderr.write("\n");
 
-// What the stock looks like now, read back from the statistics the seed maintained.
-const totals = await client.execute({
-  sql: "select cohort, homes, sum_pe from cohort_stats where scope = ? and cohort in ('*', 't=detached_house', 't=apartment', 't=apartment_block')",
-  args: [REFERENCE_SCOPE],
-});
-const classes = await client.execute({
-  sql: "select bin, homes from cohort_bins where scope = ? and cohort = '*' and metric = 'class'",
-  args: [REFERENCE_SCOPE],
-});
-const byCohort = new Map(totals.rows.map((r) => [String(r.cohort), r]));
-const all = Number(byCohort.get("*")?.homes ?? 0);
-const share = (names: string[]) => {
-  let n = 0;
-  for (const r of classes.rows) {
-    if (names.includes(energyClasses[Number(r.bin)] as string)) n += Number(r.homes);
-  }
-  return ((100 * n) / all).toFixed(1);
-};
-const mean = (k: string) => {
-  const r = byCohort.get(k);
-  return r ? (Number(r.sum_pe) / Number(r.homes)).toFixed(0) : "-";
-};
+const summary = await stockSummary(client);
+const pct = (x: number) => x.toFixed(1);
+const mean = (x: number | null) => (x === null ? "-" : x.toFixed(0));
 const bytes = databaseFileBytes(config.DATABASE_URL);
 const size = bytes === undefined ? "" : `, database ${(bytes / 2 ** 20).toFixed(0)} MiB`;
 console.log(
-  `seed: stored ${count.toLocaleString("en")} homes in ${seconds.toFixed(1)} s (${Math.round(count / seconds).toLocaleString("en")} homes/s)${size}; reference stock now ${all.toLocaleString("en")} homes`,
+  `seed: stored ${count.toLocaleString("en")} homes in ${seconds.toFixed(1)} s (${Math.round(count / seconds).toLocaleString("en")} homes/s)${size}; reference stock now ${summary.homes.toLocaleString("en")} homes`,
 );
 console.table({
-  "classes E-H %": { produced: share(["E", "Z", "H"]), published: "65 (EnergyHub for All)" },
-  "classes C-D %": { produced: share(["C", "D"]), published: "32" },
-  "classes A-B %": { produced: share(["A+", "A", "B+", "B"]), published: "3" },
+  "classes E-H %": { produced: pct(summary.sharesPct.EH), published: "65 (EnergyHub for All)" },
+  "classes C-D %": { produced: pct(summary.sharesPct.CD), published: "32" },
+  "classes A-B %": { produced: pct(summary.sharesPct.AB), published: "3" },
   "mean EP detached houses kWh/m²": {
-    produced: mean("t=detached_house"),
-    published: "415 (YPEN 2011-2019)",
+    produced: mean(summary.meanPrimaryKwhM2.detached_house),
+    published: "415 (YPEN EPCs 2011-2019 via bbk.gr)",
   },
-  "mean EP apartments kWh/m²": { produced: mean("t=apartment"), published: "265 (YPEN 2011-2019)" },
-  "mean EP apartment blocks kWh/m²": { produced: mean("t=apartment_block"), published: "-" },
+  "mean EP apartments kWh/m²": {
+    produced: mean(summary.meanPrimaryKwhM2.apartment),
+    published: "265 (YPEN EPCs 2011-2019 via bbk.gr)",
+  },
+  "mean EP apartment blocks kWh/m²": {
+    produced: mean(summary.meanPrimaryKwhM2.apartment_block),
+    published: "-",
+  },
 });
 close();
 process.exit(0);

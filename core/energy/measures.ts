@@ -3,7 +3,7 @@
  * by anyone as an ordinary assessment) plus its investment cost from documented unit costs.
  * Insulation and windows go to the current KENAK (2017) U-max of the zone, the level Exoikonomo requires.
  */
-import type { BuildingModel } from "./model.ts";
+import type { BuildingModel, ElementKind, OpaqueElement } from "./model.ts";
 import {
   pvDefaultKwpPerDwelling,
   pvKwpPerRoofM2,
@@ -13,7 +13,7 @@ import {
 import { glazing, uMax } from "./reference/envelope.ts";
 import { generators } from "./reference/systems.ts";
 import { zoneIndex } from "./reference/zones.ts";
-import { floorUMax } from "./resolve/envelope.ts";
+import { elementUMax } from "./resolve/envelope.ts";
 import type { AssessmentInput } from "./schema/input.ts";
 
 export const measureIds = [
@@ -67,24 +67,59 @@ const costOf = (unit: UnitCost, quantity: number, what: string): MeasureCost => 
 });
 const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
 
-const wallArea = (m: BuildingModel) => {
-  const w = m.geometry.wallsM2;
-  return w.N + w.NE_NW + w.E_W + w.SE_SW + w.S;
+/** The KENAK 2017 U-max an insulation measure brings an element to. */
+const elementTarget = (ctx: MeasureContext, el: OpaqueElement) =>
+  elementUMax("kenak2017", ctx.model.site.zone, el.kind, el.adjacency);
+
+/**
+ * Elements of a kind an insulation measure improves: above their target U (floors on the ground are
+ * left alone: insulating them means lifting the floor).
+ */
+const insulable = (ctx: MeasureContext, kind: ElementKind) =>
+  ctx.model.envelope.elements.filter(
+    (el) =>
+      el.kind === kind &&
+      el.areaM2 > 0 &&
+      !(kind === "floor" && el.adjacency === "ground") &&
+      el.uConstruction > elementTarget(ctx, el) + U_TOLERANCE,
+  );
+const insulableArea = (ctx: MeasureContext, kind: ElementKind) => {
+  // An unoriented wall element is split over orientations in the model: count each part.
+  let a = 0;
+  for (const el of insulable(ctx, kind)) a += el.areaM2;
+  return a;
 };
+
+/**
+ * Insulates every insulable element of a kind: the caller's elements get the target U one by one; a
+ * kind derived from the areas gets it through `uValues`.
+ */
+function insulate(input: AssessmentInput, ctx: MeasureContext, kind: ElementKind): AssessmentInput {
+  const given = input.elements?.some((e) => e.type === kind);
+  if (!given) {
+    const derived = insulable(ctx, kind).find((el) => el.inputIndex === null);
+    if (!derived) return input;
+    return { ...input, uValues: { ...input.uValues, [kind]: elementTarget(ctx, derived) } };
+  }
+  const targetByIndex = new Map<number, number>();
+  for (const el of insulable(ctx, kind)) {
+    if (el.inputIndex !== null) targetByIndex.set(el.inputIndex, elementTarget(ctx, el));
+  }
+  return {
+    ...input,
+    elements: input.elements?.map((e, i) => {
+      const target = targetByIndex.get(i);
+      return target === undefined ? e : { ...e, uValue: target };
+    }),
+  };
+}
+
 const windowArea = (m: BuildingModel) => {
   const w = m.geometry.windowsM2;
   return w.N + w.NE_NW + w.E_W + w.SE_SW + w.S;
 };
-const targets = (ctx: MeasureContext) => {
-  const z = zoneIndex[ctx.model.site.zone];
-  const t = uMax.kenak2017;
-  return {
-    wall: t.wallToAir[z],
-    roof: t.roofToAir[z],
-    floor: floorUMax("kenak2017", ctx.model.site.zone, ctx.model.geometry.floorType),
-    window: t.windowToAir[z],
-  };
-};
+const windowTarget = (ctx: MeasureContext) =>
+  uMax.kenak2017.windowToAir[zoneIndex[ctx.model.site.zone]];
 
 const heatingType = (input: AssessmentInput) => input.systems?.heating?.type ?? "none";
 const isHydronic = (input: AssessmentInput) => {
@@ -134,32 +169,27 @@ export const measures: readonly MeasureDef[] = [
     label: "External wall insulation to the KENAK 2017 U-max",
     group: "envelope",
     exoikonomoEligible: true,
-    applicable: (ctx) =>
-      wallArea(ctx.model) > 0 && ctx.model.envelope.uWall > targets(ctx).wall + U_TOLERANCE,
-    apply: (input, ctx) => ({ ...input, uValues: { ...input.uValues, wall: targets(ctx).wall } }),
-    cost: (ctx) => costOf(unitCosts.wallInsulation, wallArea(ctx.model), "m² wall"),
+    applicable: (ctx) => insulableArea(ctx, "wall") > 0,
+    apply: (input, ctx) => insulate(input, ctx, "wall"),
+    cost: (ctx) => costOf(unitCosts.wallInsulation, insulableArea(ctx, "wall"), "m² wall"),
   },
   {
     id: "roof_insulation",
     label: "Roof insulation to the KENAK 2017 U-max",
     group: "envelope",
     exoikonomoEligible: true,
-    applicable: (ctx) =>
-      ctx.model.geometry.roofM2 > 0 && ctx.model.envelope.uRoof > targets(ctx).roof + U_TOLERANCE,
-    apply: (input, ctx) => ({ ...input, uValues: { ...input.uValues, roof: targets(ctx).roof } }),
-    cost: (ctx) => costOf(unitCosts.roofInsulation, ctx.model.geometry.roofM2, "m² roof"),
+    applicable: (ctx) => insulableArea(ctx, "roof") > 0,
+    apply: (input, ctx) => insulate(input, ctx, "roof"),
+    cost: (ctx) => costOf(unitCosts.roofInsulation, insulableArea(ctx, "roof"), "m² roof"),
   },
   {
     id: "floor_insulation",
     label: "Insulation of the floor over pilotis or unheated space to the KENAK 2017 U-max",
     group: "envelope",
     exoikonomoEligible: true,
-    applicable: (ctx) =>
-      ctx.model.geometry.floorType !== "ground" &&
-      ctx.model.geometry.floorM2 > 0 &&
-      ctx.model.envelope.uFloor > targets(ctx).floor + U_TOLERANCE,
-    apply: (input, ctx) => ({ ...input, uValues: { ...input.uValues, floor: targets(ctx).floor } }),
-    cost: (ctx) => costOf(unitCosts.floorInsulation, ctx.model.geometry.floorM2, "m² floor"),
+    applicable: (ctx) => insulableArea(ctx, "floor") > 0,
+    apply: (input, ctx) => insulate(input, ctx, "floor"),
+    cost: (ctx) => costOf(unitCosts.floorInsulation, insulableArea(ctx, "floor"), "m² floor"),
   },
   {
     id: "windows",
@@ -167,14 +197,14 @@ export const measures: readonly MeasureDef[] = [
     group: "envelope",
     exoikonomoEligible: true,
     applicable: (ctx) =>
-      windowArea(ctx.model) > 0 && ctx.model.envelope.uWindow > targets(ctx).window + U_TOLERANCE,
+      windowArea(ctx.model) > 0 && ctx.model.envelope.uWindow > windowTarget(ctx) + U_TOLERANCE,
     apply: (input, ctx) => ({
       ...input,
       windows: {
         ...(input.windows?.frameFraction === undefined
           ? {}
           : { frameFraction: input.windows.frameFraction }),
-        uValue: targets(ctx).window,
+        uValue: windowTarget(ctx),
         glazingG: glazing.gReference,
         installedYear: ctx.installYear,
         airtight: true,

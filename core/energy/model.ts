@@ -29,7 +29,29 @@ export interface Geometry {
   ownsRoof: boolean;
 }
 
+export type ElementKind = "wall" | "roof" | "floor";
+
+/** One opaque element of the envelope, as the heat balance sees it. */
+export interface OpaqueElement {
+  kind: ElementKind;
+  areaM2: number;
+  /** U of the construction, W/(m²K), without thermal bridges or the adjacent space. */
+  uConstruction: number;
+  /** U with the extra resistance of the adjacent space (soil, unheated room) when one is given. */
+  u: number;
+  adjacency: "outside" | "ground" | "unheated";
+  /** Temperature-reduction factor (1 towards outside air). */
+  b: number;
+  extraResistanceM2KW: number;
+  /** Solar exposure: orientation class of a wall, "horizontal" for a roof, null when the sun never reaches it. */
+  sun: OrientationClass | "horizontal" | null;
+  /** Index in the input's `elements`; null for an element derived from the areas. */
+  inputIndex: number | null;
+}
+
 export interface Envelope {
+  /** Every opaque element; the U-values below are area-weighted means of each kind. */
+  elements: OpaqueElement[];
   uWall: number;
   uRoof: number;
   uFloor: number;
@@ -38,9 +60,17 @@ export interface Envelope {
   frameFraction: number;
   /** Thermal-bridge allowance added to opaque U-values. */
   thermalBridgeDeltaU: number;
+  /** Linear thermal bridges, sum of psi x length, W/K. */
+  linearBridgesWK: number;
   /** Temperature-reduction factor of the lowest floor. */
   bFloor: number;
   windowInfiltrationM3hPerM2: number;
+  /** Air leakage of the whole home, m³/h, when given (ACH or n50); null: window joints x window area. */
+  infiltrationM3h: number | null;
+  /** Shading factor of the glazing in the heating season. */
+  winterShading: number;
+  /** Shading factor of the glazing in the cooling season, per orientation class. */
+  summerShading: Record<OrientationClass, number>;
   heatCapacityKjM2K: number;
 }
 

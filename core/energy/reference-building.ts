@@ -4,7 +4,14 @@
  * the reference technical systems. Its primary energy per m² is EP_ref in T = EP / EP_ref.
  */
 import type { BuildingModel } from "./model.ts";
-import { glazing, heatCapacityKjM2K, uMax, windowInfiltrationM3hM2 } from "./reference/envelope.ts";
+import {
+  glazing,
+  heatCapacityKjM2K,
+  summerShading,
+  thermalBridgeDeltaU,
+  uMax,
+  windowInfiltrationM3hM2,
+} from "./reference/envelope.ts";
 import {
   coolingEmission,
   emissionEfficiency,
@@ -13,7 +20,7 @@ import {
   theoreticalSystems,
 } from "./reference/systems.ts";
 import { zoneIndex } from "./reference/zones.ts";
-import { floorUMax } from "./resolve/envelope.ts";
+import { elementUMax, floorUMax, withResistance } from "./resolve/envelope.ts";
 
 export function referenceBuilding(home: BuildingModel): BuildingModel {
   const { zone } = home.site;
@@ -21,20 +28,31 @@ export function referenceBuilding(home: BuildingModel): BuildingModel {
   const t = uMax.kenak2017;
   const ref = referenceSystems;
   const boiler = generators[ref.heating.type];
+  // Each opaque element at the KENAK 2017 U-max of its type and adjacency; the adjacent space (b or
+  // extra resistance) and the sun are the home's. Thermal bridges: the TOTEE simplified allowance.
+  const elements = home.envelope.elements.map((el) => {
+    const uConstruction = elementUMax("kenak2017", zone, el.kind, el.adjacency);
+    return { ...el, uConstruction, u: withResistance(uConstruction, el.extraResistanceM2KW) };
+  });
   return {
     site: home.site,
     geometry: home.geometry,
     usage: home.usage,
     envelope: {
+      elements,
       uWall: t.wallToAir[z],
       uRoof: t.roofToAir[z],
       uFloor: floorUMax("kenak2017", zone, home.geometry.floorType),
       uWindow: t.windowToAir[z],
       glazingG: glazing.gReference,
       frameFraction: glazing.frameFractionReference,
-      thermalBridgeDeltaU: home.envelope.thermalBridgeDeltaU,
+      thermalBridgeDeltaU,
+      linearBridgesWK: 0,
       bFloor: home.envelope.bFloor,
       windowInfiltrationM3hPerM2: windowInfiltrationM3hM2.airtight,
+      infiltrationM3h: null,
+      winterShading: glazing.winterShading,
+      summerShading: { ...summerShading },
       heatCapacityKjM2K: heatCapacityKjM2K.referenceBuilding,
     },
     systems: {

@@ -202,7 +202,8 @@ function sampler(
     givenU.floor === undefined ||
     input.windows?.uValue === undefined;
   if (anyUEstimated) factors.push(continuous("uValues", estimateRanges.uValueFactor));
-  if (input.windows?.airtight === undefined) {
+  // A measured air-change rate or n50 replaces the window-joint estimate: nothing to sample then.
+  if (input.windows?.airtight === undefined && input.airtightness === undefined) {
     factors.push(continuous("windows.airtight", estimateRanges.infiltrationFactor));
   }
   const g = model.geometry;

@@ -2,7 +2,9 @@
  * `npm start` end to end, as a user runs it: with no Kafka configured it migrates the embedded
  * database, provisions a real local broker and its topics, brings up the API and the stream worker
  * and prints their URLs; the load generator's events are all counted by the worker; Ctrl-C (SIGINT)
- * stops everything with exit code 0 and leaves no process and no listening port behind.
+ * stops everything with exit code 0 and leaves no process and no listening port behind. On this first
+ * start the reference stock is empty, so the launcher seeds one: a fresh assessment's benchmark answers
+ * with statistics right away.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -33,6 +35,7 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
     KAFKA_BROKERS: "",
     KAFKA_TOPIC_PREFIX: "",
     DATABASE_URL: "",
+    GRIDPULSE_SEED_HOMES: "4000",
   };
   const started = performance.now();
   const stack = await startService("dev/start.ts", env, { port: apiPort, readyTimeoutMs: 120_000 });
@@ -49,6 +52,41 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
   expect(state.brokers).toEqual([`127.0.0.1:${kafkaPort}`]);
   expect((await fetch(`${state.apiUrl}/health/ready`)).status).toBe(200);
   expect((await fetch(`${state.streamUrl}/health/ready`)).status).toBe(200);
+  expect(stack.output()).toContain("reference stock seeded");
+
+  // Benchmarks answer out of the box: a new tenant's first assessment compares with the seeded stock.
+  const tenant = spawnSync(
+    process.execPath,
+    ["dev/tenant-create.ts", "--name", "Fresh", "--json"],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, GRIDPULSE_DATA_DIR: dataDir, DATABASE_URL: "" },
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  expect(tenant.status, tenant.stderr).toBe(0);
+  const { apiKey } = JSON.parse(tenant.stdout.trim()) as { apiKey: string };
+  const auth = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+  const created = await fetch(`${state.apiUrl}/v1/assessments`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({
+      location: { prefecture: "Thessaloniki" },
+      buildingType: "apartment",
+      constructionYear: 1978,
+      heatedFloorAreaM2: 85,
+      storeys: 1,
+      systems: { heating: { type: "oil_boiler" } },
+    }),
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  const bench = await fetch(`${state.apiUrl}/v1/assessments/${id}/benchmark`, { headers: auth });
+  expect(bench.status).toBe(200);
+  const benchmark = (await bench.json()) as { statistics: { homes: number } | null };
+  expect(benchmark.statistics?.homes).toBeGreaterThanOrEqual(30);
+
   const brokerPid = Number(readFileSync(join(dataDir, "kafka", "broker.pid"), "utf8"));
   expect(existsSync(`/proc/${brokerPid}`)).toBe(true);
 

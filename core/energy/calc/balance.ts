@@ -7,12 +7,7 @@
 import type { BuildingModel, OrientationClass } from "../model.ts";
 import { daysInMonth } from "../reference/climate.ts";
 import { airHeatCapacityWhM3K, iso13790, skyRadiation } from "../reference/conditions.ts";
-import {
-  glazing,
-  opaqueAbsorptance,
-  opaqueEmissivity,
-  summerShading,
-} from "../reference/envelope.ts";
+import { glazing, opaqueAbsorptance, opaqueEmissivity } from "../reference/envelope.ts";
 import { coolingMonths, heatingMonths } from "../reference/zones.ts";
 
 const CLASSES: readonly OrientationClass[] = ["N", "NE_NW", "E_W", "SE_SW", "S"];
@@ -51,18 +46,13 @@ export interface MonthBalance {
 export function heatTransfer(model: BuildingModel): HeatTransfer {
   const { geometry: g, envelope: e, usage } = model;
   const dU = e.thermalBridgeDeltaU;
-  let walls = 0;
   let windows = 0;
-  for (const c of CLASSES) {
-    walls += g.wallsM2[c];
-    windows += g.windowsM2[c];
-  }
-  const transmissionWK =
-    walls * (e.uWall + dU) +
-    g.roofM2 * (e.uRoof + dU) +
-    g.floorM2 * e.bFloor * (e.uFloor + dU) +
-    windows * e.uWindow;
-  const airM3h = usage.freshAirM3h + e.windowInfiltrationM3hPerM2 * windows;
+  for (const c of CLASSES) windows += g.windowsM2[c];
+  // TOTEE: the thermal-bridge allowance is added to U before the b-factor applies.
+  let opaque = 0;
+  for (const el of e.elements) opaque += el.areaM2 * el.b * (el.u + dU);
+  const transmissionWK = opaque + windows * e.uWindow + e.linearBridgesWK;
+  const airM3h = usage.freshAirM3h + (e.infiltrationM3h ?? e.windowInfiltrationM3hPerM2 * windows);
   const ventilationWK = airHeatCapacityWhM3K * airM3h;
   const heatCapacityWhK = (e.heatCapacityKjM2K * 1000 * g.floorAreaM2) / 3600;
   return {
@@ -107,10 +97,18 @@ export function monthlyBalance(
   const rSe = skyRadiation.rSe;
   const hr = skyRadiation.hrPerEmissivity * opaqueEmissivity;
   // Opaque elements: absorbed solar (alpha R_se U A) and long-wave loss to the sky (F_r R_se U A h_r dθ).
-  const roofUA = g.roofM2 * (e.uRoof + dU);
-  let wallUA = 0;
-  for (const c of CLASSES) wallUA += g.wallsM2[c] * (e.uWall + dU);
-  const skyLossW = rSe * hr * skyRadiation.deltaThetaSkyK * (roofUA + 0.5 * wallUA);
+  // Opaque elements in the sun, UA by orientation (W/K): absorbed solar and sky radiation.
+  let roofUA = 0;
+  const wallUA: Record<OrientationClass, number> = { N: 0, NE_NW: 0, E_W: 0, SE_SW: 0, S: 0 };
+  for (const el of e.elements) {
+    if (el.sun === null) continue;
+    const ua = el.areaM2 * (el.u + dU);
+    if (el.sun === "horizontal") roofUA += ua;
+    else wallUA[el.sun] += ua;
+  }
+  let wallUATotal = 0;
+  for (const c of CLASSES) wallUATotal += wallUA[c];
+  const skyLossW = rSe * hr * skyRadiation.deltaThetaSkyK * (roofUA + 0.5 * wallUATotal);
 
   const months: MonthBalance[] = [];
   for (let m = 0; m < 12; m++) {
@@ -121,9 +119,9 @@ export function monthlyBalance(
     let opaque = opaqueAbsorptance * rSe * roofUA * (irr.horizontal[m] as number);
     for (const c of CLASSES) {
       const i = irr[c][m] as number;
-      windowWinter += g.windowsM2[c] * i * glazing.winterShading;
-      windowSummer += g.windowsM2[c] * i * summerShading[c];
-      opaque += opaqueAbsorptance * rSe * g.wallsM2[c] * (e.uWall + dU) * i;
+      windowWinter += g.windowsM2[c] * i * e.winterShading;
+      windowSummer += g.windowsM2[c] * i * e.summerShading[c];
+      opaque += opaqueAbsorptance * rSe * wallUA[c] * i;
     }
     const opaqueNet = opaque - (skyLossW * hours) / 1000;
     const internalGainsKwh = (usage.internalGainsW * hours) / 1000;

@@ -148,7 +148,10 @@ export const bUnheated = 0.5;
 /**
  * b for floors on the ground. ESTIMATE: TOTEE uses an equivalent U from the floor's depth and
  * characteristic dimension (ISO 13370); we apply the same 0.5 reduction as for unheated spaces, which
- * is the TABULA convention for floors to soil.
+ * is the TABULA convention for floors to soil. Checked: the TABULA GR floor U-values above are those of
+ * the construction alone (2.1-3.0 W/m²K, no soil), and TABULA's energy balance applies the adjustment
+ * factor b_tr 0.5 to floors towards soil or unheated cellars; applying it here counts the soil once.
+ * An engineer with an ISO 13370 equivalent U gives it as an element with b 1 or an extra resistance.
  */
 export const bGround = 0.5;
 
@@ -199,3 +202,19 @@ export const opaqueEmissivity = 0.8;
  * in the shipped sources).
  */
 export const windowInfiltrationM3hM2 = { airtight: 5.5, old: 11 } as const;
+
+/**
+ * Air leakage in normal use from a blower-door n50 (air changes per hour at 50 Pa): n = 2 x n50 x e x
+ * epsilon, EN 12831:2003 Annex D eq. ("V_inf = 2 V n50 e epsilon") with the shielding coefficient e
+ * of Table D.8 for a home with openings on more than one façade (no shielding 0.03, moderate 0.02,
+ * heavy 0.01) and the height correction epsilon = 1 (up to 10 m above ground). The factor 2 is the
+ * standard's allowance for wind on the windward side. Moderate shielding (suburbs, a town with
+ * neighbouring buildings) is the default. The result is the familiar n50 / 25 rule of thumb at
+ * moderate shielding.
+ */
+export const n50Shielding = { none: 0.03, moderate: 0.02, heavy: 0.01 } as const;
+export const n50ShieldingSource =
+  "EN 12831:2003 Annex D: n = 2 x n50 x e x epsilon, e by shielding (Table D.8, more than one exposed façade: none 0.03, moderate 0.02, heavy 0.01), epsilon 1";
+export function infiltrationFromN50(n50: number, shielding: keyof typeof n50Shielding): number {
+  return 2 * n50 * n50Shielding[shielding];
+}

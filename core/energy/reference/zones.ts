@@ -13,6 +13,9 @@ export const zoneIndex: Readonly<Record<ClimateZone, 0 | 1 | 2 | 3>> = { A: 0, B
 /**
  * Residential heating and cooling months (1 = January). TOTEE 20701-1 as transcribed in la-kenak
  * (db_kenakv5.sql @ fa718545, tables vivliothiki_monthsoff_heat_a/_c and _cold_a/_c). Sourced.
+ * Checked for partial months: the table holds one 0/1 flag per month for every use (zones A/B share
+ * table _a, C/D table _c), so no residential period starts or ends mid-month and every month counts
+ * whole. (The TOTEE text itself could not be retrieved to confirm beyond the transcription.)
  */
 export const heatingMonths: Readonly<Record<ClimateZone, readonly number[]>> = {
   A: [1, 2, 3, 4, 11, 12],

@@ -3,14 +3,24 @@
  * Greek typology averages by construction period, zone and type for homes built before 2011, and the
  * KENAK U-max of the regime in force for homes built under KENAK (2011 on).
  */
-import type { AssumptionSink, Envelope, Geometry } from "../model.ts";
+import type {
+  AssumptionSink,
+  ElementKind,
+  Envelope,
+  Geometry,
+  OpaqueElement,
+  OrientationClass,
+} from "../model.ts";
 import {
   bGround,
   bUnheated,
   glazing,
   heatCapacityKjM2K,
+  infiltrationFromN50,
   kenak2017FromYear,
   kenakEraGlazingG,
+  n50ShieldingSource,
+  summerShading,
   type TabulaPeriod,
   tabulaU,
   tabulaUSource,
@@ -21,7 +31,8 @@ import {
   windowInfiltrationM3hM2,
 } from "../reference/envelope.ts";
 import { type ClimateZone, zoneIndex } from "../reference/zones.ts";
-import type { AssessmentInput } from "../schema/input.ts";
+import type { Adjacency, AssessmentInput } from "../schema/input.ts";
+import { equalSplit, orientationClass, orientationClasses } from "./geometry.ts";
 
 export function tabulaPeriod(year: number): TabulaPeriod | null {
   if (year <= 1980) return "<=1980";
@@ -53,6 +64,133 @@ export function floorUMax(
 
 export function floorB(floorType: Geometry["floorType"]): number {
   return floorType === "pilotis" ? 1 : floorType === "ground" ? bGround : bUnheated;
+}
+
+export const floorAdjacency = (floorType: Geometry["floorType"]): Adjacency =>
+  floorType === "pilotis" ? "outside" : floorType;
+
+/**
+ * KENAK U-max of an element by type and adjacency (the reference building's envelope and the target of
+ * insulation measures). Walls against the soil take the "to unheated space" limit (the shipped table
+ * has no separate row for them).
+ */
+export function elementUMax(
+  regime: "kenak2010" | "kenak2017",
+  zone: ClimateZone,
+  kind: ElementKind,
+  adjacency: Adjacency,
+): number {
+  const t = uMax[regime];
+  const z = zoneIndex[zone];
+  if (kind === "floor") {
+    return floorUMax(regime, zone, adjacency === "outside" ? "pilotis" : adjacency);
+  }
+  if (kind === "roof") return (adjacency === "outside" ? t.roofToAir : t.roofToUnheated)[z];
+  return (adjacency === "outside" ? t.wallToAir : t.wallToUnheated)[z];
+}
+
+/** U with an extra resistance in series (ISO 6946: resistances add), W/(m²K). */
+export const withResistance = (u: number, r: number): number => (r > 0 ? 1 / (1 / u + r) : u);
+
+/**
+ * The opaque elements: the caller's `elements` for the types given there, and one element per
+ * orientation class for walls, one roof and one floor derived from the geometry for the others.
+ */
+function opaqueElements(
+  input: AssessmentInput,
+  geometry: Geometry,
+  u: Record<ElementKind, number>,
+): OpaqueElement[] {
+  const given = input.elements ?? [];
+  const out: OpaqueElement[] = [];
+  const derived = (kind: ElementKind) => !given.some((e) => e.type === kind);
+  if (derived("wall")) {
+    for (const c of orientationClasses) {
+      const a = geometry.wallsM2[c];
+      if (a > 0) out.push(element("wall", a, u.wall, "outside", 1, 0, c, null));
+    }
+  }
+  if (derived("roof") && geometry.roofM2 > 0) {
+    out.push(element("roof", geometry.roofM2, u.roof, "outside", 1, 0, "horizontal", null));
+  }
+  if (derived("floor") && geometry.floorM2 > 0) {
+    const adjacency = floorAdjacency(geometry.floorType);
+    out.push(
+      element(
+        "floor",
+        geometry.floorM2,
+        u.floor,
+        adjacency,
+        floorB(geometry.floorType),
+        0,
+        null,
+        null,
+      ),
+    );
+  }
+  given.forEach((e, i) => {
+    const adjacency: Adjacency =
+      e.adjacency ?? (e.type === "floor" ? floorAdjacency(geometry.floorType) : "outside");
+    const r = e.extraResistanceM2KW ?? 0;
+    const b =
+      adjacency === "outside"
+        ? 1
+        : r > 0
+          ? 1
+          : (e.b ?? (adjacency === "ground" ? bGround : bUnheated));
+    const uc = e.uValue ?? u[e.type];
+    if (e.type === "wall" && !e.orientation && adjacency === "outside") {
+      // Unknown orientation: the sun sees it as a quarter N, half E/W, a quarter S.
+      const split = equalSplit(e.areaM2);
+      for (const c of orientationClasses) {
+        if (split[c] > 0) out.push(element("wall", split[c], uc, adjacency, b, r, c, i));
+      }
+      return;
+    }
+    const sun: OpaqueElement["sun"] =
+      adjacency !== "outside" || e.type === "floor"
+        ? null
+        : e.type === "roof"
+          ? "horizontal"
+          : orientationClass(e.orientation ?? "N");
+    out.push(element(e.type, e.areaM2, uc, adjacency, b, r, sun, i));
+  });
+  return out;
+}
+
+function element(
+  kind: ElementKind,
+  areaM2: number,
+  uConstruction: number,
+  adjacency: Adjacency,
+  b: number,
+  extraResistanceM2KW: number,
+  sun: OrientationClass | "horizontal" | null,
+  inputIndex: number | null,
+): OpaqueElement {
+  return {
+    kind,
+    areaM2,
+    uConstruction,
+    u: withResistance(uConstruction, extraResistanceM2KW),
+    adjacency,
+    b,
+    extraResistanceM2KW,
+    sun,
+    inputIndex,
+  };
+}
+
+/** Area-weighted mean construction U of the elements of a kind (the default when there are none). */
+function meanU(elements: readonly OpaqueElement[], kind: ElementKind, fallback: number): number {
+  let a = 0;
+  let ua = 0;
+  for (const e of elements) {
+    if (e.kind !== kind) continue;
+    a += e.areaM2;
+    ua += e.areaM2 * e.uConstruction;
+  }
+  return a > 0 ? ua / a : fallback;
 }
 
 export function resolveEnvelope(
@@ -90,6 +228,17 @@ export function resolveEnvelope(
     input.uValues?.floor,
     tabula?.floor ?? floorUMax(regime, zone, geometry.floorType),
   );
+
+  const elements = opaqueElements(input, geometry, { wall: uWall, roof: uRoof, floor: uFloor });
+  if (input.elements) {
+    note?.({
+      field: "elements",
+      value: input.elements.length,
+      source:
+        "caller's opaque elements; a missing U takes the home's wall / roof / floor U above, a missing b 0.5 towards the ground or an unheated space (TOTEE / TABULA convention)",
+      estimate: false,
+    });
+  }
 
   const windowYear = input.windows?.installedYear ?? input.constructionYear;
   const windowPeriod = tabulaPeriod(windowYear);
@@ -159,26 +308,81 @@ export function resolveEnvelope(
       estimate: false,
     });
   }
-  note?.({
-    field: "envelope.thermalBridges",
-    value: thermalBridgeDeltaU,
-    unit: "W/(m²K)",
-    source: thermalBridgeSource,
-    estimate: false,
-  });
+  const tb = input.thermalBridges;
+  let linearBridgesWK = 0;
+  for (const l of tb?.linear ?? []) linearBridgesWK += l.psi * l.lengthM;
+  const deltaU = tb?.deltaU ?? (tb?.linear ? 0 : thermalBridgeDeltaU);
+  if (tb?.deltaU === undefined) {
+    note?.({
+      field: "thermalBridges.deltaU",
+      value: deltaU,
+      unit: "W/(m²K)",
+      source: tb?.linear
+        ? "linear thermal bridges given (sum psi x length): no area allowance on top"
+        : thermalBridgeSource,
+      estimate: false,
+    });
+  }
+
+  const air = input.airtightness;
+  let infiltrationM3h: number | null = null;
+  if (air?.infiltrationAch !== undefined) {
+    infiltrationM3h = air.infiltrationAch * geometry.volumeM3;
+  } else if (air?.n50 !== undefined) {
+    const shielding = air.shielding ?? "moderate";
+    const ach = infiltrationFromN50(air.n50, shielding);
+    infiltrationM3h = ach * geometry.volumeM3;
+    note?.({
+      field: "airtightness.infiltrationAch",
+      value: round4(ach),
+      unit: "1/h",
+      source: `${n50ShieldingSource}; shielding ${shielding}${air.shielding === undefined ? " (default)" : ""}`,
+      estimate: air.shielding === undefined,
+    });
+  }
+
+  const winterShading = input.windows?.winterShading ?? glazing.winterShading;
+  if (input.windows?.winterShading === undefined) {
+    note?.({
+      field: "windows.winterShading",
+      value: winterShading,
+      source: "TABULA GR F_sh,vert 0.8 (surroundings, balconies)",
+      estimate: false,
+    });
+  }
+  const summer = input.windows?.summerShading;
+  const summerByClass: Record<OrientationClass, number> =
+    summer === undefined
+      ? { ...summerShading }
+      : { N: summer, NE_NW: summer, E_W: summer, SE_SW: summer, S: summer };
+  if (summer === undefined) {
+    note?.({
+      field: "windows.summerShading",
+      value: "N 1.0, NE/NW 0.8, E/W 0.75, SE/SW 0.73, S 0.7",
+      source: "KENAK reference building overhangs and fins (la-kenak menu_library_ka.php)",
+      estimate: false,
+    });
+  }
 
   return {
-    uWall,
-    uRoof,
-    uFloor,
+    elements,
+    uWall: meanU(elements, "wall", uWall),
+    uRoof: meanU(elements, "roof", uRoof),
+    uFloor: meanU(elements, "floor", uFloor),
     uWindow,
     glazingG,
     frameFraction,
-    thermalBridgeDeltaU,
+    thermalBridgeDeltaU: deltaU,
+    linearBridgesWK,
     bFloor: floorB(geometry.floorType),
     windowInfiltrationM3hPerM2: airtight
       ? windowInfiltrationM3hM2.airtight
       : windowInfiltrationM3hM2.old,
+    infiltrationM3h,
+    winterShading,
+    summerShading: summerByClass,
     heatCapacityKjM2K: heatCapacity,
   };
 }
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

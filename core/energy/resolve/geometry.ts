@@ -49,8 +49,27 @@ function byClass(
 }
 
 /** Unknown orientation: façades split equally over N, E, S and W. */
-function equalSplit(total: number): Record<OrientationClass, number> {
+export function equalSplit(total: number): Record<OrientationClass, number> {
   return { N: total / 4, NE_NW: 0, E_W: total / 2, SE_SW: 0, S: total / 4 };
+}
+
+export const orientationClass = (o: Orientation): OrientationClass => ORIENTATION_CLASS[o];
+
+/** Opaque wall areas of the caller's wall elements by orientation class (unoriented ones split N/E/S/W). */
+function elementWalls(
+  elements: NonNullable<AssessmentInput["elements"]>,
+): Record<OrientationClass, number> {
+  const out = zeroByClass();
+  for (const e of elements) {
+    if (e.type !== "wall") continue;
+    if (e.orientation) {
+      out[ORIENTATION_CLASS[e.orientation]] += e.areaM2;
+    } else {
+      const split = equalSplit(e.areaM2);
+      for (const c of orientationClasses) out[c] += split[c];
+    }
+  }
+  return out;
 }
 
 const sum = (r: Record<OrientationClass, number>) => r.N + r.NE_NW + r.E_W + r.SE_SW + r.S;
@@ -91,8 +110,16 @@ export function resolveGeometry(input: AssessmentInput, note: AssumptionSink): G
   const exposed = type === "apartment" ? APARTMENT_EXPOSED_PERIMETER : 1;
   const derivedFacade = perimeter * exposed * storeyHeightM * storeys;
 
+  const elements = input.elements ?? [];
+  const has = (type: "wall" | "roof" | "floor") => elements.some((e) => e.type === type);
+  const areaOf = (type: "wall" | "roof" | "floor") =>
+    elements.reduce((a, e) => (e.type === type ? a + e.areaM2 : a), 0);
+  // Wall elements are opaque areas: windows come on top of them, not out of them.
+  const wallElements = has("wall");
   let facade: Record<OrientationClass, number>;
-  if (g?.wallsM2) {
+  if (wallElements) {
+    facade = elementWalls(elements);
+  } else if (g?.wallsM2) {
     facade = byClass(g.wallsM2);
   } else {
     facade = equalSplit(derivedFacade);
@@ -126,6 +153,10 @@ export function resolveGeometry(input: AssessmentInput, note: AssumptionSink): G
 
   const walls = zeroByClass();
   for (const c of orientationClasses) {
+    if (wallElements) {
+      walls[c] = facade[c];
+      continue;
+    }
     const net = facade[c] - windows[c];
     if (net < -1e-9) {
       throw new EnergyInputError([
@@ -138,9 +169,9 @@ export function resolveGeometry(input: AssessmentInput, note: AssumptionSink): G
     walls[c] = Math.max(0, net);
   }
 
-  const roofM2 = g?.roofM2 ?? (hasRoof ? footprint : 0);
-  const floorM2 = g?.floorM2 ?? (hasFloor ? footprint : 0);
-  if (g?.roofM2 === undefined) {
+  const roofM2 = has("roof") ? areaOf("roof") : (g?.roofM2 ?? (hasRoof ? footprint : 0));
+  const floorM2 = has("floor") ? areaOf("floor") : (g?.floorM2 ?? (hasFloor ? footprint : 0));
+  if (g?.roofM2 === undefined && !has("roof")) {
     note?.({
       field: "geometry.roofM2",
       value: Math.round(roofM2 * 10) / 10,
@@ -149,7 +180,7 @@ export function resolveGeometry(input: AssessmentInput, note: AssumptionSink): G
       estimate: false,
     });
   }
-  if (g?.floorM2 === undefined) {
+  if (g?.floorM2 === undefined && !has("floor")) {
     note?.({
       field: "geometry.floorM2",
       value: Math.round(floorM2 * 10) / 10,
@@ -182,6 +213,6 @@ export function resolveGeometry(input: AssessmentInput, note: AssumptionSink): G
     floorM2,
     floorType,
     dwellings,
-    ownsRoof: hasRoof && roofM2 > 0,
+    ownsRoof: (hasRoof || has("roof")) && roofM2 > 0,
   };
 }

@@ -14,8 +14,10 @@ export function resolveUsage(input: AssessmentInput, note: AssumptionSink): Usag
   // Occupant gains with the presence factor, appliances with their usage factor: 5 W/m² at the
   // standard density, taken as a 24 h average (people are home at night, outside the 18 h schedule).
   const internalGainsW =
-    persons * rc.occupantGainWPerPerson * rc.occupantPresenceFactor +
-    area * rc.applianceGainWPerM2 * rc.applianceFactor;
+    o?.internalGainsWPerM2 !== undefined
+      ? o.internalGainsWPerM2 * area
+      : persons * rc.occupantGainWPerPerson * rc.occupantPresenceFactor +
+        area * rc.applianceGainWPerM2 * rc.applianceFactor;
   if (note) {
     if (o?.persons === undefined) {
       note({
@@ -59,13 +61,15 @@ export function resolveUsage(input: AssessmentInput, note: AssumptionSink): Usag
       source: `${conditionsSource}; intermittent operation per ISO 13790 cl. 13.2.2`,
       estimate: false,
     });
-    note({
-      field: "usage.internalGains",
-      value: Math.round((internalGainsW / area) * 100) / 100,
-      unit: "W/m²",
-      source: `${conditionsSource}: 80 W/person x 0.75 presence + 4 W/m² appliances x 0.5, as a 24 h average`,
-      estimate: false,
-    });
+    if (o?.internalGainsWPerM2 === undefined) {
+      note({
+        field: "occupancy.internalGainsWPerM2",
+        value: Math.round((internalGainsW / area) * 100) / 100,
+        unit: "W/m²",
+        source: `${conditionsSource}: 80 W/person x 0.75 presence + 4 W/m² appliances x 0.5, as a 24 h average`,
+        estimate: false,
+      });
+    }
     note({
       field: "usage.freshAir",
       value: rc.freshAirM3hPerM2,

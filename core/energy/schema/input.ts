@@ -23,6 +23,10 @@ export const buildingTypes = ["detached_house", "apartment", "apartment_block"] 
 export const apartmentPositions = ["ground", "middle", "top", "ground_and_top"] as const;
 export const floorTypes = ["ground", "pilotis", "unheated"] as const;
 export const thermalMassClasses = ["light", "medium", "heavy"] as const;
+export const elementTypes = ["wall", "roof", "floor"] as const;
+/** What an opaque element separates the heated space from: outside air (incl. pilotis), soil, an unheated space. */
+export const adjacencies = ["outside", "ground", "unheated"] as const;
+export const shieldingClasses = ["none", "moderate", "heavy"] as const;
 
 const areaM2 = z.number().finite().nonnegative().max(1_000_000);
 const uValue = z
@@ -113,6 +117,70 @@ const dhwSchema = z.strictObject({
   installedYear: year.optional(),
 });
 
+const elementSchema = z
+  .strictObject({
+    type: z.enum(elementTypes),
+    areaM2: z.number().finite().positive().max(100_000).describe("opaque area, windows excluded"),
+    uValue: uValue
+      .optional()
+      .describe("W/(m²K) of the construction; default: the home's wall / roof / floor U"),
+    orientation: z
+      .enum(orientations)
+      .optional()
+      .describe("walls only; an unoriented wall is split equally over N, E, S and W"),
+    adjacency: z
+      .enum(adjacencies)
+      .optional()
+      .describe("default: outside for walls and roofs, the home's floorType for floors"),
+    b: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("temperature-reduction factor towards the ground or unheated space (default 0.5)"),
+    extraResistanceM2KW: z
+      .number()
+      .min(0)
+      .max(20)
+      .optional()
+      .describe(
+        "m²K/W of the unheated space or soil, added to the element instead of a b-factor (ISO 6946/13789)",
+      ),
+    label: z.string().max(80).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.orientation && e.type !== "wall") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["orientation"],
+        message: "only walls take an orientation",
+      });
+    }
+    if (e.type === "roof" && e.adjacency === "ground") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["adjacency"],
+        message: "a roof cannot touch the ground",
+      });
+    }
+    for (const field of ["b", "extraResistanceM2KW"] as const) {
+      if (e[field] !== undefined && (e.adjacency === undefined || e.adjacency === "outside")) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `${field} needs adjacency "ground" or "unheated"`,
+        });
+      }
+    }
+    if (e.b !== undefined && e.extraResistanceM2KW !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["extraResistanceM2KW"],
+        message: "give either a b-factor or an extra resistance, not both",
+      });
+    }
+  });
+
 export const assessmentInputSchema = z
   .strictObject({
     location: locationSchema,
@@ -125,12 +193,12 @@ export const assessmentInputSchema = z
       .max(100_000),
     storeys: z
       .number()
-      .int()
+      .finite()
       .min(1)
       .max(40)
       .optional()
       .describe(
-        "storeys of the building (of the dwelling for an apartment); default by building type: house 2, apartment 1, block 4 (ESTIMATE)",
+        "storeys of the building (of the dwelling for an apartment); fractions for lofts or split levels (1.5); default by building type: house 2, apartment 1, block 4 (ESTIMATE)",
       ),
     apartmentPosition: z.enum(apartmentPositions).optional(),
     floorType: z.enum(floorTypes).optional(),
@@ -151,6 +219,59 @@ export const assessmentInputSchema = z
       .strictObject({ wall: uValue.optional(), roof: uValue.optional(), floor: uValue.optional() })
       .optional()
       .describe("W/(m²K) of the construction, without the thermal-bridge allowance"),
+    elements: z
+      .array(elementSchema)
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        "opaque elements one by one (engineers): the walls, roofs or floors given here replace the derived ones of that type",
+      ),
+    thermalBridges: z
+      .strictObject({
+        deltaU: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe(
+            "allowance added to every opaque U, W/(m²K); default 0.1 (TOTEE), 0 when linear is given",
+          ),
+        linear: z
+          .array(
+            z.strictObject({
+              psi: z.number().min(-1).max(3).describe("linear thermal transmittance, W/(m·K)"),
+              lengthM: z.number().positive().max(100_000),
+              label: z.string().max(80).optional(),
+            }),
+          )
+          .min(1)
+          .max(200)
+          .optional(),
+      })
+      .optional(),
+    airtightness: z
+      .strictObject({
+        infiltrationAch: z
+          .number()
+          .min(0)
+          .max(10)
+          .optional()
+          .describe(
+            "air leakage in normal use, air changes per hour of the heated volume (replaces the window-joint estimate)",
+          ),
+        n50: z
+          .number()
+          .positive()
+          .max(50)
+          .optional()
+          .describe("blower-door air changes per hour at 50 Pa (EN ISO 9972)"),
+        shielding: z
+          .enum(shieldingClasses)
+          .optional()
+          .describe("wind shielding of the site, for converting n50 (default moderate)"),
+      })
+      .optional(),
     windows: z
       .strictObject({
         uValue: uValue.optional(),
@@ -158,6 +279,20 @@ export const assessmentInputSchema = z
         frameFraction: z.number().min(0).max(0.9).optional(),
         installedYear: year.optional(),
         airtight: z.boolean().optional().describe("certified airtight frames (KENAK-era windows)"),
+        winterShading: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe("shading factor in the heating season (1 = unshaded; default 0.8)"),
+        summerShading: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe(
+            "shading factor in the cooling season, all orientations (1 = unshaded; default by orientation 0.7-1.0)",
+          ),
       })
       .optional(),
     systems: z
@@ -185,6 +320,14 @@ export const assessmentInputSchema = z
         heatingSetpointC: z.number().min(10).max(26).optional(),
         coolingSetpointC: z.number().min(20).max(32).optional(),
         dhwLitresPerPersonDay: z.number().min(0).max(500).optional(),
+        internalGainsWPerM2: z
+          .number()
+          .min(0)
+          .max(50)
+          .optional()
+          .describe(
+            "time-averaged internal gains (people, appliances, lighting), W per m² of floor",
+          ),
       })
       .optional(),
     naturalGasAvailable: z.boolean().optional(),
@@ -210,6 +353,34 @@ export const assessmentInputSchema = z
           });
         }
       }
+    }
+    for (const [type, field] of [
+      ["wall", "wallsM2"],
+      ["roof", "roofM2"],
+      ["floor", "floorM2"],
+    ] as const) {
+      if (g?.[field] !== undefined && input.elements?.some((e) => e.type === type)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["geometry", field],
+          message: `give ${type} areas either in geometry.${field} or as ${type} elements, not both`,
+        });
+      }
+    }
+    const air = input.airtightness;
+    if (air?.infiltrationAch !== undefined && air.n50 !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["airtightness", "n50"],
+        message: "give either infiltrationAch or n50, not both",
+      });
+    }
+    if (air?.shielding !== undefined && air.n50 === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["airtightness", "shielding"],
+        message: "shielding applies to the n50 conversion only",
+      });
     }
     if (input.apartmentPosition && input.buildingType !== "apartment") {
       ctx.addIssue({
@@ -237,3 +408,5 @@ export const assessmentInputSchema = z
 export type AssessmentInput = z.output<typeof assessmentInputSchema>;
 export type AssessmentInputRaw = z.input<typeof assessmentInputSchema>;
 export type BuildingType = (typeof buildingTypes)[number];
+export type ElementInput = NonNullable<AssessmentInput["elements"]>[number];
+export type Adjacency = (typeof adjacencies)[number];

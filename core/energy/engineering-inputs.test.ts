@@ -1,0 +1,293 @@
+/**
+ * Engineering inputs (air tightness, thermal bridges, internal gains, shading, opaque elements one by
+ * one, fractional storeys): each is optional, leaves the result unchanged when absent, and moves the
+ * result in the direction the physics says. Reference building: a 1985 two-storey house of 120 m² in
+ * Thessaloniki (zone C) with an oil boiler, split units and an electric water heater.
+ */
+import { describe, expect, it } from "vitest";
+import { heatTransfer } from "./calc/balance.ts";
+import {
+  type AssessmentInputRaw,
+  applyUpgrade,
+  assess,
+  EnergyInputError,
+  parseAssessmentInput,
+} from "./index.ts";
+import { infiltrationFromN50 } from "./reference/envelope.ts";
+import { resolveModel } from "./resolve/index.ts";
+
+const NOW = "2026-03-01T00:00:00Z";
+
+const referenceHouse = {
+  location: { prefecture: "Thessaloniki" },
+  buildingType: "detached_house",
+  constructionYear: 1985,
+  heatedFloorAreaM2: 120,
+  storeys: 2,
+  systems: {
+    heating: { type: "oil_boiler", installedYear: 2005 },
+    cooling: { type: "split_units", installedYear: 2015 },
+    hotWater: { type: "electric" },
+  },
+} satisfies AssessmentInputRaw;
+
+const run = (patch: Partial<AssessmentInputRaw> = {}) =>
+  assess({ ...referenceHouse, ...patch }, { now: NOW });
+const model = (patch: Partial<AssessmentInputRaw> = {}) =>
+  resolveModel(parseAssessmentInput({ ...referenceHouse, ...patch }), null);
+const base = run();
+
+function rejects(patch: Partial<AssessmentInputRaw>, path: string) {
+  try {
+    run(patch);
+  } catch (err) {
+    expect(err).toBeInstanceOf(EnergyInputError);
+    expect((err as EnergyInputError).issues.map((i) => i.path.join("."))).toContain(path);
+    return;
+  }
+  throw new Error(`expected ${path} to be rejected`);
+}
+
+describe("air tightness", () => {
+  it("a leakier home (more air changes per hour) needs more heating", () => {
+    const tight = run({ airtightness: { infiltrationAch: 0.2 } });
+    const leaky = run({ airtightness: { infiltrationAch: 1.0 } });
+    expect(leaky.heatTransfer.ventilationWK).toBeGreaterThan(tight.heatTransfer.ventilationWK);
+    expect(leaky.needs.heatingKwhM2).toBeGreaterThan(tight.needs.heatingKwhM2);
+    expect(leaky.primaryEnergy.kwhM2).toBeGreaterThan(tight.primaryEnergy.kwhM2);
+    // H_ve = 0.34 x (fresh air 0.75 m³/h·m² x 120 m² + ACH x 120 m² x 2.8 m).
+    expect(leaky.heatTransfer.ventilationWK).toBeCloseTo(0.34 * (90 + 1.0 * 336), 9);
+  });
+
+  it("converts n50 with the EN 12831 shielding coefficient; more shielding, less heating", () => {
+    expect(infiltrationFromN50(10, "moderate")).toBeCloseTo(0.4, 12);
+    const exposed = run({ airtightness: { n50: 8, shielding: "none" } });
+    const moderate = run({ airtightness: { n50: 8 } });
+    const sheltered = run({ airtightness: { n50: 8, shielding: "heavy" } });
+    expect(exposed.needs.heatingKwhM2).toBeGreaterThan(moderate.needs.heatingKwhM2);
+    expect(moderate.needs.heatingKwhM2).toBeGreaterThan(sheltered.needs.heatingKwhM2);
+    const tighter = run({ airtightness: { n50: 3 } });
+    expect(tighter.needs.heatingKwhM2).toBeLessThan(moderate.needs.heatingKwhM2);
+    expect(
+      moderate.assumptions.find((a) => a.field === "airtightness.infiltrationAch"),
+    ).toMatchObject({ value: 0.32, estimate: true });
+  });
+
+  it("refuses both ACH and n50, and a shielding class without n50", () => {
+    rejects({ airtightness: { infiltrationAch: 0.5, n50: 4 } }, "airtightness.n50");
+    rejects({ airtightness: { shielding: "heavy" } }, "airtightness.shielding");
+  });
+});
+
+describe("thermal bridges", () => {
+  it("a larger allowance raises the transmission coefficient and the heating need", () => {
+    const small = run({ thermalBridges: { deltaU: 0.05 } });
+    const large = run({ thermalBridges: { deltaU: 0.25 } });
+    expect(small.heatTransfer.transmissionWK).toBeLessThan(base.heatTransfer.transmissionWK);
+    expect(large.heatTransfer.transmissionWK).toBeGreaterThan(base.heatTransfer.transmissionWK);
+    expect(large.needs.heatingKwhM2).toBeGreaterThan(small.needs.heatingKwhM2);
+  });
+
+  it("linear psi-values add psi x length and replace the default allowance", () => {
+    const m = model();
+    const withoutBridges = heatTransfer({
+      ...m,
+      envelope: { ...m.envelope, thermalBridgeDeltaU: 0 },
+    }).transmissionWK;
+    const linear = [
+      { psi: 0.5, lengthM: 40, label: "balcony slabs" },
+      { psi: 0.15, lengthM: 60, label: "window reveals" },
+    ];
+    const a = run({ thermalBridges: { linear } });
+    expect(a.heatTransfer.transmissionWK).toBeCloseTo(withoutBridges + 0.5 * 40 + 0.15 * 60, 9);
+    const worse = run({
+      thermalBridges: {
+        linear: [
+          { psi: 0.9, lengthM: 40 },
+          { psi: 0.15, lengthM: 60 },
+        ],
+      },
+    });
+    expect(worse.needs.heatingKwhM2).toBeGreaterThan(a.needs.heatingKwhM2);
+    // Both together: the allowance applies on top of the linear bridges.
+    const both = run({ thermalBridges: { linear, deltaU: 0.1 } });
+    expect(both.heatTransfer.transmissionWK).toBeGreaterThan(a.heatTransfer.transmissionWK);
+  });
+
+  it("better thermal bridges improve the class ratio (the reference keeps the TOTEE allowance)", () => {
+    const good = run({ thermalBridges: { deltaU: 0 } });
+    expect(good.rating.ratio).toBeLessThan(base.rating.ratio);
+    expect(good.rating.referenceBuilding.primaryEnergyKwhM2).toBeCloseTo(
+      base.rating.referenceBuilding.primaryEnergyKwhM2,
+      9,
+    );
+  });
+});
+
+describe("internal gains", () => {
+  it("more internal gains: less heating, more cooling", () => {
+    const low = run({ occupancy: { internalGainsWPerM2: 2 } });
+    const high = run({ occupancy: { internalGainsWPerM2: 10 } });
+    expect(high.needs.heatingKwhM2).toBeLessThan(low.needs.heatingKwhM2);
+    expect(high.needs.coolingKwhM2).toBeGreaterThan(low.needs.coolingKwhM2);
+    // The TOTEE default is 5 W/m²: giving it explicitly changes nothing.
+    const explicit = run({ occupancy: { internalGainsWPerM2: 5 } });
+    expect(explicit.needs.heatingKwhM2).toBeCloseTo(base.needs.heatingKwhM2, 9);
+  });
+});
+
+describe("shading", () => {
+  it("winter shading cuts solar gains in the heating season only", () => {
+    const open = run({ windows: { winterShading: 1 } });
+    const shaded = run({ windows: { winterShading: 0.4 } });
+    expect(shaded.needs.heatingKwhM2).toBeGreaterThan(open.needs.heatingKwhM2);
+    expect(shaded.needs.coolingKwhM2).toBeCloseTo(open.needs.coolingKwhM2, 9);
+  });
+
+  it("summer shading cuts the cooling need and leaves heating alone", () => {
+    const open = run({ windows: { summerShading: 1 } });
+    const shaded = run({ windows: { summerShading: 0.3 } });
+    expect(shaded.needs.coolingKwhM2).toBeLessThan(open.needs.coolingKwhM2);
+    expect(shaded.needs.heatingKwhM2).toBeCloseTo(open.needs.heatingKwhM2, 9);
+    expect(shaded.primaryEnergy.kwhM2).toBeLessThan(open.primaryEnergy.kwhM2);
+  });
+});
+
+describe("opaque elements one by one", () => {
+  const m = model();
+  const wallsAsElements = (
+    [
+      ["N", m.geometry.wallsM2.N],
+      ["E", m.geometry.wallsM2.E_W / 2],
+      ["W", m.geometry.wallsM2.E_W / 2],
+      ["S", m.geometry.wallsM2.S],
+    ] as const
+  ).map(([orientation, areaM2]) => ({ type: "wall" as const, areaM2, orientation }));
+  const windowsM2 = { N: m.geometry.windowsM2.N, E: m.geometry.windowsM2.E_W / 2 };
+  const windows = { ...windowsM2, W: windowsM2.E, S: m.geometry.windowsM2.S };
+
+  it("the derived walls given as elements reproduce the default result", () => {
+    const a = run({ elements: wallsAsElements, geometry: { windowsM2: windows } });
+    expect(a.heatTransfer.transmissionWK).toBeCloseTo(base.heatTransfer.transmissionWK, 9);
+    expect(a.needs.heatingKwhM2).toBeCloseTo(base.needs.heatingKwhM2, 9);
+    expect(a.needs.coolingKwhM2).toBeCloseTo(base.needs.coolingKwhM2, 9);
+    expect(a.rating.ratio).toBeCloseTo(base.rating.ratio, 9);
+  });
+
+  it("each element keeps its own U: a worse wall raises the heating need", () => {
+    const walls = wallsAsElements.map((w) => (w.orientation === "N" ? { ...w, uValue: 3 } : w));
+    const a = run({ elements: walls, geometry: { windowsM2: windows } });
+    expect(a.needs.heatingKwhM2).toBeGreaterThan(base.needs.heatingKwhM2);
+  });
+
+  it("orientation: the same wall facing south absorbs more sun than facing north", () => {
+    const wall = (orientation: "N" | "S") => ({
+      elements: [{ type: "wall" as const, areaM2: 150, uValue: 2, orientation }],
+      geometry: { windowsM2: { S: 15 } },
+    });
+    expect(run(wall("S")).needs.heatingKwhM2).toBeLessThan(run(wall("N")).needs.heatingKwhM2);
+  });
+
+  it("adjacency: outside > unheated (b 0.5) > unheated with a lower b or an extra resistance", () => {
+    const floor = (extra: Record<string, unknown>) =>
+      run({ elements: [{ type: "floor", areaM2: 60, uValue: 2.5, ...extra }] }).heatTransfer
+        .transmissionWK;
+    const outside = floor({ adjacency: "outside" });
+    const unheated = floor({ adjacency: "unheated" });
+    const sheltered = floor({ adjacency: "unheated", b: 0.3 });
+    const resistance = floor({ adjacency: "unheated", extraResistanceM2KW: 0.5 });
+    const ground = floor({ adjacency: "ground" });
+    expect(outside).toBeGreaterThan(unheated);
+    expect(unheated).toBeGreaterThan(sheltered);
+    expect(outside - unheated).toBeCloseTo(60 * 0.5 * (2.5 + 0.1), 9);
+    // Extra resistance R: U' = 1 / (1/U + R) = 1 / (0.4 + 0.5) = 1.111, b = 1.
+    expect(outside - resistance).toBeCloseTo(60 * (2.5 - 1 / 0.9), 9);
+    expect(ground).toBeCloseTo(unheated, 9);
+  });
+
+  it("two floors of a house, one on the ground and one over a pilotis, each count", () => {
+    const a = run({
+      elements: [
+        { type: "floor", areaM2: 40, adjacency: "ground" },
+        { type: "floor", areaM2: 20, adjacency: "outside", uValue: 2.9 },
+      ],
+    });
+    expect(a.needs.heatingKwhM2).toBeGreaterThan(base.needs.heatingKwhM2);
+  });
+
+  it("insulation measures improve the caller's elements and match a fresh assessment", () => {
+    const home = {
+      ...referenceHouse,
+      elements: [
+        { type: "wall" as const, areaM2: 90, uValue: 1.6, orientation: "S" as const },
+        { type: "wall" as const, areaM2: 60, uValue: 0.3, orientation: "N" as const },
+        { type: "roof" as const, areaM2: 60, uValue: 2.0 },
+        { type: "floor" as const, areaM2: 60, adjacency: "unheated" as const, uValue: 2.2 },
+      ],
+    };
+    const a = assess(home, { now: NOW });
+    const wall = a.recommendations.measures.find((o) => o.id === "wall_insulation");
+    expect(wall?.costBasis[0]?.basis).toMatch(/^90 m² wall/);
+    for (const o of a.recommendations.measures) {
+      const upgraded = applyUpgrade(home, o.measures, { now: NOW });
+      if (o.id === "wall_insulation") {
+        expect(upgraded.elements?.map((e) => e.uValue)).toEqual([0.4, 0.3, 2.0, 2.2]);
+      }
+      const fresh = assess(upgraded, { now: NOW });
+      expect(fresh.primaryEnergy.kwhM2).toBeCloseTo(o.primaryEnergyKwhM2, 6);
+    }
+    expect(a.recommendations.measures.map((o) => o.id)).toEqual(
+      expect.arrayContaining(["wall_insulation", "roof_insulation", "floor_insulation"]),
+    );
+  });
+
+  it("refuses contradictory elements", () => {
+    rejects(
+      { elements: [{ type: "roof", areaM2: 10, orientation: "S" }] },
+      "elements.0.orientation",
+    );
+    rejects(
+      { elements: [{ type: "roof", areaM2: 10, adjacency: "ground" }] },
+      "elements.0.adjacency",
+    );
+    rejects({ elements: [{ type: "wall", areaM2: 10, b: 0.5 }] }, "elements.0.b");
+    rejects(
+      {
+        elements: [
+          { type: "floor", areaM2: 10, adjacency: "unheated", b: 0.5, extraResistanceM2KW: 0.3 },
+        ],
+      },
+      "elements.0.extraResistanceM2KW",
+    );
+    rejects(
+      { elements: [{ type: "wall", areaM2: 10 }], geometry: { wallsM2: { N: 10 } } },
+      "geometry.wallsM2",
+    );
+  });
+});
+
+describe("fractional storeys", () => {
+  it("a storey and a half lies between one and two storeys", () => {
+    const one = model({ storeys: 1 });
+    const half = model({ storeys: 1.5 });
+    const two = model({ storeys: 2 });
+    expect(half.geometry.roofM2).toBeCloseTo(120 / 1.5, 9);
+    expect(half.geometry.roofM2).toBeLessThan(one.geometry.roofM2);
+    expect(half.geometry.roofM2).toBeGreaterThan(two.geometry.roofM2);
+    const wall = (x: typeof one) =>
+      x.geometry.wallsM2.N + x.geometry.wallsM2.E_W + x.geometry.wallsM2.S;
+    expect(wall(half)).toBeGreaterThan(wall(one));
+    expect(wall(half)).toBeLessThan(wall(two));
+    const h = (patch: Partial<AssessmentInputRaw>) => run(patch).heatTransfer.transmissionWK;
+    // This house loses most through its roof and ground floor: more storeys, a smaller envelope.
+    expect(h({ storeys: 1.5 })).toBeLessThan(h({ storeys: 1 }));
+    expect(h({ storeys: 1.5 })).toBeGreaterThan(h({ storeys: 2 }));
+  });
+});
+
+describe("defaults unchanged when the engineering inputs are absent", () => {
+  it("empty option objects give the default result", () => {
+    const a = run({ thermalBridges: {}, airtightness: {}, occupancy: {}, windows: {} });
+    expect(a.primaryEnergy.kwhM2).toBeCloseTo(base.primaryEnergy.kwhM2, 9);
+  });
+});
