@@ -34,6 +34,7 @@
  * would push the apartment mean past 10 %.
  */
 import type { AssessmentInputRaw } from "../energy/index.ts";
+import { gasGridPrefectures } from "../energy/reference/typical.ts";
 import { type ClimateZone, climateZones, prefectures } from "../energy/reference/zones.ts";
 import type { Rng } from "../random/rng.ts";
 
@@ -45,28 +46,6 @@ const prefecturesByZone = Object.fromEntries(
     (Object.keys(prefectures) as Prefecture[]).filter((p) => prefectures[p].zone === z),
   ]),
 ) as Record<ClimateZone, Prefecture[]>;
-
-/** Prefectures with a natural-gas distribution network (EDA Attikis, EDA Thessalonikis-Thessalias, DEDA). */
-const gasGrid = new Set<Prefecture>([
-  "Attica",
-  "Thessaloniki",
-  "Larisa",
-  "Magnesia",
-  "Trikala",
-  "Karditsa",
-  "Kozani",
-  "Fthiotida",
-  "Viotia",
-  "Evia",
-  "Corinthia",
-  "Imathia",
-  "Pella",
-  "Xanthi",
-  "Rodopi",
-  "Kavala",
-  "Drama",
-  "Serres",
-]);
 
 /** The mixture, exposed so the seed report can show it. */
 export const stockMixture = {
@@ -144,7 +123,7 @@ export function syntheticHome(rng: Rng): AssessmentInputRaw {
   const buildingType = pick(rng, stockMixture.buildingType);
   const period = pick(rng, stockMixture.period);
   const year = constructionYear(rng, period);
-  const gas = gasGrid.has(prefecture);
+  const gas = gasGridPrefectures.has(prefecture);
 
   const home: AssessmentInputRaw = {
     location: { prefecture },
