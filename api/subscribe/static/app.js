@@ -56,7 +56,8 @@
         input.type = "text";
         input.name = key;
         input.placeholder = "comma-separated; empty: any";
-        label.append(`${fieldset.querySelector("legend").textContent}:`, input);
+        input.setAttribute("aria-label", fieldset.querySelector("legend").textContent);
+        label.append(input);
         fieldset.append(label);
         continue;
       }
@@ -216,7 +217,7 @@
       return;
     }
     state.registration = await navigator.serviceWorker.register("sw.js", { scope: "./" });
-    state.me = await call("/");
+    state.me = await call("");
     $("token-info").textContent =
       `Link "${state.me.name}", valid until ${new Date(state.me.expiresAt).toLocaleDateString()}. ` +
       `It allows ${describe(state.me.filters)}.`;

@@ -93,7 +93,7 @@ async function resubscribe(event) {
   if (!token || !saved) return;
   let subscription = event.newSubscription;
   if (!subscription) {
-    const { vapidPublicKey } = await gridpulseCall("/", token);
+    const { vapidPublicKey } = await gridpulseCall("", token);
     const base64 = vapidPublicKey.replace(/-/g, "+").replace(/_/g, "/");
     const key = Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (c) =>
       c.charCodeAt(0),
