@@ -38,7 +38,7 @@ import { repoRoot, type ServiceProcess, startService } from "../support/processe
 import { startStreamWorker } from "../support/stream.ts";
 
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const outputDir = join(repoRoot, "test-output");
+const outputDir = join(repoRoot, "test-output");
 
 const kafka = testKafka();
 const subscriber = newSubscriber();
