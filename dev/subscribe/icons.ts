@@ -54,22 +54,33 @@ function draw(size: number, style: IconStyle): Uint8Array {
   const shape = boltShape.map(
     ([x, y]): Point => [32 + (x - 32) * style.boltScale, 32 + (y - 32) * style.boltScale],
   );
+  const colorAt = (p: Point): Rgba | undefined =>
+    inPolygon(p, shape)
+      ? style.badge
+        ? white
+        : bolt
+      : !style.badge && inRoundedSquare(p, style.radius)
+        ? background
+        : undefined;
+  const grid = (v: number) => (v * 64) / size;
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
+      const at = (py * size + px) * 4;
+      // A pixel whose corners agree lies inside one shape (none is thinner than a pixel): one colour.
+      const corners = [
+        colorAt([grid(px), grid(py)]),
+        colorAt([grid(px + 1), grid(py)]),
+        colorAt([grid(px), grid(py + 1)]),
+        colorAt([grid(px + 1), grid(py + 1)]),
+      ];
+      if (corners.every((c) => c === corners[0])) {
+        if (corners[0]) pixels.set(corners[0], at);
+        continue;
+      }
       const sum = [0, 0, 0, 0];
       for (let sy = 0; sy < samples; sy++) {
         for (let sx = 0; sx < samples; sx++) {
-          const p: Point = [
-            ((px + (sx + 0.5) / samples) * 64) / size,
-            ((py + (sy + 0.5) / samples) * 64) / size,
-          ];
-          const color: Rgba | undefined = inPolygon(p, shape)
-            ? style.badge
-              ? white
-              : bolt
-            : !style.badge && inRoundedSquare(p, style.radius)
-              ? background
-              : undefined;
+          const color = colorAt([grid(px + (sx + 0.5) / samples), grid(py + (sy + 0.5) / samples)]);
           if (!color) continue;
           // Premultiplied, so edges blend towards transparency, not towards black.
           for (let c = 0; c < 3; c++) sum[c] = (sum[c] as number) + (color[c] as number) * 255;
@@ -78,7 +89,6 @@ function draw(size: number, style: IconStyle): Uint8Array {
       }
       const n = samples * samples;
       const alpha = (sum[3] as number) / n;
-      const at = (py * size + px) * 4;
       for (let c = 0; c < 3; c++)
         pixels[at + c] = alpha === 0 ? 0 : Math.round((sum[c] as number) / n / alpha);
       pixels[at + 3] = Math.round(alpha);
