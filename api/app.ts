@@ -1,15 +1,20 @@
 /**
  * The gridpulse edge API as one Hono app, identical on Workers and Node; hosts only supply `AppDeps`.
  * Middleware order: request id, timing, security headers, CORS, observation (logs, metrics,
- * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope, per-key rate limit.
+ * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope, per-key rate limit
+ * (`/v1/subscriber/*` instead: subscriber-token auth and the subscriber rate limit). The subscriber
+ * page (`/subscribe/`) is served as static assets embedded in the app, on both runtimes.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
+import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { authenticate } from "./auth/authenticate.ts";
+import { authenticateSubscriber } from "./auth/authenticate-subscriber.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { notFound, onError } from "./errors/handler.ts";
 import { bodySize } from "./middleware/body-size.ts";
@@ -31,9 +36,25 @@ import { notificationPolicyRoutes } from "./routes/notification-policy/index.ts"
 import { pushRoutes } from "./routes/push/index.ts";
 import { silenceRoutes } from "./routes/silences/index.ts";
 import { sloRoutes } from "./routes/slos/index.ts";
+import { subscriberRoutes } from "./routes/subscriber/index.ts";
+import { subscriberTokenRoutes } from "./routes/subscriber-tokens/index.ts";
 import { webhookRoutes } from "./routes/webhooks/index.ts";
+import { subscribePageRoutes } from "./subscribe/routes.ts";
 
 const acceptsCompression = /\b(gzip|deflate)\b/i;
+
+/** `/v1/subscriber` and below take subscriber tokens; every other `/v1` route takes API keys. */
+const isSubscriberPath = (path: string) =>
+  path === "/v1/subscriber" || path.startsWith("/v1/subscriber/");
+
+/** One of two middleware by path (Hono's `use` patterns cannot exclude a prefix). */
+const byPath =
+  (
+    subscriber: MiddlewareHandler<AppEnv>,
+    other: MiddlewareHandler<AppEnv>,
+  ): MiddlewareHandler<AppEnv> =>
+  (c, next) =>
+    isSubscriberPath(c.req.path) ? subscriber(c, next) : other(c, next);
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -68,12 +89,23 @@ export function createApp(deps: AppDeps) {
     );
   }
   app.use(observe(deps));
+  const subscriberBucket = tokenBucketLimiter({
+    ratePerS: deps.settings.SUBSCRIBER_RATE_LIMIT_PER_MIN / 60,
+    burst: deps.settings.SUBSCRIBER_RATE_LIMIT_BURST,
+    now: deps.now,
+  });
   app.use(
     "/v1/*",
     bodySize(deps.settings.BODY_LIMIT_BYTES),
     requireJson(),
-    authenticate(),
-    rateLimit(),
+    byPath(authenticateSubscriber(), authenticate()),
+    byPath(
+      rateLimit({
+        limiter: deps.subscriberRateLimiter ?? (() => subscriberBucket),
+        credential: "subscriber token",
+      }),
+      rateLimit(),
+    ),
   );
   app.onError(onError);
   app.notFound(notFound(app));
@@ -92,7 +124,10 @@ export function createApp(deps: AppDeps) {
     .route("/v1/alerts", alertRoutes)
     .route("/v1/notification-policy", notificationPolicyRoutes)
     .route("/v1/webhooks", webhookRoutes)
-    .route("/v1/push", pushRoutes);
+    .route("/v1/push", pushRoutes)
+    .route("/v1/subscriber-tokens", subscriberTokenRoutes)
+    .route("/v1/subscriber", subscriberRoutes);
+  app.route("/subscribe", subscribePageRoutes);
 
   let document: ReturnType<typeof openApiDocument> | undefined;
   const doc = () => {

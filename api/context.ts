@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { ApiKeyScope } from "../core/auth/api-keys.ts";
 import type { SummaryCache } from "../core/benchmark/benchmark.ts";
 import type { Database } from "../core/db/database.ts";
+import type { NotificationFilter } from "../core/notify/subscription-filter.ts";
 import type { Logger } from "../core/observability/logger.ts";
 import type { RateLimiter } from "../core/ratelimit/token-bucket.ts";
 import type { AuthCache } from "./auth/auth-cache.ts";
@@ -26,6 +27,11 @@ export interface AppDeps {
   now: () => number;
   version: string;
   rateLimiter: (c: Context<AppEnv>) => RateLimiter;
+  /**
+   * Per subscriber token; default: an in-memory token bucket per process or isolate from
+   * SUBSCRIBER_RATE_LIMIT_PER_MIN / _BURST.
+   */
+  subscriberRateLimiter?: (c: Context<AppEnv>) => RateLimiter;
   telemetry: (c: Context<AppEnv>) => TelemetrySink;
   metrics: RequestMetrics;
   authCache: AuthCache;
@@ -57,6 +63,17 @@ export interface AuthContext {
   scopes: ApiKeyScope[];
 }
 
+/** A subscriber token's caller (`/v1/subscriber/*` only), resolved by `authenticateSubscriber`. */
+export interface SubscriberContext {
+  tenantId: string;
+  tokenId: string;
+  name: string;
+  /** The bounds the tenant fixed for this token's subscriptions. */
+  filters: NotificationFilter;
+  maxSubscriptions: number;
+  expiresAtMs: number;
+}
+
 export interface AppEnv {
   Bindings: Record<string, unknown>;
   Variables: {
@@ -65,6 +82,7 @@ export interface AppEnv {
     deps: AppDeps;
     db: Database;
     auth: AuthContext;
+    subscriber: SubscriberContext;
     /** Tenant-scoped data access: the one place tenant-owned rows are filtered by tenant. */
     tenant: TenantScope;
   };

@@ -31,6 +31,9 @@ export const apiSettingsSchema = z.object({
   READINESS_TIMEOUT_MS: positiveIntVar(2000, 60_000),
   RATE_LIMIT_PER_S: positiveIntVar(20, 100_000),
   RATE_LIMIT_BURST: positiveIntVar(60, 1_000_000),
+  /** Per subscriber token (browsers holding a subscribe link): requests per minute and burst. */
+  SUBSCRIBER_RATE_LIMIT_PER_MIN: positiveIntVar(60, 100_000),
+  SUBSCRIBER_RATE_LIMIT_BURST: positiveIntVar(20, 100_000),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** How long cohort quartiles and class shares are served from memory (0: always read). */
   BENCHMARK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),

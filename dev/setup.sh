@@ -3,6 +3,8 @@
 #   - kcat (Debian package): an external Kafka client the integration tests produce with;
 #   - prometheus (Debian package, with promtool): the dashboard and SLO rule tests run a real Prometheus
 #     (their own process on loopback; the package's system service is not started);
+#   - chromium (Debian package): the subscriber page's browser test drives it headless through
+#     puppeteer-core (which downloads no browser of its own);
 #   - a Java runtime and Maven, if missing (the local Kafka broker runs on the JVM);
 #   - the Apache Kafka broker jars, fetched once from Maven Central through Maven, then cached.
 # Runs before `npm test` (everything) and `npm start` (with --runtime: no test tools). Safe to repeat.
@@ -13,6 +15,7 @@ missing=()
 if [ "${1:-}" != "--runtime" ]; then
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)

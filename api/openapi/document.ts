@@ -11,6 +11,12 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string) {
     scheme: "bearer",
     description: "An API key (`gp_…`) created with `npm run tenant:create` or `POST /v1/api-keys`.",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "subscriberToken", {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A subscriber token (`gps_…`) from `POST /v1/subscriber-tokens`: only the `/v1/subscriber` routes take it.",
+  });
   return app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {

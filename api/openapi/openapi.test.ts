@@ -58,6 +58,14 @@ describe("OpenAPI document", () => {
         "/v1/push/subscriptions",
         "/v1/push/subscriptions/{id}",
         "/v1/push/subscriptions/{id}/test",
+        "/v1/subscriber-tokens",
+        "/v1/subscriber-tokens/{id}",
+        "/v1/subscriber",
+        "/v1/subscriber/subscriptions",
+        "/v1/subscriber/subscriptions/{id}",
+        "/v1/subscriber/subscriptions/{id}/test",
+        "/v1/subscriber/alerts/{id}",
+        "/v1/subscriber/alerts/{id}/acknowledge",
       ].sort(),
     );
     expect(doc.components.schemas.Error).toBeDefined();

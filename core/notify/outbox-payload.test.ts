@@ -73,7 +73,11 @@ describe("outbox payloads", () => {
     const message = pushMessageOf(notification, "https://gp.example");
     expect(message.title).toBe("SloBurn: 1 firing");
     expect(message.body).toBe("▲ checkout burning 7x\n✓ checkout burning 20x");
+    // Only the firing alert can be acknowledged from the notification.
+    expect(message.alerts).toEqual(["a"]);
     const huge = { ...notification, alerts: Array(200).fill(notification.alerts[0]) };
-    expect(pushPayload(pushMessageOf(huge, "https://gp.example")).length).toBeLessThan(4000);
+    const hugeMessage = pushMessageOf(huge, "https://gp.example");
+    expect(hugeMessage.alerts).toHaveLength(20);
+    expect(pushPayload(hugeMessage).length).toBeLessThan(4000);
   });
 });

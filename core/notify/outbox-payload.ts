@@ -86,6 +86,9 @@ export function notificationSeverity(notification: Notification): string {
   return best;
 }
 
+/** Alert fingerprints a push message carries at most (about 20 bytes each of the 3993). */
+const maxAcknowledgeable = 20;
+
 /**
  * One push message per notification: the title names the group and its status, the body lists the
  * alerts' summaries (shortened by pushPayload when too long). The topic is derived from the group key
@@ -109,6 +112,7 @@ export function pushMessageOf(notification: Notification, externalURL: string): 
     status: notification.status,
     severity: notificationSeverity(notification),
     fingerprint: notification.groupKey,
+    alerts: firing.slice(0, maxAcknowledgeable).map((a) => a.fingerprint),
     url: `${externalURL}/v1/alerts?group=${encodeURIComponent(notification.groupKey)}`,
     ts: iso(notification.atMs),
   };

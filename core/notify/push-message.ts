@@ -36,7 +36,10 @@ export interface PushAlertMessage {
   body: string;
   status: AlertStatus;
   severity: string;
+  /** The notification group (the service worker's notification tag: repeats replace each other). */
   fingerprint: string;
+  /** Fingerprints of the firing alerts it lists, for an Acknowledge action (at most 20). */
+  alerts?: string[];
   /** Where a click leads (the alert in gridpulse). */
   url?: string;
   /** RFC 3339. */

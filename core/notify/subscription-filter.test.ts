@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NotificationAlert } from "./payloads.ts";
-import { filterMatches, notificationFilterSchema } from "./subscription-filter.ts";
+import { filterMatches, narrowFilter, notificationFilterSchema } from "./subscription-filter.ts";
 
 const alert = (labels: Record<string, string>): NotificationAlert => ({
   fingerprint: "f",
@@ -37,5 +37,44 @@ describe("notification filter", () => {
     expect(notificationFilterSchema.parse({ marketKinds: ["price"] })).toEqual({
       marketKinds: ["price"],
     });
+  });
+});
+
+describe("narrowing a subscriber's filter to the token's bounds", () => {
+  it("open bounds pass the request through; open requests take the bounds", () => {
+    expect(narrowFilter({}, { severities: ["page"] })).toEqual({
+      ok: true,
+      filter: { severities: ["page"] },
+    });
+    expect(narrowFilter({ severities: ["page", "ticket"], regions: ["attica"] }, {})).toEqual({
+      ok: true,
+      filter: { severities: ["page", "ticket"], regions: ["attica"] },
+    });
+  });
+
+  it("a subset of the bounds is kept; anything outside is refused with its path", () => {
+    const bounds = { slos: ["slo_a", "slo_b"], severities: ["page" as const] };
+    expect(narrowFilter(bounds, { slos: ["slo_b", "slo_b"] })).toEqual({
+      ok: true,
+      filter: { slos: ["slo_b"], severities: ["page"] },
+    });
+    expect(narrowFilter(bounds, { slos: ["slo_a", "slo_c"], severities: ["info"] })).toEqual({
+      ok: false,
+      problems: [
+        { path: "slos.1", message: "not allowed by this token (slo_c)" },
+        { path: "severities.0", message: "not allowed by this token (info)" },
+      ],
+    });
+  });
+
+  it("the narrowed filter never matches an alert the bounds would not", () => {
+    const bounds = { severities: ["page" as const], regions: ["attica"] };
+    const narrowed = narrowFilter(bounds, { marketKinds: ["price"] });
+    if (!narrowed.ok) throw new Error("refused");
+    for (const a of [slo, price, alert({ severity: "page", region: "crete" })])
+      if (filterMatches(narrowed.filter, a)) expect(filterMatches(bounds, a)).toBe(true);
+    expect(filterMatches(narrowed.filter, alert({ severity: "page", region: "attica" }))).toBe(
+      true,
+    );
   });
 });

@@ -49,3 +49,41 @@ export function filterMatches(filter: NotificationFilter, alert: NotificationAle
     (!applies(filterLabels.region) || allows(filter.regions, l[filterLabels.region]))
   );
 }
+
+const criteria = ["slos", "severities", "marketKinds", "regions"] as const;
+
+export type FilterNarrowing =
+  | { ok: true; filter: NotificationFilter }
+  | { ok: false; problems: { path: string; message: string }[] };
+
+/**
+ * The filter a subscriber may register under the bounds a tenant fixed (a subscriber token's
+ * filters). Per criterion: bounds absent or empty allow anything; a requested list must be a subset
+ * of the bounds; a criterion left open ("any") takes the bounds, so the result never reaches past
+ * them.
+ */
+export function narrowFilter(
+  bounds: NotificationFilter,
+  requested: NotificationFilter,
+): FilterNarrowing {
+  const filter: Record<string, string[]> = {};
+  const problems: { path: string; message: string }[] = [];
+  for (const key of criteria) {
+    const allowed = bounds[key] ?? [];
+    const wanted: readonly string[] = requested[key] ?? [];
+    if (allowed.length === 0) {
+      if (wanted.length > 0) filter[key] = [...wanted];
+      continue;
+    }
+    if (wanted.length === 0) {
+      filter[key] = [...allowed];
+      continue;
+    }
+    wanted.forEach((value, i) => {
+      if (!(allowed as readonly string[]).includes(value))
+        problems.push({ path: `${key}.${i}`, message: `not allowed by this token (${value})` });
+    });
+    filter[key] = [...new Set(wanted)];
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, filter };
+}

@@ -7,7 +7,7 @@
  * A stored rule or SLO that no longer validates is reported and its alerts are *held*: kept exactly
  * as they are (neither evaluated nor resolved as if the rule were deleted) until it is fixed.
  */
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import {
   type AlertRule,
@@ -143,7 +143,13 @@ async function readRows(
           filters: pushSubscriptions.filters,
         })
         .from(pushSubscriptions)
-        .where(of(pushSubscriptions))
+        // A subscriber token's subscriptions stop receiving alerts when the token expires.
+        .where(
+          and(
+            of(pushSubscriptions),
+            or(isNull(pushSubscriptions.expiresAtMs), gt(pushSubscriptions.expiresAtMs, nowMs)),
+          ),
+        )
         .orderBy(pushSubscriptions.id),
     ]);
   const byTenant = new Map<string, TenantRows>();

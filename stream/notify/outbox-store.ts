@@ -216,7 +216,10 @@ export function createOutboxStore(client: Client) {
       };
     },
 
-    /** Who else of the tenant hears of a disabled endpoint: its other enabled endpoints, all its subscriptions. */
+    /**
+     * Who else of the tenant hears of a disabled endpoint: its other enabled endpoints and the
+     * subscriptions registered with API keys.
+     */
     async ownerTargets(tenantId: string, exceptEndpointId: string) {
       const [endpoints, subscriptions] = await client.batch(
         [
@@ -224,7 +227,11 @@ export function createOutboxStore(client: Client) {
             sql: "SELECT id FROM webhook_endpoints WHERE tenant_id = ? AND id <> ? AND disabled_at_ms IS NULL",
             args: [tenantId, exceptEndpointId],
           },
-          { sql: "SELECT id FROM push_subscriptions WHERE tenant_id = ?", args: [tenantId] },
+          // Subscribers (subscriber tokens) hear of alerts only, not of the tenant's endpoints.
+          {
+            sql: "SELECT id FROM push_subscriptions WHERE tenant_id = ? AND subscriber_token_id IS NULL",
+            args: [tenantId],
+          },
         ],
         "read",
       );

@@ -202,6 +202,22 @@ const resources: TenantOwnedResource[] = [
     untouched: (body) =>
       expect((body as { filters: unknown }).filters).toEqual({ severities: ["page"] }),
   },
+  {
+    name: "subscriber-tokens",
+    create: async (api, key) => {
+      const res = await call(api, "POST", "/v1/subscriber-tokens", key, {
+        name: "victim link",
+        filters: { severities: ["page"] },
+      });
+      return ((await res.json()) as { id: string }).id;
+    },
+    verbs: [
+      { method: "GET", path: (id) => `/v1/subscriber-tokens/${id}` },
+      { method: "DELETE", path: (id) => `/v1/subscriber-tokens/${id}` },
+    ],
+    listPath: "/v1/subscriber-tokens",
+    untouched: (body) => expect(body).toMatchObject({ name: "victim link", revokedAt: null }),
+  },
 ];
 
 /** A firing alert as the stream worker's evaluator writes it (the API only reads and acknowledges). */
@@ -400,6 +416,54 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
         const own = await call(api, "GET", resource.verbs[0]?.path(id) as string, owner.key);
         expect(own.status).toBe(200);
         resource.untouched(await own.json());
+      });
+    });
+  });
+
+  describe("the subscriber page and subscriber tokens", () => {
+    it("serves the page, its worker and manifest under a strict CSP; a token manages its own subscription", async () => {
+      for (const [path, type] of [
+        ["/subscribe/", "text/html"],
+        ["/subscribe/app.js", "text/javascript"],
+        ["/subscribe/sw.js", "text/javascript"],
+        ["/subscribe/manifest.webmanifest", "application/manifest+json"],
+        ["/subscribe/icon-192.png", "image/png"],
+      ] as const) {
+        const res = await fetch(`${api.url}${path}`);
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get("content-type")).toContain(type);
+        expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+        expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+        const etag = res.headers.get("etag") as string;
+        await res.arrayBuffer();
+        const again = await fetch(`${api.url}${path}`, { headers: { "If-None-Match": etag } });
+        expect(again.status, path).toBe(304);
+      }
+      const redirect = await fetch(`${api.url}/subscribe`, { redirect: "manual" });
+      expect(redirect.status).toBe(308);
+      expect(redirect.headers.get("location")).toBe("/subscribe/");
+
+      const { key } = await api.tenant();
+      const created = await call(api, "POST", "/v1/subscriber-tokens", key, {
+        name: "phone",
+        filters: { severities: ["page"] },
+      });
+      expect(created.status).toBe(201);
+      const { token, id } = (await created.json()) as { token: string; id: string };
+      const sub = await call(api, "POST", "/v1/subscriber/subscriptions", token, {
+        ...pushSubscription,
+        endpoint: `${pushSubscription.endpoint}-${runtime}-subscriber`,
+      });
+      expect(sub.status).toBe(201);
+      expect(((await sub.json()) as { filters: unknown }).filters).toEqual({
+        severities: ["page"],
+      });
+      expect((await call(api, "GET", "/v1/alerts", token)).status).toBe(401);
+      expect((await call(api, "DELETE", `/v1/subscriber-tokens/${id}`, key)).status).toBe(204);
+      const revoked = await call(api, "GET", "/v1/subscriber/subscriptions", token);
+      expect(revoked.status).toBe(401);
+      expect(await revoked.json()).toMatchObject({
+        error: { code: "unauthorized", details: { reason: "revoked" } },
       });
     });
   });

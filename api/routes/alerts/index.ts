@@ -18,14 +18,15 @@ import {
   securedErrorResponses,
 } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
+import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 
-const idParams = z.object({
+export const alertIdParams = z.object({
   id: z.string().regex(/^[0-9a-f]{16}$/, "must be an alert fingerprint (16 hex digits)"),
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-const alertOut = z
+export const alertOut = z
   .object({
     id: z.string().describe("the alert's fingerprint"),
     ruleId: z.string(),
@@ -41,7 +42,7 @@ const alertOut = z
   })
   .meta({ id: "Alert" });
 
-const present = (row: AlertRow) => ({
+export const present = (row: AlertRow) => ({
   id: row.id,
   ruleId: row.ruleId,
   status: row.state.status,
@@ -102,7 +103,7 @@ const getAlertRoute = createRoute({
   path: "/{id}",
   summary: "Get an alert",
   middleware: [requireScope("read")] as const,
-  request: { params: idParams },
+  request: { params: alertIdParams },
   responses: {
     200: json(alertOut, "The alert"),
     ...securedErrorResponses(),
@@ -121,7 +122,7 @@ const acknowledgeRoute = createRoute({
   path: "/{id}/acknowledge",
   summary: "Acknowledge a pending or firing alert (idempotent; 409 once it has resolved)",
   middleware: [requireScope("write")] as const,
-  request: { params: idParams },
+  request: { params: alertIdParams },
   responses: {
     200: json(alertOut, "The alert"),
     ...securedErrorResponses(),
@@ -129,21 +130,34 @@ const acknowledgeRoute = createRoute({
   },
 });
 const acknowledgeAlert: RouteHandler<typeof acknowledgeRoute, AppEnv> = async (c) => {
-  const tenant = c.var.tenant;
   const { id } = c.req.valid("param");
+  const row = await acknowledgeAs(c.var.tenant, id, c.var.deps.now(), c.var.auth.keyId);
+  return c.json(present(row), 200);
+};
+
+/**
+ * Acknowledges the tenant's alert `id` as `by` (an API key or subscriber token id) with the
+ * evaluator's semantics, conditionally on its stored state: 404 when unknown, 409 once resolved,
+ * idempotent otherwise. Returns the row as stored.
+ */
+export async function acknowledgeAs(
+  tenant: TenantScope,
+  id: string,
+  nowMs: number,
+  by: string,
+): Promise<AlertRow> {
   const row = await tenant.get(alerts, id);
   if (!row) throw new ApiError("not_found", "alert not found");
   // The evaluator's semantics on the row's state with the API-owned acknowledgement columns.
-  const nowMs = c.var.deps.now();
   const state = {
     ...row.state,
     acknowledgedAtMs: row.acknowledgedAtMs,
     acknowledgedBy: row.acknowledgedBy,
   };
-  const result = acknowledge([state], id, nowMs, c.var.auth.keyId);
+  const result = acknowledge([state], id, nowMs, by);
   if (!result.ok) throw new ApiError("conflict", "the alert has resolved; nothing to acknowledge");
   const acked = result.states[0] as AlertState;
-  if (row.acknowledgedAtMs !== null) return c.json(present(row), 200);
+  if (row.acknowledgedAtMs !== null) return row;
   // Conditional: the stream worker may have resolved the alert (or someone acknowledged it) since.
   const [updated] = await tenant.updateWhere(
     alerts,
@@ -154,12 +168,12 @@ const acknowledgeAlert: RouteHandler<typeof acknowledgeRoute, AppEnv> = async (c
     ) as SQL,
     { acknowledgedAtMs: acked.acknowledgedAtMs, acknowledgedBy: acked.acknowledgedBy },
   );
-  if (updated) return c.json(present(updated), 200);
+  if (updated) return updated;
   const now = await tenant.get(alerts, id);
   if (!now) throw new ApiError("not_found", "alert not found");
-  if (now.acknowledgedAtMs !== null) return c.json(present(now), 200);
+  if (now.acknowledgedAtMs !== null) return now;
   throw new ApiError("conflict", "the alert has resolved; nothing to acknowledge");
-};
+}
 
 export const alertRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(listAlertsRoute, listAlerts)

@@ -23,7 +23,7 @@ import { createSubscriptionBody, subscriptionIdParams, subscriptionSchema } from
 
 export const common = { tags: ["Web Push"], security: bearerSecurity };
 
-const present = (row: PushSubscriptionRow) => ({
+export const presentSubscription = (row: PushSubscriptionRow) => ({
   id: row.id,
   endpoint: row.endpoint,
   filters: row.filters,
@@ -59,7 +59,9 @@ export const createSubscription: RouteHandler<typeof createSubscriptionRoute, Ap
     [pushSubscriptions.tenantId, pushSubscriptions.endpoint],
     update,
   );
-  return row.id === id ? c.json(present(row), 201) : c.json(present(row), 200);
+  return row.id === id
+    ? c.json(presentSubscription(row), 201)
+    : c.json(presentSubscription(row), 200);
 };
 
 export const listSubscriptionsRoute = createRoute({
@@ -78,7 +80,7 @@ export const listSubscriptionsRoute = createRoute({
 });
 export const listSubscriptions: RouteHandler<typeof listSubscriptionsRoute, AppEnv> = async (c) => {
   const rows = await newestSubscriptions(c.var.tenant).all();
-  return c.json({ data: rows.map(present) }, 200);
+  return c.json({ data: rows.map(presentSubscription) }, 200);
 };
 
 const newestSubscriptions = newestFirst(pushSubscriptions, pushSubscriptions.createdAtMs);
@@ -99,7 +101,7 @@ export const getSubscriptionRoute = createRoute({
 export const getSubscription: RouteHandler<typeof getSubscriptionRoute, AppEnv> = async (c) => {
   const row = await c.var.tenant.get(pushSubscriptions, c.req.valid("param").id);
   if (!row) throw new ApiError("not_found", "push subscription not found");
-  return c.json(present(row), 200);
+  return c.json(presentSubscription(row), 200);
 };
 
 export const deleteSubscriptionRoute = createRoute({

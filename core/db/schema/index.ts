@@ -9,4 +9,5 @@ export * from "./market-prices.ts";
 export * from "./notifications.ts";
 export * from "./request-windows.ts";
 export * from "./slos.ts";
+export * from "./subscriber-tokens.ts";
 export * from "./tenants.ts";

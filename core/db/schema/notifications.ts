@@ -50,10 +50,15 @@ export const pushSubscriptions = sqliteTable(
     auth: text("auth").notNull(),
     filters: text("filters", { mode: "json" }).$type<PushFilters>().notNull(),
     createdAtMs: integer("created_at_ms").notNull(),
+    /** Set when a subscriber token (not an API key) registered it: only that token manages it. */
+    subscriberTokenId: text("subscriber_token_id"),
+    /** The subscriber token's expiry: no alert is sent to it after that (null: API-key subscription). */
+    expiresAtMs: integer("expires_at_ms"),
   },
   (t) => [
     index("push_subscriptions_tenant_idx").on(t.tenantId, t.createdAtMs),
     uniqueIndex("push_subscriptions_endpoint_idx").on(t.tenantId, t.endpoint),
+    index("push_subscriptions_subscriber_idx").on(t.subscriberTokenId),
   ],
 );
 

@@ -1,0 +1,335 @@
+import { describe, expect, it } from "vitest";
+import type { AlertState } from "../../../core/alerts/evaluate.ts";
+import type { Notification } from "../../../core/alerts/plan.ts";
+import { hashApiKey } from "../../../core/auth/api-keys.ts";
+import { alerts, outbox, subscriberTokens } from "../../../core/db/schema/index.ts";
+import { outboxRowId } from "../../../core/notify/outbox-payload.ts";
+import { createHarness, type Harness } from "../../testing/harness.ts";
+
+type Token = { id: string; token: string; link: string; start: string; subscriptions: number };
+type Subscription = { id: string; endpoint: string; filters: Record<string, string[]> };
+
+const keys = {
+  // An uncompressed P-256 point and 16 bytes, as PushSubscription.toJSON() gives them.
+  p256dh: "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+  auth: "BTBZMqHH6r4Tts7J_aSIgg",
+};
+const endpoint = (n: number | string) => `https://fcm.googleapis.com/fcm/send/device-${n}`;
+
+async function newToken(h: Harness, key: string, body: Record<string, unknown> = {}) {
+  const res = await h.call("/v1/subscriber-tokens", key, {
+    method: "POST",
+    json: { name: "phone", ...body },
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Token;
+}
+
+const subscribe = (h: Harness, token: string, n: number | string, filters = {}) =>
+  h.call("/v1/subscriber/subscriptions", token, {
+    method: "POST",
+    json: { endpoint: endpoint(n), keys, filters },
+  });
+
+/** An alert row as the evaluator leaves it, and the push message written for `subscriptionId`. */
+async function notified(h: Harness, tenantId: string, fingerprint: string, subscriptionId: string) {
+  const nowMs = h.clock.nowMs;
+  const state: AlertState = {
+    fingerprint,
+    ruleId: "rul_0000000000000000",
+    status: "firing",
+    labels: { alertname: "burn", severity: "page" },
+    annotations: { summary: "burning" },
+    value: 14.4,
+    activeAtMs: nowMs - 60_000,
+    firedAtMs: nowMs - 30_000,
+    resolvedAtMs: null,
+    keepFiringSinceMs: null,
+    edge: false,
+    acknowledgedAtMs: null,
+    acknowledgedBy: null,
+  };
+  await h.db.insert(alerts).values({
+    id: fingerprint,
+    tenantId,
+    ruleId: state.ruleId,
+    status: "firing",
+    state,
+    acknowledgedAtMs: null,
+    acknowledgedBy: null,
+    updatedAtMs: nowMs,
+  });
+  const notification = {
+    idempotencyKey: `n-${fingerprint}`,
+    groupKey: "g",
+    routeId: "default",
+    sequence: 1,
+    atMs: nowMs,
+    status: "firing",
+    reasons: ["firing"],
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    alerts: [
+      {
+        fingerprint,
+        ruleId: state.ruleId,
+        status: "firing",
+        labels: state.labels,
+        annotations: state.annotations,
+        value: 14.4,
+        startsAtMs: nowMs,
+        endsAtMs: null,
+        acknowledged: false,
+      },
+    ],
+  } satisfies Notification;
+  await h.db.insert(outbox).values({
+    id: outboxRowId("push", subscriptionId, notification.idempotencyKey),
+    tenantId,
+    channel: "push",
+    targetId: subscriptionId,
+    idempotencyKey: notification.idempotencyKey,
+    trigger: "alert",
+    payload: { type: "alert", notification },
+    status: "pending",
+    attempts: 0,
+    nextAttemptAtMs: nowMs,
+    createdAtMs: nowMs,
+  });
+}
+
+describe("subscriber tokens: lifecycle", () => {
+  it("a write key creates a token shown once (stored hashed), lists, gets and revokes it", async () => {
+    const h = await createHarness();
+    const admin = await h.tenant();
+    const token = await newToken(h, admin.key, { filters: { severities: ["page"] } });
+    expect(token.token).toMatch(/^gps_[0-9A-Za-z]{43}$/);
+    expect(token.link).toBe(`http://localhost/subscribe/#token=${token.token}`);
+    expect(token.start).toBe(`${token.token.slice(0, 10)}…`);
+    const stored = await h.db.select().from(subscriberTokens).all();
+    expect(JSON.stringify(stored)).not.toContain(token.token);
+    expect(stored[0]?.tokenHash).toBe(await hashApiKey(token.token));
+    expect(stored[0]?.expiresAtMs).toBe(h.clock.nowMs + 90 * 24 * 3_600_000);
+
+    expect((await subscribe(h, token.token, 1)).status).toBe(201);
+    const list = (await (await h.call("/v1/subscriber-tokens", admin.key)).json()) as {
+      data: Token[];
+    };
+    expect(list.data).toMatchObject([{ id: token.id, subscriptions: 1 }]);
+    expect(JSON.stringify(list)).not.toContain(token.token);
+
+    expect(
+      (await h.call(`/v1/subscriber-tokens/${token.id}`, admin.key, { method: "DELETE" })).status,
+    ).toBe(204);
+    const revoked = await h.call("/v1/subscriber", token.token);
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toEqual({
+      error: {
+        code: "unauthorized",
+        message: "this subscriber token was revoked",
+        details: { reason: "revoked" },
+      },
+    });
+    // Its subscriptions went with it; the token stays listed as revoked.
+    expect(
+      (
+        (await (await h.call("/v1/push/subscriptions", admin.key)).json()) as {
+          data: unknown[];
+        }
+      ).data,
+    ).toEqual([]);
+    expect((await (await h.call("/v1/subscriber-tokens", admin.key)).json()) as object).toEqual({
+      data: [],
+    });
+    const all = (await (
+      await h.call("/v1/subscriber-tokens?includeRevoked=true", admin.key)
+    ).json()) as { data: (Token & { revokedAt: string })[] };
+    expect(all.data[0]?.revokedAt).toBe(new Date(h.clock.nowMs).toISOString());
+    expect(JSON.stringify(h.logs)).not.toContain(token.token);
+  });
+
+  it("expires at its expiry time; expiries past 366 days or in the past are refused", async () => {
+    const h = await createHarness();
+    const admin = await h.tenant();
+    const expiresAt = new Date(h.clock.nowMs + 60_000).toISOString();
+    const token = await newToken(h, admin.key, { expiresAt });
+    expect((await h.call("/v1/subscriber", token.token)).status).toBe(200);
+    h.clock.nowMs += 60_000;
+    const expired = await h.call("/v1/subscriber", token.token);
+    expect(expired.status).toBe(401);
+    expect(((await expired.json()) as { error: { details: unknown } }).error.details).toEqual({
+      reason: "expired",
+    });
+    for (const late of [h.clock.nowMs - 1, h.clock.nowMs + 367 * 24 * 3_600_000]) {
+      const res = await h.call("/v1/subscriber-tokens", admin.key, {
+        method: "POST",
+        json: { name: "x", expiresAt: new Date(late).toISOString() },
+      });
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it("needs the write scope to manage tokens", async () => {
+    const h = await createHarness();
+    const admin = await h.tenant();
+    const reader = (await (
+      await h.call("/v1/api-keys", admin.key, {
+        method: "POST",
+        json: { name: "r", scopes: ["read"] },
+      })
+    ).json()) as { key: string };
+    expect((await h.call("/v1/subscriber-tokens", reader.key)).status).toBe(403);
+  });
+});
+
+describe("subscriber tokens: what a token may do", () => {
+  it("registers within the token's bounds, sees and deletes only its own subscriptions", async () => {
+    const h = await createHarness();
+    const admin = await h.tenant();
+    const a = await newToken(h, admin.key, {
+      filters: { severities: ["page", "ticket"] },
+      maxSubscriptions: 2,
+    });
+    const b = await newToken(h, admin.key);
+    const me = (await (await h.call("/v1/subscriber", a.token)).json()) as Record<string, unknown>;
+    expect(me).toMatchObject({ tokenId: a.id, filters: { severities: ["page", "ticket"] } });
+    expect(me.vapidPublicKey).toMatch(/^[A-Za-z0-9_-]{87}$/);
+
+    // Open criteria take the bounds; a subset is kept; anything else is refused with its path.
+    const open = (await (await subscribe(h, a.token, 1)).json()) as Subscription;
+    expect(open.filters).toEqual({ severities: ["page", "ticket"] });
+    const narrow = await subscribe(h, a.token, 1, { severities: ["page"], regions: ["crete"] });
+    expect(narrow.status).toBe(200);
+    expect(((await narrow.json()) as Subscription).filters).toEqual({
+      severities: ["page"],
+      regions: ["crete"],
+    });
+    const outside = await subscribe(h, a.token, 2, { severities: ["info"] });
+    expect(outside.status).toBe(400);
+    expect(
+      ((await outside.json()) as { error: { details: { path: string }[] } }).error.details[0]?.path,
+    ).toBe("body.filters.severities.0");
+
+    // At most maxSubscriptions; an endpoint another token holds is not taken over.
+    expect((await subscribe(h, a.token, 2)).status).toBe(201);
+    expect((await subscribe(h, a.token, 3)).status).toBe(409);
+    expect((await subscribe(h, b.token, 2)).status).toBe(409);
+    const mineB = (await (await subscribe(h, b.token, 4)).json()) as Subscription;
+
+    const listA = (await (await h.call("/v1/subscriber/subscriptions", a.token)).json()) as {
+      data: Subscription[];
+    };
+    expect(listA.data.map((s) => s.endpoint).sort()).toEqual([endpoint(1), endpoint(2)]);
+    // Another token's subscription: 404 on every verb.
+    for (const [method, path] of [
+      ["DELETE", `/v1/subscriber/subscriptions/${mineB.id}`],
+      ["POST", `/v1/subscriber/subscriptions/${mineB.id}/test`],
+    ] as const)
+      expect((await h.call(path, a.token, { method })).status).toBe(404);
+    const own = listA.data[0] as Subscription;
+    const queued = await h.call(`/v1/subscriber/subscriptions/${own.id}/test`, a.token, {
+      method: "POST",
+    });
+    expect(queued.status).toBe(202);
+    expect(
+      (await h.call(`/v1/subscriber/subscriptions/${own.id}`, a.token, { method: "DELETE" }))
+        .status,
+    ).toBe(204);
+    // The pending test message was cancelled with it.
+    const rows = await h.db.select().from(outbox).all();
+    expect(rows.map((r) => r.status)).toEqual(["cancelled"]);
+  });
+
+  it("reads and acknowledges only the alerts it was notified of", async () => {
+    const h = await createHarness();
+    const admin = await h.tenant();
+    const a = await newToken(h, admin.key);
+    const b = await newToken(h, admin.key);
+    const subA = (await (await subscribe(h, a.token, 1)).json()) as Subscription;
+    const subB = (await (await subscribe(h, b.token, 2)).json()) as Subscription;
+    await notified(h, admin.tenantId, "00000000000000a1", subA.id);
+    await notified(h, admin.tenantId, "00000000000000b1", subB.id);
+
+    expect((await h.call("/v1/subscriber/alerts/00000000000000b1", a.token)).status).toBe(404);
+    expect(
+      (
+        await h.call("/v1/subscriber/alerts/00000000000000b1/acknowledge", a.token, {
+          method: "POST",
+        })
+      ).status,
+    ).toBe(404);
+    const seen = await h.call("/v1/subscriber/alerts/00000000000000a1", a.token);
+    expect(seen.status).toBe(200);
+    const acked = await h.call("/v1/subscriber/alerts/00000000000000a1/acknowledge", a.token, {
+      method: "POST",
+    });
+    expect(acked.status).toBe(200);
+    expect(await acked.json()).toMatchObject({
+      id: "00000000000000a1",
+      acknowledgedBy: a.id,
+      acknowledgedAt: new Date(h.clock.nowMs).toISOString(),
+    });
+    // The other alert is untouched.
+    const other = (await (await h.call("/v1/alerts/00000000000000b1", admin.key)).json()) as {
+      acknowledgedAt: string | null;
+    };
+    expect(other.acknowledgedAt).toBeNull();
+  });
+
+  it("is refused by every other route, and API keys are refused by the subscriber routes", async () => {
+    const h = await createHarness();
+    const admin = await h.tenant();
+    const { token } = await newToken(h, admin.key);
+    const doc = (await (await h.app.request("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const paths = Object.entries(doc.paths).filter(([p]) => p.startsWith("/v1/"));
+    let tried = 0;
+    for (const [template, operations] of paths) {
+      const path = template.replace(/\{[^}]+\}/g, "x");
+      for (const method of Object.keys(operations)) {
+        const res = await h.call(
+          path,
+          template.startsWith("/v1/subscriber/") || template === "/v1/subscriber"
+            ? admin.key
+            : token,
+          {
+            method: method.toUpperCase(),
+            ...(method === "get" || method === "delete" ? {} : { json: {} }),
+          },
+        );
+        expect(res.status, `${method} ${template}`).toBe(401);
+        tried++;
+      }
+    }
+    expect(tried).toBeGreaterThan(40);
+  });
+
+  it("rate-limits each token on its own budget", async () => {
+    const h = await createHarness({ settings: { SUBSCRIBER_RATE_LIMIT_BURST: "3" } });
+    const admin = await h.tenant();
+    const a = await newToken(h, admin.key);
+    const b = await newToken(h, admin.key);
+    for (let i = 0; i < 3; i++) expect((await h.call("/v1/subscriber", a.token)).status).toBe(200);
+    const limited = await h.call("/v1/subscriber", a.token);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("1");
+    expect((await h.call("/v1/subscriber", b.token)).status).toBe(200);
+  });
+
+  it("keeps tenants apart: another tenant's admin cannot see or revoke a token", async () => {
+    const h = await createHarness();
+    const one = await h.tenant("one");
+    const two = await h.tenant("two");
+    const token = await newToken(h, one.key);
+    expect((await h.call(`/v1/subscriber-tokens/${token.id}`, two.key)).status).toBe(404);
+    expect(
+      (await h.call(`/v1/subscriber-tokens/${token.id}`, two.key, { method: "DELETE" })).status,
+    ).toBe(404);
+    expect(
+      ((await (await h.call("/v1/subscriber-tokens", two.key)).json()) as { data: unknown[] }).data,
+    ).toEqual([]);
+    expect((await h.call("/v1/subscriber", token.token)).status).toBe(200);
+  });
+});
