@@ -25,6 +25,15 @@ export const stackConfigSchema = z.object({
   KAFKA_LOCAL_PORT: portVar(9092),
   KAFKA_HEAP_MB: positiveIntVar(768, 32_768),
   GRIDPULSE_DATA_DIR: z.string().default("./data"),
+  /** First delay before a dead process is restarted; doubles per consecutive crash. */
+  LAUNCHER_RESTART_BACKOFF_MS: positiveIntVar(500, 600_000),
+  LAUNCHER_RESTART_BACKOFF_MAX_MS: positiveIntVar(30_000, 3_600_000),
+  /** A process that ran this long before dying starts a new series of restarts (backoff reset). */
+  LAUNCHER_RESTART_STABLE_MS: positiveIntVar(60_000, 86_400_000),
+  /** Consecutive crashes (each within the stable time) after which the launcher stops everything. */
+  LAUNCHER_RESTART_MAX_CRASHES: positiveIntVar(5, 1000),
+  /** How long each process may take to stop on SIGTERM before it is killed. */
+  LAUNCHER_STOP_TIMEOUT_MS: positiveIntVar(10_000, 120_000),
   LOG_LEVEL: logLevelVar,
 });
 
