@@ -278,6 +278,7 @@ try {
     const supervised: Supervised = { name, tracker: restartTracker(policy) };
     const start = async () => {
       const child = forkService(file, env);
+      logger.info(`${name} started`, { name, pid: child.pid });
       supervised.exited = child.exited;
       supervised.stop = child.stop;
     };

@@ -220,10 +220,7 @@ it("restarts a broker killed with kill -9 while the API buffers its telemetry, t
   });
   watching = false;
   await watch;
-  const stalled = logLines(
-    launcher.output(),
-    "telemetry delivery stalled (broker unreachable?); buffering",
-  )[0];
+  const stalled = logLines(launcher.output(), "telemetry delivery stalled; buffering")[0];
   const resumed = logLines(launcher.output(), "telemetry delivery resumed")[0];
   if (stalled) mark("API logged telemetry stalled", Date.parse(stalled.ts));
   if (resumed) mark("API logged telemetry resumed", Date.parse(resumed.ts));

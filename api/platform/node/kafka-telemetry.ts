@@ -160,7 +160,7 @@ export function kafkaTelemetry(options: KafkaTelemetryOptions): KafkaTelemetrySi
   const markStalled = (since: number, error?: unknown) => {
     if (stalledSince !== undefined) return;
     stalledSince = since;
-    logger.warn("telemetry delivery stalled (broker unreachable?); buffering", {
+    logger.warn("telemetry delivery stalled; buffering", {
       inFlight: inFlight.length,
       buffered: queued(),
       bufferedBytes: queuedBytes + inFlightBytes,
