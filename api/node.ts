@@ -76,10 +76,22 @@ if (config.KAFKA_BROKERS) {
     maxInFlightRequests: 1,
     retry: { initialRetryTime: 250, maxRetryTime: 5000 },
   });
-  // Connect in the background: the API serves requests even while Kafka is unreachable.
-  producer
-    .connect()
-    .catch((err: unknown) => logger.warn("telemetry producer could not connect yet", { err }));
+  // Connect in the background, again and again until it succeeds: the API serves requests (and
+  // buffers their telemetry) even while Kafka is unreachable at start.
+  let connecting = true;
+  void (async () => {
+    for (let attempt = 1; connecting; attempt++) {
+      try {
+        await producer.connect();
+        logger.info("telemetry producer connected", { attempts: attempt });
+        return;
+      } catch (err) {
+        if (attempt === 1)
+          logger.warn("telemetry producer could not connect yet; retrying", { err });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)).unref());
+      }
+    }
+  })();
   telemetry = kafkaTelemetry({
     producer,
     topic: topicName(config.KAFKA_TOPIC_PREFIX, "requests"),
@@ -88,7 +100,10 @@ if (config.KAFKA_BROKERS) {
     count: (outcome, n) => metrics.telemetry.inc({ outcome }, n),
     maxBufferBytes: config.API_TELEMETRY_BUFFER_BYTES,
   });
-  stopProducer = () => withDeadline(producer.disconnect(), 2000);
+  stopProducer = () => {
+    connecting = false;
+    return withDeadline(producer.disconnect(), 2000);
+  };
 } else {
   logger.info("KAFKA_BROKERS not set: the API's request telemetry is off");
 }
