@@ -220,8 +220,11 @@ it("restarts a broker killed with kill -9 while the API buffers its telemetry, t
   });
   watching = false;
   await watch;
-  const stalled = logLines(launcher.output(), "telemetry delivery stalled; buffering")[0];
-  const resumed = logLines(launcher.output(), "telemetry delivery resumed")[0];
+  const afterKill = (l: { ts: string }) => Date.parse(l.ts) >= t0;
+  const stalled = logLines(launcher.output(), "telemetry delivery stalled; buffering").find(
+    afterKill,
+  );
+  const resumed = logLines(launcher.output(), "telemetry delivery resumed").find(afterKill);
   if (stalled) mark("API logged telemetry stalled", Date.parse(stalled.ts));
   if (resumed) mark("API logged telemetry resumed", Date.parse(resumed.ts));
 
@@ -258,6 +261,14 @@ it("restarts a broker killed with kill -9 while the API buffers its telemetry, t
     60_000,
     `${inTopic} messages`,
   );
+  const seen = new Map<string, number>();
+  const duplicates: string[] = [];
+  for (const m of messages) {
+    const e = JSON.parse(String(m.value)) as RequestEvent;
+    if (seen.has(e.id))
+      duplicates.push(`${e.id} ${e.route} ts ${e.ts} at offsets ${seen.get(e.id)} and ${m.offset}`);
+    seen.set(e.id, Number(m.offset));
+  }
   const ours = messages
     .map((m) => JSON.parse(String(m.value)) as RequestEvent)
     .filter((e) => e.traceparent?.includes(traceId));
@@ -279,6 +290,7 @@ it("restarts a broker killed with kill -9 while the API buffers its telemetry, t
     ].join("\n"),
   );
 
+  expect(duplicates).toEqual([]);
   expect(final.dropped).toBe(0);
   expect(final.recorded).toBe(final.delivered + final.dropped);
   expect(peakBuffered).toBeGreaterThan(0);
