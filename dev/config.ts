@@ -32,6 +32,11 @@ export const stackConfigSchema = z.object({
   LAUNCHER_RESTART_STABLE_MS: positiveIntVar(60_000, 86_400_000),
   /** Consecutive crashes (each within the stable time) after which the launcher stops everything. */
   LAUNCHER_RESTART_MAX_CRASHES: positiveIntVar(5, 1000),
+  /**
+   * A service whose /health/ready has failed this long while the broker serves is restarted (a
+   * Kafka client that gave up after an outage does not come back by itself).
+   */
+  LAUNCHER_UNREADY_RESTART_MS: positiveIntVar(60_000, 3_600_000),
   /** How long each process may take to stop on SIGTERM before it is killed. */
   LAUNCHER_STOP_TIMEOUT_MS: positiveIntVar(10_000, 120_000),
   LOG_LEVEL: logLevelVar,

@@ -69,6 +69,7 @@ let broker: KafkaBroker | undefined;
 /** Resolves while the broker serves (or when no local broker is managed); replaced while it is down. */
 let brokerServing: Promise<void> = Promise.resolve();
 let markBrokerServing = () => {};
+let brokerUp = true;
 let stopping = false;
 let onStopRequested: () => void = () => {};
 const stopped = new Promise<void>((resolve) => {
@@ -207,6 +208,44 @@ async function supervise(supervised: Supervised, start: () => Promise<void>) {
   }
 }
 
+/**
+ * Restarts a running service whose readiness has failed for LAUNCHER_UNREADY_RESTART_MS while the
+ * broker serves: its exit then goes through the same restart (and give-up) path as a crash.
+ */
+function watchReadiness(targets: [Supervised, string][]) {
+  const unreadySince = new Map<Supervised, number>();
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    for (const [supervised, url] of targets) {
+      if (stopping || !supervised.stop || supervised.starting || !brokerUp) {
+        unreadySince.delete(supervised);
+        continue;
+      }
+      const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) })
+        .then((res) => res.ok)
+        .catch(() => false);
+      if (ok) {
+        unreadySince.delete(supervised);
+        continue;
+      }
+      const since = unreadySince.get(supervised) ?? Date.now();
+      unreadySince.set(supervised, since);
+      if (Date.now() - since >= config.LAUNCHER_UNREADY_RESTART_MS) {
+        unreadySince.delete(supervised);
+        logger.warn(`${supervised.name} not ready for too long; restarting it`, {
+          name: supervised.name,
+          unreadyMs: Date.now() - since,
+        });
+        void supervised.stop();
+      }
+    }
+    busy = false;
+  }, 1000);
+  timer.unref();
+}
+
 try {
   const dbStarted = performance.now();
   const database = await openDatabase({
@@ -235,11 +274,13 @@ try {
       supervised.stop = () => started.stop(config.LAUNCHER_STOP_TIMEOUT_MS);
       supervised.exited = started.exited.then((code) => {
         // The services hold their restarts until the broker serves again.
+        brokerUp = false;
         brokerServing = new Promise((resolve) => {
           markBrokerServing = resolve;
         });
         return code === null ? "killed by a signal" : `exit code ${code}`;
       });
+      brokerUp = true;
       markBrokerServing();
     };
     await startBroker();
@@ -297,6 +338,10 @@ try {
       }),
     ),
   );
+  watchReadiness([
+    [services[0] as Supervised, apiUrl],
+    [services[1] as Supervised, streamUrl],
+  ]);
   const state: StackState = {
     brokers,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,

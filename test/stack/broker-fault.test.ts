@@ -24,10 +24,10 @@ import { type ServiceProcess, startService } from "../support/processes.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "gridpulse-fault-"));
 let stack: ServiceProcess | undefined;
+let stackOutput = () => "";
 afterAll(async () => {
   // FAULT_TEST_LOG=file keeps the stack's log lines for a look after the run.
-  if (process.env.FAULT_TEST_LOG && stack)
-    writeFileSync(process.env.FAULT_TEST_LOG, stack.output());
+  if (process.env.FAULT_TEST_LOG) writeFileSync(process.env.FAULT_TEST_LOG, stackOutput());
   await stack?.stop("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -143,11 +143,13 @@ it("restarts a broker killed with kill -9 while the API buffers its telemetry, t
       DATABASE_URL: "",
       KAFKA_HEAP_MB: "512",
       LAUNCHER_RESTART_BACKOFF_MS: "200",
+      LAUNCHER_UNREADY_RESTART_MS: "30000",
       API_TELEMETRY_BUFFER_BYTES: String(64 * 1024 * 1024),
     },
     { port: apiPort, readyTimeoutMs: 120_000 },
   );
   const launcher = stack;
+  stackOutput = launcher.output;
   await waitFor("the ready banner", async () => launcher.output().includes("gridpulse is ready"), {
     timeoutMs: 60_000,
   });
@@ -220,6 +222,8 @@ it("restarts a broker killed with kill -9 while the API buffers its telemetry, t
   });
   watching = false;
   await watch;
+  const watchdog = logLines(launcher.output(), /not ready for too long; restarting it$/)[0];
+  if (watchdog) mark(`launcher restarted the unready ${watchdog.name}`, Date.parse(watchdog.ts));
   const afterKill = (l: { ts: string }) => Date.parse(l.ts) >= t0;
   const stalled = logLines(launcher.output(), "telemetry delivery stalled; buffering").find(
     afterKill,
