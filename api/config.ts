@@ -27,6 +27,23 @@ export const apiConfigSchema = apiSettingsSchema.extend({
   /** Where the API's own RequestEvents go; unset: telemetry is off. */
   KAFKA_BROKERS: kafkaBrokersVar,
   KAFKA_TOPIC_PREFIX: topicPrefixVar,
+  /**
+   * Serialized RequestEvents held while Kafka is unreachable; beyond it the oldest are dropped
+   * (counted as `dropped_buffer_full`).
+   */
+  API_TELEMETRY_BUFFER_BYTES: z.coerce
+    .number({ error: "must be a number of bytes" })
+    .int("must be an integer")
+    .min(65_536, "must be at least 65536")
+    .max(2 ** 31, `must be at most ${2 ** 31}`)
+    .default(16 * 1024 * 1024),
+  /** How long the shutdown waits for buffered telemetry to reach Kafka before dropping (counted). */
+  API_TELEMETRY_FLUSH_TIMEOUT_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be an integer")
+    .min(0, "must be at least 0")
+    .max(60_000, "must be at most 60000")
+    .default(2000),
   /** Prometheus metrics on their own loopback port (0: any free port). */
   API_METRICS_PORT: portVar(9465),
   API_METRICS_HOST: z.string().default("127.0.0.1"),

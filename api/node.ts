@@ -21,13 +21,25 @@ import { createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { loadApiConfig } from "./config.ts";
 import { workerBodyCodec } from "./platform/node/body-codec.ts";
-import { kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
+import { type KafkaTelemetrySink, kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
 import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
 import { createApiMetrics } from "./platform/node/metrics.ts";
 import { noTelemetry } from "./telemetry/telemetry-sink.ts";
 import { version } from "./version.ts";
 
 const config = loadApiConfig(process.env);
+
+/** Waits for `promise` at most `ms` (a client's disconnect must not hold the shutdown). */
+const withDeadline = (promise: Promise<unknown>, ms: number) =>
+  new Promise<void>((done) => {
+    const timer = setTimeout(done, ms);
+    void promise
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(timer);
+        done();
+      });
+  });
 const logger = createLogger({
   service: "gridpulse-api",
   level: config.LOG_LEVEL,
@@ -43,10 +55,11 @@ const { db, embedded, close } = await openDatabase({
 });
 if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(db);
 
+let telemetry: KafkaTelemetrySink | undefined;
 const metrics = createApiMetrics({
   marketPrices: () => db.select().from(marketPrices).all(),
+  telemetryBuffered: () => telemetry?.buffered(),
 });
-let telemetry: ReturnType<typeof kafkaTelemetry> | undefined;
 let stopProducer = async () => {};
 if (config.KAFKA_BROKERS) {
   const kafka = createKafka({
@@ -55,18 +68,42 @@ if (config.KAFKA_BROKERS) {
     logger,
     logLevel: "error",
   });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  // Connect in the background: the API serves requests even while Kafka is unreachable.
-  producer
-    .connect()
-    .catch((err: unknown) => logger.warn("telemetry producer could not connect yet", { err }));
+  // Idempotent, retrying without limit (at most 5 s apart): while the broker is away the batch in
+  // flight is resent as is, and the broker discards a copy it had already written.
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { initialRetryTime: 250, maxRetryTime: 5000 },
+  });
+  // Connect in the background, again and again until it succeeds: the API serves requests (and
+  // buffers their telemetry) even while Kafka is unreachable at start.
+  let connecting = true;
+  void (async () => {
+    for (let attempt = 1; connecting; attempt++) {
+      try {
+        await producer.connect();
+        logger.info("telemetry producer connected", { attempts: attempt });
+        return;
+      } catch (err) {
+        if (attempt === 1)
+          logger.warn("telemetry producer could not connect yet; retrying", { err });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)).unref());
+      }
+    }
+  })();
   telemetry = kafkaTelemetry({
     producer,
     topic: topicName(config.KAFKA_TOPIC_PREFIX, "requests"),
     logger,
+    recorded: (n) => metrics.telemetryRecorded.inc(n),
     count: (outcome, n) => metrics.telemetry.inc({ outcome }, n),
+    maxBufferBytes: config.API_TELEMETRY_BUFFER_BYTES,
   });
-  stopProducer = () => producer.disconnect();
+  stopProducer = () => {
+    connecting = false;
+    return withDeadline(producer.disconnect(), 2000);
+  };
 } else {
   logger.info("KAFKA_BROKERS not set: the API's request telemetry is off");
 }
@@ -110,11 +147,14 @@ logger.info("api listening", {
   database: config.DATABASE_URL,
 });
 
+// Stops taking requests (open keep-alive connections are closed once their response is written,
+// and at the latest after 3 s), then flushes telemetry for a bounded time: a few seconds in all,
+// even with Kafka down.
 onShutdown({
   logger,
   shutdown: async () => {
     await server.close();
-    await telemetry?.stop();
+    await telemetry?.stop(config.API_TELEMETRY_FLUSH_TIMEOUT_MS);
     await stopProducer();
     await metricsServer.close();
     await bodyCodec.close();

@@ -27,6 +27,20 @@ export const stackConfigSchema = z.object({
   GRIDPULSE_DATA_DIR: z.string().default("./data"),
   /** Synthetic homes `npm start` seeds into an empty reference stock (0: none). */
   GRIDPULSE_SEED_HOMES: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
+  /** First delay before a dead process is restarted; doubles per consecutive crash. */
+  LAUNCHER_RESTART_BACKOFF_MS: positiveIntVar(500, 600_000),
+  LAUNCHER_RESTART_BACKOFF_MAX_MS: positiveIntVar(30_000, 3_600_000),
+  /** A process that ran this long before dying starts a new series of restarts (backoff reset). */
+  LAUNCHER_RESTART_STABLE_MS: positiveIntVar(60_000, 86_400_000),
+  /** Consecutive crashes (each within the stable time) after which the launcher stops everything. */
+  LAUNCHER_RESTART_MAX_CRASHES: positiveIntVar(5, 1000),
+  /**
+   * A service whose /health/ready has failed this long while the broker serves is restarted (a
+   * Kafka client that gave up after an outage does not come back by itself).
+   */
+  LAUNCHER_UNREADY_RESTART_MS: positiveIntVar(60_000, 3_600_000),
+  /** How long each process may take to stop on SIGTERM before it is killed. */
+  LAUNCHER_STOP_TIMEOUT_MS: positiveIntVar(10_000, 120_000),
   LOG_LEVEL: logLevelVar,
 });
 

@@ -1,14 +1,17 @@
 /**
  * Node-only: serves a fetch handler (a Hono app) on a host and port and resolves once listening, with
- * the port actually bound (so `PORT=0` works), plus a close that finishes open requests.
+ * the port actually bound (so `PORT=0` works), plus a close that finishes open requests in bounded
+ * time: keep-alive connections are closed as soon as they are idle, and whatever is still open after
+ * `forceCloseMs` is cut.
  */
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 
 export interface RunningServer {
   port: number;
   url: string;
-  close(): Promise<void>;
+  close(forceCloseMs?: number): Promise<void>;
 }
 
 export function listen(
@@ -23,10 +26,20 @@ export function listen(
         resolve({
           port: info.port,
           url: `http://${host}:${info.port}`,
-          close: () =>
+          close: (forceCloseMs = 3000) =>
             new Promise<void>((done) => {
-              server.close(() => done());
-              if ("closeIdleConnections" in server) server.closeIdleConnections();
+              const http = server as Partial<Pick<HttpServer, "closeIdleConnections">> &
+                Partial<Pick<HttpServer, "closeAllConnections">>;
+              // A keep-alive connection busy with a request becomes idle once its response is
+              // written; it would otherwise stay open until the client's next request.
+              const idle = setInterval(() => http.closeIdleConnections?.(), 50);
+              const force = setTimeout(() => http.closeAllConnections?.(), forceCloseMs);
+              server.close(() => {
+                clearInterval(idle);
+                clearTimeout(force);
+                done();
+              });
+              http.closeIdleConnections?.();
             }),
         });
       },

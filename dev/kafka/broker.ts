@@ -40,13 +40,16 @@ export interface KafkaBroker {
   pid: number;
   dataDir: string;
   logFile: string;
+  /** Resolves with the JVM's exit code (null when killed by a signal) when it exits, however. */
+  exited: Promise<number | null>;
   timings: {
     classpathMs: number;
     classpathSource: "cache" | "maven";
     formatMs: number;
     startMs: number;
   };
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 30 s); resolves once its ports are free. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 interface Ports {
@@ -114,19 +117,19 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
   });
 
   const brokers = [`127.0.0.1:${ports.port}`];
-  const stop = async () => {
+  const stop = async (graceMs = 30_000) => {
     if (!hasExited) {
       child.kill("SIGTERM");
       let timer: NodeJS.Timeout | undefined;
       const clean = await Promise.race([
         exited.then(() => true),
         new Promise<boolean>((done) => {
-          timer = setTimeout(() => done(false), 30_000);
+          timer = setTimeout(() => done(false), graceMs);
         }),
       ]);
       clearTimeout(timer);
       if (!clean) {
-        logger.warn("kafka broker did not stop within 30 s; killing it", { pid });
+        logger.warn("kafka broker did not stop in time; killing it", { pid, graceMs });
         child.kill("SIGKILL");
         await exited;
       }
@@ -156,6 +159,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     pid,
     dataDir,
     logFile,
+    exited,
     timings: { classpathMs: cp.durationMs, classpathSource: cp.source, formatMs, startMs },
     stop,
   };

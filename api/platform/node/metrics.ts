@@ -19,7 +19,11 @@ export interface MarketPriceSample {
 }
 
 export function createApiMetrics(
-  options: { marketPrices?: () => Promise<MarketPriceSample[]> } = {},
+  options: {
+    marketPrices?: () => Promise<MarketPriceSample[]>;
+    /** What the Kafka telemetry sink holds right now (absent: telemetry is off). */
+    telemetryBuffered?: () => { events: number; bytes: number } | undefined;
+  } = {},
 ) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
@@ -43,9 +47,31 @@ export function createApiMetrics(
   });
   const telemetry = new Counter({
     name: "gridpulse_api_telemetry_events_total",
-    help: "The API's own RequestEvents, by outcome (delivered, dropped_buffer_full, dropped_send_failed).",
+    help: "The API's own RequestEvents, by outcome (delivered, dropped_buffer_full, dropped_rejected, dropped_shutdown).",
     labelNames: ["outcome"] as const,
     registers,
+  });
+  const telemetryRecorded = new Counter({
+    name: "gridpulse_api_telemetry_recorded_total",
+    help: "The API's own RequestEvents recorded; each is counted once under an outcome when delivered or dropped.",
+    registers,
+  });
+  const { telemetryBuffered } = options;
+  new Gauge({
+    name: "gridpulse_api_telemetry_buffered_events",
+    help: "RequestEvents waiting in the API's telemetry buffer (the batch in flight included).",
+    registers,
+    collect() {
+      this.set(telemetryBuffered?.()?.events ?? 0);
+    },
+  });
+  new Gauge({
+    name: "gridpulse_api_telemetry_buffered_bytes",
+    help: "Serialized bytes held by the API's telemetry buffer (capped by API_TELEMETRY_BUFFER_BYTES).",
+    registers,
+    collect() {
+      this.set(telemetryBuffered?.()?.bytes ?? 0);
+    },
   });
   const assessments = new Counter({
     name: "gridpulse_assessments_total",
@@ -86,7 +112,7 @@ export function createApiMetrics(
     assessed: ({ energyClass, climateZone }) =>
       assessments.inc({ energy_class: energyClass, climate_zone: climateZone }),
   };
-  return { registry, requestMetrics, telemetry };
+  return { registry, requestMetrics, telemetry, telemetryRecorded };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
