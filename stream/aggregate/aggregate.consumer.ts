@@ -3,7 +3,9 @@
  * becomes one Kafka transaction holding its partial aggregates (to `telemetry.aggregates.v1`), its
  * dead letters (invalid and late events, to the `.dlq` topic) and the consumed offset — exactly-once
  * consume-transform-produce. The partition's watermark maximum rides along as the offset's commit
- * metadata, so a restarted or new owner resumes with the same lateness decisions. Each partition has its
+ * metadata, so a restarted or new owner resumes with the same lateness decisions; a stored watermark
+ * ahead of the clock (left by a version that let future-dated events move it) is brought back to the
+ * clock on restore. Each partition has its
  * own transactional producer (`<group>.<topic>.<partition>`): whoever takes over a partition fences
  * the previous owner's producer, so a paused zombie can never commit for it again.
  */
@@ -15,7 +17,7 @@ import { chunkMessages } from "../kafka/chunks.ts";
 import { trackMembership } from "../kafka/membership.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
-import { type AggregateSettings, aggregateBatch } from "./aggregate.process.ts";
+import { type AggregateSettings, aggregateBatch, boundedMaxTs } from "./aggregate.process.ts";
 
 export interface AggregateStageOptions {
   kafka: Kafka;
@@ -103,7 +105,15 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         const committed = topics[0]?.partitions.find((p) => p.partition === partition);
         if (!committed?.metadata) return null;
         try {
-          return (JSON.parse(committed.metadata) as WatermarkMetadata).maxTsMs ?? null;
+          const stored = (JSON.parse(committed.metadata) as WatermarkMetadata).maxTsMs ?? null;
+          const bounded = boundedMaxTs(stored, options.now());
+          if (bounded !== stored)
+            logger.warn("stored watermark is ahead of the clock; bounded", {
+              partition,
+              storedMaxTs: new Date(stored as number).toISOString(),
+              boundedMaxTs: new Date(bounded as number).toISOString(),
+            });
+          return bounded;
         } catch {
           logger.warn("unreadable watermark metadata; starting without one", { partition });
           return null;
@@ -120,7 +130,13 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
     const partition = batch.partition;
     const maxTsBefore = await watermarkFor(partition);
-    const result = aggregateBatch(partition, batch.messages, maxTsBefore, options.settings());
+    const result = aggregateBatch(
+      partition,
+      batch.messages,
+      maxTsBefore,
+      options.settings(),
+      options.now(),
+    );
     const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
     await withBatchSpan(
       "gridpulse.aggregate.batch",

@@ -1,10 +1,14 @@
 /**
  * Stage 1's pure batch step. Decodes the messages of one fetched batch of one partition, in offset
- * order; dead-letters invalid ones and events older than the partition's watermark (the highest event
- * time seen so far minus the allowed lateness); and folds the rest into per (service, route, minute)
+ * order; dead-letters invalid ones, events dated more than `maxFutureSkewMs` ahead of the worker's
+ * clock (`future_timestamp`) and events older than the partition's watermark (the highest event time
+ * seen so far minus the allowed lateness); and folds the rest into per (service, route, minute)
  * partials: exact total, good (status < 500) and good-within-threshold counts plus an HDR histogram.
- * The only state carried between batches is the watermark's maximum, so the result depends only on
- * the partition's messages and that number: replaying from a committed offset reproduces it exactly.
+ * The only state carried between batches is the watermark's maximum, which never passes the worker's
+ * clock: one event dated ahead cannot make the current events after it late. Lateness
+ * decisions depend only on the partition's messages and that number; the future bound also depends on
+ * the clock, and a batch's decisions are committed once with its offsets, so a replay of a batch that
+ * never committed may decide again, but nothing is counted twice.
  */
 import type { KafkaMessage } from "kafkajs";
 import {
@@ -18,6 +22,8 @@ import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
 
 export interface AggregateSettings {
   allowedLatenessMs: number;
+  /** How far ahead of the worker's clock an event's `ts` may be. */
+  maxFutureSkewMs: number;
   /** Latency thresholds (ms) counted exactly for latency SLIs. */
   thresholdsMs: readonly number[];
 }
@@ -25,7 +31,7 @@ export interface AggregateSettings {
 export interface AggregateResult {
   partials: PartialAggregate[];
   deadLetters: DeadLetter[];
-  /** Highest event time seen, including this batch (null: none yet). */
+  /** Highest event time seen, including this batch, at most the clock (null: none yet). */
   maxTsMs: number | null;
   processed: number;
   late: number;
@@ -44,17 +50,28 @@ interface Accumulator {
   durationsUs: number[];
 }
 
+/**
+ * The watermark's maximum as the clock allows it: never past `nowMs`. An event dated ahead (within the
+ * skew) is counted in its own minute but moves the watermark only up to the clock, so current events
+ * stay on time; a stored maximum from a run that accepted future events is brought back on restore.
+ */
+export function boundedMaxTs(maxTs: number | null, nowMs: number): number | null {
+  return maxTs === null ? null : Math.min(maxTs, nowMs);
+}
+
 export function aggregateBatch(
   partition: number,
   messages: readonly KafkaMessage[],
   maxTsBefore: number | null,
   settings: AggregateSettings,
+  nowMs: number,
 ): AggregateResult {
   const thresholds = [...new Set(settings.thresholdsMs)].sort((a, b) => a - b);
   const accumulators = new Map<string, Accumulator>();
   const deadLetters: DeadLetter[] = [];
   const traceparents: string[] = [];
-  let maxTs = maxTsBefore;
+  let maxTs = boundedMaxTs(maxTsBefore, nowMs);
+  const latestAllowed = nowMs + settings.maxFutureSkewMs;
   let processed = 0;
   let late = 0;
 
@@ -65,6 +82,17 @@ export function aggregateBatch(
       continue;
     }
     const event = decoded.value;
+    if (event.ts > latestAllowed) {
+      deadLetters.push(
+        deadLetterOf(
+          partition,
+          message,
+          "future_timestamp",
+          `ts: ${new Date(event.ts).toISOString()} is ${event.ts - nowMs} ms ahead of the worker's clock (at most ${settings.maxFutureSkewMs} ms allowed)`,
+        ),
+      );
+      continue;
+    }
     if (maxTs !== null && event.ts < maxTs - settings.allowedLatenessMs) {
       late += 1;
       const behind = maxTs - event.ts;
@@ -78,7 +106,8 @@ export function aggregateBatch(
       );
       continue;
     }
-    if (maxTs === null || event.ts > maxTs) maxTs = event.ts;
+    const advance = Math.min(event.ts, nowMs);
+    if (maxTs === null || advance > maxTs) maxTs = advance;
     const startMs = bucketStart(event.ts);
     const key = `${event.service}\u0000${event.route}\u0000${startMs}`;
     let acc = accumulators.get(key);
