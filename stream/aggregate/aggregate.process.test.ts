@@ -143,4 +143,25 @@ describe("aggregateBatch", () => {
     expect(result.processed).toBe(2);
     expect(result.maxTsMs).toBe(t0);
   });
+
+  it("stops before the message that would need more than maxPartials partials; slices add up", () => {
+    const batch = [0, 1, 0, 2, 1, 3, 4, 4].map((r) => msg(ev(r * 1000, 200, 10, `/v1/r${r}`)));
+    const whole = aggregateBatch(4, batch, null, settings, now);
+    expect(whole.consumed).toBe(batch.length);
+    const totals = new Map<string, number>();
+    let maxTs: number | null = null;
+    let rest = batch;
+    const consumed: number[] = [];
+    while (rest.length > 0) {
+      const slice = aggregateBatch(4, rest, maxTs, { ...settings, maxPartials: 2 }, now);
+      expect(slice.partials.length).toBeLessThanOrEqual(2);
+      consumed.push(slice.consumed);
+      for (const p of slice.partials) totals.set(p.route, (totals.get(p.route) ?? 0) + p.total);
+      maxTs = slice.maxTsMs;
+      rest = rest.slice(slice.consumed);
+    }
+    expect(consumed).toEqual([3, 2, 3]); // r0 r1 r0 | r2 r1 | r3 r4 r4
+    expect(totals).toEqual(new Map(whole.partials.map((p) => [p.route, p.total])));
+    expect(maxTs).toBe(whole.maxTsMs);
+  });
 });

@@ -24,11 +24,18 @@ export interface AggregateSettings {
   allowedLatenessMs: number;
   /** How far ahead of the worker's clock an event's `ts` may be. */
   maxFutureSkewMs: number;
+  /**
+   * Most partials one call produces: the step stops before the first message that would need one
+   * more (`consumed` says where), so a batch touching many series is handled in bounded slices.
+   */
+  maxPartials?: number;
   /** Latency thresholds (ms) counted exactly for latency SLIs. */
   thresholdsMs: readonly number[];
 }
 
 export interface AggregateResult {
+  /** Messages handled, from the start of the batch (all of them unless `maxPartials` stopped it). */
+  consumed: number;
   partials: PartialAggregate[];
   deadLetters: DeadLetter[];
   /** Highest event time seen, including this batch, at most the clock (null: none yet). */
@@ -72,10 +79,13 @@ export function aggregateBatch(
   const traceparents: string[] = [];
   let maxTs = boundedMaxTs(maxTsBefore, nowMs);
   const latestAllowed = nowMs + settings.maxFutureSkewMs;
+  const maxPartials = settings.maxPartials ?? Number.POSITIVE_INFINITY;
   let processed = 0;
   let late = 0;
+  let consumed = 0;
 
   for (const message of messages) {
+    consumed += 1;
     const decoded = decodeRequestEvent(message.value);
     if (!decoded.ok) {
       deadLetters.push(deadLetterOf(partition, message, decoded.reason, decoded.message));
@@ -106,11 +116,16 @@ export function aggregateBatch(
       );
       continue;
     }
-    const advance = Math.min(event.ts, nowMs);
-    if (maxTs === null || advance > maxTs) maxTs = advance;
     const startMs = bucketStart(event.ts);
     const key = `${event.service}\u0000${event.route}\u0000${startMs}`;
     let acc = accumulators.get(key);
+    if (!acc && accumulators.size >= maxPartials) {
+      // Full: this message starts the next slice (nothing about it has been decided here).
+      consumed -= 1;
+      break;
+    }
+    const advance = Math.min(event.ts, nowMs);
+    if (maxTs === null || advance > maxTs) maxTs = advance;
     if (!acc) {
       acc = {
         service: event.service,
@@ -157,5 +172,5 @@ export function aggregateBatch(
       closed: watermark !== null && acc.bucketStartMs + aggregateBucketMs <= watermark,
     });
   }
-  return { partials, deadLetters, maxTsMs: maxTs, processed, late, traceparents };
+  return { consumed, partials, deadLetters, maxTsMs: maxTs, processed, late, traceparents };
 }

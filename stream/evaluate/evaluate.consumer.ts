@@ -22,7 +22,7 @@ import { withBatchSpan } from "../tracing/tracing.ts";
 import type { AppliedPartials, WindowStore } from "./window-store.ts";
 
 /** Partials applied in one libSQL transaction (a fetch is split into slices of this many). */
-export const maxPartialsPerTransaction = 500;
+export const maxPartialsPerTransaction = 250;
 
 export interface EvaluateStageOptions {
   kafka: Kafka;
