@@ -26,7 +26,7 @@ import {
 } from "./aggregate.process.ts";
 
 /** Partials produced in one Kafka transaction (a fetch touching more series is split into slices). */
-export const maxPartialsPerTransaction = 1000;
+export const maxPartialsPerTransaction = 500;
 
 export interface AggregateStageOptions {
   kafka: Kafka;
