@@ -37,6 +37,11 @@ export const apiSettingsSchema = z.object({
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** How long cohort quartiles and class shares are served from memory (0: always read). */
   BENCHMARK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
+  /**
+   * Most stored buckets (one per route and minute or hour) one GET /v1/latency may merge; a query over
+   * more is refused with 400, before any histogram is read.
+   */
+  LATENCY_MAX_BUCKETS: positiveIntVar(100_000, 10_000_000),
   NOTIFY_OUTBOUND_ALLOWLIST: outboundAllowlistVar,
   NOTIFY_PUSH_HOSTS: pushHostsVar,
   /** Served by GET /v1/push/vapid-public-key when set; else the key the stream worker generated. */

@@ -51,6 +51,13 @@ export const streamConfigSchema = z.object({
   STREAM_PARTITION_CONCURRENCY: positiveIntVar(3, 64),
   /** Events older than the partition's latest event time minus this go to the DLQ as late. */
   STREAM_ALLOWED_LATENESS_MS: positiveIntVar(120_000, 86_400_000),
+  /**
+   * RequestEvents dated further ahead of the worker's clock go to the DLQ (reason future_timestamp);
+   * those within it are counted, but no partition's watermark moves past the clock.
+   */
+  STREAM_MAX_FUTURE_SKEW_MS: positiveIntVar(300_000, 86_400_000),
+  /** Routes per service with their own series; the events of further routes are stored as `__other__`. */
+  STREAM_MAX_ROUTES_PER_SERVICE: positiveIntVar(1000, 100_000),
   /** Latency thresholds (ms) counted exactly, besides those of latency SLOs. */
   STREAM_LATENCY_THRESHOLDS_MS: z
     .string()

@@ -73,7 +73,9 @@ const latencyGauges = createLatencyGauges({
   intervalMs: config.STREAM_LATENCY_GAUGES_INTERVAL_MS,
   topRoutes: config.STREAM_LATENCY_TOP_ROUTES,
 });
-const store = createWindowStore(database.db);
+const store = createWindowStore(database.db, {
+  maxRoutesPerService: config.STREAM_MAX_ROUTES_PER_SERVICE,
+});
 
 const stages: Stage[] = [];
 if (config.STREAM_STAGES.includes("aggregate")) {
@@ -85,6 +87,7 @@ if (config.STREAM_STAGES.includes("aggregate")) {
       groupId: `${config.STREAM_CONSUMER_GROUP}-aggregate`,
       settings: () => ({
         allowedLatenessMs: config.STREAM_ALLOWED_LATENESS_MS,
+        maxFutureSkewMs: config.STREAM_MAX_FUTURE_SKEW_MS,
         thresholdsMs: [
           ...new Set([...config.STREAM_LATENCY_THRESHOLDS_MS, ...evaluator.thresholds()]),
         ].sort((a, b) => a - b),

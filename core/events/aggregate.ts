@@ -8,6 +8,12 @@ import { z } from "zod";
 
 export const aggregateBucketMs = 60_000;
 
+/**
+ * The route under which stage 2 stores the events of a service's routes beyond its series cap
+ * (STREAM_MAX_ROUTES_PER_SERVICE). Real routes start with '/', so it never collides with one.
+ */
+export const overflowRoute = "__other__";
+
 export const partialAggregateSchema = z.strictObject({
   v: z.literal(1),
   service: z.string().min(1).max(100),

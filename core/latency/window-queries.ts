@@ -7,6 +7,7 @@
 import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { requestHours, requestMinutes } from "../db/schema/index.ts";
+import { yieldToEventLoop } from "../runtime/yield.ts";
 import type { CountWindow, Granularity, WindowCounts } from "../slo/status.ts";
 import {
   countAtOrBelow,
@@ -105,41 +106,100 @@ export interface LatencyReport extends LatencyQuantiles {
 const hourMs = 3_600_000;
 const minuteMs = 60_000;
 
+/** A latency query would merge more stored buckets than its budget allows. */
+export class LatencyQueryTooLarge extends Error {
+  readonly maxBuckets: number;
+  constructor(maxBuckets: number) {
+    super(`the query covers more than ${maxBuckets} stored buckets`);
+    this.name = "LatencyQueryTooLarge";
+    this.maxBuckets = maxBuckets;
+  }
+}
+
+export interface LatencyReadOptions {
+  /** Most stored buckets one query may merge (checked before any is read); default: no limit. */
+  maxBuckets?: number;
+  /** Buckets decoded between two yields to the event loop. */
+  pageSize?: number;
+}
+
 /**
  * Latency quantiles and counts of a service (or one route) over [fromMs, toMs), by merging the stored
  * histograms: whole hours from hour buckets, the edges from minute buckets (buckets are selected by
- * their start time).
+ * their start time). Buckets are read and merged in pages (keyset on the time index), yielding to the
+ * event loop between pages, so a service with many routes never holds the loop for long; with
+ * `maxBuckets`, a query over more buckets is refused up front (LatencyQueryTooLarge) after an
+ * index-only count that itself stops at the budget.
  */
 export async function latencyBetween(
   db: Database,
   query: { service: string; route?: string | undefined; fromMs: number; toMs: number },
+  options: LatencyReadOptions = {},
 ): Promise<LatencyReport> {
+  const pageSize = options.pageSize ?? 200;
   const target: CountTarget = { service: query.service, routes: query.route ? [query.route] : [] };
   const fromMinute = query.fromMs - (query.fromMs % minuteMs);
   const firstHour = Math.ceil(fromMinute / hourMs) * hourMs;
   const lastHour = Math.floor(query.toMs / hourMs) * hourMs;
-  const ranges: { granularity: Granularity; fromMs: number; toMs: number }[] =
+  type Range = { granularity: Granularity; fromMs: number; toMs: number };
+  const ranges = (
     firstHour < lastHour
       ? [
-          { granularity: "minute", fromMs: fromMinute, toMs: firstHour },
-          { granularity: "hour", fromMs: firstHour, toMs: lastHour },
-          { granularity: "minute", fromMs: lastHour, toMs: query.toMs },
+          { granularity: "minute", fromMs: fromMinute, toMs: firstHour } as Range,
+          { granularity: "hour", fromMs: firstHour, toMs: lastHour } as Range,
+          { granularity: "minute", fromMs: lastHour, toMs: query.toMs } as Range,
         ]
-      : [{ granularity: "minute", fromMs: fromMinute, toMs: query.toMs }];
+      : [{ granularity: "minute", fromMs: fromMinute, toMs: query.toMs } as Range]
+  ).filter((range: Range) => range.toMs > range.fromMs) as Range[];
+  if (options.maxBuckets !== undefined) {
+    let buckets = 0;
+    for (const range of ranges) {
+      const table = tableFor(range.granularity);
+      const budget = options.maxBuckets - buckets + 1;
+      const [row] = await db.select({ n: sql<number>`count(*)` }).from(
+        db
+          .select({ one: sql`1`.as("one") })
+          .from(table)
+          .where(rangeCondition(table, target, range.fromMs, range.toMs))
+          .limit(budget)
+          .as("bounded"),
+      );
+      buckets += Number(row?.n ?? 0);
+      if (buckets > options.maxBuckets) throw new LatencyQueryTooLarge(options.maxBuckets);
+    }
+  }
   const merged = newLatencyHistogram();
   let good = 0;
   const used = new Set<Granularity>();
   for (const range of ranges) {
-    if (range.toMs <= range.fromMs) continue;
     const table = tableFor(range.granularity);
-    const rows = await db
-      .select({ histogram: table.histogram, good: table.good })
-      .from(table)
-      .where(rangeCondition(table, target, range.fromMs, range.toMs));
-    if (rows.length > 0) used.add(range.granularity);
-    for (const row of rows) {
-      mergeInto(merged, decodeHistogram(row.histogram));
-      good += row.good;
+    let after: { start: number; id: number } | undefined;
+    for (;;) {
+      const rows = await db
+        .select({
+          id: sql<number>`_rowid_`,
+          start: table.bucketStartMs,
+          histogram: table.histogram,
+          good: table.good,
+        })
+        .from(table)
+        .where(
+          and(
+            rangeCondition(table, target, range.fromMs, range.toMs),
+            after && sql`(${table.bucketStartMs}, _rowid_) > (${after.start}, ${after.id})`,
+          ),
+        )
+        .orderBy(table.bucketStartMs, sql`_rowid_`)
+        .limit(pageSize);
+      if (rows.length > 0) used.add(range.granularity);
+      for (const row of rows) {
+        mergeInto(merged, decodeHistogram(row.histogram));
+        good += row.good;
+      }
+      const last = rows.at(-1);
+      if (!last || rows.length < pageSize) break;
+      after = { start: last.start, id: Number(last.id) };
+      await yieldToEventLoop();
     }
   }
   return {

@@ -127,7 +127,11 @@ if (run("A")) {
     sourceTopic: topic,
     outputTopic: topicName(prefix, "aggregates"),
     groupId: `agg-${prefix}`,
-    settings: () => ({ allowedLatenessMs: 120_000, thresholdsMs: [100, 250, 500, 1000] }),
+    settings: () => ({
+      allowedLatenessMs: 120_000,
+      maxFutureSkewMs: 300_000,
+      thresholdsMs: [100, 250, 500, 1000],
+    }),
     metrics,
     logger,
     sessionTimeoutMs: 10_000,

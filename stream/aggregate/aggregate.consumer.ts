@@ -3,19 +3,30 @@
  * becomes one Kafka transaction holding its partial aggregates (to `telemetry.aggregates.v1`), its
  * dead letters (invalid and late events, to the `.dlq` topic) and the consumed offset — exactly-once
  * consume-transform-produce. The partition's watermark maximum rides along as the offset's commit
- * metadata, so a restarted or new owner resumes with the same lateness decisions. Each partition has its
+ * metadata, so a restarted or new owner resumes with the same lateness decisions; a stored watermark
+ * ahead of the clock (left by a version that let future-dated events move it) is brought back to the
+ * clock on restore. Each partition has its
  * own transactional producer (`<group>.<topic>.<partition>`): whoever takes over a partition fences
  * the previous owner's producer, so a paused zombie can never commit for it again.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { deadLetterTopic } from "../../core/events/topics.ts";
 import type { Logger } from "../../core/observability/logger.ts";
+import { yieldToEventLoop } from "../../core/runtime/yield.ts";
 import { deadLetterMessages } from "../dlq/dead-letter.sink.ts";
 import { chunkMessages } from "../kafka/chunks.ts";
 import { trackMembership } from "../kafka/membership.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
-import { type AggregateSettings, aggregateBatch } from "./aggregate.process.ts";
+import {
+  type AggregateResult,
+  type AggregateSettings,
+  aggregateBatch,
+  boundedMaxTs,
+} from "./aggregate.process.ts";
+
+/** Partials produced in one Kafka transaction (a fetch touching more series is split into slices). */
+export const maxPartialsPerTransaction = 500;
 
 export interface AggregateStageOptions {
   kafka: Kafka;
@@ -103,7 +114,15 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         const committed = topics[0]?.partitions.find((p) => p.partition === partition);
         if (!committed?.metadata) return null;
         try {
-          return (JSON.parse(committed.metadata) as WatermarkMetadata).maxTsMs ?? null;
+          const stored = (JSON.parse(committed.metadata) as WatermarkMetadata).maxTsMs ?? null;
+          const bounded = boundedMaxTs(stored, options.now());
+          if (bounded !== stored)
+            logger.warn("stored watermark is ahead of the clock; bounded", {
+              partition,
+              storedMaxTs: new Date(stored as number).toISOString(),
+              boundedMaxTs: new Date(bounded as number).toISOString(),
+            });
+          return bounded;
         } catch {
           logger.warn("unreadable watermark metadata; starting without one", { partition });
           return null;
@@ -115,19 +134,21 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     return watermark;
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
-    if (batch.messages.length === 0 || isStale()) return;
-    const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
-    const partition = batch.partition;
-    const maxTsBefore = await watermarkFor(partition);
-    const result = aggregateBatch(partition, batch.messages, maxTsBefore, options.settings());
-    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
+  /** One slice of a batch: its partials, dead letters and offset (with the watermark) in one transaction. */
+  const commitSlice = async (
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    result: AggregateResult,
+  ) => {
+    const lastOffset = (messages.at(-1) as KafkaMessage).offset;
+    const nextOffset = (BigInt(lastOffset) + 1n).toString();
     await withBatchSpan(
       "gridpulse.aggregate.batch",
       {
-        "messaging.destination.name": batch.topic,
+        "messaging.destination.name": topic,
         "messaging.kafka.partition": partition,
-        "messaging.batch.message_count": batch.messages.length,
+        "messaging.batch.message_count": messages.length,
       },
       result.traceparents,
       async () => {
@@ -140,14 +161,14 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
           }));
           for (const chunk of chunkMessages(partials))
             await tx.send({ topic: outputTopic, messages: chunk });
-          const letters = deadLetterMessages(batch.topic, result.deadLetters, options.now());
+          const letters = deadLetterMessages(topic, result.deadLetters, options.now());
           for (const chunk of chunkMessages(letters))
-            await tx.send({ topic: deadLetterTopic(batch.topic), messages: chunk });
+            await tx.send({ topic: deadLetterTopic(topic), messages: chunk });
           await tx.sendOffsets({
             consumerGroupId: groupId,
             topics: [
               {
-                topic: batch.topic,
+                topic,
                 partitions: [
                   {
                     partition,
@@ -174,7 +195,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       },
     );
     watermarks.set(partition, Promise.resolve(result.maxTsMs));
-    resolveOffset(batch.lastOffset());
     metrics.eventsProcessed.inc({ topic: sourceTopic }, result.processed);
     metrics.eventsLate.inc({ topic: sourceTopic }, result.late);
     metrics.partials.inc({ direction: "produced" }, result.partials.length);
@@ -184,7 +204,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     }
     if (result.deadLetters.length > 0) {
       logger.warn("dead-lettered messages", {
-        topic: batch.topic,
+        topic,
         partition,
         count: result.deadLetters.length,
         first: {
@@ -193,6 +213,36 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
           error: result.deadLetters[0]?.error,
         },
       });
+    }
+    return lastOffset;
+  };
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
+    if (batch.messages.length === 0 || isStale()) return;
+    const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
+    const partition = batch.partition;
+    let maxTs = await watermarkFor(partition);
+    // A fetch touching many series (each partial holds an encoded histogram) is handled in slices of
+    // at most maxPartialsPerTransaction partials, each its own transaction, heartbeating and letting
+    // the event loop run in between: the outcome is that of smaller fetches.
+    let remaining: readonly KafkaMessage[] = batch.messages;
+    while (remaining.length > 0) {
+      const result = aggregateBatch(
+        partition,
+        remaining,
+        maxTs,
+        { ...options.settings(), maxPartials: maxPartialsPerTransaction },
+        options.now(),
+      );
+      const slice = remaining.slice(0, result.consumed);
+      resolveOffset(await commitSlice(batch.topic, partition, slice, result));
+      maxTs = result.maxTsMs;
+      remaining = remaining.slice(result.consumed);
+      if (remaining.length > 0) {
+        await heartbeat();
+        await yieldToEventLoop();
+        if (isStale()) return;
+      }
     }
     endBatch();
     await heartbeat();

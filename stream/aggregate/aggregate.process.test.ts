@@ -1,7 +1,7 @@
 import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { decodeHistogram } from "../../core/latency/histogram.ts";
-import { aggregateBatch } from "./aggregate.process.ts";
+import { aggregateBatch, boundedMaxTs } from "./aggregate.process.ts";
 
 const t0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 let offset = 0;
@@ -25,7 +25,9 @@ const ev = (tsOffsetMs: number, status = 200, durationMs = 10, route = "/v1/x") 
   durationMs,
 });
 
-const settings = { allowedLatenessMs: 120_000, thresholdsMs: [50, 250] };
+const settings = { allowedLatenessMs: 120_000, maxFutureSkewMs: 300_000, thresholdsMs: [50, 250] };
+/** The worker's clock: well after every event of the tests above. */
+const now = t0 + 3_600_000;
 
 describe("aggregateBatch", () => {
   it("folds events into per (service, route, minute) partials with exact counts and histograms", () => {
@@ -39,6 +41,7 @@ describe("aggregateBatch", () => {
       ],
       null,
       settings,
+      now,
     );
     expect(result.processed).toBe(4);
     const byKey = Object.fromEntries(
@@ -76,13 +79,14 @@ describe("aggregateBatch", () => {
   });
 
   it("dead-letters late events by the watermark carried between batches, deterministically", () => {
-    const first = aggregateBatch(1, [msg(ev(600_000))], null, settings);
+    const first = aggregateBatch(1, [msg(ev(600_000))], null, settings, now);
     expect(first.maxTsMs).toBe(t0 + 600_000);
     const second = aggregateBatch(
       1,
       [msg(ev(480_000)), msg(ev(479_999)), msg(ev(700_000)), msg(ev(579_999))],
       first.maxTsMs,
       settings,
+      now,
     );
     // 480,000 is exactly at the bound (allowed); 479,999 is late; after 700,000 arrives, 579,999 is late too.
     expect(second.processed).toBe(2);
@@ -99,8 +103,65 @@ describe("aggregateBatch", () => {
       [msg("{nope"), msg(ev(0)), msg({ ...ev(0), status: "x" })],
       null,
       settings,
+      now,
     );
     expect(result.processed).toBe(1);
     expect(result.deadLetters.map((d) => d.reason)).toEqual(["invalid_json", "schema_violation"]);
+  });
+
+  it("dead-letters events dated beyond the future skew; the watermark never passes the clock", () => {
+    const year = 365 * 86_400_000;
+    const result = aggregateBatch(
+      2,
+      [msg(ev(year)), msg(ev(300_000)), msg(ev(300_001)), msg(ev(0)), msg(ev(-110_000))],
+      null,
+      settings,
+      t0,
+    );
+    // t0 + 300,000 is exactly the allowed skew (counted in its own minute); one ms more is not.
+    expect(result.deadLetters.map((d) => d.reason)).toEqual([
+      "future_timestamp",
+      "future_timestamp",
+    ]);
+    expect(result.deadLetters[0]?.error).toContain(`${year} ms ahead`);
+    expect(result.processed).toBe(3);
+    expect(result.late).toBe(0);
+    expect(result.maxTsMs).toBe(t0);
+    expect(result.partials.map((p) => p.bucketStartMs - t0).sort((a, b) => a - b)).toEqual([
+      -120_000, 0, 300_000,
+    ]);
+    expect(result.partials.every((p) => !p.closed || p.bucketStartMs < t0)).toBe(true);
+  });
+
+  it("brings a stored watermark from the future back to the clock", () => {
+    const stored = t0 + 365 * 86_400_000;
+    expect(boundedMaxTs(stored, t0)).toBe(t0);
+    expect(boundedMaxTs(t0 - 1, t0)).toBe(t0 - 1);
+    expect(boundedMaxTs(null, t0)).toBeNull();
+    const result = aggregateBatch(3, [msg(ev(0)), msg(ev(-100_000))], stored, settings, t0);
+    expect(result.late).toBe(0);
+    expect(result.processed).toBe(2);
+    expect(result.maxTsMs).toBe(t0);
+  });
+
+  it("stops before the message that would need more than maxPartials partials; slices add up", () => {
+    const batch = [0, 1, 0, 2, 1, 3, 4, 4].map((r) => msg(ev(r * 1000, 200, 10, `/v1/r${r}`)));
+    const whole = aggregateBatch(4, batch, null, settings, now);
+    expect(whole.consumed).toBe(batch.length);
+    const totals = new Map<string, number>();
+    let maxTs: number | null = null;
+    let rest = batch;
+    const consumed: number[] = [];
+    while (rest.length > 0) {
+      const slice = aggregateBatch(4, rest, maxTs, { ...settings, maxPartials: 2 }, now);
+      expect(slice.partials.length).toBeLessThanOrEqual(2);
+      consumed.push(slice.consumed);
+      for (const p of slice.partials) totals.set(p.route, (totals.get(p.route) ?? 0) + p.total);
+      maxTs = slice.maxTsMs;
+      rest = rest.slice(slice.consumed);
+    }
+    expect(consumed).toEqual([3, 2, 3]); // r0 r1 r0 | r2 r1 | r3 r4 r4
+    expect(totals).toEqual(new Map(whole.partials.map((p) => [p.route, p.total])));
+    expect(maxTs).toBe(whole.maxTsMs);
   });
 });

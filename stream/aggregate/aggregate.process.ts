@@ -1,10 +1,14 @@
 /**
  * Stage 1's pure batch step. Decodes the messages of one fetched batch of one partition, in offset
- * order; dead-letters invalid ones and events older than the partition's watermark (the highest event
- * time seen so far minus the allowed lateness); and folds the rest into per (service, route, minute)
+ * order; dead-letters invalid ones, events dated more than `maxFutureSkewMs` ahead of the worker's
+ * clock (`future_timestamp`) and events older than the partition's watermark (the highest event time
+ * seen so far minus the allowed lateness); and folds the rest into per (service, route, minute)
  * partials: exact total, good (status < 500) and good-within-threshold counts plus an HDR histogram.
- * The only state carried between batches is the watermark's maximum, so the result depends only on
- * the partition's messages and that number: replaying from a committed offset reproduces it exactly.
+ * The only state carried between batches is the watermark's maximum, which never passes the worker's
+ * clock: one event dated ahead cannot make the current events after it late. Lateness
+ * decisions depend only on the partition's messages and that number; the future bound also depends on
+ * the clock, and a batch's decisions are committed once with its offsets, so a replay of a batch that
+ * never committed may decide again, but nothing is counted twice.
  */
 import type { KafkaMessage } from "kafkajs";
 import {
@@ -18,14 +22,23 @@ import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
 
 export interface AggregateSettings {
   allowedLatenessMs: number;
+  /** How far ahead of the worker's clock an event's `ts` may be. */
+  maxFutureSkewMs: number;
+  /**
+   * Most partials one call produces: the step stops before the first message that would need one
+   * more (`consumed` says where), so a batch touching many series is handled in bounded slices.
+   */
+  maxPartials?: number;
   /** Latency thresholds (ms) counted exactly for latency SLIs. */
   thresholdsMs: readonly number[];
 }
 
 export interface AggregateResult {
+  /** Messages handled, from the start of the batch (all of them unless `maxPartials` stopped it). */
+  consumed: number;
   partials: PartialAggregate[];
   deadLetters: DeadLetter[];
-  /** Highest event time seen, including this batch (null: none yet). */
+  /** Highest event time seen, including this batch, at most the clock (null: none yet). */
   maxTsMs: number | null;
   processed: number;
   late: number;
@@ -44,27 +57,52 @@ interface Accumulator {
   durationsUs: number[];
 }
 
+/**
+ * The watermark's maximum as the clock allows it: never past `nowMs`. An event dated ahead (within the
+ * skew) is counted in its own minute but moves the watermark only up to the clock, so current events
+ * stay on time; a stored maximum from a run that accepted future events is brought back on restore.
+ */
+export function boundedMaxTs(maxTs: number | null, nowMs: number): number | null {
+  return maxTs === null ? null : Math.min(maxTs, nowMs);
+}
+
 export function aggregateBatch(
   partition: number,
   messages: readonly KafkaMessage[],
   maxTsBefore: number | null,
   settings: AggregateSettings,
+  nowMs: number,
 ): AggregateResult {
   const thresholds = [...new Set(settings.thresholdsMs)].sort((a, b) => a - b);
   const accumulators = new Map<string, Accumulator>();
   const deadLetters: DeadLetter[] = [];
   const traceparents: string[] = [];
-  let maxTs = maxTsBefore;
+  let maxTs = boundedMaxTs(maxTsBefore, nowMs);
+  const latestAllowed = nowMs + settings.maxFutureSkewMs;
+  const maxPartials = settings.maxPartials ?? Number.POSITIVE_INFINITY;
   let processed = 0;
   let late = 0;
+  let consumed = 0;
 
   for (const message of messages) {
+    consumed += 1;
     const decoded = decodeRequestEvent(message.value);
     if (!decoded.ok) {
       deadLetters.push(deadLetterOf(partition, message, decoded.reason, decoded.message));
       continue;
     }
     const event = decoded.value;
+    if (event.ts > latestAllowed) {
+      deadLetters.push(
+        deadLetterOf(
+          partition,
+          message,
+          "future_timestamp",
+          `ts: ${new Date(event.ts).toISOString()} is ${event.ts - nowMs} ms ahead of the worker's clock (at most ${settings.maxFutureSkewMs} ms allowed)`,
+        ),
+      );
+      continue;
+    }
     if (maxTs !== null && event.ts < maxTs - settings.allowedLatenessMs) {
       late += 1;
       const behind = maxTs - event.ts;
@@ -78,10 +116,16 @@ export function aggregateBatch(
       );
       continue;
     }
-    if (maxTs === null || event.ts > maxTs) maxTs = event.ts;
     const startMs = bucketStart(event.ts);
     const key = `${event.service}\u0000${event.route}\u0000${startMs}`;
     let acc = accumulators.get(key);
+    if (!acc && accumulators.size >= maxPartials) {
+      // Full: this message starts the next slice (nothing about it has been decided here).
+      consumed -= 1;
+      break;
+    }
+    const advance = Math.min(event.ts, nowMs);
+    if (maxTs === null || advance > maxTs) maxTs = advance;
     if (!acc) {
       acc = {
         service: event.service,
@@ -128,5 +172,5 @@ export function aggregateBatch(
       closed: watermark !== null && acc.bucketStartMs + aggregateBucketMs <= watermark,
     });
   }
-  return { partials, deadLetters, maxTsMs: maxTs, processed, late, traceparents };
+  return { consumed, partials, deadLetters, maxTsMs: maxTs, processed, late, traceparents };
 }

@@ -4,19 +4,25 @@
  * one libSQL transaction. The offsets in the database are the truth: on joining the group the consumer
  * seeks every assigned partition to them, and messages below them are skipped (Kafka's own committed
  * offsets, written after the database commit, are only a head start). Malformed partials are
- * dead-lettered and skipped.
+ * dead-lettered and skipped. A fetch is applied in slices of at most `maxPartialsPerTransaction`
+ * partials, each one transaction with its offset, heartbeating in between; the store caps the series
+ * per service (window-store.ts) and overflow is counted in `gridpulse_stream_series_overflow_total`.
  */
-import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { type PartialAggregate, partialAggregateSchema } from "../../core/events/aggregate.ts";
 import { formatIssues } from "../../core/events/decode.ts";
 import type { Logger } from "../../core/observability/logger.ts";
+import { yieldToEventLoop } from "../../core/runtime/yield.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { type DeadLetter, sendDeadLetters } from "../dlq/dead-letter.sink.ts";
 import { assignedPartitions, trackMembership } from "../kafka/membership.ts";
 import { createOffsetResume } from "../kafka/stored-offsets.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
-import type { WindowStore } from "./window-store.ts";
+import type { AppliedPartials, WindowStore } from "./window-store.ts";
+
+/** Partials applied in one libSQL transaction (a fetch is split into slices of this many). */
+export const maxPartialsPerTransaction = 250;
 
 export interface EvaluateStageOptions {
   kafka: Kafka;
@@ -62,6 +68,8 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     logger,
     onJoin: (payload) => {
       const partitions = assignedPartitions(payload, sourceTopic);
+      // Another process may have written these partitions' buckets meanwhile: read them afresh.
+      store.forget();
       options.onAssigned(partitions);
       // Resume every assigned partition exactly where the database says it stopped.
       resume.joined(partitions);
@@ -69,18 +77,11 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     },
   });
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
-    if (batch.messages.length === 0 || isStale()) return;
-    const endBatch = metrics.batchDuration.startTimer({ stage: "evaluate" });
-    const partition = batch.partition;
-    const fresh = await resume.unprocessed(partition, batch.messages);
-    if (fresh.length === 0) {
-      resolveOffset(batch.lastOffset());
-      return;
-    }
+  /** Decodes one slice of a batch and applies it with its offset in one transaction. */
+  const applySlice = async (topic: string, partition: number, messages: KafkaMessage[]) => {
     const partials: PartialAggregate[] = [];
     const letters: DeadLetter[] = [];
-    for (const message of fresh) {
+    for (const message of messages) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(message.value?.toString("utf8") ?? "");
@@ -107,22 +108,23 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
           error: formatIssues(result.error.issues),
         });
     }
-    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
-    let services = new Set<string>();
+    const lastOffset = (messages.at(-1) as KafkaMessage).offset;
+    const nextOffset = (BigInt(lastOffset) + 1n).toString();
+    let applied: AppliedPartials = { services: new Set(), overflow: new Map() };
     await withBatchSpan(
       "gridpulse.evaluate.batch",
       {
-        "messaging.destination.name": batch.topic,
+        "messaging.destination.name": topic,
         "messaging.kafka.partition": partition,
-        "messaging.batch.message_count": fresh.length,
+        "messaging.batch.message_count": messages.length,
       },
       [],
       async () => {
-        await sendDeadLetters(options.deadLetterProducer, batch.topic, letters, options.now());
+        await sendDeadLetters(options.deadLetterProducer, topic, letters, options.now());
         const endTx = metrics.transactionDuration.startTimer({ stage: "evaluate" });
-        services = await store.apply(
+        applied = await store.apply(
           partials,
-          { consumerGroup: groupId, topic: batch.topic, partition, nextOffset },
+          { consumerGroup: groupId, topic, partition, nextOffset },
           options.now(),
         );
         endTx();
@@ -131,14 +133,42 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     resume.committed(partition, nextOffset);
     // Kafka's committed offset trails the database's: only a starting hint for the next owner.
     await consumer
-      .commitOffsets([{ topic: batch.topic, partition, offset: nextOffset }])
+      .commitOffsets([{ topic, partition, offset: nextOffset }])
       .catch((err: unknown) => logger.warn("advisory offset commit failed", { partition, err }));
-    resolveOffset(batch.lastOffset());
     metrics.partials.inc({ direction: "applied" }, partials.length);
-    for (const letter of letters)
-      metrics.eventsInvalid.inc({ topic: batch.topic, reason: letter.reason });
+    for (const letter of letters) metrics.eventsInvalid.inc({ topic, reason: letter.reason });
+    for (const [service, events] of applied.overflow)
+      metrics.seriesOverflow.inc({ service }, events);
+    options.onApplied(applied.services);
+    return lastOffset;
+  };
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
+    if (batch.messages.length === 0 || isStale()) return;
+    const endBatch = metrics.batchDuration.startTimer({ stage: "evaluate" });
+    const partition = batch.partition;
+    const fresh = await resume.unprocessed(partition, batch.messages);
+    if (fresh.length === 0) {
+      resolveOffset(batch.lastOffset());
+      return;
+    }
+    // A fetch can hold thousands of partials, each touching two buckets: apply them in slices, each its
+    // own transaction, heartbeating and letting the event loop run between slices, so no batch holds the
+    // loop (or the group's session) for long, however many series it touches.
+    for (let i = 0; i < fresh.length; i += maxPartialsPerTransaction) {
+      if (i > 0) {
+        await heartbeat();
+        await yieldToEventLoop();
+        if (isStale()) return;
+      }
+      const done = await applySlice(
+        batch.topic,
+        partition,
+        fresh.slice(i, i + maxPartialsPerTransaction),
+      );
+      resolveOffset(done);
+    }
     endBatch();
-    options.onApplied(services);
     await heartbeat();
   };
 

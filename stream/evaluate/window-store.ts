@@ -6,12 +6,21 @@
  * The copy is a bounded cache of encoded histograms (a few hundred bytes each; a decoded one takes tens
  * of KB); what is not cached is read back in bulk. The hot path writes plain SQL statements: a batch can
  * touch tens of thousands of buckets, and query-builder objects for each would cost far more memory.
+ *
+ * Series cap: a service has at most `maxRoutesPerService` routes of its own; partials of any further
+ * route are folded into the service's `__other__` route (counts and histograms exact, only the route
+ * name is lost) and reported as overflow, as Prometheus refuses samples beyond a limit. A route is
+ * admitted by storing its first bucket, in the same transaction, and stays admitted while it has stored
+ * hour buckets (it is freed when they age out): the admitted set is read back from `request_hours`, so
+ * it survives restarts and moves with the service's partition to whichever process owns it. Admission
+ * is first come, first served; when the cap is lowered, the first routes by name keep their series.
  */
 import type { InStatement } from "@libsql/client";
 import { sql } from "drizzle-orm";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
 import { requestHours, requestMinutes } from "../../core/db/schema/index.ts";
 import {
+  overflowRoute,
   type PartialAggregate,
   type ThresholdCounts,
   thresholdCountsFromJson,
@@ -40,13 +49,20 @@ interface Group {
   parts: PartialAggregate[];
 }
 
+export interface AppliedPartials {
+  /** Services touched. */
+  services: Set<string>;
+  /** Per service, events folded into `__other__` because the service has no room for their route. */
+  overflow: Map<string, number>;
+}
+
 export interface WindowStore {
-  /** Applies partials and records `offset` atomically. Returns the services touched. */
+  /** Applies partials and records `offset` atomically. */
   apply(
     partials: readonly PartialAggregate[],
     offset: OffsetPosition,
     nowMs: number,
-  ): Promise<Set<string>>;
+  ): Promise<AppliedPartials>;
   storedOffset(
     consumerGroup: string,
     topic: string,
@@ -55,7 +71,20 @@ export interface WindowStore {
   /** Deletes buckets older than the retention (a separate, small transaction). */
   prune(nowMs: number, retention: { minuteMs: number; hourMs: number }): Promise<void>;
   cachedEntries(): number;
+  /** Drops what is cached (on a new group generation: another process may have written meanwhile). */
+  forget(): void;
 }
+
+/**
+ * Up to `limit` distinct routes of a service in `request_hours`, in name order, by index seeks on the
+ * primary key (service, route, bucket_start_ms): one per route, never a scan of all its buckets.
+ */
+const routesSql =
+  "with recursive r(route) as (" +
+  "select (select min(route) from request_hours where service = ?1) " +
+  "union all select (select min(route) from request_hours where service = ?1 and route > r.route) " +
+  "from r where r.route is not null limit ?2) " +
+  "select route from r where route is not null";
 
 const upsertSql = (table: string) =>
   `insert into ${table} (service, route, bucket_start_ms, total, good, good_within, histogram, updated_at_ms) ` +
@@ -111,11 +140,54 @@ function merge(before: WindowEntry | undefined, parts: readonly PartialAggregate
 
 export function createWindowStore(
   db: Database,
-  options: { maxCachedEntries?: number } = {},
+  options: { maxCachedEntries?: number; maxRoutesPerService?: number } = {},
 ): WindowStore {
   const client = libsqlClient(db);
   const maxCached = options.maxCachedEntries ?? 50_000;
+  const maxRoutes = options.maxRoutesPerService ?? 1000;
   const cache = new Map<string, WindowEntry>();
+  /** Admitted routes (`__other__` excluded) of the services seen since the last forget or prune. */
+  let admitted = new Map<string, Set<string>>();
+
+  /** The admitted routes of `services`, read from the database for those not seen yet. */
+  async function loadAdmitted(services: Iterable<string>) {
+    const out = new Map<string, Set<string>>();
+    for (const service of services) {
+      let routes = admitted.get(service);
+      if (!routes) {
+        const rows = await client.execute({ sql: routesSql, args: [service, maxRoutes + 1] });
+        const names = rows.rows.map((row) => String(row.route)).filter((r) => r !== overflowRoute);
+        routes = new Set(names.slice(0, maxRoutes));
+        admitted.set(service, routes);
+      }
+      out.set(service, routes);
+    }
+    return out;
+  }
+
+  /** Partials as stored: routes beyond the cap folded into `__other__`; routes admitted now. */
+  function capSeries(partials: readonly PartialAggregate[], sets: Map<string, Set<string>>) {
+    const overflow = new Map<string, number>();
+    const fresh = new Map<string, Set<string>>();
+    const capped = partials.map((partial) => {
+      if (partial.route === overflowRoute) return partial;
+      const known = sets.get(partial.service) as Set<string>;
+      if (known.has(partial.route)) return partial;
+      let added = fresh.get(partial.service);
+      if (added?.has(partial.route)) return partial;
+      if (known.size + (added?.size ?? 0) < maxRoutes) {
+        if (!added) {
+          added = new Set();
+          fresh.set(partial.service, added);
+        }
+        added.add(partial.route);
+        return partial;
+      }
+      overflow.set(partial.service, (overflow.get(partial.service) ?? 0) + partial.total);
+      return { ...partial, route: overflowRoute };
+    });
+    return { capped, overflow, fresh };
+  }
 
   /** Reads the stored state of the groups the cache does not hold, a few hundred keys per query. */
   async function loadMissing(groups: readonly Group[]): Promise<Map<string, WindowEntry>> {
@@ -150,7 +222,9 @@ export function createWindowStore(
   }
 
   return {
-    async apply(partials, offset, nowMs) {
+    async apply(received, offset, nowMs) {
+      const sets = await loadAdmitted(new Set(received.map((p) => p.service)));
+      const { capped: partials, overflow, fresh } = capSeries(received, sets);
       const groups = new Map<string, Group>();
       for (const partial of partials) {
         for (const g of ["minute", "hour"] as const) {
@@ -189,6 +263,11 @@ export function createWindowStore(
       }
       statements.push(offsetStatement(offset, nowMs));
       await client.batch(statements, "write");
+      // (A forget or prune meanwhile dropped these sets; the next read finds the routes stored.)
+      for (const [service, routes] of fresh) {
+        const known = sets.get(service) as Set<string>;
+        for (const route of routes) known.add(route);
+      }
       for (const [key, entry] of next) {
         cache.delete(key);
         cache.set(key, entry);
@@ -198,7 +277,7 @@ export function createWindowStore(
         if (oldest === undefined) break;
         cache.delete(oldest);
       }
-      return new Set(partials.map((p) => p.service));
+      return { services: new Set(partials.map((p) => p.service)), overflow };
     },
 
     storedOffset: (consumerGroup, topic, partition) =>
@@ -220,8 +299,15 @@ export function createWindowStore(
           : nowMs - retention.hourMs;
         if (start < limit) cache.delete(key);
       }
+      // Routes whose hour buckets aged out are free again.
+      admitted = new Map();
     },
 
     cachedEntries: () => cache.size,
+
+    forget() {
+      cache.clear();
+      admitted = new Map();
+    },
   };
 }

@@ -65,6 +65,12 @@ export function createStreamMetrics() {
       labelNames: ["group"] as const,
       registers,
     }),
+    seriesOverflow: new Counter({
+      name: "gridpulse_stream_series_overflow_total",
+      help: "Events stored under route __other__ because their service already has STREAM_MAX_ROUTES_PER_SERVICE routes, by service.",
+      labelNames: ["service"] as const,
+      registers,
+    }),
     marketEvents: new Counter({
       name: "gridpulse_market_events_total",
       help: "Valid market events consumed, by kind and outcome: applied (the latest of its price or program, or a regulation), superseded (kept in the history; a newer one is the latest), duplicate (event id seen before; nothing written).",

@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
 import { z } from "zod";
+import { overflowRoute } from "../../../core/events/aggregate.ts";
 import { eventTimestamp } from "../../../core/events/timestamp.ts";
 import { ApiError } from "../../../core/http/errors.ts";
-import { latencyBetween } from "../../../core/latency/window-queries.ts";
+import { LatencyQueryTooLarge, latencyBetween } from "../../../core/latency/window-queries.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import {
@@ -25,7 +26,10 @@ const latencyQuery = z.object({
   service: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a service name"),
   route: z
     .string()
-    .regex(/^\/[^\s?#]*$/, "must be a route pattern such as /v1/x/:id")
+    .regex(
+      new RegExp(`^(/[^\\s?#]*|${overflowRoute})$`),
+      `must be a route pattern such as /v1/x/:id, or ${overflowRoute} (routes beyond the service's series cap)`,
+    )
     .max(200)
     .optional(),
   from: instant.optional().describe("RFC 3339 or epoch ms; default: one hour before `to`"),
@@ -86,13 +90,21 @@ const getLatency: RouteHandler<typeof latencyRoute, AppEnv> = async (c) => {
     });
   }
   // Request telemetry of the platform's services is shared, not tenant-owned: any key may read it.
-  const report = await latencyBetween(c.var.tenant.db, {
-    service: query.service,
-    route: query.route,
-    fromMs,
-    toMs,
-  });
-  return c.json(report, 200);
+  const maxBuckets = c.var.deps.settings.LATENCY_MAX_BUCKETS;
+  try {
+    const report = await latencyBetween(
+      c.var.tenant.db,
+      { service: query.service, route: query.route, fromMs, toMs },
+      { maxBuckets },
+    );
+    return c.json(report, 200);
+  } catch (error) {
+    if (!(error instanceof LatencyQueryTooLarge)) throw error;
+    const message = `the range holds more than ${maxBuckets} stored buckets of this service; narrow it or name a route`;
+    throw new ApiError("validation_failed", `invalid request: ${message}`, {
+      details: [{ path: "query.from", message, code: "custom" }],
+    });
+  }
 };
 
 /** `/v1/latency` */
