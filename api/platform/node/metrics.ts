@@ -41,6 +41,18 @@ export function createApiMetrics(
     help: "Requests refused with 429 by the per-key rate limit.",
     registers,
   });
+  const unreadBodies = new Counter({
+    name: "gridpulse_api_unread_bodies_total",
+    help: "Request bodies answered before they were read: drained (connection kept) or closed (Connection: close).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const clientErrors = new Counter({
+    name: "gridpulse_api_client_errors_total",
+    help: "Requests Node's HTTP parser refused before the app saw them, by error code (headers_too_large, request_timeout, bad_request).",
+    labelNames: ["code"] as const,
+    registers,
+  });
   const telemetry = new Counter({
     name: "gridpulse_api_telemetry_events_total",
     help: "The API's own RequestEvents, by outcome (delivered, dropped_buffer_full, dropped_send_failed).",
@@ -86,7 +98,7 @@ export function createApiMetrics(
     assessed: ({ energyClass, climateZone }) =>
       assessments.inc({ energy_class: energyClass, climate_zone: climateZone }),
   };
-  return { registry, requestMetrics, telemetry };
+  return { registry, requestMetrics, telemetry, unreadBodies, clientErrors };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
