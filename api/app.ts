@@ -1,7 +1,8 @@
 /**
  * The gridpulse edge API as one Hono app, identical on Workers and Node; hosts only supply `AppDeps`.
  * Middleware order: request id, timing, security headers, CORS, observation (logs, metrics,
- * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope, per-key rate limit.
+ * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope (failures limited per
+ * client address), per-key rate limit, strict JSON bodies (no duplicate keys, bounded nesting).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { compress } from "hono/compress";
@@ -9,12 +10,15 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
+import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { authenticate } from "./auth/authenticate.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { notFound, onError } from "./errors/handler.ts";
 import { bodySize } from "./middleware/body-size.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requireJson } from "./middleware/require-json.ts";
+import { strictJson } from "./middleware/strict-json.ts";
+import { urlLength } from "./middleware/url-length.ts";
 import { observe } from "./observe/observe.ts";
 import { docsPage, openApiDocument } from "./openapi/document.ts";
 import { validationHook } from "./openapi/validation-hook.ts";
@@ -68,12 +72,19 @@ export function createApp(deps: AppDeps) {
     );
   }
   app.use(observe(deps));
+  app.use(urlLength());
+  const authFailures = tokenBucketLimiter({
+    ratePerS: deps.settings.AUTH_FAILURE_RATE_LIMIT_PER_S,
+    burst: deps.settings.AUTH_FAILURE_RATE_LIMIT_BURST,
+    now: deps.now,
+  });
   app.use(
     "/v1/*",
     bodySize(deps.settings.BODY_LIMIT_BYTES),
     requireJson(),
-    authenticate(),
+    authenticate(authFailures),
     rateLimit(),
+    strictJson(),
   );
   app.onError(onError);
   app.notFound(notFound(app));

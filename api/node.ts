@@ -25,7 +25,7 @@ import { jsonClientErrors } from "./platform/node/client-errors.ts";
 import { kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
 import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
 import { createApiMetrics } from "./platform/node/metrics.ts";
-import { settleUnreadBodies } from "./platform/node/unread-body.ts";
+import { type NodeBindings, settleUnreadBodies } from "./platform/node/unread-body.ts";
 import { noTelemetry } from "./telemetry/telemetry-sink.ts";
 import { version } from "./version.ts";
 
@@ -86,6 +86,7 @@ const app = createApp({
   now: Date.now,
   version,
   rateLimiter: () => limiter,
+  clientAddress: (c) => (c.env as Partial<NodeBindings>).incoming?.socket.remoteAddress,
   telemetry: () => telemetry ?? noTelemetry,
   metrics: metrics.requestMetrics,
   authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),

@@ -31,6 +31,12 @@ export const apiSettingsSchema = z.object({
   READINESS_TIMEOUT_MS: positiveIntVar(2000, 60_000),
   RATE_LIMIT_PER_S: positiveIntVar(20, 100_000),
   RATE_LIMIT_BURST: positiveIntVar(60, 1_000_000),
+  /**
+   * Failed authentications (missing, malformed, unknown, revoked or expired keys) per client address:
+   * beyond this budget the address gets 429 + Retry-After, without its keys being checked.
+   */
+  AUTH_FAILURE_RATE_LIMIT_PER_S: positiveIntVar(1, 100_000),
+  AUTH_FAILURE_RATE_LIMIT_BURST: positiveIntVar(30, 1_000_000),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** How long cohort quartiles and class shares are served from memory (0: always read). */
   BENCHMARK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),

@@ -41,6 +41,12 @@ export function createApiMetrics(
     help: "Requests refused with 429 by the per-key rate limit.",
     registers,
   });
+  const authFailures = new Counter({
+    name: "gridpulse_api_auth_failures_total",
+    help: "Requests that failed authentication, by outcome: unauthorized (401) or rate_limited (429, too many failures from the client address).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
   const unreadBodies = new Counter({
     name: "gridpulse_api_unread_bodies_total",
     help: "Request bodies answered before they were read: drained (connection kept) or closed (Connection: close).",
@@ -95,6 +101,7 @@ export function createApiMetrics(
       duration.observe({ route, method, status: String(status) }, durationS);
     },
     rateLimited: () => rateLimited.inc(),
+    authFailed: (outcome) => authFailures.inc({ outcome }),
     assessed: ({ energyClass, climateZone }) =>
       assessments.inc({ energy_class: energyClass, climate_zone: climateZone }),
   };
