@@ -31,7 +31,7 @@ const hostileStrings = [
   "' OR 1=1 --",
   "%00",
   "<script>alert(1)</script>",
-  "${7*7}",
+  "$" + "{7*7}",
   "\\",
   '"',
   "null",
