@@ -156,51 +156,53 @@ describe("fuzz over /openapi.json (Node API, embedded libSQL)", () => {
     };
 
     const sent: Sent[] = [];
-    let next = 0;
-    const worker = async () => {
-      for (;;) {
-        const index = next++;
-        if (index >= budget) return;
-        const op = operations[index % operations.length] as Operation;
-        const request = build(op, index);
-        const res = await fetch(request.url, {
-          method: op.method,
-          headers: request.headers,
-          body: request.body,
-        });
-        const text = await res.text();
-        const record: Sent = {
-          operation: `${op.method} ${op.path}`,
-          method: op.method,
-          url: request.url.slice(api.url.length, api.url.length + 300),
-          body: request.body?.slice(0, 300),
-          status: res.status,
-        };
-        if (res.status >= 500) record.problem = "5xx";
-        else if (res.status >= 400) {
-          let parsed: { error?: { code?: unknown; message?: unknown } } | undefined;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          const code = parsed?.error?.code;
-          if (
-            !(res.headers.get("content-type") ?? "").includes("application/json") ||
-            typeof code !== "string" ||
-            typeof parsed?.error?.message !== "string" ||
-            errorStatus[code as keyof typeof errorStatus] !== res.status
-          ) {
-            record.problem = "error shape";
-          }
-        } else if (text.length > 0 && res.headers.get("content-type")?.includes("json")) {
-          remember(JSON.parse(text));
+    // Requests go out `concurrency` at a time, all built before their batch is sent, so a seed
+    // always sends the same sequence (only the ids the server mints differ between runs).
+    const send = async (op: Operation, request: ReturnType<typeof build>) => {
+      const res = await fetch(request.url, {
+        method: op.method,
+        headers: request.headers,
+        body: request.body,
+      });
+      const text = await res.text();
+      const record: Sent = {
+        operation: `${op.method} ${op.path}`,
+        method: op.method,
+        url: request.url.slice(api.url.length, api.url.length + 300),
+        body: request.body?.slice(0, 300),
+        status: res.status,
+      };
+      if (res.status >= 500) record.problem = "5xx";
+      else if (res.status >= 400) {
+        let parsed: { error?: { code?: unknown; message?: unknown } } | undefined;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
         }
-        if (record.problem) record.response = text.slice(0, 300);
-        sent.push(record);
+        const code = parsed?.error?.code;
+        if (
+          !(res.headers.get("content-type") ?? "").includes("application/json") ||
+          typeof code !== "string" ||
+          typeof parsed?.error?.message !== "string" ||
+          errorStatus[code as keyof typeof errorStatus] !== res.status
+        ) {
+          record.problem = "error shape";
+        }
+      } else if (text.length > 0 && res.headers.get("content-type")?.includes("json")) {
+        remember(JSON.parse(text));
       }
+      if (record.problem) record.response = text.slice(0, 300);
+      sent.push(record);
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    for (let start = 0; start < budget; start += concurrency) {
+      const batch: [Operation, ReturnType<typeof build>][] = [];
+      for (let index = start; index < Math.min(budget, start + concurrency); index++) {
+        const op = operations[index % operations.length] as Operation;
+        batch.push([op, build(op, index)]);
+      }
+      await Promise.all(batch.map(([op, request]) => send(op, request)));
+    }
 
     const byStatus = new Map<number, number>();
     for (const s of sent) byStatus.set(s.status, (byStatus.get(s.status) ?? 0) + 1);
