@@ -1,9 +1,11 @@
 /**
  * The gridpulse edge API as one Hono app, identical on Workers and Node; hosts only supply `AppDeps`.
  * Middleware order: request id, timing, security headers, CORS, observation (logs, metrics,
- * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope, per-key rate limit
- * (`/v1/subscriber/*` instead: subscriber-token auth and the subscriber rate limit). The subscriber
- * page (`/subscribe/`) is served as static assets embedded in the app, on both runtimes.
+ * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope (failures limited per
+ * client address), per-key rate limit, strict JSON bodies (no duplicate keys, bounded nesting)
+ * (`/v1/subscriber/*` instead: subscriber-token auth, its failures limited the same way, and the
+ * subscriber rate limit). The subscriber page (`/subscribe/`) is served as static assets embedded in
+ * the app, on both runtimes.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
@@ -13,13 +15,15 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
-import { authenticate } from "./auth/authenticate.ts";
+import { authenticate, limitAuthFailures } from "./auth/authenticate.ts";
 import { authenticateSubscriber } from "./auth/authenticate-subscriber.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { notFound, onError } from "./errors/handler.ts";
 import { bodySize } from "./middleware/body-size.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requireJson } from "./middleware/require-json.ts";
+import { strictJson } from "./middleware/strict-json.ts";
+import { urlLength } from "./middleware/url-length.ts";
 import { observe } from "./observe/observe.ts";
 import { docsPage, openApiDocument } from "./openapi/document.ts";
 import { validationHook } from "./openapi/validation-hook.ts";
@@ -89,6 +93,12 @@ export function createApp(deps: AppDeps) {
     );
   }
   app.use(observe(deps));
+  app.use(urlLength());
+  const authFailures = tokenBucketLimiter({
+    ratePerS: deps.settings.AUTH_FAILURE_RATE_LIMIT_PER_S,
+    burst: deps.settings.AUTH_FAILURE_RATE_LIMIT_BURST,
+    now: deps.now,
+  });
   const subscriberBucket = tokenBucketLimiter({
     ratePerS: deps.settings.SUBSCRIBER_RATE_LIMIT_PER_MIN / 60,
     burst: deps.settings.SUBSCRIBER_RATE_LIMIT_BURST,
@@ -98,7 +108,7 @@ export function createApp(deps: AppDeps) {
     "/v1/*",
     bodySize(deps.settings.BODY_LIMIT_BYTES),
     requireJson(),
-    byPath(authenticateSubscriber(), authenticate()),
+    byPath(limitAuthFailures(authFailures, authenticateSubscriber()), authenticate(authFailures)),
     byPath(
       rateLimit({
         limiter: deps.subscriberRateLimiter ?? (() => subscriberBucket),
@@ -106,6 +116,7 @@ export function createApp(deps: AppDeps) {
       }),
       rateLimit(),
     ),
+    strictJson(),
   );
   app.onError(onError);
   app.notFound(notFound(app));

@@ -32,6 +32,11 @@ export interface AppDeps {
    * SUBSCRIBER_RATE_LIMIT_PER_MIN / _BURST.
    */
   subscriberRateLimiter?: (c: Context<AppEnv>) => RateLimiter;
+  /**
+   * The client's address, which failed authentications are counted against (Node: the socket's peer
+   * address; Workers: CF-Connecting-IP). Absent or undefined: all such clients share one budget.
+   */
+  clientAddress?: (c: Context<AppEnv>) => string | undefined;
   telemetry: (c: Context<AppEnv>) => TelemetrySink;
   metrics: RequestMetrics;
   authCache: AuthCache;

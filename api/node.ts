@@ -21,9 +21,11 @@ import { createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { loadApiConfig } from "./config.ts";
 import { workerBodyCodec } from "./platform/node/body-codec.ts";
+import { jsonClientErrors } from "./platform/node/client-errors.ts";
 import { type KafkaTelemetrySink, kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
 import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
 import { createApiMetrics } from "./platform/node/metrics.ts";
+import { type NodeBindings, settleUnreadBodies } from "./platform/node/unread-body.ts";
 import { noTelemetry } from "./telemetry/telemetry-sink.ts";
 import { version } from "./version.ts";
 
@@ -121,6 +123,7 @@ const app = createApp({
   now: Date.now,
   version,
   rateLimiter: () => limiter,
+  clientAddress: (c) => (c.env as Partial<NodeBindings>).incoming?.socket.remoteAddress,
   telemetry: () => telemetry ?? noTelemetry,
   metrics: metrics.requestMetrics,
   authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
@@ -130,7 +133,24 @@ const app = createApp({
   bodyCodec,
   ...(embedded ? { databaseWritable: (ms: number) => embedded.probeWrite(ms) } : {}),
 });
-const server = await listen(app.fetch, { port: config.PORT, hostname: config.HOST });
+const server = await listen(
+  settleUnreadBodies(app.fetch, {
+    drainMaxBytes: config.BODY_LIMIT_BYTES,
+    drainTimeoutMs: 10_000,
+    lingerMs: 2000,
+    count: (outcome) => metrics.unreadBodies.inc({ outcome }),
+  }),
+  {
+    port: config.PORT,
+    hostname: config.HOST,
+    autoCleanupIncoming: false,
+    configure: (http) =>
+      jsonClientErrors(http, {
+        lingerMs: 2000,
+        count: (code) => metrics.clientErrors.inc({ code }),
+      }),
+  },
+);
 
 const metricsApp = new Hono();
 if (config.METRICS_TOKEN) metricsApp.use(bearerAuth({ token: config.METRICS_TOKEN }));

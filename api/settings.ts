@@ -34,6 +34,12 @@ export const apiSettingsSchema = z.object({
   /** Per subscriber token (browsers holding a subscribe link): requests per minute and burst. */
   SUBSCRIBER_RATE_LIMIT_PER_MIN: positiveIntVar(60, 100_000),
   SUBSCRIBER_RATE_LIMIT_BURST: positiveIntVar(20, 100_000),
+  /**
+   * Failed authentications (missing, malformed, unknown, revoked or expired keys) per client address:
+   * beyond this budget the address gets 429 + Retry-After, without its keys being checked.
+   */
+  AUTH_FAILURE_RATE_LIMIT_PER_S: positiveIntVar(1, 100_000),
+  AUTH_FAILURE_RATE_LIMIT_BURST: positiveIntVar(30, 1_000_000),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** How long cohort quartiles and class shares are served from memory (0: always read). */
   BENCHMARK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),

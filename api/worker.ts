@@ -89,6 +89,7 @@ function build(env: WorkerEnv): App {
       const binding = (c.env as WorkerEnv).RATE_LIMITER;
       return binding ? bindingLimiter(binding, config.RATE_LIMIT_PERIOD_S) : isolateLimiter;
     },
+    clientAddress: (c) => c.req.header("CF-Connecting-IP"),
     telemetry: (c) =>
       telemetry ? { record: (event) => telemetry.record(event, executionContext(c)) } : noTelemetry,
     metrics: noMetrics,

@@ -2,13 +2,19 @@
  * Bearer API-key authentication for `/v1/*`: resolves the key to its tenant and scopes (through the
  * auth cache), sets `c.var.auth` and the tenant scope `c.var.tenant`. Missing or bad credentials are
  * 401 with a `WWW-Authenticate` challenge (RFC 6750); a lacking scope is 403.
+ *
+ * Failed authentications are rate-limited per client address (`failures`, a token bucket): each one
+ * takes a token, and once the address has none left it gets 429 + Retry-After — without its key being
+ * looked up — until the bucket refills. Keys this process has recently verified (the auth cache) are
+ * never held back by their address's failures.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { endTime, startTime } from "hono/timing";
 import { type ApiKeyScope, apiKeyPattern, grants, hashApiKey } from "../../core/auth/api-keys.ts";
 import { apiKeys } from "../../core/db/schema/index.ts";
 import { ApiError } from "../../core/http/errors.ts";
+import type { RateLimitDecision, RateLimiter } from "../../core/ratelimit/token-bucket.ts";
 import type { AppEnv, AuthContext } from "../context.ts";
 import { database } from "../db.ts";
 import { runInBackground } from "../runtime.ts";
@@ -23,24 +29,55 @@ function unauthorized(message: string, error?: "invalid_token" | "invalid_reques
   return new ApiError("unauthorized", message, { headers: { "WWW-Authenticate": challenge } });
 }
 
-export function authenticate(): MiddlewareHandler<AppEnv> {
+export interface AuthFailureLimiter extends RateLimiter {
+  peek(key: string): RateLimitDecision;
+}
+
+function tooManyFailures(decision: RateLimitDecision): ApiError {
+  return new ApiError(
+    "rate_limited",
+    "too many failed authentications from this client address; retry later",
+    {
+      headers: { "Retry-After": String(decision.retryAfterS) },
+      details: { retryAfterS: decision.retryAfterS },
+    },
+  );
+}
+
+export function authenticate(failures: AuthFailureLimiter): MiddlewareHandler<AppEnv> {
+  const addressOf = (c: Context<AppEnv>) => c.var.deps.clientAddress?.(c) || "unknown";
+  /** Counts a failed authentication against the client's address: 401, or 429 once over budget. */
+  const fail = async (c: Context<AppEnv>, error: ApiError): Promise<never> => {
+    const decision = await failures.limit(addressOf(c));
+    c.var.deps.metrics.authFailed(decision.allowed ? "unauthorized" : "rate_limited");
+    throw decision.allowed ? error : tooManyFailures(decision);
+  };
   return async function authenticateMiddleware(c, next) {
     const header = c.req.header("Authorization");
-    if (!header) throw unauthorized("missing credentials: send Authorization: Bearer <api key>");
+    if (!header)
+      return fail(c, unauthorized("missing credentials: send Authorization: Bearer <api key>"));
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match)
-      throw unauthorized(
-        "malformed Authorization header: expected Bearer <api key>",
-        "invalid_request",
+      return fail(
+        c,
+        unauthorized(
+          "malformed Authorization header: expected Bearer <api key>",
+          "invalid_request",
+        ),
       );
     const key = match[1] as string;
-    if (!apiKeyPattern.test(key)) throw unauthorized("invalid API key", "invalid_token");
+    if (!apiKeyPattern.test(key)) return fail(c, unauthorized("invalid API key", "invalid_token"));
 
     const deps = c.var.deps;
     const nowMs = deps.now();
     const keyHash = await (deps.hashApiKey ?? hashApiKey)(key);
     let auth = deps.authCache.get(keyHash, nowMs);
     if (!auth) {
+      const blocked = failures.peek(addressOf(c));
+      if (!blocked.allowed) {
+        deps.metrics.authFailed("rate_limited");
+        throw tooManyFailures(blocked);
+      }
       startTime(c, "auth");
       const db = database(c);
       const row = await db
@@ -50,7 +87,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         .get();
       endTime(c, "auth");
       if (!row || (row.expiresAtMs !== null && row.expiresAtMs <= nowMs)) {
-        throw unauthorized("invalid, revoked or expired API key", "invalid_token");
+        return fail(c, unauthorized("invalid, revoked or expired API key", "invalid_token"));
       }
       auth = { tenantId: row.tenantId, keyId: row.id, scopes: row.scopes } satisfies AuthContext;
       deps.authCache.set(keyHash, auth, nowMs, row.expiresAtMs);
@@ -64,6 +101,32 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     c.set("auth", auth);
     c.set("tenant", tenantScope(database(c), auth.tenantId));
     await next();
+  };
+}
+
+/**
+ * Another credential check (subscriber tokens) under the same per-address budget of failures: a blocked
+ * address gets 429 before the check runs, and each 401 the check answers takes a token.
+ */
+export function limitAuthFailures(
+  failures: AuthFailureLimiter,
+  check: MiddlewareHandler<AppEnv>,
+): MiddlewareHandler<AppEnv> {
+  return async function limitAuthFailuresMiddleware(c, next) {
+    const address = c.var.deps.clientAddress?.(c) || "unknown";
+    const blocked = failures.peek(address);
+    if (!blocked.allowed) {
+      c.var.deps.metrics.authFailed("rate_limited");
+      throw tooManyFailures(blocked);
+    }
+    try {
+      await check(c, next);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== "unauthorized") throw error;
+      const decision = await failures.limit(address);
+      c.var.deps.metrics.authFailed(decision.allowed ? "unauthorized" : "rate_limited");
+      throw decision.allowed ? error : tooManyFailures(decision);
+    }
   };
 }
 

@@ -37,16 +37,23 @@ export function invalidFields(errors: FieldError[]): ApiError {
 export const invalidField = (path: string, message: string, code = "custom"): ApiError =>
   invalidFields([{ path, message, code }]);
 
-/** A 400 naming every invalid field as `<target>.<path>` (target: body, query, params, header). */
+/**
+ * A 400 naming every invalid field as `<target>.<path>` (target: body, query, params, header); an
+ * unknown field is named itself (`body.foo`), one detail per field.
+ */
 export function validationError(target: string, error: z.core.$ZodError): ApiError {
-  const details: FieldError[] = error.issues.map((issue) => ({
-    path: [
-      target === "json" ? "body" : target === "param" ? "params" : target,
-      ...issue.path.map(String),
-    ].join("."),
-    message: issue.message,
-    code: issue.code,
-  }));
+  const root = target === "json" ? "body" : target === "param" ? "params" : target;
+  const details = error.issues.flatMap((issue): FieldError[] => {
+    const path = [root, ...issue.path.map(String)];
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        path: [...path, key].join("."),
+        message: "unknown field",
+        code: issue.code,
+      }));
+    }
+    return [{ path: path.join("."), message: issue.message, code: issue.code }];
+  });
   const summary = details
     .slice(0, 3)
     .map((d) => `${d.path}: ${d.message}`)

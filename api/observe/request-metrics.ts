@@ -3,6 +3,8 @@ export interface RequestMetrics {
   started(): void;
   finished(labels: { route: string; method: string; status: number }, durationS: number): void;
   rateLimited(): void;
+  /** A request failed authentication: answered 401, or 429 once its client address's budget is spent. */
+  authFailed(outcome: "unauthorized" | "rate_limited"): void;
   /** An assessment was computed and stored. */
   assessed(labels: { energyClass: string; climateZone: string }): void;
 }
@@ -11,5 +13,6 @@ export const noMetrics: RequestMetrics = {
   started: () => {},
   finished: () => {},
   rateLimited: () => {},
+  authFailed: () => {},
   assessed: () => {},
 };

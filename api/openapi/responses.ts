@@ -24,7 +24,9 @@ const descriptions: Record<number, string> = {
   409: "Conflict with the current state",
   413: "Request body too large",
   415: "Request body is not application/json",
-  429: "Rate limit exceeded for this API key (see `Retry-After`)",
+  408: "The request was not received in time",
+  429: "Rate limit exceeded for this API key, or too many failed authentications from this client address (see `Retry-After`)",
+  431: "Request line and headers too large (a long query string counts)",
   500: "Internal error (the body carries the request id)",
   503: "Not ready",
 };

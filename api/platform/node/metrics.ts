@@ -45,6 +45,24 @@ export function createApiMetrics(
     help: "Requests refused with 429 by the per-key rate limit.",
     registers,
   });
+  const authFailures = new Counter({
+    name: "gridpulse_api_auth_failures_total",
+    help: "Requests that failed authentication, by outcome: unauthorized (401) or rate_limited (429, too many failures from the client address).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const unreadBodies = new Counter({
+    name: "gridpulse_api_unread_bodies_total",
+    help: "Request bodies answered before they were read: drained (connection kept) or closed (Connection: close).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const clientErrors = new Counter({
+    name: "gridpulse_api_client_errors_total",
+    help: "Requests Node's HTTP parser refused before the app saw them, by error code (headers_too_large, request_timeout, bad_request).",
+    labelNames: ["code"] as const,
+    registers,
+  });
   const telemetry = new Counter({
     name: "gridpulse_api_telemetry_events_total",
     help: "The API's own RequestEvents, by outcome (delivered, dropped_buffer_full, dropped_rejected, dropped_shutdown).",
@@ -109,10 +127,11 @@ export function createApiMetrics(
       duration.observe({ route, method, status: String(status) }, durationS);
     },
     rateLimited: () => rateLimited.inc(),
+    authFailed: (outcome) => authFailures.inc({ outcome }),
     assessed: ({ energyClass, climateZone }) =>
       assessments.inc({ energy_class: energyClass, climate_zone: climateZone }),
   };
-  return { registry, requestMetrics, telemetry, telemetryRecorded };
+  return { registry, requestMetrics, telemetry, telemetryRecorded, unreadBodies, clientErrors };
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
