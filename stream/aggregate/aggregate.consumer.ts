@@ -69,6 +69,15 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   const admin: Admin = kafka.admin();
   let producers = new Map<number, Promise<Producer>>();
   let watermarks = new Map<number, Promise<number | null>>();
+  /**
+   * Per partition, the offset after the last slice this process committed. A batch is handed in again
+   * from its first message when a later slice fails, and the group coordinator may still answer a
+   * committed offset from before the last transaction's marker right after a rejoin (kafkajs cannot
+   * ask for stable offsets): messages below this mark were committed with their output and are
+   * skipped, never counted twice. Kept across rebalances: it only ever names offsets whose
+   * transaction committed, so skipping below it is right whoever owned the partition in between.
+   */
+  const committedNext = new Map<number, bigint>();
   const closeProducers = (old: Map<number, Promise<Producer>>) => {
     for (const producer of old.values()) void producer.then((p) => p.disconnect()).catch(() => {});
   };
@@ -195,6 +204,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       },
     );
     watermarks.set(partition, Promise.resolve(result.maxTsMs));
+    committedNext.set(partition, BigInt(nextOffset));
     metrics.eventsProcessed.inc({ topic: sourceTopic }, result.processed);
     metrics.eventsLate.inc({ topic: sourceTopic }, result.late);
     metrics.partials.inc({ direction: "produced" }, result.partials.length);
@@ -226,6 +236,22 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     // at most maxPartialsPerTransaction partials, each its own transaction, heartbeating and letting
     // the event loop run in between: the outcome is that of smaller fetches.
     let remaining: readonly KafkaMessage[] = batch.messages;
+    const done = committedNext.get(partition);
+    if (done !== undefined && BigInt(batch.firstOffset() ?? done) < done) {
+      remaining = remaining.filter((m) => BigInt(m.offset) >= done);
+      const skipped = batch.messages.length - remaining.length;
+      metrics.replaysSkipped.inc({ stage: "aggregate" }, skipped);
+      logger.info("skipped messages already committed by this process", {
+        partition,
+        skipped,
+        from: batch.firstOffset(),
+        resumeAt: done.toString(),
+      });
+      if (remaining.length === 0) {
+        resolveOffset(batch.lastOffset());
+        return;
+      }
+    }
     while (remaining.length > 0) {
       const result = aggregateBatch(
         partition,

@@ -39,6 +39,12 @@ export function createStreamMetrics() {
       labelNames: ["direction"] as const,
       registers,
     }),
+    replaysSkipped: new Counter({
+      name: "gridpulse_stream_replays_skipped_total",
+      help: "Messages handed in again after their slice had committed (a batch retried after a later slice failed, or a stale committed offset after a rejoin), skipped by stage.",
+      labelNames: ["stage"] as const,
+      registers,
+    }),
     batchDuration: new Histogram({
       name: "gridpulse_stream_batch_duration_seconds",
       help: "Time to process one fetched batch, including its transaction, by stage.",
