@@ -173,6 +173,7 @@ export async function insertFastPolicy(db: Database, tenantId: string) {
       group_interval: 1000,
       repeat_interval: 3_600_000,
       send_resolved: true,
+      escalate_immediately: true,
     },
     inhibitRules: null,
     updatedAtMs: 0,
