@@ -18,6 +18,7 @@ import {
   securedErrorResponses,
 } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
+import { alertHistoryRoute, listAlertHistory } from "./history.ts";
 
 const idParams = z.object({
   id: z.string().regex(/^[0-9a-f]{16}$/, "must be an alert fingerprint (16 hex digits)"),
@@ -68,7 +69,9 @@ const listAlertsRoute = createRoute({
       status: z
         .enum(["active", "pending", "firing", "resolved"])
         .optional()
-        .describe("active = pending or firing; unset: all, including recently resolved"),
+        .describe(
+          "active = pending or firing; unset: all, including recently resolved (15 min; older: /v1/alerts/history)",
+        ),
       ruleId: z.string().max(128).optional(),
     }),
   },
@@ -163,5 +166,7 @@ const acknowledgeAlert: RouteHandler<typeof acknowledgeRoute, AppEnv> = async (c
 
 export const alertRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(listAlertsRoute, listAlerts)
+  // Before /{id}: "history" is not a fingerprint.
+  .openapi(alertHistoryRoute, listAlertHistory)
   .openapi(getAlertRoute, getAlert)
   .openapi(acknowledgeRoute, acknowledgeAlert);
