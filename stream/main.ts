@@ -148,9 +148,10 @@ if (config.STREAM_STAGES.includes("alerts")) {
         client: libsqlClient(database.db),
         kafka,
         topic: transitionsTopic,
-        // One per deployment (group and topic prefix): whoever holds the evaluator lease publishes.
-        transactionalId: `${config.STREAM_CONSUMER_GROUP}-alerts.${transitionsTopic}`,
-        markerGroupId: `${config.STREAM_CONSUMER_GROUP}-alerts-relay`,
+        // One per transitions topic (its name carries the deployment's prefix), whatever the
+        // process's consumer group: every lease holder of the deployment fences the previous one.
+        transactionalId: `gridpulse-alert-transitions.${transitionsTopic}`,
+        markerGroupId: `gridpulse-alert-transitions-relay.${transitionsTopic}`,
       }),
       historyRetentionMs: config.STREAM_ALERT_HISTORY_RETENTION_DAYS * 86_400_000,
       metrics: createAlertMetrics([metrics.registry]),
