@@ -78,6 +78,8 @@ export const streamConfigSchema = z.object({
   /** Alert evaluation tick (stream/alerts); the lease must last at least two ticks. */
   STREAM_ALERT_EVAL_INTERVAL_MS: positiveIntVar(1000, 60_000),
   STREAM_ALERT_LEASE_MS: positiveIntVar(15_000, 600_000),
+  /** Alert history (GET /v1/alerts/history) is kept this long after an episode resolved. */
+  STREAM_ALERT_HISTORY_RETENTION_DAYS: positiveIntVar(30, 3650),
   STREAM_LATENCY_GAUGES_INTERVAL_MS: positiveIntVar(15_000, 600_000),
   STREAM_LATENCY_TOP_ROUTES: z.coerce.number().int().min(0).max(1000).default(10),
   STREAM_MINUTE_RETENTION_HOURS: positiveIntVar(72, 24 * 30),

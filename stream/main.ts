@@ -10,6 +10,7 @@
  * All five by default; each scales out on its own. SIGTERM / SIGINT finish the batch in hand, commit it,
  * leave the groups and exit 0.
  */
+import { libsqlClient } from "../core/db/database.ts";
 import { applyMigrations } from "../core/db/migrate.node.ts";
 import { openDatabase } from "../core/db/open.node.ts";
 import { topicName } from "../core/events/topics.ts";
@@ -20,6 +21,7 @@ import { listen } from "../core/runtime/serve.node.ts";
 import { createAggregateStage, type Stage } from "./aggregate/aggregate.consumer.ts";
 import { createAlertStage } from "./alerts/alerts.stage.ts";
 import { createAlertMetrics } from "./alerts/metrics.ts";
+import { createTransitionRelay } from "./alerts/transitions-relay.ts";
 import { loadStreamConfig } from "./config.ts";
 import { createEvaluateStage } from "./evaluate/evaluate.consumer.ts";
 import { createLatencyGauges } from "./evaluate/latency-gauges.ts";
@@ -141,11 +143,20 @@ if (config.STREAM_STAGES.includes("market")) {
   );
 }
 if (config.STREAM_STAGES.includes("alerts")) {
+  const transitionsTopic = topicName(config.KAFKA_TOPIC_PREFIX, "alertTransitions");
   stages.push(
     createAlertStage({
       db: database.db,
-      producer,
-      transitionsTopic: topicName(config.KAFKA_TOPIC_PREFIX, "alertTransitions"),
+      relay: createTransitionRelay({
+        client: libsqlClient(database.db),
+        kafka,
+        topic: transitionsTopic,
+        // One per transitions topic (its name carries the deployment's prefix), whatever the
+        // process's consumer group: every lease holder of the deployment fences the previous one.
+        transactionalId: `gridpulse-alert-transitions.${transitionsTopic}`,
+        markerGroupId: `gridpulse-alert-transitions-relay.${transitionsTopic}`,
+      }),
+      historyRetentionMs: config.STREAM_ALERT_HISTORY_RETENTION_DAYS * 86_400_000,
       metrics: createAlertMetrics([metrics.registry]),
       logger,
       now,

@@ -44,6 +44,7 @@ describe("OpenAPI document", () => {
         "/v1/silences",
         "/v1/silences/{id}",
         "/v1/alerts",
+        "/v1/alerts/history",
         "/v1/alerts/{id}",
         "/v1/alerts/{id}/acknowledge",
         "/v1/notification-policy",

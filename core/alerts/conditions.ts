@@ -73,7 +73,7 @@ export function sampleRule(
   }
 }
 
-/** Fires when both windows of the tier burn at or above its factor (core/slo/status.ts decides). */
+/** Fires when both windows of the tier burn strictly above its factor (core/slo/status.ts decides). */
 function sloBurn(rule: RuleOf<"slo_burn">, inputs: PreparedInputs): Sample {
   const { sloId, service, tier: tierName } = rule.params;
   const labels = { slo_id: sloId, service, tier: tierName };

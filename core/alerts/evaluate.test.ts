@@ -184,6 +184,10 @@ describe("rule changes", () => {
     const out = evaluate({ now: s(10), rules: [], inputs: p99(400), states });
     expect(out.transitions).toMatchObject([{ from: "firing", to: "resolved", ruleId: "lat-1" }]);
     expect(out.states).toMatchObject([{ status: "resolved", resolvedAtMs: s(10) }]);
+    // stays listed as recently resolved for the retention, without transitions
+    const kept = evaluate({ now: s(20), rules: [], inputs: p99(400), states: out.states });
+    expect(kept.states).toEqual(out.states);
+    expect(kept.transitions).toEqual([]);
     // and then it is forgotten, never firing again
     const after = evaluate({
       now: s(20 + 15 * 60),

@@ -11,7 +11,8 @@
  *
  * - An alert the rule no longer yields (its labels changed, its series vanished) counts as false.
  * - An alert whose rule was deleted resolves at once (pending ones are dropped): keep_firing_for
- *   protects against a flapping condition, not against the rule's removal.
+ *   protects against a flapping condition, not against the rule's removal. It then stays resolved for
+ *   the retention like any other.
  * - Resolved alerts stay in `states` for `resolvedRetentionMs` (default 15 min) so that the notification
  *   planner can report them; then they are dropped (they reappear in no output).
  * - Edge-triggered alerts (market_subsidy, one per program version): fire at the first evaluation that
@@ -140,8 +141,10 @@ export function evaluate({
     const rule = rulesById.get(prev.ruleId);
     let state: AlertState | null;
     if (!rule) {
-      // Rule deleted: resolve now (pending alerts and remembered ones are dropped).
-      state = prev.status === "firing" ? resolve(prev, now) : null;
+      // Rule deleted: resolve now; pending alerts are dropped; resolved ones stay for their retention
+      // (listed as recently resolved, like any other), then go.
+      state =
+        prev.status === "firing" ? resolve(prev, now) : prev.status === "resolved" ? prev : null;
     } else {
       // Yielded no more: the condition is false.
       state = step(

@@ -6,7 +6,12 @@ import { type Silence, silenceSchema } from "./suppression.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 12);
 const s = (seconds: number) => T0 + seconds * 1000;
-const route = routeSchema.parse({}); // group_by alertname, 30s / 5m / 4h, send_resolved
+/** Alertmanager's route: group_by alertname, 30s / 5m / 4h, send_resolved, no early escalation. */
+const route = routeSchema.parse({
+  group_by: ["alertname"],
+  group_wait: 30_000,
+  escalate_immediately: false,
+});
 
 function alert(
   name: string,
@@ -144,6 +149,104 @@ describe("grouping and timing", () => {
     ]);
     expect(sent).toEqual([]);
     expect(groups).toEqual([]);
+  });
+});
+
+describe("escalation (a page never waits behind a ticket)", () => {
+  const amGrouping = { group_by: ["alertname"], group_wait: 30_000 };
+  const ticket = alert("SloErrorBudgetBurn", { id: "ticket", severity: "ticket" }, "firing", 0);
+  const page = alert("SloErrorBudgetBurn", { id: "page", severity: "page" }, "firing", 45);
+  const info = alert("SloErrorBudgetBurn", { id: "info", severity: "info" }, "firing", 0);
+  const ramp: [number, AlertState[]][] = [
+    [0, [ticket]],
+    [30, [ticket]],
+    [45, [ticket, page]],
+    [46, [ticket, page]],
+    [330, [ticket, page]],
+  ];
+
+  it("a page joining a ticket's group is sent at once, not at the group_interval step", () => {
+    const { sent } = timeline(ramp, { route: routeSchema.parse(amGrouping) });
+    expect(sent.map(summary)).toEqual([
+      "30s firing [firing] ticket:firing",
+      "45s firing [firing] page:firing ticket:firing",
+    ]);
+    // Without escalation (Alertmanager), the page waits for the grid: 330 s.
+    const held = timeline(ramp, {
+      route: routeSchema.parse({ ...amGrouping, escalate_immediately: false }),
+    });
+    expect(held.sent.map(([sec]) => sec)).toEqual([30, 330]);
+  });
+
+  it("keeps the grid after an early flush, and a second page in the group goes at once too", () => {
+    const page2 = alert("SloErrorBudgetBurn", { id: "page2", severity: "page" }, "firing", 100);
+    const { sent, groups } = timeline(
+      [...ramp.slice(0, 3), [100, [ticket, page, page2]], [330, [ticket, page, page2]]],
+      { route: routeSchema.parse(amGrouping) },
+    );
+    expect(sent.map(([sec]) => sec)).toEqual([30, 45, 100]);
+    expect(groups[0]?.nextFlushAtMs).toBe(s(630));
+  });
+
+  it("a ticket after an info escalates; a second ticket, or a ticket in an empty group, waits", () => {
+    const t2 = alert("SloErrorBudgetBurn", { id: "t2", severity: "ticket" }, "firing", 60);
+    const { sent } = timeline(
+      [
+        [0, [info]],
+        [30, [info]],
+        [40, [info, ticket]],
+        [60, [info, ticket, t2]],
+        [330, [info, ticket, t2]],
+      ],
+      { route: routeSchema.parse(amGrouping) },
+    );
+    expect(sent.map(([sec]) => sec)).toEqual([30, 40, 330]);
+  });
+
+  it("the first flush still waits group_wait, even for a page", () => {
+    const { sent } = timeline(
+      [
+        [0, [page]],
+        [5, [page]],
+        [30, [page]],
+      ],
+      { route: routeSchema.parse(amGrouping) },
+    );
+    expect(sent.map(([sec]) => sec)).toEqual([30]);
+  });
+
+  it("by default pages and tickets never share a group; the page comes group_wait (10 s) after it fires", () => {
+    const { sent, groups } = timeline(
+      [
+        [0, [ticket]],
+        [10, [ticket]],
+        [45, [ticket, page]],
+        [55, [ticket, page]],
+      ],
+      { route: routeSchema.parse({}) },
+    );
+    expect(sent.map(summary)).toEqual([
+      "10s firing [firing] ticket:firing",
+      "55s firing [firing] page:firing",
+    ]);
+    expect(groups.map((g) => g.labels.severity).sort()).toEqual(["page", "ticket"]);
+  });
+
+  it("an alert moved to another group by a new group_by is not reported resolved", () => {
+    const old = timeline([
+      [0, [ticket]],
+      [30, [ticket]],
+    ]).groups;
+    const out = plan({
+      now: s(400),
+      alerts: [ticket],
+      groups: old,
+      route: routeSchema.parse({ group_by: ["alertname", "id"], group_wait: 0 }),
+      silences: [],
+    });
+    expect(out.notifications.map((n) => [n.status, n.alerts.map((a) => a.status)])).toEqual([
+      ["firing", ["firing"]],
+    ]);
   });
 });
 

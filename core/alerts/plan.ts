@@ -7,6 +7,10 @@
  * - Grouping: alerts with equal values of the route's `group_by` labels ("..." = all labels) form one
  *   group. A group is created by its first firing alert; its first flush is `group_wait` later, then it
  *   flushes every `group_interval` (a fixed grid from the first flush, however late `plan` is called).
+ * - Escalation (`escalate_immediately`, default on): a page is never held back by a lower severity.
+ *   A newly firing alert of severity `page`, or of a higher severity than every firing alert the
+ *   receiver was told of in its group, flushes the group at once (once `group_wait` has passed since
+ *   the group formed) instead of waiting for the next `group_interval` step; the grid stays.
  * - A flush notifies when an alert fires that the receiver has not been told of (in this episode), when
  *   an alert the receiver was told is firing has resolved (with send_resolved), or when the group still
  *   has unacknowledged firing alerts and `repeat_interval` has passed since its last notification.
@@ -38,15 +42,32 @@ const ms = (min: number, max: number, defaultMs: number) =>
 
 export const routeSchema = z.strictObject({
   id: z.string().min(1).max(128).default("default"),
+  /** Default: pages and tickets never share a group (their receivers route on severity). */
   group_by: z
     .array(z.union([labelNameSchema, z.literal("...")]))
     .max(32)
-    .default(["alertname"]),
-  group_wait: ms(0, 3_600_000, 30_000),
+    .default(["alertname", "severity"]),
+  /** 10 s: a page reaches its receiver well within a minute of its condition becoming true. */
+  group_wait: ms(0, 3_600_000, 10_000),
   group_interval: ms(1_000, 86_400_000, 300_000),
   repeat_interval: ms(60_000, 30 * 86_400_000, 4 * 3_600_000),
   send_resolved: z.boolean().default(true),
+  /**
+   * A newly firing page, or an alert of a higher severity than every firing alert the receiver was
+   * told of in its group, is sent at once instead of at the group's next `group_interval` step.
+   */
+  escalate_immediately: z.boolean().default(true),
 });
+
+/** Severity order for escalation: page > ticket > info > anything else. */
+const severityRank = (labels: Labels) =>
+  labels.severity === "page"
+    ? 3
+    : labels.severity === "ticket"
+      ? 2
+      : labels.severity === "info"
+        ? 1
+        : 0;
 
 export type RouteConfig = z.output<typeof routeSchema>;
 export type RouteConfigInput = z.input<typeof routeSchema>;
@@ -150,6 +171,9 @@ export function plan({
   keyScope,
 }: PlanArgs): PlanResult {
   const visible = alerts.filter((a) => a.status !== "pending");
+  const firingEpisode = new Map(
+    visible.filter((a) => a.status === "firing").map((a) => [a.fingerprint, a.firedAtMs]),
+  );
   const muted = suppressions({ now, alerts: visible, silences, inhibitRules });
   const members = new Map<string, { labels: Labels; alerts: AlertState[] }>();
   for (const alert of [...visible].sort(byFingerprint)) {
@@ -180,7 +204,11 @@ export function plan({
         notifiedFiring: [],
       };
     }
-    if (now >= group.nextFlushAtMs) {
+    const onGrid = now >= group.nextFlushAtMs;
+    // Off the grid, only an escalation flushes (and only after the group's first group_wait).
+    const early =
+      !onGrid && route.escalate_immediately && now >= group.createdAtMs + route.group_wait;
+    if (onGrid || early) {
       const flushed = flush(
         group,
         m?.alerts ?? [],
@@ -189,6 +217,8 @@ export function plan({
         (a) => isMuted(muted.get(a)),
         silences,
         keyScope,
+        firingEpisode,
+        early,
       );
       group = flushed.group;
       if (flushed.notification) notifications.push(flushed.notification);
@@ -212,6 +242,10 @@ function flush(
   isMutedFp: (fingerprint: string) => boolean,
   silences: readonly Silence[],
   keyScope: string | undefined,
+  /** Firing alerts of every group (fingerprint -> firedAtMs): an alert that moved to another group. */
+  firingEpisode: ReadonlyMap<string, number | null>,
+  /** Off the grid: notify only when an alert escalates, else leave the group as it is. */
+  escalationOnly: boolean,
 ): { group: NotificationGroup; notification: Notification | null } {
   const byFp = new Map(alerts.map((a) => [a.fingerprint, a]));
   const firing = alerts.filter((a) => a.status === "firing");
@@ -227,6 +261,9 @@ function flush(
       if (alert.firedAtMs === n.startsAtMs) stillNotified.push(n);
       continue;
     }
+    // Still firing in the same episode, in another group (the route's group_by changed): it was or
+    // will be announced there; this group forgets it without reporting it resolved.
+    if (!alert && firingEpisode.get(n.fingerprint) === n.startsAtMs) continue;
     // Resolved or vanished: the episode the receiver was told of is over.
     const mutedNow = alert
       ? isMutedFp(alert.fingerprint)
@@ -249,6 +286,15 @@ function flush(
   const newFiring = firingNow.filter(
     (a) => notified.get(a.fingerprint)?.startsAtMs !== a.firedAtMs,
   );
+  if (escalationOnly) {
+    // A page always; another severity only above what the receiver knows is firing in the group.
+    const told = stillNotified.map((n) => severityRank(n.labels));
+    const escalates = newFiring.some((a) => {
+      const rank = severityRank(a.labels);
+      return rank === 3 || (told.length > 0 && rank > Math.max(...told));
+    });
+    if (!escalates) return { group, notification: null };
+  }
   const repeatDue =
     group.lastNotifiedAtMs !== null &&
     now - group.lastNotifiedAtMs >= route.repeat_interval &&

@@ -58,14 +58,15 @@ describe("rule schema", () => {
 });
 
 describe("route schema", () => {
-  it("has Alertmanager's defaults and bounds", () => {
+  it("has Alertmanager's defaults and bounds, except pages: own groups, 10 s group_wait, escalation at once", () => {
     expect(routeSchema.parse({})).toEqual({
       id: "default",
-      group_by: ["alertname"],
-      group_wait: 30_000,
+      group_by: ["alertname", "severity"],
+      group_wait: 10_000,
       group_interval: 300_000,
       repeat_interval: 14_400_000,
       send_resolved: true,
+      escalate_immediately: true,
     });
     expect(routeSchema.safeParse({ group_interval: 0 }).success).toBe(false);
     expect(routeSchema.safeParse({ group_by: ["not-a-label"] }).success).toBe(false);

@@ -65,11 +65,29 @@ describe("burn rates and budget against closed forms", () => {
       expect(tier.longWindow.burnRate).toBeCloseTo(10, 9);
       expect(tier.shortWindow.burnRate).toBeCloseTo(10, 9);
     }
-    expect(status.tiers.map((t) => t.state)).toEqual(["ok", "firing", "firing"]); // 10 < 14.4; ≥ 6; ≥ 1
+    expect(status.tiers.map((t) => t.state)).toEqual(["ok", "firing", "firing"]); // 10 < 14.4; > 6; > 1
     expect(status.state).toBe("critical");
     // 30 days of 1% bad against an allowance of 0.1%: remaining = 1 - 10 = -9.
     expect(status.budget.remaining).toBeCloseTo(-9, 9);
     expect(status.budget.total).toBe(1000 * 30 * 24 * 60);
+  });
+
+  it("at exactly burn rate 1 (1 error in 1,000 at 99.9%) the factor-1 ticket does not fire; just above it does", () => {
+    const def = slo();
+    const at = (total: number, good: number) =>
+      computeSloStatus(
+        def,
+        now,
+        countsFrom(def, now, () => ({ total, good })),
+      ).tiers.map((t) => `${t.name}:${t.state}`);
+    expect(at(1000, 999)).toEqual(["page-fast:ok", "page-slow:ok", "ticket:ok"]);
+    // Other totals whose division rounds either way around 1.
+    for (const total of [3000, 7000, 10_000, 33_000, 99_000])
+      expect(at(total, total - total / 1000)).toContain("ticket:ok");
+    expect(at(1_000_000, 998_999)).toContain("ticket:firing"); // burn rate 1.001
+    // At exactly 6x and 14.4x the pages hold too.
+    expect(at(1000, 994)).toEqual(["page-fast:ok", "page-slow:ok", "ticket:firing"]);
+    expect(at(10_000, 9856)).toEqual(["page-fast:ok", "page-slow:firing", "ticket:firing"]);
   });
 
   it("a clean service has burn rate 0 and a full budget", () => {

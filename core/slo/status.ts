@@ -91,7 +91,7 @@ export interface TierStatus {
   factor: number;
   longWindow: BurnRateWindow;
   shortWindow: BurnRateWindow;
-  /** firing: both windows burn at or above the factor with enough events. */
+  /** firing: both windows burn strictly above the factor with enough events. */
   state: "firing" | "ok" | "no_data" | "insufficient_data";
 }
 
@@ -142,6 +142,10 @@ function burnRateWindow(
   };
 }
 
+/** The strict burn-rate comparison of every tier: burn rate > factor (relative tolerance 1e-9). */
+export const burnsAbove = (w: Pick<BurnRateWindow, "burnRate">, factor: number) =>
+  w.burnRate !== null && w.burnRate > factor * (1 + 1e-9);
+
 function tierStatus(
   slo: SloDefinition,
   tier: ResolvedTier,
@@ -153,13 +157,10 @@ function tierStatus(
   if (long.state === "no_data" || short.state === "no_data") state = "no_data";
   else if (long.state === "insufficient_data" || short.state === "insufficient_data")
     state = "insufficient_data";
-  // Compare with a relative tolerance: the factor and the ratio are both rounded binary fractions.
-  else
-    state =
-      (long.burnRate as number) >= tier.factor * (1 - 1e-9) &&
-      (short.burnRate as number) >= tier.factor * (1 - 1e-9)
-        ? "firing"
-        : "ok";
+  // Strictly above the factor (as the SRE workbook, Sloth and Pyrra), with a relative tolerance: the
+  // factor and the ratio are both rounded binary fractions, and a burn rate of exactly the factor
+  // (1 error in 1,000 at 99.9%) must not fire however the division rounds.
+  else state = burnsAbove(long, tier.factor) && burnsAbove(short, tier.factor) ? "firing" : "ok";
   return {
     name: tier.name,
     severity: tier.severity,

@@ -4,7 +4,10 @@
  *    or below that burn rate fire (default tiers: page-slow and ticket, not page-fast at 14.4), and the
  *    recorded error ratio and burn rate have the expected values;
  *  - recovery: the same errors for one hour, then none: the tiers fire at the hour and every alert is
- *    gone once the longest short window is clean again, although the long windows still burn.
+ *    gone once the longest short window is clean again, although the long windows still burn;
+ *  - boundary: a steady error ratio at exactly burn rate 1 (the budget: 1 error in 1,000 at 99.9%):
+ *    a tier whose factor is 1 (the ticket of a 30-day SLO) does not fire, the comparison being
+ *    strictly above the factor; tiers with a lower factor (28 days: 0.93) do.
  * Input series carry the source's equality matchers; sources with other matchers get no cases.
  */
 import type { SloDefinition } from "../../core/slo/definition.ts";
@@ -88,7 +91,7 @@ function inputSeries(
 
 function expectedAlerts(id: string, slo: SloDefinition, burn: number) {
   return tiersOf(slo)
-    .filter((t) => t.factor <= burn)
+    .filter((t) => t.factor < burn * (1 - 1e-9))
     .map((t) => ({
       exp_labels: {
         ...sloLabels(id, slo),
@@ -149,6 +152,27 @@ export function generateRuleTests(
       ],
       alert_rule_test: [{ eval_time: "7h", alertname: alertName, exp_alerts: expected }],
     });
+    // Burn rate exactly 1: errors per minute = the budget's share of perMinute (a whole number for
+    // objectives with at most three decimals).
+    const budgetErrors = (1 - slo.objective) * perMinute;
+    if (Math.abs(budgetErrors - Math.round(budgetErrors)) < 1e-9 && Math.round(budgetErrors) > 0) {
+      const e = Math.round(budgetErrors);
+      tests.push({
+        name: `${id}: steady burn rate exactly 1 (a factor of 1 does not fire)`,
+        interval: "1m",
+        input_series: inputSeries(
+          slo,
+          source,
+          base,
+          `0+${e}x${burnMinutes}`,
+          `0+${perMinute - e}x${burnMinutes}`,
+          `0+${perMinute}x${burnMinutes}`,
+        ),
+        alert_rule_test: [
+          { eval_time: "7h", alertname: alertName, exp_alerts: expectedAlerts(id, slo, 1) },
+        ],
+      });
+    }
     const afterMinutes = recoveryMinutes - 60;
     tests.push({
       name: `${id}: one hour at burn rate ${burn.toFixed(3)}, then clean`,

@@ -32,7 +32,7 @@ describe("SLO rules", () => {
     const { groups } = generateSloRules([{ id: "a", slo: slo({}) }], { svc: source });
     const alerts = groups.flatMap((g) => g.rules).filter((r) => "alert" in r);
     expect(alerts.map((a) => a.labels.burn_rate_factor)).toEqual(["14.4", "6", "1"]);
-    expect(alerts[0]?.expr).toContain('slo:sli_error:ratio_rate1h{slo_id="a"} >= 0.0143999999856');
+    expect(alerts[0]?.expr).toContain('slo:sli_error:ratio_rate1h{slo_id="a"} > 0.0144000000144');
     expect(alerts[0]?.expr).toContain("* 3600 >= 20");
   });
 

@@ -98,8 +98,8 @@ export function tierAnnotations(
 ) {
   const budget = 1 - slo.objective;
   return {
-    summary: `${slo.name}: error budget burning at ${fmt(tier.factor)}x or faster (${tier.name})`,
-    description: `Error ratio of ${service} over ${tier.longWindow} and ${tier.shortWindow} is at least ${fmt(tier.factor)} times the budget of ${fmt(budget)} (objective ${fmt(slo.objective)}); at this rate ${Math.round(tier.budgetConsumed * 100)}% of the ${periodDays(slo)}-day budget is gone in ${tier.longWindow}.`,
+    summary: `${slo.name}: error budget burning faster than ${fmt(tier.factor)}x (${tier.name})`,
+    description: `Error ratio of ${service} over ${tier.longWindow} and ${tier.shortWindow} is above ${fmt(tier.factor)} times the budget of ${fmt(budget)} (objective ${fmt(slo.objective)}); at this rate ${Math.round(tier.budgetConsumed * 100)}% of the ${periodDays(slo)}-day budget is gone in ${tier.longWindow}.`,
   };
 }
 
@@ -188,15 +188,16 @@ function sloGroups(id: string, slo: SloDefinition, source: PrometheusSource): Ru
     });
   }
   const alerts: AlertingRule[] = tiers.map((tier) => {
-    // gridpulse fires at burn rate >= factor with a relative tolerance of 1e-9; so does this.
-    const threshold = fmt(tier.factor * budget * (1 - 1e-9));
+    // gridpulse fires at burn rate > factor with a relative tolerance of 1e-9 (a burn rate of
+    // exactly the factor never fires, however the division rounds); so does this.
+    const threshold = fmt(tier.factor * budget * (1 + 1e-9));
     const enough = (w: string) =>
       `(${sliQueries(slo, source, w).total} * ${durationMs(w) / 1000} >= ${slo.minEvents})`;
     return {
       alert: alertName,
       expr: [
-        `slo:sli_error:ratio_rate${tier.longWindow}${match} >= ${threshold}`,
-        `and on() slo:sli_error:ratio_rate${tier.shortWindow}${match} >= ${threshold}`,
+        `slo:sli_error:ratio_rate${tier.longWindow}${match} > ${threshold}`,
+        `and on() slo:sli_error:ratio_rate${tier.shortWindow}${match} > ${threshold}`,
         `and on() ${enough(tier.longWindow)}`,
         `and on() ${enough(tier.shortWindow)}`,
       ].join("\n"),

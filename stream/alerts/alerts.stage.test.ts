@@ -1,16 +1,22 @@
+import { eq } from "drizzle-orm";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { alerts, outbox } from "../../core/db/schema/index.ts";
+import { alertHistory, alerts, outbox, slos } from "../../core/db/schema/index.ts";
 import type { OutboxPayload } from "../../core/notify/outbox-payload.ts";
 import { createLogger } from "../../core/observability/logger.ts";
-import { createAlertStage, type TransitionMessage } from "./alerts.stage.ts";
+import { createAlertStage } from "./alerts.stage.ts";
 import { createAlertMetrics } from "./metrics.ts";
 import {
+  fastBurnSlo,
   insertFastPolicy,
   insertMarketEvent,
+  insertMinute,
   insertRule,
+  insertSlo,
   insertTenant,
   insertWebhook,
+  memoryKafka,
+  memoryRelay,
   openTestDatabase,
   priceEvent,
 } from "./testing.ts";
@@ -18,22 +24,6 @@ import {
 const t0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
-
-/** A producer at the module boundary: records what is sent, fails while `down`. */
-function fakeProducer() {
-  const sent: { topic: string; key: string; value: TransitionMessage }[] = [];
-  const p = {
-    down: false,
-    sent,
-    async send(record: { topic: string; messages: { key?: unknown; value: unknown }[] }) {
-      if (p.down) throw new Error("broker unavailable");
-      for (const m of record.messages)
-        sent.push({ topic: record.topic, key: String(m.key), value: JSON.parse(String(m.value)) });
-      return [];
-    },
-  };
-  return p;
-}
 
 async function setup() {
   const t = await openTestDatabase();
@@ -62,7 +52,7 @@ async function setup() {
 
 const stageFor = (
   t: Awaited<ReturnType<typeof setup>>,
-  producer: ReturnType<typeof fakeProducer>,
+  kafka: ReturnType<typeof memoryKafka>,
   holder: string,
   clock: { now: number },
   lines: string[] = [],
@@ -71,8 +61,7 @@ const stageFor = (
   const metrics = createAlertMetrics([registry]);
   const stage = createAlertStage({
     db: t.db,
-    producer,
-    transitionsTopic: "alerts.transitions.v1",
+    relay: memoryRelay(t.client, kafka.kafka),
     metrics,
     logger: createLogger({ service: "test", writer: (_level, line) => lines.push(line) }),
     now: () => clock.now,
@@ -94,7 +83,7 @@ const value = async (registry: Registry, name: string, labels: Record<string, st
 describe("alert stage", () => {
   it("a failing tenant is counted and skipped; the others are written and produced after commit", async () => {
     const t = await setup();
-    const producer = fakeProducer();
+    const producer = memoryKafka();
     const clock = { now: t0 };
     const { stage, registry } = stageFor(t, producer, "a", clock);
     await stage.tick();
@@ -103,12 +92,12 @@ describe("alert stage", () => {
       .select({ tenantId: alerts.tenantId, status: alerts.status })
       .from(alerts);
     expect(rows).toContainEqual({ tenantId: "ten_good", status: "firing" });
-    expect(producer.sent).toHaveLength(1);
-    expect(producer.sent[0]).toMatchObject({
+    expect(producer.state.sent).toHaveLength(1);
+    expect(producer.state.sent[0]).toMatchObject({
       topic: "alerts.transitions.v1",
       value: { tenantId: "ten_good", ruleId: "rul_good", from: "inactive", to: "firing", atMs: t0 },
     });
-    expect(producer.sent[0]?.key).toBe(producer.sent[0]?.value.fingerprint);
+    expect(producer.state.sent[0]?.key).toBe(producer.state.sent[0]?.value.fingerprint);
     expect(
       await value(registry, "gridpulse_alert_evaluation_errors_total", { kind: "tenant" }),
     ).toBe(1);
@@ -131,7 +120,7 @@ describe("alert stage", () => {
       await insertFastPolicy(t.db, tenant);
       await insertWebhook(t.db, tenant, `whe_${tenant}`);
     }
-    const { stage } = stageFor(t, fakeProducer(), "a", { now: t0 });
+    const { stage } = stageFor(t, memoryKafka(), "a", { now: t0 });
     await stage.tick();
     const rows = await t.db.select().from(outbox).orderBy(outbox.tenantId);
     expect(rows.map((r) => r.tenantId)).toEqual(["ten_good", "ten_twin"]);
@@ -144,7 +133,7 @@ describe("alert stage", () => {
     const t = await setup();
     const clock = { now: t0 };
     const lines: string[] = [];
-    const { stage, registry } = stageFor(t, fakeProducer(), "a", clock, lines);
+    const { stage, registry } = stageFor(t, memoryKafka(), "a", clock, lines);
     const failures = () => lines.filter((l) => l.includes("of a tenant failed")).length;
     for (let i = 0; i < 5; i++) {
       await stage.tick();
@@ -167,33 +156,33 @@ describe("alert stage", () => {
 
   it("keeps committed transitions while Kafka is down and sends them at a later tick", async () => {
     const t = await setup();
-    const producer = fakeProducer();
-    producer.down = true;
+    const producer = memoryKafka();
+    producer.state.down = true;
     const clock = { now: t0 };
     const { stage, registry } = stageFor(t, producer, "a", clock);
     await stage.tick();
-    expect(producer.sent).toEqual([]);
+    expect(producer.state.sent).toEqual([]);
     expect(
       await value(registry, "gridpulse_alert_evaluation_errors_total", { kind: "produce" }),
     ).toBe(1);
-    producer.down = false;
+    producer.state.down = false;
     clock.now += 1000;
     await stage.tick();
-    expect(producer.sent.map((m) => m.value.to)).toEqual(["firing"]);
+    expect(producer.state.sent.map((m) => m.value.to)).toEqual(["firing"]);
   });
 
   it("one process evaluates at a time; another takes over once the lease expires", async () => {
     const t = await setup();
     const clock = { now: t0 };
-    const pa = fakeProducer();
-    const pb = fakeProducer();
+    const pa = memoryKafka();
+    const pb = memoryKafka();
     const a = stageFor(t, pa, "a", clock);
     const b = stageFor(t, pb, "b", clock);
     await a.stage.tick();
     await b.stage.tick();
     expect([a.stage.holdsLease(), b.stage.holdsLease()]).toEqual([true, false]);
     expect(await value(b.registry, "gridpulse_alert_evaluator_lease_held")).toBe(0);
-    expect(pb.sent).toEqual([]);
+    expect(pb.state.sent).toEqual([]);
     // "a" stops ticking (a crash); after the lease expires "b" takes over and carries on.
     clock.now += 6000;
     await b.stage.tick();
@@ -204,5 +193,64 @@ describe("alert stage", () => {
     await b.stage.stop();
     await a.stage.tick();
     expect(a.stage.holdsLease()).toBe(true);
+  });
+
+  it("an SLO deleted while its page fires: resolved, listed for 15 min, its history kept with the SLO as it was", async () => {
+    const t = await openTestDatabase();
+    cleanup = t.close;
+    const kafka = memoryKafka();
+    const clock = { now: t0 };
+    const tenant = await insertTenant(t.db, "ten_h");
+    await insertSlo(t.db, tenant, "slo_h", fastBurnSlo("svc-h"));
+    await insertMinute(t.db, {
+      service: "svc-h",
+      route: "/a",
+      bucketStartMs: t0 - (t0 % 60_000),
+      durationsMs: Array(100).fill(10),
+      bad: 100,
+    });
+    const { stage } = stageFor(t, kafka, "a", clock);
+    await stage.tick();
+    const fired = await t.db.select().from(alertHistory).where(eq(alertHistory.tenantId, tenant));
+    expect(fired.map((h) => [h.ruleName, h.severity, h.status])).toEqual(
+      expect.arrayContaining([
+        ["SloErrorBudgetBurn", "page", "firing"],
+        ["SloErrorBudgetBurn", "ticket", "firing"],
+      ]),
+    );
+    expect(fired[0]?.rule.slo).toMatchObject({
+      id: "slo_h",
+      definition: { name: "svc-h availability", objective: 0.99 },
+    });
+    // Every transition of the tick went to Kafka through the outbox, in the step's transaction.
+    expect(kafka.state.sent.map((m) => m.value.to)).toEqual(["firing", "firing"]);
+
+    await t.db.delete(slos).where(eq(slos.id, "slo_h"));
+    clock.now += 1000;
+    await stage.tick();
+    clock.now += 60_000;
+    await stage.tick(); // a later tick: the resolved alerts are still listed
+    const rows = await t.db.select().from(alerts).where(eq(alerts.tenantId, tenant));
+    expect(rows.map((r) => r.status)).toEqual(["resolved", "resolved"]);
+    const history = await t.db.select().from(alertHistory).where(eq(alertHistory.tenantId, tenant));
+    expect(history.map((h) => [h.status, h.resolvedAtMs])).toEqual([
+      ["resolved", t0 + 1000],
+      ["resolved", t0 + 1000],
+    ]);
+    expect(history[0]?.rule.slo?.definition).toMatchObject({ name: "svc-h availability" });
+    expect(kafka.state.sent.map((m) => m.value.to)).toEqual([
+      "firing",
+      "firing",
+      "resolved",
+      "resolved",
+    ]);
+    // 15 minutes on, the alert rows go; the history stays until its retention (30 days).
+    clock.now += 15 * 60_000;
+    await stage.tick();
+    expect(await t.db.select().from(alerts).where(eq(alerts.tenantId, tenant))).toEqual([]);
+    expect(await t.db.select().from(alertHistory)).toHaveLength(2);
+    clock.now += 30 * 86_400_000;
+    await stage.tick();
+    expect(await t.db.select().from(alertHistory)).toEqual([]);
   });
 });

@@ -2,13 +2,14 @@
  * The `alerts` stage of the stream worker: every `intervalMs`, while this process holds the
  * "alert-evaluator" lease, each tenant with rules, SLOs or leftover alerts is evaluated in its own
  * step (load -> gather inputs -> evaluate -> plan -> one write transaction guarded by the lease).
- * After a step commits, its transitions go to `alerts.transitions.v1` (key = fingerprint), at least
- * once: what fails to send is kept and retried at the next tick. A failing tenant is counted, logged
- * and skipped; the others go on. Processes without the lease stand by and take over once it expires.
+ * Each step's transitions are written to the transitions outbox in its transaction; after the steps
+ * the relay publishes them to `alerts.transitions.v1` (key = fingerprint) exactly once
+ * (transitions-relay.ts). A failing tenant is counted, logged and skipped; the others go on. Processes
+ * without the lease stand by and take over once it expires. The holder also prunes the alert history
+ * past its retention.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Producer } from "kafkajs";
 import type { AlertTransition } from "../../core/alerts/index.ts";
 import { ConfigError } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
@@ -26,14 +27,13 @@ import {
   type TenantSnapshot,
   tenantsToEvaluate,
 } from "./tenant.ts";
+import type { TransitionRelay } from "./transitions-relay.ts";
 import { writeStep } from "./writer.ts";
 
 export interface AlertStageOptions {
   db: Database;
-  /** A connected producer (the composition root owns its lifecycle). */
-  producer: Pick<Producer, "send">;
-  /** `alerts.transitions.v1` under the deployment's prefix. */
-  transitionsTopic: string;
+  /** Publishes the transitions outbox to `alerts.transitions.v1` (run while holding the lease). */
+  relay: TransitionRelay;
   metrics: AlertMetrics;
   logger: Logger;
   now: () => number;
@@ -41,20 +41,20 @@ export interface AlertStageOptions {
   leaseMs: number;
   /** Lease holder id; default: host, pid and a random suffix (unique per process start). */
   holder?: string;
-  /** Transitions kept for a retry when Kafka is unavailable; the oldest are dropped beyond this. */
-  maxPendingTransitions?: number;
+  /** Alert history older than this (from its resolution) is deleted; default 30 days. */
+  historyRetentionMs?: number;
 }
 
 export type TransitionMessage = AlertTransition & { tenantId: string };
 
 export interface AlertStage extends Stage {
-  /** One tick (exposed for tests); resolves when its steps are written and produced. */
+  /** One tick (exposed for tests); resolves when its steps are written and published. */
   tick(): Promise<void>;
   holdsLease(): boolean;
 }
 
 export function createAlertStage(options: AlertStageOptions): AlertStage {
-  const { db, metrics, logger, producer } = options;
+  const { db, metrics, logger, relay } = options;
   if (options.leaseMs < 2 * options.intervalMs) {
     throw new ConfigError("stream worker", [
       `STREAM_ALERT_LEASE_MS: must be at least twice STREAM_ALERT_EVAL_INTERVAL_MS (${options.intervalMs})`,
@@ -62,9 +62,9 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   }
   const client = libsqlClient(db);
   const holder = options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const maxPending = options.maxPendingTransitions ?? 100_000;
+  const historyRetentionMs = options.historyRetentionMs ?? 30 * 86_400_000;
+  let prunedAtMs = Number.NEGATIVE_INFINITY;
   const lease = { holder, leaseMs: options.leaseMs };
-  let pending: TransitionMessage[] = [];
   let held = false;
   /** When the lease last written by this process expires (renewed by every committed step). */
   let expiresAtMs = 0;
@@ -96,6 +96,9 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       logger.warn("alert evaluator lease lost: standing by", { holder });
       firingByTenant.clear();
       exportFiring();
+      // The next holder publishes (and fences this producer); so does this process if it gets the
+      // lease back, after recovering.
+      void relay.reset();
     }
     if (!held && value) logger.info("alert evaluator lease taken", { holder });
     held = value;
@@ -149,7 +152,6 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       counts.set(severity, (counts.get(severity) ?? 0) + 1);
     }
     firingByTenant.set(tenantId, counts);
-    pending.push(...step.transitions.map((t) => ({ ...t, tenantId })));
   }
 
   /**
@@ -171,26 +173,34 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     }
   }
 
-  async function produceTransitions() {
-    if (pending.length > maxPending) {
-      const dropped = pending.length - maxPending;
-      pending = pending.slice(dropped);
-      fail("produce", "alert transitions dropped: Kafka unavailable for too long", { dropped });
-    }
-    if (pending.length === 0) return;
-    const batch = pending;
+  let lastPublishError = "";
+  async function publishTransitions() {
     try {
-      await producer.send({
-        topic: options.transitionsTopic,
-        acks: -1,
-        messages: batch.map((t) => ({ key: t.fingerprint, value: JSON.stringify(t) })),
-      });
-      pending = pending.slice(batch.length);
+      await relay.drain();
+      lastPublishError = "";
     } catch (err) {
-      fail("produce", "alert transitions not produced: retrying at the next tick", {
-        count: batch.length,
-        err,
+      metrics.errors.inc({ kind: "produce" });
+      // Logged when the error changes (Kafka down would otherwise log at every tick).
+      const message = String((err as Error)?.message ?? err);
+      if (message !== lastPublishError) {
+        lastPublishError = message;
+        logger.error("alert transitions not published: retrying at the next tick", { err });
+      }
+    }
+  }
+
+  /** Deletes history resolved longer ago than the retention, a bounded batch at most once a minute. */
+  async function pruneHistory(nowMs: number) {
+    if (nowMs - prunedAtMs < 60_000) return;
+    prunedAtMs = nowMs;
+    try {
+      await client.execute({
+        sql: `DELETE FROM alert_history WHERE id IN (SELECT id FROM alert_history
+                WHERE resolved_at_ms IS NOT NULL AND resolved_at_ms < ? LIMIT 5000)`,
+        args: [nowMs - historyRetentionMs],
       });
+    } catch (err) {
+      logger.warn("pruning the alert history failed", { err });
     }
   }
 
@@ -249,10 +259,12 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         }
       }
       end();
-      if (held) exportFiring();
+      if (held) {
+        exportFiring();
+        await publishTransitions();
+        await pruneHistory(nowMs);
+      }
     }
-    // Committed transitions go out even after the lease was lost.
-    await produceTransitions();
   }
 
   const loop = () => {
@@ -278,7 +290,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       if (timer) clearTimeout(timer);
       timer = undefined;
       await running;
-      await produceTransitions();
+      await relay.reset();
       if (held) {
         await releaseLease(client, { holder }).catch((err: unknown) =>
           logger.warn("alert evaluator lease not released", { err }),

@@ -72,7 +72,7 @@ describe("loading tenants", () => {
     expect(snapB?.rules.map((r) => r.id)).toEqual(["rul_b"]);
     expect(snapB?.silences.map((s) => s.id)).toEqual(["sil_active"]);
     expect(snapB?.push).toEqual([{ id: "psub_b", filters: { severities: ["page"] } }]);
-    expect(snapB?.route.group_wait).toBe(30_000); // no policy row: the defaults
+    expect(snapB?.route.group_wait).toBe(10_000); // no policy row: the defaults
     // A tenant with only a webhook endpoint has nothing to evaluate.
     expect(
       [...all.values()]

@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Client } from "@libsql/client";
+import type { Kafka } from "kafkajs";
 import type { AlertRuleInput } from "../../core/alerts/index.ts";
 import { alertRuleSchema } from "../../core/alerts/index.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
@@ -26,6 +28,7 @@ import {
   recordDurationMs,
 } from "../../core/latency/histogram.ts";
 import { type SloDefinitionInput, sloDefinitionSchema } from "../../core/slo/definition.ts";
+import { createTransitionRelay } from "./transitions-relay.ts";
 
 export async function openTestDatabase() {
   const dir = mkdtempSync(join(tmpdir(), "gridpulse-alerts-"));
@@ -173,6 +176,7 @@ export async function insertFastPolicy(db: Database, tenantId: string) {
       group_interval: 1000,
       repeat_interval: 3_600_000,
       send_resolved: true,
+      escalate_immediately: true,
     },
     inhibitRules: null,
     updatedAtMs: 0,
@@ -196,3 +200,86 @@ export async function insertWebhook(
     updatedAtMs: 0,
   });
 }
+
+/**
+ * Kafka at the module boundary for the transitions relay: transactional producers (a new one fences
+ * the older ones of the deployment, as InitProducerId does), committed messages and the marker
+ * group's committed offset; everything fails while `down`.
+ */
+export function memoryKafka() {
+  const state = {
+    down: false,
+    epoch: 0,
+    /** Committed messages, values parsed. */
+    sent: [] as { topic: string; key: string; value: Record<string, unknown> & { to?: string } }[],
+    markers: new Map<string, number>(),
+  };
+  const check = () => {
+    if (state.down) throw new Error("broker unavailable");
+  };
+  const kafka = {
+    producer: () => {
+      let epoch = -1;
+      return {
+        connect: async () => check(),
+        disconnect: async () => {},
+        transaction: async () => {
+          check();
+          if (epoch < 0) epoch = ++state.epoch;
+          const fenced = () => {
+            check();
+            if (epoch !== state.epoch) throw new Error("producer fenced");
+          };
+          const messages: typeof state.sent = [];
+          let marker: [string, number] | undefined;
+          return {
+            send: async (r: { topic: string; messages: { key: string; value: string }[] }) => {
+              fenced();
+              for (const m of r.messages)
+                messages.push({ topic: r.topic, key: m.key, value: JSON.parse(m.value) });
+            },
+            sendOffsets: async (o: {
+              consumerGroupId: string;
+              topics: { partitions: { offset: string }[] }[];
+            }) => {
+              fenced();
+              marker = [o.consumerGroupId, Number(o.topics[0]?.partitions[0]?.offset)];
+            },
+            commit: async () => {
+              fenced();
+              state.sent.push(...messages);
+              if (marker) state.markers.set(marker[0], marker[1]);
+            },
+            abort: async () => {},
+          };
+        },
+      };
+    },
+    admin: () => ({
+      connect: async () => check(),
+      disconnect: async () => {},
+      fetchOffsets: async (o: { groupId: string; topics: string[] }) => [
+        {
+          topic: o.topics[0],
+          partitions: [{ partition: 0, offset: String(state.markers.get(o.groupId) ?? -1) }],
+        },
+      ],
+    }),
+  };
+  return { state, kafka: kafka as unknown as Pick<Kafka, "producer" | "admin"> };
+}
+
+/** A relay over `memoryKafka` on the test database (topic alerts.transitions.v1). */
+export const memoryRelay = (
+  client: Client,
+  kafka: Pick<Kafka, "producer" | "admin">,
+  batchSize?: number,
+) =>
+  createTransitionRelay({
+    client,
+    kafka,
+    topic: "alerts.transitions.v1",
+    transactionalId: "test-alerts",
+    markerGroupId: "test-alerts-relay",
+    ...(batchSize ? { batchSize } : {}),
+  });

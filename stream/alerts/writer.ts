@@ -2,22 +2,27 @@
  * Writes a tenant's step in ONE libSQL write transaction (a batch): first the lease check (renews the
  * lease, or fails and rolls everything back if another process holds it), then the changed alert
  * rows (upserted) and the dropped ones (deleted), the tenant's notification groups (replaced when
- * changed) and the outbox rows (INSERT ... ON CONFLICT DO NOTHING, keyed by channel, target and
- * idempotency key, so a replayed step inserts nothing twice).
+ * changed), the outbox rows (INSERT ... ON CONFLICT DO NOTHING, keyed by channel, target and
+ * idempotency key, so a replayed step inserts nothing twice), the alert history (an episode's row
+ * when it fires, with the rule and SLO as they are; its resolution) and the transitions outbox (one
+ * row per transition, published to Kafka by transitions-relay.ts).
  *
  * The acknowledgement columns belong to the API: an update leaves them as they are, except when a new
  * episode of the alert begins, which clears them. A step that changes nothing writes nothing.
  */
 import { type Client, type InStatement, LibsqlError } from "@libsql/client";
-import type { AlertState } from "../../core/alerts/index.ts";
-import type { AlertRow } from "../../core/db/schema/index.ts";
+import type { AlertRule, AlertState, AlertTransition } from "../../core/alerts/index.ts";
+import type { AlertHistoryRule, AlertRow } from "../../core/db/schema/index.ts";
 import { LeaseLostError, leaseStatement } from "./lease.ts";
 import type { StepResult } from "./step.ts";
 import type { TenantSnapshot } from "./tenant.ts";
 
 export interface WriteArgs {
-  snapshot: Pick<TenantSnapshot, "tenantId" | "rows" | "states" | "groups" | "heldRuleIds">;
-  step: Pick<StepResult, "states" | "groups" | "outbox">;
+  snapshot: Pick<
+    TenantSnapshot,
+    "tenantId" | "rows" | "states" | "groups" | "heldRuleIds" | "rules" | "slos"
+  >;
+  step: Pick<StepResult, "states" | "groups" | "outbox" | "transitions">;
   nowMs: number;
   lease: { holder: string; leaseMs: number; name?: string };
 }
@@ -29,6 +34,76 @@ export interface WriteSummary {
   deleted: number;
   groupsReplaced: boolean;
   outboxRows: number;
+  historyRows: number;
+  transitionRows: number;
+}
+
+/** The history row of an alert's episode: one per (fingerprint, firing time). */
+export const historyId = (fingerprint: string, firedAtMs: number) => `${fingerprint}-${firedAtMs}`;
+
+/** The rule (and for SLO burn rules, the SLO) as it is now, for the history. */
+export function historyRule(
+  snapshot: Pick<TenantSnapshot, "rules" | "slos">,
+  ruleId: string,
+): AlertHistoryRule | undefined {
+  const rule: AlertRule | undefined = snapshot.rules.find((r) => r.id === ruleId);
+  if (!rule) return undefined;
+  if (rule.kind !== "slo_burn") return { rule };
+  const slo = snapshot.slos.find((s) => s.id === rule.params.sloId);
+  return slo ? { rule, slo: { id: slo.id, definition: slo.definition } } : { rule };
+}
+
+/** The statements keeping the history of a step's transitions (firing: a row; resolved: its end). */
+export function historyStatements(
+  snapshot: Pick<TenantSnapshot, "tenantId" | "rules" | "slos">,
+  transitions: readonly AlertTransition[],
+  nowMs: number,
+): InStatement[] {
+  const out: InStatement[] = [];
+  for (const t of transitions) {
+    if (t.firedAtMs === null || (t.to !== "firing" && t.to !== "resolved")) continue;
+    const id = historyId(t.fingerprint, t.firedAtMs);
+    const rule = historyRule(snapshot, t.ruleId);
+    const resolvedAtMs = t.to === "resolved" ? t.resolvedAtMs : null;
+    if (rule) {
+      // Inserted when the alert fires; a resolution completes it (or writes it whole, for an alert
+      // that fired before the history existed). The rule as it was at firing is kept.
+      out.push({
+        sql: `insert into alert_history (id, tenant_id, fingerprint, rule_id, rule_name, rule, severity, status,
+                labels, annotations, value, active_at_ms, fired_at_ms, resolved_at_ms, updated_at_ms)
+              values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              on conflict (id) do update set status = excluded.status, labels = excluded.labels,
+                annotations = excluded.annotations, value = excluded.value,
+                resolved_at_ms = excluded.resolved_at_ms, updated_at_ms = excluded.updated_at_ms
+              where alert_history.tenant_id = excluded.tenant_id`,
+        args: [
+          id,
+          snapshot.tenantId,
+          t.fingerprint,
+          t.ruleId,
+          rule.rule.name,
+          JSON.stringify(rule),
+          t.labels.severity ?? rule.rule.severity,
+          t.to,
+          JSON.stringify(t.labels),
+          JSON.stringify(t.annotations),
+          t.value,
+          t.activeAtMs,
+          t.firedAtMs,
+          resolvedAtMs,
+          nowMs,
+        ],
+      });
+    } else if (t.to === "resolved") {
+      // The rule is gone (deleted): its episode's row, written when it fired, keeps the rule.
+      out.push({
+        sql: `update alert_history set status = 'resolved', resolved_at_ms = ?, value = ?, updated_at_ms = ?
+              where id = ? and tenant_id = ?`,
+        args: [resolvedAtMs, t.value, nowMs, id, snapshot.tenantId],
+      });
+    }
+  }
+  return out;
 }
 
 /** A new episode: the alert did not exist, or it became active again after resolving or dropping. */
@@ -51,6 +126,8 @@ export function stepStatements(args: WriteArgs): {
     deleted: 0,
     groupsReplaced: false,
     outboxRows: 0,
+    historyRows: 0,
+    transitionRows: 0,
   };
 
   for (const state of step.states) {
@@ -121,6 +198,18 @@ export function stepStatements(args: WriteArgs): {
       ],
     });
     summary.outboxRows++;
+  }
+
+  const history = historyStatements(snapshot, step.transitions, nowMs);
+  body.push(...history);
+  summary.historyRows = history.length;
+  for (const t of step.transitions) {
+    body.push({
+      sql: `insert into alert_transitions_outbox (id, tenant_id, fingerprint, payload, created_at_ms)
+            values (?, ?, ?, ?, ?) on conflict do nothing`,
+      args: [t.id, tenantId, t.fingerprint, JSON.stringify({ ...t, tenantId }), nowMs],
+    });
+    summary.transitionRows++;
   }
 
   if (body.length === 0) return { statements: [], summary };

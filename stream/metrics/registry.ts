@@ -115,7 +115,7 @@ export function createStreamMetrics() {
     }),
     sloTierFiring: new Gauge({
       name: "gridpulse_slo_tier_firing",
-      help: "1 while both windows of the tier burn at or above its factor with enough events.",
+      help: "1 while both windows of the tier burn strictly above its factor with enough events.",
       labelNames: ["slo_id", "slo", "service", "tier", "severity"] as const,
       registers,
     }),

@@ -103,13 +103,23 @@ function rowUpdateFor(step: NextStep, nowMs: number, lastError: string): RowUpda
 
 /**
  * Endpoints and subscriptions read in the last second, so a burst to one target costs one read, not
- * one per row. This process forgets a target it disables or deletes at once; a change made elsewhere
- * (secret rotation, disablement by another dispatcher, deletion through the API) is seen within
- * `ttlMs`.
+ * one per row. Before every attempt the dispatcher reads the database's change stamp of the targets
+ * (a read that starts after the attempt does, shared by the attempts waiting for it) and passes it to
+ * `validate`: a newer stamp empties the cache. So a change made anywhere (secret rotation or
+ * disablement through the API, by another dispatcher, deletion) is seen by every attempt that starts
+ * after the change committed. This process also forgets a target it disables or deletes at once.
  */
 export function createTargetCache(clock: () => number, ttlMs = 1000, maxEntries = 10_000) {
   const entries = new Map<string, { value: Promise<unknown>; expiresAtMs: number }>();
+  let version = Number.NEGATIVE_INFINITY;
   return {
+    /** Empties the cache when `stamp` is newer than the one its entries were read under. */
+    validate(stamp: number) {
+      if (stamp > version) {
+        entries.clear();
+        version = stamp;
+      }
+    },
     get<T>(key: string, load: () => Promise<T>): Promise<T> {
       const now = clock();
       const hit = entries.get(key);
@@ -126,10 +136,46 @@ export function createTargetCache(clock: () => number, ttlMs = 1000, maxEntries 
   };
 }
 
+/**
+ * Shares reads among callers without ever answering a caller with a read that started before its
+ * call: a call while a read is running waits for the next one (started when the running one ends).
+ */
+export function freshReads<T>(read: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  let queued: Promise<T> | undefined;
+  const start = () => {
+    const p = read();
+    running = p;
+    const done = () => {
+      if (running === p) running = undefined;
+    };
+    p.then(done, done);
+    return p;
+  };
+  return () => {
+    if (!running) return start();
+    if (!queued) {
+      queued = running
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => {
+          queued = undefined;
+          return start();
+        });
+    }
+    return queued;
+  };
+}
+
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { store, metrics, logger, settings } = deps;
   const clock = deps.clock ?? Date.now;
   const targets = createTargetCache(clock);
+  const targetsVersion = freshReads(() => store.targetsVersion());
+  /** Every attempt starts here: a target changed before this moment is read afresh. */
+  const currentTargets = async () => targets.validate(await targetsVersion());
   /** Endpoints this process stored a failure for since its last stored success. */
   const mayBeFailing = new Set<string>();
   const random = deps.random ?? Math.random;
@@ -168,6 +214,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   async function dispatchWebhook(row: ClaimedRow, payload: OutboxPayload | Error): Promise<void> {
+    await currentTargets();
     const endpoint = await targets.get(`webhook:${row.targetId}`, () =>
       store.endpoint(row.targetId),
     );
@@ -289,6 +336,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function dispatchPush(row: ClaimedRow, payload: OutboxPayload | Error): Promise<void> {
     const sender = deps.pushSender;
+    await currentTargets();
     const sub = await targets.get(`push:${row.targetId}`, () => store.subscription(row.targetId));
     if (!sub || sub.tenantId !== row.tenantId) {
       await store.cancel(row, "subscription gone");

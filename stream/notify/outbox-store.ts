@@ -182,6 +182,18 @@ export function createOutboxStore(client: Client) {
       return claimed;
     },
 
+    /**
+     * The `notify_targets` change stamp, bumped by triggers (migration 0009) with every change of an
+     * endpoint's URL, format, secrets or disablement and every deletion of an endpoint or push
+     * subscription, in the transaction that makes the change.
+     */
+    async targetsVersion(): Promise<number> {
+      const rs = await client.execute(
+        "SELECT version FROM change_stamps WHERE name = 'notify_targets'",
+      );
+      return num(rs.rows[0]?.version ?? 0);
+    },
+
     async endpoint(id: string): Promise<EndpointTarget | undefined> {
       const rs = await client.execute({
         sql: "SELECT id, tenant_id, url, format, secrets, disabled_at_ms, failing_since_ms FROM webhook_endpoints WHERE id = ?",

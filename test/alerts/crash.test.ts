@@ -3,12 +3,14 @@
  * SIGKILL at random moments and restarted on the same database (each restart is a new lease holder and
  * waits for the dead one's lease to expire) while an outage starts and ends; another worker keeps the
  * windows up to date. Whatever the kills hit, the page tier is notified exactly twice per target —
- * firing (sequence 1), then resolved (sequence 2) — and its alert ends resolved.
+ * firing (sequence 1), then resolved (sequence 2) — and its alert ends resolved; and
+ * `alerts.transitions.v1` (read committed) carries every transition exactly once: per alert an
+ * unbroken chain from inactive to its final state, no transition id twice.
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../core/db/open.node.ts";
-import { alerts, outbox } from "../../core/db/schema/index.ts";
+import { alerts, alertTransitionsOutbox, outbox } from "../../core/db/schema/index.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
@@ -112,5 +114,63 @@ describe("alert evaluator under SIGKILL", () => {
     ]);
     const states = await db.select().from(alerts);
     expect(states.find((r) => isPage(r.state.labels))?.status).toBe("resolved");
+
+    // One more evaluator (not killed) publishes whatever the last kill left in the transitions outbox.
+    const last = await startStreamWorker(prefix, {
+      env: evaluatorEnv,
+      databaseUrl: data.databaseUrl,
+    });
+    running.push(last.worker);
+    await waitFor(
+      "the transitions outbox to drain",
+      async () => (await db.select().from(alertTransitionsOutbox)).length === 0,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const final = new Map((await db.select().from(alerts)).map((r) => [r.id, r.status]));
+    type Message = {
+      id: string;
+      fingerprint: string;
+      from: string;
+      to: string;
+      tenantId: string;
+      key?: string;
+    };
+    const seen: Message[] = [];
+    const reader = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+    await reader.connect();
+    closers.push(() => void reader.disconnect());
+    await reader.subscribe({ topic: topicName(prefix, "alertTransitions"), fromBeginning: true });
+    void reader.run({
+      eachMessage: async ({ message }) => {
+        seen.push({ ...(JSON.parse(String(message.value)) as Message), key: String(message.key) });
+      },
+    });
+    const chains = () => {
+      const by = new Map<string, Message[]>();
+      for (const m of seen) by.set(m.fingerprint, [...(by.get(m.fingerprint) ?? []), m]);
+      return by;
+    };
+    await waitFor(
+      "every alert's transitions on the topic",
+      async () =>
+        [...final].every(([fp, status]) => chains().get(fp)?.at(-1)?.to === status) &&
+        final.size > 0,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    await new Promise((r) => setTimeout(r, 3000)); // anything published twice would show by now
+    const ids = seen.map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [fp, chain] of chains()) {
+      expect(chain[0]?.from, fp).toBe("inactive");
+      for (let i = 1; i < chain.length; i++) expect(chain[i]?.from).toBe(chain[i - 1]?.to);
+      expect(chain.every((m) => m.tenantId === tenantId && m.key === fp)).toBe(true);
+    }
+    console.log(
+      `alerts.transitions.v1 after ${kills} kills: ${seen.length} transitions, ${new Set(ids).size} distinct; ${[
+        ...chains().values(),
+      ]
+        .map((c) => c.map((m) => m.to).join(">"))
+        .join("; ")}`,
+    );
   });
 });

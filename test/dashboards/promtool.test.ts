@@ -40,7 +40,7 @@ describe("promtool", () => {
         "utf8",
       );
       // The page-slow tier of the availability SLO (6x a 0.001 budget) made to fire at 12x.
-      const broken = rules.replaceAll(">= 0.005999999994", ">= 0.012");
+      const broken = rules.replaceAll("> 0.006000000006", "> 0.012");
       expect(broken).not.toBe(rules);
       mkdirRules(dir, broken);
       const tests = readFileSync(
@@ -51,6 +51,33 @@ describe("promtool", () => {
       const result = promtool(["test", "rules", join(dir, "tests", "slos.test.yml")]);
       expect(result.ok).toBe(false);
       expect(result.output).toMatch(/page-slow/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("promtool at the burn-rate boundary", () => {
+  it("the generated `>` holds at exactly burn rate 1; `>=` at the factor would fire the 30-day ticket", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gridpulse-promtool-"));
+    try {
+      const rules = readFileSync(
+        join(repoRoot, "dashboards/prometheus/rules/slos.rules.yml"),
+        "utf8",
+      );
+      // The availability SLO's ticket tier (factor 1 of a 0.001 budget) compared with >= 0.001.
+      const inclusive = rules.replaceAll("> 0.001000000001", ">= 0.001");
+      expect(inclusive).not.toBe(rules);
+      mkdirRules(dir, inclusive);
+      const tests = readFileSync(
+        join(repoRoot, "dashboards/prometheus/tests/slos.test.yml"),
+        "utf8",
+      );
+      expect(tests).toMatch(/edge-api-availability: steady burn rate exactly 1/);
+      writeFileSync(join(dir, "tests", "slos.test.yml"), tests);
+      const result = promtool(["test", "rules", join(dir, "tests", "slos.test.yml")]);
+      expect(result.ok).toBe(false);
+      expect(result.output).toMatch(/exactly 1/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AlertState, AlertStatus } from "../../../core/alerts/evaluate.ts";
 import type { Database } from "../../../core/db/database.ts";
-import { alerts } from "../../../core/db/schema/index.ts";
+import { alertHistory, alerts } from "../../../core/db/schema/index.ts";
 import { createHarness } from "../../testing/harness.ts";
 
 type Alert = { id: string; status: string; acknowledgedAt: string | null; acknowledgedBy: string };
@@ -105,5 +105,115 @@ describe("/v1/alerts", () => {
         .acknowledgedAt,
     ).toBeNull();
     expect((await h.call("/v1/alerts/nope", owner.key)).status).toBe(400);
+  });
+});
+
+describe("/v1/alerts/history", () => {
+  type Entry = {
+    id: string;
+    ruleName: string;
+    status: string;
+    slo: { id: string; definition: { name: string } } | null;
+    firedAt: string;
+    resolvedAt: string | null;
+  };
+  type Page = { data: Entry[]; nextCursor: string | null };
+
+  it("keeps a deleted SLO's episodes, with the SLO as it was; time range, filters and cursor paging; per tenant", async () => {
+    const h = await createHarness();
+    const { key, tenantId } = await h.tenant();
+    const other = await h.tenant("B");
+    const created = await h.call("/v1/slos", key, {
+      method: "POST",
+      json: {
+        name: "checkout availability",
+        service: "checkout",
+        sli: { kind: "availability" },
+        objective: 0.999,
+        window: { kind: "rolling", days: 30 },
+      },
+    });
+    expect(created.status).toBe(201);
+    const slo = (await created.json()) as { id: string };
+    const t0 = Date.UTC(2026, 10, 1);
+    // Five episodes, one an hour, as the evaluator writes them (the last one still firing).
+    for (let i = 0; i < 5; i++) {
+      const firedAtMs = t0 + i * 3_600_000;
+      await h.db.insert(alertHistory).values({
+        id: `00000000000000b${i}-${firedAtMs}`,
+        tenantId,
+        fingerprint: `00000000000000b${i}`,
+        ruleId: `slo:${slo.id}:page-fast`,
+        ruleName: "SloErrorBudgetBurn",
+        rule: {
+          rule: {
+            id: `slo:${slo.id}:page-fast`,
+            name: "SloErrorBudgetBurn",
+            kind: "slo_burn",
+            severity: "page",
+            params: { sloId: slo.id, service: "checkout", tier: "page-fast" },
+            for: 0,
+            keep_firing_for: 0,
+            no_data: "keep_state",
+            labels: {},
+            annotations: {},
+          },
+          slo: { id: slo.id, definition: { name: "checkout availability", objective: 0.999 } },
+        },
+        severity: "page",
+        status: i < 4 ? "resolved" : "firing",
+        labels: { alertname: "SloErrorBudgetBurn", severity: "page", slo_id: slo.id },
+        annotations: {},
+        value: 15,
+        activeAtMs: firedAtMs,
+        firedAtMs,
+        resolvedAtMs: i < 4 ? firedAtMs + 600_000 : null,
+        updatedAtMs: firedAtMs,
+      });
+    }
+    expect((await h.call(`/v1/slos/${slo.id}`, key, { method: "DELETE" })).status).toBe(204);
+    const get = async (query: string, k = key) => {
+      const res = await h.call(`/v1/alerts/history${query}`, k);
+      expect(res.status).toBe(200);
+      return (await res.json()) as Page;
+    };
+    const all = await get("");
+    expect(all.data.map((e) => e.status)).toEqual([
+      "firing",
+      "resolved",
+      "resolved",
+      "resolved",
+      "resolved",
+    ]);
+    expect(all.data[1]).toMatchObject({
+      ruleName: "SloErrorBudgetBurn",
+      slo: { id: slo.id, definition: { name: "checkout availability" } },
+    });
+    expect((await get(`?sloId=${slo.id}&status=resolved`)).data).toHaveLength(4);
+    expect((await get("?sloId=slo_other")).data).toEqual([]);
+    // Overlapping [1h05, 3h): the episode of 1h (resolved at 1h10) and the one of 2h.
+    const range = await get(
+      `?from=${new Date(t0 + 3_900_000).toISOString()}&to=${t0 + 3 * 3_600_000}`,
+    );
+    expect(range.data.map((e) => e.firedAt)).toEqual([
+      new Date(t0 + 2 * 3_600_000).toISOString(),
+      new Date(t0 + 3_600_000).toISOString(),
+    ]);
+    // Paging: 2 + 2 + 1, no entry twice.
+    const seen: string[] = [];
+    let cursor: string | null = "";
+    let pages = 0;
+    while (cursor !== null) {
+      const page = await get(`?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...page.data.map((e) => e.id));
+      cursor = page.nextCursor;
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(all.data.map((e) => e.id));
+    // Another tenant sees none of it; bad input is a 400.
+    expect((await get("", other.key)).data).toEqual([]);
+    expect((await h.call("/v1/alerts/history?cursor=nope!", key)).status).toBe(400);
+    expect((await h.call(`/v1/alerts/history?from=${t0}&to=${t0}`, key)).status).toBe(400);
   });
 });

@@ -19,6 +19,7 @@ import {
 } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
+import { alertHistoryRoute, listAlertHistory } from "./history.ts";
 
 export const alertIdParams = z.object({
   id: z.string().regex(/^[0-9a-f]{16}$/, "must be an alert fingerprint (16 hex digits)"),
@@ -69,7 +70,9 @@ const listAlertsRoute = createRoute({
       status: z
         .enum(["active", "pending", "firing", "resolved"])
         .optional()
-        .describe("active = pending or firing; unset: all, including recently resolved"),
+        .describe(
+          "active = pending or firing; unset: all, including recently resolved (15 min; older: /v1/alerts/history)",
+        ),
       ruleId: z.string().max(128).optional(),
     }),
   },
@@ -177,5 +180,7 @@ export async function acknowledgeAs(
 
 export const alertRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(listAlertsRoute, listAlerts)
+  // Before /{id}: "history" is not a fingerprint.
+  .openapi(alertHistoryRoute, listAlertHistory)
   .openapi(getAlertRoute, getAlert)
   .openapi(acknowledgeRoute, acknowledgeAlert);

@@ -44,6 +44,7 @@ const routeOut = z.object({
   group_interval: z.number().int(),
   repeat_interval: z.number().int(),
   send_resolved: z.boolean(),
+  escalate_immediately: z.boolean(),
 });
 const inhibitOut = z.object({
   source_matchers: z.array(matcherSchema),
@@ -66,7 +67,8 @@ const present = (
   inhibitRules: InhibitRule[] | null,
   updatedAtMs: number | null,
 ) => ({
-  route,
+  // A route stored before a setting existed shows (and is evaluated with) that setting's default.
+  route: routeSchema.safeParse(route).data ?? route,
   inhibitRules,
   effectiveInhibitRules: inhibitRules ?? [...defaultInhibitRules],
   isDefault: updatedAtMs === null,

@@ -17,7 +17,13 @@ describe("/v1/notification-policy", () => {
     const other = await h.tenant("B");
     const initial = (await (await h.call("/v1/notification-policy", key)).json()) as Policy;
     expect(initial).toMatchObject({
-      route: { id: "default", group_by: ["alertname"], group_wait: 30_000, send_resolved: true },
+      route: {
+        id: "default",
+        group_by: ["alertname", "severity"],
+        group_wait: 10_000,
+        send_resolved: true,
+        escalate_immediately: true,
+      },
       inhibitRules: null,
       effectiveInhibitRules: defaultInhibitRules,
       isDefault: true,
@@ -36,7 +42,7 @@ describe("/v1/notification-policy", () => {
       json: { inhibitRules: [] },
     });
     expect(await none.json()).toMatchObject({
-      route: { group_by: ["alertname"] },
+      route: { group_by: ["alertname", "severity"] },
       inhibitRules: [],
       effectiveInhibitRules: [],
     });

@@ -2,6 +2,7 @@ import {
   index,
   integer,
   primaryKey,
+  real,
   sqliteTable,
   text,
   uniqueIndex,
@@ -117,3 +118,69 @@ export const leases = sqliteTable("leases", {
 });
 
 export type NotificationPolicyRow = typeof notificationPolicies.$inferSelect;
+
+/** What a history entry keeps of its rule as it was when the alert fired (and resolved). */
+export interface AlertHistoryRule {
+  /** The rule (for SLO burn rules, generated from the SLO's tier). */
+  rule: AlertRule;
+  /** For SLO burn rules: the SLO's definition as it was, with its id. */
+  slo?: { id: string; definition: unknown };
+}
+
+/**
+ * Alert history: one row per episode of an alert that fired (pending alerts that never fired are not
+ * history), written by the evaluator in the transaction of the step in which the alert fired, and
+ * updated in the one in which it resolved. It keeps the rule's name and definition as they were, so a
+ * deleted or changed SLO or rule leaves its history intact. Pruned after the retention
+ * (`STREAM_ALERT_HISTORY_RETENTION_DAYS`, counted from the resolution).
+ */
+export const alertHistory = sqliteTable(
+  "alert_history",
+  {
+    /** `<fingerprint>-<firedAtMs>`: one per episode. */
+    id: text("id").primaryKey(),
+    tenantId: tenantId(),
+    fingerprint: text("fingerprint").notNull(),
+    ruleId: text("rule_id").notNull(),
+    ruleName: text("rule_name").notNull(),
+    rule: text("rule", { mode: "json" }).$type<AlertHistoryRule>().notNull(),
+    severity: text("severity").notNull(),
+    /** firing, resolved */
+    status: text("status").notNull(),
+    labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    annotations: text("annotations", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    value: real("value"),
+    activeAtMs: integer("active_at_ms").notNull(),
+    firedAtMs: integer("fired_at_ms").notNull(),
+    resolvedAtMs: integer("resolved_at_ms"),
+    updatedAtMs: integer("updated_at_ms").notNull(),
+  },
+  (t) => [
+    index("alert_history_tenant_idx").on(t.tenantId, t.firedAtMs, t.id),
+    index("alert_history_resolved_idx").on(t.resolvedAtMs),
+  ],
+);
+
+export type AlertHistoryRow = typeof alertHistory.$inferSelect;
+
+/**
+ * The transitions outbox: every alert transition, written in the transaction of the evaluator's step
+ * (with the alert states and the notification outbox), published to `alerts.transitions.v1` by the
+ * lease holder in Kafka transactions that also commit the last published `seq` (stream/alerts
+ * transitions-relay.ts), then deleted. `seq` orders them in commit order.
+ */
+export const alertTransitionsOutbox = sqliteTable(
+  "alert_transitions_outbox",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    /** The transition's deterministic id. */
+    id: text("id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    /** Kafka message key: the alert fingerprint. */
+    fingerprint: text("fingerprint").notNull(),
+    /** The message value (AlertTransition JSON with tenantId). */
+    payload: text("payload").notNull(),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (t) => [uniqueIndex("alert_transitions_outbox_id_idx").on(t.id)],
+);

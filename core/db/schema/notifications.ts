@@ -127,3 +127,14 @@ export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type PushSubscriptionRow = typeof pushSubscriptions.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type DeliveryAttemptRow = typeof deliveryAttempts.$inferSelect;
+
+/**
+ * Version counters bumped by database triggers (migration 0009), so caches can check in one read
+ * whether anything they hold changed: `notify_targets` goes up with every change of a webhook
+ * endpoint's URL, format, secrets or disablement and every deletion of an endpoint or push
+ * subscription, whoever makes it (API, dispatcher, SQL by hand).
+ */
+export const changeStamps = sqliteTable("change_stamps", {
+  name: text("name").primaryKey(),
+  version: integer("version").notNull(),
+});

@@ -30,7 +30,7 @@ export const sloDashboard: DashboardSpec = {
         {
           title: "Firing tiers (gridpulse)",
           description:
-            "1 while both windows of a tier burn at or above its factor with enough events (gridpulse_slo_tier_firing).",
+            "1 while both windows of a tier burn strictly above its factor with enough events (gridpulse_slo_tier_firing).",
           type: "table",
           queries: [{ expr: `gridpulse_slo_tier_firing{${svc}}` }],
           thresholds: ["green", [1, "red"]],
