@@ -80,7 +80,10 @@ async function call(path: string, json?: unknown, method = "POST") {
     },
     body: json === undefined ? undefined : JSON.stringify(json),
   });
-  return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, string> };
+  return {
+    status: res.status,
+    body: (await res.json().catch(() => ({}))) as Record<string, string>,
+  };
 }
 
 /** Asks the API for a test message and waits for it at the receiver. */
