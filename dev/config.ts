@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import {
+  booleanVar,
   databaseUrlVar,
   type EnvSource,
   kafkaBrokersVar,
@@ -25,6 +26,9 @@ export const stackConfigSchema = z.object({
   KAFKA_LOCAL_PORT: portVar(9092),
   KAFKA_HEAP_MB: positiveIntVar(768, 32_768),
   GRIDPULSE_DATA_DIR: z.string().default("./data"),
+  /** Start a local Zipkin and export the services' traces to it (also `npm start -- --zipkin`). */
+  GRIDPULSE_ZIPKIN: booleanVar(false),
+  ZIPKIN_LOCAL_PORT: portVar(9411),
   LOG_LEVEL: logLevelVar,
 });
 

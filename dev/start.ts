@@ -19,6 +19,7 @@ import { type KafkaBroker, startKafkaBroker } from "./kafka/broker.ts";
 import { ensureTopics } from "./kafka/topics.ts";
 import { waitFor } from "./net.ts";
 import { nodeFlags } from "./node-flags.ts";
+import { startLocalTracing } from "./zipkin/server.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -39,6 +40,7 @@ logProcessWarnings(logger);
 
 const children: { name: string; proc: ChildProcess }[] = [];
 let broker: KafkaBroker | undefined;
+let tracing: Awaited<ReturnType<typeof startLocalTracing>> | undefined;
 let stopping = false;
 
 async function stopAll(exitCode: number, reason: string): Promise<never> {
@@ -48,6 +50,7 @@ async function stopAll(exitCode: number, reason: string): Promise<never> {
   await Promise.all(children.map(({ name, proc }) => stopChild(name, proc)));
   if (broker)
     await broker.stop().catch((err: unknown) => logger.error("broker stop failed", { err }));
+  await tracing?.stop().catch((err: unknown) => logger.error("zipkin stop failed", { err }));
   rmSync(stackStateFile(config.GRIDPULSE_DATA_DIR), { force: true });
   logger.info("gridpulse stopped");
   process.exit(exitCode);
@@ -106,8 +109,15 @@ try {
       logger.info("kafka topics created", { topics: created, partitions: config.KAFKA_PARTITIONS });
   }
 
+  tracing = await startLocalTracing({
+    enabled: config.GRIDPULSE_ZIPKIN || process.argv.includes("--zipkin"),
+    port: config.ZIPKIN_LOCAL_PORT,
+    logDir: config.GRIDPULSE_DATA_DIR,
+    logger,
+  });
   const env = {
     ...process.env,
+    ...tracing.env,
     PORT: String(config.PORT),
     STREAM_PORT: String(config.STREAM_PORT),
     API_METRICS_PORT: String(config.API_METRICS_PORT),
@@ -164,6 +174,7 @@ try {
       `  stream worker  ${streamUrl}      metrics: ${streamUrl}/metrics`,
       `  kafka          ${brokers.join(",")}${broker ? `  (local broker, data in ${broker.dataDir})` : ""}`,
       `  database       ${redactUrlCredentials(config.DATABASE_URL)}`,
+      ...tracing.summary,
       "  traffic        npm run loadgen -- --rate 500 --duration 60",
       '  API key        npm run tenant:create -- --name "My tenant"',
       "Ctrl-C stops everything.",

@@ -26,6 +26,7 @@ import {
   type TenantSnapshot,
   tenantsToEvaluate,
 } from "./tenant.ts";
+import type { AlertTracing } from "./trace.ts";
 import { writeStep } from "./writer.ts";
 
 export interface AlertStageOptions {
@@ -43,6 +44,8 @@ export interface AlertStageOptions {
   holder?: string;
   /** Transitions kept for a retry when Kafka is unavailable; the oldest are dropped beyond this. */
   maxPendingTransitions?: number;
+  /** Spans of firings and their outbox rows (trace export on; stream/alerts/trace.ts). */
+  tracing?: AlertTracing;
 }
 
 export type TransitionMessage = AlertTransition & { tenantId: string };
@@ -136,7 +139,15 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         err: p.error,
       });
     const step = computeStep(snapshot, inputs, nowMs);
-    const written = await writeStep(client, { snapshot, step, nowMs, lease });
+    const spans = await options.tracing?.begin(snapshot, step, nowMs);
+    let written: Awaited<ReturnType<typeof writeStep>>;
+    try {
+      written = await writeStep(client, { snapshot, step, nowMs, lease });
+    } catch (error) {
+      spans?.end(error);
+      throw error;
+    }
+    spans?.end();
     if (written.statements > 0) expiresAtMs = nowMs + options.leaseMs;
     // Committed: count, remember what fires, queue the transitions for Kafka.
     for (const t of step.transitions) metrics.transitions.inc({ to: t.to });

@@ -10,3 +10,4 @@ export * from "./notifications.ts";
 export * from "./request-windows.ts";
 export * from "./slos.ts";
 export * from "./tenants.ts";
+export * from "./trace-exemplars.ts";
