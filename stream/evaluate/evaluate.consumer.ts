@@ -132,13 +132,7 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
       traced.map((t) => t.traceparent),
       async (_span, continued) => {
         await sendDeadLetters(options.deadLetterProducer, batch.topic, letters, options.now());
-        const endTx = metrics.transactionDuration.startTimer({ stage: "evaluate" });
-        services = await store.apply(
-          partials,
-          { consumerGroup: groupId, topic: batch.topic, partition, nextOffset },
-          options.now(),
-        );
-        endTx();
+        // Before the window state: an alert this batch makes fire must find its trace already.
         if (options.exemplars && traced.length > 0) {
           const latest = new Map<string, TraceExemplar>();
           for (const t of traced)
@@ -150,6 +144,13 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
             .record([...latest.values()], options.now())
             .catch((err: unknown) => logger.warn("trace exemplars not recorded", { err }));
         }
+        const endTx = metrics.transactionDuration.startTimer({ stage: "evaluate" });
+        services = await store.apply(
+          partials,
+          { consumerGroup: groupId, topic: batch.topic, partition, nextOffset },
+          options.now(),
+        );
+        endTx();
       },
     );
     resume.committed(partition, nextOffset);
