@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { alerts, outbox } from "../../core/db/schema/index.ts";
+import { alertTransitionMessageSchema } from "../../core/events/alert-transition.ts";
 import type { OutboxPayload } from "../../core/notify/outbox-payload.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { createAlertStage, type TransitionMessage } from "./alerts.stage.ts";
@@ -28,7 +29,12 @@ function fakeProducer() {
     async send(record: { topic: string; messages: { key?: unknown; value: unknown }[] }) {
       if (p.down) throw new Error("broker unavailable");
       for (const m of record.messages)
-        sent.push({ topic: record.topic, key: String(m.key), value: JSON.parse(String(m.value)) });
+        sent.push({
+          topic: record.topic,
+          key: String(m.key),
+          // Every message keeps the published contract (the AsyncAPI document's schema).
+          value: alertTransitionMessageSchema.parse(JSON.parse(String(m.value))),
+        });
       return [];
     },
   };

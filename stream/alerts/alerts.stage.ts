@@ -9,9 +9,12 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Producer } from "kafkajs";
-import type { AlertTransition } from "../../core/alerts/index.ts";
 import { ConfigError } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
+import {
+  type AlertTransitionMessage,
+  asTransitionMessage,
+} from "../../core/events/alert-transition.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { gatherInputs, type InputCache, newInputCache } from "./inputs.ts";
@@ -48,7 +51,8 @@ export interface AlertStageOptions {
   tracing?: AlertTracing;
 }
 
-export type TransitionMessage = AlertTransition & { tenantId: string };
+/** The message on `alerts.transitions.v1` (core/events/alert-transition.ts). */
+export type TransitionMessage = AlertTransitionMessage;
 
 export interface AlertStage extends Stage {
   /** One tick (exposed for tests); resolves when its steps are written and produced. */
@@ -160,7 +164,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       counts.set(severity, (counts.get(severity) ?? 0) + 1);
     }
     firingByTenant.set(tenantId, counts);
-    pending.push(...step.transitions.map((t) => ({ ...t, tenantId })));
+    pending.push(...step.transitions.map((t) => asTransitionMessage(t, tenantId)));
   }
 
   /**
