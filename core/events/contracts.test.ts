@@ -18,7 +18,10 @@ describe("event contracts", () => {
     console.log(`AsyncAPI lint (@asyncapi/parser):\n${report.join("\n") || "no diagnostics"}`);
     expect(diagnostics.filter((d) => d.severity === 0)).toEqual([]);
     expect(document).toBeDefined();
-    const addresses = document?.channels().all().map((c) => c.address());
+    const addresses = document
+      ?.channels()
+      .all()
+      .map((c) => c.address());
     expect(addresses?.sort()).toEqual(allTopicNames("").sort());
   });
 
