@@ -236,6 +236,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
             .map((t) => t.tenantId)
             .sort()
         : await tenantsToEvaluate(db);
+      metrics.tenantsEvaluated.set(tenants.length);
       const seen = new Set(tenants);
       for (const id of firingByTenant.keys()) if (!seen.has(id)) firingByTenant.delete(id);
       for (const tenantId of tenants) {
