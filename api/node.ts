@@ -47,6 +47,7 @@ if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(db);
 
 const metrics = createApiMetrics({
   marketPrices: () => db.select().from(marketPrices).all(),
+  exemplars: tracing.enabled,
 });
 let telemetry: ReturnType<typeof kafkaTelemetry> | undefined;
 let stopProducer = async () => {};

@@ -35,7 +35,8 @@ export function observe(deps: AppDeps): MiddlewareHandler<AppEnv> {
       // Unmatched requests share one label so random paths cannot grow the series count.
       const route = matched === "/*" || matched === "*" ? "(unmatched)" : matched;
       const method = c.req.method;
-      deps.metrics.finished({ route, method, status }, durationMs / 1000);
+      const sampled = span?.isRecording() ? span.spanContext().traceId : undefined;
+      deps.metrics.finished({ route, method, status }, durationMs / 1000, sampled);
       const fields = { method, route, status, durationMs: round(durationMs) };
       if (quietPaths.has(c.req.path) && status < 400) logger.debug("request", fields);
       else logger.info("request", fields);

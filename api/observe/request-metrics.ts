@@ -1,7 +1,12 @@
 /** Per-request measurements a host may export (prom-client on Node; nothing on Workers). */
 export interface RequestMetrics {
   started(): void;
-  finished(labels: { route: string; method: string; status: number }, durationS: number): void;
+  /** `traceId`: the request's sampled trace, kept as an exemplar where the host supports them. */
+  finished(
+    labels: { route: string; method: string; status: number },
+    durationS: number,
+    traceId?: string,
+  ): void;
   rateLimited(): void;
   /** An assessment was computed and stored. */
   assessed(labels: { energyClass: string; climateZone: string }): void;
