@@ -25,6 +25,8 @@ import { type Logger, setActiveSpanIds } from "./logger.ts";
 export interface Tracing {
   /** Whether spans are recorded and exported. */
   enabled: boolean;
+  /** Exports what is buffered now. */
+  flush(): Promise<void>;
   /** Exports what is buffered, then stops (call at shutdown). */
   shutdown(): Promise<void>;
 }
@@ -51,16 +53,22 @@ export function samplerFor(
 
 export function startTracing(
   config: TracingConfig,
-  options: { serviceName: string; logger: Logger },
+  options: {
+    serviceName: string;
+    logger: Logger;
+    /** Replaces the configured exporter (tests: an in-memory one). */
+    exporter?: SpanExporter;
+  },
 ): Tracing {
   if (config.OTEL_SDK_DISABLED || config.OTEL_TRACES_EXPORTER === "none") {
-    return { enabled: false, shutdown: async () => {} };
+    return { enabled: false, flush: async () => {}, shutdown: async () => {} };
   }
   const serviceName = config.OTEL_SERVICE_NAME ?? options.serviceName;
   const exporter: SpanExporter =
-    config.OTEL_TRACES_EXPORTER === "zipkin"
+    options.exporter ??
+    (config.OTEL_TRACES_EXPORTER === "zipkin"
       ? new ZipkinExporter({ url: config.OTEL_EXPORTER_ZIPKIN_ENDPOINT, serviceName })
-      : new ConsoleSpanExporter();
+      : new ConsoleSpanExporter());
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": serviceName }),
     sampler: samplerFor(config),
@@ -87,6 +95,7 @@ export function startTracing(
   });
   return {
     enabled: true,
+    flush: () => provider.forceFlush(),
     async shutdown() {
       setActiveSpanIds(undefined);
       await provider
