@@ -14,6 +14,8 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
+import { asyncApiDocument, eventSchemas } from "../core/events/contracts.ts";
+import { ApiError } from "../core/http/errors.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { authenticate, limitAuthFailures } from "./auth/authenticate.ts";
 import { authenticateSubscriber } from "./auth/authenticate-subscriber.ts";
@@ -146,6 +148,16 @@ export function createApp(deps: AppDeps) {
     return document;
   };
   app.get("/openapi.json", (c) => c.json(doc()));
+  // Event contracts of the Kafka topics (core/events/contracts.ts): AsyncAPI and the JSON Schemas.
+  const events = asyncApiDocument(deps.version);
+  app.get("/asyncapi.json", (c) => c.json(events));
+  app.get("/schemas/:file", (c) => {
+    const name = c.req.param("file").replace(/\.json$/, "");
+    const schema = Object.hasOwn(eventSchemas, name) ? eventSchemas[name] : undefined;
+    if (!schema || !c.req.param("file").endsWith(".json"))
+      throw new ApiError("not_found", `no schema ${c.req.param("file")}; see /asyncapi.json`);
+    return c.json(schema);
+  });
   app.get("/docs", (c) => {
     c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
     return c.html(docsPage(doc()));

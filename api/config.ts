@@ -8,6 +8,7 @@ import {
   parseEnv,
   portVar,
   topicPrefixVar,
+  tracingVars,
 } from "../core/config/env.ts";
 import { apiSettingsSchema } from "./settings.ts";
 
@@ -49,6 +50,7 @@ export const apiConfigSchema = apiSettingsSchema.extend({
   API_METRICS_HOST: z.string().default("127.0.0.1"),
   /** If set, /metrics requires `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  ...tracingVars,
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

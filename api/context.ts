@@ -57,6 +57,12 @@ export interface AppDeps {
   databaseWritable?: (timeoutMs: number) => Promise<void>;
   /** Compresses and decompresses stored assessment bodies (default: in process). */
   bodyCodec?: BodyCodec;
+  /**
+   * The host registered an OpenTelemetry SDK: each request gets a SERVER span (continuing the
+   * caller's `traceparent`), and its RequestEvent carries that span's context. Otherwise the caller's
+   * `traceparent` is passed on as it came.
+   */
+  tracing?: boolean;
   /** Compress responses the client accepts gzip/deflate for (Node; Workers' edge does it itself). */
   compressResponses?: boolean;
 }

@@ -14,6 +14,7 @@ import { marketPrices } from "../core/db/schema/index.ts";
 import { topicName } from "../core/events/topics.ts";
 import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
+import { startTracing } from "../core/observability/tracing.node.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { exitOnFatal, onShutdown } from "../core/runtime/lifecycle.node.ts";
 import { listen } from "../core/runtime/serve.node.ts";
@@ -48,6 +49,7 @@ const logger = createLogger({
   writer: bufferedStdoutWriter(),
 });
 exitOnFatal(logger);
+const tracing = startTracing(config, { serviceName: "gridpulse-api", logger });
 
 const { db, embedded, close } = await openDatabase({
   url: config.DATABASE_URL,
@@ -61,6 +63,7 @@ let telemetry: KafkaTelemetrySink | undefined;
 const metrics = createApiMetrics({
   marketPrices: () => db.select().from(marketPrices).all(),
   telemetryBuffered: () => telemetry?.buffered(),
+  exemplars: tracing.enabled,
 });
 let stopProducer = async () => {};
 if (config.KAFKA_BROKERS) {
@@ -131,6 +134,7 @@ const app = createApp({
   hashApiKey: hashApiKeyNode,
   compressResponses: true,
   bodyCodec,
+  tracing: tracing.enabled,
   ...(embedded ? { databaseWritable: (ms: number) => embedded.probeWrite(ms) } : {}),
 });
 const server = await listen(
@@ -178,6 +182,7 @@ onShutdown({
     await stopProducer();
     await metricsServer.close();
     await bodyCodec.close();
+    await tracing.shutdown();
     close();
   },
 });

@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import {
+  booleanVar,
   databaseUrlVar,
   type EnvSource,
   kafkaBrokersVar,
@@ -41,6 +42,9 @@ export const stackConfigSchema = z.object({
   LAUNCHER_UNREADY_RESTART_MS: positiveIntVar(60_000, 3_600_000),
   /** How long each process may take to stop on SIGTERM before it is killed. */
   LAUNCHER_STOP_TIMEOUT_MS: positiveIntVar(10_000, 120_000),
+  /** Start a local Zipkin and export the services' traces to it (also `npm start -- --zipkin`). */
+  GRIDPULSE_ZIPKIN: booleanVar(false),
+  ZIPKIN_LOCAL_PORT: portVar(9411),
   LOG_LEVEL: logLevelVar,
 });
 

@@ -47,3 +47,5 @@ if [ ! -x node_modules/.bin/node ]; then
   exit 1
 fi
 node_modules/.bin/node dev/kafka/fetch.ts
+# The trace backend of the tests (and of `npm start -- --zipkin`, which fetches it on first use).
+if [ "${1:-}" != "--runtime" ]; then node_modules/.bin/node dev/zipkin/fetch.ts; fi

@@ -30,6 +30,7 @@ import { waitFor } from "./net.ts";
 import { nodeFlags } from "./node-flags.ts";
 import { type RestartTracker, restartTracker } from "./restart-policy.ts";
 import { referenceStockHomes, seedStock, stockSummary } from "./seed/run.ts";
+import { startLocalTracing } from "./zipkin/server.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -73,6 +74,7 @@ let broker: KafkaBroker | undefined;
 let brokerServing: Promise<void> = Promise.resolve();
 let markBrokerServing = () => {};
 let brokerUp = true;
+let tracing: Awaited<ReturnType<typeof startLocalTracing>> | undefined;
 let stopping = false;
 let onStopRequested: () => void = () => {};
 const stopped = new Promise<void>((resolve) => {
@@ -109,6 +111,7 @@ async function stopAll(exitCode: number, reason: string): Promise<never> {
       durationMs: Math.round(performance.now() - stopStarted),
     });
   }
+  await tracing?.stop().catch((err: unknown) => logger.error("zipkin stop failed", { err }));
   rmSync(stackStateFile(config.GRIDPULSE_DATA_DIR), { force: true });
   logger.info("gridpulse stopped", { durationMs: Math.round(performance.now() - began) });
   process.exit(exitCode);
@@ -343,10 +346,17 @@ try {
     void supervise(supervised, startBroker);
   }
 
+  tracing = await startLocalTracing({
+    enabled: config.GRIDPULSE_ZIPKIN || process.argv.includes("--zipkin"),
+    port: config.ZIPKIN_LOCAL_PORT,
+    logDir: config.GRIDPULSE_DATA_DIR,
+    logger,
+  });
   await seeding;
 
   const env = {
     ...process.env,
+    ...tracing.env,
     PORT: String(config.PORT),
     STREAM_PORT: String(config.STREAM_PORT),
     API_METRICS_PORT: String(config.API_METRICS_PORT),
@@ -404,6 +414,7 @@ try {
       `  stream worker  ${streamUrl}      metrics: ${streamUrl}/metrics`,
       `  kafka          ${brokers.join(",")}${broker ? `  (local broker, data in ${broker.dataDir})` : ""}`,
       `  database       ${redactUrlCredentials(config.DATABASE_URL)}`,
+      ...tracing.summary,
       "  traffic        npm run loadgen -- --rate 500 --duration 60",
       '  API key        npm run tenant:create -- --name "My tenant"',
       "Ctrl-C stops everything.",

@@ -10,6 +10,7 @@ import {
   portVar,
   positiveIntVar,
   topicPrefixVar,
+  tracingVars,
 } from "../core/config/env.ts";
 
 const stages = ["aggregate", "evaluate", "market", "alerts", "dispatch"] as const;
@@ -91,6 +92,7 @@ export const streamConfigSchema = z.object({
   STREAM_INGEST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: logLevelVar,
   KAFKA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("warn"),
+  ...tracingVars,
 });
 
 export type StreamConfig = z.output<typeof streamConfigSchema> & { KAFKA_BROKERS: string[] };

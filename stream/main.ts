@@ -16,11 +16,13 @@ import { openDatabase } from "../core/db/open.node.ts";
 import { topicName } from "../core/events/topics.ts";
 import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
+import { startTracing } from "../core/observability/tracing.node.ts";
 import { exitOnFatal, onShutdown } from "../core/runtime/lifecycle.node.ts";
 import { listen } from "../core/runtime/serve.node.ts";
 import { createAggregateStage, type Stage } from "./aggregate/aggregate.consumer.ts";
 import { createAlertStage } from "./alerts/alerts.stage.ts";
 import { createAlertMetrics } from "./alerts/metrics.ts";
+import { createAlertTracing } from "./alerts/trace.ts";
 import { createTransitionRelay } from "./alerts/transitions-relay.ts";
 import { loadStreamConfig } from "./config.ts";
 import { createEvaluateStage } from "./evaluate/evaluate.consumer.ts";
@@ -34,10 +36,12 @@ import { createMarketStage } from "./market/market.consumer.ts";
 import { createMarketStore } from "./market/market.store.ts";
 import { createStreamMetrics } from "./metrics/registry.ts";
 import { createDispatchStage } from "./notify/dispatch.stage.ts";
+import { createExemplarStore } from "./tracing/exemplars.ts";
 
 const config = loadStreamConfig(process.env);
 const logger = createLogger({ service: "gridpulse-stream", level: config.LOG_LEVEL });
 exitOnFatal(logger);
+const tracing = startTracing(config, { serviceName: "gridpulse-stream", logger });
 
 const now = Date.now;
 const metrics = createStreamMetrics();
@@ -118,6 +122,7 @@ if (evaluating) {
       maxWaitMs: config.STREAM_MAX_WAIT_MS,
       now,
       onApplied: (services) => evaluator.markDirty(services),
+      ...(tracing.enabled ? { exemplars: createExemplarStore(database.db) } : {}),
       onAssigned: (partitions) => {
         ownership.setOwned(partitions);
         evaluator.reconcileOwnership();
@@ -162,6 +167,9 @@ if (config.STREAM_STAGES.includes("alerts")) {
       now,
       intervalMs: config.STREAM_ALERT_EVAL_INTERVAL_MS,
       leaseMs: config.STREAM_ALERT_LEASE_MS,
+      ...(tracing.enabled
+        ? { tracing: createAlertTracing(createExemplarStore(database.db), logger) }
+        : {}),
     }),
   );
 }
@@ -212,6 +220,7 @@ onShutdown({
     await latencyGauges.stop();
     await producer.disconnect();
     await http.close();
+    await tracing.shutdown();
     database.close();
   },
 });

@@ -1,7 +1,12 @@
 /** Per-request measurements a host may export (prom-client on Node; nothing on Workers). */
 export interface RequestMetrics {
   started(): void;
-  finished(labels: { route: string; method: string; status: number }, durationS: number): void;
+  /** `traceId`: the request's sampled trace, kept as an exemplar where the host supports them. */
+  finished(
+    labels: { route: string; method: string; status: number },
+    durationS: number,
+    traceId?: string,
+  ): void;
   rateLimited(): void;
   /** A request failed authentication: answered 401, or 429 once its client address's budget is spent. */
   authFailed(outcome: "unauthorized" | "rate_limited"): void;

@@ -39,6 +39,7 @@ export async function createHarness(
     settings?: Partial<Record<string, string>>;
     metrics?: RequestMetrics;
     database?: Database;
+    tracing?: boolean;
   } = {},
 ): Promise<Harness> {
   const db = overrides.database ?? createDatabase(createClient({ url: ":memory:" }));
@@ -75,6 +76,7 @@ export async function createHarness(
     authCache: createAuthCache(settings.AUTH_CACHE_TTL_MS),
     benchmarkCache: createSummaryCache(settings.BENCHMARK_CACHE_TTL_MS),
     hashApiKey: hashApiKeyNode,
+    ...(overrides.tracing ? { tracing: true } : {}),
   };
   const app = createApp(deps);
   return {

@@ -95,3 +95,49 @@ export const topicPrefixVar = z
   .regex(/^[A-Za-z0-9._-]*$/, "may contain only letters, digits, '.', '_' and '-'")
   .max(100)
   .default("");
+
+const samplers = [
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio",
+] as const;
+
+/**
+ * Trace export, with the standard OpenTelemetry variable names. Nothing is exported unless
+ * OTEL_TRACES_EXPORTER names an exporter (the spec's default, otlp, needs a receiver package gridpulse
+ * does not ship: here the default is none).
+ */
+export const tracingVars = {
+  OTEL_SDK_DISABLED: booleanVar(false),
+  OTEL_TRACES_EXPORTER: z
+    .enum(["none", "zipkin", "console"], {
+      error:
+        "must be none, zipkin or console (otlp is not bundled: use a collector's Zipkin receiver)",
+    })
+    .default("none"),
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL such as http://127.0.0.1:9411/api/v2/spans",
+    })
+    .default("http://localhost:9411/api/v2/spans"),
+  /** Default: the process's own name (gridpulse-api, gridpulse-stream). */
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(samplers, { error: `must be one of ${samplers.join(", ")}` })
+    .default("parentbased_always_on"),
+  /** The ratio of the traceidratio samplers, 0 … 1. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number({ error: "must be a number between 0 and 1" })
+    .min(0, "must be between 0 and 1")
+    .max(1, "must be between 0 and 1")
+    .default(1),
+  /** Delay between two exports of the batch span processor. */
+  OTEL_BSP_SCHEDULE_DELAY: positiveIntVar(5000, 600_000),
+};
+
+const tracingSchema = z.object(tracingVars);
+export type TracingConfig = z.output<typeof tracingSchema>;

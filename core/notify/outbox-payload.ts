@@ -22,8 +22,11 @@ export const outboxTriggers = ["alert", "test", "replay", "endpoint_disabled"] a
 export type OutboxTrigger = (typeof outboxTriggers)[number];
 
 export type OutboxPayload =
-  /** A notification planned by core/alerts/plan.ts for the tenant's route. */
-  | { type: "alert"; notification: Notification }
+  /**
+   * A notification planned by core/alerts/plan.ts for the tenant's route; `traceparent`: the trace
+   * of the firing it announces (trace export on), continued by the delivery attempts.
+   */
+  | { type: "alert"; notification: Notification; traceparent?: string }
   /** An endpoint's or subscription's test-send (clearly labelled, never a real alert). */
   | { type: "test" }
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, type LogLevel } from "./logger.ts";
+import { createLogger, type LogLevel, setActiveSpanIds } from "./logger.ts";
 
 function capture(level: LogLevel | "silent" = "debug") {
   const lines: { level: LogLevel; record: Record<string, unknown> }[] = [];
@@ -94,5 +94,27 @@ describe("createLogger", () => {
     expect(record.requestId).toBe("r1");
     expect(record.err.message).toBe("outer");
     expect(record.err.cause.message).toBe("inner");
+  });
+
+  it("adds trace_id and span_id to lines written inside a span once tracing is set up", () => {
+    const { logger, lines } = capture();
+    logger.info("before");
+    let active: { traceId: string; spanId: string } | undefined = {
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+    };
+    setActiveSpanIds(() => active);
+    try {
+      logger.child({ requestId: "r1" }).info("inside", { status: 200 });
+      active = undefined;
+      logger.info("outside");
+    } finally {
+      setActiveSpanIds(undefined);
+    }
+    expect(lines.map((l) => [l.record.msg, l.record.trace_id, l.record.span_id])).toEqual([
+      ["before", undefined, undefined],
+      ["inside", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"],
+      ["outside", undefined, undefined],
+    ]);
   });
 });

@@ -17,6 +17,19 @@ export interface Logger {
 
 export type LogWriter = (level: LogLevel, line: string) => void;
 
+/** The trace and span of the code that is running, if any (set by the process's tracing setup). */
+export type ActiveSpanIds = () => { traceId: string; spanId: string } | undefined;
+
+let activeSpanIds: ActiveSpanIds | undefined;
+
+/**
+ * Makes every line written inside a span carry `trace_id` and `span_id`. Until a process registers
+ * a tracing SDK nothing is looked up: lines cost what they did.
+ */
+export function setActiveSpanIds(source: ActiveSpanIds | undefined): void {
+  activeSpanIds = source;
+}
+
 const severity: Record<LogLevel | "silent", number> = {
   debug: 10,
   info: 20,
@@ -59,9 +72,12 @@ export function createLogger(options: LoggerOptions): Logger {
     // comes later and wins for any JSON reader, as the line's fields override the logger's.
     const own = fields ? flatFieldsPart(fields) : "";
     const b = base();
+    const span = activeSpanIds?.();
+    // Trace and span ids are lowercase hex (the SDK checks them): no escaping needed.
+    const ids = span ? `,"trace_id":"${span.traceId}","span_id":"${span.spanId}"` : "";
     writer(
       level,
-      `{"ts":"${timestamp()}","level":"${level}","msg":${quoted(msg)}${b ? `,${b}` : ""}${own ? `,${own}` : ""}}`,
+      `{"ts":"${timestamp()}","level":"${level}","msg":${quoted(msg)}${b ? `,${b}` : ""}${own ? `,${own}` : ""}${ids}}`,
     );
   };
 

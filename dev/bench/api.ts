@@ -10,7 +10,9 @@
  * group: threads and children, from /proc; sqld's own excluded) per request. On Node the access log's
  * cost is put against it: one log line's CPU, measured in this process over many lines.
  *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd[,node-sqld,wrangler-dev]
- * ("node-sqld": the Node API with DATABASE_URL pointing at a local sqld)
+ * ("node-sqld": the Node API with DATABASE_URL pointing at a local sqld; "node-traced": the Node API
+ * exporting every request's span to a local Zipkin, dev/zipkin). `--trace` is `--runtimes
+ * node,node-traced` and prints the export's overhead, endpoint by endpoint, from that same run.
  */
 import { execFileSync } from "node:child_process";
 import {
@@ -27,14 +29,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { context, trace } from "@opentelemetry/api";
 import autocannon from "autocannon";
+import { z } from "zod";
 import { bufferedStdoutWriter } from "../../api/platform/node/log-writer.ts";
+import { parseEnv, tracingVars } from "../../core/config/env.ts";
 import { applyMigrations } from "../../core/db/migrate.node.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
-import { createLogger } from "../../core/observability/logger.ts";
+import { createLogger, silentLogger } from "../../core/observability/logger.ts";
+import { startTracing } from "../../core/observability/tracing.node.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { freePort, waitFor } from "../net.ts";
 import { startSqld } from "../sqld.ts";
+import { startZipkin } from "../zipkin/server.ts";
 import { spawnGroup, stopGroup } from "./processes.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -43,11 +50,14 @@ const { values } = parseArgs({
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
     runtimes: { type: "string", default: "node,workerd" },
+    trace: { type: "boolean", default: false },
   },
 });
 const durationS = Number(values.duration);
 const connections = Number(values.connections);
-const runtimes = (values.runtimes as string).split(",");
+const runtimes = values.trace ? ["node", "node-traced"] : (values.runtimes as string).split(",");
+
+const tracingDefaults = parseEnv("bench", z.object(tracingVars), {});
 
 const limits = {
   RATE_LIMIT_PER_S: "100000",
@@ -99,6 +109,7 @@ async function startNodeApi(
   name: string,
   databaseUrl: string,
   cleanup: () => Promise<void>,
+  env: Record<string, string> = {},
 ): Promise<Target> {
   const key = await seed(databaseUrl);
   const port = await freePort();
@@ -109,6 +120,7 @@ async function startNodeApi(
     DATABASE_URL: databaseUrl,
     DATABASE_MIGRATE_ON_START: "false",
     KAFKA_BROKERS: "",
+    ...env,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor("node api", async () => (await fetch(`${url}/health/ready`)).ok, {
@@ -130,6 +142,26 @@ async function startNode(): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "gridpulse-bench-"));
   return startNodeApi("node (embedded file)", `file:${join(dir, "bench.db")}`, async () =>
     rmSync(dir, { recursive: true, force: true }),
+  );
+}
+
+/** The Node API exporting a span per request (sampler always on) to a local Zipkin. */
+async function startNodeTraced(): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), "gridpulse-bench-"));
+  const zipkin = await startZipkin({ logDir: dir });
+  const env = {
+    OTEL_TRACES_EXPORTER: "zipkin",
+    OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.spansEndpoint,
+    OTEL_TRACES_SAMPLER: "always_on",
+  };
+  return startNodeApi(
+    "node (embedded file, traces to zipkin)",
+    `file:${join(dir, "bench.db")}`,
+    async () => {
+      await zipkin.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    env,
   );
 }
 
@@ -344,7 +376,7 @@ async function measure(
 }
 
 /** µs of CPU per access-log line as the API writes it (child logger, line, buffered write to /dev/null). */
-function accessLogLineUs(): number {
+function accessLogLineUs(inSpan = false): number {
   const devNull = openSync("/dev/null", "w");
   const writer = bufferedStdoutWriter({
     out: (chunk) => writeSync(devNull, chunk),
@@ -361,11 +393,27 @@ function accessLogLineUs(): number {
         status: 200,
         durationMs: 0.412,
       });
-  for (let i = 0; i < 20_000; i++) line(i); // warm up
-  const started = process.cpuUsage();
-  for (let i = 0; i < lines; i++) line(i);
-  writer.flush();
-  const used = process.cpuUsage(started);
+  const run = () => {
+    for (let i = 0; i < 20_000; i++) line(i); // warm up
+    const started = process.cpuUsage();
+    for (let i = 0; i < lines; i++) line(i);
+    writer.flush();
+    return process.cpuUsage(started);
+  };
+  let used: NodeJS.CpuUsage;
+  if (inSpan) {
+    // As in a traced API process: the SDK registered, the line written inside a request's span
+    // (the span is never ended, so nothing is exported).
+    const tracing = startTracing(
+      { ...tracingDefaults, OTEL_TRACES_EXPORTER: "console" },
+      { serviceName: "bench", logger: silentLogger },
+    );
+    const span = trace.getTracer("bench").startSpan("request");
+    used = context.with(trace.setSpan(context.active(), span), run);
+    void tracing;
+  } else {
+    used = run();
+  }
   closeSync(devNull);
   return (used.user + used.system) / lines;
 }
@@ -418,9 +466,11 @@ for (const runtime of runtimes) {
       ? await startNode()
       : runtime === "node-sqld"
         ? await startNodeSqld()
-        : runtime === "workerd"
-          ? await startRawWorkerd()
-          : await startWranglerDev();
+        : runtime === "node-traced"
+          ? await startNodeTraced()
+          : runtime === "workerd"
+            ? await startRawWorkerd()
+            : await startWranglerDev();
   try {
     // Warm up (JIT, auth cache, connection pools).
     await autocannon({
@@ -463,6 +513,10 @@ for (const runtime of runtimes) {
       // logger, the line, the buffered writer to /dev/null, measured here over many lines) against the
       // server CPU per request of the cheapest authenticated route and of an assessment.
       const lineUs = accessLogLineUs();
+      const tracedLineUs = accessLogLineUs(true);
+      accessLog.push(
+        `one line inside a span (trace export on: trace_id and span_id looked up and written): ${tracedLineUs.toFixed(2)} µs vs ${lineUs.toFixed(2)} µs without`,
+      );
       for (const name of ["GET /v1/me", "POST /v1/assessments (full view)"]) {
         const row = rows.find(
           (r) => r.runtime === target.name && String(r.endpoint).startsWith(name),
@@ -484,3 +538,12 @@ console.log(
 );
 console.table(rows);
 for (const line of accessLog) console.log(`access log: ${line}`);
+const traced = rows.filter((r) => String(r.runtime).includes("traces to zipkin"));
+for (const t of traced) {
+  const plain = rows.find((r) => r.runtime === "node (embedded file)" && r.endpoint === t.endpoint);
+  if (!plain) continue;
+  console.log(
+    `trace export: ${t.endpoint}: ${(Number(t["req/s"]) / Number(plain["req/s"])).toFixed(3)} x the req/s without export, ` +
+      `server CPU ${t["server CPU µs/req"]} vs ${plain["server CPU µs/req"]} µs/req (${(Number(t["server CPU µs/req"]) / Number(plain["server CPU µs/req"])).toFixed(2)} x)`,
+  );
+}

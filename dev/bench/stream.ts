@@ -6,7 +6,9 @@
  *   C. Time from an event's production to the updated burn rate in /metrics and in
  *      GET /v1/slos/:id/status (p50/p99 over repeated bursts).
  * Flags: --events N (A, default 1,000,000), --series-events N (B, default 500,000), --bursts N (C, 10),
- * --only A|B|C. Starts its own broker unless KAFKA_BROKERS is set.
+ * --only A|B|C. Starts its own broker unless KAFKA_BROKERS is set. --trace (with A): stage 1 runs a
+ * second time over the same events with trace export on (OpenTelemetry SDK in this process, spans to
+ * a local Zipkin, dev/zipkin; the load's 30 % sampled traceparents continued), and the ratio is printed.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -17,11 +19,14 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import type { Kafka } from "kafkajs";
+import { z } from "zod";
+import { parseEnv, tracingVars } from "../../core/config/env.ts";
 import { applyMigrations } from "../../core/db/migrate.node.ts";
 import { openDatabase } from "../../core/db/open.node.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { createKafka } from "../../core/kafka/kafka.node.ts";
 import { createLogger } from "../../core/observability/logger.ts";
+import { startTracing } from "../../core/observability/tracing.node.ts";
 import { logProcessWarnings } from "../../core/runtime/lifecycle.node.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { createAggregateStage } from "../../stream/aggregate/aggregate.consumer.ts";
@@ -31,6 +36,7 @@ import { ensureTopics } from "../kafka/topics.ts";
 import { createTraffic } from "../loadgen/traffic.ts";
 import { freePort, waitFor } from "../net.ts";
 import { nodeFlags } from "../node-flags.ts";
+import { startZipkin } from "../zipkin/server.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -40,6 +46,7 @@ const { values } = parseArgs({
     bursts: { type: "string", default: "10" },
     only: { type: "string" },
     "latency-gauges": { type: "string", default: "on" },
+    trace: { type: "boolean", default: false },
   },
 });
 const logger = createLogger({ service: "bench-stream", level: "error" });
@@ -121,46 +128,50 @@ if (run("A")) {
   await raw.disconnect();
 
   // Stage 1, in this process, with its real transactions.
-  const metrics = createStreamMetrics();
-  const stage = createAggregateStage({
-    kafka,
-    sourceTopic: topic,
-    outputTopic: topicName(prefix, "aggregates"),
-    groupId: `agg-${prefix}`,
-    settings: () => ({
-      allowedLatenessMs: 120_000,
-      maxFutureSkewMs: 300_000,
-      thresholdsMs: [100, 250, 500, 1000],
-    }),
-    metrics,
-    logger,
-    sessionTimeoutMs: 10_000,
-    maxWaitMs: 500,
-    partitionConcurrency: 3,
-    now: Date.now,
-  });
-  const aggStart = performance.now();
-  const aggCpu = process.cpuUsage();
-  await stage.start();
-  const counted = async () => {
-    const get = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
-      (await c.get()).values.reduce((s, v) => s + v.value, 0);
-    return (
-      (await get(metrics.eventsProcessed)) +
-      (await get(metrics.eventsLate)) +
-      (await get(metrics.eventsInvalid))
-    );
+  const stage1 = async (group: string) => {
+    const metrics = createStreamMetrics();
+    const stage = createAggregateStage({
+      kafka,
+      sourceTopic: topic,
+      outputTopic: topicName(prefix, "aggregates"),
+      groupId: group,
+      settings: () => ({
+        allowedLatenessMs: 120_000,
+        maxFutureSkewMs: 300_000,
+        thresholdsMs: [100, 250, 500, 1000],
+      }),
+      metrics,
+      logger,
+      sessionTimeoutMs: 10_000,
+      maxWaitMs: 500,
+      partitionConcurrency: 3,
+      now: Date.now,
+    });
+    const aggStart = performance.now();
+    const aggCpu = process.cpuUsage();
+    await stage.start();
+    const counted = async () => {
+      const get = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
+        (await c.get()).values.reduce((s, v) => s + v.value, 0);
+      return (
+        (await get(metrics.eventsProcessed)) +
+        (await get(metrics.eventsLate)) +
+        (await get(metrics.eventsInvalid))
+      );
+    };
+    await waitFor("stage 1 to consume every event", async () => (await counted()) >= n, {
+      timeoutMs: 600_000,
+      intervalMs: 20,
+    });
+    const aggS = (performance.now() - aggStart) / 1000;
+    const aggCpuS = (process.cpuUsage(aggCpu).user + process.cpuUsage(aggCpu).system) / 1e6;
+    const txns =
+      (await metrics.transactionDuration.get()).values.find((v) => v.metricName?.endsWith("_count"))
+        ?.value ?? 0;
+    await stage.stop();
+    return { aggS, aggCpuS, txns };
   };
-  await waitFor("stage 1 to consume every event", async () => (await counted()) >= n, {
-    timeoutMs: 600_000,
-    intervalMs: 20,
-  });
-  const aggS = (performance.now() - aggStart) / 1000;
-  const aggCpuS = (process.cpuUsage(aggCpu).user + process.cpuUsage(aggCpu).system) / 1e6;
-  const txns =
-    (await metrics.transactionDuration.get()).values.find((v) => v.metricName?.endsWith("_count"))
-      ?.value ?? 0;
-  await stage.stop();
+  const { aggS, aggCpuS, txns } = await stage1(`agg-${prefix}`);
   const rawRate = n / rawS;
   const aggRate = n / aggS;
   results.push(
@@ -180,6 +191,33 @@ if (run("A")) {
       detail: "goal ≥ 0.7; goal ≥ 100,000 events/s",
     },
   );
+  if (values.trace) {
+    const zipkin = await startZipkin({ logDir: dataDir });
+    const tracing = startTracing(
+      {
+        ...parseEnv("bench", z.object(tracingVars), {}),
+        OTEL_TRACES_EXPORTER: "zipkin",
+        OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.spansEndpoint,
+      },
+      { serviceName: "bench-stream", logger },
+    );
+    const traced = await stage1(`agg-traced-${prefix}`);
+    await tracing.shutdown();
+    await zipkin.stop();
+    const tracedRate = n / traced.aggS;
+    results.push(
+      {
+        measure: "A stage 1 with trace export (Zipkin)",
+        value: `${Math.round(tracedRate).toLocaleString("en")} events/s`,
+        detail: `${traced.aggS.toFixed(2)} s, ${traced.txns} transactions, CPU ${traced.aggCpuS.toFixed(1)} s`,
+      },
+      {
+        measure: "A trace export overhead",
+        value: `${(tracedRate / aggRate).toFixed(3)} x events/s`,
+        detail: `CPU ${(traced.aggCpuS / aggCpuS).toFixed(2)} x (same events, same run)`,
+      },
+    );
+  }
 }
 
 function startWorker(

@@ -24,6 +24,7 @@ const target = z.object({
   legendFormat: z.string(),
   instant: z.boolean(),
   range: z.boolean(),
+  exemplar: z.boolean().optional(),
 });
 const panelTypes = ["timeseries", "stat", "gauge", "bargauge", "table", "piechart"] as const;
 const panel = z.object({

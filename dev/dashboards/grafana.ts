@@ -15,6 +15,8 @@ export interface Query {
   legend?: string;
   /** Evaluated once at the dashboard's end time (stat, gauge, table, pie panels). */
   instant?: boolean;
+  /** Show the series' exemplars (trace ids from OpenMetrics, linked to the trace datasource). */
+  exemplar?: boolean;
 }
 
 export interface PanelSpec {
@@ -144,6 +146,7 @@ function panelJson(spec: PanelSpec, id: number, gridPos: GridPos) {
       range: !(q.instant ?? instant),
       instant: q.instant ?? instant,
       ...(type === "table" ? { format: "table" } : {}),
+      ...(q.exemplar ? { exemplar: true } : {}),
     })),
   };
 }

@@ -160,14 +160,18 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         "messaging.batch.message_count": messages.length,
       },
       result.traceparents,
-      async () => {
+      async (_span, continued) => {
         const producer = await producerFor(partition);
         const tx = await producer.transaction();
         try {
-          const partials = result.partials.map((p) => ({
-            key: p.service,
-            value: JSON.stringify(p),
-          }));
+          // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events:
+          // stage 2 continues those traces.
+          const partials = result.partials.map((p, i) => {
+            const traces = (result.partialTraceparents[i] ?? []).map(continued);
+            return traces.length > 0
+              ? { key: p.service, value: JSON.stringify(p), headers: { traceparent: traces } }
+              : { key: p.service, value: JSON.stringify(p) };
+          });
           for (const chunk of chunkMessages(partials))
             await tx.send({ topic: outputTopic, messages: chunk });
           const letters = deadLetterMessages(topic, result.deadLetters, options.now());

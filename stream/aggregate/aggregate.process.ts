@@ -44,6 +44,8 @@ export interface AggregateResult {
   late: number;
   /** W3C traceparents of sampled events, for tracing (at most 64). */
   traceparents: string[];
+  /** Per partial (same index), the traceparents among them of its events (at most 4 each). */
+  partialTraceparents: string[][];
 }
 
 interface Accumulator {
@@ -55,6 +57,7 @@ interface Accumulator {
   within: number[];
   /** Durations in µs; turned into a histogram only when the partial is encoded. */
   durationsUs: number[];
+  traceparents: string[];
 }
 
 /**
@@ -135,6 +138,7 @@ export function aggregateBatch(
         good: 0,
         within: thresholds.map(() => 0),
         durationsUs: [],
+        traceparents: [],
       };
       accumulators.set(key, acc);
     }
@@ -147,12 +151,15 @@ export function aggregateBatch(
     processed += 1;
     // Continue the producer's trace: the event's own traceparent, or a W3C header on the message.
     const traceparent = event.traceparent ?? message.headers?.traceparent?.toString();
-    if (traceparent && traceparents.length < 64 && traceparent.endsWith("1"))
+    if (traceparent && traceparents.length < 64 && traceparent.endsWith("1")) {
       traceparents.push(traceparent);
+      if (acc.traceparents.length < 4) acc.traceparents.push(traceparent);
+    }
   }
 
   const watermark = maxTs === null ? null : maxTs - settings.allowedLatenessMs;
   const partials: PartialAggregate[] = [];
+  const partialTraceparents: string[][] = [];
   // One scratch histogram, reset per partial: a batch touching 10,000 series does not hold 10,000
   // histograms (tens of KB each) at once.
   const histogram = newLatencyHistogram();
@@ -171,6 +178,16 @@ export function aggregateBatch(
       histogram: encodeHistogram(histogram),
       closed: watermark !== null && acc.bucketStartMs + aggregateBucketMs <= watermark,
     });
+    partialTraceparents.push(acc.traceparents);
   }
-  return { consumed, partials, deadLetters, maxTsMs: maxTs, processed, late, traceparents };
+  return {
+    consumed,
+    partials,
+    deadLetters,
+    maxTsMs: maxTs,
+    processed,
+    late,
+    traceparents,
+    partialTraceparents,
+  };
 }

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { alertHistory, alerts, outbox, slos } from "../../core/db/schema/index.ts";
+import { alertTransitionMessageSchema } from "../../core/events/alert-transition.ts";
 import type { OutboxPayload } from "../../core/notify/outbox-payload.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { createAlertStage } from "./alerts.stage.ts";
@@ -98,6 +99,10 @@ describe("alert stage", () => {
       value: { tenantId: "ten_good", ruleId: "rul_good", from: "inactive", to: "firing", atMs: t0 },
     });
     expect(producer.state.sent[0]?.key).toBe(producer.state.sent[0]?.value.fingerprint);
+    // What is published keeps the contract of the AsyncAPI document (no field more, none less).
+    expect(alertTransitionMessageSchema.safeParse(producer.state.sent[0]?.value).success).toBe(
+      true,
+    );
     expect(
       await value(registry, "gridpulse_alert_evaluation_errors_total", { kind: "tenant" }),
     ).toBe(1);

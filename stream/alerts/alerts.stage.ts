@@ -10,9 +10,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { AlertTransition } from "../../core/alerts/index.ts";
 import { ConfigError } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
+import type { AlertTransitionMessage } from "../../core/events/alert-transition.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { gatherInputs, type InputCache, newInputCache } from "./inputs.ts";
@@ -27,6 +27,7 @@ import {
   type TenantSnapshot,
   tenantsToEvaluate,
 } from "./tenant.ts";
+import type { AlertTracing } from "./trace.ts";
 import type { TransitionRelay } from "./transitions-relay.ts";
 import { writeStep } from "./writer.ts";
 
@@ -43,9 +44,12 @@ export interface AlertStageOptions {
   holder?: string;
   /** Alert history older than this (from its resolution) is deleted; default 30 days. */
   historyRetentionMs?: number;
+  /** Spans of firings and their outbox rows (trace export on; stream/alerts/trace.ts). */
+  tracing?: AlertTracing;
 }
 
-export type TransitionMessage = AlertTransition & { tenantId: string };
+/** The message on `alerts.transitions.v1` (core/events/alert-transition.ts). */
+export type TransitionMessage = AlertTransitionMessage;
 
 export interface AlertStage extends Stage {
   /** One tick (exposed for tests); resolves when its steps are written and published. */
@@ -139,7 +143,15 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         err: p.error,
       });
     const step = computeStep(snapshot, inputs, nowMs);
-    const written = await writeStep(client, { snapshot, step, nowMs, lease });
+    const spans = await options.tracing?.begin(snapshot, step, nowMs);
+    let written: Awaited<ReturnType<typeof writeStep>>;
+    try {
+      written = await writeStep(client, { snapshot, step, nowMs, lease });
+    } catch (error) {
+      spans?.end(error);
+      throw error;
+    }
+    spans?.end();
     if (written.statements > 0) expiresAtMs = nowMs + options.leaseMs;
     // Committed: count, remember what fires, queue the transitions for Kafka.
     for (const t of step.transitions) metrics.transitions.inc({ to: t.to });
@@ -231,6 +243,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
             .map((t) => t.tenantId)
             .sort()
         : await tenantsToEvaluate(db);
+      metrics.tenantsEvaluated.set(tenants.length);
       const seen = new Set(tenants);
       for (const id of firingByTenant.keys()) if (!seen.has(id)) firingByTenant.delete(id);
       for (const tenantId of tenants) {

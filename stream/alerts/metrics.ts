@@ -50,6 +50,11 @@ export function createAlertMetrics(registers: Registry[]) {
       labelNames: ["channel"] as const,
       registers,
     }),
+    tenantsEvaluated: new Gauge({
+      name: "gridpulse_alert_tenants_evaluated",
+      help: "Tenants evaluated by the last tick (those with rules, SLOs or alerts left; 0 on a process without the lease).",
+      registers,
+    }),
     leaseHeld: new Gauge({
       name: "gridpulse_alert_evaluator_lease_held",
       help: "1 while this process holds the alert evaluator lease, else 0.",

@@ -10,9 +10,11 @@
  * The acknowledgement columns belong to the API: an update leaves them as they are, except when a new
  * episode of the alert begins, which clears them. A step that changes nothing writes nothing.
  */
+
 import { type Client, type InStatement, LibsqlError } from "@libsql/client";
 import type { AlertRule, AlertState, AlertTransition } from "../../core/alerts/index.ts";
 import type { AlertHistoryRule, AlertRow } from "../../core/db/schema/index.ts";
+import { asTransitionMessage } from "../../core/events/alert-transition.ts";
 import { LeaseLostError, leaseStatement } from "./lease.ts";
 import type { StepResult } from "./step.ts";
 import type { TenantSnapshot } from "./tenant.ts";
@@ -207,7 +209,13 @@ export function stepStatements(args: WriteArgs): {
     body.push({
       sql: `insert into alert_transitions_outbox (id, tenant_id, fingerprint, payload, created_at_ms)
             values (?, ?, ?, ?, ?) on conflict do nothing`,
-      args: [t.id, tenantId, t.fingerprint, JSON.stringify({ ...t, tenantId }), nowMs],
+      args: [
+        t.id,
+        tenantId,
+        t.fingerprint,
+        JSON.stringify(asTransitionMessage(t, tenantId)),
+        nowMs,
+      ],
     });
     summary.transitionRows++;
   }

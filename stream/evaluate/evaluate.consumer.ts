@@ -18,6 +18,7 @@ import { type DeadLetter, sendDeadLetters } from "../dlq/dead-letter.sink.ts";
 import { assignedPartitions, trackMembership } from "../kafka/membership.ts";
 import { createOffsetResume } from "../kafka/stored-offsets.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
+import type { ExemplarStore, TraceExemplar } from "../tracing/exemplars.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
 import type { AppliedPartials, WindowStore } from "./window-store.ts";
 
@@ -39,6 +40,8 @@ export interface EvaluateStageOptions {
   onApplied(services: Set<string>): void;
   /** Called on every (re)join with the partitions now owned. */
   onAssigned(partitions: number[]): void;
+  /** Where the traces continued here are recorded for the alert evaluator (trace export on). */
+  exemplars?: ExemplarStore;
 }
 
 export function createEvaluateStage(options: EvaluateStageOptions): Stage {
@@ -81,6 +84,8 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
   const applySlice = async (topic: string, partition: number, messages: KafkaMessage[]) => {
     const partials: PartialAggregate[] = [];
     const letters: DeadLetter[] = [];
+    // Stage 1's spans of sampled events ride on the partials as `traceparent` headers.
+    const traced: { traceparent: string; service: string; route: string }[] = [];
     for (const message of messages) {
       let parsed: unknown;
       try {
@@ -97,8 +102,16 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
         continue;
       }
       const result = partialAggregateSchema.safeParse(parsed);
-      if (result.success) partials.push(result.data);
-      else
+      if (result.success) {
+        partials.push(result.data);
+        for (const tp of headerValues(message.headers?.traceparent))
+          if (traced.length < 64)
+            traced.push({
+              traceparent: tp,
+              service: result.data.service,
+              route: result.data.route,
+            });
+      } else
         letters.push({
           partition,
           offset: message.offset,
@@ -118,9 +131,21 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
         "messaging.kafka.partition": partition,
         "messaging.batch.message_count": messages.length,
       },
-      [],
-      async () => {
+      traced.map((t) => t.traceparent),
+      async (_span, continued) => {
         await sendDeadLetters(options.deadLetterProducer, topic, letters, options.now());
+        // Before the window state: an alert this batch makes fire must find its trace already.
+        if (options.exemplars && traced.length > 0) {
+          const latest = new Map<string, TraceExemplar>();
+          for (const t of traced)
+            latest.set(`${t.service}\u0000${t.route}`, {
+              ...t,
+              traceparent: continued(t.traceparent),
+            });
+          await options.exemplars
+            .record([...latest.values()], options.now())
+            .catch((err: unknown) => logger.warn("trace exemplars not recorded", { err }));
+        }
         const endTx = metrics.transactionDuration.startTimer({ stage: "evaluate" });
         applied = await store.apply(
           partials,
@@ -185,4 +210,10 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
     },
     isJoined: membership.isJoined,
   };
+}
+
+/** A Kafka header's values as strings (kafkajs gives one Buffer, or an array when repeated). */
+function headerValues(value: Buffer | string | (Buffer | string)[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map((v) => v.toString());
 }

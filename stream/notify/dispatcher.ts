@@ -16,6 +16,7 @@ import { type AttemptOutcome, attemptOutcomes } from "../../core/notify/outcome.
 import { pushTopicFor } from "../../core/notify/push-message.ts";
 import { type NextStep, planNextAttempt, type RetryPolicy } from "../../core/notify/retry.ts";
 import type { Logger } from "../../core/observability/logger.ts";
+import { withWebhookAttemptSpan } from "./attempt-span.ts";
 import {
   type NotifyChannel,
   type NotifyMetrics,
@@ -237,9 +238,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         attempt = invalidAttempt("webhook", (error as Error).message);
       }
       if (body !== undefined) {
-        attempt = await deps.webhookSender.send(
-          { url: endpoint.url, secrets: endpoint.secrets },
-          { id: row.idempotencyKey, body, createdAtMs: row.createdAtMs },
+        const message = { id: row.idempotencyKey, body, createdAtMs: row.createdAtMs };
+        attempt = await withWebhookAttemptSpan(row, payload, () =>
+          deps.webhookSender.send({ url: endpoint.url, secrets: endpoint.secrets }, message),
         );
       }
     }

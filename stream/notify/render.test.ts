@@ -46,6 +46,19 @@ const disabled = {
 };
 
 describe("outbox payload parsing", () => {
+  it("keeps a stored trace context of an alert payload, drops a malformed one", () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    expect(parseOutboxPayload({ type: "alert", notification, traceparent })).toEqual({
+      type: "alert",
+      notification,
+      traceparent,
+    });
+    expect(parseOutboxPayload({ type: "alert", notification, traceparent: "x" })).toEqual({
+      type: "alert",
+      notification,
+    });
+  });
+
   it("accepts the contract's three shapes, stored as JSON text or parsed", () => {
     expect(parseOutboxPayload(JSON.stringify({ type: "alert", notification }))).toEqual({
       type: "alert",

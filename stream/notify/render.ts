@@ -55,6 +55,8 @@ function checkNotification(n: unknown): Notification {
 }
 
 /** The stored payload (JSON text or already parsed) checked against the outbox contract. */
+const traceparentPattern = /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+
 export function parseOutboxPayload(stored: unknown): OutboxPayload {
   let value = stored;
   if (typeof stored === "string") {
@@ -66,8 +68,13 @@ export function parseOutboxPayload(stored: unknown): OutboxPayload {
   }
   if (!isRecord(value)) throw new OutboxPayloadError("payload is not an object");
   switch (value.type) {
-    case "alert":
-      return { type: "alert", notification: checkNotification(value.notification) };
+    case "alert": {
+      const notification = checkNotification(value.notification);
+      // A malformed trace context is dropped, never a reason to fail the delivery.
+      return typeof value.traceparent === "string" && traceparentPattern.test(value.traceparent)
+        ? { type: "alert", notification, traceparent: value.traceparent }
+        : { type: "alert", notification };
+    }
     case "test":
       return { type: "test" };
     case "endpoint_disabled": {

@@ -38,6 +38,22 @@ describe("batch tracing", () => {
     expect(child?.parentSpanContext?.spanId).toBe(parentSpanId);
   });
 
+  it("gives the traceparent of the span continuing each trace, for the batch's output", async () => {
+    exporter.reset();
+    const incoming = `00-${traceId}-${parentSpanId}-01`;
+    const out = await withBatchSpan(
+      "gridpulse.aggregate.batch",
+      {},
+      [incoming],
+      async (_s, continued) => continued(incoming),
+    );
+    const child = exporter
+      .getFinishedSpans()
+      .find((s) => s.name === "gridpulse.aggregate.batch.event");
+    expect(out).toBe(`00-${traceId}-${child?.spanContext().spanId}-01`);
+    expect(out).not.toBe(incoming);
+  });
+
   it("records failures on the batch span", async () => {
     exporter.reset();
     await expect(

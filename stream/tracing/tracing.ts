@@ -9,57 +9,56 @@ import {
   type Span,
   type SpanContext,
   SpanKind,
-  TraceFlags,
   trace,
 } from "@opentelemetry/api";
+import { spanContextFrom, traceparentOf } from "../../core/observability/trace-context.ts";
+
+export { spanContextFrom, traceparentOf };
 
 export const tracer = () => trace.getTracer("gridpulse-stream");
 
-const traceparentPattern = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})$/;
-
-export function spanContextFrom(traceparent: string): SpanContext | undefined {
-  const m = traceparentPattern.exec(traceparent);
-  if (!m || m[1] === "ff" || /^0+$/.test(m[2] as string) || /^0+$/.test(m[3] as string))
-    return undefined;
-  return {
-    traceId: m[2] as string,
-    spanId: m[3] as string,
-    traceFlags: Number.parseInt(m[4] as string, 16) & TraceFlags.SAMPLED,
-    isRemote: true,
-  };
-}
-
 /**
  * Runs `work` inside a batch span linked to the given traces; each sampled traceparent also gets a
- * child span (`<name>.event`) that ends with the batch.
+ * child span (`<name>.event`) that ends with the batch. `continued(tp)` gives the traceparent of the
+ * child span continuing `tp` (or `tp` itself when nothing is recorded), for the batch's output.
  */
 export async function withBatchSpan<T>(
   name: string,
   attributes: Record<string, string | number>,
   traceparents: readonly string[],
-  work: (span: Span) => Promise<T>,
+  work: (span: Span, continued: (traceparent: string) => string) => Promise<T>,
 ): Promise<T> {
-  const contexts = traceparents
-    .map(spanContextFrom)
-    .filter((c): c is SpanContext => c !== undefined);
-  const links: Link[] = contexts.map((c) => ({ context: c }));
+  const parents = new Map<string, SpanContext>();
+  for (const tp of traceparents) {
+    const c = spanContextFrom(tp);
+    if (c) parents.set(tp, c);
+  }
+  const links: Link[] = [...parents.values()].map((c) => ({ context: c }));
   const t = tracer();
   const span = t.startSpan(name, { kind: SpanKind.CONSUMER, attributes, links });
-  const children = contexts.map((parent) =>
-    t.startSpan(
-      `${name}.event`,
-      { kind: SpanKind.CONSUMER, attributes },
-      trace.setSpanContext(context.active(), parent),
-    ),
-  );
+  const children = new Map<string, Span>();
+  for (const [tp, parent] of parents) {
+    children.set(
+      tp,
+      t.startSpan(
+        `${name}.event`,
+        { kind: SpanKind.CONSUMER, attributes },
+        trace.setSpanContext(context.active(), parent),
+      ),
+    );
+  }
+  const continued = (tp: string) => {
+    const child = children.get(tp);
+    return child?.isRecording() ? traceparentOf(child.spanContext()) : tp;
+  };
   try {
-    return await context.with(trace.setSpan(context.active(), span), () => work(span));
+    return await context.with(trace.setSpan(context.active(), span), () => work(span, continued));
   } catch (error) {
     span.recordException(error as Error);
     span.setStatus({ code: 2, message: (error as Error).message });
     throw error;
   } finally {
-    for (const child of children) child.end();
+    for (const child of children.values()) child.end();
     span.end();
   }
 }

@@ -36,4 +36,21 @@ describe("API metrics", () => {
     // The counter is serialised while the read is in flight: the failure shows from the next scrape.
     expect(await m.registry.metrics()).toContain("gridpulse_market_price_read_errors_total 1");
   });
+
+  it("keeps trace ids as exemplars, in the OpenMetrics format", async () => {
+    const m = createApiMetrics({ exemplars: true });
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    m.requestMetrics.started();
+    m.requestMetrics.finished({ route: "/v1/me", method: "GET", status: 200 }, 0.003, traceId);
+    expect(m.registry.contentType).toMatch(/^application\/openmetrics-text/);
+    const text = await m.registry.metrics();
+    const bucket = text.split("\n").find((l) => l.includes('le="0.005",route="/v1/me"'));
+    expect(bucket).toMatch(new RegExp(`\\} 1 # \\{trace_id="${traceId}"\\} 0.003 \\d`));
+    expect(text.trimEnd().endsWith("# EOF")).toBe(true);
+    // Without exemplars: Prometheus' text format, no trace ids.
+    const plain = createApiMetrics();
+    plain.requestMetrics.finished({ route: "/v1/me", method: "GET", status: 200 }, 0.003, traceId);
+    expect(plain.registry.contentType).toMatch(/^text\/plain/);
+    expect(await plain.registry.metrics()).not.toContain(traceId);
+  });
 });

@@ -3,8 +3,18 @@
  * status, in-flight requests, rate-limited requests, telemetry delivery, assessments by class and
  * climate zone, the latest market prices (read from the database at scrape time), and Node's process
  * metrics (event-loop lag included). Served on their own loopback port, not on the public API port.
+ *
+ * With `exemplars` (trace export on), each request duration observation carries the request's trace
+ * id as an exemplar, and `/metrics` answers in the OpenMetrics format (the one that carries them).
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import {
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  Registry,
+  type RegistryContentType,
+} from "prom-client";
 import type { RequestMetrics } from "../../observe/request-metrics.ts";
 
 /** Bucket bounds of the request duration histogram (dashboards/slos.yaml lists the same). */
@@ -23,9 +33,13 @@ export function createApiMetrics(
     marketPrices?: () => Promise<MarketPriceSample[]>;
     /** What the Kafka telemetry sink holds right now (absent: telemetry is off). */
     telemetryBuffered?: () => { events: number; bytes: number } | undefined;
+    /** Keep trace exemplars on request durations (OpenMetrics exposition). */
+    exemplars?: boolean;
   } = {},
 ) {
-  const registry = new Registry();
+  const registry = new Registry<RegistryContentType>();
+  // prom-client keeps exemplars only on an OpenMetrics registry (Prometheus scrapes either format).
+  if (options.exemplars) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const registers = [registry];
   const duration = new Histogram({
@@ -34,6 +48,7 @@ export function createApiMetrics(
     labelNames: ["route", "method", "status"] as const,
     buckets: requestDurationBucketsS,
     registers,
+    enableExemplars: options.exemplars === true,
   });
   const inFlight = new Gauge({
     name: "gridpulse_api_requests_in_flight",
@@ -122,10 +137,20 @@ export function createApiMetrics(
   });
   const requestMetrics: RequestMetrics = {
     started: () => inFlight.inc(),
-    finished: ({ route, method, status }, durationS) => {
-      inFlight.dec();
-      duration.observe({ route, method, status: String(status) }, durationS);
-    },
+    finished: options.exemplars
+      ? ({ route, method, status }, durationS, traceId) => {
+          inFlight.dec();
+          duration.observe({
+            labels: { route, method, status: String(status) },
+            value: durationS,
+            // prom-client types exemplar labels like metric labels; any names are allowed.
+            exemplarLabels: (traceId ? { trace_id: traceId } : {}) as Record<string, string>,
+          });
+        }
+      : ({ route, method, status }, durationS) => {
+          inFlight.dec();
+          duration.observe({ route, method, status: String(status) }, durationS);
+        },
     rateLimited: () => rateLimited.inc(),
     authFailed: (outcome) => authFailures.inc({ outcome }),
     assessed: ({ energyClass, climateZone }) =>

@@ -11,3 +11,4 @@ export * from "./request-windows.ts";
 export * from "./slos.ts";
 export * from "./subscriber-tokens.ts";
 export * from "./tenants.ts";
+export * from "./trace-exemplars.ts";

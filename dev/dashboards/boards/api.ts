@@ -107,8 +107,9 @@ export const apiDashboard: DashboardSpec = {
         },
         {
           title: "p99 latency by route",
-          description: "99th percentile request duration by route.",
-          queries: [{ expr: quantile(0.99), legend: "{{route}}" }],
+          description:
+            "99th percentile request duration by route. With trace export on, the dots are exemplars: a request's duration and trace id, linked to its trace in Zipkin.",
+          queries: [{ expr: quantile(0.99), legend: "{{route}}", exemplar: true }],
           unit: "s",
           w: 8,
         },

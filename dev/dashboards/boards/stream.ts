@@ -1,6 +1,7 @@
 /**
  * The stream worker dashboard: throughput per stage, consumer lag per partition, dead letters and late
- * events, batch and commit times, ingest, service latency from the merged HDR histograms.
+ * events, batch and commit times, ingest, service latency from the merged HDR histograms, and the
+ * alert evaluator (tick time, tenants, transitions, lease holder).
  */
 import { type DashboardSpec, rte, svc } from "../grafana.ts";
 
@@ -204,6 +205,78 @@ export const streamDashboard: DashboardSpec = {
             },
           ],
           unit: "short",
+        },
+      ],
+    },
+    {
+      title: "Alert evaluator",
+      panels: [
+        {
+          title: "Evaluation tick duration",
+          description:
+            "p50 and p99 of one alert evaluation tick over every tenant (read, evaluate, plan, write), on the lease holder.",
+          queries: [
+            {
+              expr: `histogram_quantile(0.5, sum by (le) (rate(gridpulse_alert_evaluation_duration_seconds_bucket{${job}}[$__rate_interval])))`,
+              legend: "p50",
+            },
+            {
+              expr: `histogram_quantile(0.99, sum by (le) (rate(gridpulse_alert_evaluation_duration_seconds_bucket{${job}}[$__rate_interval])))`,
+              legend: "p99",
+            },
+          ],
+          unit: "s",
+          w: 8,
+        },
+        {
+          title: "Tenants evaluated per tick",
+          description: "Tenants with rules, SLOs or alerts left that the last tick evaluated.",
+          queries: [{ expr: `sum(gridpulse_alert_tenants_evaluated{${job}})`, legend: "tenants" }],
+          unit: "short",
+          w: 8,
+        },
+        {
+          title: "Lease holder",
+          description:
+            "Which stream worker holds the alert evaluator lease (1); exactly one should, except for a lease period after the holder dies.",
+          type: "stat",
+          queries: [
+            {
+              expr: `max by (instance) (gridpulse_alert_evaluator_lease_held{${job}})`,
+              legend: "{{instance}}",
+            },
+          ],
+          thresholds: ["text", [1, "green"]],
+          w: 8,
+        },
+        {
+          title: "Alert transitions per second",
+          description: "Committed alert state transitions, by the phase entered.",
+          queries: [
+            {
+              expr: `sum by (to) (rate(gridpulse_alert_transitions_total{${job}}[$__rate_interval]))`,
+              legend: "{{to}}",
+            },
+          ],
+          unit: "short",
+          w: 12,
+        },
+        {
+          title: "Firing alerts and outbox rows",
+          description:
+            "Firing alerts by severity after the last tick, and outbox rows written per second by channel.",
+          queries: [
+            {
+              expr: `sum by (severity) (gridpulse_alerts_firing{${job}})`,
+              legend: "firing {{severity}}",
+            },
+            {
+              expr: `sum by (channel) (rate(gridpulse_alert_outbox_rows_total{${job}}[$__rate_interval]))`,
+              legend: "outbox {{channel}}/s",
+            },
+          ],
+          unit: "short",
+          w: 12,
         },
       ],
     },

@@ -1,0 +1,157 @@
+/**
+ * The event contracts as a producer meets them: the API serves the AsyncAPI document and the JSON
+ * Schemas on both runtimes (Node and workerd), identically; the served document parses with
+ * @asyncapi/parser without errors; and sample events produced with kcat (an external Kafka client),
+ * read back from the real broker, validate against the served schemas exactly when the stream
+ * worker's own zod schemas accept them.
+ */
+import { execFileSync } from "node:child_process";
+import { Parser } from "@asyncapi/parser";
+import { Ajv } from "ajv";
+import ajvFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { marketEventSchema } from "../../core/events/market-event.ts";
+import { requestEventSchema } from "../../core/events/request-event.ts";
+import { topicName } from "../../core/events/topics.ts";
+import { type ApiRuntime, startApiRuntime } from "../support/api-runtimes.ts";
+import { brokers, createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
+
+const runtimes: ApiRuntime[] = [];
+beforeAll(async () => {
+  runtimes.push(...(await Promise.all([startApiRuntime("node"), startApiRuntime("workerd")])));
+}, 180_000);
+afterAll(async () => {
+  await Promise.all(runtimes.map((r) => r.stop()));
+});
+
+const get = async (r: ApiRuntime, path: string) => {
+  const res = await fetch(`${r.url}${path}`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const request = (over: Record<string, unknown>) =>
+  JSON.stringify({
+    id: "evt-1",
+    ts: "2026-03-01T12:00:00.000Z",
+    service: "edge-api",
+    route: "/v1/assessments",
+    method: "POST",
+    status: 201,
+    durationMs: 41.7,
+    ...over,
+  });
+const samples = {
+  requests: [
+    request({}),
+    request({ id: "evt-2", ts: 1_772_366_400_000, region: "ATH", traceparent }),
+    request({ id: "evt-3", status: 99 }),
+    request({ id: "evt-4", durationMs: "slow" }),
+  ],
+  market: [
+    JSON.stringify({
+      id: "px-1",
+      ts: "2026-03-01T12:00:00Z",
+      kind: "price",
+      market: "GR",
+      carrier: "electricity",
+      value: 0.187,
+      unit: "EUR/kWh",
+    }),
+    JSON.stringify({
+      id: "sub-1",
+      ts: "2026-03-01T12:00:00Z",
+      kind: "subsidy",
+      program: "exoikonomo-2025",
+      regions: ["Attica"],
+      maxSubsidyPct: 75,
+    }),
+    JSON.stringify({
+      id: "reg-1",
+      ts: 1_772_366_400_000,
+      kind: "regulation",
+      title: "KENAK",
+      summary: "Revised U-values",
+    }),
+    JSON.stringify({ id: "px-2", ts: "2026-03-01", kind: "price", unit: "EUR/MWh" }),
+  ],
+};
+
+describe("event contracts served by the API", () => {
+  it("serves the same AsyncAPI document and schemas on Node and workerd; it parses without errors", async () => {
+    const [node, workerd] = runtimes as [ApiRuntime, ApiRuntime];
+    const doc = await get(node, "/asyncapi.json");
+    expect(doc.status).toBe(200);
+    expect(await get(workerd, "/asyncapi.json")).toEqual(doc);
+    for (const name of ["request-event", "market-event", "partial-aggregate", "alert-transition"]) {
+      const served = await get(node, `/schemas/${name}.json`);
+      expect(served.status, name).toBe(200);
+      expect(await get(workerd, `/schemas/${name}.json`)).toEqual(served);
+    }
+    const missing = await get(workerd, "/schemas/nope.json");
+    expect(missing).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+    const { diagnostics } = await new Parser().parse(JSON.stringify(doc.body));
+    expect(diagnostics.filter((d) => d.severity === 0)).toEqual([]);
+  });
+
+  it("validates events produced with kcat as the stream worker's schemas do", async () => {
+    const node = runtimes[0] as ApiRuntime;
+    const ajv = new Ajv({ allErrors: true });
+    ajvFormats.default(ajv);
+    const prefix = uniquePrefix();
+    await createTopics(testKafka(), prefix, 1);
+    const cases = [
+      {
+        topic: topicName(prefix, "requests"),
+        key: "edge-api",
+        lines: samples.requests,
+        schema: "request-event",
+        zod: requestEventSchema,
+        valid: [true, true, false, false],
+      },
+      {
+        topic: topicName(prefix, "market"),
+        key: "market:electricity",
+        lines: samples.market,
+        schema: "market-event",
+        zod: marketEventSchema,
+        valid: [true, true, true, false],
+      },
+    ];
+    for (const c of cases) {
+      const validate = ajv.compile((await get(node, `/schemas/${c.schema}.json`)).body);
+      execFileSync(
+        "kcat",
+        [
+          "-P",
+          "-b",
+          brokers().join(","),
+          "-t",
+          c.topic,
+          "-K\t",
+          "-H",
+          `traceparent=${traceparent}`,
+        ],
+        { input: `${c.lines.map((l) => `${c.key}\t${l}`).join("\n")}\n`, timeout: 30_000 },
+      );
+      const consumed = execFileSync(
+        "kcat",
+        ["-C", "-b", brokers().join(","), "-t", c.topic, "-o", "beginning", "-e", "-J", "-q"],
+        { timeout: 30_000 },
+      )
+        .toString()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { key: string; payload: string; headers: string[] });
+      expect(consumed).toHaveLength(c.lines.length);
+      const verdicts = consumed.map((m) => {
+        const event = JSON.parse(m.payload) as unknown;
+        expect(m.key).toBe(c.key);
+        expect(m.headers).toEqual(["traceparent", traceparent]);
+        return { schema: validate(event), zod: c.zod.safeParse(event).success };
+      });
+      expect(verdicts.map((v) => v.schema)).toEqual(c.valid);
+      for (const v of verdicts) expect(v.schema).toBe(v.zod);
+    }
+  });
+});
