@@ -25,8 +25,11 @@ import {
   boundedMaxTs,
 } from "./aggregate.process.ts";
 
-/** Partials produced in one Kafka transaction (a fetch touching more series is split into slices). */
-export const maxPartialsPerTransaction = 500;
+/**
+ * Partials computed in one step of a batch: a fetch touching more series is aggregated in steps of this
+ * many, heartbeating and yielding to the event loop between them, then committed in one transaction.
+ */
+export const maxPartialsPerStep = 500;
 
 export interface AggregateStageOptions {
   kafka: Kafka;
@@ -70,11 +73,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   let producers = new Map<number, Promise<Producer>>();
   let watermarks = new Map<number, Promise<number | null>>();
   /**
-   * Per partition, the offset after the last slice this process committed. A batch is handed in again
-   * from its first message when a later slice fails, and the group coordinator may still answer a
-   * committed offset from before the last transaction's marker right after a rejoin (kafkajs cannot
-   * ask for stable offsets): messages below this mark were committed with their output and are
-   * skipped, never counted twice. Kept across rebalances: it only ever names offsets whose
+   * Per partition, the offset after the last batch this process committed. Right after a rejoin the
+   * group coordinator may still answer a committed offset from before the last transaction's marker
+   * (kafkajs cannot ask for stable offsets), so a batch may be handed in again: messages below this
+   * mark were committed with their output and are skipped, never counted twice. Kept across rebalances: it only ever names offsets whose
    * transaction committed, so skipping below it is right whoever owned the partition in between.
    */
   const committedNext = new Map<number, bigint>();
@@ -143,8 +145,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     return watermark;
   };
 
-  /** One slice of a batch: its partials, dead letters and offset (with the watermark) in one transaction. */
-  const commitSlice = async (
+  /** A batch's partials, dead letters and offset (with the watermark) in one transaction. */
+  const commitBatch = async (
     topic: string,
     partition: number,
     messages: readonly KafkaMessage[],
@@ -236,9 +238,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
     const partition = batch.partition;
     let maxTs = await watermarkFor(partition);
-    // A fetch touching many series (each partial holds an encoded histogram) is handled in slices of
-    // at most maxPartialsPerTransaction partials, each its own transaction, heartbeating and letting
-    // the event loop run in between: the outcome is that of smaller fetches.
     let remaining: readonly KafkaMessage[] = batch.messages;
     const done = committedNext.get(partition);
     if (done !== undefined && BigInt(batch.firstOffset() ?? done) < done) {
@@ -256,24 +255,47 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         return;
       }
     }
+    const messages = remaining;
+    // A fetch touching many series (each partial holds an encoded histogram) is aggregated in steps of
+    // at most maxPartialsPerStep partials, heartbeating and letting the event loop run in between, so
+    // no step holds the loop for long; the batch is still committed in one transaction (one commit
+    // per fetch keeps the hand-over between owners exact).
+    const merged: AggregateResult = {
+      consumed: 0,
+      partials: [],
+      deadLetters: [],
+      maxTsMs: maxTs,
+      processed: 0,
+      late: 0,
+      traceparents: [],
+      partialTraceparents: [],
+    };
     while (remaining.length > 0) {
-      const result = aggregateBatch(
+      const step = aggregateBatch(
         partition,
         remaining,
         maxTs,
-        { ...options.settings(), maxPartials: maxPartialsPerTransaction },
+        { ...options.settings(), maxPartials: maxPartialsPerStep },
         options.now(),
       );
-      const slice = remaining.slice(0, result.consumed);
-      resolveOffset(await commitSlice(batch.topic, partition, slice, result));
-      maxTs = result.maxTsMs;
-      remaining = remaining.slice(result.consumed);
+      merged.consumed += step.consumed;
+      for (const p of step.partials) merged.partials.push(p);
+      for (const l of step.deadLetters) merged.deadLetters.push(l);
+      for (const t of step.partialTraceparents) merged.partialTraceparents.push(t);
+      for (const t of step.traceparents)
+        if (merged.traceparents.length < 64) merged.traceparents.push(t);
+      merged.processed += step.processed;
+      merged.late += step.late;
+      merged.maxTsMs = step.maxTsMs;
+      maxTs = step.maxTsMs;
+      remaining = remaining.slice(step.consumed);
       if (remaining.length > 0) {
         await heartbeat();
         await yieldToEventLoop();
         if (isStale()) return;
       }
     }
+    resolveOffset(await commitBatch(batch.topic, partition, messages, merged));
     endBatch();
     await heartbeat();
   };
