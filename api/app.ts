@@ -11,6 +11,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import { authenticate } from "./auth/authenticate.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
+import { idempotency } from "./conventions/idempotency.ts";
 import { notFound, onError } from "./errors/handler.ts";
 import { bodySize } from "./middleware/body-size.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
@@ -54,14 +55,23 @@ export function createApp(deps: AppDeps) {
     app.use(
       cors({
         origin: origins.includes("*") ? "*" : origins,
-        allowHeaders: ["Authorization", "Content-Type", "traceparent"],
+        allowHeaders: [
+          "Authorization",
+          "Content-Type",
+          "traceparent",
+          "Idempotency-Key",
+          "If-None-Match",
+        ],
         allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         exposeHeaders: [
           "X-Request-Id",
           "Retry-After",
           "Server-Timing",
-          "RateLimit-Limit",
-          "RateLimit-Remaining",
+          "RateLimit",
+          "RateLimit-Policy",
+          "ETag",
+          "Location",
+          "Idempotent-Replayed",
         ],
         maxAge: 600,
       }),
@@ -74,6 +84,7 @@ export function createApp(deps: AppDeps) {
     requireJson(),
     authenticate(),
     rateLimit(),
+    idempotency(),
   );
   app.onError(onError);
   app.notFound(notFound(app));

@@ -23,6 +23,7 @@ const descriptions: Record<number, string> = {
   405: "Method not allowed on this path (see `Allow`)",
   409: "Conflict with the current state",
   413: "Request body too large",
+  422: "The `Idempotency-Key` was already used with another request",
   415: "Request body is not application/json",
   429: "Rate limit exceeded for this API key (see `Retry-After`)",
   500: "Internal error (the body carries the request id)",
