@@ -4,6 +4,7 @@
  * telemetry); then for `/v1`: body size, JSON only, API-key auth with tenant scope, per-key rate limit.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -11,6 +12,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import { authenticate } from "./auth/authenticate.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
+import { httpCaching } from "./conventions/caching.ts";
 import { idempotency } from "./conventions/idempotency.ts";
 import { notFound, onError } from "./errors/handler.ts";
 import { bodySize } from "./middleware/body-size.ts";
@@ -85,6 +87,7 @@ export function createApp(deps: AppDeps) {
     authenticate(),
     rateLimit(),
     idempotency(),
+    httpCaching(),
   );
   app.onError(onError);
   app.notFound(notFound(app));
@@ -105,15 +108,22 @@ export function createApp(deps: AppDeps) {
     .route("/v1/webhooks", webhookRoutes)
     .route("/v1/push", pushRoutes);
 
-  let document: ReturnType<typeof openApiDocument> | undefined;
-  const doc = () => {
-    document ??= openApiDocument(app, deps.version);
+  // `servers` names API_PUBLIC_URL, else the origin the document was asked for (a few kept).
+  const documents = new Map<string, ReturnType<typeof openApiDocument>>();
+  const doc = (c: Context) => {
+    const server = deps.settings.API_PUBLIC_URL ?? new URL(c.req.url).origin;
+    let document = documents.get(server);
+    if (!document) {
+      document = openApiDocument(app, deps.version, server);
+      if (documents.size >= 8) documents.clear();
+      documents.set(server, document);
+    }
     return document;
   };
-  app.get("/openapi.json", (c) => c.json(doc()));
+  app.get("/openapi.json", (c) => c.json(doc(c)));
   app.get("/docs", (c) => {
     c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    return c.html(docsPage(doc()));
+    return c.html(docsPage(doc(c)));
   });
   return routes;
 }

@@ -4,23 +4,28 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context.ts";
+import { applyConventions, type OpenApiDoc } from "./conventions.ts";
 
-export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string) {
+export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string, serverUrl: string) {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
     description: "An API key (`gp_…`) created with `npm run tenant:create` or `POST /v1/api-keys`.",
   });
-  return app.getOpenAPI31Document({
+  const doc = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
       title: "gridpulse API",
       version,
       description:
         "Building energy assessments, benchmarks, latency, SLO and alert state. Errors are " +
-        "`{ error: { code, message, details? } }`; every response carries `X-Request-Id`.",
+        "`{ error: { code, message, details? } }`; every response carries `X-Request-Id`. Lists " +
+        "page with `limit` and `cursor` (`{ data, hasMore, nextCursor }`); POSTs accept an " +
+        "`Idempotency-Key`; GETs answer `If-None-Match` with 304.",
     },
   });
+  applyConventions(doc as unknown as OpenApiDoc, serverUrl);
+  return doc;
 }
 
 type Doc = ReturnType<typeof openApiDocument>;

@@ -125,7 +125,6 @@ describe.each(runtimes)("API conventions on %s", (runtime) => {
     const idempotencyKey = crypto.randomUUID();
     const send = (body: unknown = home) =>
       call(api, "POST", "/v1/assessments", key(), body, { "Idempotency-Key": idempotencyKey });
-    let inFlight = 0;
     // Each client retries a 409 (still in flight) as its Retry-After asks, as an SDK would.
     const answers = await Promise.all(
       Array.from({ length: 20 }, async () => {
@@ -135,7 +134,6 @@ describe.each(runtimes)("API conventions on %s", (runtime) => {
           const body = (await res.json()) as { error: { code: string; message: string } };
           expect(body.error.code).toBe("conflict");
           expect(body.error.message).toMatch(/in progress/);
-          inFlight++;
           await sleep(100);
         }
         throw new Error("the key stayed in flight");
@@ -177,7 +175,7 @@ describe.each(runtimes)("API conventions on %s", (runtime) => {
     expect(bad.status).toBe(400);
   });
 
-  it("an invalid request's answer is kept too, and a 2xx of other POSTs replays with its Location", async () => {
+  it("replays the answer of other POSTs too, Location included", async () => {
     const { tenantId } = await api.tenant();
     const key = await keyPool(api, tenantId, 4);
     const headers = { "Idempotency-Key": `k-${crypto.randomUUID()}` };
@@ -273,6 +271,38 @@ describe.each(runtimes)("API conventions on %s", (runtime) => {
       data: unknown[];
     };
     expect(all.data).toHaveLength(CAP);
+  });
+
+  it("answers If-None-Match with 304 on single resources, lists and market prices", async () => {
+    const { tenantId } = await api.tenant();
+    const key = await keyPool(api, tenantId, 4);
+    const created = await call(api, "POST", "/v1/silences", key(), lists[4]?.body(0));
+    const location = created.headers.get("location") as string;
+    for (const path of [location, "/v1/silences", "/v1/market/prices"]) {
+      const first = await call(api, "GET", path, key());
+      expect(first.status, path).toBe(200);
+      const tag = first.headers.get("etag");
+      expect(tag, path).toMatch(/^W\/"[^"]+"$/);
+      expect(first.headers.get("cache-control"), path).toBe(
+        path === "/v1/market/prices" ? "public, max-age=60" : "private, no-cache",
+      );
+      const again = await call(api, "GET", path, key(), undefined, {
+        "If-None-Match": tag as string,
+      });
+      expect(again.status, path).toBe(304);
+      expect(await again.text()).toBe("");
+      expect(again.headers.get("etag")).toBe(tag);
+      expect(again.headers.get("x-request-id")).toBeTruthy();
+      const other = await call(api, "GET", path, key(), undefined, { "If-None-Match": 'W/"nope"' });
+      expect(other.status, path).toBe(200);
+    }
+    // A change gives a new tag: the old one no longer matches.
+    const before = (await call(api, "GET", "/v1/silences", key())).headers.get("etag") as string;
+    await call(api, "DELETE", location, key());
+    const after = await call(api, "GET", "/v1/silences", key(), undefined, {
+      "If-None-Match": before,
+    });
+    expect(after.status).toBe(200);
   });
 
   it("sends the IETF RateLimit fields, on the 429 too", async () => {
