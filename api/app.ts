@@ -19,7 +19,13 @@ import { bodySize } from "./middleware/body-size.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requireJson } from "./middleware/require-json.ts";
 import { observe } from "./observe/observe.ts";
-import { docsPage, openApiDocument } from "./openapi/document.ts";
+import {
+  docsPage,
+  openApiDocument,
+  scalarCsp,
+  scalarInit,
+  scalarPage,
+} from "./openapi/document.ts";
 import { validationHook } from "./openapi/validation-hook.ts";
 import { alertRuleRoutes } from "./routes/alert-rules/index.ts";
 import { alertRoutes } from "./routes/alerts/index.ts";
@@ -121,10 +127,29 @@ export function createApp(deps: AppDeps) {
     return document;
   };
   app.get("/openapi.json", (c) => c.json(doc(c)));
-  app.get("/docs", (c) => {
-    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    return c.html(docsPage(doc(c)));
-  });
+  const docsBundle = deps.docsBundle;
+  if (docsBundle) {
+    // The interactive reference (Scalar, self-hosted): only this origin's script, styles and data.
+    app.get("/docs", (c) => {
+      c.header("Content-Security-Policy", scalarCsp);
+      return c.html(scalarPage(doc(c)));
+    });
+    app.get("/docs/scalar.js", async (c) => {
+      c.header("Cache-Control", "public, max-age=86400");
+      c.header("Content-Type", "text/javascript; charset=utf-8");
+      return c.body(await docsBundle(), 200);
+    });
+    app.get("/docs/init.js", (c) => {
+      c.header("Cache-Control", "no-cache");
+      c.header("Content-Type", "text/javascript; charset=utf-8");
+      return c.body(scalarInit, 200);
+    });
+  } else {
+    app.get("/docs", (c) => {
+      c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+      return c.html(docsPage(doc(c)));
+    });
+  }
   return routes;
 }
 

@@ -46,6 +46,11 @@ export interface AppDeps {
   databaseWritable?: (timeoutMs: number) => Promise<void>;
   /** Compresses and decompresses stored assessment bodies (default: in process). */
   bodyCodec?: BodyCodec;
+  /**
+   * The self-hosted Scalar reference UI bundle served at /docs/scalar.js (Node reads it from
+   * node_modules; absent on Workers, whose /docs is the built-in operations table).
+   */
+  docsBundle?: () => Promise<Uint8Array<ArrayBuffer>>;
   /** Compress responses the client accepts gzip/deflate for (Node; Workers' edge does it itself). */
   compressResponses?: boolean;
 }

@@ -20,6 +20,7 @@ import { listen } from "../core/runtime/serve.node.ts";
 import { createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { loadApiConfig } from "./config.ts";
+import { scalarBundle } from "./openapi/scalar.node.ts";
 import { workerBodyCodec } from "./platform/node/body-codec.ts";
 import { kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
 import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
@@ -90,6 +91,7 @@ const app = createApp({
   benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
   hashApiKey: hashApiKeyNode,
   compressResponses: true,
+  docsBundle: scalarBundle(),
   bodyCodec,
   ...(embedded ? { databaseWritable: (ms: number) => embedded.probeWrite(ms) } : {}),
 });

@@ -62,3 +62,27 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer gp_…</code>.</p>
 <table><thead><tr><th>Method</th><th>Path</th><th>Summary</th><th>Auth</th><th>Responses</th></tr></thead><tbody>${rows.join("")}</tbody></table></body></html>`;
 }
+
+/** The CSP of the Scalar page: this origin only (styles inline, as the bundle injects them). */
+export const scalarCsp =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
+  "img-src 'self' data:; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Starts Scalar on /openapi.json: no default fonts (a CDN), no hosted proxy, no telemetry. */
+export const scalarInit = `Scalar.createApiReference("#app", {
+  url: "/openapi.json",
+  withDefaultFonts: false,
+  proxyUrl: "",
+  telemetry: false,
+  hideClientButton: true,
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showDeveloperTools: "never",
+});
+`;
+
+export function scalarPage(doc: Doc): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gridpulse API ${escapeHtml(doc.info.version)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"></head>
+<body><div id="app"></div><script src="/docs/scalar.js"></script><script src="/docs/init.js"></script></body></html>`;
+}
