@@ -42,9 +42,12 @@ describe("/docs in headless Chromium", () => {
     const res = await page.goto(`${api.url}/docs`, { waitUntil: "networkidle0", timeout: 90_000 });
     expect(res?.status()).toBe(200);
     expect(res?.headers()["content-security-policy"]).toContain("script-src 'self'");
-    await page.waitForFunction('document.body.innerText.includes("Liveness and readiness probes")', {
-      timeout: 60_000,
-    });
+    await page.waitForFunction(
+      'document.body.innerText.includes("Liveness and readiness probes")',
+      {
+        timeout: 60_000,
+      },
+    );
     const text = (await page.evaluate("document.body.innerText")) as string;
     expect(text).toContain("gridpulse API");
     expect(text).toContain(new URL(api.url).origin);
