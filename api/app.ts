@@ -8,7 +8,7 @@
  * the app, on both runtimes.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -20,6 +20,8 @@ import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { authenticate, limitAuthFailures } from "./auth/authenticate.ts";
 import { authenticateSubscriber } from "./auth/authenticate-subscriber.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
+import { httpCaching } from "./conventions/caching.ts";
+import { idempotency } from "./conventions/idempotency.ts";
 import { notFound, onError } from "./errors/handler.ts";
 import { bodySize } from "./middleware/body-size.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
@@ -27,7 +29,13 @@ import { requireJson } from "./middleware/require-json.ts";
 import { strictJson } from "./middleware/strict-json.ts";
 import { urlLength } from "./middleware/url-length.ts";
 import { observe } from "./observe/observe.ts";
-import { docsPage, openApiDocument } from "./openapi/document.ts";
+import {
+  docsPage,
+  openApiDocument,
+  scalarCsp,
+  scalarInit,
+  scalarPage,
+} from "./openapi/document.ts";
 import { validationHook } from "./openapi/validation-hook.ts";
 import { alertRuleRoutes } from "./routes/alert-rules/index.ts";
 import { alertRoutes } from "./routes/alerts/index.ts";
@@ -81,14 +89,23 @@ export function createApp(deps: AppDeps) {
     app.use(
       cors({
         origin: origins.includes("*") ? "*" : origins,
-        allowHeaders: ["Authorization", "Content-Type", "traceparent"],
+        allowHeaders: [
+          "Authorization",
+          "Content-Type",
+          "traceparent",
+          "Idempotency-Key",
+          "If-None-Match",
+        ],
         allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         exposeHeaders: [
           "X-Request-Id",
           "Retry-After",
           "Server-Timing",
-          "RateLimit-Limit",
-          "RateLimit-Remaining",
+          "RateLimit",
+          "RateLimit-Policy",
+          "ETag",
+          "Location",
+          "Idempotent-Replayed",
         ],
         maxAge: 600,
       }),
@@ -115,10 +132,14 @@ export function createApp(deps: AppDeps) {
       rateLimit({
         limiter: deps.subscriberRateLimiter ?? (() => subscriberBucket),
         credential: "subscriber token",
+        policy: "per-subscriber-token",
+        ratePerS: () => deps.settings.SUBSCRIBER_RATE_LIMIT_PER_MIN / 60,
       }),
       rateLimit(),
     ),
     strictJson(),
+    idempotency(),
+    httpCaching(),
   );
   app.onError(onError);
   app.notFound(notFound(app));
@@ -142,12 +163,42 @@ export function createApp(deps: AppDeps) {
     .route("/v1/subscriber", subscriberRoutes);
   app.route("/subscribe", subscribePageRoutes);
 
-  let document: ReturnType<typeof openApiDocument> | undefined;
-  const doc = () => {
-    document ??= openApiDocument(app, deps.version);
+  // `servers` names API_PUBLIC_URL, else the origin the document was asked for (a few kept).
+  const documents = new Map<string, ReturnType<typeof openApiDocument>>();
+  const doc = (c: Context) => {
+    const server = deps.settings.API_PUBLIC_URL ?? new URL(c.req.url).origin;
+    let document = documents.get(server);
+    if (!document) {
+      document = openApiDocument(app, deps.version, server);
+      if (documents.size >= 8) documents.clear();
+      documents.set(server, document);
+    }
     return document;
   };
-  app.get("/openapi.json", (c) => c.json(doc()));
+  app.get("/openapi.json", (c) => c.json(doc(c)));
+  const docsBundle = deps.docsBundle;
+  if (docsBundle) {
+    // The interactive reference (Scalar, self-hosted): only this origin's script, styles and data.
+    app.get("/docs", (c) => {
+      c.header("Content-Security-Policy", scalarCsp);
+      return c.html(scalarPage(doc(c)));
+    });
+    app.get("/docs/scalar.js", async (c) => {
+      c.header("Cache-Control", "public, max-age=86400");
+      c.header("Content-Type", "text/javascript; charset=utf-8");
+      return c.body(await docsBundle(), 200);
+    });
+    app.get("/docs/init.js", (c) => {
+      c.header("Cache-Control", "no-cache");
+      c.header("Content-Type", "text/javascript; charset=utf-8");
+      return c.body(scalarInit, 200);
+    });
+  } else {
+    app.get("/docs", (c) => {
+      c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+      return c.html(docsPage(doc(c)));
+    });
+  }
   // Event contracts of the Kafka topics (core/events/contracts.ts): AsyncAPI and the JSON Schemas.
   const events = asyncApiDocument(deps.version);
   app.get("/asyncapi.json", (c) => c.json(events));
@@ -157,10 +208,6 @@ export function createApp(deps: AppDeps) {
     if (!schema || !c.req.param("file").endsWith(".json"))
       throw new ApiError("not_found", `no schema ${c.req.param("file")}; see /asyncapi.json`);
     return c.json(schema);
-  });
-  app.get("/docs", (c) => {
-    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    return c.html(docsPage(doc()));
   });
   return routes;
 }

@@ -63,6 +63,11 @@ export interface AppDeps {
    * `traceparent` is passed on as it came.
    */
   tracing?: boolean;
+  /**
+   * The self-hosted Scalar reference UI bundle served at /docs/scalar.js (Node reads it from
+   * node_modules; absent on Workers, whose /docs is the built-in operations table).
+   */
+  docsBundle?: () => Promise<Uint8Array<ArrayBuffer>>;
   /** Compress responses the client accepts gzip/deflate for (Node; Workers' edge does it itself). */
   compressResponses?: boolean;
 }

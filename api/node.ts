@@ -21,6 +21,7 @@ import { listen } from "../core/runtime/serve.node.ts";
 import { createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { loadApiConfig } from "./config.ts";
+import { scalarBundle } from "./openapi/scalar.node.ts";
 import { workerBodyCodec } from "./platform/node/body-codec.ts";
 import { jsonClientErrors } from "./platform/node/client-errors.ts";
 import { type KafkaTelemetrySink, kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
@@ -133,6 +134,7 @@ const app = createApp({
   benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
   hashApiKey: hashApiKeyNode,
   compressResponses: true,
+  docsBundle: scalarBundle(),
   bodyCodec,
   tracing: tracing.enabled,
   ...(embedded ? { databaseWritable: (ms: number) => embedded.probeWrite(ms) } : {}),

@@ -60,6 +60,18 @@ export const apiSettingsSchema = z.object({
    * them for every assessment. An embedded file is always read (no round trip).
    */
   MARKET_PRICE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(2000),
+  /** The API's public base URL for OpenAPI `servers` (default: the origin /openapi.json was asked at). */
+  API_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
+  /** How long the answer to a POST with an `Idempotency-Key` is kept and replayed. */
+  IDEMPOTENCY_TTL_S: positiveIntVar(86_400, 30 * 86_400),
+  /** How long a request holds its `Idempotency-Key` before a crashed request's key is freed. */
+  IDEMPOTENCY_LOCK_S: positiveIntVar(60, 3600),
+  /** Per tenant caps on webhook endpoints and push subscriptions (a create beyond them is a 409). */
+  WEBHOOK_ENDPOINTS_MAX: positiveIntVar(50, 10_000),
+  PUSH_SUBSCRIPTIONS_MAX: positiveIntVar(1000, 1_000_000),
   LOG_LEVEL: logLevelVar,
 });
 

@@ -23,6 +23,7 @@ const descriptions: Record<number, string> = {
   405: "Method not allowed on this path (see `Allow`)",
   409: "Conflict with the current state",
   413: "Request body too large",
+  422: "The `Idempotency-Key` was already used with another request",
   415: "Request body is not application/json",
   408: "The request was not received in time",
   429: "Rate limit exceeded for this API key, or too many failed authentications from this client address (see `Retry-After`)",

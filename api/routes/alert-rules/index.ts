@@ -10,6 +10,8 @@ import { type AlertRuleRow, alertRules, slos } from "../../../core/db/schema/ind
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
+import { keysetList, pageBody, pageQuery, pageSchema } from "../../conventions/pagination.ts";
 import { invalidField } from "../../errors/handler.ts";
 import {
   bearerSecurity,
@@ -18,7 +20,6 @@ import {
   securedErrorResponses,
 } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
-import { newestFirst } from "../../tenancy/prepared.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 
 const ruleIdParams = z.object({
@@ -117,6 +118,7 @@ const createRule: RouteHandler<typeof createRuleRoute, AppEnv> = async (c) => {
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   });
+  setLocation(c, row.id);
   return c.json(present(row), 201);
 };
 
@@ -126,17 +128,19 @@ const listRulesRoute = createRoute({
   path: "/",
   summary: "List the tenant's alert rules",
   middleware: [requireScope("read")] as const,
+  request: { query: pageQuery },
   responses: {
-    200: json(z.object({ data: z.array(storedRule) }), "The rules, newest first"),
+    200: json(pageSchema(storedRule, "AlertRulePage"), "The rules, newest first"),
     ...securedErrorResponses(),
+    ...errorResponses(400),
   },
 });
 const listRules: RouteHandler<typeof listRulesRoute, AppEnv> = async (c) => {
-  const rows = await newestRules(c.var.tenant).all();
-  return c.json({ data: rows.map(present) }, 200);
+  const page = await newestRules(c.var.tenant, c.req.valid("query"));
+  return c.json(pageBody(page, present), 200);
 };
 
-const newestRules = newestFirst(alertRules, alertRules.createdAtMs);
+const newestRules = keysetList(alertRules, alertRules.createdAtMs);
 
 const getRuleRoute = createRoute({
   ...common,

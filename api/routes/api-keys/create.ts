@@ -4,6 +4,7 @@ import { ApiError } from "../../../core/http/errors.ts";
 import { prepareApiKey } from "../../../core/tenants/tenants.service.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
 import {
   bearerSecurity,
   errorResponses,
@@ -52,5 +53,6 @@ export const createApiKey: RouteHandler<typeof createApiKeyRoute, AppEnv> = asyn
   });
   const { tenantId: _t, ...values } = minted.row;
   const row = await c.var.tenant.insert(apiKeys, values);
+  setLocation(c, row.id);
   return c.json({ ...presentApiKey(row), key: minted.key }, 201);
 };

@@ -1,15 +1,15 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { desc, isNull } from "drizzle-orm";
+import { isNull } from "drizzle-orm";
 import { apiKeys } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { keysetList, pageBody } from "../../conventions/pagination.ts";
 import {
   bearerSecurity,
   errorResponses,
   json,
   securedErrorResponses,
 } from "../../openapi/responses.ts";
-import { perTenantQuery } from "../../tenancy/prepared.ts";
 import { presentApiKey } from "./present.ts";
 import { apiKeyListSchema, listApiKeysQuery } from "./schema.ts";
 
@@ -28,21 +28,13 @@ export const listApiKeysRoute = createRoute({
   },
 });
 
-const listQuery = (includeRevoked: boolean) =>
-  perTenantQuery((tenant) =>
-    tenant.db
-      .select()
-      .from(apiKeys)
-      .where(tenant.where(apiKeys, includeRevoked ? undefined : isNull(apiKeys.revokedAtMs)))
-      .orderBy(desc(apiKeys.createdAtMs))
-      .limit(1000)
-      .prepare(),
-  );
-const activeKeys = listQuery(false);
-const allKeys = listQuery(true);
+const activeKeys = keysetList(apiKeys, apiKeys.createdAtMs, {
+  where: isNull(apiKeys.revokedAtMs),
+});
+const allKeys = keysetList(apiKeys, apiKeys.createdAtMs);
 
 export const listApiKeys: RouteHandler<typeof listApiKeysRoute, AppEnv> = async (c) => {
-  const { includeRevoked } = c.req.valid("query");
-  const rows = await (includeRevoked ? allKeys : activeKeys)(c.var.tenant).all();
-  return c.json({ data: rows.map(presentApiKey) }, 200);
+  const query = c.req.valid("query");
+  const page = await (query.includeRevoked ? allKeys : activeKeys)(c.var.tenant, query);
+  return c.json(pageBody(page, presentApiKey), 200);
 };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { apiKeyScopes } from "../../../core/auth/api-keys.ts";
+import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
 
 export const apiKeyIdParams = z.object({
   id: z
@@ -36,13 +37,12 @@ export const createdApiKeySchema = apiKeySchema
   .extend({ key: z.string().describe("the API key itself: shown only in this response") })
   .meta({ id: "ApiKeyCreated" });
 
-export const apiKeyListSchema = z
-  .object({ data: z.array(apiKeySchema) })
-  .meta({ id: "ApiKeyList" });
+export const apiKeyListSchema = pageSchema(apiKeySchema, "ApiKeyList");
 
 export const listApiKeysQuery = z.object({
   includeRevoked: z
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
+  ...pageQueryFields,
 });

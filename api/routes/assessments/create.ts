@@ -9,6 +9,7 @@ import { ApiError } from "../../../core/http/errors.ts";
 import { latestPrices } from "../../../core/market/prices.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
 import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
 import { jsonText, utf8 } from "./json-text.ts";
 import { packageColumns, presentFull, presentSummaryView } from "./present.ts";
@@ -108,6 +109,7 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     energyClass: result.rating.energyClass,
     climateZone: result.location.zone,
   });
+  setLocation(c, identity.id);
   return jsonText(
     c,
     view === "summary" ? JSON.stringify(presentSummaryView(row)) : full,

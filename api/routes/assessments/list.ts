@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { z } from "zod";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { pageBody, pageSchema } from "../../conventions/pagination.ts";
 import {
   bearerSecurity,
   errorResponses,
@@ -21,16 +21,13 @@ export const listAssessmentsRoute = createRoute({
   middleware: [requireScope("read")] as const,
   request: { query: listAssessmentsQuery },
   responses: {
-    200: json(
-      z.object({ data: z.array(assessmentSummarySchema) }).meta({ id: "AssessmentList" }),
-      "Newest first",
-    ),
+    200: json(pageSchema(assessmentSummarySchema, "AssessmentList"), "Newest first"),
     ...securedErrorResponses(),
     ...errorResponses(400),
   },
 });
 
 export const listAssessments: RouteHandler<typeof listAssessmentsRoute, AppEnv> = async (c) => {
-  const rows = await latestQuery(c.var.tenant).all({ limit: c.req.valid("query").limit });
-  return c.json({ data: rows.map(presentSummary) }, 200);
+  const page = await latestQuery(c.var.tenant, c.req.valid("query"));
+  return c.json(pageBody(page, presentSummary), 200);
 };

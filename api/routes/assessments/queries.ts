@@ -2,8 +2,9 @@
  * The assessment reads of the API, each selecting only what its view needs (never the stored body of
  * rows it does not answer with) and prepared once per database handle and tenant.
  */
-import { desc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { assessments } from "../../../core/db/schema/index.ts";
+import { keysetList } from "../../conventions/pagination.ts";
 import { perTenantQuery } from "../../tenancy/prepared.ts";
 
 /** The columns of the summary view. */
@@ -82,13 +83,7 @@ export const bodyQuery = perTenantQuery((tenant) =>
     .prepare(),
 );
 
-/** The tenant's newest assessments, the list item's columns only. */
-export const latestQuery = perTenantQuery((tenant) =>
-  tenant.db
-    .select(listColumns)
-    .from(assessments)
-    .where(tenant.where(assessments))
-    .orderBy(desc(assessments.createdAtMs))
-    .limit(sql.placeholder("limit"))
-    .prepare(),
-);
+/** The tenant's newest assessments, the list item's columns only, one keyset page at a time. */
+export const latestQuery = keysetList(assessments, assessments.createdAtMs, {
+  columns: listColumns,
+});

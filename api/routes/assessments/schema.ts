@@ -4,6 +4,7 @@ import {
   assessmentSchema,
   energyClasses,
 } from "../../../core/energy/index.ts";
+import { pageQuery } from "../../conventions/pagination.ts";
 
 export const assessmentIdParams = z.object({
   id: z.string().regex(/^asm_[0-9A-Za-z]{16}$/, "must be an assessment id (asm_…)"),
@@ -92,6 +93,4 @@ export const assessmentSummarySchema = z
   })
   .meta({ id: "AssessmentSummary" });
 
-export const listAssessmentsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
+export const listAssessmentsQuery = pageQuery;

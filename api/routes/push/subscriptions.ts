@@ -3,12 +3,15 @@
  * subscription (keys and filters) and answers 200, so a browser can re-send its subscription freely.
  */
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { z } from "zod";
+import { eq } from "drizzle-orm";
 import { newId } from "../../../core/auth/ids.ts";
 import { type PushSubscriptionRow, pushSubscriptions } from "../../../core/db/schema/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { assertBelowCap, enforceCapAfterInsert } from "../../conventions/caps.ts";
+import { setLocation } from "../../conventions/location.ts";
+import { keysetList, pageBody, pageQuery, pageSchema } from "../../conventions/pagination.ts";
 import { pushEndpoint } from "../../notify/outbound.ts";
 import { cancelPending, enqueueTestSend } from "../../notify/outbox.ts";
 import {
@@ -17,7 +20,6 @@ import {
   json,
   securedErrorResponses,
 } from "../../openapi/responses.ts";
-import { newestFirst } from "../../tenancy/prepared.ts";
 import { testSendSchema } from "../webhooks/schema.ts";
 import { createSubscriptionBody, subscriptionIdParams, subscriptionSchema } from "./schema.ts";
 
@@ -28,6 +30,12 @@ export const presentSubscription = (row: PushSubscriptionRow) => ({
   endpoint: row.endpoint,
   filters: row.filters,
   createdAt: new Date(row.createdAtMs).toISOString(),
+});
+
+const pushCap = (max: number) => ({
+  max,
+  what: "push subscriptions",
+  setting: "PUSH_SUBSCRIPTIONS_MAX",
 });
 
 export const createSubscriptionRoute = createRoute({
@@ -43,7 +51,7 @@ export const createSubscriptionRoute = createRoute({
     201: json(subscriptionSchema, "Registered"),
     200: json(subscriptionSchema, "The endpoint was registered already: keys and filters updated"),
     ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...errorResponses(400, 409),
   },
 });
 export const createSubscription: RouteHandler<typeof createSubscriptionRoute, AppEnv> = async (
@@ -53,15 +61,22 @@ export const createSubscription: RouteHandler<typeof createSubscriptionRoute, Ap
   const endpoint = pushEndpoint(body.endpoint, c.var.deps.settings);
   const id = newId("psub");
   const update = { p256dh: body.keys.p256dh, auth: body.keys.auth, filters: body.filters };
+  const cap = pushCap(c.var.deps.settings.PUSH_SUBSCRIPTIONS_MAX);
+  const known = await c.var.tenant.list(pushSubscriptions, {
+    where: eq(pushSubscriptions.endpoint, endpoint),
+    limit: 1,
+  });
+  if (known.length === 0) await assertBelowCap(c.var.tenant, pushSubscriptions, cap);
   const row = await c.var.tenant.upsert(
     pushSubscriptions,
     { id, endpoint, ...update, createdAtMs: c.var.deps.now() },
     [pushSubscriptions.tenantId, pushSubscriptions.endpoint],
     update,
   );
-  return row.id === id
-    ? c.json(presentSubscription(row), 201)
-    : c.json(presentSubscription(row), 200);
+  if (row.id !== id) return c.json(presentSubscription(row), 200);
+  await enforceCapAfterInsert(c.var.tenant, pushSubscriptions, row.id, cap);
+  setLocation(c, row.id);
+  return c.json(presentSubscription(row), 201);
 };
 
 export const listSubscriptionsRoute = createRoute({
@@ -70,20 +85,19 @@ export const listSubscriptionsRoute = createRoute({
   path: "/",
   summary: "List push subscriptions",
   middleware: [requireScope("read")] as const,
+  request: { query: pageQuery },
   responses: {
-    200: json(
-      z.object({ data: z.array(subscriptionSchema) }).meta({ id: "PushSubscriptionList" }),
-      "Newest first",
-    ),
+    200: json(pageSchema(subscriptionSchema, "PushSubscriptionList"), "Newest first"),
     ...securedErrorResponses(),
+    ...errorResponses(400),
   },
 });
 export const listSubscriptions: RouteHandler<typeof listSubscriptionsRoute, AppEnv> = async (c) => {
-  const rows = await newestSubscriptions(c.var.tenant).all();
-  return c.json({ data: rows.map(presentSubscription) }, 200);
+  const page = await newestSubscriptions(c.var.tenant, c.req.valid("query"));
+  return c.json(pageBody(page, presentSubscription), 200);
 };
 
-const newestSubscriptions = newestFirst(pushSubscriptions, pushSubscriptions.createdAtMs);
+const newestSubscriptions = keysetList(pushSubscriptions, pushSubscriptions.createdAtMs);
 
 export const getSubscriptionRoute = createRoute({
   ...common,

@@ -12,6 +12,8 @@ import { type SilenceRow, silences } from "../../../core/db/schema/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
+import { keysetList, pageBody, pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
 import { invalidField, invalidFields } from "../../errors/handler.ts";
 import {
   bearerSecurity,
@@ -20,7 +22,6 @@ import {
   securedErrorResponses,
 } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
-import { newestFirst } from "../../tenancy/prepared.ts";
 
 const idParams = z.object({
   id: z.string().regex(/^sil_[0-9A-Za-z]{16}$/, "must be a silence id (sil_…)"),
@@ -104,6 +105,7 @@ const createSilence: RouteHandler<typeof createSilenceRoute, AppEnv> = async (c)
     comment: parsed.data.comment ?? null,
     createdAtMs: nowMs,
   });
+  setLocation(c, row.id);
   return c.json(present(row, nowMs), 201);
 };
 
@@ -113,22 +115,31 @@ const listSilencesRoute = createRoute({
   path: "/",
   summary: "List silences (by default those not yet expired)",
   middleware: [requireScope("read")] as const,
-  request: { query: z.object({ expired: z.enum(["true", "false"]).default("false") }) },
+  request: {
+    query: z.object({
+      expired: z.enum(["true", "false"]).default("false"),
+      ...pageQueryFields,
+    }),
+  },
   responses: {
-    200: json(z.object({ data: z.array(silenceOut) }), "The silences, newest first"),
+    200: json(pageSchema(silenceOut, "SilencePage"), "The silences, newest first"),
     ...securedErrorResponses(),
     ...errorResponses(400),
   },
 });
 const listSilences: RouteHandler<typeof listSilencesRoute, AppEnv> = async (c) => {
   const nowMs = c.var.deps.now();
-  const includeExpired = c.req.valid("query").expired === "true";
-  const rows = await (includeExpired ? allSilences : currentSilences)(c.var.tenant).all({ nowMs });
-  return c.json({ data: rows.map((r) => present(r, nowMs)) }, 200);
+  const query = c.req.valid("query");
+  const list = query.expired === "true" ? allSilences : currentSilences;
+  const page = await list(c.var.tenant, query, { nowMs });
+  return c.json(
+    pageBody(page, (r) => present(r, nowMs)),
+    200,
+  );
 };
 
-const allSilences = newestFirst(silences, silences.createdAtMs);
-const currentSilences = newestFirst(silences, silences.createdAtMs, {
+const allSilences = keysetList(silences, silences.createdAtMs);
+const currentSilences = keysetList(silences, silences.createdAtMs, {
   where: gt(silences.endsAtMs, sql.placeholder("nowMs")),
 });
 

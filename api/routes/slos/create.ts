@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
 import {
   bearerSecurity,
   errorResponses,
@@ -28,5 +29,6 @@ export const createSloRoute = createRoute({
 
 export const createSlo: RouteHandler<typeof createSloRoute, AppEnv> = async (c) => {
   const row = await insertSlo(c.var.tenant, c.req.valid("json"), c.var.deps.now());
+  setLocation(c, row.id);
   return c.json(presentSlo(row), 201);
 };

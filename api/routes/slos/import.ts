@@ -48,6 +48,7 @@ export const importSlo: RouteHandler<typeof importSloRoute, AppEnv> = async (c) 
   if (!parsed.success) throw validationError("yaml", parsed.error);
   if (dryRun) return c.json({ definition: parsed.data, warnings: imported.warnings }, 200);
   const row = await insertSlo(c.var.tenant, parsed.data, c.var.deps.now());
+  c.header("Location", `/v1/slos/${encodeURIComponent(row.id)}`);
   return c.json(
     { slo: presentSlo(row), definition: parsed.data, warnings: imported.warnings },
     201,

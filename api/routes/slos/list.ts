@@ -1,10 +1,14 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { desc } from "drizzle-orm";
 import { slos } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
-import { bearerSecurity, json, securedErrorResponses } from "../../openapi/responses.ts";
-import { perTenantQuery } from "../../tenancy/prepared.ts";
+import { keysetList, pageBody, pageQuery } from "../../conventions/pagination.ts";
+import {
+  bearerSecurity,
+  errorResponses,
+  json,
+  securedErrorResponses,
+} from "../../openapi/responses.ts";
 import { presentSlo } from "./present.ts";
 import { sloListSchema } from "./schema.ts";
 
@@ -15,20 +19,17 @@ export const listSlosRoute = createRoute({
   tags: ["SLOs"],
   security: bearerSecurity,
   middleware: [requireScope("read")] as const,
-  responses: { 200: json(sloListSchema, "The SLOs, newest first"), ...securedErrorResponses() },
+  request: { query: pageQuery },
+  responses: {
+    200: json(sloListSchema, "The SLOs, newest first"),
+    ...securedErrorResponses(),
+    ...errorResponses(400),
+  },
 });
 
-const listQuery = perTenantQuery((tenant) =>
-  tenant.db
-    .select()
-    .from(slos)
-    .where(tenant.where(slos))
-    .orderBy(desc(slos.createdAtMs))
-    .limit(1000)
-    .prepare(),
-);
+const listQuery = keysetList(slos, slos.createdAtMs);
 
 export const listSlos: RouteHandler<typeof listSlosRoute, AppEnv> = async (c) => {
-  const rows = await listQuery(c.var.tenant).all();
-  return c.json({ data: rows.map(presentSlo) }, 200);
+  const page = await listQuery(c.var.tenant, c.req.valid("query"));
+  return c.json(pageBody(page, presentSlo), 200);
 };

@@ -5,6 +5,7 @@ import {
   sloWindowSchema,
   tierSchema,
 } from "../../../core/slo/definition.ts";
+import { pageSchema } from "../../conventions/pagination.ts";
 
 export const sloIdParams = z.object({
   id: z.string().regex(/^slo_[0-9A-Za-z]{16}$/, "must be an SLO id (slo_…)"),
@@ -29,7 +30,7 @@ export const sloSchema = z
   })
   .meta({ id: "Slo" });
 
-export const sloListSchema = z.object({ data: z.array(sloSchema) }).meta({ id: "SloList" });
+export const sloListSchema = pageSchema(sloSchema, "SloList");
 
 export const importBody = z
   .strictObject({

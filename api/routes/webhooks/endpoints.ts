@@ -1,12 +1,14 @@
 /** Create, list, get, update and delete webhook endpoints. */
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { z } from "zod";
 import { newId } from "../../../core/auth/ids.ts";
 import { type WebhookEndpointRow, webhookEndpoints } from "../../../core/db/schema/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { generateWebhookSecret } from "../../../core/notify/standard-webhooks.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { assertBelowCap, enforceCapAfterInsert } from "../../conventions/caps.ts";
+import { setLocation } from "../../conventions/location.ts";
+import { keysetList, pageBody, pageQuery, pageSchema } from "../../conventions/pagination.ts";
 import { webhookUrl } from "../../notify/outbound.ts";
 import { cancelPending } from "../../notify/outbox.ts";
 import {
@@ -15,7 +17,6 @@ import {
   json,
   securedErrorResponses,
 } from "../../openapi/responses.ts";
-import { newestFirst } from "../../tenancy/prepared.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 import { presentWebhook } from "./present.ts";
 import {
@@ -34,6 +35,12 @@ export async function endpointOf(tenant: TenantScope, id: string): Promise<Webho
   return row;
 }
 
+const webhookCap = (max: number) => ({
+  max,
+  what: "webhook endpoints",
+  setting: "WEBHOOK_ENDPOINTS_MAX",
+});
+
 export const createWebhookRoute = createRoute({
   ...common,
   method: "post",
@@ -46,7 +53,7 @@ export const createWebhookRoute = createRoute({
   responses: {
     201: json(webhookWithSecretSchema, "The endpoint with its whsec_ secret"),
     ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...errorResponses(400, 409),
   },
 });
 export const createWebhook: RouteHandler<typeof createWebhookRoute, AppEnv> = async (c) => {
@@ -54,6 +61,8 @@ export const createWebhook: RouteHandler<typeof createWebhookRoute, AppEnv> = as
   const url = webhookUrl(body.url, c.var.deps.settings);
   const nowMs = c.var.deps.now();
   const secret = generateWebhookSecret();
+  const cap = webhookCap(c.var.deps.settings.WEBHOOK_ENDPOINTS_MAX);
+  await assertBelowCap(c.var.tenant, webhookEndpoints, cap);
   const row = await c.var.tenant.insert(webhookEndpoints, {
     id: newId("whk"),
     url,
@@ -66,6 +75,8 @@ export const createWebhook: RouteHandler<typeof createWebhookRoute, AppEnv> = as
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   });
+  await enforceCapAfterInsert(c.var.tenant, webhookEndpoints, row.id, cap);
+  setLocation(c, row.id);
   return c.json({ ...presentWebhook(row), secret }, 201);
 };
 
@@ -75,20 +86,22 @@ export const listWebhooksRoute = createRoute({
   path: "/",
   summary: "List webhook endpoints (no secrets)",
   middleware: [requireScope("read")] as const,
+  request: { query: pageQuery },
   responses: {
     200: json(
-      z.object({ data: z.array(webhookEndpointSchema) }).meta({ id: "WebhookEndpointList" }),
+      pageSchema(webhookEndpointSchema, "WebhookEndpointList"),
       "The endpoints, newest first",
     ),
     ...securedErrorResponses(),
+    ...errorResponses(400),
   },
 });
 export const listWebhooks: RouteHandler<typeof listWebhooksRoute, AppEnv> = async (c) => {
-  const rows = await newestEndpoints(c.var.tenant).all();
-  return c.json({ data: rows.map(presentWebhook) }, 200);
+  const page = await newestEndpoints(c.var.tenant, c.req.valid("query"));
+  return c.json(pageBody(page, presentWebhook), 200);
 };
 
-const newestEndpoints = newestFirst(webhookEndpoints, webhookEndpoints.createdAtMs);
+const newestEndpoints = keysetList(webhookEndpoints, webhookEndpoints.createdAtMs);
 
 export const getWebhookRoute = createRoute({
   ...common,

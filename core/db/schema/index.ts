@@ -4,6 +4,7 @@ export * from "./api-keys.ts";
 export * from "./assessments.ts";
 export * from "./benchmarks.ts";
 export * from "./consumer-offsets.ts";
+export * from "./idempotency.ts";
 export * from "./market-events.ts";
 export * from "./market-prices.ts";
 export * from "./notifications.ts";

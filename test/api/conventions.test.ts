@@ -1,0 +1,323 @@
+/**
+ * API conventions on both runtimes (Node and workerd, each against its own sqld): Idempotency-Key
+ * under 20 concurrent requests with one key, one keyset pagination walked to the end of every list
+ * while rows are inserted, per-tenant caps under concurrent creates, IETF RateLimit fields, Location.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateVapidKeys } from "../../core/notify/vapid.ts";
+import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
+
+const runtimes: RuntimeName[] = ["node", "workerd"];
+const CAP = 20;
+
+const home = {
+  location: { prefecture: "Attica" },
+  buildingType: "apartment",
+  constructionYear: 1995,
+  heatedFloorAreaM2: 85,
+  storeys: 1,
+  systems: { heating: { type: "gas_boiler" } },
+};
+const p256dh = (await generateVapidKeys()).publicKey;
+const auth = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
+
+/** A body per list that creates one more item of it (`i` makes it distinct where that matters). */
+const lists: { name: string; path: string; listPath: string; body: (i: number) => unknown }[] = [
+  { name: "assessments", path: "/v1/assessments", listPath: "/v1/assessments", body: () => home },
+  {
+    name: "api-keys",
+    path: "/v1/api-keys",
+    listPath: "/v1/api-keys",
+    body: (i) => ({ name: `key ${i}`, scopes: ["read"] }),
+  },
+  {
+    name: "slos",
+    path: "/v1/slos",
+    listPath: "/v1/slos",
+    body: (i) => ({
+      name: `slo ${i}`,
+      service: "edge-api",
+      sli: { kind: "availability" },
+      objective: 0.999,
+      window: { kind: "rolling", days: 30 },
+    }),
+  },
+  {
+    name: "alert-rules",
+    path: "/v1/alert-rules",
+    listPath: "/v1/alert-rules",
+    body: (i) => ({
+      kind: "market_price",
+      name: `rule ${i}`,
+      severity: "ticket",
+      labels: {},
+      annotations: {},
+      params: { carrier: "electricity", condition: { op: "above", thresholdEurPerKwh: 0.3 } },
+    }),
+  },
+  {
+    name: "silences",
+    path: "/v1/silences",
+    listPath: "/v1/silences",
+    body: () => ({
+      matchers: [{ name: "severity", type: "=", value: "ticket" }],
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    }),
+  },
+  {
+    name: "webhooks",
+    path: "/v1/webhooks",
+    listPath: "/v1/webhooks",
+    body: (i) => ({ url: `https://hooks.example.com/h${i}`, format: "alertmanager" }),
+  },
+  {
+    name: "push-subscriptions",
+    path: "/v1/push/subscriptions",
+    listPath: "/v1/push/subscriptions",
+    body: (i) => ({
+      endpoint: `https://fcm.googleapis.com/fcm/send/conventions-${i}-${crypto.randomUUID()}`,
+      expirationTime: null,
+      keys: { p256dh, auth },
+    }),
+  },
+];
+
+function call(
+  api: ApiRuntime,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const init: RequestInit = { method, headers: { Authorization: `Bearer ${key}`, ...headers } };
+  if (body !== undefined) {
+    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  return fetch(`${api.url}${path}`, init);
+}
+
+/** Keys of one tenant handed out in turn: each stays within the per-key burst of the suites (5). */
+async function keyPool(api: ApiRuntime, tenantId: string, size: number) {
+  const keys = await Promise.all(Array.from({ length: size }, () => api.key(tenantId)));
+  let next = 0;
+  return () => keys[next++ % keys.length] as string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(runtimes)("API conventions on %s", (runtime) => {
+  let api: ApiRuntime;
+  beforeAll(async () => {
+    api = await startApiRuntime(runtime, {
+      WEBHOOK_ENDPOINTS_MAX: String(CAP),
+      PUSH_SUBSCRIPTIONS_MAX: String(CAP),
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it("Idempotency-Key: 20 concurrent requests with one key create one assessment; the rest replay it", async () => {
+    const { tenantId } = await api.tenant();
+    const key = await keyPool(api, tenantId, 100);
+    const idempotencyKey = crypto.randomUUID();
+    const send = (body: unknown = home) =>
+      call(api, "POST", "/v1/assessments", key(), body, { "Idempotency-Key": idempotencyKey });
+    // Each client retries a 409 (still in flight) as its Retry-After asks, as an SDK would.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        for (let attempt = 0; attempt < 100; attempt++) {
+          const res = await send();
+          if (res.status !== 409) return res;
+          const body = (await res.json()) as { error: { code: string; message: string } };
+          expect(body.error.code).toBe("conflict");
+          expect(body.error.message).toMatch(/in progress/);
+          await sleep(100);
+        }
+        throw new Error("the key stayed in flight");
+      }),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const bodies = await Promise.all(answers.map((r) => r.text()));
+    expect(new Set(bodies).size).toBe(1);
+    const originals = answers.filter((r) => r.headers.get("idempotent-replayed") !== "true");
+    expect(originals).toHaveLength(1);
+    const id = (JSON.parse(bodies[0] as string) as { id: string }).id;
+    for (const res of answers) expect(res.headers.get("location")).toBe(`/v1/assessments/${id}`);
+
+    // One assessment stored, whatever the replays.
+    const list = await call(api, "GET", "/v1/assessments?limit=500", key());
+    const listed = (await list.json()) as { data: { id: string }[] };
+    expect(listed.data.map((a) => a.id)).toEqual([id]);
+
+    // Later: the same answer again; another body with the key: 422 naming the conflict.
+    const again = await send();
+    expect(again.status).toBe(201);
+    expect(await again.text()).toBe(bodies[0]);
+    const other = await send({ ...home, heatedFloorAreaM2: 120 });
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe(
+      "idempotency_key_reused",
+    );
+    // Keys are per tenant: another tenant's request with the same key runs.
+    const stranger = await api.tenant();
+    const theirs = await call(api, "POST", "/v1/assessments", stranger.key, home, {
+      "Idempotency-Key": idempotencyKey,
+    });
+    expect(theirs.status).toBe(201);
+    expect(theirs.headers.get("idempotent-replayed")).toBeNull();
+    // A key that is not printable ASCII is a 400.
+    const bad = await call(api, "POST", "/v1/assessments", stranger.key, home, {
+      "Idempotency-Key": " ",
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it("replays the answer of other POSTs too, Location included", async () => {
+    const { tenantId } = await api.tenant();
+    const key = await keyPool(api, tenantId, 4);
+    const headers = { "Idempotency-Key": `k-${crypto.randomUUID()}` };
+    const body = lists.find((l) => l.name === "silences")?.body(0);
+    const first = await call(api, "POST", "/v1/silences", key(), body, headers);
+    expect(first.status).toBe(201);
+    const second = await call(api, "POST", "/v1/silences", key(), body, headers);
+    expect(second.status).toBe(201);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(second.headers.get("location")).toBe(first.headers.get("location"));
+    expect(await second.text()).toBe(await first.text());
+  });
+
+  it.each(lists)(
+    "pagination walks $name to the end under concurrent inserts: no duplicate, no gap",
+    async (list) => {
+      const { tenantId } = await api.tenant();
+      const key = await keyPool(api, tenantId, 30);
+      let made = 0;
+      const create = async () => {
+        const res = await call(api, "POST", list.path, key(), list.body(made++));
+        expect(res.status, await res.clone().text()).toBe(201);
+        expect(res.headers.get("location")).toMatch(new RegExp(`^${list.path}/[A-Za-z0-9_-]+$`));
+        return ((await res.json()) as { id: string }).id;
+      };
+      const before: string[] = [];
+      for (let i = 0; i < 11; i++) before.push(await create());
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: string = `limit=3${cursor ? `&cursor=${cursor}` : ""}`;
+        const [res] = await Promise.all([
+          call(api, "GET", `${list.listPath}?${query}`, key()),
+          pages < 3 ? create() : Promise.resolve(""),
+        ]);
+        expect(res.status).toBe(200);
+        const page = (await res.json()) as {
+          data: { id: string }[];
+          hasMore: boolean;
+          nextCursor: string | null;
+        };
+        expect(page.data.length).toBeLessThanOrEqual(3);
+        expect(page.hasMore).toBe(page.nextCursor !== null);
+        seen.push(...page.data.map((d) => d.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== null && pages < 50);
+      expect(cursor).toBeNull();
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of before) expect(seen).toContain(id);
+      // The rows present at the start appear in creation order reversed (newest first).
+      const order = seen.filter((id) => before.includes(id));
+      expect(order).toEqual([...before].reverse());
+    },
+  );
+
+  it("rejects a cursor the API did not issue and a limit above 500", async () => {
+    const { key } = await api.tenant();
+    const bad = await call(api, "GET", "/v1/silences?cursor=not*a*cursor", key);
+    expect(bad.status).toBe(400);
+    const big = await call(api, "GET", "/v1/alert-rules?limit=501", key);
+    expect(big.status).toBe(400);
+  });
+
+  it.each([
+    ["webhooks", "/v1/webhooks"],
+    ["push-subscriptions", "/v1/push/subscriptions"],
+  ])("caps %s per tenant, also under concurrent creates", async (name, path) => {
+    const list = lists.find((l) => l.name === name);
+    if (!list) throw new Error(name);
+    const { tenantId } = await api.tenant();
+    const key = await keyPool(api, tenantId, 12);
+    let n = 0;
+    const answers = await Promise.all(
+      Array.from({ length: CAP + 5 }, () => call(api, "POST", path, key(), list.body(n++))),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    expect(statuses.filter((s) => s === 201).length).toBeLessThanOrEqual(CAP);
+    // Top up one at a time: exactly CAP are kept, the next is a 409 naming the cap.
+    let refused: Response | undefined;
+    for (let i = 0; i < CAP + 1 && !refused; i++) {
+      const res = await call(api, "POST", path, key(), list.body(n++));
+      if (res.status === 409) refused = res;
+      else expect(res.status).toBe(201);
+    }
+    expect(refused).toBeDefined();
+    const error = (await refused?.json()) as { error: { message: string; details: unknown } };
+    expect(error.error.message).toMatch(/the most allowed/);
+    expect(error.error.details).toMatchObject({ limit: CAP });
+    const all = (await (await call(api, "GET", `${path}?limit=500`, key())).json()) as {
+      data: unknown[];
+    };
+    expect(all.data).toHaveLength(CAP);
+  });
+
+  it("answers If-None-Match with 304 on single resources, lists and market prices", async () => {
+    const { tenantId } = await api.tenant();
+    const key = await keyPool(api, tenantId, 4);
+    const created = await call(api, "POST", "/v1/silences", key(), lists[4]?.body(0));
+    const location = created.headers.get("location") as string;
+    for (const path of [location, "/v1/silences", "/v1/market/prices"]) {
+      const first = await call(api, "GET", path, key());
+      expect(first.status, path).toBe(200);
+      const tag = first.headers.get("etag");
+      expect(tag, path).toMatch(/^W\/"[^"]+"$/);
+      expect(first.headers.get("cache-control"), path).toBe(
+        path === "/v1/market/prices" ? "public, max-age=60" : "private, no-cache",
+      );
+      const again = await call(api, "GET", path, key(), undefined, {
+        "If-None-Match": tag as string,
+      });
+      expect(again.status, path).toBe(304);
+      expect(await again.text()).toBe("");
+      expect(again.headers.get("etag")).toBe(tag);
+      expect(again.headers.get("x-request-id")).toBeTruthy();
+      const other = await call(api, "GET", path, key(), undefined, { "If-None-Match": 'W/"nope"' });
+      expect(other.status, path).toBe(200);
+    }
+    // A change gives a new tag: the old one no longer matches.
+    const before = (await call(api, "GET", "/v1/silences", key())).headers.get("etag") as string;
+    await call(api, "DELETE", location, key());
+    const after = await call(api, "GET", "/v1/silences", key(), undefined, {
+      "If-None-Match": before,
+    });
+    expect(after.status).toBe(200);
+  });
+
+  it("sends the IETF RateLimit fields, on the 429 too", async () => {
+    const { key } = await api.tenant();
+    let last: Response | undefined;
+    for (let i = 0; i < 12; i++) {
+      last = await call(api, "GET", "/v1/me", key);
+      if (last.status === 429) break;
+      if (runtime === "node") {
+        expect(last.headers.get("ratelimit-policy")).toMatch(/^"per-key";q=5;w=5$/);
+        expect(last.headers.get("ratelimit")).toMatch(/^"per-key";r=\d+;t=\d+$/);
+      }
+    }
+    expect(last?.status).toBe(429);
+    expect(last?.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(last?.headers.get("ratelimit")).toMatch(/^"per-key";r=0;t=\d+$/);
+  });
+});
