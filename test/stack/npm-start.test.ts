@@ -110,10 +110,15 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
   expect(summary.failed).toBe(0);
   expect(summary.sent).toBeGreaterThan(4000);
 
-  // The worker counts the generated events plus the API's own telemetry (its health probes): exactly.
+  // The worker counts the generated events plus the API's own telemetry (its health probes): all
+  // that the API delivered, nothing it did not record. (A batch the broker wrote but then answered
+  // with a non-retriable error under load is counted by the API as dropped_rejected, yet counted
+  // by the worker: the bounds hold, equality need not.)
   const topic = topicName("", "requests");
   let processed = 0;
   let apiDelivered = 0;
+  let apiRecorded = 0;
+  let apiOutcomes = "";
   await waitFor(
     "the worker to count every generated event and every API telemetry event",
     async () => {
@@ -121,17 +126,26 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
       apiDelivered = sampleValue(apiMetrics, "gridpulse_api_telemetry_events_total", {
         outcome: "delivered",
       });
+      apiRecorded = sampleValue(apiMetrics, "gridpulse_api_telemetry_recorded_total", {});
+      apiOutcomes = apiMetrics
+        .split("\n")
+        .filter((l) => l.startsWith("gridpulse_api_telemetry_events_total"))
+        .join("; ");
       processed = sampleValue(
         await scrape(state.streamUrl),
         "gridpulse_stream_events_processed_total",
         { topic },
       );
-      return apiDelivered > 0 && processed === summary.sent + apiDelivered;
+      return (
+        apiDelivered > 0 &&
+        processed >= summary.sent + apiDelivered &&
+        processed <= summary.sent + apiRecorded
+      );
     },
     { timeoutMs: 30_000 },
   ).catch((error: Error) => {
     throw new Error(
-      `${error.message}: processed ${processed}, sent ${summary.sent}, api ${apiDelivered}`,
+      `${error.message}: processed ${processed}, sent ${summary.sent}, api delivered ${apiDelivered} of ${apiRecorded} recorded (${apiOutcomes})`,
     );
   });
 

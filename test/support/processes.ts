@@ -24,9 +24,15 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
   const portVar = options.portVar ?? (entry === "stream/main.ts" ? "STREAM_PORT" : "PORT");
+  // The API's own metrics port defaults to 9465: test files run in parallel, so each API gets a free
+  // one unless the test names it.
+  const metricsPort =
+    entry === "api/node.ts" && env.API_METRICS_PORT === undefined
+      ? { API_METRICS_PORT: String(await freePort()) }
+      : {};
   const proc = spawn(process.execPath, [entry], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: "info", ...env, [portVar]: String(port) },
+    env: { ...process.env, LOG_LEVEL: "info", ...metricsPort, ...env, [portVar]: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
