@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { type Decoded, decodeEvent, maxEventBytes } from "./decode.ts";
+import { newScannedRequestEvent, scannedEvent, scanRequestEvent } from "./request-event.scan.ts";
 import { httpMethods, type RequestEvent, requestEventSchema } from "./request-event.ts";
 
 const allowedKeys = new Set([
@@ -73,8 +74,22 @@ export function fastRequestEvent(value: unknown): RequestEvent | undefined {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** `decodeEvent(requestEventSchema, bytes)` with the fast path in front. */
+const scratch = newScannedRequestEvent();
+
+/**
+ * `decodeEvent(requestEventSchema, bytes)` with the fast paths in front: the byte reader
+ * (`request-event.scan.ts`), then JSON.parse with the plain checks, then zod.
+ */
 export function decodeRequestEvent(bytes: Uint8Array | null | undefined): Decoded<RequestEvent> {
+  if (bytes && scanRequestEvent(bytes, scratch))
+    return { ok: true, value: scannedEvent(bytes, scratch) };
+  return decodeParsedRequestEvent(bytes);
+}
+
+/** `decodeRequestEvent` without the byte reader (for events it did not decide). */
+export function decodeParsedRequestEvent(
+  bytes: Uint8Array | null | undefined,
+): Decoded<RequestEvent> {
   if (bytes && bytes.byteLength > 0 && bytes.byteLength <= maxEventBytes) {
     let json: unknown;
     try {
