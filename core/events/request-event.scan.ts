@@ -135,22 +135,32 @@ const minuteStarts = new Map<string, number>();
  */
 function stringTimestamp(bytes: Uint8Array, start: number, end: number): number | undefined {
   const len = end - start;
+  if ((len === 24 || len === 20) && bytes[end - 1] === 0x5a /* Z */) {
+    // `YYYY-MM-DDTHH:MM` seen before in a timestamp that passed zod's pattern: only `:SS(.mmm)?Z`
+    // is left to check (the pattern allows `:[0-5]\d(\.\d+)?` then `Z` there).
+    const base = minuteStarts.get(dates.get(bytes, start, start + 16));
+    if (base !== undefined) {
+      const d = (i: number) => (bytes[start + i] as number) - 0x30;
+      const digit = (i: number) => d(i) >= 0 && d(i) <= 9;
+      if (bytes[start + 16] !== 0x3a || !(d(17) >= 0 && d(17) <= 5) || !digit(18)) return undefined;
+      let ms = base + (d(17) * 10 + d(18)) * 1000;
+      if (len === 24) {
+        if (bytes[start + 19] !== 0x2e || !digit(20) || !digit(21) || !digit(22)) return undefined;
+        ms += d(20) * 100 + d(21) * 10 + d(22);
+      }
+      return ms;
+    }
+  }
   const text = asciiString(bytes, start, end);
   if (!isoDateTime.test(text)) return undefined;
-  if ((len === 24 || len === 20) && bytes[end - 1] === 0x5a /* Z */) {
+  const ms = Date.parse(text);
+  if ((len === 24 || len === 20) && text.endsWith("Z")) {
+    // Remember the minute (its start is the time with seconds and fraction dropped).
     const minute = dates.get(bytes, start, start + 16);
-    let base = minuteStarts.get(minute);
-    if (base === undefined) {
-      base = Date.parse(`${minute}:00Z`);
-      if (minuteStarts.size >= 256) minuteStarts.clear();
-      minuteStarts.set(minute, base);
-    }
-    const d = (i: number) => (bytes[start + i] as number) - 0x30;
-    let ms = base + (d(17) * 10 + d(18)) * 1000;
-    if (len === 24) ms += d(20) * 100 + d(21) * 10 + d(22);
-    return ms;
+    if (minuteStarts.size >= 256) minuteStarts.clear();
+    minuteStarts.set(minute, Date.parse(`${minute}:00Z`));
   }
-  return Date.parse(text);
+  return ms;
 }
 
 const methods: readonly string[] = httpMethods;
@@ -325,7 +335,8 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
 
 function skipSpace(bytes: Uint8Array, from: number): number {
   let i = from;
-  while (i < bytes.length) {
+  const n = bytes.length;
+  while (i < n) {
     const c = bytes[i] as number;
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
     i++;
@@ -335,7 +346,8 @@ function skipSpace(bytes: Uint8Array, from: number): number {
 
 /** Index of the closing quote of a string of plain printable ASCII from `from`, or -1. */
 function stringEnd(bytes: Uint8Array, from: number): number {
-  for (let i = from; i < bytes.length; i++) {
+  const n = bytes.length;
+  for (let i = from; i < n; i++) {
     const c = bytes[i] as number;
     if (c === QUOTE) return i;
     if (c === BACKSLASH || c < 0x20 || c >= 0x80) return -1;
@@ -345,7 +357,8 @@ function stringEnd(bytes: Uint8Array, from: number): number {
 
 function digitsEnd(bytes: Uint8Array, from: number): number {
   let i = from;
-  while (i < bytes.length) {
+  const n = bytes.length;
+  while (i < n) {
     const c = bytes[i] as number;
     if (c < 0x30 || c > 0x39) break;
     i++;
@@ -353,18 +366,19 @@ function digitsEnd(bytes: Uint8Array, from: number): number {
   return i;
 }
 
+const fieldBytes = fieldNames.map(([name, bit]) => ({
+  bit,
+  bytes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)),
+}));
+
 function fieldOf(bytes: Uint8Array, start: number, end: number): number {
   const len = end - start;
-  for (const [name, bit] of fieldNames) {
-    if (name.length !== len) continue;
-    let same = true;
-    for (let j = 0; j < len; j++) {
-      if (name.charCodeAt(j) !== bytes[start + j]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return bit;
+  const first = bytes[start];
+  for (const field of fieldBytes) {
+    const name = field.bytes;
+    if (name.length !== len || name[0] !== first) continue;
+    for (let j = 1; j < len; j++) if (name[j] !== bytes[start + j]) return 0;
+    return field.bit;
   }
   return 0;
 }

@@ -110,6 +110,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         transactionTimeout: 60_000,
+        // A transaction begun right after the previous one committed meets CONCURRENT_TRANSACTIONS
+        // until the broker has written the markers (milliseconds); kafkajs' default first retry
+        // (300 ms) made that wait most of a batch's time. Retry soon, backing off as usual.
+        retry: { initialRetryTime: 20, retries: 9 },
       });
       producer = p.connect().then(() => p);
       producers.set(partition, producer);
