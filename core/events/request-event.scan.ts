@@ -75,11 +75,16 @@ const fieldNames: readonly [string, number][] = [
   ["traceparent", F_TRACEPARENT],
 ];
 
-/** Byte classes: service characters ([A-Za-z0-9._-]) and lowercase hex. */
+/**
+ * Byte classes: plain string bytes (printable ASCII but the quote and backslash), service characters
+ * ([A-Za-z0-9._-]) and lowercase hex.
+ */
+const plainByte = new Uint8Array(256);
 const serviceByte = new Uint8Array(128);
 const hexByte = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
+  plainByte[c] = c >= 0x20 && c !== QUOTE && c !== BACKSLASH ? 1 : 0;
   serviceByte[c] = /[A-Za-z0-9._-]/.test(ch) ? 1 : 0;
   hexByte[c] = /[\da-f]/.test(ch) ? 1 : 0;
 }
@@ -93,9 +98,8 @@ class Interner {
   constructor(capacity: number) {
     this.capacity = capacity;
   }
-  get(bytes: Uint8Array, start: number, end: number): string {
-    let h = end - start;
-    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + (bytes[i] as number)) | 0;
+  get(bytes: Uint8Array, start: number, end: number, hash = hashOf(bytes, start, end)): string {
+    const h = hash;
     const hit = this.table.get(h);
     if (hit !== undefined && hit.length === end - start) {
       let same = true;
@@ -112,6 +116,12 @@ class Interner {
     this.table.set(h, made);
     return made;
   }
+}
+
+function hashOf(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + (bytes[i] as number)) | 0;
+  return h;
 }
 
 function asciiString(bytes: Uint8Array, start: number, end: number): string {
@@ -203,6 +213,7 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
       i = stringEnd(bytes, i);
       if (i < 0) return false;
       const end = i;
+      const hash = lastHash;
       i++;
       const len = end - start;
       switch (field) {
@@ -220,7 +231,7 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
         case F_SERVICE:
           if (len < 1 || len > 100) return false;
           for (let j = start; j < end; j++) if (serviceByte[bytes[j] as number] !== 1) return false;
-          out.service = names.get(bytes, start, end);
+          out.service = names.get(bytes, start, end, hash);
           break;
         case F_ROUTE:
           if (len < 1 || len > 200 || bytes[start] !== 0x2f /* / */) return false;
@@ -229,7 +240,7 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
             // \s among printable ASCII is only the space; '?' and '#' start a query or fragment.
             if (b === 0x20 || b === 0x3f || b === 0x23) return false;
           }
-          out.route = names.get(bytes, start, end);
+          out.route = names.get(bytes, start, end, hash);
           break;
         case F_METHOD: {
           const method = methodOf(bytes, start, end);
@@ -239,7 +250,7 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
         }
         case F_REGION:
           if (len < 1 || len > 64) return false;
-          out.region = names.get(bytes, start, end);
+          out.region = names.get(bytes, start, end, hash);
           break;
         case F_TRACEPARENT:
           if (len !== 55) return false;
@@ -344,15 +355,22 @@ function skipSpace(bytes: Uint8Array, from: number): number {
   return i;
 }
 
+/** `hashOf` the last string `stringEnd` went over (computed on the way). */
+let lastHash = 0;
+
 /** Index of the closing quote of a string of plain printable ASCII from `from`, or -1. */
 function stringEnd(bytes: Uint8Array, from: number): number {
   const n = bytes.length;
-  for (let i = from; i < n; i++) {
+  let h = 0;
+  let i = from;
+  while (i < n) {
     const c = bytes[i] as number;
-    if (c === QUOTE) return i;
-    if (c === BACKSLASH || c < 0x20 || c >= 0x80) return -1;
+    if (plainByte[c] !== 1) break;
+    h = (Math.imul(h, 31) + c) | 0;
+    i++;
   }
-  return -1;
+  lastHash = h;
+  return i < n && bytes[i] === QUOTE ? i : -1;
 }
 
 function digitsEnd(bytes: Uint8Array, from: number): number {
@@ -366,21 +384,41 @@ function digitsEnd(bytes: Uint8Array, from: number): number {
   return i;
 }
 
-const fieldBytes = fieldNames.map(([name, bit]) => ({
-  bit,
-  bytes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)),
-}));
+/** Each field's name as bytes, by its bit. */
+const fieldName: Uint8Array[] = [];
+for (const [name, bit] of fieldNames)
+  fieldName[bit] = Uint8Array.from(name, (ch) => ch.charCodeAt(0));
 
 function fieldOf(bytes: Uint8Array, start: number, end: number): number {
   const len = end - start;
-  const first = bytes[start];
-  for (const field of fieldBytes) {
-    const name = field.bytes;
-    if (name.length !== len || name[0] !== first) continue;
-    for (let j = 1; j < len; j++) if (name[j] !== bytes[start + j]) return 0;
-    return field.bit;
+  let field: number;
+  switch (len) {
+    case 2:
+      field = bytes[start] === 0x69 /* i */ ? F_ID : F_TS;
+      break;
+    case 5:
+      field = F_ROUTE;
+      break;
+    case 6: {
+      const first = bytes[start];
+      field = first === 0x6d /* m */ ? F_METHOD : first === 0x73 /* s */ ? F_STATUS : F_REGION;
+      break;
+    }
+    case 7:
+      field = F_SERVICE;
+      break;
+    case 10:
+      field = F_DURATION;
+      break;
+    case 11:
+      field = F_TRACEPARENT;
+      break;
+    default:
+      return 0;
   }
-  return 0;
+  const name = fieldName[field] as Uint8Array;
+  for (let j = 0; j < len; j++) if (name[j] !== bytes[start + j]) return 0;
+  return field;
 }
 
 function methodOf(bytes: Uint8Array, start: number, end: number): string | undefined {
