@@ -3,7 +3,8 @@
  * faster than zod on valid events (the stream worker validates 100,000+ events/s per process).
  * Anything the fast path does not accept goes through the zod schema, which stays the definition and
  * produces the error messages; RFC 3339 timestamps are checked with zod's own date-time pattern. A property test keeps the
- * two in agreement (`request-event.fast.test.ts`).
+ * two in agreement (`request-event.fast.test.ts`). `decodeRequestEvent` first tries the byte reader
+ * (`request-event.scan.ts`), which skips JSON.parse for the plain-ASCII events it can decide.
  */
 import { z } from "zod";
 import { type Decoded, decodeEvent, maxEventBytes } from "./decode.ts";
