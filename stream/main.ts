@@ -103,6 +103,7 @@ if (config.STREAM_STAGES.includes("aggregate")) {
       sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
       maxWaitMs: config.STREAM_MAX_WAIT_MS,
       partitionConcurrency: config.STREAM_PARTITION_CONCURRENCY,
+      fetchMaxBytesPerPartition: config.STREAM_FETCH_MAX_BYTES_PER_PARTITION,
       now,
     }),
   );

@@ -3,10 +3,12 @@
  * faster than zod on valid events (the stream worker validates 100,000+ events/s per process).
  * Anything the fast path does not accept goes through the zod schema, which stays the definition and
  * produces the error messages; RFC 3339 timestamps are checked with zod's own date-time pattern. A property test keeps the
- * two in agreement (`request-event.fast.test.ts`).
+ * two in agreement (`request-event.fast.test.ts`). `decodeRequestEvent` first tries the byte reader
+ * (`request-event.scan.ts`), which skips JSON.parse for the plain-ASCII events it can decide.
  */
 import { z } from "zod";
 import { type Decoded, decodeEvent, maxEventBytes } from "./decode.ts";
+import { newScannedRequestEvent, scannedEvent, scanRequestEvent } from "./request-event.scan.ts";
 import { httpMethods, type RequestEvent, requestEventSchema } from "./request-event.ts";
 
 const allowedKeys = new Set([
@@ -73,8 +75,22 @@ export function fastRequestEvent(value: unknown): RequestEvent | undefined {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** `decodeEvent(requestEventSchema, bytes)` with the fast path in front. */
+const scratch = newScannedRequestEvent();
+
+/**
+ * `decodeEvent(requestEventSchema, bytes)` with the fast paths in front: the byte reader
+ * (`request-event.scan.ts`), then JSON.parse with the plain checks, then zod.
+ */
 export function decodeRequestEvent(bytes: Uint8Array | null | undefined): Decoded<RequestEvent> {
+  if (bytes && scanRequestEvent(bytes, scratch))
+    return { ok: true, value: scannedEvent(bytes, scratch) };
+  return decodeParsedRequestEvent(bytes);
+}
+
+/** `decodeRequestEvent` without the byte reader (for events it did not decide). */
+export function decodeParsedRequestEvent(
+  bytes: Uint8Array | null | undefined,
+): Decoded<RequestEvent> {
   if (bytes && bytes.byteLength > 0 && bytes.byteLength <= maxEventBytes) {
     let json: unknown;
     try {

@@ -43,6 +43,8 @@ export interface AggregateStageOptions {
   maxWaitMs: number;
   /** Partitions processed at once: each has its own transactional producer, so they overlap safely. */
   partitionConcurrency: number;
+  /** Most bytes fetched per partition at once (default 2 MiB): one fetch is one transaction. */
+  fetchMaxBytesPerPartition?: number;
   now: () => number;
 }
 
@@ -59,6 +61,7 @@ interface WatermarkMetadata {
 
 export function createAggregateStage(options: AggregateStageOptions): Stage {
   const { kafka, sourceTopic, outputTopic, groupId, metrics, logger } = options;
+  const fetchBytes = options.fetchMaxBytesPerPartition ?? 2 * 1024 * 1024;
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -66,8 +69,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     heartbeatInterval: Math.max(300, Math.floor(options.sessionTimeoutMs / 5)),
     minBytes: 256 * 1024,
     maxWaitTimeInMs: options.maxWaitMs,
-    maxBytesPerPartition: 2 * 1024 * 1024,
-    maxBytes: 8 * 1024 * 1024,
+    maxBytesPerPartition: fetchBytes,
+    maxBytes: 4 * fetchBytes,
   });
   const admin: Admin = kafka.admin();
   let producers = new Map<number, Promise<Producer>>();
@@ -110,6 +113,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         transactionTimeout: 60_000,
+        // A transaction begun right after the previous one committed meets CONCURRENT_TRANSACTIONS
+        // until the broker has written the markers (milliseconds); kafkajs' default first retry
+        // (300 ms) made that wait most of a batch's time. Retry soon, backing off as usual.
+        retry: { initialRetryTime: 20, retries: 9 },
       });
       producer = p.connect().then(() => p);
       producers.set(partition, producer);

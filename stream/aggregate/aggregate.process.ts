@@ -16,7 +16,8 @@ import {
   bucketStart,
   type PartialAggregate,
 } from "../../core/events/aggregate.ts";
-import { decodeRequestEvent } from "../../core/events/request-event.fast.ts";
+import { decodeParsedRequestEvent } from "../../core/events/request-event.fast.ts";
+import { newScannedRequestEvent, scanRequestEvent } from "../../core/events/request-event.scan.ts";
 import { encodeHistogram, newLatencyHistogram, toMicros } from "../../core/latency/histogram.ts";
 import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
 
@@ -69,6 +70,9 @@ export function boundedMaxTs(maxTs: number | null, nowMs: number): number | null
   return maxTs === null ? null : Math.min(maxTs, nowMs);
 }
 
+/** The event being read (one per process: the batch step is synchronous). */
+const scratch = newScannedRequestEvent();
+
 export function aggregateBatch(
   partition: number,
   messages: readonly KafkaMessage[],
@@ -77,38 +81,53 @@ export function aggregateBatch(
   nowMs: number,
 ): AggregateResult {
   const thresholds = [...new Set(settings.thresholdsMs)].sort((a, b) => a - b);
-  const accumulators = new Map<string, Accumulator>();
+  // Per service, per route: the accumulators by minute (services and routes are interned strings, so
+  // these lookups hash nothing new; a batch usually spans one or two minutes per series).
+  const byService = new Map<string, Map<string, Accumulator[]>>();
+  const ordered: Accumulator[] = [];
   const deadLetters: DeadLetter[] = [];
   const traceparents: string[] = [];
   let maxTs = boundedMaxTs(maxTsBefore, nowMs);
   const latestAllowed = nowMs + settings.maxFutureSkewMs;
   const maxPartials = settings.maxPartials ?? Number.POSITIVE_INFINITY;
+  const event = scratch;
   let processed = 0;
   let late = 0;
   let consumed = 0;
 
   for (const message of messages) {
     consumed += 1;
-    const decoded = decodeRequestEvent(message.value);
-    if (!decoded.ok) {
-      deadLetters.push(deadLetterOf(partition, message, decoded.reason, decoded.message));
-      continue;
+    const bytes = message.value;
+    if (!bytes || !scanRequestEvent(bytes, event)) {
+      // Not decided by the byte reader: the full decoder (JSON.parse, then zod for the error text).
+      const decoded = decodeParsedRequestEvent(bytes);
+      if (!decoded.ok) {
+        deadLetters.push(deadLetterOf(partition, message, decoded.reason, decoded.message));
+        continue;
+      }
+      const v = decoded.value;
+      event.tsMs = v.ts;
+      event.service = v.service;
+      event.route = v.route;
+      event.status = v.status;
+      event.durationMs = v.durationMs;
+      event.traceparent = v.traceparent;
     }
-    const event = decoded.value;
-    if (event.ts > latestAllowed) {
+    const ts = event.tsMs;
+    if (ts > latestAllowed) {
       deadLetters.push(
         deadLetterOf(
           partition,
           message,
           "future_timestamp",
-          `ts: ${new Date(event.ts).toISOString()} is ${event.ts - nowMs} ms ahead of the worker's clock (at most ${settings.maxFutureSkewMs} ms allowed)`,
+          `ts: ${new Date(ts).toISOString()} is ${ts - nowMs} ms ahead of the worker's clock (at most ${settings.maxFutureSkewMs} ms allowed)`,
         ),
       );
       continue;
     }
-    if (maxTs !== null && event.ts < maxTs - settings.allowedLatenessMs) {
+    if (maxTs !== null && ts < maxTs - settings.allowedLatenessMs) {
       late += 1;
-      const behind = maxTs - event.ts;
+      const behind = maxTs - ts;
       deadLetters.push(
         deadLetterOf(
           partition,
@@ -119,15 +138,30 @@ export function aggregateBatch(
       );
       continue;
     }
-    const startMs = bucketStart(event.ts);
-    const key = `${event.service}\u0000${event.route}\u0000${startMs}`;
-    let acc = accumulators.get(key);
-    if (!acc && accumulators.size >= maxPartials) {
+    const startMs = bucketStart(ts);
+    let routes = byService.get(event.service);
+    if (routes === undefined) {
+      routes = new Map();
+      byService.set(event.service, routes);
+    }
+    let minutes = routes.get(event.route);
+    if (minutes === undefined) {
+      minutes = [];
+      routes.set(event.route, minutes);
+    }
+    let acc: Accumulator | undefined;
+    for (const m of minutes) {
+      if (m.bucketStartMs === startMs) {
+        acc = m;
+        break;
+      }
+    }
+    if (!acc && ordered.length >= maxPartials) {
       // Full: this message starts the next slice (nothing about it has been decided here).
       consumed -= 1;
       break;
     }
-    const advance = Math.min(event.ts, nowMs);
+    const advance = Math.min(ts, nowMs);
     if (maxTs === null || advance > maxTs) maxTs = advance;
     if (!acc) {
       acc = {
@@ -140,14 +174,15 @@ export function aggregateBatch(
         durationsUs: [],
         traceparents: [],
       };
-      accumulators.set(key, acc);
+      minutes.push(acc);
+      ordered.push(acc);
     }
     acc.total += 1;
     if (event.status < 500) acc.good += 1;
+    const durationMs = event.durationMs;
     for (let i = 0; i < thresholds.length; i++)
-      if (event.durationMs <= (thresholds[i] as number))
-        acc.within[i] = (acc.within[i] as number) + 1;
-    acc.durationsUs.push(toMicros(event.durationMs));
+      if (durationMs <= (thresholds[i] as number)) acc.within[i] = (acc.within[i] as number) + 1;
+    acc.durationsUs.push(toMicros(durationMs));
     processed += 1;
     // Continue the producer's trace: the event's own traceparent, or a W3C header on the message.
     const traceparent = event.traceparent ?? message.headers?.traceparent?.toString();
@@ -163,7 +198,7 @@ export function aggregateBatch(
   // One scratch histogram, reset per partial: a batch touching 10,000 series does not hold 10,000
   // histograms (tens of KB each) at once.
   const histogram = newLatencyHistogram();
-  for (const acc of accumulators.values()) {
+  for (const acc of ordered) {
     histogram.reset();
     for (const us of acc.durationsUs) histogram.recordValue(us);
     const goodWithin = thresholds.map((t, i) => [t, acc.within[i] as number] as [number, number]);

@@ -1,7 +1,8 @@
 import type { Message } from "kafkajs";
 
 /**
- * Splits messages into sends of at most `maxBytes` of keys and values: kafkajs writes all messages for
+ * Splits messages into sends of at most `maxBytes` of keys, values and headers (dead letters carry
+ * about as many header bytes as value bytes): kafkajs writes all messages for
  * one partition of a send as one record batch, and the broker refuses batches over its message size
  * limit (1 MiB by default).
  */
@@ -10,7 +11,13 @@ export function chunkMessages(messages: readonly Message[], maxBytes = 512 * 102
   let current: Message[] = [];
   let size = 0;
   for (const message of messages) {
-    const bytes = byteLength(message.key) + byteLength(message.value) + 64;
+    let bytes = byteLength(message.key) + byteLength(message.value) + 64;
+    for (const name in message.headers) {
+      const header = message.headers[name];
+      bytes += Buffer.byteLength(name) + 16;
+      if (Array.isArray(header)) for (const h of header) bytes += byteLength(h);
+      else bytes += byteLength(header);
+    }
     if (current.length > 0 && size + bytes > maxBytes) {
       chunks.push(current);
       current = [];
