@@ -23,7 +23,7 @@ type Endpoint = {
 type ErrorBody = {
   error: { code: string; message: string; details: { path: string; message: string }[] };
 };
-type Page<T> = { data: T[]; nextCursor: string | null };
+type Page<T> = { data: T[]; hasMore: boolean; nextCursor: string | null };
 
 async function create(
   h: Harness,
@@ -222,7 +222,12 @@ describe("/v1/webhooks", () => {
     const second = (await (
       await h.call(`/v1/webhooks/${ep.id}/messages?limit=2&cursor=${first.nextCursor}`, key)
     ).json()) as Page<{ id: string }>;
-    expect(second).toEqual({ data: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+    expect(first.hasMore).toBe(true);
+    expect(second).toEqual({
+      data: [expect.objectContaining({ id: ids[0] })],
+      hasMore: false,
+      nextCursor: null,
+    });
     const delivered = (await (
       await h.call(`/v1/webhooks/${ep.id}/messages?status=delivered`, key)
     ).json()) as Page<unknown>;
