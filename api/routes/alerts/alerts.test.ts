@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { AlertState, AlertStatus } from "../../../core/alerts/evaluate.ts";
 import type { Database } from "../../../core/db/database.ts";
@@ -88,6 +89,54 @@ describe("/v1/alerts", () => {
     expect(resolved.status).toBe(409);
   });
 
+  it("pages by cursor, newest episode first: alerts that begin or change during a walk shift no page", async () => {
+    const h = await createHarness();
+    const { key, tenantId } = await h.tenant();
+    let n = 0;
+    // Each alert's episode begins a second after the previous one's.
+    const begin = async () => {
+      const id = (++n).toString(16).padStart(16, "0");
+      h.clock.nowMs += 1000;
+      await seedAlert(h.db, tenantId, id, "firing", h.clock.nowMs);
+      return id;
+    };
+    const before: string[] = [];
+    for (let i = 0; i < 11; i++) before.push(await begin());
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `?limit=3${cursor ? `&cursor=${cursor}` : ""}`;
+      const [res] = await Promise.all([
+        h.call(`/v1/alerts${query}`, key),
+        pages < 3 ? begin() : Promise.resolve(""),
+      ]);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as {
+        data: Alert[];
+        hasMore: boolean;
+        nextCursor: string | null;
+      };
+      expect(page.data.length).toBeLessThanOrEqual(3);
+      expect(page.hasMore).toBe(page.nextCursor !== null);
+      seen.push(...page.data.map((a) => a.id));
+      cursor = page.nextCursor;
+      pages++;
+      // The evaluator rewrites the oldest alert (new value, new update time) while the walk runs:
+      // it keeps its place, keyed by when its episode began.
+      await h.db
+        .update(alerts)
+        .set({ updatedAtMs: h.clock.nowMs + pages, status: "firing" })
+        .where(eq(alerts.id, before[0] as string));
+    } while (cursor !== null && pages < 50);
+    expect(cursor).toBeNull();
+    expect(new Set(seen).size).toBe(seen.length);
+    const order = seen.filter((id) => before.includes(id));
+    expect(order).toEqual([...before].reverse());
+    expect((await h.call("/v1/alerts?cursor=zzz", key)).status).toBe(400);
+    expect((await h.call("/v1/alerts?limit=501", key)).status).toBe(400);
+  });
+
   it("another tenant's alerts are 404, and bad ids 400", async () => {
     const h = await createHarness();
     const owner = await h.tenant("A");
@@ -117,7 +166,7 @@ describe("/v1/alerts/history", () => {
     firedAt: string;
     resolvedAt: string | null;
   };
-  type Page = { data: Entry[]; nextCursor: string | null };
+  type Page = { data: Entry[]; hasMore: boolean; nextCursor: string | null };
 
   it("keeps a deleted SLO's episodes, with the SLO as it was; time range, filters and cursor paging; per tenant", async () => {
     const h = await createHarness();
@@ -205,6 +254,7 @@ describe("/v1/alerts/history", () => {
     let pages = 0;
     while (cursor !== null) {
       const page = await get(`?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.hasMore).toBe(page.nextCursor !== null);
       seen.push(...page.data.map((e) => e.id));
       cursor = page.nextCursor;
       pages++;

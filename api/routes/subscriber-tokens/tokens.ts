@@ -21,6 +21,7 @@ import {
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
 import { keysetList, pageBody } from "../../conventions/pagination.ts";
 import { invalidField } from "../../errors/handler.ts";
 import {
@@ -114,6 +115,7 @@ export const createSubscriberToken: RouteHandler<
   });
   // The token travels in the fragment: browsers never send it to a server or put it in logs.
   const link = `${new URL(c.req.url).origin}/subscribe/#token=${token}`;
+  setLocation(c, row.id);
   return c.json({ ...present(row, 0), token, link }, 201);
 };
 

@@ -14,6 +14,7 @@ import { ApiError } from "../../../core/http/errors.ts";
 import { narrowFilter } from "../../../core/notify/subscription-filter.ts";
 import { ensureVapidPublicKey } from "../../../core/notify/vapid.ts";
 import type { AppEnv, SubscriberContext } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
 import { keysetList, pageBody, pageQuery, pageSchema } from "../../conventions/pagination.ts";
 import { invalidFields } from "../../errors/handler.ts";
 import { pushEndpoint } from "../../notify/outbound.ts";
@@ -200,9 +201,9 @@ const create: RouteHandler<typeof createRouteDef, AppEnv> = async (c) => {
     })
     .returning();
   if (!row) throw new ApiError("conflict", "this endpoint is registered by someone else");
-  return row.id === id
-    ? c.json(presentSubscription(row), 201)
-    : c.json(presentSubscription(row), 200);
+  if (row.id !== id) return c.json(presentSubscription(row), 200);
+  setLocation(c, row.id);
+  return c.json(presentSubscription(row), 201);
 };
 
 const deleteRoute = createRoute({
