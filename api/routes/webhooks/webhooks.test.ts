@@ -280,6 +280,7 @@ describe("/v1/webhooks", () => {
       await h.call(`/v1/webhooks/${ep.id}/attempts?limit=2`, key)
     ).json()) as Page<Attempt>;
     expect(attempts.data.map((a) => a.id)).toEqual(["att_2", "att_1"]);
+    expect(attempts.hasMore).toBe(true);
     expect(attempts.data[0]).toMatchObject({
       messageId: ids[0],
       attempt: 3,
@@ -293,6 +294,10 @@ describe("/v1/webhooks", () => {
       await h.call(`/v1/webhooks/${ep.id}/attempts?limit=2&cursor=${attempts.nextCursor}`, key)
     ).json()) as Page<Attempt>;
     expect(rest.data.map((a) => a.id)).toEqual(["att_0"]);
+    expect(rest).toMatchObject({ hasMore: false, nextCursor: null });
+    // The one page size of every list: up to 500.
+    expect((await h.call(`/v1/webhooks/${ep.id}/attempts?limit=500`, key)).status).toBe(200);
+    expect((await h.call(`/v1/webhooks/${ep.id}/messages?limit=501`, key)).status).toBe(400);
 
     // Only failed/cancelled, narrowed by since.
     const since = new Date(t0 - 9_500).toISOString();
