@@ -185,13 +185,14 @@ describe("/v1/alerts/history", () => {
     expect(created.status).toBe(201);
     const slo = (await created.json()) as { id: string };
     const t0 = Date.UTC(2026, 10, 1);
-    // Five episodes, one an hour, as the evaluator writes them (the last one still firing).
-    for (let i = 0; i < 5; i++) {
+    // Episode `i` fires at t0 + i hours, as the evaluator writes it (resolved 10 min later, but the 5th).
+    const episode = async (i: number) => {
       const firedAtMs = t0 + i * 3_600_000;
+      const fingerprint = (0xb0 + i).toString(16).padStart(16, "0");
       await h.db.insert(alertHistory).values({
-        id: `00000000000000b${i}-${firedAtMs}`,
+        id: `${fingerprint}-${firedAtMs}`,
         tenantId,
-        fingerprint: `00000000000000b${i}`,
+        fingerprint,
         ruleId: `slo:${slo.id}:page-fast`,
         ruleName: "SloErrorBudgetBurn",
         rule: {
@@ -210,16 +211,17 @@ describe("/v1/alerts/history", () => {
           slo: { id: slo.id, definition: { name: "checkout availability", objective: 0.999 } },
         },
         severity: "page",
-        status: i < 4 ? "resolved" : "firing",
+        status: i !== 4 ? "resolved" : "firing",
         labels: { alertname: "SloErrorBudgetBurn", severity: "page", slo_id: slo.id },
         annotations: {},
         value: 15,
         activeAtMs: firedAtMs,
         firedAtMs,
-        resolvedAtMs: i < 4 ? firedAtMs + 600_000 : null,
+        resolvedAtMs: i !== 4 ? firedAtMs + 600_000 : null,
         updatedAtMs: firedAtMs,
       });
-    }
+    };
+    for (let i = 0; i < 5; i++) await episode(i);
     expect((await h.call(`/v1/slos/${slo.id}`, key, { method: "DELETE" })).status).toBe(204);
     const get = async (query: string, k = key) => {
       const res = await h.call(`/v1/alerts/history${query}`, k);
@@ -248,7 +250,7 @@ describe("/v1/alerts/history", () => {
       new Date(t0 + 2 * 3_600_000).toISOString(),
       new Date(t0 + 3_600_000).toISOString(),
     ]);
-    // Paging: 2 + 2 + 1, no entry twice.
+    // Paging: 2 + 2 + 1, no entry twice, while episodes that fire later are recorded.
     const seen: string[] = [];
     let cursor: string | null = "";
     let pages = 0;
@@ -258,9 +260,13 @@ describe("/v1/alerts/history", () => {
       seen.push(...page.data.map((e) => e.id));
       cursor = page.nextCursor;
       pages++;
+      await episode(9 + pages);
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(all.data.map((e) => e.id));
+    expect((await get("?limit=3")).data.map((e) => e.firedAt)).toEqual(
+      [12, 11, 10].map((i) => new Date(t0 + i * 3_600_000).toISOString()),
+    );
     // Another tenant sees none of it; bad input is a 400.
     expect((await get("", other.key)).data).toEqual([]);
     expect((await h.call("/v1/alerts/history?cursor=nope!", key)).status).toBe(400);
