@@ -15,15 +15,21 @@ export interface KeysetPage<T> {
   next: EventCursor | null;
 }
 
-/** Rows after `after` in (time, id) descending order; undefined (no condition) on the first page. */
+/**
+ * Rows after `after` in (time, id) descending order; undefined (no condition) on the first page. The
+ * time may be an expression (e.g. a JSON field) as long as it does not change while a row is listed.
+ */
 export const olderThan = (
-  timeColumn: SQLiteColumn,
+  timeColumn: SQLiteColumn | SQL,
   idColumn: SQLiteColumn,
   after: EventCursor | undefined,
 ): SQL | undefined =>
   after === undefined
     ? undefined
-    : or(lt(timeColumn, after.tsMs), and(eq(timeColumn, after.tsMs), lt(idColumn, after.id)));
+    : or(
+        lt(timeColumn as SQL, after.tsMs),
+        and(eq(timeColumn as SQL, after.tsMs), lt(idColumn, after.id)),
+      );
 
 /** A page from `limit + 1` rows read: the extra row only says that another page follows. */
 export function keysetPage<T>(

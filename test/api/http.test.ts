@@ -582,6 +582,7 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
       ).json()) as Page;
       expect(second).toEqual({
         data: [expect.objectContaining({ id: "p-nat" })],
+        hasMore: false,
         nextCursor: null,
       });
       const bad = await call(api, "GET", "/v1/market/events?cursor=zzz", a.key);

@@ -2,7 +2,10 @@
  * docker-compose.yml without a Docker engine: the compose-spec schema and lint rules of dclint (npm),
  * plus the cross-references a schema cannot see: dependencies and named volumes exist, mounted files
  * are in the repository, every long-running service has a health check, and Prometheus in the stack
- * scrapes the API and stream containers on the ports they listen on.
+ * scrapes the API and stream containers on the ports they listen on. First run from a fresh clone:
+ * an install service fills the node_modules volume before anything uses it, whose mount point never
+ * lies inside a read-only bind mount; Kafka has a listener for host clients; secrets come from the
+ * git-ignored env file, never from the compose file; the Node image is the version package.json pins.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,7 +43,10 @@ function dclint(file: string) {
 
 interface Service {
   image?: string;
+  command?: string[];
   volumes?: string[];
+  ports?: string[];
+  env_file?: (string | { path: string; required?: boolean })[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: unknown;
   restart?: string;
@@ -115,5 +121,98 @@ describe("docker-compose.yml", () => {
     expect(api.API_METRICS_HOST).toBe("0.0.0.0");
     expect(targets["gridpulse-stream"]).toBe(`stream:${stream.STREAM_PORT}`);
     expect(stream.STREAM_HOST).toBe("0.0.0.0");
+  });
+
+  it("installs node_modules first, into a volume whose mount point is not inside a read-only bind", () => {
+    const problems: string[] = [];
+    const installers = Object.entries(compose.services).filter(
+      ([, s]) => s.restart === "no" && (s.command ?? []).join(" ").startsWith("npm ci"),
+    );
+    expect(installers.map(([name]) => name)).toEqual(["deps"]);
+    const usesModules = (s: Service) =>
+      (s.volumes ?? []).some((v) => v.startsWith("node-modules:/app/node_modules"));
+    expect(usesModules(compose.services.deps as Service)).toBe(true);
+    for (const [name, service] of Object.entries(compose.services)) {
+      const mounts = (service.volumes ?? []).map((v) => {
+        const [source, target, mode] = v.split(":") as [string, string, string | undefined];
+        return { source, target, readOnly: mode === "ro", bind: source.startsWith(".") };
+      });
+      // Docker creates a mount point inside an outer mount; in a read-only bind it cannot.
+      for (const inner of mounts)
+        for (const outer of mounts)
+          if (outer.bind && outer.readOnly && inner.target.startsWith(`${outer.target}/`))
+            problems.push(`${name}: ${inner.target} lies inside the read-only ${outer.source}`);
+      if (name !== "deps" && usesModules(service)) {
+        if (service.depends_on?.deps?.condition !== "service_completed_successfully")
+          problems.push(`${name} does not wait for deps`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(compose.services.api?.depends_on?.deps).toBeDefined();
+    expect(compose.services.stream?.depends_on?.deps).toBeDefined();
+  });
+
+  it("runs the Node image of the version package.json pins", () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const pinned = pkg.dependencies.node as string;
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    const nodeImages = Object.values(compose.services)
+      .map((s) => s.image ?? "")
+      .filter((image) => image.startsWith("node:"));
+    expect(nodeImages.length).toBeGreaterThan(0);
+    for (const image of nodeImages) expect(image).toMatch(new RegExp(`^node:${pinned}(-|$)`));
+  });
+
+  it("gives host clients a Kafka listener of their own, published on loopback", () => {
+    const kafka = compose.services.kafka as Service;
+    const env = kafka.environment ?? {};
+    const entries = (text = "") =>
+      text.split(",").map((l) => {
+        const [, name, host, port] = /^(\w+):\/\/([^:]*):(\d+)$/.exec(l) ?? [];
+        return { name, host, port };
+      });
+    const listeners = entries(env.KAFKA_LISTENERS);
+    const advertised = entries(env.KAFKA_ADVERTISED_LISTENERS);
+    const protocols = Object.fromEntries(
+      (env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP ?? "").split(",").map((p) => p.split(":")),
+    );
+    // Containers: the broker as `kafka`, on the port the Node services are given.
+    const internal = advertised.find((l) => l.host === "kafka");
+    const nodeBrokers = compose.services.api?.environment?.KAFKA_BROKERS;
+    expect(nodeBrokers).toBe(`kafka:${internal?.port}`);
+    // The host: a separate listener advertised as localhost, its port published on 127.0.0.1.
+    const host = advertised.find((l) => l.host === "localhost" || l.host === "127.0.0.1");
+    expect(host).toBeDefined();
+    expect(host?.name).not.toBe(internal?.name);
+    expect(listeners.find((l) => l.name === host?.name)?.port).toBe(host?.port);
+    expect(protocols[host?.name as string]).toBe("PLAINTEXT");
+    for (const l of listeners) expect(protocols[l.name as string], l.name).toBeDefined();
+    expect(kafka.ports).toContain(`127.0.0.1:${host?.port}:${host?.port}`);
+  });
+
+  it("takes secrets from the git-ignored env file, none written in the compose file", () => {
+    const secretName = /PASSWORD|TOKEN|SECRET|PRIVATE|CREDENTIAL/i;
+    const inline = Object.entries(compose.services).flatMap(([name, s]) =>
+      Object.keys(s.environment ?? {})
+        .filter((k) => secretName.test(k))
+        .map((k) => `${name}.${k}`),
+    );
+    expect(inline).toEqual([]);
+    for (const name of ["api", "stream", "grafana"]) {
+      const files = (compose.services[name]?.env_file ?? []).map((f) =>
+        typeof f === "string" ? f : f.path,
+      );
+      expect(files, name).toContain(".env");
+    }
+    const ignored = spawnSync("git", ["check-ignore", "-q", ".env"], { cwd: repoRoot });
+    expect(ignored.status).toBe(0);
+    // The example names what the secrets are and sets none of them.
+    const example = readFileSync(join(repoRoot, ".env.example"), "utf8");
+    for (const key of ["GF_SECURITY_ADMIN_PASSWORD", "STREAM_INGEST_TOKEN"])
+      expect(example).toContain(key);
+    const set = example.split("\n").filter((l) => /^\s*[A-Z_]+=\S/.test(l));
+    expect(set).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { AlertState, AlertStatus } from "../../../core/alerts/evaluate.ts";
 import type { Database } from "../../../core/db/database.ts";
@@ -88,6 +89,54 @@ describe("/v1/alerts", () => {
     expect(resolved.status).toBe(409);
   });
 
+  it("pages by cursor, newest episode first: alerts that begin or change during a walk shift no page", async () => {
+    const h = await createHarness();
+    const { key, tenantId } = await h.tenant();
+    let n = 0;
+    // Each alert's episode begins a second after the previous one's.
+    const begin = async () => {
+      const id = (++n).toString(16).padStart(16, "0");
+      h.clock.nowMs += 1000;
+      await seedAlert(h.db, tenantId, id, "firing", h.clock.nowMs);
+      return id;
+    };
+    const before: string[] = [];
+    for (let i = 0; i < 11; i++) before.push(await begin());
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `?limit=3${cursor ? `&cursor=${cursor}` : ""}`;
+      const [res] = await Promise.all([
+        h.call(`/v1/alerts${query}`, key),
+        pages < 3 ? begin() : Promise.resolve(""),
+      ]);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as {
+        data: Alert[];
+        hasMore: boolean;
+        nextCursor: string | null;
+      };
+      expect(page.data.length).toBeLessThanOrEqual(3);
+      expect(page.hasMore).toBe(page.nextCursor !== null);
+      seen.push(...page.data.map((a) => a.id));
+      cursor = page.nextCursor;
+      pages++;
+      // The evaluator rewrites the oldest alert (new value, new update time) while the walk runs:
+      // it keeps its place, keyed by when its episode began.
+      await h.db
+        .update(alerts)
+        .set({ updatedAtMs: h.clock.nowMs + pages, status: "firing" })
+        .where(eq(alerts.id, before[0] as string));
+    } while (cursor !== null && pages < 50);
+    expect(cursor).toBeNull();
+    expect(new Set(seen).size).toBe(seen.length);
+    const order = seen.filter((id) => before.includes(id));
+    expect(order).toEqual([...before].reverse());
+    expect((await h.call("/v1/alerts?cursor=zzz", key)).status).toBe(400);
+    expect((await h.call("/v1/alerts?limit=501", key)).status).toBe(400);
+  });
+
   it("another tenant's alerts are 404, and bad ids 400", async () => {
     const h = await createHarness();
     const owner = await h.tenant("A");
@@ -117,7 +166,7 @@ describe("/v1/alerts/history", () => {
     firedAt: string;
     resolvedAt: string | null;
   };
-  type Page = { data: Entry[]; nextCursor: string | null };
+  type Page = { data: Entry[]; hasMore: boolean; nextCursor: string | null };
 
   it("keeps a deleted SLO's episodes, with the SLO as it was; time range, filters and cursor paging; per tenant", async () => {
     const h = await createHarness();
@@ -136,13 +185,14 @@ describe("/v1/alerts/history", () => {
     expect(created.status).toBe(201);
     const slo = (await created.json()) as { id: string };
     const t0 = Date.UTC(2026, 10, 1);
-    // Five episodes, one an hour, as the evaluator writes them (the last one still firing).
-    for (let i = 0; i < 5; i++) {
+    // Episode `i` fires at t0 + i hours, as the evaluator writes it (resolved 10 min later, but the 5th).
+    const episode = async (i: number) => {
       const firedAtMs = t0 + i * 3_600_000;
+      const fingerprint = (0xb0 + i).toString(16).padStart(16, "0");
       await h.db.insert(alertHistory).values({
-        id: `00000000000000b${i}-${firedAtMs}`,
+        id: `${fingerprint}-${firedAtMs}`,
         tenantId,
-        fingerprint: `00000000000000b${i}`,
+        fingerprint,
         ruleId: `slo:${slo.id}:page-fast`,
         ruleName: "SloErrorBudgetBurn",
         rule: {
@@ -161,16 +211,17 @@ describe("/v1/alerts/history", () => {
           slo: { id: slo.id, definition: { name: "checkout availability", objective: 0.999 } },
         },
         severity: "page",
-        status: i < 4 ? "resolved" : "firing",
+        status: i !== 4 ? "resolved" : "firing",
         labels: { alertname: "SloErrorBudgetBurn", severity: "page", slo_id: slo.id },
         annotations: {},
         value: 15,
         activeAtMs: firedAtMs,
         firedAtMs,
-        resolvedAtMs: i < 4 ? firedAtMs + 600_000 : null,
+        resolvedAtMs: i !== 4 ? firedAtMs + 600_000 : null,
         updatedAtMs: firedAtMs,
       });
-    }
+    };
+    for (let i = 0; i < 5; i++) await episode(i);
     expect((await h.call(`/v1/slos/${slo.id}`, key, { method: "DELETE" })).status).toBe(204);
     const get = async (query: string, k = key) => {
       const res = await h.call(`/v1/alerts/history${query}`, k);
@@ -199,18 +250,23 @@ describe("/v1/alerts/history", () => {
       new Date(t0 + 2 * 3_600_000).toISOString(),
       new Date(t0 + 3_600_000).toISOString(),
     ]);
-    // Paging: 2 + 2 + 1, no entry twice.
+    // Paging: 2 + 2 + 1, no entry twice, while episodes that fire later are recorded.
     const seen: string[] = [];
     let cursor: string | null = "";
     let pages = 0;
     while (cursor !== null) {
       const page = await get(`?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.hasMore).toBe(page.nextCursor !== null);
       seen.push(...page.data.map((e) => e.id));
       cursor = page.nextCursor;
       pages++;
+      await episode(9 + pages);
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(all.data.map((e) => e.id));
+    expect((await get("?limit=3")).data.map((e) => e.firedAt)).toEqual(
+      [12, 11, 10].map((i) => new Date(t0 + i * 3_600_000).toISOString()),
+    );
     // Another tenant sees none of it; bad input is a 400.
     expect((await get("", other.key)).data).toEqual([]);
     expect((await h.call("/v1/alerts/history?cursor=nope!", key)).status).toBe(400);

@@ -8,12 +8,13 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { and, desc, eq, gte, isNull, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { decodeCursor, encodeCursor, keysetPage, olderThan } from "../../../core/db/keyset.ts";
+import { keysetPage, olderThan } from "../../../core/db/keyset.ts";
 import { type AlertHistoryRow, alertHistory } from "../../../core/db/schema/index.ts";
 import { eventTimestamp } from "../../../core/events/timestamp.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { pageBody, pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
 import {
   bearerSecurity,
   errorResponses,
@@ -34,19 +35,7 @@ const historyQuery = z.object({
   status: z.enum(["firing", "resolved"]).optional(),
   ruleId: z.string().max(128).optional(),
   sloId: z.string().max(128).optional().describe("episodes of this SLO's burn-rate tiers"),
-  cursor: z
-    .string()
-    .transform((value, ctx) => {
-      const cursor = decodeCursor(value);
-      if (!cursor) {
-        ctx.addIssue({ code: "custom", message: "must be a nextCursor from a previous page" });
-        return z.NEVER;
-      }
-      return cursor;
-    })
-    .optional()
-    .describe("`nextCursor` of the previous page"),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  ...pageQueryFields,
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -105,18 +94,7 @@ export const alertHistoryRoute = createRoute({
   middleware: [requireScope("read")] as const,
   request: { query: historyQuery },
   responses: {
-    200: json(
-      z
-        .object({
-          data: z.array(historyEntry),
-          nextCursor: z
-            .string()
-            .nullable()
-            .describe("pass as `cursor` for the next page; null: last"),
-        })
-        .meta({ id: "AlertHistoryPage" }),
-      "One page of episodes, newest first",
-    ),
+    200: json(pageSchema(historyEntry, "AlertHistoryPage"), "One page of episodes, newest first"),
     ...securedErrorResponses(),
     ...errorResponses(400),
   },
@@ -148,8 +126,5 @@ export const listAlertHistory: RouteHandler<typeof alertHistoryRoute, AppEnv> = 
     limit: q.limit + 1,
   });
   const page = keysetPage(rows, q.limit, (r) => ({ tsMs: r.firedAtMs, id: r.id }));
-  return c.json(
-    { data: page.rows.map(present), nextCursor: page.next ? encodeCursor(page.next) : null },
-    200,
-  );
+  return c.json(pageBody(page, present), 200);
 };

@@ -4,13 +4,15 @@
  * (marked) but no longer makes its group repeat; a new episode clears it.
  */
 import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type AlertState, acknowledge } from "../../../core/alerts/evaluate.ts";
+import { keysetPage, olderThan } from "../../../core/db/keyset.ts";
 import { type AlertRow, alerts } from "../../../core/db/schema/index.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { pageBody, pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
 import {
   bearerSecurity,
   errorResponses,
@@ -74,16 +76,24 @@ const listAlertsRoute = createRoute({
           "active = pending or firing; unset: all, including recently resolved (15 min; older: /v1/alerts/history)",
         ),
       ruleId: z.string().max(128).optional(),
+      ...pageQueryFields,
     }),
   },
   responses: {
-    200: json(z.object({ data: z.array(alertOut) }), "The alerts, most recent first"),
+    200: json(pageSchema(alertOut, "AlertPage"), "The alerts, newest episode first"),
     ...securedErrorResponses(),
     ...errorResponses(400),
   },
 });
+/**
+ * Pages are keyed by when the alert's episode began (`activeAt`, fixed for the episode, unlike the row's
+ * update time, which moves with every evaluation), then id: alerts that begin during a walk land
+ * before its cursor, so a walk sees no duplicate and no gap.
+ */
+const activeAtMs = sql<number>`json_extract(${alerts.state}, '$.activeAtMs')`;
+
 const listAlerts: RouteHandler<typeof listAlertsRoute, AppEnv> = async (c) => {
-  const { status, ruleId } = c.req.valid("query");
+  const { status, ruleId, limit, cursor } = c.req.valid("query");
   const where = and(
     status === "active"
       ? inArray(alerts.status, ["pending", "firing"])
@@ -91,13 +101,15 @@ const listAlerts: RouteHandler<typeof listAlertsRoute, AppEnv> = async (c) => {
         ? eq(alerts.status, status)
         : undefined,
     ruleId ? eq(alerts.ruleId, ruleId) : undefined,
+    olderThan(activeAtMs, alerts.id, cursor),
   );
   const rows = await c.var.tenant.list(alerts, {
     ...(where ? { where } : {}),
-    orderBy: desc(alerts.updatedAtMs),
-    limit: 1000,
+    orderBy: [desc(activeAtMs), desc(alerts.id)],
+    limit: limit + 1,
   });
-  return c.json({ data: rows.map(present) }, 200);
+  const page = keysetPage(rows, limit, (r) => ({ tsMs: r.state.activeAtMs, id: r.id }));
+  return c.json(pageBody(page, present), 200);
 };
 
 const getAlertRoute = createRoute({

@@ -1,9 +1,9 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { encodeCursor } from "../../../core/db/keyset.ts";
 import { ApiError } from "../../../core/http/errors.ts";
 import { listMarketEvents } from "../../../core/market/history.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { pageBody } from "../../conventions/pagination.ts";
 import {
   bearerSecurity,
   errorResponses,
@@ -47,11 +47,5 @@ export const listEvents: RouteHandler<typeof listEventsRoute, AppEnv> = async (c
     },
     { limit: query.limit, after: query.cursor },
   );
-  return c.json(
-    {
-      data: page.events.map(presentEvent),
-      nextCursor: page.next ? encodeCursor(page.next) : null,
-    },
-    200,
-  );
+  return c.json(pageBody({ rows: page.events, next: page.next }, presentEvent), 200);
 };

@@ -94,6 +94,7 @@ async function seeded(): Promise<Harness> {
 
 type Page = {
   data: { id: string; kind: string; [k: string]: unknown }[];
+  hasMore: boolean;
   nextCursor: string | null;
 };
 const ids = (page: Page) => page.data.map((e) => e.id);
@@ -132,7 +133,7 @@ describe("GET /v1/market/prices", () => {
 });
 
 describe("GET /v1/market/events", () => {
-  it("pages through the history newest first without gaps or repeats", async () => {
+  it("pages through the history newest first without gaps or repeats, also while events arrive", async () => {
     const h = await seeded();
     const { key } = await h.tenant();
     const seen: string[] = [];
@@ -143,12 +144,31 @@ describe("GET /v1/market/events", () => {
       const res = await h.call(`/v1/market/events?limit=4${query}`, key);
       expect(res.status).toBe(200);
       const page = (await res.json()) as Page;
+      expect(page.hasMore).toBe(page.nextCursor !== null);
       seen.push(...ids(page));
       cursor = page.nextCursor;
       pages += 1;
+      // A newer event consumed between pages lands before the cursor: it shifts no page.
+      const event = { id: `late-${pages}`, ts: t0 + 9000 + pages, kind: "regulation" as const };
+      await h.db.insert(marketEvents).values({
+        id: event.id,
+        kind: event.kind,
+        tsMs: event.ts,
+        carrier: null,
+        region: null,
+        regions: null,
+        program: null,
+        event: { ...event, title: "late", summary: "arrived during the walk" },
+        topic: "market.events.v1",
+        partition: 0,
+        offset: String(100 + pages),
+        receivedAtMs: t0 + 60_000,
+      });
     } while (cursor);
     expect(pages).toBe(2);
     expect(seen).toEqual(events.map((e) => e.id).reverse());
+    const first = (await (await h.call("/v1/market/events?limit=2", key)).json()) as Page;
+    expect(ids(first)).toEqual(["late-2", "late-1"]);
   });
 
   it("filters by kind, carrier, region and time, and shows instants as RFC 3339", async () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { decodeCursor } from "../../../core/db/keyset.ts";
 import { energyCarriers } from "../../../core/events/market-event.ts";
 import { eventTimestamp } from "../../../core/events/timestamp.ts";
+import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
 
 /**
  * Why market data is shared, not tenant-owned: it comes only from the market.events.v1 feed (public
@@ -36,19 +36,7 @@ export const eventsQuery = z.object({
     ),
   from: instant.optional().describe("event time from (inclusive), RFC 3339 or epoch ms"),
   to: instant.optional().describe("event time until (exclusive), RFC 3339 or epoch ms"),
-  cursor: z
-    .string()
-    .transform((value, ctx) => {
-      const cursor = decodeCursor(value);
-      if (!cursor) {
-        ctx.addIssue({ code: "custom", message: "must be a nextCursor from a previous page" });
-        return z.NEVER;
-      }
-      return cursor;
-    })
-    .optional()
-    .describe("`nextCursor` of the previous page"),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  ...pageQueryFields,
 });
 
 export const marketPriceSchema = z
@@ -109,9 +97,4 @@ export const marketEventSchema = z
   ])
   .meta({ id: "MarketEvent" });
 
-export const marketEventPageSchema = z
-  .object({
-    data: z.array(marketEventSchema),
-    nextCursor: z.string().nullable().describe("pass as `cursor` for the next page; null: last"),
-  })
-  .meta({ id: "MarketEventPage" });
+export const marketEventPageSchema = pageSchema(marketEventSchema, "MarketEventPage");

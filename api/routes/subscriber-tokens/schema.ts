@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { notificationFilterSchema } from "../../../core/notify/subscription-filter.ts";
+import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
 
 export const subscriberTokenIdParams = z.object({
   id: z
@@ -62,15 +63,14 @@ export const createdSubscriberTokenSchema = subscriberTokenSchema
   })
   .meta({ id: "SubscriberTokenCreated" });
 
-export const subscriberTokenListSchema = z
-  .object({ data: z.array(subscriberTokenSchema) })
-  .meta({ id: "SubscriberTokenList" });
+export const subscriberTokenListSchema = pageSchema(subscriberTokenSchema, "SubscriberTokenPage");
 
 export const listSubscriberTokensQuery = z.object({
   includeRevoked: z
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
+  ...pageQueryFields,
 });
 
 export { filtersOut };

@@ -4,7 +4,7 @@
  * it registered and cancels their pending messages) and is listed with how many browsers it has.
  */
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { and, count, desc, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import { hashApiKey } from "../../../core/auth/api-keys.ts";
 import { newId } from "../../../core/auth/ids.ts";
 import {
@@ -21,6 +21,8 @@ import {
 import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
+import { keysetList, pageBody } from "../../conventions/pagination.ts";
 import { invalidField } from "../../errors/handler.ts";
 import {
   bearerSecurity,
@@ -113,6 +115,7 @@ export const createSubscriberToken: RouteHandler<
   });
   // The token travels in the fragment: browsers never send it to a server or put it in logs.
   const link = `${new URL(c.req.url).origin}/subscribe/#token=${token}`;
+  setLocation(c, row.id);
   return c.json({ ...present(row, 0), token, link }, 201);
 };
 
@@ -132,18 +135,21 @@ export const listSubscriberTokensRoute = createRoute({
 export const listSubscriberTokens: RouteHandler<typeof listSubscriberTokensRoute, AppEnv> = async (
   c,
 ) => {
-  const { includeRevoked } = c.req.valid("query");
-  const rows = await c.var.tenant.list(subscriberTokens, {
-    ...(includeRevoked ? {} : { where: isNull(subscriberTokens.revokedAtMs) }),
-    orderBy: desc(subscriberTokens.createdAtMs),
-    limit: 1000,
-  });
+  const query = c.req.valid("query");
+  const page = await (query.includeRevoked ? allTokens : liveTokens)(c.var.tenant, query);
   const counts = await subscriptionCounts(
     c.var.tenant,
-    rows.map((r) => r.id),
+    page.rows.map((r) => r.id),
   );
-  return c.json({ data: rows.map((r) => present(r, counts.get(r.id) ?? 0)) }, 200);
+  return c.json(
+    pageBody(page, (r) => present(r, counts.get(r.id) ?? 0)),
+    200,
+  );
 };
+const allTokens = keysetList(subscriberTokens, subscriberTokens.createdAtMs);
+const liveTokens = keysetList(subscriberTokens, subscriberTokens.createdAtMs, {
+  where: isNull(subscriberTokens.revokedAtMs),
+});
 
 export const getSubscriberTokenRoute = createRoute({
   ...common,

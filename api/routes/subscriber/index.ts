@@ -6,7 +6,7 @@
  * token: another token's subscriptions and unnotified alerts answer 404.
  */
 import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
-import { and, count, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { newId } from "../../../core/auth/ids.ts";
 import { alerts, outbox, pushSubscriptions } from "../../../core/db/schema/index.ts";
@@ -14,6 +14,8 @@ import { ApiError } from "../../../core/http/errors.ts";
 import { narrowFilter } from "../../../core/notify/subscription-filter.ts";
 import { ensureVapidPublicKey } from "../../../core/notify/vapid.ts";
 import type { AppEnv, SubscriberContext } from "../../context.ts";
+import { setLocation } from "../../conventions/location.ts";
+import { keysetList, pageBody, pageQuery, pageSchema } from "../../conventions/pagination.ts";
 import { invalidFields } from "../../errors/handler.ts";
 import { pushEndpoint } from "../../notify/outbound.ts";
 import { cancelPending, enqueueTestSend } from "../../notify/outbox.ts";
@@ -121,20 +123,21 @@ const listRoute = createRoute({
   method: "get",
   path: "/subscriptions",
   summary: "This token's push subscriptions, newest first",
+  request: { query: pageQuery },
   responses: {
-    200: json(z.object({ data: z.array(subscriptionSchema) }), "The subscriptions"),
+    200: json(pageSchema(subscriptionSchema, "SubscriberSubscriptionPage"), "The subscriptions"),
     ...securedErrorResponses(),
+    ...errorResponses(400),
   },
 });
+const ownSubscriptions = keysetList(pushSubscriptions, pushSubscriptions.createdAtMs, {
+  where: eq(pushSubscriptions.subscriberTokenId, sql.placeholder("tokenId")),
+});
 const list: RouteHandler<typeof listRoute, AppEnv> = async (c) => {
-  const rows = await c.var.tenant.db
-    .select()
-    .from(pushSubscriptions)
-    .where(own(c.var.tenant, c.var.subscriber))
-    .orderBy(desc(pushSubscriptions.createdAtMs))
-    .limit(100)
-    .all();
-  return c.json({ data: rows.map(presentSubscription) }, 200);
+  const page = await ownSubscriptions(c.var.tenant, c.req.valid("query"), {
+    tokenId: c.var.subscriber.tokenId,
+  });
+  return c.json(pageBody(page, presentSubscription), 200);
 };
 
 const createRouteDef = createRoute({
@@ -198,9 +201,9 @@ const create: RouteHandler<typeof createRouteDef, AppEnv> = async (c) => {
     })
     .returning();
   if (!row) throw new ApiError("conflict", "this endpoint is registered by someone else");
-  return row.id === id
-    ? c.json(presentSubscription(row), 201)
-    : c.json(presentSubscription(row), 200);
+  if (row.id !== id) return c.json(presentSubscription(row), 200);
+  setLocation(c, row.id);
+  return c.json(presentSubscription(row), 201);
 };
 
 const deleteRoute = createRoute({

@@ -141,6 +141,8 @@ describe("subscriber tokens: lifecycle", () => {
     ).toEqual([]);
     expect((await (await h.call("/v1/subscriber-tokens", admin.key)).json()) as object).toEqual({
       data: [],
+      hasMore: false,
+      nextCursor: null,
     });
     const all = (await (
       await h.call("/v1/subscriber-tokens?includeRevoked=true", admin.key)

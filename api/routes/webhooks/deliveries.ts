@@ -6,6 +6,7 @@ import { ApiError } from "../../../core/http/errors.ts";
 import { generateWebhookSecret } from "../../../core/notify/standard-webhooks.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { pageBody, pageQueryFields } from "../../conventions/pagination.ts";
 import {
   enqueueTestSend,
   listAttempts,
@@ -14,14 +15,12 @@ import {
 } from "../../notify/outbox.ts";
 import { errorResponses, json, securedErrorResponses } from "../../openapi/responses.ts";
 import { common, endpointOf } from "./endpoints.ts";
-import { nextCursor, presentAttempt, presentMessage, presentWebhook } from "./present.ts";
+import { presentAttempt, presentMessage, presentWebhook } from "./present.ts";
 import {
   attemptPageSchema,
-  cursorQuery,
   defaultGraceMs,
   messagePageSchema,
   outboxStatuses,
-  pageLimit,
   replayBody,
   rotateSecretBody,
   testSendSchema,
@@ -102,8 +101,7 @@ export const listMessagesRoute = createRoute({
     params: webhookIdParams,
     query: z.object({
       status: z.enum(outboxStatuses).optional(),
-      cursor: cursorQuery,
-      limit: pageLimit,
+      ...pageQueryFields,
     }),
   },
   responses: {
@@ -121,7 +119,7 @@ export const listWebhookMessages: RouteHandler<typeof listMessagesRoute, AppEnv>
     limit: query.limit,
     after: query.cursor,
   });
-  return c.json({ data: page.rows.map(presentMessage), nextCursor: nextCursor(page.next) }, 200);
+  return c.json(pageBody(page, presentMessage), 200);
 };
 
 export const listAttemptsRoute = createRoute({
@@ -134,8 +132,7 @@ export const listAttemptsRoute = createRoute({
     params: webhookIdParams,
     query: z.object({
       messageId: z.string().max(100).optional(),
-      cursor: cursorQuery,
-      limit: pageLimit,
+      ...pageQueryFields,
     }),
   },
   responses: {
@@ -153,7 +150,7 @@ export const listWebhookAttempts: RouteHandler<typeof listAttemptsRoute, AppEnv>
     limit: query.limit,
     after: query.cursor,
   });
-  return c.json({ data: page.rows.map(presentAttempt), nextCursor: nextCursor(page.next) }, 200);
+  return c.json(pageBody(page, presentAttempt), 200);
 };
 
 export const replayRoute = createRoute({

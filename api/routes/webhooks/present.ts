@@ -1,4 +1,3 @@
-import { type EventCursor, encodeCursor } from "../../../core/db/keyset.ts";
 import type {
   DeliveryAttemptRow,
   OutboxRow,
@@ -50,5 +49,3 @@ export const presentAttempt = (row: DeliveryAttemptRow) => ({
   responseExcerpt: row.responseExcerpt,
   at: new Date(row.atMs).toISOString(),
 });
-
-export const nextCursor = (next: EventCursor | null) => (next ? encodeCursor(next) : null);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decodeCursor } from "../../../core/db/keyset.ts";
+import { pageSchema } from "../../conventions/pagination.ts";
 
 export const webhookFormats = ["gridpulse", "alertmanager"] as const;
 
@@ -88,21 +88,6 @@ export const webhookWithSecretSchema = webhookEndpointSchema
   })
   .meta({ id: "WebhookEndpointWithSecret" });
 
-export const cursorQuery = z
-  .string()
-  .transform((value, ctx) => {
-    const cursor = decodeCursor(value);
-    if (!cursor) {
-      ctx.addIssue({ code: "custom", message: "must be a nextCursor from a previous page" });
-      return z.NEVER;
-    }
-    return cursor;
-  })
-  .optional()
-  .describe("`nextCursor` of the previous page");
-
-export const pageLimit = z.coerce.number().int().min(1).max(200).default(50);
-
 export const outboxStatuses = ["pending", "delivered", "failed", "cancelled"] as const;
 
 export const messageSchema = z
@@ -120,9 +105,7 @@ export const messageSchema = z
   })
   .meta({ id: "OutboxMessage" });
 
-export const messagePageSchema = z
-  .object({ data: z.array(messageSchema), nextCursor: z.string().nullable() })
-  .meta({ id: "OutboxMessagePage" });
+export const messagePageSchema = pageSchema(messageSchema, "OutboxMessagePage");
 
 export const attemptSchema = z
   .object({
@@ -138,9 +121,7 @@ export const attemptSchema = z
   })
   .meta({ id: "DeliveryAttempt" });
 
-export const attemptPageSchema = z
-  .object({ data: z.array(attemptSchema), nextCursor: z.string().nullable() })
-  .meta({ id: "DeliveryAttemptPage" });
+export const attemptPageSchema = pageSchema(attemptSchema, "DeliveryAttemptPage");
 
 export const testSendSchema = z
   .object({ messageId: z.string(), idempotencyKey: z.string() })

@@ -23,7 +23,7 @@ type Endpoint = {
 type ErrorBody = {
   error: { code: string; message: string; details: { path: string; message: string }[] };
 };
-type Page<T> = { data: T[]; nextCursor: string | null };
+type Page<T> = { data: T[]; hasMore: boolean; nextCursor: string | null };
 
 async function create(
   h: Harness,
@@ -222,7 +222,12 @@ describe("/v1/webhooks", () => {
     const second = (await (
       await h.call(`/v1/webhooks/${ep.id}/messages?limit=2&cursor=${first.nextCursor}`, key)
     ).json()) as Page<{ id: string }>;
-    expect(second).toEqual({ data: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+    expect(first.hasMore).toBe(true);
+    expect(second).toEqual({
+      data: [expect.objectContaining({ id: ids[0] })],
+      hasMore: false,
+      nextCursor: null,
+    });
     const delivered = (await (
       await h.call(`/v1/webhooks/${ep.id}/messages?status=delivered`, key)
     ).json()) as Page<unknown>;
@@ -275,6 +280,7 @@ describe("/v1/webhooks", () => {
       await h.call(`/v1/webhooks/${ep.id}/attempts?limit=2`, key)
     ).json()) as Page<Attempt>;
     expect(attempts.data.map((a) => a.id)).toEqual(["att_2", "att_1"]);
+    expect(attempts.hasMore).toBe(true);
     expect(attempts.data[0]).toMatchObject({
       messageId: ids[0],
       attempt: 3,
@@ -288,6 +294,10 @@ describe("/v1/webhooks", () => {
       await h.call(`/v1/webhooks/${ep.id}/attempts?limit=2&cursor=${attempts.nextCursor}`, key)
     ).json()) as Page<Attempt>;
     expect(rest.data.map((a) => a.id)).toEqual(["att_0"]);
+    expect(rest).toMatchObject({ hasMore: false, nextCursor: null });
+    // The one page size of every list: up to 500.
+    expect((await h.call(`/v1/webhooks/${ep.id}/attempts?limit=500`, key)).status).toBe(200);
+    expect((await h.call(`/v1/webhooks/${ep.id}/messages?limit=501`, key)).status).toBe(400);
 
     // Only failed/cancelled, narrowed by since.
     const since = new Date(t0 - 9_500).toISOString();
