@@ -18,6 +18,7 @@ import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../notify/receivers.ts";
+import { callApi } from "../support/api-client.ts";
 import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -35,20 +36,8 @@ let producer: Producer;
 let requestsTopic: string;
 const arrivals: number[] = [];
 
-async function call(path: string, method = "GET", json?: unknown) {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${apiKey}`,
-      ...(json === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  return {
-    status: res.status,
-    body: (await res.json().catch(() => ({}))) as Record<string, unknown>,
-  };
-}
+const call = (path: string, method = "GET", json?: unknown) =>
+  callApi(api.url, apiKey, path, method, json);
 
 beforeAll(async () => {
   const prefix = uniquePrefix();

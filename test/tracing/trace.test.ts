@@ -14,6 +14,7 @@ import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts"
 import { waitFor } from "../../dev/net.ts";
 import type { ZipkinServer } from "../../dev/zipkin/server.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../notify/receivers.ts";
+import { callApi } from "../support/api-client.ts";
 import { brokers, createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -32,20 +33,8 @@ let apiKey: string;
 let receiver: WebhookReceiver;
 const service = `traced-api-${Date.now().toString(36)}`;
 
-async function call(path: string, method = "GET", json?: unknown) {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${apiKey}`,
-      ...(json === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  return {
-    status: res.status,
-    body: (await res.json().catch(() => ({}))) as Record<string, unknown>,
-  };
-}
+const call = (path: string, method = "GET", json?: unknown) =>
+  callApi(api.url, apiKey, path, method, json);
 
 beforeAll(async () => {
   const prefix = uniquePrefix();
