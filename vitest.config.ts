@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{core,api,stream,dev}/**/*.test.ts"],
+          include: ["{core,platform,api,stream,dev}/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -6,18 +6,18 @@
 
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { hashApiKeyNode } from "../core/auth/api-keys.node.ts";
 import { createSummaryCache } from "../core/benchmark/benchmark.ts";
-import { applyMigrations } from "../core/db/migrate.node.ts";
-import { openDatabase } from "../core/db/open.node.ts";
 import { marketPrices } from "../core/db/schema/index.ts";
 import { topicName } from "../core/events/topics.ts";
-import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
-import { startTracing } from "../core/observability/tracing.node.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
-import { exitOnFatal, onShutdown } from "../core/runtime/lifecycle.node.ts";
-import { listen } from "../core/runtime/serve.node.ts";
+import { hashApiKeyNode } from "../platform/api-key-hash.ts";
+import { applyMigrations } from "../platform/db/migrate.ts";
+import { openDatabase } from "../platform/db/open.ts";
+import { createKafka } from "../platform/kafka.ts";
+import { exitOnFatal, onShutdown } from "../platform/lifecycle.ts";
+import { listen } from "../platform/serve.ts";
+import { startTracing } from "../platform/tracing.ts";
 import { createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { loadApiConfig } from "./config.ts";

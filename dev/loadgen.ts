@@ -7,9 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { topicName } from "../core/events/topics.ts";
-import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
-import { logProcessWarnings } from "../core/runtime/lifecycle.node.ts";
+import { createKafka } from "../platform/kafka.ts";
+import { logProcessWarnings } from "../platform/lifecycle.ts";
 import { loadStackConfig, type StackState, stackStateFile } from "./config.ts";
 import { createMarketTraffic } from "./loadgen/market.ts";
 import { createTraffic } from "./loadgen/traffic.ts";

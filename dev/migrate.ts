@@ -1,7 +1,8 @@
 /** `npm run db:migrate`: applies the migrations to DATABASE_URL (embedded file or libSQL server). */
-import { applyMigrations } from "../core/db/migrate.node.ts";
-import { openDatabase } from "../core/db/open.node.ts";
+
 import { redactUrlCredentials } from "../core/observability/logger.ts";
+import { applyMigrations } from "../platform/db/migrate.ts";
+import { openDatabase } from "../platform/db/open.ts";
 import { loadStackConfig } from "./config.ts";
 
 const config = loadStackConfig(process.env);

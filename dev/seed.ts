@@ -9,9 +9,9 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { REFERENCE_SCOPE } from "../core/benchmark/store.ts";
 import { libsqlClient } from "../core/db/database.ts";
-import { applyMigrations } from "../core/db/migrate.node.ts";
-import { databaseFileBytes, openDatabase } from "../core/db/open.node.ts";
 import { redactUrlCredentials } from "../core/observability/logger.ts";
+import { applyMigrations } from "../platform/db/migrate.ts";
+import { databaseFileBytes, openDatabase } from "../platform/db/open.ts";
 import { loadStackConfig } from "./config.ts";
 import { seedStock, stockSummary } from "./seed/run.ts";
 

@@ -3,9 +3,9 @@
  * DATABASE_URL (migrating it first) and prints the key once. Store it: only its hash is kept.
  */
 import { parseArgs } from "node:util";
-import { applyMigrations } from "../core/db/migrate.node.ts";
-import { openDatabase } from "../core/db/open.node.ts";
 import { createTenantWithAdminKey } from "../core/tenants/tenants.service.ts";
+import { applyMigrations } from "../platform/db/migrate.ts";
+import { openDatabase } from "../platform/db/open.ts";
 import { loadStackConfig } from "./config.ts";
 
 const { values } = parseArgs({ options: { name: { type: "string" }, json: { type: "boolean" } } });

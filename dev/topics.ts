@@ -3,8 +3,8 @@
  * deployments on an existing cluster; `npm start` does this itself for the local broker).
  */
 import { allTopicNames } from "../core/events/topics.ts";
-import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
+import { createKafka } from "../platform/kafka.ts";
 import { loadStackConfig } from "./config.ts";
 import { ensureTopics } from "./kafka/topics.ts";
 

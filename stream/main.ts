@@ -11,14 +11,14 @@
  * leave the groups and exit 0.
  */
 import { libsqlClient } from "../core/db/database.ts";
-import { applyMigrations } from "../core/db/migrate.node.ts";
-import { openDatabase } from "../core/db/open.node.ts";
 import { topicName } from "../core/events/topics.ts";
-import { createKafka } from "../core/kafka/kafka.node.ts";
 import { createLogger } from "../core/observability/logger.ts";
-import { startTracing } from "../core/observability/tracing.node.ts";
-import { exitOnFatal, onShutdown } from "../core/runtime/lifecycle.node.ts";
-import { listen } from "../core/runtime/serve.node.ts";
+import { applyMigrations } from "../platform/db/migrate.ts";
+import { openDatabase } from "../platform/db/open.ts";
+import { createKafka } from "../platform/kafka.ts";
+import { exitOnFatal, onShutdown } from "../platform/lifecycle.ts";
+import { listen } from "../platform/serve.ts";
+import { startTracing } from "../platform/tracing.ts";
 import { createAggregateStage, type Stage } from "./aggregate/aggregate.consumer.ts";
 import { createAlertStage } from "./alerts/alerts.stage.ts";
 import { createAlertMetrics } from "./alerts/metrics.ts";

@@ -11,9 +11,9 @@ import type { MiddlewareHandler } from "hono";
 import { hashApiKey } from "../../core/auth/api-keys.ts";
 import { subscriberTokenPattern } from "../../core/auth/subscriber-tokens.ts";
 import { subscriberTokens } from "../../core/db/schema/index.ts";
-import { ApiError } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
 import { database } from "../db.ts";
+import { ApiError } from "../errors/api-error.ts";
 import { runInBackground } from "../runtime.ts";
 import { tenantScope } from "../tenancy/tenant-scope.ts";
 

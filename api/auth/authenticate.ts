@@ -13,10 +13,10 @@ import type { Context, MiddlewareHandler } from "hono";
 import { endTime, startTime } from "hono/timing";
 import { type ApiKeyScope, apiKeyPattern, grants, hashApiKey } from "../../core/auth/api-keys.ts";
 import { apiKeys } from "../../core/db/schema/index.ts";
-import { ApiError } from "../../core/http/errors.ts";
 import type { RateLimitDecision, RateLimiter } from "../../core/ratelimit/token-bucket.ts";
 import type { AppEnv, AuthContext } from "../context.ts";
 import { database } from "../db.ts";
+import { ApiError } from "../errors/api-error.ts";
 import { runInBackground } from "../runtime.ts";
 import { tenantScope } from "../tenancy/tenant-scope.ts";
 

@@ -6,7 +6,7 @@
  */
 import { count } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { ApiError } from "../../core/http/errors.ts";
+import { ApiError } from "../errors/api-error.ts";
 import type { TenantOwnedTable, TenantScope } from "../tenancy/tenant-scope.ts";
 
 async function rowsOf(tenant: TenantScope, table: TenantOwnedTable): Promise<number> {

@@ -6,7 +6,7 @@ import { createClient } from "@libsql/client";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../core/db/database.ts";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { onError } from "../errors/handler.ts";
 import { apiSettingsSchema } from "../settings.ts";

@@ -10,8 +10,8 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { libsqlClient } from "../../core/db/database.ts";
-import { ApiError } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
+import { ApiError } from "../errors/api-error.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 /** Printable ASCII without spaces at the ends, as Stripe-style clients send (UUIDs, ULIDs, hashes). */

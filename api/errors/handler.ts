@@ -9,8 +9,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { isBusyError } from "../../core/db/busy-retry.ts";
-import { ApiError, type ErrorCode, errorBody, errorStatus } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
+import { ApiError, type ErrorCode, errorBody, errorStatus } from "./api-error.ts";
 
 const codeForStatus: Partial<Record<number, ErrorCode>> = Object.fromEntries(
   (Object.entries(errorStatus) as [ErrorCode, number][])

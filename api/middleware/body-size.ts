@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { ApiError } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
+import { ApiError } from "../errors/api-error.ts";
 
 /** Bodies above `maxBytes` are refused with 413 (checked as the body streams, not only by header). */
 export function bodySize(maxBytes: number): MiddlewareHandler<AppEnv> {

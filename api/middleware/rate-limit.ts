@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { ApiError } from "../../core/http/errors.ts";
 import type { RateLimiter } from "../../core/ratelimit/token-bucket.ts";
 import type { AppEnv } from "../context.ts";
+import { ApiError } from "../errors/api-error.ts";
 
 /** The policy's name in the IETF `RateLimit-Policy` / `RateLimit` fields (API keys). */
 export const RATE_LIMIT_POLICY = "per-key";

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
+import { ApiError } from "../errors/api-error.ts";
 
 const bodyMethods = new Set(["POST", "PUT", "PATCH"]);
 

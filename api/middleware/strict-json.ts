@@ -10,8 +10,8 @@
  * iterative (no recursion on nesting).
  */
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
+import { ApiError } from "../errors/api-error.ts";
 import { invalidField } from "../errors/handler.ts";
 
 export const maxJsonDepth = 64;

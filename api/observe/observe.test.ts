@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseEnv, tracingVars } from "../../core/config/env.ts";
 import { silentLogger } from "../../core/observability/logger.ts";
-import { startTracing } from "../../core/observability/tracing.node.ts";
+import { startTracing } from "../../platform/tracing.ts";
 import { createHarness } from "../testing/harness.ts";
 
 const exporter = new InMemorySpanExporter();

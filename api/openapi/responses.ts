@@ -1,9 +1,9 @@
 /**
  * OpenAPI building blocks shared by every route: the error body schema and the error responses,
- * generated from the one list of error codes in core/http/errors.ts.
+ * generated from the one list of error codes in core/http/error-body.ts.
  */
 import { z } from "zod";
-import { type ErrorCode, errorStatus } from "../../core/http/errors.ts";
+import { type ErrorCode, errorStatus } from "../errors/api-error.ts";
 
 export const errorBodySchema = z
   .object({

@@ -6,8 +6,8 @@
  * by ETag (`no-cache`), so a new deployment reaches browsers, and the service worker updates, at once.
  */
 import { Hono } from "hono";
-import { ApiError } from "../../core/http/errors.ts";
 import type { AppEnv } from "../context.ts";
+import { ApiError } from "../errors/api-error.ts";
 import { type EmbeddedAsset, embeddedAssets } from "./assets.generated.ts";
 
 export const subscribePageCsp = [

@@ -4,14 +4,14 @@
  */
 
 import { createClient } from "@libsql/client";
-import { hashApiKeyNode } from "../../core/auth/api-keys.node.ts";
 import { createSummaryCache } from "../../core/benchmark/benchmark.ts";
 import { createDatabase, type Database } from "../../core/db/database.ts";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { createLogger, type LogLevel } from "../../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../../core/ratelimit/token-bucket.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
+import { hashApiKeyNode } from "../../platform/api-key-hash.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
 import { createApp } from "../app.ts";
 import { createAuthCache } from "../auth/auth-cache.ts";
 import type { AppDeps } from "../context.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashApiKeyNode } from "./api-keys.node.ts";
+import { hashApiKeyNode } from "../../platform/api-key-hash.ts";
 import { apiKeyPattern, generateApiKey, grants, hashApiKey, maskApiKey } from "./api-keys.ts";
 import { newId, randomBase62 } from "./ids.ts";
 

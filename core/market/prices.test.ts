@@ -1,7 +1,7 @@
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
+import { applyMigrations } from "../../platform/db/migrate.ts";
 import { createDatabase } from "../db/database.ts";
-import { applyMigrations } from "../db/migrate.node.ts";
 import { attachRemoteDatabase, RemoteDatabase } from "../db/remote-database.ts";
 import { marketPrices } from "../db/schema/index.ts";
 import { latestPrices } from "./prices.ts";

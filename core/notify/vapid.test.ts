@@ -1,7 +1,7 @@
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
+import { applyMigrations } from "../../platform/db/migrate.ts";
 import { createDatabase } from "../db/database.ts";
-import { applyMigrations } from "../db/migrate.node.ts";
 import { vapidKeys } from "../db/schema/index.ts";
 import {
   base64UrlToBytes,

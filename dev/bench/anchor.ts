@@ -8,7 +8,7 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { assess, assessmentInputSchema } from "../../core/energy/index.ts";
-import { listen } from "../../core/runtime/serve.node.ts";
+import { listen } from "../../platform/serve.ts";
 
 const app = new Hono();
 app.post("/anchor/assess", zValidator("json", assessmentInputSchema), (c) => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createLogger } from "../../core/observability/logger.ts";
-import { logProcessWarnings } from "../../core/runtime/lifecycle.node.ts";
+import { logProcessWarnings } from "../../platform/lifecycle.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
 
 logProcessWarnings(createLogger({ service: "bench", level: "warn" }));

@@ -4,8 +4,8 @@
  */
 import { eq } from "drizzle-orm";
 import { stringify } from "yaml";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { sloFromRow, slos } from "../../core/db/schema/index.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import type { IdentifiedSlo, SloFile } from "./slo-file.ts";
 import { generateRuleTests } from "./slo-rule-tests.ts";
 import { generateSloRules } from "./slo-rules.ts";

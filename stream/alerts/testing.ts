@@ -10,8 +10,6 @@ import type { Kafka } from "kafkajs";
 import type { AlertRuleInput } from "../../core/alerts/index.ts";
 import { alertRuleSchema } from "../../core/alerts/index.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
-import { openDatabase } from "../../core/db/open.node.ts";
 import {
   alertRules,
   marketEvents,
@@ -28,6 +26,8 @@ import {
   recordDurationMs,
 } from "../../core/latency/histogram.ts";
 import { type SloDefinitionInput, sloDefinitionSchema } from "../../core/slo/definition.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { createTransitionRelay } from "./transitions-relay.ts";
 
 export async function openTestDatabase() {

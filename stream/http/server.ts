@@ -3,7 +3,7 @@
  * has joined its consumer group), Prometheus metrics, and extra routes (the telemetry ingest).
  */
 import { Hono } from "hono";
-import { errorBody } from "../../core/http/errors.ts";
+import { errorBody } from "../../core/http/error-body.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 
 export interface StreamHttpDeps {

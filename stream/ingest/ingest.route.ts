@@ -11,7 +11,7 @@ import type { Producer } from "kafkajs";
 import { z } from "zod";
 import { formatIssues } from "../../core/events/decode.ts";
 import { requestEventSchema } from "../../core/events/request-event.ts";
-import { errorBody } from "../../core/http/errors.ts";
+import { errorBody } from "../../core/http/error-body.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 

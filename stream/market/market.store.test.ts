@@ -1,10 +1,10 @@
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../core/db/database.ts";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
 import { marketEvents, marketPrices, subsidyPrograms } from "../../core/db/schema/index.ts";
 import type { MarketEvent } from "../../core/events/market-event.ts";
 import { latestPrices } from "../../core/market/prices.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
 import { createMarketStore } from "./market.store.ts";
 
 const topic = "market.events.v1";

@@ -6,9 +6,9 @@
 import type { Registry } from "prom-client";
 import type { EnvSource } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
-import { type DatabaseSettings, openDatabase } from "../../core/db/open.node.ts";
 import { defaultPushRetryPolicy, defaultWebhookRetryPolicy } from "../../core/notify/retry.ts";
 import type { Logger } from "../../core/observability/logger.ts";
+import { type DatabaseSettings, openDatabase } from "../../platform/db/open.ts";
 import { disableAfterMs, loadNotifyConfig, type NotifyConfig } from "./config.ts";
 import { createDispatcher, type Dispatcher } from "./dispatcher.ts";
 import { createNotifyMetrics, type NotifyMetrics } from "./metrics.ts";

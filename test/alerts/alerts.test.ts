@@ -11,7 +11,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../core/db/open.node.ts";
 import {
   alertRules,
   alerts,
@@ -25,6 +24,7 @@ import { topicName } from "../../core/events/topics.ts";
 import { outboxRowId } from "../../core/notify/outbox-payload.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import {
   fastBurnSlo,
   insertFastPolicy,

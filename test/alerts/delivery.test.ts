@@ -20,10 +20,10 @@ import type { Producer } from "kafkajs";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpush from "web-push";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import {
   newSubscriber,
   type PushService,

@@ -12,11 +12,11 @@
 import type { Producer } from "kafkajs";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../core/db/open.node.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../notify/receivers.ts";
 import { callApi } from "../support/api-client.ts";
 import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";

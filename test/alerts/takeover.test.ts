@@ -7,12 +7,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { outbox } from "../../core/db/schema/index.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import {
   fastBurnSlo,
   insertFastPolicy,

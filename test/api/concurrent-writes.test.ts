@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HomeFigures, homeFigures } from "../../core/benchmark/figures.ts";
 import { statIncrements } from "../../core/benchmark/store.ts";
 import { createDatabase, libsqlClient } from "../../core/db/database.ts";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { assess } from "../../core/energy/index.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import {
   type ApiRuntime,
   type RuntimeName,

@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGridpulseClient } from "../../api/client.ts";
 import type { AlertState } from "../../core/alerts/evaluate.ts";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { alerts, marketEvents, marketPrices } from "../../core/db/schema/index.ts";
 import type { MarketEvent } from "../../core/events/market-event.ts";
 import { generateVapidKeys } from "../../core/notify/vapid.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
 
 const runtimes: RuntimeName[] = ["node", "workerd"];

@@ -8,7 +8,7 @@
  * JSON error shape with the code that matches its status. Prints the counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorStatus } from "../../core/http/errors.ts";
+import { errorStatus } from "../../core/http/error-body.ts";
 import { createRng } from "../../core/random/rng.ts";
 import { type ApiRuntime, startEmbeddedApiRuntime } from "../support/api-runtimes.ts";
 import { type Mode, type Schema, SchemaFuzzer } from "../support/schema-fuzz.ts";

@@ -14,7 +14,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestDurationBucketsS } from "../../api/platform/node/metrics.ts";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { marketPrices } from "../../core/db/schema/index.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { dashboardSchema } from "../../dev/dashboards/dashboard-schema.ts";
@@ -26,6 +25,7 @@ import {
 } from "../../dev/dashboards/panel-queries.ts";
 import { renderRules, slosFromDatabase } from "../../dev/dashboards/rules-output.ts";
 import { freePort, waitFor } from "../../dev/net.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../notify/receivers.ts";
 import { brokers, createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { repoRoot, type ServiceProcess, startService } from "../support/processes.ts";
 
 const HOLD_MS = 4000;

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { pingDatabase } from "../../core/db/database.ts";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { consumerOffsets, tenants } from "../../core/db/schema/index.ts";
 import { waitFor } from "../../dev/net.ts";
 import { type SqldServer, startSqld } from "../../dev/sqld.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { startService } from "../support/processes.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gridpulse-libsql-"));

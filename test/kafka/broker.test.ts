@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { allTopicNames } from "../../core/events/topics.ts";
-import { createKafka } from "../../core/kafka/kafka.node.ts";
 import { silentLogger } from "../../core/observability/logger.ts";
 import { startKafkaBroker } from "../../dev/kafka/broker.ts";
 import { ensureTopics } from "../../dev/kafka/topics.ts";
 import { isPortOpen, waitFor } from "../../dev/net.ts";
+import { createKafka } from "../../platform/kafka.ts";
 import { repoRoot } from "../support/processes.ts";
 
 const dirs: string[] = [];

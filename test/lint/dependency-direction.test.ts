@@ -1,6 +1,7 @@
 /**
- * The lint rule that keeps the dependency direction `api -> core <- stream` (biome.json overrides of
- * noRestrictedImports): imports across the line fail `biome lint`, allowed ones pass.
+ * The lint rule that keeps the dependency direction `api -> core <- stream`, with `platform/` (the
+ * Node-only adapters) between api/stream and core (biome.json overrides of noRestrictedImports):
+ * imports across the line fail `biome lint`, allowed ones pass. core has no `*.node.ts` exemption.
  */
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -50,6 +51,20 @@ describe("dependency direction", () => {
       'import { readFileSync } from "node:fs";\nexport const x = readFileSync;\n',
     ],
     ["core/energy/model.ts", 'import { Kafka } from "kafkajs";\nexport const x = Kafka;\n'],
+    ["core/kafka/extra.node.ts", 'import { Kafka } from "kafkajs";\nexport const x = Kafka;\n'],
+    ["core/db/x.node.ts", 'import Database from "libsql";\nexport const x = Database;\n'],
+    [
+      "core/energy/model.ts",
+      'import { serveNode } from "../../platform/serve.ts";\nexport const x = serveNode;\n',
+    ],
+    [
+      "platform/x/y.ts",
+      'import { createApp } from "../../api/app.ts";\nexport const x = createApp;\n',
+    ],
+    [
+      "platform/x/y.ts",
+      'import { loadStreamConfig } from "../../stream/config.ts";\nexport const x = loadStreamConfig;\n',
+    ],
     [
       "api/routes/x.ts",
       'import { loadStreamConfig } from "../../stream/config.ts";\nexport const x = loadStreamConfig;\n',
@@ -73,7 +88,18 @@ describe("dependency direction", () => {
       "stream/x/y.ts",
       'import { topics } from "../../core/events/topics.ts";\nexport const x = topics;\n',
     ],
-    ["core/kafka/extra.node.ts", 'import { Kafka } from "kafkajs";\nexport const x = Kafka;\n'],
+    [
+      "stream/x/y.ts",
+      'import { createKafka } from "../../platform/kafka.ts";\nexport const x = createKafka;\n',
+    ],
+    [
+      "platform/x/y.ts",
+      'import { topics } from "../../core/events/topics.ts";\nexport const x = topics;\n',
+    ],
+    [
+      "core/energy/model.test.ts",
+      'import { openDatabase } from "../../platform/db/open.ts";\nexport const x = openDatabase;\n',
+    ],
     ["core/energy/model.ts", 'import { z } from "zod";\nexport const x = z;\n'],
   ])("allows %s", (path, source) => {
     const result = lint(path, source);

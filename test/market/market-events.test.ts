@@ -9,10 +9,10 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { deadLetterHeaders, deadLetterTopic, topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { freePort, waitFor } from "../../dev/net.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { brokers, createTopics, readMessages, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";

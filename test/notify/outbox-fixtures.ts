@@ -9,8 +9,6 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import type { Notification } from "../../core/alerts/plan.ts";
 import { libsqlClient } from "../../core/db/database.ts";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
-import { type OpenDatabase, openDatabase } from "../../core/db/open.node.ts";
 import {
   deliveryAttempts,
   outbox,
@@ -24,6 +22,8 @@ import {
   type OutboxPayload,
   outboxRowId,
 } from "../../core/notify/outbox-payload.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
+import { type OpenDatabase, openDatabase } from "../../platform/db/open.ts";
 
 export interface TestDatabase extends OpenDatabase {
   url: string;

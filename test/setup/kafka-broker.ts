@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { createLogger } from "../../core/observability/logger.ts";
-import { logProcessWarnings } from "../../core/runtime/lifecycle.node.ts";
 import { startKafkaBroker } from "../../dev/kafka/broker.ts";
+import { logProcessWarnings } from "../../platform/lifecycle.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

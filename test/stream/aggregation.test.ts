@@ -5,11 +5,11 @@
  * rebalance give the same totals.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../core/db/open.node.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { deadLetterTopic, topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { freePort, waitFor } from "../../dev/net.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { createTopics, readMessagesUntil, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";

@@ -10,7 +10,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { openDatabase } from "../../core/db/open.node.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { deadLetterTopic, topicName } from "../../core/events/topics.ts";
 import { countWindows } from "../../core/latency/window-queries.ts";
@@ -18,6 +17,7 @@ import { createRng } from "../../core/random/rng.ts";
 import { sloDefinitionSchema } from "../../core/slo/definition.ts";
 import { computeSloStatus, sloCountWindows, type WindowCounts } from "../../core/slo/status.ts";
 import { waitFor } from "../../dev/net.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import {
   brokers,
   countMessagesExactly,

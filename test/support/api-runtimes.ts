@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyMigrations } from "../../core/db/migrate.node.ts";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { apiKeys } from "../../core/db/schema/index.ts";
 import { createTenantWithAdminKey, prepareApiKey } from "../../core/tenants/tenants.service.ts";
 import { freePort } from "../../dev/net.ts";
 import { type SqldServer, startSqld } from "../../dev/sqld.ts";
+import { applyMigrations } from "../../platform/db/migrate.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { repoRoot, startCommand, startService } from "./processes.ts";
 
 export type RuntimeName = "node" | "workerd" | "embedded";

@@ -2,9 +2,9 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka, KafkaMessage } from "kafkajs";
 import { inject } from "vitest";
-import { createKafka } from "../../core/kafka/kafka.node.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { ensureTopics } from "../../dev/kafka/topics.ts";
+import { createKafka } from "../../platform/kafka.ts";
 
 export const brokers = (): string[] => inject("kafkaBrokers");
 

@@ -3,10 +3,11 @@
  * stream code: a plain loop over each partition's events in order), and the stored state read back,
  * in one comparable form.
  */
-import { openDatabase } from "../../core/db/open.node.ts";
+
 import { requestHours, requestMinutes } from "../../core/db/schema/index.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { decodeHistogram, newLatencyHistogram } from "../../core/latency/histogram.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 
 export interface WindowSummary {
   total: number;

@@ -9,10 +9,10 @@
  * the API's access-log line of that request carries the trace and span ids.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../core/db/open.node.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
 import type { ZipkinServer } from "../../dev/zipkin/server.ts";
+import { openDatabase } from "../../platform/db/open.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../notify/receivers.ts";
 import { callApi } from "../support/api-client.ts";
 import { brokers, createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";

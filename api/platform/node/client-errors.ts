@@ -5,7 +5,7 @@
  */
 import { maxHeaderSize as defaultMaxHeaderSize, type Server } from "node:http";
 import type { Socket } from "node:net";
-import { type ErrorCode, errorBody, errorStatus } from "../../../core/http/errors.ts";
+import { type ErrorCode, errorBody, errorStatus } from "../../errors/api-error.ts";
 
 const reasons: Record<number, string> = {
   400: "Bad Request",

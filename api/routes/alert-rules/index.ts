@@ -7,11 +7,11 @@ import { z } from "zod";
 import { type AlertRule, alertRuleSchema } from "../../../core/alerts/rules.ts";
 import { newId } from "../../../core/auth/ids.ts";
 import { type AlertRuleRow, alertRules, slos } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { setLocation } from "../../conventions/location.ts";
 import { keysetList, pageBody, pageQuery, pageSchema } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import { invalidField } from "../../errors/handler.ts";
 import {
   bearerSecurity,

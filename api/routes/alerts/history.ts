@@ -11,10 +11,10 @@ import { z } from "zod";
 import { keysetPage, olderThan } from "../../../core/db/keyset.ts";
 import { type AlertHistoryRow, alertHistory } from "../../../core/db/schema/index.ts";
 import { eventTimestamp } from "../../../core/events/timestamp.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { pageBody, pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   bearerSecurity,
   errorResponses,

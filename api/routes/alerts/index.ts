@@ -9,10 +9,10 @@ import { z } from "zod";
 import { type AlertState, acknowledge } from "../../../core/alerts/evaluate.ts";
 import { keysetPage, olderThan } from "../../../core/db/keyset.ts";
 import { type AlertRow, alerts } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { pageBody, pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   bearerSecurity,
   errorResponses,

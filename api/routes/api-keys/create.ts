@@ -1,10 +1,10 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { apiKeys } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { prepareApiKey } from "../../../core/tenants/tenants.service.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { setLocation } from "../../conventions/location.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   bearerSecurity,
   errorResponses,

@@ -6,9 +6,9 @@ import { libsqlClient } from "../../../core/db/database.ts";
 import { assessments } from "../../../core/db/schema/index.ts";
 import type { EnergyClass } from "../../../core/energy/index.ts";
 import type { ClimateZone } from "../../../core/energy/reference/zones.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   bearerSecurity,
   errorResponses,

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
 import { z } from "zod";
-import { errorBody } from "../../../core/http/errors.ts";
 import type { AppEnv } from "../../context.ts";
 import { database } from "../../db.ts";
+import { errorBody } from "../../errors/api-error.ts";
 import { checkDatabase, timedCheck } from "../../health/checks.ts";
 import { errorResponses, json } from "../../openapi/responses.ts";
 

@@ -2,10 +2,10 @@ import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
 import { z } from "zod";
 import { overflowRoute } from "../../../core/events/aggregate.ts";
 import { eventTimestamp } from "../../../core/events/timestamp.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { LatencyQueryTooLarge, latencyBetween } from "../../../core/latency/window-queries.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   bearerSecurity,
   errorResponses,

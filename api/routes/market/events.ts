@@ -1,9 +1,9 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { ApiError } from "../../../core/http/errors.ts";
 import { listMarketEvents } from "../../../core/market/history.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { pageBody } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   bearerSecurity,
   errorResponses,

@@ -6,12 +6,12 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { newId } from "../../../core/auth/ids.ts";
 import { type PushSubscriptionRow, pushSubscriptions } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { assertBelowCap, enforceCapAfterInsert } from "../../conventions/caps.ts";
 import { setLocation } from "../../conventions/location.ts";
 import { keysetList, pageBody, pageQuery, pageSchema } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import { pushEndpoint } from "../../notify/outbound.ts";
 import { cancelPending, enqueueTestSend } from "../../notify/outbox.ts";
 import {

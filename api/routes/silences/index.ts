@@ -9,11 +9,11 @@ import { matcherSchema } from "../../../core/alerts/matchers.ts";
 import { silenceSchema } from "../../../core/alerts/suppression.ts";
 import { newId } from "../../../core/auth/ids.ts";
 import { type SilenceRow, silences } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { setLocation } from "../../conventions/location.ts";
 import { keysetList, pageBody, pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import { invalidField, invalidFields } from "../../errors/handler.ts";
 import {
   bearerSecurity,

@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { slos } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
 import { sloIdParams } from "./schema.ts";
 

@@ -1,9 +1,9 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { ApiError } from "../../../core/http/errors.ts";
 import { sloDefinitionSchema } from "../../../core/slo/definition.ts";
 import { importOpenSlo, OpenSloImportError } from "../../../core/slo/openslo.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import { validationError } from "../../errors/handler.ts";
 import {
   bearerSecurity,

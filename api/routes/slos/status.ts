@@ -1,11 +1,11 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { sloFromRow, slos } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { countWindows } from "../../../core/latency/window-queries.ts";
 import { latencyThresholdMs } from "../../../core/slo/definition.ts";
 import { computeSloStatus, sloCountWindows } from "../../../core/slo/status.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   bearerSecurity,
   errorResponses,

@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   bearerSecurity,
   errorResponses,

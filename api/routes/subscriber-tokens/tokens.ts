@@ -18,11 +18,11 @@ import {
   type SubscriberTokenRow,
   subscriberTokens,
 } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { setLocation } from "../../conventions/location.ts";
 import { keysetList, pageBody } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import { invalidField } from "../../errors/handler.ts";
 import {
   bearerSecurity,

@@ -2,11 +2,11 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { z } from "zod";
 import { webhookEndpoints } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { generateWebhookSecret } from "../../../core/notify/standard-webhooks.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { pageBody, pageQueryFields } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import {
   enqueueTestSend,
   listAttempts,

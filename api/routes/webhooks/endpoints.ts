@@ -2,13 +2,13 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { newId } from "../../../core/auth/ids.ts";
 import { type WebhookEndpointRow, webhookEndpoints } from "../../../core/db/schema/index.ts";
-import { ApiError } from "../../../core/http/errors.ts";
 import { generateWebhookSecret } from "../../../core/notify/standard-webhooks.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { assertBelowCap, enforceCapAfterInsert } from "../../conventions/caps.ts";
 import { setLocation } from "../../conventions/location.ts";
 import { keysetList, pageBody, pageQuery, pageSchema } from "../../conventions/pagination.ts";
+import { ApiError } from "../../errors/api-error.ts";
 import { webhookUrl } from "../../notify/outbound.ts";
 import { cancelPending } from "../../notify/outbox.ts";
 import {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EmbeddedClient } from "./embedded-client.node.ts";
+import { EmbeddedClient } from "./embedded-client.ts";
 
 let dir: string;
 let path: string;

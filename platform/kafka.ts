@@ -3,7 +3,7 @@
  * settings and logs through gridpulse's structured logger.
  */
 import { Kafka, type KafkaConfig, type LogEntry, logLevel } from "kafkajs";
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../core/observability/logger.ts";
 
 // Partitioning stays the kafkajs v2 default (murmur2, same as the Java client); the warning about
 // the v1 change is noise for a project that never used v1.

@@ -4,9 +4,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import type { Database } from "./database.ts";
+import type { Database } from "../../core/db/database.ts";
 
-export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+export const migrationsFolder = fileURLToPath(new URL("../../core/db/migrations", import.meta.url));
 
 export async function applyMigrations(db: Database): Promise<void> {
   await migrate(db, { migrationsFolder });

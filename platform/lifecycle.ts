@@ -3,7 +3,7 @@
  * parent's IPC channel (the launcher died) all run the same shutdown once, then exit. A second signal
  * while shutting down exits at once; a shutdown that hangs is cut off after `graceMs`.
  */
-import type { Logger } from "../observability/logger.ts";
+import type { Logger } from "../core/observability/logger.ts";
 
 export interface ShutdownOptions {
   logger: Logger;

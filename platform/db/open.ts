@@ -6,9 +6,13 @@ import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
-import { createDatabase, type Database } from "./database.ts";
-import { EmbeddedClient } from "./embedded-client.node.ts";
-import { attachRemoteDatabase, defaultReadCacheTtlMs, RemoteDatabase } from "./remote-database.ts";
+import { createDatabase, type Database } from "../../core/db/database.ts";
+import {
+  attachRemoteDatabase,
+  defaultReadCacheTtlMs,
+  RemoteDatabase,
+} from "../../core/db/remote-database.ts";
+import { EmbeddedClient } from "./embedded-client.ts";
 
 export interface DatabaseSettings {
   url: string;

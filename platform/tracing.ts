@@ -19,8 +19,8 @@ import {
   type SpanExporter,
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-node";
-import type { TracingConfig } from "../config/env.ts";
-import { type Logger, setActiveSpanIds } from "./logger.ts";
+import type { TracingConfig } from "../core/config/env.ts";
+import { type Logger, setActiveSpanIds } from "../core/observability/logger.ts";
 
 export interface Tracing {
   /** Whether spans are recorded and exported. */

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { pingDatabase } from "./database.ts";
-import { applyMigrations } from "./migrate.node.ts";
-import { filePath, openDatabase } from "./open.node.ts";
-import { tenants } from "./schema/index.ts";
+import { pingDatabase } from "../../core/db/database.ts";
+import { tenants } from "../../core/db/schema/index.ts";
+import { applyMigrations } from "./migrate.ts";
+import { filePath, openDatabase } from "./open.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gridpulse-db-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 /**
- * Rough cost of one evaluation and one plan: `node core/alerts/bench.node.ts [alerts]` (default 10000).
+ * Rough cost of one evaluation and one plan: `node dev/bench/alerts-evaluate.ts [alerts]` (default 10000).
  * Latency rules that all fire (grouped by 50 teams), then SLO page/ticket pairs with inhibition.
  */
-import type { AlertState } from "./evaluate.ts";
+import type { AlertState } from "../../core/alerts/evaluate.ts";
 import {
   alertFingerprint,
   evaluate,
@@ -10,7 +10,7 @@ import {
   parseAlertRule,
   plan,
   routeSchema,
-} from "./index.ts";
+} from "../../core/alerts/index.ts";
 
 const n = Number(process.argv[2] ?? 10_000);
 const rounds = 10;
