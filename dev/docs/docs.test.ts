@@ -130,6 +130,31 @@ describe("docs", () => {
     expect(documented.size).toBeGreaterThan(100);
     expect(compareEnv(code, documented)).toEqual({ undocumented: [], unknown: [] });
   });
+  it("fails on the real files when a variable is dropped from the reference or added to the code", () => {
+    const code = variablesTheCodeReads();
+    const reference = read("docs/configuration.md");
+    const dropped = reference
+      .split("\n")
+      .filter((line) => !line.startsWith("| `STREAM_ALERT_LEASE_MS`"))
+      .join("\n");
+    expect(compareEnv(code, documentedVariables(dropped))).toEqual({
+      undocumented: ["STREAM_ALERT_LEASE_MS"],
+      unknown: [],
+    });
+    const stale = `${reference}\n| \`GRIDPULSE_RETIRED_SETTING\` | — | — |\n`;
+    expect(compareEnv(code, documentedVariables(stale)).unknown).toEqual([
+      "GRIDPULSE_RETIRED_SETTING",
+    ]);
+    const config = read("stream/config.ts").replace(
+      "  STREAM_PORT: portVar(9464),",
+      "  STREAM_PORT: portVar(9464),\n  GRIDPULSE_DOCS_PROBE_MS: positiveIntVar(1, 64),",
+    );
+    expect(config).toContain("GRIDPULSE_DOCS_PROBE_MS");
+    const withNewSetting = new Set([...code, ...schemaKeys(config)]);
+    expect(compareEnv(withNewSetting, documentedVariables(reference)).undocumented).toEqual([
+      "GRIDPULSE_DOCS_PROBE_MS",
+    ]);
+  });
 });
 
 describe("the checkers fail on bad input", () => {
