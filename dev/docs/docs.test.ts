@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
@@ -27,17 +27,27 @@ const exists = (path: string) => existsSync(join(root, path));
 const landingElsewhere = new Set(["docs/capacity.md"]);
 const linkTargetExists = (path: string) => exists(path) || landingElsewhere.has(path);
 
-/** Tracked files plus new ones git does not ignore (so a doc is checked before its first commit). */
-const repositoryFiles = execFileSync(
-  "git",
-  ["ls-files", "--cached", "--others", "--exclude-standard"],
-  {
-    cwd: root,
-    encoding: "utf8",
-  },
-)
-  .split("\n")
-  .filter((path) => path !== "" && exists(path));
+/**
+ * Tracked files plus new ones git does not ignore (so a doc is checked before its first commit);
+ * without git (an exported tree), every file outside dependencies and local state.
+ */
+function listRepositoryFiles(): string[] {
+  try {
+    return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+      cwd: root,
+      encoding: "utf8",
+    }).split("\n");
+  } catch {
+    const skipped = /^(node_modules|\.git|data|\.cache|test-output)(\/|$)/;
+    return readdirSync(root, { recursive: true, encoding: "utf8" })
+      .map((path) => path.split(sep).join("/"))
+      .filter((path) => !skipped.test(path));
+  }
+}
+
+const repositoryFiles = listRepositoryFiles().filter(
+  (path) => path !== "" && exists(path) && statSync(join(root, path)).isFile(),
+);
 
 const markdown: DocFile[] = repositoryFiles
   .filter((path) => path.endsWith(".md"))
