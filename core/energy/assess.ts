@@ -40,7 +40,7 @@ export interface AssessOptions {
   now?: Date | string;
   /**
    * Add `uncertainty`: the class distribution and p10/p50/p90 over the estimated parameters, and which
-   * unknown matters most (about 2-3 ms more per home; see uncertainty.ts and the README).
+   * unknown matters most (about 2-3 ms more per home; see uncertainty.ts and docs/energy-model.md).
    */
   uncertainty?: boolean;
 }

@@ -1,5 +1,5 @@
 /**
- * Kafka topic names of ARCHITECTURE.md. Versioned by suffix; every topic has a dead-letter twin.
+ * Kafka topic names (docs/architecture.md). Versioned by suffix; every topic has a dead-letter twin.
  * `KAFKA_TOPIC_PREFIX` namespaces a deployment (or a test) on a shared cluster.
  */
 

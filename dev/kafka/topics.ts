@@ -1,5 +1,5 @@
 /**
- * Creates gridpulse's topics (ARCHITECTURE.md, with dead-letter twins) if they do not exist yet.
+ * Creates gridpulse's topics (docs/architecture.md, with dead-letter twins) if they do not exist yet.
  * Used by the local broker provisioning and by `npm run kafka:topics` for an existing cluster.
  */
 import type { Admin } from "kafkajs";

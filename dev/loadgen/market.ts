@@ -1,7 +1,7 @@
 /**
  * Synthetic market events for the load generator: mostly prices (a random walk per carrier and
  * region around the shipped reference prices), now and then a subsidy program update or a regulation.
- * Deterministic for a given seed; keys follow ARCHITECTURE.md (`market:carrier` or the program id).
+ * Deterministic for a given seed; keys follow docs/architecture.md (`market:carrier` or the program id).
  */
 import type { EnergyCarrier, MarketEventInput } from "../../core/events/market-event.ts";
 import { energyCarriers } from "../../core/events/market-event.ts";
