@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { repoRoot } from "../support/processes.ts";
@@ -105,6 +105,37 @@ describe("docker-compose.yml", () => {
       const oneShot = service.restart === "no";
       if (!oneShot && !service.healthcheck) problems.push(`${name} has no health check`);
     }
+    expect(problems).toEqual([]);
+  });
+
+  it("mounts every repository folder a Node service's entry imports", () => {
+    // The relative-import closure of each `node <entry>.ts` command, as top-level folders.
+    const closure = (entry: string): Set<string> => {
+      const seen = new Set<string>();
+      const todo = [resolve(repoRoot, entry)];
+      for (let file = todo.pop(); file !== undefined; file = todo.pop()) {
+        if (seen.has(file) || !existsSync(file)) continue;
+        seen.add(file);
+        const text = readFileSync(file, "utf8");
+        for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+\.ts)"/g))
+          todo.push(resolve(dirname(file), m[1] as string));
+      }
+      return new Set([...seen].map((f) => relative(repoRoot, f).split("/")[0] as string));
+    };
+    const problems: string[] = [];
+    let checked = 0;
+    for (const [name, service] of Object.entries(compose.services)) {
+      const entry = (service.command ?? []).find((a) => a.endsWith(".ts"));
+      if (service.command?.[0] !== "node" || entry === undefined) continue;
+      checked++;
+      const mounted = new Set(
+        (service.volumes ?? []).map((v) => v.split(":")[0]?.replace(/^\.\//, "") as string),
+      );
+      for (const folder of closure(entry))
+        if (!mounted.has(folder))
+          problems.push(`${name} (${entry}) imports ${folder}/ but does not mount it`);
+    }
+    expect(checked).toBeGreaterThanOrEqual(3);
     expect(problems).toEqual([]);
   });
 
