@@ -1,6 +1,7 @@
 /**
- * Default household energy prices, used until the caller (later: the market-events table) supplies
- * current ones. Each carries its as-of date and source; the biomass price is an estimate.
+ * Default household energy prices, used where the market-prices table (fed by market events, see
+ * core/market/prices.ts) has no current price for a carrier. Each carries its as-of date and source;
+ * the biomass price is an estimate.
  */
 import type { Carrier } from "./systems.ts";
 
