@@ -16,10 +16,13 @@ import { fileURLToPath } from "node:url";
 import { libsqlClient } from "../../core/db/database.ts";
 import { generateWebhookSecret } from "../../core/notify/standard-webhooks.ts";
 import { silentLogger } from "../../core/observability/logger.ts";
+import {
+  loadVapidKeys,
+  memoryVapidKeyStore,
+} from "../../stream/notify/channels/push/vapid-keys.ts";
 import { loadNotifyConfig } from "../../stream/notify/config.ts";
 import { createDispatchStage } from "../../stream/notify/dispatch.stage.ts";
 import { createOutboundAgents } from "../../stream/notify/outbound-http.ts";
-import { loadVapidKeys, memoryVapidKeyStore } from "../../stream/notify/vapid-keys.ts";
 import {
   addEndpoint,
   addOutboxRows,

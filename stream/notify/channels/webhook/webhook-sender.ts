@@ -5,21 +5,21 @@
  * redirects are failures; the whole exchange has a deadline. Returns the attempt record for the log.
  * Secrets and URLs (whose paths often hold tokens) never appear in errors or records.
  */
-import { type AttemptOutcome, classifyWebhookExchange } from "../../core/notify/outcome.ts";
+import { type AttemptOutcome, classifyWebhookExchange } from "../../../../core/notify/outcome.ts";
 import {
   activeSecrets,
   type EndpointSecret,
   signWebhook,
-} from "../../core/notify/standard-webhooks.ts";
-import { type NotifyMetrics, recordAttempt } from "./metrics.ts";
+} from "../../../../core/notify/standard-webhooks.ts";
+import { type NotifyMetrics, recordAttempt } from "../../metrics.ts";
 import {
   createOutboundAgents,
   exchangeFields,
   type OutboundAgents,
   postPinned,
-} from "./outbound-http.ts";
-import { OutboundBlockedError, type OutboundGuard } from "./ssrf.ts";
-import { outboundTraceparent } from "./traceparent.ts";
+} from "../../outbound-http.ts";
+import { OutboundBlockedError, type OutboundGuard } from "../../ssrf.ts";
+import { outboundTraceparent } from "../../traceparent.ts";
 
 const traceparentPattern = /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 

@@ -5,21 +5,21 @@
  * the payload size is checked before encrypting. The VAPID JWT is cached per push-service origin.
  */
 import webPush from "web-push";
-import { type AttemptOutcome, classifyPushExchange } from "../../core/notify/outcome.ts";
+import { type AttemptOutcome, classifyPushExchange } from "../../../../core/notify/outcome.ts";
 import {
   assertPushPayloadFits,
   PushPayloadTooLargeError,
   type PushUrgency,
-} from "../../core/notify/push-message.ts";
-import { type NotifyMetrics, recordAttempt } from "./metrics.ts";
+} from "../../../../core/notify/push-message.ts";
+import { type NotifyMetrics, recordAttempt } from "../../metrics.ts";
 import {
   createOutboundAgents,
   exchangeFields,
   type OutboundAgents,
   postPinned,
-} from "./outbound-http.ts";
+} from "../../outbound-http.ts";
+import { OutboundBlockedError, type OutboundGuard } from "../../ssrf.ts";
 import { knownPushHosts, pushHostAllowed } from "./push-hosts.ts";
-import { OutboundBlockedError, type OutboundGuard } from "./ssrf.ts";
 import type { VapidKeys } from "./vapid-keys.ts";
 
 export interface PushSubscription {
