@@ -9,31 +9,19 @@
  * its offset, heartbeating in between; the store caps the series per service (window-store.ts) and
  * overflow is counted in `gridpulse_stream_series_overflow_total`.
  */
-import type { Kafka, Producer } from "kafkajs";
 import { type PartialAggregate, partialAggregateSchema } from "../../core/events/aggregate.ts";
 import { formatIssues } from "../../core/events/decode.ts";
-import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import type { DeadLetter } from "../dlq/dead-letter.sink.ts";
-import { createDbConsumerStage } from "../kafka/db-consumer.ts";
-import type { StreamMetrics } from "../metrics/registry.ts";
+import { createDbConsumerStage, type DbStageOptions } from "../kafka/db-consumer.ts";
 import type { ExemplarStore, TraceExemplar } from "../tracing/exemplars.ts";
 import type { AppliedPartials, WindowStore } from "./window-store.ts";
 
 /** Partials applied in one libSQL transaction (a fetch is split into slices of this many). */
 export const maxPartialsPerTransaction = 250;
 
-export interface EvaluateStageOptions {
-  kafka: Kafka;
-  sourceTopic: string;
-  groupId: string;
+export interface EvaluateStageOptions extends DbStageOptions {
   store: WindowStore;
-  deadLetterProducer: Producer;
-  metrics: StreamMetrics;
-  logger: Logger;
-  sessionTimeoutMs: number;
-  maxWaitMs: number;
-  now: () => number;
   /** Called after each committed batch with the services it touched. */
   onApplied(services: Set<string>): void;
   /** Called on every (re)join with the partitions now owned. */

@@ -35,9 +35,8 @@ export interface Validated<V> {
   traceparents?: string[];
 }
 
-export interface DbConsumerOptions<V, R> {
-  /** The stage's name: metric label, span `gridpulse.<stage>.batch`, log lines. */
-  stage: string;
+/** What every database-backed stage is given (main.ts): its topic, group, producer and clock. */
+export interface DbStageOptions {
   kafka: Pick<Kafka, "consumer">;
   sourceTopic: string;
   groupId: string;
@@ -47,6 +46,11 @@ export interface DbConsumerOptions<V, R> {
   sessionTimeoutMs: number;
   maxWaitMs: number;
   now: () => number;
+}
+
+export interface DbConsumerOptions<V, R> extends DbStageOptions {
+  /** The stage's name: metric label, span `gridpulse.<stage>.batch`, log lines. */
+  stage: string;
   /** Fetch sizes: what one transaction may hold. */
   fetch: { maxBytesPerPartition: number; minBytes?: number };
   /** Messages per transaction (default: the whole fetch). */

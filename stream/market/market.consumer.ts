@@ -8,11 +8,8 @@
  * offsets (written after the database commit) are only a head start. Dead letters are sent before the
  * commit, so a crash can repeat one, never lose one.
  */
-import type { Kafka, Producer } from "kafkajs";
-import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
-import { createDbConsumerStage } from "../kafka/db-consumer.ts";
-import type { StreamMetrics } from "../metrics/registry.ts";
+import { createDbConsumerStage, type DbStageOptions } from "../kafka/db-consumer.ts";
 import {
   type ConsumedMarketEvent,
   decodeMarketBatch,
@@ -20,18 +17,9 @@ import {
 } from "./market.process.ts";
 import type { MarketStore } from "./market.store.ts";
 
-export interface MarketStageOptions {
-  kafka: Kafka;
-  sourceTopic: string;
-  groupId: string;
+export interface MarketStageOptions extends DbStageOptions {
   store: MarketStore;
-  deadLetterProducer: Producer;
   settings: MarketSettings;
-  metrics: StreamMetrics;
-  logger: Logger;
-  sessionTimeoutMs: number;
-  maxWaitMs: number;
-  now: () => number;
 }
 
 export function createMarketStage(options: MarketStageOptions): Stage {

@@ -21,11 +21,14 @@ import type { NameResolver } from "../ssrf.ts";
 /** One attempt as a sender reports it, as far as the dispatcher needs it. */
 export interface SentAttempt {
   outcome: AttemptOutcome;
+  /** Absent when no response arrived. */
   status?: number;
   durationMs: number;
   attemptedAtMs: number;
+  /** The first bytes (default 1 KiB) of the response body. */
   responseExcerpt: string;
   retryAfterMs?: number;
+  /** Why no usable response: time-out, network error code, the SSRF refusal reason, or why it was unsendable. */
   error?: string;
 }
 
