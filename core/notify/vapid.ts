@@ -10,7 +10,7 @@ import type { Database } from "../db/database.ts";
 import { vapidKeys } from "../db/schema/index.ts";
 import { base64ToBytes, bytesToBase64Url } from "./base64.ts";
 
-/** The id of the one `vapid_keys` row; the stream worker's key store (stream/notify/vapid-key-store.ts) uses the same. */
+/** The id of the one `vapid_keys` row; the stream worker's key store (stream/notify/channels/push/vapid-key-store.ts) uses the same. */
 export const vapidKeyRowId = "current";
 
 export interface VapidKeyPair {

@@ -14,12 +14,16 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { libsqlClient } from "../../core/db/database.ts";
+import type { OutboxChannel } from "../../core/notify/outbox-payload.ts";
 import { generateWebhookSecret } from "../../core/notify/standard-webhooks.ts";
 import { silentLogger } from "../../core/observability/logger.ts";
+import {
+  loadVapidKeys,
+  memoryVapidKeyStore,
+} from "../../stream/notify/channels/push/vapid-keys.ts";
 import { loadNotifyConfig } from "../../stream/notify/config.ts";
 import { createDispatchStage } from "../../stream/notify/dispatch.stage.ts";
 import { createOutboundAgents } from "../../stream/notify/outbound-http.ts";
-import { loadVapidKeys, memoryVapidKeyStore } from "../../stream/notify/vapid-keys.ts";
 import {
   addEndpoint,
   addOutboxRows,
@@ -124,12 +128,7 @@ async function runBench() {
       resolve: async () => [{ address: "127.0.0.1", family: 4 }],
     });
 
-    const phase = async (
-      name: string,
-      rows: number,
-      channel: "webhook" | "push",
-      targetId: string,
-    ) => {
+    const phase = async (name: string, rows: number, channel: OutboxChannel, targetId: string) => {
       const offset = Date.now();
       // Written not yet due, then released at once: the phase measures draining, not inserting.
       await addOutboxRows(

@@ -15,11 +15,14 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseAllowlist } from "../../core/notify/address-policy.ts";
 import { generateWebhookSecret } from "../../core/notify/standard-webhooks.ts";
+import { createPushSender } from "../../stream/notify/channels/push/push-sender.ts";
+import {
+  loadVapidKeys,
+  memoryVapidKeyStore,
+} from "../../stream/notify/channels/push/vapid-keys.ts";
+import { createWebhookSender } from "../../stream/notify/channels/webhook/webhook-sender.ts";
 import { createOutboundAgents } from "../../stream/notify/outbound-http.ts";
-import { createPushSender } from "../../stream/notify/push-sender.ts";
 import { createOutboundGuard } from "../../stream/notify/ssrf.ts";
-import { loadVapidKeys, memoryVapidKeyStore } from "../../stream/notify/vapid-keys.ts";
-import { createWebhookSender } from "../../stream/notify/webhook-sender.ts";
 
 interface Ready {
   webhookPort: number;

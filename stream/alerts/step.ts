@@ -16,22 +16,11 @@ import {
 import {
   notificationAlerts,
   type OutboxChannel,
-  type OutboxPayload,
   outboxRowId,
 } from "../../core/notify/outbox-payload.ts";
 import { filterMatches } from "../../core/notify/subscription-filter.ts";
+import type { OutboxInsert } from "../notify/outbox-rows.ts";
 import type { TenantSnapshot } from "./tenant.ts";
-
-export interface OutboxInsert {
-  id: string;
-  tenantId: string;
-  channel: OutboxChannel;
-  targetId: string;
-  idempotencyKey: string;
-  payload: OutboxPayload;
-  nextAttemptAtMs: number;
-  createdAtMs: number;
-}
 
 export interface StepResult {
   /** Next states of the evaluated (not held) alerts, sorted by fingerprint. */

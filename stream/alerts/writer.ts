@@ -15,6 +15,7 @@ import { type Client, type InStatement, LibsqlError } from "@libsql/client";
 import type { AlertRule, AlertState, AlertTransition } from "../../core/alerts/index.ts";
 import type { AlertHistoryRule, AlertRow } from "../../core/db/schema/index.ts";
 import { asTransitionMessage } from "../../core/events/alert-transition.ts";
+import { outboxInsertStatement } from "../notify/outbox-rows.ts";
 import { LeaseLostError, leaseStatement } from "./lease.ts";
 import type { StepResult } from "./step.ts";
 import type { TenantSnapshot } from "./tenant.ts";
@@ -183,22 +184,7 @@ export function stepStatements(args: WriteArgs): {
   }
 
   for (const row of step.outbox) {
-    body.push({
-      sql: `insert into outbox (id, tenant_id, channel, target_id, idempotency_key, trigger, payload, status,
-              attempts, next_attempt_at_ms, created_at_ms)
-            values (?, ?, ?, ?, ?, 'alert', ?, 'pending', 0, ?, ?)
-            on conflict do nothing`,
-      args: [
-        row.id,
-        row.tenantId,
-        row.channel,
-        row.targetId,
-        row.idempotencyKey,
-        JSON.stringify(row.payload),
-        row.nextAttemptAtMs,
-        row.createdAtMs,
-      ],
-    });
+    body.push(outboxInsertStatement(row, "alert"));
     summary.outboxRows++;
   }
 

@@ -1,24 +1,21 @@
 /**
- * The `dispatch` stage of the stream worker: builds the dispatcher from the NOTIFY_* / VAPID_*
- * settings (SSRF guard with the allowlist, webhook and push senders on shared keep-alive agents, VAPID
- * keys from configuration or the database) with its metrics in the worker's registry.
+ * The `dispatch` stage of the stream worker: builds every registered channel (channels/registry.ts:
+ * each builds its sender from the NOTIFY_* / VAPID_* settings, on shared keep-alive agents) and the
+ * dispatcher over them, with its metrics in the worker's registry.
  */
 import type { Registry } from "prom-client";
 import type { EnvSource } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
-import { defaultPushRetryPolicy, defaultWebhookRetryPolicy } from "../../core/notify/retry.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import { type DatabaseSettings, openDatabase } from "../../platform/db/open.ts";
-import { disableAfterMs, loadNotifyConfig, type NotifyConfig } from "./config.ts";
+import { type ChannelModule, createChannels } from "./channels/channel.ts";
+import { notifyChannelRegistry } from "./channels/registry.ts";
+import { loadNotifyConfig, type NotifyConfig } from "./config.ts";
 import { createDispatcher, type Dispatcher } from "./dispatcher.ts";
 import { createNotifyMetrics, type NotifyMetrics } from "./metrics.ts";
 import { createOutboundAgents, type OutboundAgents } from "./outbound-http.ts";
 import { createOutboxStore } from "./outbox-store.ts";
-import { createPushSender } from "./push-sender.ts";
-import { createOutboundGuard, type NameResolver } from "./ssrf.ts";
-import { databaseVapidKeyStore } from "./vapid-key-store.ts";
-import { loadVapidKeys } from "./vapid-keys.ts";
-import { createWebhookSender } from "./webhook-sender.ts";
+import type { NameResolver } from "./ssrf.ts";
 
 export interface DispatchStageOptions {
   /**
@@ -41,12 +38,13 @@ export interface DispatchStageOptions {
   resolve?: NameResolver;
   clock?: () => number;
   random?: () => number;
+  /** The channels to build (default: notifyChannelRegistry). */
+  channels?: Readonly<Record<string, ChannelModule>>;
 }
 
 export interface DispatchStage {
   name: "dispatch";
   dispatcher: Dispatcher;
-  publicVapidKey: string;
   start(): Promise<void>;
   stop(): Promise<void>;
   isJoined(): boolean;
@@ -61,47 +59,22 @@ export async function createDispatchStage(options: DispatchStageOptions): Promis
   const metrics =
     options.metrics ?? createNotifyMetrics(options.registry ? [options.registry] : []);
   const agents = options.agents ?? createOutboundAgents({ maxSockets: config.NOTIFY_CONCURRENCY });
-  const guardOptions = {
-    allowlist: config.NOTIFY_OUTBOUND_ALLOWLIST,
-    ...(options.resolve ? { resolve: options.resolve } : {}),
-  };
   const clock = options.clock ?? Date.now;
-  const webhookSender = createWebhookSender({
-    guard: createOutboundGuard(guardOptions),
-    deadlineMs: config.NOTIFY_WEBHOOK_DEADLINE_MS,
-    excerptBytes: config.NOTIFY_RESPONSE_EXCERPT_BYTES,
+  const logger = options.logger.child({ stage: "dispatch" });
+  const channels = await createChannels(options.channels ?? notifyChannelRegistry, {
+    client,
+    config,
     metrics,
+    logger,
     agents,
     clock,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
   });
-  const vapid = await loadVapidKeys({
-    configured: {
-      ...(config.VAPID_PUBLIC_KEY ? { publicKey: config.VAPID_PUBLIC_KEY } : {}),
-      ...(config.VAPID_PRIVATE_KEY ? { privateKey: config.VAPID_PRIVATE_KEY } : {}),
-    },
-    store: databaseVapidKeyStore(client),
-  });
-  const pushSender = createPushSender({
-    vapid,
-    subject: config.VAPID_SUBJECT,
-    guard: createOutboundGuard({ ...guardOptions, protocols: ["https:"] }),
-    extraPushHosts: config.NOTIFY_PUSH_HOSTS,
-    deadlineMs: config.NOTIFY_PUSH_DEADLINE_MS,
-    excerptBytes: config.NOTIFY_RESPONSE_EXCERPT_BYTES,
-    metrics,
-    agents,
-    clock,
-  });
-  const policy = {
-    scheduleMs: config.NOTIFY_RETRY_SCHEDULE,
-    jitterRatio: config.NOTIFY_RETRY_JITTER,
-  };
   const dispatcher = createDispatcher({
     store: createOutboxStore(client),
-    webhookSender,
-    pushSender,
+    channels,
     metrics,
-    logger: options.logger.child({ stage: "dispatch" }),
+    logger,
     clock,
     ...(options.random ? { random: options.random } : {}),
     settings: {
@@ -109,25 +82,18 @@ export async function createDispatchStage(options: DispatchStageOptions): Promis
       pollIntervalMs: config.NOTIFY_POLL_INTERVAL_MS,
       batchSize: config.NOTIFY_BATCH_SIZE,
       leaseMs: config.NOTIFY_LEASE_MS,
-      disableAfterMs: disableAfterMs(config),
-      pushTtlS: config.NOTIFY_PUSH_TTL_S,
-      externalURL: config.NOTIFY_EXTERNAL_URL,
       gaugesIntervalMs: config.NOTIFY_GAUGES_INTERVAL_MS,
-      webhookPolicy: { ...defaultWebhookRetryPolicy, ...policy },
-      pushPolicy: { ...defaultPushRetryPolicy, ...policy },
     },
   });
   return {
     name: "dispatch",
     dispatcher,
-    publicVapidKey: vapid.publicKey,
     async start() {
       dispatcher.start();
     },
     async stop() {
       await dispatcher.stop();
-      webhookSender.close();
-      pushSender.close();
+      for (const channel of channels.values()) channel.close();
       if (!options.agents) agents.destroy();
       own?.close();
     },

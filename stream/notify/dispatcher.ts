@@ -1,70 +1,44 @@
 /**
  * The notification dispatcher: drains the outbox. It polls due rows in batches, claims each by
- * compare-and-set (outbox-store.ts), and runs at most `concurrency` attempts at once: render from the
- * stored row (render.ts), send through the webhook or push sender (SSRF guard, signing/encryption,
- * keep-alive, deadline), then store the attempt and its consequences in one transaction — outbox row
- * delivered / retried at the next time of the schedule / failed; endpoint health, disablement (pending
- * rows cancelled, owner notified); subscription deletion on 404/410.
+ * compare-and-set (outbox-store.ts), and runs at most `concurrency` attempts at once. Each row goes to
+ * the channel registered under its `channel` (channels/registry.ts): the channel loads the target
+ * (or has the row cancelled), renders from the stored row, sends (SSRF guard, signing/encryption,
+ * keep-alive, deadline) and settles what the attempt means for the target; the dispatcher plans the
+ * next attempt with the channel's policy and stores the attempt with all its consequences in one
+ * transaction — outbox row delivered / retried at the next time of the schedule / failed, plus the
+ * channel's target statements. It names no channel.
  *
  * Delivery is at least once: a crash between sending and storing re-sends the row after the lease with
  * the same `webhook-id`, which receivers deduplicate.
  */
 import { randomUUID } from "node:crypto";
-import { endpointAfterAttempt } from "../../core/notify/endpoint-health.ts";
 import type { OutboxPayload } from "../../core/notify/outbox-payload.ts";
 import { type AttemptOutcome, attemptOutcomes } from "../../core/notify/outcome.ts";
-import { pushTopicFor } from "../../core/notify/push-message.ts";
-import { type NextStep, planNextAttempt, type RetryPolicy } from "../../core/notify/retry.ts";
+import { type NextStep, planNextAttempt } from "../../core/notify/retry.ts";
 import type { Logger } from "../../core/observability/logger.ts";
-import { withWebhookAttemptSpan } from "./attempt-span.ts";
-import {
-  type NotifyChannel,
-  type NotifyMetrics,
-  notifyChannels,
-  recordAttempt,
-} from "./metrics.ts";
-import {
-  type AttemptRecord,
-  type ClaimedRow,
-  disabledNotices,
-  type OutboxStore,
-  type RowUpdate,
-  type TargetUpdate,
-} from "./outbox-store.ts";
-import type { PushSender } from "./push-sender.ts";
-import {
-  OutboxPayloadError,
-  parseOutboxPayload,
-  renderPush,
-  renderWebhookBody,
-  safeOrigin,
-} from "./render.ts";
-import type { WebhookSender } from "./webhook-sender.ts";
+import type { NotifyChannel, SentAttempt } from "./channels/channel.ts";
+import { type NotifyMetrics, recordAttempt } from "./metrics.ts";
+import type { AttemptRecord, ClaimedRow, OutboxStore, RowUpdate } from "./outbox-store.ts";
+import { OutboxPayloadError, parseOutboxPayload } from "./render.ts";
 
 export interface DispatcherSettings {
   concurrency: number;
   pollIntervalMs: number;
   batchSize: number;
   leaseMs: number;
-  disableAfterMs: number;
-  pushTtlS: number;
-  externalURL: string;
   gaugesIntervalMs: number;
-  webhookPolicy: RetryPolicy;
-  pushPolicy: RetryPolicy;
 }
 
 export interface DispatcherDeps {
   store: OutboxStore;
-  webhookSender: WebhookSender;
-  pushSender: PushSender;
+  /** The built channels by `outbox.channel` value (channels/channel.ts, createChannels). */
+  channels: ReadonlyMap<string, NotifyChannel>;
   metrics: NotifyMetrics;
   logger: Logger;
   settings: DispatcherSettings;
   clock?: () => number;
   random?: () => number;
 }
-
 export interface Dispatcher {
   start(): void;
   /** Stops polling and waits for the attempts in flight to be stored. */
@@ -75,17 +49,6 @@ export interface Dispatcher {
   drainOnce(): Promise<number>;
   /** Refreshes the backlog and disabled-endpoint gauges from the database. */
   refreshGauges(): Promise<void>;
-}
-
-/** What both senders return, as far as the dispatcher needs it. */
-interface SentAttempt {
-  outcome: AttemptOutcome;
-  status?: number;
-  durationMs: number;
-  attemptedAtMs: number;
-  responseExcerpt: string;
-  retryAfterMs?: number;
-  error?: string;
 }
 
 const errorOf = (a: { outcome: string; status?: number | undefined; error?: string | undefined }) =>
@@ -171,14 +134,12 @@ export function freshReads<T>(read: () => Promise<T>): () => Promise<T> {
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { store, metrics, logger, settings } = deps;
+  const { store, channels, metrics, logger, settings } = deps;
   const clock = deps.clock ?? Date.now;
   const targets = createTargetCache(clock);
   const targetsVersion = freshReads(() => store.targetsVersion());
   /** Every attempt starts here: a target changed before this moment is read afresh. */
   const currentTargets = async () => targets.validate(await targetsVersion());
-  /** Endpoints this process stored a failure for since its last stored success. */
-  const mayBeFailing = new Set<string>();
   const random = deps.random ?? Math.random;
   const inFlight = new Set<Promise<void>>();
   let running = false;
@@ -189,19 +150,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let gaugeTimer: ReturnType<typeof setInterval> | undefined;
 
   // Every series exists from the start (at 0), so dashboards and rate() see a flat line, not a gap.
-  for (const channel of notifyChannels) {
-    metrics.retryBacklog.set({ channel }, 0);
-    metrics.endpointsDisabled.set({ channel }, 0);
-    metrics.deliveryLatency.zero({ channel });
-    metrics.attemptDuration.zero({ channel });
-    for (const outcome of attemptOutcomes) {
-      const impossible = channel === "webhook" ? "delete_subscription" : "disable_endpoint";
-      if (outcome !== impossible) metrics.deliveries.inc({ channel, outcome }, 0);
-    }
+  for (const [name, channel] of channels) {
+    metrics.retryBacklog.set({ channel: name }, 0);
+    metrics.endpointsDisabled.set({ channel: name }, 0);
+    metrics.deliveryLatency.zero({ channel: name });
+    metrics.attemptDuration.zero({ channel: name });
+    for (const outcome of attemptOutcomes)
+      if (channel.outcomes.includes(outcome)) metrics.deliveries.inc({ channel: name, outcome }, 0);
   }
 
-  /** Records an attempt that never reached a sender (unparsable payload). */
-  function invalidAttempt(channel: NotifyChannel, error: string): SentAttempt {
+  /** Records an attempt that never reached a sender (unparsable payload, unrenderable message). */
+  function invalidAttempt(channel: string, error: string): SentAttempt {
     const attemptedAtMs = clock();
     const a = {
       outcome: "invalid" as AttemptOutcome,
@@ -214,186 +173,58 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return a;
   }
 
-  async function dispatchWebhook(row: ClaimedRow, payload: OutboxPayload | Error): Promise<void> {
+  async function dispatch(
+    name: string,
+    channel: NotifyChannel,
+    row: ClaimedRow,
+    payload: OutboxPayload | Error,
+  ): Promise<void> {
     await currentTargets();
-    const endpoint = await targets.get(`webhook:${row.targetId}`, () =>
-      store.endpoint(row.targetId),
-    );
-    if (!endpoint || endpoint.tenantId !== row.tenantId) {
-      await store.cancel(row, "endpoint deleted");
+    const key = `${name}:${row.targetId}`;
+    const target = await targets.get(key, () => channel.load(row.targetId));
+    const refusal = channel.refuse(row, target);
+    if (refusal !== undefined || target === undefined) {
+      await store.cancel(row, refusal ?? "target gone");
       return;
     }
-    if (endpoint.disabledAtMs !== null) {
-      await store.cancel(row, "endpoint disabled");
-      return;
-    }
-    let attempt: SentAttempt | undefined;
-    if (payload instanceof Error) {
-      attempt = invalidAttempt("webhook", payload.message);
-    } else {
-      let body: string | undefined;
+    let attempt: SentAttempt;
+    if (payload instanceof Error) attempt = invalidAttempt(name, payload.message);
+    else {
+      let message: unknown;
+      let rendered = false;
       try {
-        body = renderWebhookBody(payload, endpoint, row.createdAtMs, settings.externalURL);
+        message = channel.render(payload, target, row);
+        rendered = true;
       } catch (error) {
-        attempt = invalidAttempt("webhook", (error as Error).message);
+        attempt = invalidAttempt(name, (error as Error).message);
       }
-      if (body !== undefined) {
-        const message = { id: row.idempotencyKey, body, createdAtMs: row.createdAtMs };
-        attempt = await withWebhookAttemptSpan(row, payload, () =>
-          deps.webhookSender.send({ url: endpoint.url, secrets: endpoint.secrets }, message),
-        );
-      }
+      if (rendered) attempt = await channel.send(target, message, row, payload);
     }
     // biome-ignore lint/style/noNonNullAssertion: assigned on every path above
     const a = attempt!;
     const nowMs = clock();
-    const attemptsMade = row.attempts + 1;
     const step = planNextAttempt({
       outcome: a.outcome,
-      attemptsMade,
+      attemptsMade: row.attempts + 1,
       ...(a.retryAfterMs !== undefined ? { retryAfterMs: a.retryAfterMs } : {}),
       nowMs,
-      policy: settings.webhookPolicy,
+      ...channel.retry(row),
       random,
     });
-    let health = endpointAfterAttempt(
-      endpoint.failingSinceMs !== null ? { failingSinceMs: endpoint.failingSinceMs } : {},
-      a.outcome,
-      nowMs,
-      settings.disableAfterMs,
-    );
-    if (health.verdict === "disable" && a.outcome !== "disable_endpoint") {
-      // Disabling for the failing period rests on failing_since_ms: decide on the stored value, not
-      // on a cached one that a success elsewhere may have cleared a moment ago.
-      const fresh = await store.endpoint(endpoint.id);
-      health = endpointAfterAttempt(
-        fresh?.failingSinceMs != null ? { failingSinceMs: fresh.failingSinceMs } : {},
-        a.outcome,
-        nowMs,
-        settings.disableAfterMs,
-      );
-    }
-    let target: TargetUpdate;
-    if (health.verdict === "disable") {
-      const reason =
-        a.outcome === "disable_endpoint"
-          ? "the endpoint answered 410 Gone"
-          : `only failures since ${new Date(health.health.failingSinceMs ?? nowMs).toISOString()}`;
-      const owners = await store.ownerTargets(row.tenantId, endpoint.id);
-      target = {
-        kind: "endpoint_disable",
-        endpointId: endpoint.id,
-        failingSinceMs: health.health.failingSinceMs ?? null,
-        disabledAtMs: nowMs,
-        reason,
-        notices: disabledNotices(
-          {
-            tenantId: row.tenantId,
-            endpointId: endpoint.id,
-            url: safeOrigin(endpoint.url),
-            reason,
-            disabledAtMs: nowMs,
-          },
-          owners,
-        ),
-      };
-    } else if (
-      a.outcome === "delivered" &&
-      (endpoint.failingSinceMs !== null || mayBeFailing.has(endpoint.id))
-    ) {
-      target = { kind: "endpoint_healthy", endpointId: endpoint.id };
-      mayBeFailing.delete(endpoint.id);
-      targets.forget(`webhook:${endpoint.id}`);
-    } else if (health.verdict === "failing") {
-      // Stores the start of the failing run unless one is stored already.
-      target = {
-        kind: "endpoint_failing",
-        endpointId: endpoint.id,
-        failingSinceMs: health.health.failingSinceMs ?? nowMs,
-      };
-      // The cached row may say healthy for up to a second: remember that a failure was stored, so
-      // the next success clears it whatever the cache says.
-      if (mayBeFailing.size >= 10_000) mayBeFailing.clear();
-      mayBeFailing.add(endpoint.id);
-      if (endpoint.failingSinceMs === null) targets.forget(`webhook:${endpoint.id}`);
-    } else {
-      target = { kind: "none" };
-    }
-    // A disabled endpoint gets nothing more: the row that disabled it is not retried either.
-    const next: NextStep =
-      target.kind === "endpoint_disable" && step.action === "retry"
-        ? { action: "give_up", reason: "endpoint_gone" }
-        : step;
-    if (target.kind === "endpoint_disable") targets.forget(`webhook:${endpoint.id}`);
-    await finish(row, "webhook", a, next, target, nowMs);
-    if (target.kind === "endpoint_disable")
-      logger.warn("webhook endpoint disabled", {
-        endpointId: endpoint.id,
-        tenantId: row.tenantId,
-        reason: target.reason,
-        notices: target.notices.length,
-      });
-  }
-
-  async function dispatchPush(row: ClaimedRow, payload: OutboxPayload | Error): Promise<void> {
-    const sender = deps.pushSender;
-    await currentTargets();
-    const sub = await targets.get(`push:${row.targetId}`, () => store.subscription(row.targetId));
-    if (!sub || sub.tenantId !== row.tenantId) {
-      await store.cancel(row, "subscription gone");
-      return;
-    }
-    let a: SentAttempt | undefined;
-    let rendered: ReturnType<typeof renderPush> | undefined;
-    try {
-      if (payload instanceof Error) throw payload;
-      rendered = renderPush(payload, sub.id, row.createdAtMs, settings.externalURL);
-    } catch (error) {
-      rendered = undefined;
-      a = invalidAttempt("push", (error as Error).message);
-    }
-    if (rendered) {
-      a = await sender.send(
-        { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
-        {
-          id: row.idempotencyKey,
-          payload: rendered.payload,
-          ttlS: settings.pushTtlS,
-          urgency: rendered.urgency,
-          topic: await pushTopicFor(rendered.topicKey),
-          createdAtMs: row.createdAtMs,
-        },
-      );
-    }
-    // biome-ignore lint/style/noNonNullAssertion: assigned on both paths above
-    const attempt = a!;
-    const nowMs = clock();
-    const step = planNextAttempt({
-      outcome: attempt.outcome,
-      attemptsMade: row.attempts + 1,
-      ...(attempt.retryAfterMs !== undefined ? { retryAfterMs: attempt.retryAfterMs } : {}),
-      nowMs,
-      // The push service keeps a message for its TTL: past that a retry would deliver stale news.
-      expiresAtMs: row.createdAtMs + settings.pushTtlS * 1000,
-      policy: settings.pushPolicy,
-      random,
-    });
-    const target: TargetUpdate =
-      attempt.outcome === "delete_subscription"
-        ? { kind: "subscription_delete", subscriptionId: sub.id }
-        : { kind: "none" };
-    if (target.kind === "subscription_delete") targets.forget(`push:${sub.id}`);
-    await finish(row, "push", attempt, step, target, nowMs);
+    const settled = await channel.settle({ row, target, attempt: a, step, nowMs });
+    if (settled.forgetTarget) targets.forget(key);
+    await finish(row, a, settled.step, settled.statements, nowMs);
+    settled.afterStored?.();
   }
 
   async function finish(
     row: ClaimedRow,
-    channel: NotifyChannel,
     a: SentAttempt,
     step: NextStep,
-    target: TargetUpdate,
+    targetStatements: Parameters<OutboxStore["finish"]>[3],
     nowMs: number,
   ) {
+    const channel = row.channel;
     const record: AttemptRecord = {
       id: `att_${randomUUID()}`,
       atMs: a.attemptedAtMs,
@@ -404,7 +235,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       responseExcerpt: a.responseExcerpt,
       error: a.error,
     };
-    const ours = await store.finish(row, record, rowUpdateFor(step, nowMs, errorOf(a)), target);
+    const ours = await store.finish(
+      row,
+      record,
+      rowUpdateFor(step, nowMs, errorOf(a)),
+      targetStatements,
+    );
     if (!ours)
       logger.warn("outbox row was taken over before its attempt was stored", {
         outboxId: row.id,
@@ -428,15 +264,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   async function dispatchRow(row: ClaimedRow): Promise<void> {
+    const channel = channels.get(row.channel);
+    if (!channel) {
+      await store.cancel(row, `unknown channel ${row.channel.slice(0, 40)}`);
+      return;
+    }
     let payload: OutboxPayload | Error;
     try {
       payload = parseOutboxPayload(row.payload);
     } catch (error) {
       payload = error instanceof OutboxPayloadError ? error : new OutboxPayloadError(String(error));
     }
-    if (row.channel === "webhook") await dispatchWebhook(row, payload);
-    else if (row.channel === "push") await dispatchPush(row, payload);
-    else await store.cancel(row, `unknown channel ${row.channel.slice(0, 40)}`);
+    await dispatch(row.channel, channel, row, payload);
   }
 
   // Claimed rows wait here for a free slot: claiming a batch at a time costs one transaction per batch
@@ -523,10 +362,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   async function refreshGauges() {
-    const g = await store.gauges();
-    for (const channel of notifyChannels)
-      metrics.retryBacklog.set({ channel }, g.backlog[channel] ?? 0);
-    metrics.endpointsDisabled.set({ channel: "webhook" }, g.endpointsDisabled);
+    const [backlog, disabled] = await Promise.all([
+      store.backlog(),
+      Promise.all(
+        [...channels].map(async ([name, c]) => [name, await c.disabledTargets?.()] as const),
+      ),
+    ]);
+    for (const name of channels.keys())
+      metrics.retryBacklog.set({ channel: name }, backlog[name] ?? 0);
+    for (const [name, n] of disabled)
+      if (n !== undefined) metrics.endpointsDisabled.set({ channel: name }, n);
   }
 
   return {

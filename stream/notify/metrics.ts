@@ -1,11 +1,9 @@
 /**
  * Prometheus metrics of notification delivery. Names are fixed (dashboards and alert rules use
- * them); labels are bounded: channel (webhook | push) and outcome (see AttemptOutcome).
+ * them); labels are bounded: channel (the registered channels, channels/registry.ts: webhook, push)
+ * and outcome (see AttemptOutcome).
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-
-export const notifyChannels = ["webhook", "push"] as const;
-export type NotifyChannel = (typeof notifyChannels)[number];
 
 const attemptBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 // From the notification's creation to its delivery: seconds for first attempts, hours for retries.
@@ -55,7 +53,7 @@ export type NotifyMetrics = ReturnType<typeof createNotifyMetrics>;
 /** Counts one attempt; the delivery latency only when delivered and the creation time is known. */
 export function recordAttempt(
   metrics: NotifyMetrics | undefined,
-  channel: NotifyChannel,
+  channel: string,
   attempt: { outcome: string; durationMs: number; attemptedAtMs: number },
   createdAtMs: number | undefined,
 ): void {

@@ -6,7 +6,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { HttpExchange } from "../../core/notify/outcome.ts";
-import { type CheckedTarget, pinnedLookup } from "./ssrf.ts";
+import { type CheckedTarget, OutboundBlockedError, pinnedLookup } from "./ssrf.ts";
 
 export interface OutboundAgents {
   http: http.Agent;
@@ -142,5 +142,20 @@ export function exchangeFields(response: OutboundResponse, deadlineMs: number) {
       : response.networkError
         ? { error: response.networkError }
         : {}),
+  };
+}
+
+/**
+ * The fields of an attempt that never reached the receiver: refused by the SSRF guard (`blocked`,
+ * with the refusal reason) or impossible to send (`invalid`, with `describe(error)`). Neither names
+ * the URL's path nor a secret.
+ */
+export function unsentFields(error: unknown, describe: (error: unknown) => string) {
+  const blocked = error instanceof OutboundBlockedError;
+  return {
+    outcome: blocked ? ("blocked" as const) : ("invalid" as const),
+    durationMs: 0,
+    responseExcerpt: "",
+    error: blocked ? `blocked: ${error.reason}` : describe(error),
   };
 }

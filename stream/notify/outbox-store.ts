@@ -1,8 +1,9 @@
 /**
  * The dispatcher's database work on the outbox tables, as raw libSQL statements: claim due rows by
- * compare-and-set, load targets, and record an attempt's effects (attempt log, outbox row, endpoint
- * health, disablement with its cancellations and owner notices, subscription deletion) in ONE write
- * batch — one transaction that is either wholly stored or not at all.
+ * compare-and-set, and record an attempt's effects (attempt log, outbox row, and the statements its
+ * channel adds for the target: health, disablement with its cancellations and owner notices,
+ * subscription deletion) in ONE write batch — one transaction that is either wholly stored or not at
+ * all. What a channel's targets are is its own business (channels/).
  *
  * Every write is a `client.batch(..., "write")`, never an interactive transaction: a batch runs on one
  * pooled connection without yielding, so concurrent attempts in this process never hold the write lock
@@ -11,9 +12,6 @@
  * ~3 ms per attempt instead of well under 1 ms, and failed at once on another process's lock.)
  */
 import type { Client, InStatement, Row } from "@libsql/client";
-import type { OutboxChannel, OutboxPayload } from "../../core/notify/outbox-payload.ts";
-import { outboxRowId } from "../../core/notify/outbox-payload.ts";
-import type { EndpointSecret } from "../../core/notify/standard-webhooks.ts";
 
 export interface ClaimedRow {
   id: string;
@@ -28,24 +26,6 @@ export interface ClaimedRow {
   createdAtMs: number;
   /** The claim: `next_attempt_at_ms` now holds this value until the row is finished or the lease ends. */
   leaseUntilMs: number;
-}
-
-export interface EndpointTarget {
-  id: string;
-  tenantId: string;
-  url: string;
-  format: string;
-  secrets: EndpointSecret[];
-  disabledAtMs: number | null;
-  failingSinceMs: number | null;
-}
-
-export interface SubscriptionTarget {
-  id: string;
-  tenantId: string;
-  endpoint: string;
-  p256dh: string;
-  auth: string;
 }
 
 export interface AttemptRecord {
@@ -65,57 +45,7 @@ export type RowUpdate =
   | { status: "pending"; nextAttemptAtMs: number; error: string }
   | { status: "failed"; error: string };
 
-/** What happens to the target after the attempt. */
-export type TargetUpdate =
-  | { kind: "none" }
-  | { kind: "endpoint_healthy"; endpointId: string }
-  | { kind: "endpoint_failing"; endpointId: string; failingSinceMs: number }
-  | {
-      kind: "endpoint_disable";
-      endpointId: string;
-      failingSinceMs: number | null;
-      disabledAtMs: number;
-      reason: string;
-      /** Owner notices, inserted only if this very batch disabled the endpoint. */
-      notices: NoticeRow[];
-    }
-  | { kind: "subscription_delete"; subscriptionId: string };
-
-export interface NoticeRow {
-  id: string;
-  tenantId: string;
-  channel: OutboxChannel;
-  targetId: string;
-  idempotencyKey: string;
-  payload: OutboxPayload;
-  createdAtMs: number;
-}
-
 const num = (v: unknown) => Number(v);
-const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-
-/**
- * The stored secrets (`WebhookSecret[]`, `expiresAtMs: null` while current) as the signer takes them
- * (a null expiry, the current secret, becomes absent).
- */
-export function parseSecrets(stored: unknown): EndpointSecret[] {
-  let list: unknown;
-  try {
-    list = typeof stored === "string" ? JSON.parse(stored) : stored;
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((s: { secret?: unknown; expiresAtMs?: unknown }) =>
-    typeof s?.secret === "string"
-      ? [
-          typeof s.expiresAtMs === "number"
-            ? { secret: s.secret, expiresAtMs: s.expiresAtMs }
-            : { secret: s.secret },
-        ]
-      : [],
-  );
-}
 
 export function createOutboxStore(client: Client) {
   /**
@@ -194,65 +124,6 @@ export function createOutboxStore(client: Client) {
       return num(rs.rows[0]?.version ?? 0);
     },
 
-    async endpoint(id: string): Promise<EndpointTarget | undefined> {
-      const rs = await client.execute({
-        sql: "SELECT id, tenant_id, url, format, secrets, disabled_at_ms, failing_since_ms FROM webhook_endpoints WHERE id = ?",
-        args: [id],
-      });
-      const r = rs.rows[0];
-      if (!r) return undefined;
-      return {
-        id: r.id as string,
-        tenantId: r.tenant_id as string,
-        url: r.url as string,
-        format: r.format as string,
-        secrets: parseSecrets(r.secrets),
-        disabledAtMs: numOrNull(r.disabled_at_ms),
-        failingSinceMs: numOrNull(r.failing_since_ms),
-      };
-    },
-
-    async subscription(id: string): Promise<SubscriptionTarget | undefined> {
-      const rs = await client.execute({
-        sql: "SELECT id, tenant_id, endpoint, p256dh, auth FROM push_subscriptions WHERE id = ?",
-        args: [id],
-      });
-      const r = rs.rows[0];
-      if (!r) return undefined;
-      return {
-        id: r.id as string,
-        tenantId: r.tenant_id as string,
-        endpoint: r.endpoint as string,
-        p256dh: r.p256dh as string,
-        auth: r.auth as string,
-      };
-    },
-
-    /**
-     * Who else of the tenant hears of a disabled endpoint: its other enabled endpoints and the
-     * subscriptions registered with API keys.
-     */
-    async ownerTargets(tenantId: string, exceptEndpointId: string) {
-      const [endpoints, subscriptions] = await client.batch(
-        [
-          {
-            sql: "SELECT id FROM webhook_endpoints WHERE tenant_id = ? AND id <> ? AND disabled_at_ms IS NULL",
-            args: [tenantId, exceptEndpointId],
-          },
-          // Subscribers (subscriber tokens) hear of alerts only, not of the tenant's endpoints.
-          {
-            sql: "SELECT id FROM push_subscriptions WHERE tenant_id = ? AND subscriber_token_id IS NULL",
-            args: [tenantId],
-          },
-        ],
-        "read",
-      );
-      return {
-        endpointIds: (endpoints?.rows ?? []).map((r) => r.id as string),
-        subscriptionIds: (subscriptions?.rows ?? []).map((r) => r.id as string),
-      };
-    },
-
     /** Gives claimed rows that were never started back at once (graceful stop). */
     async release(rows: ClaimedRow[], nowMs: number): Promise<void> {
       if (rows.length === 0) return;
@@ -283,7 +154,8 @@ export function createOutboxStore(client: Client) {
       row: ClaimedRow,
       attempt: AttemptRecord,
       update: RowUpdate,
-      target: TargetUpdate,
+      /** The channel's statements for the target (channels/channel.ts, Settlement). */
+      targetStatements: InStatement[],
     ): Promise<boolean> {
       const statements: InStatement[] = [
         {
@@ -304,7 +176,7 @@ export function createOutboxStore(client: Client) {
           ],
         },
         rowUpdateStatement(row, attempt.attempt, update),
-        ...targetStatements(row, target),
+        ...targetStatements,
       ];
       return new Promise<boolean>((resolve, reject) => {
         finishing.push({ statements, resolve, reject });
@@ -312,18 +184,14 @@ export function createOutboxStore(client: Client) {
       });
     },
 
-    /** Gauge inputs: pending rows that already failed at least once, by channel; disabled endpoints. */
-    async gauges(): Promise<{ backlog: Record<string, number>; endpointsDisabled: number }> {
-      const [backlog, disabled] = await client.batch(
-        [
-          "SELECT channel, count(*) AS n FROM outbox WHERE status = 'pending' AND attempts > 0 GROUP BY channel",
-          "SELECT count(*) AS n FROM webhook_endpoints WHERE disabled_at_ms IS NOT NULL",
-        ],
-        "read",
+    /** Pending rows that already failed at least once, by channel (the retry backlog gauge). */
+    async backlog(): Promise<Record<string, number>> {
+      const rs = await client.execute(
+        "SELECT channel, count(*) AS n FROM outbox WHERE status = 'pending' AND attempts > 0 GROUP BY channel",
       );
       const byChannel: Record<string, number> = {};
-      for (const r of backlog?.rows ?? []) byChannel[r.channel as string] = num(r.n);
-      return { backlog: byChannel, endpointsDisabled: num(disabled?.rows[0]?.n ?? 0) };
+      for (const r of rs.rows) byChannel[r.channel as string] = num(r.n);
+      return byChannel;
     },
   };
 }
@@ -370,104 +238,4 @@ function rowUpdateStatement(row: ClaimedRow, attempts: number, update: RowUpdate
         args: [attempts, update.error, ...claim],
       };
   }
-}
-
-function targetStatements(row: ClaimedRow, target: TargetUpdate): InStatement[] {
-  switch (target.kind) {
-    case "none":
-      return [];
-    case "endpoint_healthy":
-      return [
-        {
-          sql: "UPDATE webhook_endpoints SET failing_since_ms = NULL WHERE id = ? AND failing_since_ms IS NOT NULL",
-          args: [target.endpointId],
-        },
-      ];
-    case "endpoint_failing":
-      return [
-        {
-          sql: "UPDATE webhook_endpoints SET failing_since_ms = ? WHERE id = ? AND failing_since_ms IS NULL",
-          args: [target.failingSinceMs, target.endpointId],
-        },
-      ];
-    case "endpoint_disable": {
-      // The statements after the first act only if the first disabled the endpoint at our time:
-      // a concurrent attempt that disabled it first already cancelled and notified.
-      const ours =
-        "EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = ? AND disabled_at_ms = ? AND disabled_reason = ?)";
-      const oursArgs = [target.endpointId, target.disabledAtMs, target.reason];
-      return [
-        {
-          sql: "UPDATE webhook_endpoints SET disabled_at_ms = ?, disabled_reason = ?, failing_since_ms = coalesce(failing_since_ms, ?), updated_at_ms = ? WHERE id = ? AND disabled_at_ms IS NULL",
-          args: [
-            target.disabledAtMs,
-            target.reason,
-            target.failingSinceMs,
-            target.disabledAtMs,
-            target.endpointId,
-          ],
-        },
-        {
-          sql: `UPDATE outbox SET status = 'cancelled', last_error = 'endpoint disabled' WHERE channel = 'webhook' AND target_id = ? AND status = 'pending' AND id <> ? AND ${ours}`,
-          args: [target.endpointId, row.id, ...oursArgs],
-        },
-        ...target.notices.map((n) => ({
-          sql: `INSERT INTO outbox (id, tenant_id, channel, target_id, idempotency_key, trigger, payload, status, attempts, next_attempt_at_ms, created_at_ms) SELECT ?, ?, ?, ?, ?, 'endpoint_disabled', ?, 'pending', 0, ?, ? WHERE ${ours} ON CONFLICT DO NOTHING`,
-          args: [
-            n.id,
-            n.tenantId,
-            n.channel,
-            n.targetId,
-            n.idempotencyKey,
-            JSON.stringify(n.payload),
-            n.createdAtMs,
-            n.createdAtMs,
-            ...oursArgs,
-          ],
-        })),
-      ];
-    }
-    case "subscription_delete":
-      return [
-        { sql: "DELETE FROM push_subscriptions WHERE id = ?", args: [target.subscriptionId] },
-        {
-          sql: "UPDATE outbox SET status = 'cancelled', last_error = 'subscription gone' WHERE channel = 'push' AND target_id = ? AND status = 'pending' AND id <> ?",
-          args: [target.subscriptionId, row.id],
-        },
-      ];
-  }
-}
-
-/** Owner notices for a disabled endpoint: one row per other enabled endpoint and per subscription. */
-export function disabledNotices(
-  args: {
-    tenantId: string;
-    endpointId: string;
-    url: string;
-    reason: string;
-    disabledAtMs: number;
-  },
-  targets: { endpointIds: string[]; subscriptionIds: string[] },
-): NoticeRow[] {
-  const idempotencyKey = `endpoint_disabled:${args.endpointId}:${args.disabledAtMs}`;
-  const payload: OutboxPayload = {
-    type: "endpoint_disabled",
-    endpointId: args.endpointId,
-    url: args.url,
-    reason: args.reason,
-    disabledAtMs: args.disabledAtMs,
-  };
-  const row = (channel: OutboxChannel, targetId: string): NoticeRow => ({
-    id: outboxRowId(channel, targetId, idempotencyKey),
-    tenantId: args.tenantId,
-    channel,
-    targetId,
-    idempotencyKey,
-    payload,
-    createdAtMs: args.disabledAtMs,
-  });
-  return [
-    ...targets.endpointIds.map((id) => row("webhook", id)),
-    ...targets.subscriptionIds.map((id) => row("push", id)),
-  ];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Notification } from "../../core/alerts/plan.ts";
 import { maxPushPlaintextBytes, utf8Length } from "../../core/notify/push-message.ts";
-import { disabledNotices, parseSecrets } from "./outbox-store.ts";
+import { disabledNotices, parseSecrets } from "./channels/webhook/webhook.store.ts";
 import {
   OutboxPayloadError,
   parseOutboxPayload,

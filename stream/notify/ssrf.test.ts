@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseAllowlist } from "../../core/notify/address-policy.ts";
-import { knownPushHosts, pushHostAllowed } from "./push-hosts.ts";
+import { knownPushHosts, pushHostAllowed } from "./channels/push/push-hosts.ts";
 import {
   createOutboundGuard,
   type NameResolver,

@@ -9,10 +9,13 @@ import { pushTopicFor } from "../../core/notify/push-message.ts";
 import { generateWebhookSecret } from "../../core/notify/standard-webhooks.ts";
 import { createLogger, silentLogger } from "../../core/observability/logger.ts";
 import { waitFor } from "../../dev/net.ts";
+import {
+  loadVapidKeys,
+  memoryVapidKeyStore,
+} from "../../stream/notify/channels/push/vapid-keys.ts";
 import { loadNotifyConfig } from "../../stream/notify/config.ts";
 import { createDispatchStage, type DispatchStage } from "../../stream/notify/dispatch.stage.ts";
 import { createOutboundAgents } from "../../stream/notify/outbound-http.ts";
-import { loadVapidKeys, memoryVapidKeyStore } from "../../stream/notify/vapid-keys.ts";
 import { sampleValue } from "../support/metrics.ts";
 import {
   addEndpoint,

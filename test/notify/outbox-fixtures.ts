@@ -20,10 +20,12 @@ import type { WebhookSecret } from "../../core/db/schema/notifications.ts";
 import {
   type OutboxChannel,
   type OutboxPayload,
+  type OutboxTrigger,
   outboxRowId,
 } from "../../core/notify/outbox-payload.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { type OpenDatabase, openDatabase } from "../../platform/db/open.ts";
+import { outboxInsertStatement } from "../../stream/notify/outbox-rows.ts";
 
 export interface TestDatabase extends OpenDatabase {
   url: string;
@@ -119,7 +121,7 @@ export async function addOutboxRows(
     targetId: string;
     idempotencyKey: string;
     payload: OutboxPayload;
-    trigger?: string;
+    trigger?: OutboxTrigger;
     nextAttemptAtMs?: number;
   }[],
 ) {
@@ -127,20 +129,21 @@ export async function addOutboxRows(
   const now = Date.now();
   for (let i = 0; i < rows.length; i += 500) {
     await client.batch(
-      rows.slice(i, i + 500).map((r) => ({
-        sql: "INSERT INTO outbox (id, tenant_id, channel, target_id, idempotency_key, trigger, payload, status, attempts, next_attempt_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-        args: [
-          outboxRowId(r.channel, r.targetId, r.idempotencyKey),
-          r.tenantId,
-          r.channel,
-          r.targetId,
-          r.idempotencyKey,
+      rows.slice(i, i + 500).map((r) =>
+        outboxInsertStatement(
+          {
+            id: outboxRowId(r.channel, r.targetId, r.idempotencyKey),
+            tenantId: r.tenantId,
+            channel: r.channel,
+            targetId: r.targetId,
+            idempotencyKey: r.idempotencyKey,
+            payload: r.payload,
+            nextAttemptAtMs: r.nextAttemptAtMs ?? now,
+            createdAtMs: now,
+          },
           r.trigger ?? "alert",
-          JSON.stringify(r.payload),
-          r.nextAttemptAtMs ?? now,
-          now,
-        ],
-      })),
+        ),
+      ),
       "write",
     );
   }

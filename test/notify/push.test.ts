@@ -12,11 +12,17 @@ import {
   pushTopicFor,
   urgencyForSeverity,
 } from "../../core/notify/push-message.ts";
+import {
+  createPushSender,
+  type PushSender,
+} from "../../stream/notify/channels/push/push-sender.ts";
+import {
+  loadVapidKeys,
+  memoryVapidKeyStore,
+} from "../../stream/notify/channels/push/vapid-keys.ts";
 import { createNotifyMetrics } from "../../stream/notify/metrics.ts";
 import { createOutboundAgents } from "../../stream/notify/outbound-http.ts";
-import { createPushSender, type PushSender } from "../../stream/notify/push-sender.ts";
 import { createOutboundGuard } from "../../stream/notify/ssrf.ts";
-import { loadVapidKeys, memoryVapidKeyStore } from "../../stream/notify/vapid-keys.ts";
 import {
   newSubscriber,
   type PushService,

@@ -9,9 +9,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseAllowlist } from "../../core/notify/address-policy.ts";
 import { planNextAttempt, type RetryPolicy } from "../../core/notify/retry.ts";
 import { generateWebhookSecret } from "../../core/notify/standard-webhooks.ts";
+import {
+  createWebhookSender,
+  type WebhookEndpoint,
+} from "../../stream/notify/channels/webhook/webhook-sender.ts";
 import { createNotifyMetrics } from "../../stream/notify/metrics.ts";
 import { createOutboundGuard } from "../../stream/notify/ssrf.ts";
-import { createWebhookSender, type WebhookEndpoint } from "../../stream/notify/webhook-sender.ts";
 import { type Reply, startWebhookReceiver } from "./receivers.ts";
 
 const cleanups: (() => unknown)[] = [];

@@ -5,8 +5,8 @@
  * receiver continues the same trace.
  */
 import { context, SpanKind, trace } from "@opentelemetry/api";
-import type { OutboxPayload } from "../../core/notify/outbox-payload.ts";
-import { spanContextFrom, tracer } from "../tracing/tracing.ts";
+import type { OutboxPayload } from "../../../../core/notify/outbox-payload.ts";
+import { spanContextFrom, tracer } from "../../../tracing/tracing.ts";
 import type { WebhookAttempt } from "./webhook-sender.ts";
 
 export async function withWebhookAttemptSpan(

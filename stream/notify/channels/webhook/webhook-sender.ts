@@ -5,21 +5,23 @@
  * redirects are failures; the whole exchange has a deadline. Returns the attempt record for the log.
  * Secrets and URLs (whose paths often hold tokens) never appear in errors or records.
  */
-import { type AttemptOutcome, classifyWebhookExchange } from "../../core/notify/outcome.ts";
+import { classifyWebhookExchange } from "../../../../core/notify/outcome.ts";
 import {
   activeSecrets,
   type EndpointSecret,
   signWebhook,
-} from "../../core/notify/standard-webhooks.ts";
-import { type NotifyMetrics, recordAttempt } from "./metrics.ts";
+} from "../../../../core/notify/standard-webhooks.ts";
+import { type NotifyMetrics, recordAttempt } from "../../metrics.ts";
 import {
   createOutboundAgents,
   exchangeFields,
   type OutboundAgents,
   postPinned,
-} from "./outbound-http.ts";
-import { OutboundBlockedError, type OutboundGuard } from "./ssrf.ts";
-import { outboundTraceparent } from "./traceparent.ts";
+  unsentFields,
+} from "../../outbound-http.ts";
+import type { OutboundGuard } from "../../ssrf.ts";
+import { outboundTraceparent } from "../../traceparent.ts";
+import type { SentAttempt } from "../channel.ts";
 
 const traceparentPattern = /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
@@ -40,18 +42,8 @@ export interface WebhookMessage {
   traceparent?: string;
 }
 
-export interface WebhookAttempt {
+export interface WebhookAttempt extends SentAttempt {
   webhookId: string;
-  attemptedAtMs: number;
-  outcome: AttemptOutcome;
-  /** Absent when no response arrived. */
-  status?: number;
-  durationMs: number;
-  /** The first bytes (default 1 KiB) of the response body. */
-  responseExcerpt: string;
-  retryAfterMs?: number;
-  /** Why no usable response: time-out, network error code, or the SSRF refusal reason. */
-  error?: string;
   traceparent: string;
 }
 
@@ -117,15 +109,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         ...exchangeFields(response, deadlineMs),
       };
     } catch (error) {
-      const blocked = error instanceof OutboundBlockedError;
-      attempt = {
-        ...base,
-        outcome: blocked ? "blocked" : "invalid",
-        durationMs: 0,
-        responseExcerpt: "",
-        // OutboundBlockedError and WebhookSecretError messages name neither the URL path nor secrets.
-        error: blocked ? `blocked: ${error.reason}` : (error as Error).message,
-      };
+      // OutboundBlockedError and WebhookSecretError messages name neither the URL path nor secrets.
+      attempt = { ...base, ...unsentFields(error, (e) => (e as Error).message) };
     }
     recordAttempt(options.metrics, "webhook", attempt, message.createdAtMs);
     return attempt;

@@ -5,21 +5,23 @@
  * the payload size is checked before encrypting. The VAPID JWT is cached per push-service origin.
  */
 import webPush from "web-push";
-import { type AttemptOutcome, classifyPushExchange } from "../../core/notify/outcome.ts";
+import { classifyPushExchange } from "../../../../core/notify/outcome.ts";
 import {
   assertPushPayloadFits,
   PushPayloadTooLargeError,
   type PushUrgency,
-} from "../../core/notify/push-message.ts";
-import { type NotifyMetrics, recordAttempt } from "./metrics.ts";
+} from "../../../../core/notify/push-message.ts";
+import { type NotifyMetrics, recordAttempt } from "../../metrics.ts";
 import {
   createOutboundAgents,
   exchangeFields,
   type OutboundAgents,
   postPinned,
-} from "./outbound-http.ts";
+  unsentFields,
+} from "../../outbound-http.ts";
+import { OutboundBlockedError, type OutboundGuard } from "../../ssrf.ts";
+import type { SentAttempt } from "../channel.ts";
 import { knownPushHosts, pushHostAllowed } from "./push-hosts.ts";
-import { OutboundBlockedError, type OutboundGuard } from "./ssrf.ts";
 import type { VapidKeys } from "./vapid-keys.ts";
 
 export interface PushSubscription {
@@ -40,15 +42,8 @@ export interface PushMessage {
   createdAtMs?: number;
 }
 
-export interface PushAttempt {
+export interface PushAttempt extends SentAttempt {
   messageId: string;
-  attemptedAtMs: number;
-  outcome: AttemptOutcome;
-  status?: number;
-  durationMs: number;
-  responseExcerpt: string;
-  retryAfterMs?: number;
-  error?: string;
 }
 
 export interface PushSenderOptions {
@@ -158,17 +153,13 @@ export function createPushSender(options: PushSenderOptions): PushSender {
         ...exchangeFields(response, deadlineMs),
       };
     } catch (error) {
-      const blocked = error instanceof OutboundBlockedError;
       attempt = {
         ...base,
-        outcome: blocked ? "blocked" : "invalid",
-        durationMs: 0,
-        responseExcerpt: "",
-        error: blocked
-          ? `blocked: ${error.reason}`
-          : error instanceof PushPayloadTooLargeError
-            ? error.message
-            : `cannot build push request: ${(error as Error).message}`,
+        ...unsentFields(error, (e) =>
+          e instanceof PushPayloadTooLargeError
+            ? e.message
+            : `cannot build push request: ${(e as Error).message}`,
+        ),
       };
     }
     recordAttempt(options.metrics, "push", attempt, message.createdAtMs);

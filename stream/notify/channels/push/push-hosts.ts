@@ -1,0 +1,1 @@
+export { knownPushHosts, pushHostAllowed } from "../../../../core/notify/push-hosts.ts";

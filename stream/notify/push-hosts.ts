@@ -1,1 +1,0 @@
-export { knownPushHosts, pushHostAllowed } from "../../core/notify/push-hosts.ts";
