@@ -24,6 +24,7 @@ import { idempotency } from "./conventions/idempotency.ts";
 import { ApiError } from "./errors/api-error.ts";
 import { notFound, onError } from "./errors/handler.ts";
 import { bodySize } from "./middleware/body-size.ts";
+import { contextVars } from "./middleware/context-vars.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requireJson } from "./middleware/require-json.ts";
 import { strictJson } from "./middleware/strict-json.ts";
@@ -72,6 +73,7 @@ const byPath =
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(contextVars());
   app.use(requestId({ headerName: "X-Request-Id" }));
   // gzip/deflate when the client accepts it (Node; on Workers the edge compresses responses itself).
   // Only requests that accept it pass through `compress`: it reads the response's headers, which

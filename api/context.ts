@@ -101,5 +101,7 @@ export interface AppEnv {
     subscriber: SubscriberContext;
     /** Tenant-scoped data access: the one place tenant-owned rows are filtered by tenant. */
     tenant: TenantScope;
+    /** The validator of the representation a route answers, when it has one cheaper than the body's digest (api/conventions/caching.ts). */
+    etag?: string;
   };
 }

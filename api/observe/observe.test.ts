@@ -1,10 +1,11 @@
 import { context, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { parseEnv, tracingVars } from "../../core/config/env.ts";
 import { silentLogger } from "../../core/observability/logger.ts";
 import { startTracing } from "../../platform/tracing.ts";
+import { noTelemetry } from "../telemetry/telemetry-sink.ts";
 import { createHarness } from "../testing/harness.ts";
 
 const exporter = new InMemorySpanExporter();
@@ -61,5 +62,23 @@ describe("request spans (trace export on)", () => {
     await h.call("/health/live", undefined, { headers: { traceparent } });
     expect(h.events.at(-1)?.traceparent).toBe(traceparent);
     expect(h.logs.at(-1)?.record).not.toHaveProperty("trace_id");
+  });
+});
+
+describe("telemetry off", () => {
+  it("builds no RequestEvent when the host records none, and still logs and counts the request", async () => {
+    const h = await createHarness({ telemetry: () => noTelemetry });
+    const record = vi.spyOn(noTelemetry, "record");
+    try {
+      const { key } = await h.tenant();
+      expect((await h.call("/v1/me", key)).status).toBe(200);
+      expect(record).not.toHaveBeenCalled();
+      expect(h.logs.filter((l) => l.record.msg === "request").at(-1)?.record).toMatchObject({
+        route: "/v1/me",
+        status: 200,
+      });
+    } finally {
+      record.mockRestore();
+    }
   });
 });

@@ -14,6 +14,7 @@ import { routePath } from "hono/route";
 import { httpMethods, type RequestEventInput } from "../../core/events/request-event.ts";
 import { spanContextFrom, traceparentOf } from "../../core/observability/trace-context.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
+import { noTelemetry } from "../telemetry/telemetry-sink.ts";
 
 const quietPaths = new Set(["/health/live", "/health/ready"]);
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
@@ -40,7 +41,9 @@ export function observe(deps: AppDeps): MiddlewareHandler<AppEnv> {
       const fields = { method, route, status, durationMs: round(durationMs) };
       if (quietPaths.has(c.req.path) && status < 400) logger.debug("request", fields);
       else logger.info("request", fields);
-      if (knownMethods.has(method)) {
+      const sink = deps.telemetry(c);
+      // No event is built when the host records none (no Kafka brokers, no ingest endpoint).
+      if (sink !== noTelemetry && knownMethods.has(method)) {
         const traceparent = span ? traceparentOf(span.spanContext()) : c.req.header("traceparent");
         const event: RequestEventInput = {
           id: crypto.randomUUID(),
@@ -54,7 +57,7 @@ export function observe(deps: AppDeps): MiddlewareHandler<AppEnv> {
         const region = deps.settings.REGION ?? cfColo(c.req.raw);
         if (region) event.region = region;
         if (traceparent && traceparentPattern.test(traceparent)) event.traceparent = traceparent;
-        deps.telemetry(c).record(event);
+        sink.record(event);
       }
       if (span) endServerSpan(span, method, route, status);
     }

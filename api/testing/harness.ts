@@ -40,6 +40,8 @@ export async function createHarness(
     metrics?: RequestMetrics;
     database?: Database;
     tracing?: boolean;
+    /** The host's telemetry sink instead of the captured events (`h.events`). */
+    telemetry?: AppDeps["telemetry"];
   } = {},
 ): Promise<Harness> {
   const db = overrides.database ?? createDatabase(createClient({ url: ":memory:" }));
@@ -71,7 +73,7 @@ export async function createHarness(
     })(),
     // Tests name the caller's address in a header (there is no socket under app.request).
     clientAddress: (c) => c.req.header("X-Test-Client-Address"),
-    telemetry: () => ({ record: (event) => events.push(event) }),
+    telemetry: overrides.telemetry ?? (() => ({ record: (event) => events.push(event) })),
     metrics: overrides.metrics ?? noMetrics,
     authCache: createAuthCache(settings.AUTH_CACHE_TTL_MS),
     benchmarkCache: createSummaryCache(settings.BENCHMARK_CACHE_TTL_MS),

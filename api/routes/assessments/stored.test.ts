@@ -6,6 +6,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { assessments } from "../../../core/db/schema/index.ts";
+import { bytesTag } from "../../conventions/caching.ts";
 import { createHarness } from "../../testing/harness.ts";
 import { utf8 } from "./json-text.ts";
 import { PRESENTED_DIGITS, roundSignificant } from "./present.ts";
@@ -89,6 +90,39 @@ describe("stored assessments", () => {
     expect(summaryFull).toMatchObject({ engineVersion: "1.0.0-before", input: home });
     engine.version = "";
     engine.scale = 1;
+  });
+
+  it("validates a stored full view by its stored form: a stable ETag per assessment, 304 on a match", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const post = async () =>
+      (
+        (await (await h.call("/v1/assessments", key, { method: "POST", json: home })).json()) as {
+          id: string;
+        }
+      ).id;
+    const [a, b] = [await post(), await post()];
+    const first = await h.call(`/v1/assessments/${a}`, key);
+    const tag = first.headers.get("etag");
+    expect(tag).toMatch(/^W\/"[0-9a-f]{16}"$/);
+    const [row] = await h.db
+      .select({ body: assessments.body })
+      .from(assessments)
+      .where(eq(assessments.id, a));
+    expect(tag).toBe(bytesTag(row?.body as Uint8Array));
+    expect((await h.call(`/v1/assessments/${a}`, key)).headers.get("etag")).toBe(tag);
+    // Another assessment (another id, same home): another validator.
+    expect((await h.call(`/v1/assessments/${b}`, key)).headers.get("etag")).not.toBe(tag);
+    const revalidated = await h.call(`/v1/assessments/${a}`, key, {
+      headers: { "If-None-Match": tag as string },
+    });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get("etag")).toBe(tag);
+    expect(await revalidated.text()).toBe("");
+    // The summary view keeps the body's digest (a different representation, a different tag).
+    const summary = await h.call(`/v1/assessments/${a}?view=summary`, key);
+    expect(summary.headers.get("etag")).toMatch(/^W\/"[0-9a-f]{16}"$/);
+    expect(summary.headers.get("etag")).not.toBe(tag);
   });
 
   it("keeps the summary view small and consistent with the full view", async () => {
