@@ -22,18 +22,15 @@ import { cancelPending, enqueueTestSend } from "../../notify/outbox.ts";
 import { errorResponses, json, securedErrorResponses } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
-import {
-  acknowledgeAs,
-  alertIdParams,
-  alertOut,
-  present as presentAlert,
-} from "../alerts/index.ts";
+import { presentAlert } from "../alerts/present.ts";
+import { alertIdParams, alertSchema as alertOut } from "../alerts/schema.ts";
+import { acknowledgeAs } from "../alerts/store.ts";
+import { presentSubscription } from "../push/present.ts";
 import {
   createSubscriptionBody,
   subscriptionIdParams,
   subscriptionSchema,
 } from "../push/schema.ts";
-import { presentSubscription } from "../push/subscriptions.ts";
 import { filtersOut } from "../subscriber-tokens/schema.ts";
 import { testSendSchema } from "../webhooks/schema.ts";
 
