@@ -12,8 +12,8 @@ import { alertHistory } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { pageBody } from "../../conventions/pagination.ts";
-import { ApiError } from "../../errors/api-error.ts";
 import { json } from "../../openapi/responses.ts";
+import { fromNotBeforeTo } from "../shared/query.ts";
 import { securedErrors } from "../shared/schema.ts";
 import { presentHistoryEntry } from "./present.ts";
 import { alertOperation, historyPageSchema, historyQuery } from "./schema.ts";
@@ -35,11 +35,7 @@ export const alertHistoryRoute = createRoute({
 
 export const listAlertHistory: RouteHandler<typeof alertHistoryRoute, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  if (q.from !== undefined && q.to !== undefined && q.from >= q.to) {
-    throw new ApiError("validation_failed", "invalid request: query.from: must be before to", {
-      details: [{ path: "query.from", message: "must be before to", code: "custom" }],
-    });
-  }
+  if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw fromNotBeforeTo();
   const where = and(
     q.to !== undefined ? lt(alertHistory.firedAtMs, q.to) : undefined,
     q.from !== undefined

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { eventTimestamp } from "../../../core/events/timestamp.ts";
 import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
+import { instant } from "../shared/query.ts";
 import { secured } from "../shared/schema.ts";
 
 export const alertOperation = secured("Alerts");
@@ -36,11 +36,6 @@ export const listAlertsQuery = z.object({
   ...pageQueryFields,
 });
 export const alertPageSchema = pageSchema(alertSchema, "AlertPage");
-
-const instant = z
-  .string()
-  .transform((v) => (/^\d+$/.test(v) ? Number(v) : v))
-  .pipe(eventTimestamp);
 
 export const historyQuery = z.object({
   from: instant
