@@ -5,29 +5,23 @@ import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { setLocation } from "../../conventions/location.ts";
 import { ApiError } from "../../errors/api-error.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
+import { json } from "../../openapi/responses.ts";
+import { jsonBody, securedErrors } from "../shared/schema.ts";
 import { presentApiKey } from "./present.ts";
-import { createApiKeyBody, createdApiKeySchema } from "./schema.ts";
+import { apiKeyOperation, createApiKeyBody, createdApiKeySchema } from "./schema.ts";
 
 export const createApiKeyRoute = createRoute({
   method: "post",
   path: "/",
   summary: "Create an API key (the key is shown once)",
-  tags: ["API keys"],
-  security: bearerSecurity,
+  ...apiKeyOperation,
   middleware: [requireScope("admin")] as const,
   request: {
-    body: { required: true, content: { "application/json": { schema: createApiKeyBody } } },
+    body: jsonBody(createApiKeyBody),
   },
   responses: {
     201: json(createdApiKeySchema, "The new key, including the secret"),
-    ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...securedErrors(400),
   },
 });
 

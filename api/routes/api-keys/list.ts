@@ -4,27 +4,21 @@ import { apiKeys } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { keysetList, pageBody } from "../../conventions/pagination.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
+import { json } from "../../openapi/responses.ts";
+import { securedErrors } from "../shared/schema.ts";
 import { presentApiKey } from "./present.ts";
-import { apiKeyListSchema, listApiKeysQuery } from "./schema.ts";
+import { apiKeyListSchema, apiKeyOperation, listApiKeysQuery } from "./schema.ts";
 
 export const listApiKeysRoute = createRoute({
   method: "get",
   path: "/",
   summary: "List the tenant's API keys (masked)",
-  tags: ["API keys"],
-  security: bearerSecurity,
+  ...apiKeyOperation,
   middleware: [requireScope("admin")] as const,
   request: { query: listApiKeysQuery },
   responses: {
     200: json(apiKeyListSchema, "The keys, newest first"),
-    ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...securedErrors(400),
   },
 });
 

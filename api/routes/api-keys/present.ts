@@ -1,7 +1,6 @@
 import { maskApiKey } from "../../../core/auth/api-keys.ts";
 import type { ApiKeyRow } from "../../../core/db/schema/index.ts";
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+import { iso, isoOrNull } from "../shared/rows.ts";
 
 /** The public view of a stored key: never the hash. */
 export function presentApiKey(row: ApiKeyRow) {
@@ -10,9 +9,9 @@ export function presentApiKey(row: ApiKeyRow) {
     name: row.name,
     scopes: row.scopes,
     start: maskApiKey(row.keyStart),
-    createdAt: new Date(row.createdAtMs).toISOString(),
-    expiresAt: iso(row.expiresAtMs),
-    revokedAt: iso(row.revokedAtMs),
-    lastUsedAt: iso(row.lastUsedAtMs),
+    createdAt: iso(row.createdAtMs),
+    expiresAt: isoOrNull(row.expiresAtMs),
+    revokedAt: isoOrNull(row.revokedAtMs),
+    lastUsedAt: isoOrNull(row.lastUsedAtMs),
   };
 }

@@ -2,29 +2,26 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { apiKeys } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
-import { ApiError } from "../../errors/api-error.ts";
-import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
-import { apiKeyIdParams } from "./schema.ts";
+import { getOr404 } from "../shared/rows.ts";
+import { securedErrors } from "../shared/schema.ts";
+import { apiKeyIdParams, apiKeyOperation } from "./schema.ts";
 
 export const revokeApiKeyRoute = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Revoke an API key (idempotent)",
-  tags: ["API keys"],
-  security: bearerSecurity,
+  ...apiKeyOperation,
   middleware: [requireScope("admin")] as const,
   request: { params: apiKeyIdParams },
   responses: {
     204: { description: "Revoked" },
-    ...securedErrorResponses(),
-    ...errorResponses(400, 404),
+    ...securedErrors(400, 404),
   },
 });
 
 export const revokeApiKey: RouteHandler<typeof revokeApiKeyRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
-  const row = await c.var.tenant.get(apiKeys, id);
-  if (!row) throw new ApiError("not_found", "API key not found");
+  const row = await getOr404(c.var.tenant, apiKeys, id, "API key");
   if (row.revokedAtMs === null) {
     await c.var.tenant.update(apiKeys, id, { revokedAtMs: c.var.deps.now() });
   }

@@ -1,13 +1,11 @@
 import { z } from "zod";
 import { apiKeyScopes } from "../../../core/auth/api-keys.ts";
 import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
+import { idParams, secured } from "../shared/schema.ts";
 
-export const apiKeyIdParams = z.object({
-  id: z
-    .string()
-    .regex(/^key_[0-9A-Za-z]{16}$/, "must be an API key id (key_…)")
-    .meta({ example: "key_4fK2aP0qZ7xLm9Bc" }),
-});
+export const apiKeyOperation = secured("API keys");
+
+export const apiKeyIdParams = idParams("key", "an API key", "key_4fK2aP0qZ7xLm9Bc");
 
 export const createApiKeyBody = z
   .strictObject({

@@ -3,39 +3,30 @@ import { listMarketEvents } from "../../../core/market/history.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { pageBody } from "../../conventions/pagination.ts";
-import { ApiError } from "../../errors/api-error.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
+import { json } from "../../openapi/responses.ts";
+import { fromNotBeforeTo } from "../shared/query.ts";
+import { securedErrors } from "../shared/schema.ts";
 import { presentEvent } from "./present.ts";
-import { eventsQuery, marketEventPageSchema, sharedDataNote } from "./schema.ts";
+import { eventsQuery, marketEventPageSchema, marketOperation, sharedDataNote } from "./schema.ts";
 
 export const listEventsRoute = createRoute({
   method: "get",
   path: "/events",
   summary: "History of market events (prices, subsidy programs, regulations), newest first",
   description: `Each event once, by id, as consumed from market.events.v1 (invalid ones went to its dead-letter topic). Pages follow \`nextCursor\`. ${sharedDataNote}`,
-  tags: ["Market"],
-  security: bearerSecurity,
+  ...marketOperation,
   middleware: [requireScope("read")] as const,
   request: { query: eventsQuery },
   responses: {
     200: json(marketEventPageSchema, "One page of events, newest first"),
-    ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...securedErrors(400),
   },
 });
 
 export const listEvents: RouteHandler<typeof listEventsRoute, AppEnv> = async (c) => {
   const query = c.req.valid("query");
-  if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
-    throw new ApiError("validation_failed", "invalid request: query.from: must be before to", {
-      details: [{ path: "query.from", message: "must be before to", code: "custom" }],
-    });
-  }
+  if (query.from !== undefined && query.to !== undefined && query.from >= query.to)
+    throw fromNotBeforeTo();
   const page = await listMarketEvents(
     c.var.tenant.db,
     {

@@ -1,7 +1,6 @@
 import type { MarketEventRow } from "../../../core/db/schema/index.ts";
 import type { LatestPrice } from "../../../core/market/prices.ts";
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { iso } from "../shared/rows.ts";
 
 export function presentPrice(price: LatestPrice) {
   return {

@@ -2,28 +2,22 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { listLatestPrices } from "../../../core/market/prices.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
+import { json } from "../../openapi/responses.ts";
+import { securedErrors } from "../shared/schema.ts";
 import { presentPrice } from "./present.ts";
-import { marketPriceListSchema, pricesQuery, sharedDataNote } from "./schema.ts";
+import { marketOperation, marketPriceListSchema, pricesQuery, sharedDataNote } from "./schema.ts";
 
 export const listPricesRoute = createRoute({
   method: "get",
   path: "/prices",
   summary: "The latest energy price per carrier and region, as assessments use them",
   description: `Assessments price each carrier with the home's regional price, else the national one, else the engine's reference price. ${sharedDataNote}`,
-  tags: ["Market"],
-  security: bearerSecurity,
+  ...marketOperation,
   middleware: [requireScope("read")] as const,
   request: { query: pricesQuery },
   responses: {
     200: json(marketPriceListSchema, "Latest prices by carrier, then region (national first)"),
-    ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...securedErrors(400),
   },
 });
 

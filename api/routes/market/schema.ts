@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { energyCarriers } from "../../../core/events/market-event.ts";
-import { eventTimestamp } from "../../../core/events/timestamp.ts";
 import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
+import { instant } from "../shared/query.ts";
+import { secured } from "../shared/schema.ts";
+
+export const marketOperation = secured("Market");
 
 /**
  * Why market data is shared, not tenant-owned: it comes only from the market.events.v1 feed (public
@@ -10,12 +13,6 @@ import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
  */
 export const sharedDataNote =
   "Market data is shared reference data, not tenant-owned: it comes only from the market-events feed (public retail prices, published subsidy programs and regulations), never from any tenant's requests or assessments, so every tenant sees the same rows and nothing about another tenant can be learned from them. A valid API key with the read scope is still required.";
-
-/** RFC 3339 or epoch milliseconds in a query string. */
-const instant = z
-  .string()
-  .transform((v) => (/^\d+$/.test(v) ? Number(v) : v))
-  .pipe(eventTimestamp);
 
 const carrier = z.enum(energyCarriers);
 const region = z

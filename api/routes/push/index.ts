@@ -1,40 +1,14 @@
-import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
-import { ensureVapidPublicKey } from "../../../core/notify/vapid.ts";
-import { requireScope } from "../../auth/authenticate.ts";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context.ts";
-import { json, securedErrorResponses } from "../../openapi/responses.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
-import { vapidKeySchema } from "./schema.ts";
-import {
-  common,
-  createSubscription,
-  createSubscriptionRoute,
-  deleteSubscription,
-  deleteSubscriptionRoute,
-  getSubscription,
-  getSubscriptionRoute,
-  listSubscriptions,
-  listSubscriptionsRoute,
-  testSubscription,
-  testSubscriptionRoute,
-} from "./subscriptions.ts";
+import { createSubscription, createSubscriptionRoute } from "./create.ts";
+import { deleteSubscription, deleteSubscriptionRoute } from "./delete.ts";
+import { getSubscription, getSubscriptionRoute } from "./get.ts";
+import { listSubscriptions, listSubscriptionsRoute } from "./list.ts";
+import { testSubscription, testSubscriptionRoute } from "./test-send.ts";
+import { vapidKey, vapidKeyRoute } from "./vapid-key.ts";
 
-const vapidKeyRoute = createRoute({
-  ...common,
-  method: "get",
-  path: "/vapid-public-key",
-  summary: "The VAPID public key to subscribe with (applicationServerKey)",
-  description:
-    "VAPID_PUBLIC_KEY when configured (then the stream worker must hold the matching private key); else the installation's stored key, generated on first use and shared with the stream worker through the database.",
-  middleware: [requireScope("read")] as const,
-  responses: { 200: json(vapidKeySchema, "The key"), ...securedErrorResponses() },
-});
-const vapidKey: RouteHandler<typeof vapidKeyRoute, AppEnv> = async (c) => {
-  const configured = c.var.deps.settings.VAPID_PUBLIC_KEY;
-  const publicKey = configured ?? (await ensureVapidPublicKey(c.var.tenant.db, c.var.deps.now()));
-  return c.json({ publicKey }, 200);
-};
-
+/** `/v1/push/subscriptions`: the tenant's Web Push subscriptions. */
 const subscriptionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(createSubscriptionRoute, createSubscription)
   .openapi(listSubscriptionsRoute, listSubscriptions)

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { notificationFilterSchema } from "../../../core/notify/subscription-filter.ts";
 import { base64UrlToBytes, isUncompressedP256Point } from "../../../core/notify/vapid.ts";
+import { idParams, secured } from "../shared/schema.ts";
 
-export const subscriptionIdParams = z.object({
-  id: z.string().regex(/^psub_[0-9A-Za-z]{16}$/, "must be a push subscription id (psub_…)"),
-});
+export const pushOperation = secured("Web Push");
+
+export const subscriptionIdParams = idParams("psub", "a push subscription");
 
 const unpadded = (v: string) => v.replace(/=+$/, "");
 

@@ -2,28 +2,22 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { setLocation } from "../../conventions/location.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
+import { json } from "../../openapi/responses.ts";
+import { jsonBody, securedErrors } from "../shared/schema.ts";
 import { presentSlo } from "./present.ts";
-import { sloBody, sloSchema } from "./schema.ts";
+import { sloBody, sloOperation, sloSchema } from "./schema.ts";
 import { insertSlo } from "./store.ts";
 
 export const createSloRoute = createRoute({
   method: "post",
   path: "/",
   summary: "Create an SLO (SRE-workbook burn-rate tiers by default)",
-  tags: ["SLOs"],
-  security: bearerSecurity,
+  ...sloOperation,
   middleware: [requireScope("write")] as const,
-  request: { body: { required: true, content: { "application/json": { schema: sloBody } } } },
+  request: { body: jsonBody(sloBody) },
   responses: {
     201: json(sloSchema, "The stored SLO"),
-    ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...securedErrors(400),
   },
 });
 

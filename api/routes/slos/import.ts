@@ -5,29 +5,23 @@ import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { ApiError } from "../../errors/api-error.ts";
 import { validationError } from "../../errors/handler.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
+import { json } from "../../openapi/responses.ts";
+import { jsonBody, securedErrors } from "../shared/schema.ts";
 import { presentSlo } from "./present.ts";
-import { importBody, importResultSchema } from "./schema.ts";
+import { importBody, importResultSchema, sloOperation } from "./schema.ts";
 import { insertSlo } from "./store.ts";
 
 export const importSloRoute = createRoute({
   method: "post",
   path: "/import",
   summary: "Import an OpenSLO v1 SLO (ratio and threshold SLIs on gridpulse RequestEvents)",
-  tags: ["SLOs"],
-  security: bearerSecurity,
+  ...sloOperation,
   middleware: [requireScope("write")] as const,
-  request: { body: { required: true, content: { "application/json": { schema: importBody } } } },
+  request: { body: jsonBody(importBody) },
   responses: {
     201: json(importResultSchema, "The imported SLO, or with dryRun the mapped definition only"),
     200: json(importResultSchema, "dryRun: the mapped definition (nothing stored)"),
-    ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...securedErrors(400),
   },
 });
 

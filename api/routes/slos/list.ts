@@ -3,27 +3,21 @@ import { slos } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { keysetList, pageBody, pageQuery } from "../../conventions/pagination.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
+import { json } from "../../openapi/responses.ts";
+import { securedErrors } from "../shared/schema.ts";
 import { presentSlo } from "./present.ts";
-import { sloListSchema } from "./schema.ts";
+import { sloListSchema, sloOperation } from "./schema.ts";
 
 export const listSlosRoute = createRoute({
   method: "get",
   path: "/",
   summary: "List the tenant's SLOs",
-  tags: ["SLOs"],
-  security: bearerSecurity,
+  ...sloOperation,
   middleware: [requireScope("read")] as const,
   request: { query: pageQuery },
   responses: {
     200: json(sloListSchema, "The SLOs, newest first"),
-    ...securedErrorResponses(),
-    ...errorResponses(400),
+    ...securedErrors(400),
   },
 });
 

@@ -1,4 +1,5 @@
 import type { SloRow } from "../../../core/db/schema/index.ts";
+import { iso } from "../shared/rows.ts";
 
 export function presentSlo(row: SloRow) {
   return {
@@ -12,7 +13,7 @@ export function presentSlo(row: SloRow) {
     window: row.window,
     tiers: row.tiers,
     minEvents: row.minEvents,
-    createdAt: new Date(row.createdAtMs).toISOString(),
-    updatedAt: new Date(row.updatedAtMs).toISOString(),
+    createdAt: iso(row.createdAtMs),
+    updatedAt: iso(row.updatedAtMs),
   };
 }

@@ -6,10 +6,11 @@ import {
   tierSchema,
 } from "../../../core/slo/definition.ts";
 import { pageSchema } from "../../conventions/pagination.ts";
+import { idParams, secured } from "../shared/schema.ts";
 
-export const sloIdParams = z.object({
-  id: z.string().regex(/^slo_[0-9A-Za-z]{16}$/, "must be an SLO id (slo_…)"),
-});
+export const sloOperation = secured("SLOs");
+
+export const sloIdParams = idParams("slo", "an SLO");
 
 export const sloBody = sloDefinitionSchema.meta({ id: "SloDefinition" });
 

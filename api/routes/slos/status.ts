@@ -5,33 +5,26 @@ import { latencyThresholdMs } from "../../../core/slo/definition.ts";
 import { computeSloStatus, sloCountWindows } from "../../../core/slo/status.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
-import { ApiError } from "../../errors/api-error.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
-import { sloIdParams, sloStatusSchema } from "./schema.ts";
+import { json } from "../../openapi/responses.ts";
+import { getOr404 } from "../shared/rows.ts";
+import { securedErrors } from "../shared/schema.ts";
+import { sloIdParams, sloOperation, sloStatusSchema } from "./schema.ts";
 
 export const sloStatusRoute = createRoute({
   method: "get",
   path: "/{id}/status",
   summary: "Burn rate of every tier window, error budget remaining and state, from exact counts",
-  tags: ["SLOs"],
-  security: bearerSecurity,
+  ...sloOperation,
   middleware: [requireScope("read")] as const,
   request: { params: sloIdParams },
   responses: {
     200: json(sloStatusSchema, "The SLO's status now"),
-    ...securedErrorResponses(),
-    ...errorResponses(400, 404),
+    ...securedErrors(400, 404),
   },
 });
 
 export const getSloStatus: RouteHandler<typeof sloStatusRoute, AppEnv> = async (c) => {
-  const row = await c.var.tenant.get(slos, c.req.valid("param").id);
-  if (!row) throw new ApiError("not_found", "SLO not found");
+  const row = await getOr404(c.var.tenant, slos, c.req.valid("param").id, "SLO");
   const slo = sloFromRow(row);
   const nowMs = c.var.deps.now();
   // Window state is platform telemetry (not tenant-owned); the tenant's SLO decides what is counted.

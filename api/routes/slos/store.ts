@@ -3,6 +3,7 @@ import { newId } from "../../../core/auth/ids.ts";
 import { type SloRow, slos } from "../../../core/db/schema/index.ts";
 import type { SloDefinition } from "../../../core/slo/definition.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
+import { createdStamps } from "../shared/rows.ts";
 
 const columns = (definition: SloDefinition) => ({
   name: definition.name,
@@ -24,8 +25,7 @@ export function insertSlo(
   return tenant.insert(slos, {
     id: newId("slo"),
     ...columns(definition),
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
+    ...createdStamps(nowMs),
   });
 }
 

@@ -1,32 +1,26 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
-import { ApiError } from "../../errors/api-error.ts";
-import {
-  bearerSecurity,
-  errorResponses,
-  json,
-  securedErrorResponses,
-} from "../../openapi/responses.ts";
+import { json } from "../../openapi/responses.ts";
+import { notFound } from "../shared/rows.ts";
+import { jsonBody, securedErrors } from "../shared/schema.ts";
 import { presentSlo } from "./present.ts";
-import { sloBody, sloIdParams, sloSchema } from "./schema.ts";
+import { sloBody, sloIdParams, sloOperation, sloSchema } from "./schema.ts";
 import { replaceSlo } from "./store.ts";
 
 export const updateSloRoute = createRoute({
   method: "put",
   path: "/{id}",
   summary: "Replace an SLO's definition",
-  tags: ["SLOs"],
-  security: bearerSecurity,
+  ...sloOperation,
   middleware: [requireScope("write")] as const,
   request: {
     params: sloIdParams,
-    body: { required: true, content: { "application/json": { schema: sloBody } } },
+    body: jsonBody(sloBody),
   },
   responses: {
     200: json(sloSchema, "The updated SLO"),
-    ...securedErrorResponses(),
-    ...errorResponses(400, 404),
+    ...securedErrors(400, 404),
   },
 });
 
@@ -37,6 +31,6 @@ export const updateSlo: RouteHandler<typeof updateSloRoute, AppEnv> = async (c) 
     c.req.valid("json"),
     c.var.deps.now(),
   );
-  if (!row) throw new ApiError("not_found", "SLO not found");
+  if (!row) throw notFound("SLO");
   return c.json(presentSlo(row), 200);
 };

@@ -1,13 +1,15 @@
 import { z } from "zod";
 import { notificationFilterSchema } from "../../../core/notify/subscription-filter.ts";
 import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
+import { idParams, secured } from "../shared/schema.ts";
 
-export const subscriberTokenIdParams = z.object({
-  id: z
-    .string()
-    .regex(/^stok_[0-9A-Za-z]{16}$/, "must be a subscriber token id (stok_…)")
-    .meta({ example: "stok_4fK2aP0qZ7xLm9Bc" }),
-});
+export const subscriberTokenOperation = secured("Subscriber tokens");
+
+export const subscriberTokenIdParams = idParams(
+  "stok",
+  "a subscriber token",
+  "stok_4fK2aP0qZ7xLm9Bc",
+);
 
 export const createSubscriberTokenBody = z
   .strictObject({
@@ -31,7 +33,7 @@ export const createSubscriberTokenBody = z
   })
   .meta({ id: "SubscriberTokenCreate" });
 
-const filtersOut = z.object({
+export const filtersOut = z.object({
   slos: z.array(z.string()).optional(),
   severities: z.array(z.string()).optional(),
   marketKinds: z.array(z.string()).optional(),
@@ -72,5 +74,3 @@ export const listSubscriberTokensQuery = z.object({
     .transform((v) => v === "true"),
   ...pageQueryFields,
 });
-
-export { filtersOut };

@@ -1,30 +1,16 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context.ts";
 import { validationHook } from "../../openapi/validation-hook.ts";
-import {
-  listAttemptsRoute,
-  listMessagesRoute,
-  listWebhookAttempts,
-  listWebhookMessages,
-  replayRoute,
-  replayWebhook,
-  rotateSecret,
-  rotateSecretRoute,
-  testWebhook,
-  testWebhookRoute,
-} from "./deliveries.ts";
-import {
-  createWebhook,
-  createWebhookRoute,
-  deleteWebhook,
-  deleteWebhookRoute,
-  getWebhook,
-  getWebhookRoute,
-  listWebhooks,
-  listWebhooksRoute,
-  updateWebhook,
-  updateWebhookRoute,
-} from "./endpoints.ts";
+import { createWebhook, createWebhookRoute } from "./create.ts";
+import { deleteWebhook, deleteWebhookRoute } from "./delete.ts";
+import { getWebhook, getWebhookRoute } from "./get.ts";
+import { listWebhooks, listWebhooksRoute } from "./list.ts";
+import { listAttemptsRoute, listWebhookAttempts } from "./list-attempts.ts";
+import { listMessagesRoute, listWebhookMessages } from "./list-messages.ts";
+import { replayRoute, replayWebhook } from "./replay.ts";
+import { rotateSecret, rotateSecretRoute } from "./rotate-secret.ts";
+import { testWebhook, testWebhookRoute } from "./test-send.ts";
+import { updateWebhook, updateWebhookRoute } from "./update.ts";
 
 /**
  * `/v1/webhooks`: the tenant's Standard Webhooks endpoints, their secrets (shown once, rotated with a

@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { pageSchema } from "../../conventions/pagination.ts";
+import { pageQueryFields, pageSchema } from "../../conventions/pagination.ts";
+import { idParams, secured } from "../shared/schema.ts";
+
+export const webhookOperation = secured("Webhooks");
 
 export const webhookFormats = ["gridpulse", "alertmanager"] as const;
 
-export const webhookIdParams = z.object({
-  id: z.string().regex(/^whk_[0-9A-Za-z]{16}$/, "must be a webhook endpoint id (whk_…)"),
-});
+export const webhookIdParams = idParams("whk", "a webhook endpoint");
 
 const url = z
   .string()
@@ -126,3 +127,17 @@ export const attemptPageSchema = pageSchema(attemptSchema, "DeliveryAttemptPage"
 export const testSendSchema = z
   .object({ messageId: z.string(), idempotencyKey: z.string() })
   .meta({ id: "TestSend" });
+
+export const listMessagesQuery = z.object({
+  status: z.enum(outboxStatuses).optional(),
+  ...pageQueryFields,
+});
+
+export const listAttemptsQuery = z.object({
+  messageId: z.string().max(100).optional(),
+  ...pageQueryFields,
+});
+
+export const replayResultSchema = z
+  .object({ replayed: z.number().int(), messageIds: z.array(z.string()) })
+  .meta({ id: "WebhookReplayResult" });

@@ -1,0 +1,42 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { alertRules } from "../../../core/db/schema/index.ts";
+import { requireScope } from "../../auth/authenticate.ts";
+import type { AppEnv } from "../../context.ts";
+import { json } from "../../openapi/responses.ts";
+import { getOr404, updateOr404 } from "../shared/rows.ts";
+import { jsonBody, securedErrors } from "../shared/schema.ts";
+import { presentAlertRule } from "./present.ts";
+import {
+  alertRuleBody,
+  alertRuleIdParams,
+  alertRuleOperation,
+  storedAlertRuleSchema,
+} from "./schema.ts";
+import { checkReferences, ruleFrom } from "./store.ts";
+
+export const updateAlertRuleRoute = createRoute({
+  ...alertRuleOperation,
+  method: "put",
+  path: "/{id}",
+  summary:
+    "Replace an alert rule (enabled defaults to true; its alerts keep their state while the labels stay the same)",
+  middleware: [requireScope("write")] as const,
+  request: { params: alertRuleIdParams, body: jsonBody(alertRuleBody) },
+  responses: { 200: json(storedAlertRuleSchema, "The rule"), ...securedErrors(400, 404) },
+});
+
+export const updateAlertRule: RouteHandler<typeof updateAlertRuleRoute, AppEnv> = async (c) => {
+  const { id } = c.req.valid("param");
+  const tenant = c.var.tenant;
+  await getOr404(tenant, alertRules, id, "alert rule");
+  const { rule, enabled } = ruleFrom(c.req.valid("json"), id);
+  await checkReferences(tenant, rule);
+  const row = await updateOr404(
+    tenant,
+    alertRules,
+    id,
+    { kind: rule.kind, rule, updatedAtMs: c.var.deps.now(), enabled: enabled ?? true },
+    "alert rule",
+  );
+  return c.json(presentAlertRule(row), 200);
+};

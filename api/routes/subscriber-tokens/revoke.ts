@@ -1,0 +1,48 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { outbox, pushSubscriptions, subscriberTokens } from "../../../core/db/schema/index.ts";
+import { requireScope } from "../../auth/authenticate.ts";
+import type { AppEnv } from "../../context.ts";
+import { getOr404 } from "../shared/rows.ts";
+import { securedErrors } from "../shared/schema.ts";
+import { subscriberTokenIdParams, subscriberTokenOperation } from "./schema.ts";
+
+export const revokeSubscriberTokenRoute = createRoute({
+  ...subscriberTokenOperation,
+  method: "delete",
+  path: "/{id}",
+  summary:
+    "Revoke a subscriber token (idempotent): its push subscriptions are deleted and their pending messages cancelled",
+  middleware: [requireScope("write")] as const,
+  request: { params: subscriberTokenIdParams },
+  responses: { 204: { description: "Revoked" }, ...securedErrors(400, 404) },
+});
+
+export const revokeSubscriberToken: RouteHandler<
+  typeof revokeSubscriberTokenRoute,
+  AppEnv
+> = async (c) => {
+  const tenant = c.var.tenant;
+  const { id } = c.req.valid("param");
+  const row = await getOr404(tenant, subscriberTokens, id, "subscriber token");
+  if (row.revokedAtMs === null)
+    await tenant.update(subscriberTokens, id, { revokedAtMs: c.var.deps.now() });
+  const removed = await tenant.db
+    .delete(pushSubscriptions)
+    .where(tenant.where(pushSubscriptions, eq(pushSubscriptions.subscriberTokenId, id)))
+    .returning({ id: pushSubscriptions.id });
+  if (removed.length > 0)
+    await tenant.updateWhere(
+      outbox,
+      and(
+        eq(outbox.channel, "push"),
+        inArray(
+          outbox.targetId,
+          removed.map((r) => r.id),
+        ),
+        eq(outbox.status, "pending"),
+      ) as SQL,
+      { status: "cancelled", lastError: "subscriber token revoked" },
+    );
+  return c.body(null, 204);
+};
