@@ -1,7 +1,12 @@
 import { type Client, createClient, type InStatement } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { busyRetryCounts, withBusyRetry } from "./busy-retry.ts";
-import { attachRemoteDatabase, isWriteStatement, RemoteDatabase } from "./remote-database.ts";
+import {
+  attachRemoteDatabase,
+  isWriteStatement,
+  RemoteDatabase,
+  uncompressedFetch,
+} from "./remote-database.ts";
 
 const busy = () =>
   Object.assign(new Error("SQLITE_BUSY: database is locked"), { code: "SQLITE_BUSY" });
@@ -266,6 +271,62 @@ describe("remote read cache", () => {
     const uncached = new RemoteDatabase({ readCacheTtlMs: 0 });
     expect(await uncached.cached("k", load, 0)).toBe(4);
     expect(await uncached.cached("k", load, 0)).toBe(5);
+  });
+});
+
+describe("remote read cache, concurrent misses", () => {
+  it("share one load; if it fails, each loads for itself", async () => {
+    const cache = new RemoteDatabase({ readCacheTtlMs: 1000 });
+    let loads = 0;
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = async () => {
+      loads += 1;
+      await gate;
+      return loads;
+    };
+    const first = Array.from({ length: 5 }, () => cache.cached("k", slow, 0));
+    release();
+    expect(await Promise.all(first)).toEqual([1, 1, 1, 1, 1]);
+    expect(loads).toBe(1);
+
+    let fail = () => {};
+    const failing = new Promise<number>((_, reject) => {
+      fail = () => reject(new Error("server went away"));
+    });
+    const own = async () => 42;
+    const waiters = [cache.cached("f", () => failing, 0), cache.cached("f", own, 0)];
+    fail();
+    const settled = await Promise.allSettled(waiters);
+    expect(settled[0]?.status).toBe("rejected");
+    expect(settled[1]).toEqual({ status: "fulfilled", value: 42 });
+  });
+});
+
+describe("uncompressedFetch", () => {
+  it("asks the server for an uncompressed response", async () => {
+    const { createServer } = await import("node:http");
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers["accept-encoding"]);
+      res.end("ok");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const { port } = server.address() as { port: number };
+    try {
+      const res = await uncompressedFetch(
+        new Request(`http://127.0.0.1:${port}/v2/pipeline`, { method: "POST", body: "{}" }),
+      );
+      expect(await res.text()).toBe("ok");
+      const plain = await fetch(`http://127.0.0.1:${port}/`);
+      await plain.text();
+    } finally {
+      server.close();
+    }
+    expect(seen[0]).toBe("identity");
+    expect(seen[1]).toMatch(/gzip/); // what fetch asks for by default
   });
 });
 

@@ -59,6 +59,7 @@ export class RemoteDatabase {
   readonly #queue: Member[] = [];
   #inFlight = false;
   readonly #cache = new Map<string, { atMs: number; value: unknown }>();
+  readonly #loading = new Map<string, Promise<unknown>>();
   readonly counts: RemoteWriteCounts = { groups: 0, writes: 0, split: 0 };
 
   constructor(options: RemoteDatabaseOptions = {}) {
@@ -66,14 +67,37 @@ export class RemoteDatabase {
     this.readCacheTtlMs = Math.max(0, options.readCacheTtlMs ?? 0);
   }
 
-  /** A cached read younger than the TTL, else `load()` (cached when the TTL allows). */
+  /**
+   * A cached read younger than the TTL, else `load()` (cached when the TTL allows). Requests that miss
+   * while a load of the same key is in flight wait for that load instead of each sending their own
+   * (when a TTL ends under load, one round trip instead of one per request in flight); if it fails,
+   * each loads for itself.
+   */
   async cached<T>(key: string, load: () => Promise<T>, nowMs = Date.now()): Promise<T> {
     if (this.readCacheTtlMs <= 0) return load();
     const hit = this.#cache.get(key);
     if (hit && nowMs - hit.atMs < this.readCacheTtlMs) return hit.value as T;
-    const value = await load();
-    this.#cache.set(key, { atMs: nowMs, value });
-    return value;
+    const pending = this.#loading.get(key);
+    if (pending) {
+      // As for a queued write: a timer of this request's own keeps workerd from cancelling it.
+      const keepAlive = setInterval(() => {}, 1000);
+      try {
+        return (await pending) as T;
+      } catch {
+        return load();
+      } finally {
+        clearInterval(keepAlive);
+      }
+    }
+    const loading = load();
+    this.#loading.set(key, loading);
+    try {
+      const value = await loading;
+      this.#cache.set(key, { atMs: nowMs, value });
+      return value;
+    } finally {
+      this.#loading.delete(key);
+    }
   }
 
   /** Runs a write through the queue: alone when nothing else is in flight, else with the next group. */
@@ -262,6 +286,17 @@ export function remoteDatabaseOf(client: Client): Attachment | undefined {
   if (client.protocol !== "http" && client.protocol !== "ws") return undefined;
   attachRemoteDatabase(client, new RemoteDatabase({ readCacheTtlMs: defaultReadCacheTtlMs }));
   return (client as unknown as { [attached]: Attachment })[attached];
+}
+
+/**
+ * `fetch` for a libSQL server client: asks for uncompressed responses. sqld gzips every pipeline
+ * response when asked, and both runtimes' `fetch` ask by default, so each statement's few hundred
+ * bytes cost a gzip stream on the server and a gunzip stream (with its buffers) in the API, which on
+ * loopback or within a region saves nothing. `identity` turns both off.
+ */
+export function uncompressedFetch(request: Request): Promise<Response> {
+  request.headers.set("accept-encoding", "identity");
+  return fetch(request);
 }
 
 /** TTL of read caches for server clients nobody configured (Node's shared client): 2 s. */
