@@ -149,6 +149,60 @@ describe("benchmarks", () => {
       for (let j = 0; j < 4; j++) expect(sv[i]?.sums[j]).toBeCloseTo(su[i]?.sums[j] as number, 6);
   });
 
+  it("increments combined across concurrent requests (sqld write groups) equal them one by one", async () => {
+    const { attachRemoteDatabase, RemoteDatabase } = await import("../db/remote-database.ts");
+    const { withBusyRetry } = await import("../db/busy-retry.ts");
+    const rng = createRng(5);
+    const homes = Array.from({ length: 30 }, (_, i) =>
+      home({
+        zone: i % 2 === 0 ? "B" : "C",
+        constructionYear: 1970 + (i % 4) * 12,
+        primaryEnergyKwhM2: 80 + rng() * 300,
+        annualCostEur: 500 + rng() * 2000,
+        co2KgM2: 20 + rng() * 80,
+      }),
+    );
+    // The same database posing as a libSQL server: its writes go through one write queue.
+    const remote = new RemoteDatabase();
+    const server = new Proxy(client, {
+      get: (target, prop) => {
+        if (prop === "protocol") return "http";
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const queued = withBusyRetry(attachRemoteDatabase(server, remote));
+    await Promise.all(
+      homes.map((h, i) => queued.batch(statIncrements("g", [h], 100 + i), "write")),
+    );
+    expect(remote.counts.combined).toBeGreaterThan(0);
+    for (const [i, h] of homes.entries())
+      await client.batch(statIncrements("s", [h], 100 + i), "write");
+    const bins = async (scope: string) =>
+      (
+        await client.execute({
+          sql: "select cohort, metric, bin, homes from cohort_bins where scope = ? order by 1, 2, 3",
+          args: [scope],
+        })
+      ).rows.map((r) => [r.cohort, r.metric, r.bin, r.homes]);
+    expect(await bins("g")).toEqual(await bins("s"));
+    const stats = async (scope: string) =>
+      (
+        await client.execute({
+          sql: "select cohort, homes, sum_pe, sum_cost, sum_co2, updated_at_ms from cohort_stats where scope = ? order by 1",
+          args: [scope],
+        })
+      ).rows.map((r) => ({ ...r }));
+    const g = await stats("g");
+    const s = await stats("s");
+    expect(g.map((r) => [r.cohort, r.homes, r.updated_at_ms])).toEqual(
+      s.map((r) => [r.cohort, r.homes, r.updated_at_ms]),
+    );
+    for (const [i, r] of g.entries())
+      for (const col of ["sum_pe", "sum_cost", "sum_co2"])
+        expect(Number(r[col])).toBeCloseTo(Number(s[i]?.[col]), 6);
+  });
+
   it("ranks ties exactly: a tied group splits half above, half below", async () => {
     const values = [...Array(40).fill(200), ...Array(30).fill(150), ...Array(30).fill(300)];
     await store(values.map((v) => home({ primaryEnergyKwhM2: v })));
