@@ -12,7 +12,11 @@ import type { ExecutionContext } from "hono";
 import { z } from "zod";
 import { createSummaryCache } from "../core/benchmark/benchmark.ts";
 import { createDatabase } from "../core/db/database.ts";
-import { attachRemoteDatabase, RemoteDatabase } from "../core/db/remote-database.ts";
+import {
+  attachRemoteDatabase,
+  RemoteDatabase,
+  uncompressedFetch,
+} from "../core/db/remote-database.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { type App, createApp } from "./app.ts";
@@ -77,6 +81,7 @@ function build(env: WorkerEnv): App {
       const client = createClient({
         url: config.DATABASE_URL,
         authToken: config.DATABASE_AUTH_TOKEN,
+        fetch: uncompressedFetch,
       });
       return createDatabase(
         attachRemoteDatabase(client, remote, ctx ? (p) => ctx.waitUntil(p) : undefined),

@@ -100,6 +100,109 @@ describe("benchmarks", () => {
     expect(b.recommendedPackage?.lessEnergyThanPct).toBeCloseTo(exactRank(values, 120), -0.5);
   });
 
+  it("stores a request's increments (one JSON text) exactly as the bulk form does", async () => {
+    const rng = createRng(11);
+    const homes = Array.from({ length: 40 }, (_, i) =>
+      home({
+        zone: i % 3 === 0 ? "C" : "B",
+        constructionYear: 1960 + i,
+        heatedFloorAreaM2: 40 + i * 5,
+        primaryEnergyKwhM2: 60 + rng() * 500,
+        annualCostEur: 300 + rng() * 3000,
+        co2KgM2: 10 + rng() * 120,
+        energyClass: energyClasses[i % energyClasses.length] as EnergyClass,
+      }),
+    );
+    const one = statIncrements("t", homes.slice(0, 1), 5);
+    expect(one).toHaveLength(2);
+    expect(typeof one[0] === "object" && one[0].sql).toMatch(/json_each/);
+    const bulk = statIncrements("u", homes, 5);
+    expect(bulk.some((st) => typeof st === "object" && /json_each/.test(st.sql))).toBe(false);
+    await client.batch(bulk, "write");
+    for (const h of homes) await client.batch(statIncrements("v", [h], 5), "write");
+    const bins = async (scope: string) =>
+      (
+        await client.execute({
+          sql: "select cohort, metric, bin, homes from cohort_bins where scope = ? order by 1, 2, 3",
+          args: [scope],
+        })
+      ).rows.map((r) => [r.cohort, r.metric, r.bin, r.homes]);
+    const u = await bins("u");
+    expect(u.length).toBeGreaterThan(6 * 4);
+    expect(u.reduce((sum, r) => sum + Number(r[3]), 0)).toBe(6 * 4 * homes.length);
+    expect(await bins("v")).toEqual(u);
+    const stats = async (scope: string) =>
+      (
+        await client.execute({
+          sql: "select cohort, homes, sum_pe, sum_cost, sum_co2 from cohort_stats where scope = ? order by 1",
+          args: [scope],
+        })
+      ).rows.map((r) => ({
+        cohort: r.cohort,
+        sums: [r.homes, r.sum_pe, r.sum_cost, r.sum_co2].map(Number),
+      }));
+    const su = await stats("u");
+    const sv = await stats("v");
+    expect(sv.map((r) => r.cohort)).toEqual(su.map((r) => r.cohort));
+    expect(su[0]?.sums[0]).toBeGreaterThan(0);
+    for (let i = 0; i < su.length; i++)
+      for (let j = 0; j < 4; j++) expect(sv[i]?.sums[j]).toBeCloseTo(su[i]?.sums[j] as number, 6);
+  });
+
+  it("increments combined across concurrent requests (sqld write groups) equal them one by one", async () => {
+    const { attachRemoteDatabase, RemoteDatabase } = await import("../db/remote-database.ts");
+    const { withBusyRetry } = await import("../db/busy-retry.ts");
+    const rng = createRng(5);
+    const homes = Array.from({ length: 30 }, (_, i) =>
+      home({
+        zone: i % 2 === 0 ? "B" : "C",
+        constructionYear: 1970 + (i % 4) * 12,
+        primaryEnergyKwhM2: 80 + rng() * 300,
+        annualCostEur: 500 + rng() * 2000,
+        co2KgM2: 20 + rng() * 80,
+      }),
+    );
+    // The same database posing as a libSQL server: its writes go through one write queue.
+    const remote = new RemoteDatabase();
+    const server = new Proxy(client, {
+      get: (target, prop) => {
+        if (prop === "protocol") return "http";
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const queued = withBusyRetry(attachRemoteDatabase(server, remote));
+    await Promise.all(
+      homes.map((h, i) => queued.batch(statIncrements("g", [h], 100 + i), "write")),
+    );
+    expect(remote.counts.combined).toBeGreaterThan(0);
+    for (const [i, h] of homes.entries())
+      await client.batch(statIncrements("s", [h], 100 + i), "write");
+    const bins = async (scope: string) =>
+      (
+        await client.execute({
+          sql: "select cohort, metric, bin, homes from cohort_bins where scope = ? order by 1, 2, 3",
+          args: [scope],
+        })
+      ).rows.map((r) => [r.cohort, r.metric, r.bin, r.homes]);
+    expect(await bins("g")).toEqual(await bins("s"));
+    const stats = async (scope: string) =>
+      (
+        await client.execute({
+          sql: "select cohort, homes, sum_pe, sum_cost, sum_co2, updated_at_ms from cohort_stats where scope = ? order by 1",
+          args: [scope],
+        })
+      ).rows.map((r) => ({ ...r }));
+    const g = await stats("g");
+    const s = await stats("s");
+    expect(g.map((r) => [r.cohort, r.homes, r.updated_at_ms])).toEqual(
+      s.map((r) => [r.cohort, r.homes, r.updated_at_ms]),
+    );
+    for (const [i, r] of g.entries())
+      for (const col of ["sum_pe", "sum_cost", "sum_co2"])
+        expect(Number(r[col])).toBeCloseTo(Number(s[i]?.[col]), 6);
+  });
+
   it("ranks ties exactly: a tied group splits half above, half below", async () => {
     const values = [...Array(40).fill(200), ...Array(30).fill(150), ...Array(30).fill(300)];
     await store(values.map((v) => home({ primaryEnergyKwhM2: v })));

@@ -9,6 +9,7 @@
  * cost in 10 EUR and CO2 in 0.5 kg/m² bins; quartiles are reported at bin centres.
  */
 import type { Client, InStatement } from "@libsql/client";
+import { combinable } from "../db/remote-database.ts";
 import { type EnergyClass, energyClasses } from "../energy/index.ts";
 import { areaBand, cohortKey, cohortsOf } from "./cohort.ts";
 import type { HomeFigures } from "./figures.ts";
@@ -120,7 +121,28 @@ export function statIncrements(
   }
   packed.sort();
   const statements: InStatement[] = [];
-  for (let i = 0; i < packed.length; i += ROWS_PER_STATEMENT) {
+  if (packed.length <= JSON_ROWS_MAX) {
+    // A request's few dozen bins: one JSON text instead of five arguments a row (see binsFromJson).
+    const rows: BinRow[] = [];
+    for (let j = 0; j < packed.length; j++) {
+      const k = packed[j] as number;
+      const rank = Math.floor(k / span);
+      const rest = k - rank * span;
+      const metric = Math.floor(rest / BIN_SPAN);
+      rows.push([
+        cohorts[byKey[rank] as number] as string,
+        metricOrder[metric] as string,
+        rest - metric * BIN_SPAN,
+        counts.get(k) as number,
+      ]);
+    }
+    if (rows.length > 0) statements.push(binsStatement(scope, rows));
+  }
+  for (
+    let i = packed.length <= JSON_ROWS_MAX ? packed.length : 0;
+    i < packed.length;
+    i += ROWS_PER_STATEMENT
+  ) {
     const end = Math.min(packed.length, i + ROWS_PER_STATEMENT);
     const args: (string | number)[] = [];
     for (let j = i; j < end; j++) {
@@ -142,23 +164,117 @@ export function statIncrements(
       args,
     });
   }
+  const small = packed.length <= JSON_ROWS_MAX;
   for (let i = 0; i < byKey.length; i += ROWS_PER_STATEMENT) {
-    const end = Math.min(byKey.length, i + ROWS_PER_STATEMENT);
-    const args: (string | number)[] = [];
-    for (let j = i; j < end; j++) {
+    const rows: StatsRow[] = [];
+    for (let j = i; j < Math.min(byKey.length, i + ROWS_PER_STATEMENT); j++) {
       const id = byKey[j] as number;
-      args.push(scope, cohorts[id] as string, ...(sums[id] as number[]), nowMs);
+      const [n, pe, cost, co2] = sums[id] as [number, number, number, number];
+      rows.push([cohorts[id] as string, n, pe, cost, co2, nowMs]);
     }
-    statements.push({
-      sql: `insert into cohort_stats (scope, cohort, homes, sum_pe, sum_cost, sum_co2, updated_at_ms) values ${valuesList(end - i, 7)}
-        on conflict (scope, cohort) do update set homes = homes + excluded.homes,
-          sum_pe = sum_pe + excluded.sum_pe, sum_cost = sum_cost + excluded.sum_cost,
-          sum_co2 = sum_co2 + excluded.sum_co2, updated_at_ms = max(updated_at_ms, excluded.updated_at_ms)`,
-      args,
-    });
+    statements.push(small ? statsStatement(scope, rows) : statsUpsert(scope, rows));
   }
   return statements;
 }
+
+type BinRow = [cohort: string, metric: string, bin: number, homes: number];
+type StatsRow = [
+  cohort: string,
+  homes: number,
+  pe: number,
+  cost: number,
+  co2: number,
+  atMs: number,
+];
+
+/**
+ * A request's bin increments as one JSON argument, combinable with other requests' increments of the
+ * same scope in a libSQL server's write group (core/db/remote-database.ts): folded per bin and in
+ * primary-key order, one statement per group.
+ */
+function binsStatement(scope: string, rows: BinRow[]): InStatement {
+  return combinable(
+    { sql: binsFromJson, args: [scope, JSON.stringify(rows)] },
+    {
+      key: `cohort_bins\u0000${scope}`,
+      part: rows,
+      combine: (parts) => {
+        const folded = new Map<string, BinRow>();
+        for (const part of parts)
+          for (const [cohort, metric, bin, homes] of part) {
+            const key = `${cohort}\u0000${metric}\u0000${bin}`;
+            const row = folded.get(key);
+            if (row) row[3] += homes;
+            else folded.set(key, [cohort, metric, bin, homes]);
+          }
+        const merged = [...folded.values()].sort((a, b) =>
+          a[0] !== b[0]
+            ? a[0] < b[0]
+              ? -1
+              : 1
+            : a[1] !== b[1]
+              ? a[1] < b[1]
+                ? -1
+                : 1
+              : a[2] - b[2],
+        );
+        return binsStatement(scope, merged);
+      },
+    },
+  );
+}
+
+function statsUpsert(scope: string, rows: StatsRow[]): InStatement {
+  const args: (string | number)[] = [];
+  for (const row of rows) args.push(scope, ...row);
+  return {
+    sql: `insert into cohort_stats (scope, cohort, homes, sum_pe, sum_cost, sum_co2, updated_at_ms) values ${valuesList(rows.length, 7)}
+        on conflict (scope, cohort) do update set homes = homes + excluded.homes,
+          sum_pe = sum_pe + excluded.sum_pe, sum_cost = sum_cost + excluded.sum_cost,
+          sum_co2 = sum_co2 + excluded.sum_co2, updated_at_ms = max(updated_at_ms, excluded.updated_at_ms)`,
+    args,
+  };
+}
+
+/** A request's cohort totals, combinable like its bins (sums added, the latest time kept). */
+function statsStatement(scope: string, rows: StatsRow[]): InStatement {
+  return combinable(statsUpsert(scope, rows), {
+    key: `cohort_stats\u0000${scope}`,
+    part: rows,
+    combine: (parts) => {
+      const folded = new Map<string, StatsRow>();
+      for (const part of parts)
+        for (const [cohort, homes, pe, cost, co2, atMs] of part) {
+          const row = folded.get(cohort);
+          if (!row) {
+            folded.set(cohort, [cohort, homes, pe, cost, co2, atMs]);
+            continue;
+          }
+          row[1] += homes;
+          row[2] += pe;
+          row[3] += cost;
+          row[4] += co2;
+          row[5] = Math.max(row[5], atMs);
+        }
+      const merged = [...folded.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      // A group holds at most a few hundred writes (maxGroupStatements): far below SQLite's limit of
+      // 32,766 arguments a statement.
+      return statsUpsert(scope, merged);
+    },
+  });
+}
+
+/**
+ * Up to this many bin rows go as one JSON text (`[[cohort, metric, bin, homes], ...]`, all strings and
+ * integers, so exact) read by `json_each`: what one stored assessment adds (24 rows) costs two
+ * arguments instead of 120, which against a libSQL server is what its protocol encodes, sends and
+ * decodes per request. Larger sets (the seed's) keep bound arguments, which SQLite binds faster than it
+ * parses JSON.
+ */
+const JSON_ROWS_MAX = 64;
+const binsFromJson = `insert into cohort_bins (scope, cohort, metric, bin, homes)
+  select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(?2) where true
+  on conflict (scope, cohort, metric, bin) do update set homes = homes + excluded.homes`;
 
 const valuesLists = new Map<string, string>();
 /** `(?, ?), (?, ?)` for `rows` rows of `columns` values (memoised: the same texts recur). */

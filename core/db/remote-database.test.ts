@@ -1,7 +1,13 @@
 import { type Client, createClient, type InStatement } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { busyRetryCounts, withBusyRetry } from "./busy-retry.ts";
-import { attachRemoteDatabase, isWriteStatement, RemoteDatabase } from "./remote-database.ts";
+import {
+  attachRemoteDatabase,
+  combinable,
+  isWriteStatement,
+  RemoteDatabase,
+  uncompressedFetch,
+} from "./remote-database.ts";
 
 const busy = () =>
   Object.assign(new Error("SQLITE_BUSY: database is locked"), { code: "SQLITE_BUSY" });
@@ -119,7 +125,7 @@ describe("remote writes: one group in flight", () => {
       expect(own.map((r) => r.rowsAffected)).toEqual([1, 1]);
     }
     expect(await count()).toEqual({ homes: 11, total: 11 });
-    expect(remote.counts).toEqual({ groups: 2, writes: 11, split: 0 });
+    expect(remote.counts).toEqual({ groups: 2, writes: 11, split: 0, combined: 0 });
   });
 
   it("a write that fails on a statement fails alone, with its own error; the others commit once", async () => {
@@ -140,6 +146,65 @@ describe("remote writes: one group in flight", () => {
     expect(String((settled[2] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint/);
     expect(await count()).toEqual({ homes: 4, total: 4 });
     expect(remote.counts.split).toBe(1);
+  });
+
+  it("combines the members' combinable increments into one statement; a bad write still fails alone", async () => {
+    const { server, remote, client, count } = await setup();
+    // The totals increment of a write, combinable per scope: one upsert per group with the sum.
+    const increment = (scope: string, homes: number): InStatement =>
+      combinable(
+        {
+          sql: "insert into totals (scope, homes) values (?, ?) on conflict (scope) do update set homes = homes + excluded.homes",
+          args: [scope, homes],
+        },
+        {
+          key: `totals ${scope}`,
+          part: homes,
+          combine: (parts: number[]) =>
+            increment(
+              scope,
+              parts.reduce((a, b) => a + b, 0),
+            ),
+        },
+      );
+    const store = (id: string, scope = "t1") =>
+      client.batch(
+        [
+          { sql: "insert into homes (id, tenant) values (?, ?)", args: [id, scope] },
+          increment(scope, 1),
+        ],
+        "write",
+      );
+    const release = server.holdNext();
+    const first = store("a");
+    await tick();
+    const group = [store("b"), store("c", "t2"), store("d"), store("e", "t2")];
+    release();
+    const results = await Promise.all([first, ...group]);
+    // 4 inserts + one upsert per scope, instead of 8 statements.
+    expect(server.batches.map((b) => b.statements)).toEqual([2, 6]);
+    expect(remote.counts.combined).toBe(2);
+    for (const own of results) expect(own).toHaveLength(2);
+    const totals = await server.inner.execute("select scope, homes from totals order by scope");
+    expect(totals.rows.map((r) => [r.scope, r.homes])).toEqual([
+      ["t1", 3],
+      ["t2", 2],
+    ]);
+    // A group that fails on a statement runs its members alone, each with its own increment.
+    const held = server.holdNext();
+    const next = store("f");
+    await tick();
+    const failing = [store("g"), store("a"), store("h", "t2")];
+    held();
+    const settled = await Promise.allSettled([next, ...failing]);
+    expect(settled.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect(await count()).toEqual({ homes: 8, total: 8 });
+    expect(server.batches.map((b) => b.statements).slice(2)).toEqual([2, 5, 2, 2, 2]);
   });
 
   it("a group refused as BUSY is retried whole: every write counted once", async () => {
@@ -266,6 +331,62 @@ describe("remote read cache", () => {
     const uncached = new RemoteDatabase({ readCacheTtlMs: 0 });
     expect(await uncached.cached("k", load, 0)).toBe(4);
     expect(await uncached.cached("k", load, 0)).toBe(5);
+  });
+});
+
+describe("remote read cache, concurrent misses", () => {
+  it("share one load; if it fails, each loads for itself", async () => {
+    const cache = new RemoteDatabase({ readCacheTtlMs: 1000 });
+    let loads = 0;
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = async () => {
+      loads += 1;
+      await gate;
+      return loads;
+    };
+    const first = Array.from({ length: 5 }, () => cache.cached("k", slow, 0));
+    release();
+    expect(await Promise.all(first)).toEqual([1, 1, 1, 1, 1]);
+    expect(loads).toBe(1);
+
+    let fail = () => {};
+    const failing = new Promise<number>((_, reject) => {
+      fail = () => reject(new Error("server went away"));
+    });
+    const own = async () => 42;
+    const waiters = [cache.cached("f", () => failing, 0), cache.cached("f", own, 0)];
+    fail();
+    const settled = await Promise.allSettled(waiters);
+    expect(settled[0]?.status).toBe("rejected");
+    expect(settled[1]).toEqual({ status: "fulfilled", value: 42 });
+  });
+});
+
+describe("uncompressedFetch", () => {
+  it("asks the server for an uncompressed response", async () => {
+    const { createServer } = await import("node:http");
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers["accept-encoding"]);
+      res.end("ok");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const { port } = server.address() as { port: number };
+    try {
+      const res = await uncompressedFetch(
+        new Request(`http://127.0.0.1:${port}/v2/pipeline`, { method: "POST", body: "{}" }),
+      );
+      expect(await res.text()).toBe("ok");
+      const plain = await fetch(`http://127.0.0.1:${port}/`);
+      await plain.text();
+    } finally {
+      server.close();
+    }
+    expect(seen[0]).toBe("identity");
+    expect(seen[1]).toMatch(/gzip/); // what fetch asks for by default
   });
 });
 

@@ -12,8 +12,11 @@
  * transaction in one pipeline request (group commit), so throughput grows with load instead of the
  * queue. A group of one runs exactly as the caller asked. A group refused as BUSY is retried whole by
  * the caller's policy (it was rolled back). A group that fails on a statement was rolled back too, and
- * its members then run again one by one, so a bad write fails alone with its own error. Any other
- * failure (network, server) fails every member, as it would have failed each of them alone.
+ * its members then run again one by one (as they were sent), so a bad write fails alone with its own
+ * error. Statements marked `combinable` (increments, such as cohort statistics) are combined across
+ * a group's members into one, so the server updates a shared row once per group instead of once per
+ * write. Any other failure (network, server) fails every member, as it would have failed each of
+ * them alone.
  *
  * On Workers an I/O object belongs to the request that created it, so a group is always sent with the
  * client of its first member, by that member's own request; the others only wait for plain results.
@@ -47,6 +50,8 @@ export interface RemoteWriteCounts {
   writes: number;
   /** Groups that failed on a statement and were run again one write at a time. */
   split: number;
+  /** Statements saved by combining members' increments (`combinable`) into one per group. */
+  combined: number;
 }
 
 /**
@@ -59,21 +64,45 @@ export class RemoteDatabase {
   readonly #queue: Member[] = [];
   #inFlight = false;
   readonly #cache = new Map<string, { atMs: number; value: unknown }>();
-  readonly counts: RemoteWriteCounts = { groups: 0, writes: 0, split: 0 };
+  readonly #loading = new Map<string, Promise<unknown>>();
+  readonly counts: RemoteWriteCounts = { groups: 0, writes: 0, split: 0, combined: 0 };
 
   constructor(options: RemoteDatabaseOptions = {}) {
     this.#maxGroupStatements = Math.max(1, options.maxGroupStatements ?? 256);
     this.readCacheTtlMs = Math.max(0, options.readCacheTtlMs ?? 0);
   }
 
-  /** A cached read younger than the TTL, else `load()` (cached when the TTL allows). */
+  /**
+   * A cached read younger than the TTL, else `load()` (cached when the TTL allows). Requests that miss
+   * while a load of the same key is in flight wait for that load instead of each sending their own
+   * (when a TTL ends under load, one round trip instead of one per request in flight); if it fails,
+   * each loads for itself.
+   */
   async cached<T>(key: string, load: () => Promise<T>, nowMs = Date.now()): Promise<T> {
     if (this.readCacheTtlMs <= 0) return load();
     const hit = this.#cache.get(key);
     if (hit && nowMs - hit.atMs < this.readCacheTtlMs) return hit.value as T;
-    const value = await load();
-    this.#cache.set(key, { atMs: nowMs, value });
-    return value;
+    const pending = this.#loading.get(key);
+    if (pending) {
+      // As for a queued write: a timer of this request's own keeps workerd from cancelling it.
+      const keepAlive = setInterval(() => {}, 1000);
+      try {
+        return (await pending) as T;
+      } catch {
+        return load();
+      } finally {
+        clearInterval(keepAlive);
+      }
+    }
+    const loading = load();
+    this.#loading.set(key, loading);
+    try {
+      const value = await loading;
+      this.#cache.set(key, { atMs: nowMs, value });
+      return value;
+    } finally {
+      this.#loading.delete(key);
+    }
   }
 
   /** Runs a write through the queue: alone when nothing else is in flight, else with the next group. */
@@ -120,25 +149,22 @@ export class RemoteDatabase {
       if (group.length === 1) {
         await settle(leader, () => runAlone(client, leader.operation, retry));
       } else {
+        const { statements, positions } = combine(group);
+        this.counts.combined +=
+          group.reduce((n, m) => n + m.statements.length, 0) - statements.length;
         let results: ResultSet[] | undefined;
         let failure: unknown;
         try {
-          results = await retry(() =>
-            client.batch(
-              group.flatMap((m) => m.statements),
-              "write",
-            ),
-          );
+          results = await retry(() => client.batch(statements, "write"));
         } catch (error) {
           failure = error;
         }
         if (results) {
-          let offset = 0;
-          for (const m of group) {
-            const own = results.slice(offset, offset + m.statements.length);
-            offset += m.statements.length;
+          const sent = results;
+          group.forEach((m, i) => {
+            const own = (positions[i] as number[]).map((at) => sent[at] as ResultSet);
             m.resolve(m.operation.kind === "batch" ? own : (own[0] as ResultSet));
-          }
+          });
         } else if (failedOnStatement(failure)) {
           // Rolled back as a whole: each write again on its own, so only the bad one fails.
           this.counts.split += 1;
@@ -212,6 +238,65 @@ async function settle(member: Member, run: () => Promise<ResultSet[] | ResultSet
   }
 }
 
+const combinableMark = Symbol.for("gridpulse.combinable");
+
+/**
+ * How statements of different writes of one group can become one: those with the same `key` are
+ * replaced by `combine(parts)`, sent where the first of them was. Only for statements that commute
+ * with everything else in a transaction (increments such as `homes = homes + excluded.homes`), so
+ * that one combined statement has the effect of all of them in any order.
+ */
+export interface Combinable<P = unknown> {
+  key: string;
+  part: P;
+  combine(parts: P[]): InStatement;
+}
+
+/** Marks `statement` as combinable within a write group (it runs as it is everywhere else). */
+export function combinable<P>(statement: InStatement, how: Combinable<P>): InStatement {
+  Object.defineProperty(statement, combinableMark, { value: how, enumerable: false });
+  return statement;
+}
+
+function combinableOf(statement: InStatement): Combinable | undefined {
+  return typeof statement === "object"
+    ? (statement as { [combinableMark]?: Combinable })[combinableMark]
+    : undefined;
+}
+
+/**
+ * A group's statements with its members' combinable ones combined, and for each member where the
+ * result of each of its statements is (a combined statement's result is shared by its members).
+ */
+function combine(group: readonly Member[]): { statements: InStatement[]; positions: number[][] } {
+  const statements: InStatement[] = [];
+  const positions: number[][] = [];
+  const slots = new Map<string, { at: number; how: Combinable; parts: unknown[] }>();
+  for (const m of group) {
+    const own: number[] = [];
+    for (const statement of m.statements) {
+      const how = combinableOf(statement);
+      if (!how) {
+        own.push(statements.length);
+        statements.push(statement);
+        continue;
+      }
+      let slot = slots.get(how.key);
+      if (!slot) {
+        slot = { at: statements.length, how, parts: [] };
+        slots.set(how.key, slot);
+        statements.push(statement);
+      }
+      slot.parts.push(how.part);
+      own.push(slot.at);
+    }
+    positions.push(own);
+  }
+  for (const slot of slots.values())
+    if (slot.parts.length > 1) statements[slot.at] = slot.how.combine(slot.parts);
+  return { statements, positions };
+}
+
 /** A statement of the batch failed (the batch was rolled back): the client reports which one. */
 function failedOnStatement(error: unknown): boolean {
   return (
@@ -262,6 +347,17 @@ export function remoteDatabaseOf(client: Client): Attachment | undefined {
   if (client.protocol !== "http" && client.protocol !== "ws") return undefined;
   attachRemoteDatabase(client, new RemoteDatabase({ readCacheTtlMs: defaultReadCacheTtlMs }));
   return (client as unknown as { [attached]: Attachment })[attached];
+}
+
+/**
+ * `fetch` for a libSQL server client: asks for uncompressed responses. sqld gzips every pipeline
+ * response when asked, and both runtimes' `fetch` ask by default, so each statement's few hundred
+ * bytes cost a gzip stream on the server and a gunzip stream (with its buffers) in the API, which on
+ * loopback or within a region saves nothing. `identity` turns both off.
+ */
+export function uncompressedFetch(request: Request): Promise<Response> {
+  request.headers.set("accept-encoding", "identity");
+  return fetch(request);
 }
 
 /** TTL of read caches for server clients nobody configured (Node's shared client): 2 s. */

@@ -11,6 +11,7 @@ import {
   attachRemoteDatabase,
   defaultReadCacheTtlMs,
   RemoteDatabase,
+  uncompressedFetch,
 } from "../../core/db/remote-database.ts";
 import { EmbeddedClient } from "./embedded-client.ts";
 
@@ -58,8 +59,8 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
   }
   const client = createClient(
     settings.authToken
-      ? { url: settings.url, authToken: settings.authToken }
-      : { url: settings.url },
+      ? { url: settings.url, authToken: settings.authToken, fetch: uncompressedFetch }
+      : { url: settings.url, fetch: uncompressedFetch },
   );
   // One write group in flight per process: sqld refuses or stalls write transactions that queue up
   // inside it (core/db/remote-database.ts).
