@@ -495,9 +495,9 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     for (const [id, entry] of entries) {
       // Loaded rows that expire by time (a push subscription's token) are read again.
       if (entry.snapshot && entry.snapshot.reloadAtMs <= nowMs) entry.stale = true;
+      // Stale alone does not make a tenant due: after its own write, its clocks say when.
       if (
         entry.forced ||
-        entry.stale ||
         entry.dueAtMs <= nowMs ||
         (entry.minuteAligned && Math.floor(entry.lastStepMs / 60_000) !== minute) ||
         (entry.market && marketChanged) ||
