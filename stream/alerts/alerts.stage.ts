@@ -18,6 +18,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { InStatement } from "@libsql/client";
 import { minuteAligned, nextDueAtMs } from "../../core/alerts/index.ts";
 import { ConfigError } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
@@ -40,7 +41,7 @@ import {
 } from "./tenant.ts";
 import type { AlertTracing } from "./trace.ts";
 import type { TransitionRelay } from "./transitions-relay.ts";
-import { writeStep } from "./writer.ts";
+import { afterCommit, stepStatements, writeStatements } from "./writer.ts";
 
 export interface AlertStageOptions {
   db: Database;
@@ -110,6 +111,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   const shardCount = options.shards ?? 64;
   const incremental = options.incremental ?? true;
   const dataLookbackMs = options.dataLookbackMs ?? 300_000;
+  /** Statements per write batch when committing several tenants' steps together. */
+  const batchStatements = 400;
   let prunedAtMs = Number.NEGATIVE_INFINITY;
   const lease = { holder, leaseMs: options.leaseMs };
   let held = false;
@@ -199,12 +202,25 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     for (const [severity, n] of totals) metrics.firing.set({ severity }, n);
   }
 
-  async function stepTenant(
+  /** A computed step waiting for its commit (steps of one tick are committed in batches). */
+  interface PreparedStep {
+    tenantId: string;
+    snapshot: TenantSnapshot;
+    step: ReturnType<typeof computeStep>;
+    statements: InStatement[];
+    spans: Awaited<ReturnType<NonNullable<AlertStageOptions["tracing"]>["begin"]>> | undefined;
+    inputProblems: boolean;
+    dueAtMs: number;
+    onCommitted?: (prepared: PreparedStep) => void;
+    onFailed?: (err: unknown) => void;
+  }
+
+  async function prepareStep(
     tenantId: string,
     nowMs: number,
     cache: InputCache,
     loaded: TenantSnapshot | undefined,
-  ) {
+  ): Promise<PreparedStep> {
     const snapshot = loaded ?? (await loadTenant(db, tenantId, nowMs));
     for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
     const { inputs, problems } = await gatherInputs(db, {
@@ -222,34 +238,19 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         err: p.error,
       });
     const step = computeStep(snapshot, inputs, nowMs);
-    const spans = await options.tracing?.begin(snapshot, step, nowMs);
-    let written: Awaited<ReturnType<typeof writeStep>>;
-    try {
-      written = await writeStep(client, {
-        snapshot,
-        step,
-        nowMs,
-        lease: { ...lease, name: shardLeaseName(shardOfTenant(tenantId)) },
-      });
-    } catch (error) {
-      spans?.end(error);
-      throw error;
-    }
-    spans?.end();
-    // Committed: count, remember what fires, queue the transitions for Kafka.
-    for (const t of step.transitions) metrics.transitions.inc({ to: t.to });
-    if (step.notifications.length > 0) metrics.notificationsPlanned.inc(step.notifications.length);
-    for (const row of step.outbox) metrics.outboxRows.inc({ channel: row.channel });
-    const counts = new Map<string, number>();
-    for (const s of [...step.states, ...step.held]) {
-      if (s.status !== "firing") continue;
-      const severity = s.labels.severity ?? "info";
-      counts.set(severity, (counts.get(severity) ?? 0) + 1);
-    }
-    firingByTenant.set(tenantId, counts);
-    return {
+    const { statements } = stepStatements({
       snapshot,
-      wrote: written.statements > 0,
+      step,
+      nowMs,
+      lease: { ...lease, name: shardLeaseName(shardOfTenant(tenantId)) },
+    });
+    const spans = await options.tracing?.begin(snapshot, step, nowMs);
+    return {
+      tenantId,
+      snapshot,
+      step,
+      statements,
+      spans,
       inputProblems: problems.length > 0,
       dueAtMs: Math.min(
         snapshot.reloadAtMs,
@@ -264,6 +265,90 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         }),
       ),
     };
+  }
+
+  /** After the commit: count, remember what fires (the transitions wait in their outbox). */
+  function committed(prepared: PreparedStep) {
+    const { step, tenantId } = prepared;
+    prepared.spans?.end();
+    for (const t of step.transitions) metrics.transitions.inc({ to: t.to });
+    if (step.notifications.length > 0) metrics.notificationsPlanned.inc(step.notifications.length);
+    for (const row of step.outbox) metrics.outboxRows.inc({ channel: row.channel });
+    const counts = new Map<string, number>();
+    for (const s of [...step.states, ...step.held]) {
+      if (s.status !== "firing") continue;
+      const severity = s.labels.severity ?? "info";
+      counts.set(severity, (counts.get(severity) ?? 0) + 1);
+    }
+    firingByTenant.set(tenantId, counts);
+    if (tenantFailures.delete(tenantId))
+      logger.info("alert evaluation of a tenant recovered", { tenantId });
+    prepared.onCommitted?.(prepared);
+  }
+
+  /**
+   * Commits prepared steps: many tenants' statements in one write batch (each tenant's led by its
+   * shard's lease check); if that batch fails, each step on its own, so one failing tenant or lost
+   * shard never holds back the others.
+   */
+  async function commit(batch: PreparedStep[], nowMs: number) {
+    const writing = batch.filter((p) => p.statements.length > 0);
+    for (const p of batch) if (p.statements.length === 0) committed(p);
+    if (writing.length === 0) return;
+    if (writing.length > 1) {
+      try {
+        await client.batch(
+          writing.flatMap((p) => p.statements),
+          "write",
+        );
+        for (const p of writing) committed(p);
+        return;
+      } catch {
+        // One of them failed: each on its own below.
+      }
+    }
+    for (const p of writing) {
+      if (!shards.has(shardOfTenant(p.tenantId))) continue; // its shard was lost meanwhile
+      try {
+        await writeStatements(client, p.statements, holder);
+        committed(p);
+      } catch (err) {
+        p.spans?.end(err);
+        p.onFailed?.(err);
+        handleStepError(p.tenantId, err, nowMs);
+      }
+    }
+  }
+
+  /** Prepares the steps of `tenants` and commits them in batches of about `batchStatements`. */
+  async function runSteps(
+    tenants: readonly string[],
+    nowMs: number,
+    cache: InputCache,
+    snapshotOf: (tenantId: string) => TenantSnapshot | undefined,
+    hooks: (tenantId: string) => Pick<PreparedStep, "onCommitted" | "onFailed">,
+  ) {
+    let pending: PreparedStep[] = [];
+    let size = 0;
+    for (const tenantId of tenants) {
+      if (!shards.has(shardOfTenant(tenantId))) continue; // lost during this tick
+      steps++;
+      try {
+        const prepared = { ...(await prepareStep(tenantId, nowMs, cache, snapshotOf(tenantId))) };
+        Object.assign(prepared, hooks(tenantId));
+        pending.push(prepared);
+        size += prepared.statements.length;
+      } catch (err) {
+        hooks(tenantId).onFailed?.(err);
+        handleStepError(tenantId, err, nowMs);
+      }
+      if (size >= batchStatements) {
+        await commit(pending, nowMs);
+        pending = [];
+        size = 0;
+      }
+    }
+    await commit(pending, nowMs);
   }
 
   /**
@@ -384,17 +469,13 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     metrics.tenantsEvaluated.set(tenants.length);
     const seen = new Set(tenants);
     for (const id of firingByTenant.keys()) if (!seen.has(id)) firingByTenant.delete(id);
-    for (const tenantId of tenants) {
-      if (!shards.has(shardOfTenant(tenantId))) continue; // lost during this tick
-      steps++;
-      try {
-        await stepTenant(tenantId, nowMs, cache, snapshots?.get(tenantId));
-        if (tenantFailures.delete(tenantId))
-          logger.info("alert evaluation of a tenant recovered", { tenantId });
-      } catch (err) {
-        handleStepError(tenantId, err, nowMs);
-      }
-    }
+    await runSteps(
+      tenants,
+      nowMs,
+      cache,
+      (id) => snapshots?.get(id),
+      () => ({}),
+    );
   }
 
   const newEntry = (): TenantEntry => ({
@@ -515,6 +596,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       if (snapshot && entry) describe(entry, snapshot);
     }
     metrics.tenantsEvaluated.set(due.length);
+    const stepping: string[] = [];
     for (const tenantId of due) {
       const entry = entries.get(tenantId);
       if (!entry || !shards.has(shardOfTenant(tenantId))) continue; // lost during this tick
@@ -524,28 +606,37 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         firingByTenant.delete(tenantId);
         continue;
       }
-      steps++;
-      try {
-        const result = await stepTenant(
-          tenantId,
-          nowMs,
-          cache,
-          entry.stale ? undefined : entry.snapshot,
-        );
-        describe(entry, result.snapshot);
-        // What was written is read back before the next step (the writer diffs against it).
-        entry.stale = result.wrote;
-        entry.forced = result.inputProblems;
-        entry.dueAtMs = result.dueAtMs;
-        entry.lastStepMs = nowMs;
-        if (tenantFailures.delete(tenantId))
-          logger.info("alert evaluation of a tenant recovered", { tenantId });
-      } catch (err) {
-        entry.stale = true;
-        entry.forced = true;
-        handleStepError(tenantId, err, nowMs);
-      }
+      stepping.push(tenantId);
     }
+    await runSteps(
+      stepping,
+      nowMs,
+      cache,
+      (id) => {
+        const entry = entries.get(id);
+        return entry && !entry.stale ? entry.snapshot : undefined;
+      },
+      (id) => ({
+        onCommitted: (p) => {
+          const entry = entries.get(id);
+          if (!entry) return;
+          // The snapshot as the commit left it: the next step diffs against what is stored.
+          describe(
+            entry,
+            p.statements.length > 0 ? afterCommit(p.snapshot, p.step, nowMs) : p.snapshot,
+          );
+          entry.forced = p.inputProblems;
+          entry.dueAtMs = p.dueAtMs;
+          entry.lastStepMs = nowMs;
+        },
+        onFailed: () => {
+          const entry = entries.get(id);
+          if (!entry) return;
+          entry.stale = true;
+          entry.forced = true;
+        },
+      }),
+    );
   }
 
   async function tick() {
