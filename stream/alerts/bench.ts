@@ -8,7 +8,7 @@
  * price % change over 1h), a policy and a webhook; tenants share K services (default tenants/50, at
  * least 20). Half of the services are failing and slow, so those tenants' alerts fire at the first
  * tick. Steady traffic: every second the bench upserts the current minute bucket of every service
- * (as stage 2 does) and every 10 s a price event arrives. With one process the stage runs in this
+ * (as stage 2 does; `--active=0.1`: a rotating tenth of them) and every 10 s a price event arrives. With one process the stage runs in this
  * process; with N, N real child processes run a stage each against the same file (shards spread over
  * them by their leases) while this process writes the traffic. `--full` evaluates every tenant at
  * every tick (the previous behaviour) instead of only due ones.
@@ -56,6 +56,9 @@ const processes = Number(flags.get("processes") ?? 1);
 const seconds = Number(flags.get("seconds") ?? 20);
 const full = flags.has("full");
 const serviceCount = Number(flags.get("services") ?? Math.max(20, Math.round(tenantCount / 50)));
+/** Share of the services that get new data each second (rotating): 1 = every service every second. */
+const active = Number(flags.get("active") ?? 1);
+const stride = Math.max(1, Math.round(1 / active));
 
 interface TickSample {
   ms: number;
@@ -163,7 +166,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
 };
 console.log(
-  `${tenantCount} tenants, ${processes} process(es), ${full ? "full" : "incremental"} evaluation, 1 s interval, ${seconds} s`,
+  `${tenantCount} tenants, ${processes} process(es), ${full ? "full" : "incremental"} evaluation, 1 s interval, ${seconds} s, new data for ${Math.ceil(serviceCount / stride)} of ${serviceCount} services per second`,
 );
 for (const { label, samples } of results) {
   const first = samples[0];
@@ -283,24 +286,26 @@ async function seed(db: Database) {
 /** Stage 2's steady writes: the current minute of every service; a price every 10 s. */
 async function writeTraffic(db: Database, nowMs: number, n: number) {
   const bucketStartMs = nowMs - (nowMs % 60_000);
-  const rows = Array.from({ length: serviceCount }, (_, s) => {
-    const failing = s % 2 === 1;
-    const h = newLatencyHistogram();
-    const total = 100 + (n % 50);
-    for (let i = 0; i < total; i++) recordDurationMs(h, failing ? 900 : 10);
-    const histogram = encodeHistogram(h);
-    h.destroy();
-    return {
-      service: `svc-${s}`,
-      route: "/a",
-      bucketStartMs,
-      total,
-      good: failing ? 0 : total,
-      goodWithin: {},
-      histogram,
-      updatedAtMs: nowMs,
-    };
-  });
+  const rows = Array.from({ length: serviceCount }, (_, s) => s)
+    .filter((s) => s % stride === n % stride)
+    .map((s) => {
+      const failing = s % 2 === 1;
+      const h = newLatencyHistogram();
+      const total = 100 + (n % 50);
+      for (let i = 0; i < total; i++) recordDurationMs(h, failing ? 900 : 10);
+      const histogram = encodeHistogram(h);
+      h.destroy();
+      return {
+        service: `svc-${s}`,
+        route: "/a",
+        bucketStartMs,
+        total,
+        good: failing ? 0 : total,
+        goodWithin: {},
+        histogram,
+        updatedAtMs: nowMs,
+      };
+    });
   for (let i = 0; i < rows.length; i += 200) {
     for (const row of rows.slice(i, i + 200))
       await db
@@ -312,5 +317,5 @@ async function writeTraffic(db: Database, nowMs: number, n: number) {
         });
   }
   if (n % 10 === 0)
-    await insertMarketEvent(db, priceEvent(`p${n}-${nowMs}`, nowMs, 0.2 + (n % 3) * 0.1));
+    await insertMarketEvent(db, priceEvent(`p${n}-${nowMs}`, nowMs, 0.2 + (n % 3) * 0.01));
 }
