@@ -28,7 +28,14 @@ import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { gatherInputs, type InputCache, newInputCache } from "./inputs.ts";
 import { acquireLease, LeaseLostError, releaseLease } from "./lease.ts";
 import type { AlertErrorKind, AlertMetrics } from "./metrics.ts";
-import { balanceShards, releaseShards, shardLeaseName, tenantShard } from "./shards.ts";
+import {
+  balanceShards,
+  joinShards,
+  releaseShards,
+  renewShards,
+  shardLeaseName,
+  tenantShard,
+} from "./shards.ts";
 import { computeStep } from "./step.ts";
 import {
   hasWork,
@@ -81,6 +88,8 @@ export interface AlertStage extends Stage {
   heldShards(): ReadonlySet<number>;
   /** Steps run by the last tick (due tenants; every tenant with work when not incremental). */
   lastTickSteps(): number;
+  /** Writes this process's heartbeat (done by `start` one interval before the first tick). */
+  join(): Promise<void>;
 }
 
 /** A tenant of a held shard, between steps (incremental evaluation). */
@@ -347,6 +356,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         pending = [];
         size = 0;
       }
+      await renewDuringTick();
     }
     await commit(pending, nowMs);
   }
@@ -398,6 +408,27 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       });
     } catch (err) {
       logger.warn("pruning the alert history failed", { err });
+    }
+  }
+
+  /** Announces this process to the others (its member row) without taking shards yet. */
+  async function join() {
+    try {
+      await joinShards(client, { holder, nowMs: options.now(), leaseMs: options.leaseMs });
+    } catch (err) {
+      fail("lease", "alert evaluator heartbeat could not be written", { err });
+    }
+  }
+
+  /** A tick longer than half the lease renews the held shards on the way (else they would expire). */
+  async function renewDuringTick() {
+    const nowMs = options.now();
+    if (nowMs < shardsExpireAtMs - options.leaseMs / 2) return;
+    try {
+      await renewShards(client, { holder, nowMs, leaseMs: options.leaseMs });
+      shardsExpireAtMs = nowMs + options.leaseMs;
+    } catch (err) {
+      fail("lease", "alert shard leases could not be renewed", { err });
     }
   }
 
@@ -687,11 +718,15 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     holdsLease: () => held,
     heldShards: () => shards,
     lastTickSteps: () => steps,
+    join,
     async start() {
       started = true;
       metrics.leaseHeld.set(0);
       metrics.shardsHeld.set(0);
-      timer = setTimeout(loop, 0);
+      // Heartbeat first, shards one interval later: processes starting together see each other
+      // before they pick their share.
+      await join();
+      timer = setTimeout(loop, options.intervalMs);
     },
     async stop() {
       started = false;

@@ -81,6 +81,9 @@ async function runStage(url: string, label: string): Promise<TickSample[]> {
     holder: label,
     incremental: !full,
   });
+  // As `start` does: heartbeat first, then (all processes of the run being up) the first tick.
+  await stage.join();
+  await new Promise((r) => setTimeout(r, processes > 1 ? 3000 : 0));
   const samples: TickSample[] = [];
   const endAtMs = Date.now() + seconds * 1000;
   while (Date.now() < endAtMs) {
@@ -140,6 +143,7 @@ if (processes === 1) {
           `--worker=${label}`,
           `--db=${url}`,
           `--seconds=${seconds}`,
+          `--processes=${processes}`,
           ...(full ? ["--full"] : []),
         ],
         { stdio: ["ignore", "pipe", "inherit"] },

@@ -8,7 +8,9 @@
  *   the live processes are the unexpired member rows;
  * - each process aims at `ceil(shards / live)` shards: above it, it releases the surplus (deletes its
  *   rows, so another process takes them at its next tick); below it, it takes shards nobody holds or
- *   whose lease expired;
+ *   whose lease expired; a starting process heartbeats first (`joinShards`) and takes shards one
+ *   interval later, so processes starting together see each other before they pick;
+ * - a long tick renews the held shards and the heartbeat on the way (`renewShards`);
  * - a process that dies stops renewing: its shards expire after the lease and are taken by the others
  *   at their next tick; one that stops cleanly releases its shards and member row at once.
  *
@@ -150,5 +152,33 @@ export async function releaseShards(client: Client, holder: string): Promise<voi
   await client.execute({
     sql: `delete from leases where holder = ? and (name like '${shardLeasePrefix}%' or name = ?)`,
     args: [holder, memberLeaseName(holder)],
+  });
+}
+
+/** Heartbeat and renewal of every shard `holder` still holds (during a long tick). */
+export async function renewShards(
+  client: Client,
+  args: { holder: string; nowMs: number; leaseMs: number },
+): Promise<void> {
+  await client.batch(
+    [
+      {
+        sql: "update leases set expires_at_ms = ? where holder = ? and name like 'alert-evaluator/%'",
+        args: [args.nowMs + args.leaseMs, args.holder],
+      },
+    ],
+    "write",
+  );
+}
+
+/** The heartbeat alone (a starting process, before it takes shards). */
+export async function joinShards(
+  client: Client,
+  args: { holder: string; nowMs: number; leaseMs: number },
+): Promise<void> {
+  await client.execute({
+    sql: `insert into leases (name, holder, expires_at_ms) values (?, ?, ?)
+          on conflict (name) do update set holder = excluded.holder, expires_at_ms = excluded.expires_at_ms`,
+    args: [memberLeaseName(args.holder), args.holder, args.nowMs + args.leaseMs],
   });
 }
