@@ -84,6 +84,15 @@ export const streamConfigSchema = z.object({
   /** Alert evaluation tick (stream/alerts); the lease must last at least two ticks. */
   STREAM_ALERT_EVAL_INTERVAL_MS: positiveIntVar(1000, 60_000),
   STREAM_ALERT_LEASE_MS: positiveIntVar(15_000, 600_000),
+  /**
+   * Shards the tenants are hashed into for alert evaluation, spread over the running `alerts`
+   * processes (one lease per shard). Every process of a deployment must use the same number.
+   */
+  STREAM_ALERT_SHARDS: positiveIntVar(64, 4096),
+  /** Evaluate only tenants whose inputs changed or whose clocks are due (false: every tick all). */
+  STREAM_ALERT_INCREMENTAL: booleanVar(true),
+  /** How far back request windows are compared for new data (must exceed writers' clock skew). */
+  STREAM_ALERT_DATA_LOOKBACK_MS: positiveIntVar(300_000, 86_400_000),
   /** Alert history (GET /v1/alerts/history) is kept this long after an episode resolved. */
   STREAM_ALERT_HISTORY_RETENTION_DAYS: positiveIntVar(30, 3650),
   STREAM_LATENCY_GAUGES_INTERVAL_MS: positiveIntVar(15_000, 600_000),

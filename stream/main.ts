@@ -168,6 +168,9 @@ if (config.STREAM_STAGES.includes("alerts")) {
       now,
       intervalMs: config.STREAM_ALERT_EVAL_INTERVAL_MS,
       leaseMs: config.STREAM_ALERT_LEASE_MS,
+      shards: config.STREAM_ALERT_SHARDS,
+      incremental: config.STREAM_ALERT_INCREMENTAL,
+      dataLookbackMs: config.STREAM_ALERT_DATA_LOOKBACK_MS,
       ...(tracing.enabled
         ? { tracing: createAlertTracing(createExemplarStore(database.db), logger) }
         : {}),

@@ -7,6 +7,7 @@ export {
   type Sample,
   sampleRule,
 } from "./conditions.ts";
+export { type DueArgs, minuteAligned, nextDueAtMs } from "./due.ts";
 export {
   type AcknowledgeResult,
   type AlertPhase,

@@ -93,7 +93,7 @@ export async function gatherInputs(
   const slo: SloBurnInput[] = [];
   for (const s of args.slos) {
     if (!sloIds.has(s.id)) continue;
-    const tiers = await attempt("slo", s.id, () => sloTiers(db, s.definition, nowMs));
+    const tiers = await attempt("slo", s.id, () => sloTiers(db, s.definition, nowMs, args.cache));
     if (tiers) slo.push({ sloId: s.id, tiers });
   }
   if (slo.length > 0) inputs.slo = slo;
@@ -156,11 +156,18 @@ export async function gatherInputs(
 }
 
 /** Tier statuses of an SLO at `nowMs`, exactly as GET /v1/slos/:id/status computes them. */
-export async function sloTiers(db: Database, slo: SloDefinition, nowMs: number) {
-  const counts = await countWindows(
-    db,
-    { service: slo.service, routes: slo.routes, thresholdMs: latencyThresholdMs(slo) },
-    sloCountWindows(slo, nowMs),
+export async function sloTiers(
+  db: Database,
+  slo: SloDefinition,
+  nowMs: number,
+  cache?: InputCache,
+) {
+  const series = { service: slo.service, routes: slo.routes, thresholdMs: latencyThresholdMs(slo) };
+  const windows = sloCountWindows(slo, nowMs);
+  // The counts are shared data (request windows): tenants with SLOs over the same service, routes,
+  // threshold and windows read them once per tick.
+  const counts = await shared(cache, ["slo", nowMs, series, windows], () =>
+    countWindows(db, series, windows),
   );
   return computeSloStatus(slo, nowMs, counts).tiers;
 }

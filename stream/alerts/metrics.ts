@@ -57,7 +57,12 @@ export function createAlertMetrics(registers: Registry[]) {
     }),
     leaseHeld: new Gauge({
       name: "gridpulse_alert_evaluator_lease_held",
-      help: "1 while this process holds the alert evaluator lease, else 0.",
+      help: "1 while this process holds the alert evaluator lease (transitions relay, history pruning), else 0.",
+      registers,
+    }),
+    shardsHeld: new Gauge({
+      name: "gridpulse_alert_shards_held",
+      help: "Alert evaluation shards this process holds (evaluates the tenants of).",
       registers,
     }),
     errors: new Counter({

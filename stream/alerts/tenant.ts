@@ -7,7 +7,7 @@
  * A stored rule or SLO that no longer validates is reported and its alerts are *held*: kept exactly
  * as they are (neither evaluated nor resolved as if the rule were deleted) until it is fixed.
  */
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import {
   type AlertRule,
@@ -71,6 +71,11 @@ export interface TenantSnapshot {
   webhookIds: string[];
   push: { id: string; filters: NotificationFilter }[];
   problems: LoadProblem[];
+  /**
+   * When what was loaded goes stale by time alone (a push subscription's token expires): a cached
+   * snapshot must be read again by then. Infinity: never.
+   */
+  reloadAtMs: number;
 }
 
 export const defaultRoute: RouteConfig = routeSchema.parse({});
@@ -101,20 +106,24 @@ interface TenantRows {
   policy: NotificationPolicyRow | undefined;
   silences: SilenceRow[];
   webhookIds: string[];
-  push: { id: string; filters: unknown }[];
+  push: { id: string; filters: unknown; expiresAtMs: number | null }[];
 }
 
 /**
- * Reads the rows of one tenant, or of every tenant (`tenantId` undefined) grouped by tenant: 8
- * queries either way, so a tick over many tenants reads in bulk.
+ * Reads the rows of one tenant, of some tenants (a list) or of every tenant (`tenantId` undefined)
+ * grouped by tenant: 8 queries either way, so a tick over many tenants reads in bulk.
  */
 async function readRows(
   db: Database,
-  tenantId: string | undefined,
+  tenantId: string | readonly string[] | undefined,
   nowMs: number,
 ): Promise<Map<string, TenantRows>> {
-  const of = <T extends { tenantId: SQLiteColumn }>(table: T) =>
-    tenantId === undefined ? undefined : eq(table.tenantId, tenantId);
+  const of = <T extends { tenantId: SQLiteColumn }>(table: T): SQL | undefined =>
+    tenantId === undefined
+      ? undefined
+      : typeof tenantId === "string"
+        ? eq(table.tenantId, tenantId)
+        : inArray(table.tenantId, [...tenantId]);
   const [sloRows, ruleRows, alertRows, groupRows, policyRows, silenceRows, webhookRows, pushRows] =
     await Promise.all([
       db.select().from(slos).where(of(slos)).orderBy(slos.id),
@@ -141,6 +150,7 @@ async function readRows(
           id: pushSubscriptions.id,
           tenantId: pushSubscriptions.tenantId,
           filters: pushSubscriptions.filters,
+          expiresAtMs: pushSubscriptions.expiresAtMs,
         })
         .from(pushSubscriptions)
         // A subscriber token's subscriptions stop receiving alerts when the token expires.
@@ -170,7 +180,8 @@ async function readRows(
     }
     return r;
   };
-  if (tenantId !== undefined) rowsOf(tenantId);
+  if (typeof tenantId === "string") rowsOf(tenantId);
+  else if (tenantId !== undefined) for (const id of tenantId) rowsOf(id);
   for (const row of sloRows) rowsOf(row.tenantId).slos.push(row);
   for (const row of ruleRows) rowsOf(row.tenantId).rules.push(row);
   for (const row of alertRows) rowsOf(row.tenantId).alerts.push(row);
@@ -189,6 +200,24 @@ export async function loadTenant(
 ): Promise<TenantSnapshot> {
   const rows = (await readRows(db, tenantId, nowMs)).get(tenantId) as TenantRows;
   return snapshotOf(tenantId, rows);
+}
+
+/**
+ * The snapshots of the given tenants from one bulk read per chunk of 500 ids (a tenant without rows
+ * gets an empty snapshot). Fails as a whole like `loadAllTenants`.
+ */
+export async function loadTenants(
+  db: Database,
+  tenantIds: readonly string[],
+  nowMs: number,
+): Promise<Map<string, TenantSnapshot>> {
+  const out = new Map<string, TenantSnapshot>();
+  for (let i = 0; i < tenantIds.length; i += 500) {
+    const chunk = tenantIds.slice(i, i + 500);
+    for (const [tenantId, rows] of await readRows(db, chunk, nowMs))
+      out.set(tenantId, snapshotOf(tenantId, rows));
+  }
+  return out;
 }
 
 /**
@@ -295,7 +324,9 @@ function snapshotOf(tenantId: string, stored: TenantRows): TenantSnapshot {
   }
 
   const push: TenantSnapshot["push"] = [];
+  let reloadAtMs = Number.POSITIVE_INFINITY;
   for (const row of stored.push) {
+    if (row.expiresAtMs !== null) reloadAtMs = Math.min(reloadAtMs, row.expiresAtMs);
     const parsed = notificationFilterSchema.safeParse(row.filters ?? {});
     if (parsed.success) push.push({ id: row.id, filters: parsed.data });
     else problems.push({ kind: "push_filter", id: row.id, version: "", error: parsed.error });
@@ -315,5 +346,6 @@ function snapshotOf(tenantId: string, stored: TenantRows): TenantSnapshot {
     webhookIds: stored.webhookIds,
     push,
     problems,
+    reloadAtMs,
   };
 }

@@ -221,6 +221,16 @@ export function stepStatements(args: WriteArgs): {
 export async function writeStep(client: Client, args: WriteArgs): Promise<WriteSummary> {
   const { statements, summary } = stepStatements(args);
   if (statements.length === 0) return summary;
+  await writeStatements(client, statements, args.lease.holder);
+  return summary;
+}
+
+/** Commits a step's statements (`stepStatements`); LeaseLostError when its lease check failed. */
+export async function writeStatements(
+  client: Client,
+  statements: InStatement[],
+  holder: string,
+): Promise<void> {
   try {
     await client.batch(statements, "write");
   } catch (error) {
@@ -229,8 +239,50 @@ export async function writeStep(client: Client, args: WriteArgs): Promise<WriteS
     const leaseLost =
       error instanceof LibsqlError &&
       /NOT NULL constraint failed: leases\.holder/.test(error.message);
-    if (leaseLost) throw new LeaseLostError(args.lease.holder);
+    if (leaseLost) throw new LeaseLostError(holder);
     throw error;
   }
-  return summary;
+}
+
+/**
+ * The snapshot as a committed step left the stored rows (so a cached snapshot need not be read
+ * again): the step's states (held ones unchanged), rows whose status and state are the stored ones,
+ * and the step's groups. The acknowledgement columns are the API's: a change there is an edit
+ * (alert_input_changes) and makes the caller read the tenant again.
+ */
+export function afterCommit(
+  snapshot: TenantSnapshot,
+  step: Pick<StepResult, "states" | "held" | "groups">,
+  nowMs: number,
+): TenantSnapshot {
+  const rows = new Map<string, AlertRow>();
+  for (const s of step.held) {
+    const row = snapshot.rows.get(s.fingerprint);
+    if (row) rows.set(s.fingerprint, row);
+  }
+  for (const state of step.states) {
+    const previous = snapshot.rows.get(state.fingerprint);
+    const fresh = isNewEpisode(previous, state);
+    const stored: AlertState = fresh
+      ? { ...state, acknowledgedAtMs: null, acknowledgedBy: null }
+      : state;
+    rows.set(state.fingerprint, {
+      id: state.fingerprint,
+      tenantId: snapshot.tenantId,
+      ruleId: state.ruleId,
+      status: state.status,
+      state: stored,
+      acknowledgedAtMs: fresh ? null : (previous?.acknowledgedAtMs ?? null),
+      acknowledgedBy: fresh ? null : (previous?.acknowledgedBy ?? null),
+      updatedAtMs: nowMs,
+    } as AlertRow);
+  }
+  const states = [...rows.values()].map(
+    (r): AlertState => ({
+      ...r.state,
+      acknowledgedAtMs: r.acknowledgedAtMs,
+      acknowledgedBy: r.acknowledgedBy,
+    }),
+  );
+  return { ...snapshot, rows, states, groups: step.groups };
 }

@@ -117,6 +117,22 @@ export const leases = sqliteTable("leases", {
   expiresAtMs: integer("expires_at_ms").notNull(),
 });
 
+/**
+ * Tenants whose alert inputs were edited, each with the sequence number of its latest edit: database
+ * triggers (migration 0013) bump it on every insert, update and delete of the tenant's alert rules,
+ * SLOs, silences, notification policy, webhook endpoints, push subscriptions and assessments, and on
+ * an acknowledgement of one of its alerts, whoever makes it (API, SQL by hand). The incremental alert
+ * evaluator reads the rows above the last sequence it saw and reloads those tenants.
+ */
+export const alertInputChanges = sqliteTable(
+  "alert_input_changes",
+  {
+    tenantId: text("tenant_id").primaryKey(),
+    seq: integer("seq").notNull(),
+  },
+  (t) => [index("alert_input_changes_seq_idx").on(t.seq)],
+);
+
 export type NotificationPolicyRow = typeof notificationPolicies.$inferSelect;
 
 /** What a history entry keeps of its rule as it was when the alert fired (and resolved). */

@@ -22,6 +22,8 @@ export const requestMinutes = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.service, t.route, t.bucketStartMs] }),
     index("request_minutes_service_time_idx").on(t.service, t.bucketStartMs),
+    // The incremental alert evaluator asks which services got new data since its last tick.
+    index("request_minutes_updated_idx").on(t.updatedAtMs),
   ],
 );
 
