@@ -17,8 +17,8 @@ import {
 } from "../../openapi/responses.ts";
 import { perTenantQuery } from "../../tenancy/prepared.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
-import { statisticsScope } from "../benchmarks/index.ts";
 import { benchmarkQuery, homeBenchmarkSchema } from "../benchmarks/schema.ts";
+import { statisticsScope } from "../benchmarks/store.ts";
 import { assessmentIdParams } from "./schema.ts";
 
 export const benchmarkAssessmentRoute = createRoute({

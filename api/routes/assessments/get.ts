@@ -6,13 +6,13 @@ import { ApiError } from "../../errors/api-error.ts";
 import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
 import { jsonText } from "./json-text.ts";
 import { packageColumns, presentFull, presentSummaryView } from "./present.ts";
-import { bodyQuery, summaryQuery } from "./queries.ts";
 import {
   assessmentIdParams,
   assessmentSummaryViewSchema,
   assessmentViewQuery,
   storedAssessmentSchema,
 } from "./schema.ts";
+import { bodyQuery, summaryQuery } from "./store.ts";
 import { inlineBodyCodec } from "./stored.ts";
 
 export const getAssessmentRoute = createRoute({

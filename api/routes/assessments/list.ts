@@ -9,8 +9,8 @@ import {
   securedErrorResponses,
 } from "../../openapi/responses.ts";
 import { presentSummary } from "./present.ts";
-import { latestQuery } from "./queries.ts";
 import { assessmentSummarySchema, listAssessmentsQuery } from "./schema.ts";
+import { latestQuery } from "./store.ts";
 
 export const listAssessmentsRoute = createRoute({
   method: "get",
