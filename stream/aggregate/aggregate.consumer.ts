@@ -8,14 +8,31 @@
  * clock on restore. Each partition has its
  * own transactional producer (`<group>.<topic>.<partition>`): whoever takes over a partition fences
  * the previous owner's producer, so a paused zombie can never commit for it again.
+ *
+ * Pipelined: a batch's transaction runs while kafkajs fetches and decodes the next batch (kafkajs
+ * fetches only once every handler has returned), so the broker round trips of a transaction overlap
+ * the next fetch instead of adding to it. The next batch of the same partition waits for that commit
+ * before its own transaction begins, and a failed commit fails it (the consumer restarts from the
+ * committed offsets). A partition is taken on in a new generation only after its producer has fenced
+ * the previous owner (InitProducerId completes or aborts any transaction still in flight) and the
+ * committed offset has then been read: messages below it are skipped, so a hand-over never repeats a
+ * batch whose commit was still in flight when the partition moved.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Producer,
+  Transaction,
+} from "kafkajs";
 import { deadLetterTopic } from "../../core/events/topics.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import { yieldToEventLoop } from "../../core/runtime/yield.ts";
-import { deadLetterMessages } from "../dlq/dead-letter.sink.ts";
+import { type DeadLetter, deadLetterMessages } from "../dlq/dead-letter.sink.ts";
 import { chunkMessages } from "../kafka/chunks.ts";
-import { trackMembership } from "../kafka/membership.ts";
+import { assignedPartitions, trackMembership } from "../kafka/membership.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
 import {
@@ -43,8 +60,13 @@ export interface AggregateStageOptions {
   maxWaitMs: number;
   /** Partitions processed at once: each has its own transactional producer, so they overlap safely. */
   partitionConcurrency: number;
-  /** Most bytes fetched per partition at once (default 2 MiB): one fetch is one transaction. */
+  /** Most bytes fetched per partition at once (default 2 MiB). */
   fetchMaxBytesPerPartition?: number;
+  /**
+   * Most bytes of consumed messages one transaction spans while its partition is behind (default
+   * 8 MiB): a caught-up partition commits every fetch; one catching up commits every few.
+   */
+  transactionMaxBytes?: number;
   now: () => number;
 }
 
@@ -57,6 +79,46 @@ export interface Stage {
 
 interface WatermarkMetadata {
   maxTsMs: number | null;
+}
+
+/**
+ * A transaction left open across fetches while its partition catches up: at most
+ * `transactionMaxBytes` of consumed messages and `transactionMaxMs` old before it commits.
+ */
+interface OpenTransaction {
+  partition: number;
+  producer: Producer;
+  transaction: Transaction;
+  /** The offset of its first message: where the partition resumes if it fails. */
+  firstOffset: string;
+  /** The offset after its last message, and the watermark maximum after it: what it commits. */
+  nextOffset: string;
+  maxTsMs: number | null;
+  openedAt: number;
+  /** Bytes of the messages consumed in it. */
+  bytes: number;
+  processed: number;
+  late: number;
+  partials: number;
+  deadLetters: DeadLetter[];
+}
+
+/** Most time (ms) a transaction stays open across fetches while its partition catches up. */
+export const transactionMaxMs = 1000;
+
+const batchBytes = (messages: readonly KafkaMessage[]) => {
+  let bytes = 0;
+  for (const m of messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
+  return bytes;
+};
+
+/** A partition taken on in this generation: its fenced producer and what was committed for it. */
+interface PartitionStart {
+  producer: Producer;
+  /** The stored watermark maximum (null: none). */
+  maxTsMs: number | null;
+  /** The committed next offset (null: nothing committed yet). */
+  committed: bigint | null;
 }
 
 export function createAggregateStage(options: AggregateStageOptions): Stage {
@@ -74,7 +136,22 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   });
   const admin: Admin = kafka.admin();
   let producers = new Map<number, Promise<Producer>>();
-  let watermarks = new Map<number, Promise<number | null>>();
+  /** Per partition, in this generation: the fenced producer and the committed state read after it. */
+  let starts = new Map<number, Promise<PartitionStart>>();
+  /** Per partition, the watermark maximum after the last batch aggregated (committed or in flight). */
+  let watermarks = new Map<number, number | null>();
+  /** Per partition, the transaction work of its last batch while it runs (this generation). */
+  let pending = new Map<number, Promise<void>>();
+  /** Per partition, the transaction spanning its last batches while catching up (this generation). */
+  let open = new Map<number, OpenTransaction>();
+  const transactionMaxBytes = options.transactionMaxBytes ?? 8 * 1024 * 1024;
+  /** Set by stop(): batches commit before their handler returns, so the group is left committed. */
+  let stopping = false;
+  /**
+   * A transaction that failed after its handler returned: every later batch fails with it, so the
+   * consumer restarts and resumes from the committed offsets (cleared by the new generation).
+   */
+  let failed: unknown;
   /**
    * Per partition, the offset after the last batch this process committed. Right after a rejoin the
    * group coordinator may still answer a committed offset from before the last transaction's marker
@@ -83,8 +160,16 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
    * transaction committed, so skipping below it is right whoever owned the partition in between.
    */
   const committedNext = new Map<number, bigint>();
-  const closeProducers = (old: Map<number, Promise<Producer>>) => {
-    for (const producer of old.values()) void producer.then((p) => p.disconnect()).catch(() => {});
+  /** Disconnects producers once their partition's transaction in flight (if any) has ended. */
+  const closeProducers = (
+    old: Map<number, Promise<Producer>>,
+    inFlight: ReadonlyMap<number, Promise<void>> = new Map(),
+  ) => {
+    for (const [partition, producer] of old)
+      void Promise.allSettled([inFlight.get(partition)])
+        .then(() => producer)
+        .then((p) => p.disconnect())
+        .catch(() => {});
   };
 
   const membership = trackMembership(consumer, {
@@ -97,9 +182,23 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       // (synchronously, before the next batch) so both are re-initialised from the committed state
       // and fence old owners.
       const old = producers;
+      const inFlight = pending;
       producers = new Map();
+      starts = new Map();
       watermarks = new Map();
-      closeProducers(old);
+      pending = new Map();
+      // Open transactions of the old generation are left to the fencing of the next producer
+      // of their partition (here or elsewhere), which aborts them; their batches are fetched again.
+      open = new Map();
+      failed = undefined;
+      // A transaction of the old generation still in flight either commits or is aborted when the
+      // partition's producer is fenced; its result no longer matters here (the committed offset is
+      // read again after fencing), only that it is not reported as unhandled.
+      for (const commit of inFlight.values()) commit.catch(() => {});
+      closeProducers(old, inFlight);
+      // Fence and read each assigned partition now, while the first fetch runs.
+      for (const partition of assignedPartitions(payload, sourceTopic))
+        startFor(partition).catch(() => {});
       return { assignment: payload.memberAssignment };
     },
   });
@@ -113,10 +212,11 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         transactionTimeout: 60_000,
-        // A transaction begun right after the previous one committed meets CONCURRENT_TRANSACTIONS
-        // until the broker has written the markers (milliseconds); kafkajs' default first retry
-        // (300 ms) made that wait most of a batch's time. Retry soon, backing off as usual.
-        retry: { initialRetryTime: 20, retries: 9 },
+        // A transaction begun right after the previous one committed (always, now that commits are
+        // pipelined) meets CONCURRENT_TRANSACTIONS until the broker has written the markers (a few
+        // ms, more on a busy broker); kafkajs' default backoff (300 ms, doubling) made that wait most
+        // of a batch's time. Poll every ~10 ms, backing off slowly (20 retries: about 6 s in all).
+        retry: { initialRetryTime: 10, multiplier: 1.3, retries: 20 },
       });
       producer = p.connect().then(() => p);
       producers.set(partition, producer);
@@ -125,54 +225,94 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     return producer;
   };
 
-  const watermarkFor = (partition: number) => {
-    let watermark = watermarks.get(partition);
-    if (!watermark) {
-      watermark = admin.fetchOffsets({ groupId, topics: [sourceTopic] }).then((topics) => {
-        const committed = topics[0]?.partitions.find((p) => p.partition === partition);
-        if (!committed?.metadata) return null;
-        try {
-          const stored = (JSON.parse(committed.metadata) as WatermarkMetadata).maxTsMs ?? null;
-          const bounded = boundedMaxTs(stored, options.now());
-          if (bounded !== stored)
-            logger.warn("stored watermark is ahead of the clock; bounded", {
-              partition,
-              storedMaxTs: new Date(stored as number).toISOString(),
-              boundedMaxTs: new Date(bounded as number).toISOString(),
-            });
-          return bounded;
-        } catch {
-          logger.warn("unreadable watermark metadata; starting without one", { partition });
-          return null;
-        }
+  /**
+   * Takes a partition on in this generation: its transactional producer first (InitProducerId fences
+   * the previous owner and completes or aborts its transaction in flight), then the committed offset
+   * and watermark as they stand after that.
+   */
+  const startFor = (partition: number) => {
+    let start = starts.get(partition);
+    if (!start) {
+      const generation = starts;
+      start = (async (): Promise<PartitionStart> => {
+        const producer = await producerFor(partition);
+        const topics = await admin.fetchOffsets({ groupId, topics: [sourceTopic] });
+        const stored = topics[0]?.partitions.find((p) => p.partition === partition);
+        const committed =
+          stored && Number(stored.offset) >= 0 ? BigInt(stored.offset) : (null as bigint | null);
+        return { producer, maxTsMs: storedWatermark(partition, stored?.metadata), committed };
+      })();
+      generation.set(partition, start);
+      start.catch(() => {
+        if (generation.get(partition) === start) generation.delete(partition);
       });
-      watermarks.set(partition, watermark);
-      watermark.catch(() => watermarks.delete(partition));
     }
-    return watermark;
+    return start;
   };
 
-  /** A batch's partials, dead letters and offset (with the watermark) in one transaction. */
-  const commitBatch = async (
+  const storedWatermark = (partition: number, metadata: string | null | undefined) => {
+    if (!metadata) return null;
+    try {
+      const stored = (JSON.parse(metadata) as WatermarkMetadata).maxTsMs ?? null;
+      const bounded = boundedMaxTs(stored, options.now());
+      if (bounded !== stored)
+        logger.warn("stored watermark is ahead of the clock; bounded", {
+          partition,
+          storedMaxTs: new Date(stored as number).toISOString(),
+          boundedMaxTs: new Date(bounded as number).toISOString(),
+        });
+      return bounded;
+    } catch {
+      logger.warn("unreadable watermark metadata; starting without one", { partition });
+      return null;
+    }
+  };
+
+  /**
+   * Adds a batch to its partition's open transaction (beginning one if none is open): its partials and
+   * dead letters are sent; with `commit`, its offset (and the watermark) too, and the transaction is
+   * committed. On any failure the transaction is aborted and the error rethrown.
+   */
+  const transact = async (
     topic: string,
     partition: number,
+    producer: Producer,
     messages: readonly KafkaMessage[],
     result: AggregateResult,
+    commit: boolean,
+    bytes: number,
   ) => {
-    const lastOffset = (messages.at(-1) as KafkaMessage).offset;
-    const nextOffset = (BigInt(lastOffset) + 1n).toString();
-    await withBatchSpan(
-      "gridpulse.aggregate.batch",
-      {
-        "messaging.destination.name": topic,
-        "messaging.kafka.partition": partition,
-        "messaging.batch.message_count": messages.length,
-      },
-      result.traceparents,
-      async (_span, continued) => {
-        const producer = await producerFor(partition);
-        const tx = await producer.transaction();
-        try {
+    const openTxs = open;
+    let tx = openTxs.get(partition);
+    if (tx === undefined) {
+      tx = {
+        transaction: await producer.transaction(),
+        partition,
+        producer,
+        firstOffset: (messages[0] as KafkaMessage).offset,
+        nextOffset: "",
+        maxTsMs: null,
+        openedAt: performance.now(),
+        bytes: 0,
+        processed: 0,
+        late: 0,
+        partials: 0,
+        deadLetters: [],
+      };
+      openTxs.set(partition, tx);
+    }
+    const current = tx;
+    try {
+      await withBatchSpan(
+        "gridpulse.aggregate.batch",
+        {
+          "messaging.destination.name": topic,
+          "messaging.kafka.partition": partition,
+          "messaging.batch.message_count": messages.length,
+        },
+        result.traceparents,
+        async (_span, continued) => {
+          const t = current.transaction;
           // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events:
           // stage 2 continues those traces.
           const partials = result.partials.map((p, i) => {
@@ -182,69 +322,155 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
               : { key: p.service, value: JSON.stringify(p) };
           });
           for (const chunk of chunkMessages(partials))
-            await tx.send({ topic: outputTopic, messages: chunk });
+            await t.send({ topic: outputTopic, messages: chunk });
           const letters = deadLetterMessages(topic, result.deadLetters, options.now());
           for (const chunk of chunkMessages(letters))
-            await tx.send({ topic: deadLetterTopic(topic), messages: chunk });
-          await tx.sendOffsets({
-            consumerGroupId: groupId,
-            topics: [
-              {
-                topic,
-                partitions: [
-                  {
-                    partition,
-                    offset: nextOffset,
-                    metadata: JSON.stringify({
-                      maxTsMs: result.maxTsMs,
-                    } satisfies WatermarkMetadata),
-                  },
-                ],
-              },
-            ],
-          } as unknown as Parameters<typeof tx.sendOffsets>[0]);
-          const endTx = metrics.transactionDuration.startTimer({ stage: "aggregate" });
-          await tx.commit();
-          endTx();
-        } catch (error) {
-          await tx.abort().catch(() => {});
-          // The producer may have been fenced by a new owner of the partition: start over with a new one.
-          const stale = producers.get(partition);
-          producers.delete(partition);
-          closeProducers(new Map(stale ? [[partition, stale]] : []));
-          throw error;
-        }
-      },
-    );
-    watermarks.set(partition, Promise.resolve(result.maxTsMs));
-    committedNext.set(partition, BigInt(nextOffset));
-    metrics.eventsProcessed.inc({ topic: sourceTopic }, result.processed);
-    metrics.eventsLate.inc({ topic: sourceTopic }, result.late);
-    metrics.partials.inc({ direction: "produced" }, result.partials.length);
-    for (const letter of result.deadLetters) {
+            await t.send({ topic: deadLetterTopic(topic), messages: chunk });
+          current.processed += result.processed;
+          current.late += result.late;
+          current.partials += result.partials.length;
+          for (const letter of result.deadLetters) current.deadLetters.push(letter);
+          current.nextOffset = (BigInt((messages.at(-1) as KafkaMessage).offset) + 1n).toString();
+          current.maxTsMs = result.maxTsMs;
+          current.bytes = bytes;
+          if (commit) await commitOpen(topic, current);
+        },
+      );
+    } catch (error) {
+      openTxs.delete(partition);
+      await abandon(partition, producer, current);
+      throw Object.assign(error as object, { resumeAt: current.firstOffset });
+    }
+    if (commit) {
+      openTxs.delete(partition);
+      committed(topic, partition, current);
+    }
+  };
+
+  /** Sends an open transaction's offset (with the watermark) and commits it. */
+  const commitOpen = async (topic: string, current: OpenTransaction) => {
+    const t = current.transaction;
+    const partition = current.partition;
+    await t.sendOffsets({
+      consumerGroupId: groupId,
+      topics: [
+        {
+          topic,
+          partitions: [
+            {
+              partition,
+              offset: current.nextOffset,
+              metadata: JSON.stringify({
+                maxTsMs: current.maxTsMs,
+              } satisfies WatermarkMetadata),
+            },
+          ],
+        },
+      ],
+    } as unknown as Parameters<typeof t.sendOffsets>[0]);
+    const endTx = metrics.transactionDuration.startTimer({ stage: "aggregate" });
+    await t.commit();
+    endTx();
+  };
+
+  /** Aborts a failed transaction; a producer that may have been fenced is replaced. */
+  const abandon = async (partition: number, producer: Producer, current: OpenTransaction) => {
+    await current.transaction.abort().catch(() => {});
+    // The producer may have been fenced by a new owner of the partition: start over with a new
+    // one (unless a new generation already has).
+    const now = producers.get(partition);
+    if (now !== undefined && (await now.catch(() => undefined)) === producer) {
+      producers.delete(partition);
+      starts.delete(partition);
+      closeProducers(new Map([[partition, now]]));
+    }
+  };
+
+  /** After a commit: the offset, counters and the dead-letter log line. */
+  const committed = (topic: string, partition: number, current: OpenTransaction) => {
+    const next = BigInt(current.nextOffset);
+    if ((committedNext.get(partition) ?? -1n) < next) committedNext.set(partition, next);
+    metrics.eventsProcessed.inc({ topic: sourceTopic }, current.processed);
+    metrics.eventsLate.inc({ topic: sourceTopic }, current.late);
+    metrics.partials.inc({ direction: "produced" }, current.partials);
+    const letters = current.deadLetters;
+    for (const letter of letters) {
       if (letter.reason !== "late_event")
         metrics.eventsInvalid.inc({ topic: sourceTopic, reason: letter.reason });
     }
-    if (result.deadLetters.length > 0) {
+    if (letters.length > 0) {
       logger.warn("dead-lettered messages", {
         topic,
         partition,
-        count: result.deadLetters.length,
+        count: letters.length,
         first: {
-          offset: result.deadLetters[0]?.offset,
-          reason: result.deadLetters[0]?.reason,
-          error: result.deadLetters[0]?.error,
+          offset: letters[0]?.offset,
+          reason: letters[0]?.reason,
+          error: letters[0]?.error,
         },
       });
     }
-    return lastOffset;
+  };
+
+  /**
+   * Runs a partition's transaction work in the background (the partition's next batch awaits it). If
+   * it fails, every later batch fails with it and the partition is fetched again from `resumeAt`
+   * (the failed transaction's first message), so the consumer restarts from the committed offsets
+   * even when nothing new arrives.
+   */
+  const inFlight = (partition: number, work: Promise<void>, resumeAt: string) => {
+    const generation = pending;
+    const chained = Promise.allSettled([generation.get(partition)]).then(() => work);
+    generation.set(partition, chained);
+    chained.then(
+      () => {
+        if (generation.get(partition) === chained) generation.delete(partition);
+      },
+      (error: unknown) => {
+        if (generation !== pending) return; // a new generation has taken over
+        failed ??= error;
+        logger.warn("aggregate transaction failed; resuming from the committed offsets", {
+          partition,
+          error: String(error),
+        });
+        const from = (error as { resumeAt?: string }).resumeAt ?? resumeAt;
+        try {
+          consumer.seek({ topic: sourceTopic, partition, offset: from });
+        } catch {
+          // Not running (stopping): the next start resumes from the committed offsets anyway.
+        }
+      },
+    );
+  };
+
+  /** Commits a transaction left open, after the partition's work in flight (if it is still open). */
+  const commitLater = async (partition: number, tx: OpenTransaction) => {
+    const openTxs = open;
+    await Promise.allSettled([pending.get(partition)]);
+    if (openTxs.get(partition) !== tx) return;
+    openTxs.delete(partition);
+    try {
+      await commitOpen(sourceTopic, tx);
+    } catch (error) {
+      await abandon(partition, tx.producer, tx);
+      throw Object.assign(error as object, { resumeAt: tx.firstOffset });
+    }
+    committed(sourceTopic, partition, tx);
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
     if (batch.messages.length === 0 || isStale()) return;
+    if (failed !== undefined) throw failed;
     const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
     const partition = batch.partition;
-    let maxTs = await watermarkFor(partition);
+    const generation = { starts, watermarks, pending };
+    const start = await startFor(partition);
+    if (isStale() || generation.starts !== starts) return;
+    if (start.committed !== null && (committedNext.get(partition) ?? -1n) < start.committed)
+      committedNext.set(partition, start.committed);
+    let maxTs = watermarks.has(partition)
+      ? (watermarks.get(partition) as number | null)
+      : start.maxTsMs;
     let remaining: readonly KafkaMessage[] = batch.messages;
     const done = committedNext.get(partition);
     if (done !== undefined && BigInt(batch.firstOffset() ?? done) < done) {
@@ -302,8 +528,47 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         if (isStale()) return;
       }
     }
-    resolveOffset(await commitBatch(batch.topic, partition, messages, merged));
-    endBatch();
+    // The next batch of this partition aggregates from here, while this one commits.
+    generation.watermarks.set(partition, merged.maxTsMs);
+    // One transaction at a time per producer: the previous batch's must have committed (if it
+    // failed, so does this batch, and the consumer restarts from the committed offsets).
+    for (let w = generation.pending.get(partition); w; w = generation.pending.get(partition))
+      await w;
+    if (isStale() || generation.pending !== pending) return;
+    if (failed !== undefined) throw failed;
+    // Commit now unless the partition is behind (more is already waiting for the next fetch) and the
+    // open transaction is still small and young: while catching up, one transaction spans several
+    // fetches; a caught-up partition commits every batch, so latency is not traded away.
+    const tx = open.get(partition);
+    const bytes = (tx?.bytes ?? 0) + batchBytes(messages);
+    const commitNow =
+      stopping ||
+      Number(batch.offsetLag()) <= 0 ||
+      bytes >= transactionMaxBytes ||
+      (tx !== undefined && performance.now() - tx.openedAt >= transactionMaxMs);
+    const work = transact(
+      batch.topic,
+      partition,
+      start.producer,
+      messages,
+      merged,
+      commitNow,
+      bytes,
+    ).then(() => {
+      if (commitNow) endBatch();
+    });
+    if (stopping) await work;
+    else {
+      inFlight(partition, work, messages[0]?.offset ?? "0");
+      // A transaction left open commits on its own if no batch of the partition follows in time.
+      if (!commitNow)
+        setTimeout(() => {
+          const t = open.get(partition);
+          if (t !== undefined && generation.pending === pending && !stopping)
+            inFlight(partition, commitLater(partition, t), t.firstOffset);
+        }, transactionMaxMs).unref();
+    }
+    resolveOffset((messages.at(-1) as KafkaMessage).offset);
     await heartbeat();
   };
 
@@ -321,8 +586,15 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       });
     },
     async stop() {
-      // disconnect() lets the batch in hand finish its transaction, then leaves the group.
+      // From now on batches commit before their handler returns; the transactions already in flight
+      // end first, then disconnect() lets the batch in hand finish its own and leaves the group.
+      stopping = true;
+      // Open transactions (of partitions that were catching up) commit after their work in flight.
+      for (const [partition, tx] of open)
+        inFlight(partition, commitLater(partition, tx), tx.firstOffset);
+      await Promise.allSettled(pending.values());
       await consumer.disconnect();
+      await Promise.allSettled(pending.values());
       membership.left();
       await Promise.all(
         [...producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => {})),
