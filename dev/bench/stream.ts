@@ -5,6 +5,9 @@
  *   B. Resident memory of a worker running both stages over 10,000 active (service, route) series.
  *   C. Time from an event's production to the updated burn rate in /metrics and in
  *      GET /v1/slos/:id/status (p50/p99 over repeated bursts).
+ *   D. Stage 2's write path alone (no broker): partials applied to a libSQL file by the window store
+ *      in stage 2's slices of 250 (merge with the stored minute and hour, upserts and offset in one
+ *      transaction), --series series per round: partials/s, rows written/s, CPU per partial.
  *      Stage 1 runs at the default fetch size (2 MiB per partition) and once more at the raw
  *      consumer's (8 MiB; STREAM_FETCH_MAX_BYTES_PER_PARTITION).
  * Flags: --events N (A, default 1,000,000), --rounds N (A: raw and stage 1 alternate N times, medians
@@ -27,7 +30,9 @@ import { sql } from "drizzle-orm";
 import type { Kafka } from "kafkajs";
 import { z } from "zod";
 import { parseEnv, tracingVars } from "../../core/config/env.ts";
+import { bucketStart } from "../../core/events/aggregate.ts";
 import { topicName } from "../../core/events/topics.ts";
+import { encodeHistogram, newLatencyHistogram, toMicros } from "../../core/latency/histogram.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
@@ -36,6 +41,7 @@ import { createKafka } from "../../platform/kafka.ts";
 import { logProcessWarnings } from "../../platform/lifecycle.ts";
 import { startTracing } from "../../platform/tracing.ts";
 import { createAggregateStage } from "../../stream/aggregate/aggregate.consumer.ts";
+import { createWindowStore } from "../../stream/evaluate/window-store.ts";
 import { createStreamMetrics } from "../../stream/metrics/registry.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
@@ -51,6 +57,7 @@ const { values } = parseArgs({
     "series-events": { type: "string", default: "500000" },
     bursts: { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
+    series: { type: "string", default: "10000" },
     only: { type: "string" },
     "latency-gauges": { type: "string", default: "on" },
     trace: { type: "boolean", default: false },
@@ -63,13 +70,16 @@ const run = (part: string) => !values.only || values.only.toUpperCase().includes
 
 const dataDir = mkdtempSync(join(tmpdir(), "gridpulse-bench-stream-"));
 const external = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
-const broker = external
-  ? undefined
-  : await startKafkaBroker({ dataDir: join(dataDir, "kafka"), heapMb: 1024 });
-const brokers = external ?? (broker as NonNullable<typeof broker>).brokers;
+// D alone needs no broker.
+const needsBroker = run("A") || run("B") || run("C");
+const broker =
+  external || !needsBroker
+    ? undefined
+    : await startKafkaBroker({ dataDir: join(dataDir, "kafka"), heapMb: 1024 });
+const brokers = external ?? broker?.brokers ?? [];
 const kafka: Kafka = createKafka({ brokers, clientId: "bench", logger, logLevel: "error" });
 const admin = kafka.admin();
-await admin.connect();
+if (needsBroker) await admin.connect();
 
 async function topics(partitions = 3) {
   const prefix = `bench-${randomUUID().slice(0, 6)}.`;
@@ -374,13 +384,33 @@ if (run("B")) {
         }),
       };
     });
+    // Where the memory is, from the worker's own process metrics: the largest V8 heap (allocated
+    // and used) and external memory (Buffers: fetched and produced Kafka data) seen while it works.
+    const peaks = { heapTotal: 0, heapUsed: 0, external: 0 };
+    const gauge = (lines: string[], name: string) =>
+      Number(
+        lines
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(" ")
+          .at(-1) ?? 0,
+      ) /
+      2 ** 20;
     const processed = async () => {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const line = text
-        .split("\n")
-        .find((l) => l.startsWith("gridpulse_stream_events_processed_total{"));
-      return Number(line?.split(" ").at(-1) ?? 0);
+      const lines = (await (await fetch(`${url}/metrics`)).text()).split("\n");
+      peaks.heapTotal = Math.max(peaks.heapTotal, gauge(lines, "nodejs_heap_size_total_bytes"));
+      peaks.heapUsed = Math.max(peaks.heapUsed, gauge(lines, "nodejs_heap_size_used_bytes"));
+      peaks.external = Math.max(peaks.external, gauge(lines, "nodejs_external_memory_bytes"));
+      const line = lines.find((l) => l.startsWith("gridpulse_stream_events_processed_total{"));
+      const count = Number(line?.split(" ").at(-1) ?? 0);
+      if (count >= n && stage1At === undefined) stage1At = performance.now();
+      partials = lines
+        .filter((l) => l.startsWith("gridpulse_stream_partial_aggregates_total{"))
+        .map((l) => `${/direction="(\w+)"/.exec(l)?.[1]} ${l.split(" ").at(-1)}`)
+        .join(", ");
+      return count;
     };
+    let stage1At: number | undefined;
+    let partials = "";
     await waitFor(
       "every event processed",
       async () =>
@@ -389,13 +419,19 @@ if (run("B")) {
       { timeoutMs: 600_000, intervalMs: 500 },
     );
     const seconds = (performance.now() - started) / 1000;
+    const stage1Seconds = ((stage1At ?? performance.now()) - started) / 1000;
     const peak = peakRssMb(worker.pid as number);
     worker.kill("SIGTERM");
     await new Promise((r) => worker.once("exit", r));
     results.push({
+      measure: `B throughput, 10,000 series: ${config.label}`,
+      value: `${Math.round(n / seconds).toLocaleString("en")} events/s`,
+      detail: `stage 1 done after ${stage1Seconds.toFixed(1)} s (${Math.round(n / stage1Seconds).toLocaleString("en")} events/s incl. production), all stored after ${seconds.toFixed(1)} s; partials: ${partials}`,
+    });
+    results.push({
       measure: `B peak resident memory, 10,000 series: ${config.label}`,
       value: `${ms(peak)} MB`,
-      detail: `${n} events in ${seconds.toFixed(1)} s; idle ${ms(idleRss)} MB; node ${config.flags.join(" ")} (goal < 256 MB)`,
+      detail: `${n} events in ${seconds.toFixed(1)} s; idle ${ms(idleRss)} MB; peak V8 heap ${ms(peaks.heapTotal)} MB (used ${ms(peaks.heapUsed)}), external ${ms(peaks.external)} MB; node ${config.flags.join(" ")} (goal < 256 MB)`,
     });
   }
 }
@@ -530,7 +566,57 @@ if (run("C")) {
   );
 }
 
-await admin.disconnect();
+if (run("D")) {
+  const series = Number(values.series);
+  const { db, close } = await openDatabase({ url: `file:${join(dataDir, "d.db")}` });
+  await applyMigrations(db);
+  const store = createWindowStore(db);
+  // One realistic histogram (durations of 200 events, 1-400 ms) shared by every partial: stage 2
+  // decodes, merges and re-encodes each one as it would a partial from the broker.
+  const histogram = newLatencyHistogram();
+  for (let i = 0; i < 200; i++) histogram.recordValue(toMicros(1 + ((i * 37) % 4000) / 10));
+  const encoded = encodeHistogram(histogram);
+  const minute = bucketStart(Date.now());
+  const slice = 250;
+  let partials = 0;
+  let transactions = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  // Round 1 inserts every series' minute and hour; rounds 2-3 update them (the steady state).
+  for (let round = 0; round < 3; round++) {
+    for (let from = 0; from < series; from += slice) {
+      const batch = Array.from({ length: Math.min(slice, series - from) }, (_, j) => ({
+        v: 1 as const,
+        service: `svc-${Math.floor((from + j) / 100)}`,
+        route: `/r/${(from + j) % 100}`,
+        bucketStartMs: minute,
+        total: 200,
+        good: 198,
+        goodWithin: [[100, 120] as [number, number], [250, 190] as [number, number]],
+        histogram: encoded,
+        closed: false,
+      }));
+      await store.apply(
+        batch,
+        { consumerGroup: "bench", topic: "bench", partition: 0, nextOffset: String(partials) },
+        Date.now(),
+      );
+      partials += batch.length;
+      transactions += 1;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpuS = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6;
+  close();
+  const rows = partials * 2 + transactions;
+  results.push({
+    measure: `D stage 2 write path, ${series.toLocaleString("en")} series x 3 rounds`,
+    value: `${Math.round(partials / seconds).toLocaleString("en")} partials/s`,
+    detail: `${Math.round(rows / seconds).toLocaleString("en")} rows/s (minute + hour upserts, offset), ${transactions} transactions of ≤ ${slice}, CPU ${((cpuS / partials) * 1e6).toFixed(0)} µs/partial, libSQL file in this process`,
+  });
+}
+
+if (needsBroker) await admin.disconnect();
 await broker?.stop();
 rmSync(dataDir, { recursive: true, force: true });
 console.table(results);

@@ -18,19 +18,11 @@
  * committed offset has then been read: messages below it are skipped, so a hand-over never repeats a
  * batch whose commit was still in flight when the partition moved.
  */
-import type {
-  Admin,
-  Consumer,
-  EachBatchPayload,
-  Kafka,
-  KafkaMessage,
-  Producer,
-  Transaction,
-} from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { deadLetterTopic } from "../../core/events/topics.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import { yieldToEventLoop } from "../../core/runtime/yield.ts";
-import { type DeadLetter, deadLetterMessages } from "../dlq/dead-letter.sink.ts";
+import { deadLetterMessages } from "../dlq/dead-letter.sink.ts";
 import { chunkMessages } from "../kafka/chunks.ts";
 import { assignedPartitions, trackMembership } from "../kafka/membership.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
@@ -60,13 +52,8 @@ export interface AggregateStageOptions {
   maxWaitMs: number;
   /** Partitions processed at once: each has its own transactional producer, so they overlap safely. */
   partitionConcurrency: number;
-  /** Most bytes fetched per partition at once (default 2 MiB). */
+  /** Most bytes fetched per partition at once (default 2 MiB): one fetch is one transaction. */
   fetchMaxBytesPerPartition?: number;
-  /**
-   * Most bytes of consumed messages one transaction spans while its partition is behind (default
-   * 8 MiB): a caught-up partition commits every fetch; one catching up commits every few.
-   */
-  transactionMaxBytes?: number;
   now: () => number;
 }
 
@@ -80,37 +67,6 @@ export interface Stage {
 interface WatermarkMetadata {
   maxTsMs: number | null;
 }
-
-/**
- * A transaction left open across fetches while its partition catches up: at most
- * `transactionMaxBytes` of consumed messages and `transactionMaxMs` old before it commits.
- */
-interface OpenTransaction {
-  partition: number;
-  producer: Producer;
-  transaction: Transaction;
-  /** The offset of its first message: where the partition resumes if it fails. */
-  firstOffset: string;
-  /** The offset after its last message, and the watermark maximum after it: what it commits. */
-  nextOffset: string;
-  maxTsMs: number | null;
-  openedAt: number;
-  /** Bytes of the messages consumed in it. */
-  bytes: number;
-  processed: number;
-  late: number;
-  partials: number;
-  deadLetters: DeadLetter[];
-}
-
-/** Most time (ms) a transaction stays open across fetches while its partition catches up. */
-export const transactionMaxMs = 1000;
-
-const batchBytes = (messages: readonly KafkaMessage[]) => {
-  let bytes = 0;
-  for (const m of messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
-  return bytes;
-};
 
 /** A partition taken on in this generation: its fenced producer and what was committed for it. */
 interface PartitionStart {
@@ -140,11 +96,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   let starts = new Map<number, Promise<PartitionStart>>();
   /** Per partition, the watermark maximum after the last batch aggregated (committed or in flight). */
   let watermarks = new Map<number, number | null>();
-  /** Per partition, the transaction work of its last batch while it runs (this generation). */
+  /** Per partition, the transaction of its last batch while it runs (this generation). */
   let pending = new Map<number, Promise<void>>();
-  /** Per partition, the transaction spanning its last batches while catching up (this generation). */
-  let open = new Map<number, OpenTransaction>();
-  const transactionMaxBytes = options.transactionMaxBytes ?? 8 * 1024 * 1024;
   /** Set by stop(): batches commit before their handler returns, so the group is left committed. */
   let stopping = false;
   /**
@@ -187,9 +140,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       starts = new Map();
       watermarks = new Map();
       pending = new Map();
-      // Open transactions of the old generation are left to the fencing of the next producer
-      // of their partition (here or elsewhere), which aborts them; their batches are fetched again.
-      open = new Map();
       failed = undefined;
       // A transaction of the old generation still in flight either commits or is aborted when the
       // partition's producer is fenced; its result no longer matters here (the committed offset is
@@ -268,51 +218,27 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     }
   };
 
-  /**
-   * Adds a batch to its partition's open transaction (beginning one if none is open): its partials and
-   * dead letters are sent; with `commit`, its offset (and the watermark) too, and the transaction is
-   * committed. On any failure the transaction is aborted and the error rethrown.
-   */
-  const transact = async (
+  /** A batch's partials, dead letters and offset (with the watermark) in one transaction. */
+  const commitBatch = async (
     topic: string,
     partition: number,
     producer: Producer,
     messages: readonly KafkaMessage[],
     result: AggregateResult,
-    commit: boolean,
-    bytes: number,
   ) => {
-    const openTxs = open;
-    let tx = openTxs.get(partition);
-    if (tx === undefined) {
-      tx = {
-        transaction: await producer.transaction(),
-        partition,
-        producer,
-        firstOffset: (messages[0] as KafkaMessage).offset,
-        nextOffset: "",
-        maxTsMs: null,
-        openedAt: performance.now(),
-        bytes: 0,
-        processed: 0,
-        late: 0,
-        partials: 0,
-        deadLetters: [],
-      };
-      openTxs.set(partition, tx);
-    }
-    const current = tx;
-    try {
-      await withBatchSpan(
-        "gridpulse.aggregate.batch",
-        {
-          "messaging.destination.name": topic,
-          "messaging.kafka.partition": partition,
-          "messaging.batch.message_count": messages.length,
-        },
-        result.traceparents,
-        async (_span, continued) => {
-          const t = current.transaction;
+    const lastOffset = (messages.at(-1) as KafkaMessage).offset;
+    const nextOffset = (BigInt(lastOffset) + 1n).toString();
+    await withBatchSpan(
+      "gridpulse.aggregate.batch",
+      {
+        "messaging.destination.name": topic,
+        "messaging.kafka.partition": partition,
+        "messaging.batch.message_count": messages.length,
+      },
+      result.traceparents,
+      async (_span, continued) => {
+        const tx = await producer.transaction();
+        try {
           // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events:
           // stage 2 continues those traces.
           const partials = result.partials.map((p, i) => {
@@ -322,140 +248,66 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
               : { key: p.service, value: JSON.stringify(p) };
           });
           for (const chunk of chunkMessages(partials))
-            await t.send({ topic: outputTopic, messages: chunk });
+            await tx.send({ topic: outputTopic, messages: chunk });
           const letters = deadLetterMessages(topic, result.deadLetters, options.now());
           for (const chunk of chunkMessages(letters))
-            await t.send({ topic: deadLetterTopic(topic), messages: chunk });
-          current.processed += result.processed;
-          current.late += result.late;
-          current.partials += result.partials.length;
-          for (const letter of result.deadLetters) current.deadLetters.push(letter);
-          current.nextOffset = (BigInt((messages.at(-1) as KafkaMessage).offset) + 1n).toString();
-          current.maxTsMs = result.maxTsMs;
-          current.bytes = bytes;
-          if (commit) await commitOpen(topic, current);
-        },
-      );
-    } catch (error) {
-      openTxs.delete(partition);
-      await abandon(partition, producer, current);
-      throw Object.assign(error as object, { resumeAt: current.firstOffset });
-    }
-    if (commit) {
-      openTxs.delete(partition);
-      committed(topic, partition, current);
-    }
-  };
-
-  /** Sends an open transaction's offset (with the watermark) and commits it. */
-  const commitOpen = async (topic: string, current: OpenTransaction) => {
-    const t = current.transaction;
-    const partition = current.partition;
-    await t.sendOffsets({
-      consumerGroupId: groupId,
-      topics: [
-        {
-          topic,
-          partitions: [
-            {
-              partition,
-              offset: current.nextOffset,
-              metadata: JSON.stringify({
-                maxTsMs: current.maxTsMs,
-              } satisfies WatermarkMetadata),
-            },
-          ],
-        },
-      ],
-    } as unknown as Parameters<typeof t.sendOffsets>[0]);
-    const endTx = metrics.transactionDuration.startTimer({ stage: "aggregate" });
-    await t.commit();
-    endTx();
-  };
-
-  /** Aborts a failed transaction; a producer that may have been fenced is replaced. */
-  const abandon = async (partition: number, producer: Producer, current: OpenTransaction) => {
-    await current.transaction.abort().catch(() => {});
-    // The producer may have been fenced by a new owner of the partition: start over with a new
-    // one (unless a new generation already has).
-    const now = producers.get(partition);
-    if (now !== undefined && (await now.catch(() => undefined)) === producer) {
-      producers.delete(partition);
-      starts.delete(partition);
-      closeProducers(new Map([[partition, now]]));
-    }
-  };
-
-  /** After a commit: the offset, counters and the dead-letter log line. */
-  const committed = (topic: string, partition: number, current: OpenTransaction) => {
-    const next = BigInt(current.nextOffset);
-    if ((committedNext.get(partition) ?? -1n) < next) committedNext.set(partition, next);
-    metrics.eventsProcessed.inc({ topic: sourceTopic }, current.processed);
-    metrics.eventsLate.inc({ topic: sourceTopic }, current.late);
-    metrics.partials.inc({ direction: "produced" }, current.partials);
-    const letters = current.deadLetters;
-    for (const letter of letters) {
-      if (letter.reason !== "late_event")
-        metrics.eventsInvalid.inc({ topic: sourceTopic, reason: letter.reason });
-    }
-    if (letters.length > 0) {
-      logger.warn("dead-lettered messages", {
-        topic,
-        partition,
-        count: letters.length,
-        first: {
-          offset: letters[0]?.offset,
-          reason: letters[0]?.reason,
-          error: letters[0]?.error,
-        },
-      });
-    }
-  };
-
-  /**
-   * Runs a partition's transaction work in the background (the partition's next batch awaits it). If
-   * it fails, every later batch fails with it and the partition is fetched again from `resumeAt`
-   * (the failed transaction's first message), so the consumer restarts from the committed offsets
-   * even when nothing new arrives.
-   */
-  const inFlight = (partition: number, work: Promise<void>, resumeAt: string) => {
-    const generation = pending;
-    const chained = Promise.allSettled([generation.get(partition)]).then(() => work);
-    generation.set(partition, chained);
-    chained.then(
-      () => {
-        if (generation.get(partition) === chained) generation.delete(partition);
-      },
-      (error: unknown) => {
-        if (generation !== pending) return; // a new generation has taken over
-        failed ??= error;
-        logger.warn("aggregate transaction failed; resuming from the committed offsets", {
-          partition,
-          error: String(error),
-        });
-        const from = (error as { resumeAt?: string }).resumeAt ?? resumeAt;
-        try {
-          consumer.seek({ topic: sourceTopic, partition, offset: from });
-        } catch {
-          // Not running (stopping): the next start resumes from the committed offsets anyway.
+            await tx.send({ topic: deadLetterTopic(topic), messages: chunk });
+          await tx.sendOffsets({
+            consumerGroupId: groupId,
+            topics: [
+              {
+                topic,
+                partitions: [
+                  {
+                    partition,
+                    offset: nextOffset,
+                    metadata: JSON.stringify({
+                      maxTsMs: result.maxTsMs,
+                    } satisfies WatermarkMetadata),
+                  },
+                ],
+              },
+            ],
+          } as unknown as Parameters<typeof tx.sendOffsets>[0]);
+          const endTx = metrics.transactionDuration.startTimer({ stage: "aggregate" });
+          await tx.commit();
+          endTx();
+        } catch (error) {
+          await tx.abort().catch(() => {});
+          // The producer may have been fenced by a new owner of the partition: start over with a new
+          // one (unless a new generation already has).
+          const current = producers.get(partition);
+          if (current !== undefined && (await current.catch(() => undefined)) === producer) {
+            producers.delete(partition);
+            starts.delete(partition);
+            closeProducers(new Map([[partition, current]]));
+          }
+          throw error;
         }
       },
     );
-  };
-
-  /** Commits a transaction left open, after the partition's work in flight (if it is still open). */
-  const commitLater = async (partition: number, tx: OpenTransaction) => {
-    const openTxs = open;
-    await Promise.allSettled([pending.get(partition)]);
-    if (openTxs.get(partition) !== tx) return;
-    openTxs.delete(partition);
-    try {
-      await commitOpen(sourceTopic, tx);
-    } catch (error) {
-      await abandon(partition, tx.producer, tx);
-      throw Object.assign(error as object, { resumeAt: tx.firstOffset });
+    const next = BigInt(nextOffset);
+    if ((committedNext.get(partition) ?? -1n) < next) committedNext.set(partition, next);
+    metrics.eventsProcessed.inc({ topic: sourceTopic }, result.processed);
+    metrics.eventsLate.inc({ topic: sourceTopic }, result.late);
+    metrics.partials.inc({ direction: "produced" }, result.partials.length);
+    for (const letter of result.deadLetters) {
+      if (letter.reason !== "late_event")
+        metrics.eventsInvalid.inc({ topic: sourceTopic, reason: letter.reason });
     }
-    committed(sourceTopic, partition, tx);
+    if (result.deadLetters.length > 0) {
+      logger.warn("dead-lettered messages", {
+        topic,
+        partition,
+        count: result.deadLetters.length,
+        first: {
+          offset: result.deadLetters[0]?.offset,
+          reason: result.deadLetters[0]?.reason,
+          error: result.deadLetters[0]?.error,
+        },
+      });
+    }
+    return lastOffset;
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
@@ -532,41 +384,39 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     generation.watermarks.set(partition, merged.maxTsMs);
     // One transaction at a time per producer: the previous batch's must have committed (if it
     // failed, so does this batch, and the consumer restarts from the committed offsets).
-    for (let w = generation.pending.get(partition); w; w = generation.pending.get(partition))
-      await w;
+    await generation.pending.get(partition);
     if (isStale() || generation.pending !== pending) return;
     if (failed !== undefined) throw failed;
-    // Commit now unless the partition is behind (more is already waiting for the next fetch) and the
-    // open transaction is still small and young: while catching up, one transaction spans several
-    // fetches; a caught-up partition commits every batch, so latency is not traded away.
-    const tx = open.get(partition);
-    const bytes = (tx?.bytes ?? 0) + batchBytes(messages);
-    const commitNow =
-      stopping ||
-      Number(batch.offsetLag()) <= 0 ||
-      bytes >= transactionMaxBytes ||
-      (tx !== undefined && performance.now() - tx.openedAt >= transactionMaxMs);
-    const work = transact(
-      batch.topic,
-      partition,
-      start.producer,
-      messages,
-      merged,
-      commitNow,
-      bytes,
-    ).then(() => {
-      if (commitNow) endBatch();
-    });
-    if (stopping) await work;
-    else {
-      inFlight(partition, work, messages[0]?.offset ?? "0");
-      // A transaction left open commits on its own if no batch of the partition follows in time.
-      if (!commitNow)
-        setTimeout(() => {
-          const t = open.get(partition);
-          if (t !== undefined && generation.pending === pending && !stopping)
-            inFlight(partition, commitLater(partition, t), t.firstOffset);
-        }, transactionMaxMs).unref();
+    const commit = commitBatch(batch.topic, partition, start.producer, messages, merged).then(
+      () => {
+        endBatch();
+      },
+    );
+    if (stopping) {
+      await commit;
+    } else {
+      pending.set(partition, commit);
+      // Observed here so a failure is not unhandled; the next batch of the partition awaits it.
+      commit.then(
+        () => {
+          if (pending.get(partition) === commit) pending.delete(partition);
+        },
+        (error: unknown) => {
+          if (generation.pending !== pending) return; // a new generation has taken over
+          failed ??= error;
+          logger.warn("aggregate batch commit failed; resuming from the committed offsets", {
+            partition,
+            error: String(error),
+          });
+          // Fetch the batch again even if nothing new arrives: its handler fails, and the consumer
+          // restarts from the committed offsets.
+          try {
+            consumer.seek({ topic: batch.topic, partition, offset: messages[0]?.offset ?? "0" });
+          } catch {
+            // Not running (stopping): the next start resumes from the committed offsets anyway.
+          }
+        },
+      );
     }
     resolveOffset((messages.at(-1) as KafkaMessage).offset);
     await heartbeat();
@@ -589,9 +439,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       // From now on batches commit before their handler returns; the transactions already in flight
       // end first, then disconnect() lets the batch in hand finish its own and leaves the group.
       stopping = true;
-      // Open transactions (of partitions that were catching up) commit after their work in flight.
-      for (const [partition, tx] of open)
-        inFlight(partition, commitLater(partition, tx), tx.firstOffset);
       await Promise.allSettled(pending.values());
       await consumer.disconnect();
       await Promise.allSettled(pending.values());
