@@ -105,6 +105,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
    * consumer restarts and resumes from the committed offsets (cleared by the new generation).
    */
   let failed: unknown;
+  /** Settles when the previous generation's transactions in flight have ended. */
+  let handover: Promise<unknown> = Promise.resolve();
   /**
    * Per partition, the offset after the last batch this process committed. Right after a rejoin the
    * group coordinator may still answer a committed offset from before the last transaction's marker
@@ -145,6 +147,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       // partition's producer is fenced; its result no longer matters here (the committed offset is
       // read again after fencing), only that it is not reported as unhandled.
       for (const commit of inFlight.values()) commit.catch(() => {});
+      // This process's own commits still in flight end before any partition is taken on again, so
+      // `committedNext` holds every offset it committed (the group coordinator may answer an offset
+      // from before a commit's markers for a moment after it ended).
+      handover = Promise.allSettled(inFlight.values());
       closeProducers(old, inFlight);
       // Fence and read each assigned partition now, while the first fetch runs.
       for (const partition of assignedPartitions(payload, sourceTopic))
@@ -184,7 +190,9 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     let start = starts.get(partition);
     if (!start) {
       const generation = starts;
+      const previous = handover;
       start = (async (): Promise<PartitionStart> => {
+        await previous;
         const producer = await producerFor(partition);
         const topics = await admin.fetchOffsets({ groupId, topics: [sourceTopic] });
         const stored = topics[0]?.partitions.find((p) => p.partition === partition);
