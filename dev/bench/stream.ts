@@ -311,7 +311,10 @@ function startWorker(
   });
   proc.stderr?.on("data", (d: Buffer) => {
     const text = d.toString();
-    if (/"level":"error"/.test(text)) process.stderr.write(text);
+    if (/"level":"(error|fatal)"|Error|heap/.test(text)) process.stderr.write(text);
+  });
+  proc.on("exit", (code, signal) => {
+    if (signal !== "SIGTERM") process.stderr.write(`${entry} exited early: ${code ?? signal}\n`);
   });
   return proc;
 }

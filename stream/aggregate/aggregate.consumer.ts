@@ -8,15 +8,6 @@
  * clock on restore. Each partition has its
  * own transactional producer (`<group>.<topic>.<partition>`): whoever takes over a partition fences
  * the previous owner's producer, so a paused zombie can never commit for it again.
- *
- * Pipelined: a batch's transaction runs while kafkajs fetches and decodes the next batch (kafkajs
- * fetches only once every handler has returned), so the broker round trips of a transaction overlap
- * the next fetch instead of adding to it. The next batch of the same partition waits for that commit
- * before its own transaction begins, and a failed commit fails it (the consumer restarts from the
- * committed offsets). A partition is taken on in a new generation only after its producer has fenced
- * the previous owner (InitProducerId completes or aborts any transaction still in flight) and the
- * committed offset has then been read: messages below it are skipped, so a hand-over never repeats a
- * batch whose commit was still in flight when the partition moved.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { deadLetterTopic } from "../../core/events/topics.ts";
@@ -24,7 +15,7 @@ import type { Logger } from "../../core/observability/logger.ts";
 import { yieldToEventLoop } from "../../core/runtime/yield.ts";
 import { deadLetterMessages } from "../dlq/dead-letter.sink.ts";
 import { chunkMessages } from "../kafka/chunks.ts";
-import { assignedPartitions, trackMembership } from "../kafka/membership.ts";
+import { trackMembership } from "../kafka/membership.ts";
 import type { StreamMetrics } from "../metrics/registry.ts";
 import { withBatchSpan } from "../tracing/tracing.ts";
 import {
@@ -68,15 +59,6 @@ interface WatermarkMetadata {
   maxTsMs: number | null;
 }
 
-/** A partition taken on in this generation: its fenced producer and what was committed for it. */
-interface PartitionStart {
-  producer: Producer;
-  /** The stored watermark maximum (null: none). */
-  maxTsMs: number | null;
-  /** The committed next offset (null: nothing committed yet). */
-  committed: bigint | null;
-}
-
 export function createAggregateStage(options: AggregateStageOptions): Stage {
   const { kafka, sourceTopic, outputTopic, groupId, metrics, logger } = options;
   const fetchBytes = options.fetchMaxBytesPerPartition ?? 2 * 1024 * 1024;
@@ -92,21 +74,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   });
   const admin: Admin = kafka.admin();
   let producers = new Map<number, Promise<Producer>>();
-  /** Per partition, in this generation: the fenced producer and the committed state read after it. */
-  let starts = new Map<number, Promise<PartitionStart>>();
-  /** Per partition, the watermark maximum after the last batch aggregated (committed or in flight). */
-  let watermarks = new Map<number, number | null>();
-  /** Per partition, the transaction of its last batch while it runs (this generation). */
-  let pending = new Map<number, Promise<void>>();
-  /** Set by stop(): batches commit before their handler returns, so the group is left committed. */
-  let stopping = false;
-  /**
-   * A transaction that failed after its handler returned: every later batch fails with it, so the
-   * consumer restarts and resumes from the committed offsets (cleared by the new generation).
-   */
-  let failed: unknown;
-  /** Settles when the previous generation's transactions in flight have ended. */
-  let handover: Promise<unknown> = Promise.resolve();
+  let watermarks = new Map<number, Promise<number | null>>();
   /**
    * Per partition, the offset after the last batch this process committed. Right after a rejoin the
    * group coordinator may still answer a committed offset from before the last transaction's marker
@@ -115,16 +83,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
    * transaction committed, so skipping below it is right whoever owned the partition in between.
    */
   const committedNext = new Map<number, bigint>();
-  /** Disconnects producers once their partition's transaction in flight (if any) has ended. */
-  const closeProducers = (
-    old: Map<number, Promise<Producer>>,
-    inFlight: ReadonlyMap<number, Promise<void>> = new Map(),
-  ) => {
-    for (const [partition, producer] of old)
-      void Promise.allSettled([inFlight.get(partition)])
-        .then(() => producer)
-        .then((p) => p.disconnect())
-        .catch(() => {});
+  const closeProducers = (old: Map<number, Promise<Producer>>) => {
+    for (const producer of old.values()) void producer.then((p) => p.disconnect()).catch(() => {});
   };
 
   const membership = trackMembership(consumer, {
@@ -137,24 +97,9 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       // (synchronously, before the next batch) so both are re-initialised from the committed state
       // and fence old owners.
       const old = producers;
-      const inFlight = pending;
       producers = new Map();
-      starts = new Map();
       watermarks = new Map();
-      pending = new Map();
-      failed = undefined;
-      // A transaction of the old generation still in flight either commits or is aborted when the
-      // partition's producer is fenced; its result no longer matters here (the committed offset is
-      // read again after fencing), only that it is not reported as unhandled.
-      for (const commit of inFlight.values()) commit.catch(() => {});
-      // This process's own commits still in flight end before any partition is taken on again, so
-      // `committedNext` holds every offset it committed (the group coordinator may answer an offset
-      // from before a commit's markers for a moment after it ended).
-      handover = Promise.allSettled(inFlight.values());
-      closeProducers(old, inFlight);
-      // Fence and read each assigned partition now, while the first fetch runs.
-      for (const partition of assignedPartitions(payload, sourceTopic))
-        startFor(partition).catch(() => {});
+      closeProducers(old);
       return { assignment: payload.memberAssignment };
     },
   });
@@ -168,10 +113,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         transactionTimeout: 60_000,
-        // A transaction begun right after the previous one committed (always, now that commits are
-        // pipelined) meets CONCURRENT_TRANSACTIONS until the broker has written the markers (a few
-        // ms, more on a busy broker); kafkajs' default backoff (300 ms, doubling) made that wait most
-        // of a batch's time. Poll every ~10 ms, backing off slowly (20 retries: about 6 s in all).
+        // A transaction begun right after the previous one committed meets CONCURRENT_TRANSACTIONS
+        // until the broker has written the markers (a few ms, more on a busy broker); kafkajs'
+        // default backoff (300 ms, doubling) made that wait most of a batch's time. Poll every
+        // ~10 ms, backing off slowly (20 retries: about 6 s in all).
         retry: { initialRetryTime: 10, multiplier: 1.3, retries: 20 },
       });
       producer = p.connect().then(() => p);
@@ -181,56 +126,37 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     return producer;
   };
 
-  /**
-   * Takes a partition on in this generation: its transactional producer first (InitProducerId fences
-   * the previous owner and completes or aborts its transaction in flight), then the committed offset
-   * and watermark as they stand after that.
-   */
-  const startFor = (partition: number) => {
-    let start = starts.get(partition);
-    if (!start) {
-      const generation = starts;
-      const previous = handover;
-      start = (async (): Promise<PartitionStart> => {
-        await previous;
-        const producer = await producerFor(partition);
-        const topics = await admin.fetchOffsets({ groupId, topics: [sourceTopic] });
-        const stored = topics[0]?.partitions.find((p) => p.partition === partition);
-        const committed =
-          stored && Number(stored.offset) >= 0 ? BigInt(stored.offset) : (null as bigint | null);
-        return { producer, maxTsMs: storedWatermark(partition, stored?.metadata), committed };
-      })();
-      generation.set(partition, start);
-      start.catch(() => {
-        if (generation.get(partition) === start) generation.delete(partition);
+  const watermarkFor = (partition: number) => {
+    let watermark = watermarks.get(partition);
+    if (!watermark) {
+      watermark = admin.fetchOffsets({ groupId, topics: [sourceTopic] }).then((topics) => {
+        const committed = topics[0]?.partitions.find((p) => p.partition === partition);
+        if (!committed?.metadata) return null;
+        try {
+          const stored = (JSON.parse(committed.metadata) as WatermarkMetadata).maxTsMs ?? null;
+          const bounded = boundedMaxTs(stored, options.now());
+          if (bounded !== stored)
+            logger.warn("stored watermark is ahead of the clock; bounded", {
+              partition,
+              storedMaxTs: new Date(stored as number).toISOString(),
+              boundedMaxTs: new Date(bounded as number).toISOString(),
+            });
+          return bounded;
+        } catch {
+          logger.warn("unreadable watermark metadata; starting without one", { partition });
+          return null;
+        }
       });
+      watermarks.set(partition, watermark);
+      watermark.catch(() => watermarks.delete(partition));
     }
-    return start;
-  };
-
-  const storedWatermark = (partition: number, metadata: string | null | undefined) => {
-    if (!metadata) return null;
-    try {
-      const stored = (JSON.parse(metadata) as WatermarkMetadata).maxTsMs ?? null;
-      const bounded = boundedMaxTs(stored, options.now());
-      if (bounded !== stored)
-        logger.warn("stored watermark is ahead of the clock; bounded", {
-          partition,
-          storedMaxTs: new Date(stored as number).toISOString(),
-          boundedMaxTs: new Date(bounded as number).toISOString(),
-        });
-      return bounded;
-    } catch {
-      logger.warn("unreadable watermark metadata; starting without one", { partition });
-      return null;
-    }
+    return watermark;
   };
 
   /** A batch's partials, dead letters and offset (with the watermark) in one transaction. */
   const commitBatch = async (
     topic: string,
     partition: number,
-    producer: Producer,
     messages: readonly KafkaMessage[],
     result: AggregateResult,
   ) => {
@@ -245,6 +171,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       },
       result.traceparents,
       async (_span, continued) => {
+        const producer = await producerFor(partition);
         const tx = await producer.transaction();
         try {
           // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events:
@@ -282,20 +209,16 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
           endTx();
         } catch (error) {
           await tx.abort().catch(() => {});
-          // The producer may have been fenced by a new owner of the partition: start over with a new
-          // one (unless a new generation already has).
-          const current = producers.get(partition);
-          if (current !== undefined && (await current.catch(() => undefined)) === producer) {
-            producers.delete(partition);
-            starts.delete(partition);
-            closeProducers(new Map([[partition, current]]));
-          }
+          // The producer may have been fenced by a new owner of the partition: start over with a new one.
+          const stale = producers.get(partition);
+          producers.delete(partition);
+          closeProducers(new Map(stale ? [[partition, stale]] : []));
           throw error;
         }
       },
     );
-    const next = BigInt(nextOffset);
-    if ((committedNext.get(partition) ?? -1n) < next) committedNext.set(partition, next);
+    watermarks.set(partition, Promise.resolve(result.maxTsMs));
+    committedNext.set(partition, BigInt(nextOffset));
     metrics.eventsProcessed.inc({ topic: sourceTopic }, result.processed);
     metrics.eventsLate.inc({ topic: sourceTopic }, result.late);
     metrics.partials.inc({ direction: "produced" }, result.partials.length);
@@ -320,17 +243,9 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
     if (batch.messages.length === 0 || isStale()) return;
-    if (failed !== undefined) throw failed;
     const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
     const partition = batch.partition;
-    const generation = { starts, watermarks, pending };
-    const start = await startFor(partition);
-    if (isStale() || generation.starts !== starts) return;
-    if (start.committed !== null && (committedNext.get(partition) ?? -1n) < start.committed)
-      committedNext.set(partition, start.committed);
-    let maxTs = watermarks.has(partition)
-      ? (watermarks.get(partition) as number | null)
-      : start.maxTsMs;
+    let maxTs = await watermarkFor(partition);
     let remaining: readonly KafkaMessage[] = batch.messages;
     const done = committedNext.get(partition);
     if (done !== undefined && BigInt(batch.firstOffset() ?? done) < done) {
@@ -388,45 +303,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         if (isStale()) return;
       }
     }
-    // The next batch of this partition aggregates from here, while this one commits.
-    generation.watermarks.set(partition, merged.maxTsMs);
-    // One transaction at a time per producer: the previous batch's must have committed (if it
-    // failed, so does this batch, and the consumer restarts from the committed offsets).
-    await generation.pending.get(partition);
-    if (isStale() || generation.pending !== pending) return;
-    if (failed !== undefined) throw failed;
-    const commit = commitBatch(batch.topic, partition, start.producer, messages, merged).then(
-      () => {
-        endBatch();
-      },
-    );
-    if (stopping) {
-      await commit;
-    } else {
-      pending.set(partition, commit);
-      // Observed here so a failure is not unhandled; the next batch of the partition awaits it.
-      commit.then(
-        () => {
-          if (pending.get(partition) === commit) pending.delete(partition);
-        },
-        (error: unknown) => {
-          if (generation.pending !== pending) return; // a new generation has taken over
-          failed ??= error;
-          logger.warn("aggregate batch commit failed; resuming from the committed offsets", {
-            partition,
-            error: String(error),
-          });
-          // Fetch the batch again even if nothing new arrives: its handler fails, and the consumer
-          // restarts from the committed offsets.
-          try {
-            consumer.seek({ topic: batch.topic, partition, offset: messages[0]?.offset ?? "0" });
-          } catch {
-            // Not running (stopping): the next start resumes from the committed offsets anyway.
-          }
-        },
-      );
-    }
-    resolveOffset((messages.at(-1) as KafkaMessage).offset);
+    resolveOffset(await commitBatch(batch.topic, partition, messages, merged));
+    endBatch();
     await heartbeat();
   };
 
@@ -444,12 +322,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       });
     },
     async stop() {
-      // From now on batches commit before their handler returns; the transactions already in flight
-      // end first, then disconnect() lets the batch in hand finish its own and leaves the group.
-      stopping = true;
-      await Promise.allSettled(pending.values());
+      // disconnect() lets the batch in hand finish its transaction, then leaves the group.
       await consumer.disconnect();
-      await Promise.allSettled(pending.values());
       membership.left();
       await Promise.all(
         [...producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => {})),
