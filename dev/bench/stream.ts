@@ -314,7 +314,8 @@ function startWorker(
     if (/"level":"(error|fatal)"|Error|heap/.test(text)) process.stderr.write(text);
   });
   proc.on("exit", (code, signal) => {
-    if (signal !== "SIGTERM") process.stderr.write(`${entry} exited early: ${code ?? signal}\n`);
+    if (code !== 0 && signal !== "SIGTERM")
+      process.stderr.write(`${entry} exited: ${code ?? signal}\n`);
   });
   return proc;
 }
