@@ -28,6 +28,9 @@ export interface KafkaClientOptions {
   requestTimeoutMs?: number;
 }
 
+/** kafkajs' text for CONCURRENT_TRANSACTIONS (error code 51), a retriable answer. */
+const concurrentTransactions = /another concurrent operation on the same transaction/;
+
 export function createKafka(options: KafkaClientOptions): Kafka {
   const logger = options.logger.child({ component: "kafkajs" });
   const config: KafkaConfig = {
@@ -40,7 +43,11 @@ export function createKafka(options: KafkaClientOptions): Kafka {
       () =>
       ({ level, log }: LogEntry) => {
         const { message, timestamp: _ts, logger: _name, ...fields } = log;
-        if (level === logLevel.ERROR) logger.error(message, fields);
+        // A transaction begun while the broker still writes the previous one's markers is answered
+        // CONCURRENT_TRANSACTIONS and retried within milliseconds (stage 1 meets it on most batches):
+        // kafkajs logs each such answer as an error; it is routine, so it is logged at debug.
+        if (concurrentTransactions.test(String(fields.error ?? ""))) logger.debug(message, fields);
+        else if (level === logLevel.ERROR) logger.error(message, fields);
         else if (level === logLevel.WARN) logger.warn(message, fields);
         else if (level === logLevel.INFO) logger.info(message, fields);
         else logger.debug(message, fields);

@@ -5,16 +5,23 @@
  *   B. Resident memory of a worker running both stages over 10,000 active (service, route) series.
  *   C. Time from an event's production to the updated burn rate in /metrics and in
  *      GET /v1/slos/:id/status (p50/p99 over repeated bursts).
- *      Stage 1 runs twice: at the default fetch size (2 MiB per partition) and at the raw consumer's
- *      (8 MiB; STREAM_FETCH_MAX_BYTES_PER_PARTITION), since it commits one transaction per fetch.
- * Flags: --events N (A, default 1,000,000), --series-events N (B, default 500,000), --bursts N (C, 10),
+ *   D. Stage 2's write path alone (no broker): partials applied to a libSQL file by the window store
+ *      in stage 2's slices of 250 (merge with the stored minute and hour, upserts and offset in one
+ *      transaction), --series series per round: partials/s, rows written/s, CPU per partial.
+ *      Stage 1 runs at the default fetch size (2 MiB per partition) and once more at the raw
+ *      consumer's (8 MiB; STREAM_FETCH_MAX_BYTES_PER_PARTITION).
+ * Flags: --events N (A, default 1,000,000), --rounds N (A: raw and stage 1 alternate N times, medians
+ * reported; default 3), --series-events N (B, default 500,000), --bursts N (C, 10),
  * --only A|B|C. Starts its own broker unless KAFKA_BROKERS is set. --trace (with A): stage 1 runs a
  * second time over the same events with trace export on (OpenTelemetry SDK in this process, spans to
  * a local Zipkin, dev/zipkin; the load's 30 % sampled traceparents continued), and the ratio is printed.
+ * --cpu-prof DIR (with A): V8 CPU profiles of the raw consumer's and each stage-1 run alone (only the
+ * time of that run, not production or the broker start), written as DIR/<run>.cpuprofile.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +30,9 @@ import { sql } from "drizzle-orm";
 import type { Kafka } from "kafkajs";
 import { z } from "zod";
 import { parseEnv, tracingVars } from "../../core/config/env.ts";
+import { bucketStart } from "../../core/events/aggregate.ts";
 import { topicName } from "../../core/events/topics.ts";
+import { encodeHistogram, newLatencyHistogram, toMicros } from "../../core/latency/histogram.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
@@ -32,6 +41,7 @@ import { createKafka } from "../../platform/kafka.ts";
 import { logProcessWarnings } from "../../platform/lifecycle.ts";
 import { startTracing } from "../../platform/tracing.ts";
 import { createAggregateStage } from "../../stream/aggregate/aggregate.consumer.ts";
+import { createWindowStore } from "../../stream/evaluate/window-store.ts";
 import { createStreamMetrics } from "../../stream/metrics/registry.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
@@ -46,9 +56,12 @@ const { values } = parseArgs({
     events: { type: "string", default: "1000000" },
     "series-events": { type: "string", default: "500000" },
     bursts: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
+    series: { type: "string", default: "10000" },
     only: { type: "string" },
     "latency-gauges": { type: "string", default: "on" },
     trace: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
   },
 });
 const logger = createLogger({ service: "bench-stream", level: "error" });
@@ -57,13 +70,16 @@ const run = (part: string) => !values.only || values.only.toUpperCase().includes
 
 const dataDir = mkdtempSync(join(tmpdir(), "gridpulse-bench-stream-"));
 const external = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
-const broker = external
-  ? undefined
-  : await startKafkaBroker({ dataDir: join(dataDir, "kafka"), heapMb: 1024 });
-const brokers = external ?? (broker as NonNullable<typeof broker>).brokers;
+// D alone needs no broker.
+const needsBroker = run("A") || run("B") || run("C");
+const broker =
+  external || !needsBroker
+    ? undefined
+    : await startKafkaBroker({ dataDir: join(dataDir, "kafka"), heapMb: 1024 });
+const brokers = external ?? broker?.brokers ?? [];
 const kafka: Kafka = createKafka({ brokers, clientId: "bench", logger, logLevel: "error" });
 const admin = kafka.admin();
-await admin.connect();
+if (needsBroker) await admin.connect();
 
 async function topics(partitions = 3) {
   const prefix = `bench-${randomUUID().slice(0, 6)}.`;
@@ -88,6 +104,23 @@ async function produce(
 }
 
 const ms = (n: number) => Math.round(n);
+
+/** With --cpu-prof DIR: profiles the time between start() and the returned stop(name) alone. */
+async function profile(): Promise<(name: string) => Promise<void>> {
+  const dir = values["cpu-prof"];
+  if (!dir) return async () => {};
+  mkdirSync(dir, { recursive: true });
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  return async (name) => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 const results: Record<string, string | number>[] = [];
 
 if (run("A")) {
@@ -104,32 +137,37 @@ if (run("A")) {
   });
 
   // Raw kafkajs: fetch and decode only.
-  const raw = kafka.consumer({
-    groupId: `raw-${prefix}`,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
-    minBytes: 256 * 1024,
-    maxWaitTimeInMs: 500,
-  });
-  await raw.connect();
-  await raw.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  let bytes = 0;
-  const rawStart = performance.now();
-  const rawCpu = process.cpuUsage();
-  let rawDone!: () => void;
-  const rawFinished = new Promise<void>((r) => (rawDone = r));
-  await raw.run({
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) bytes += m.value?.length ?? 0;
-      seen += batch.messages.length;
-      if (seen >= n) rawDone();
-    },
-  });
-  await rawFinished;
-  const rawS = (performance.now() - rawStart) / 1000;
-  const rawCpuS = (process.cpuUsage(rawCpu).user + process.cpuUsage(rawCpu).system) / 1e6;
-  await raw.disconnect();
+  const rawRun = async (group: string) => {
+    const raw = kafka.consumer({
+      groupId: group,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      minBytes: 256 * 1024,
+      maxWaitTimeInMs: 500,
+    });
+    await raw.connect();
+    await raw.subscribe({ topic, fromBeginning: true });
+    let seen = 0;
+    let bytes = 0;
+    const profiled = await profile();
+    const rawStart = performance.now();
+    const rawCpu = process.cpuUsage();
+    let rawDone!: () => void;
+    const rawFinished = new Promise<void>((r) => (rawDone = r));
+    await raw.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) bytes += m.value?.length ?? 0;
+        seen += batch.messages.length;
+        if (seen >= n) rawDone();
+      },
+    });
+    await rawFinished;
+    const rawS = (performance.now() - rawStart) / 1000;
+    const rawCpuS = (process.cpuUsage(rawCpu).user + process.cpuUsage(rawCpu).system) / 1e6;
+    await profiled(group.replace(/-bench-.*/, ""));
+    await raw.disconnect();
+    return { rawS, rawCpuS, bytes };
+  };
 
   // Stage 1, in this process, with its real transactions.
   const stage1 = async (group: string, fetchMaxBytesPerPartition?: number) => {
@@ -152,6 +190,7 @@ if (run("A")) {
       ...(fetchMaxBytesPerPartition ? { fetchMaxBytesPerPartition } : {}),
       now: Date.now,
     });
+    const profiled = await profile();
     const aggStart = performance.now();
     const aggCpu = process.cpuUsage();
     await stage.start();
@@ -170,30 +209,49 @@ if (run("A")) {
     });
     const aggS = (performance.now() - aggStart) / 1000;
     const aggCpuS = (process.cpuUsage(aggCpu).user + process.cpuUsage(aggCpu).system) / 1e6;
+    await profiled(group.replace(/-bench-.*/, ""));
     const txns =
       (await metrics.transactionDuration.get()).values.find((v) => v.metricName?.endsWith("_count"))
         ?.value ?? 0;
     await stage.stop();
     return { aggS, aggCpuS, txns };
   };
-  const { aggS, aggCpuS, txns } = await stage1(`agg-${prefix}`);
+  // Raw and stage 1 alternate for --rounds rounds over the same events (the machine's load changes
+  // from second to second); the medians and the median of the rounds' ratios are reported.
+  const rounds: {
+    raw: Awaited<ReturnType<typeof rawRun>>;
+    agg: Awaited<ReturnType<typeof stage1>>;
+  }[] = [];
+  for (let r = 1; r <= Number(values.rounds); r++)
+    rounds.push({ raw: await rawRun(`raw${r}-${prefix}`), agg: await stage1(`agg${r}-${prefix}`) });
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)] as number;
+  };
+  const rawS = median(rounds.map((x) => x.raw.rawS));
+  const rawCpuS = median(rounds.map((x) => x.raw.rawCpuS));
+  const bytes = rounds[0]?.raw.bytes ?? 0;
+  const aggS = median(rounds.map((x) => x.agg.aggS));
+  const aggCpuS = median(rounds.map((x) => x.agg.aggCpuS));
+  const txns = median(rounds.map((x) => x.agg.txns));
+  const ratios = rounds.map((x) => x.raw.rawS / x.agg.aggS);
   const rawRate = n / rawS;
   const aggRate = n / aggS;
   results.push(
     {
       measure: "A raw kafkajs consumer (decode only)",
       value: `${Math.round(rawRate).toLocaleString("en")} events/s`,
-      detail: `${n} events, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${rawS.toFixed(2)} s, CPU ${rawCpuS.toFixed(1)} s`,
+      detail: `${n} events, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${rawS.toFixed(2)} s, CPU ${rawCpuS.toFixed(1)} s (median of ${rounds.length})`,
     },
     {
       measure: "A stage 1 (validate + aggregate + transactions)",
       value: `${Math.round(aggRate).toLocaleString("en")} events/s`,
-      detail: `${aggS.toFixed(2)} s incl. group join, ${txns} transactions, CPU ${aggCpuS.toFixed(1)} s`,
+      detail: `${aggS.toFixed(2)} s incl. group join, ${txns} transactions, CPU ${aggCpuS.toFixed(1)} s (median)`,
     },
     {
       measure: "A ratio stage 1 / raw",
-      value: (aggRate / rawRate).toFixed(2),
-      detail: "goal ≥ 0.7; goal ≥ 100,000 events/s",
+      value: median(ratios).toFixed(2),
+      detail: `median of rounds [${ratios.map((x) => x.toFixed(2)).join(", ")}]; goal ≥ 0.7; goal ≥ 100,000 events/s`,
     },
   );
   // The same events again with the raw consumer's fetch size (STREAM_FETCH_MAX_BYTES_PER_PARTITION):
@@ -253,7 +311,11 @@ function startWorker(
   });
   proc.stderr?.on("data", (d: Buffer) => {
     const text = d.toString();
-    if (/"level":"error"/.test(text)) process.stderr.write(text);
+    if (/"level":"(error|fatal)"|Error|heap/.test(text)) process.stderr.write(text);
+  });
+  proc.on("exit", (code, signal) => {
+    if (code !== 0 && signal !== "SIGTERM")
+      process.stderr.write(`${entry} exited: ${code ?? signal}\n`);
   });
   return proc;
 }
@@ -326,13 +388,33 @@ if (run("B")) {
         }),
       };
     });
+    // Where the memory is, from the worker's own process metrics: the largest V8 heap (allocated
+    // and used) and external memory (Buffers: fetched and produced Kafka data) seen while it works.
+    const peaks = { heapTotal: 0, heapUsed: 0, external: 0 };
+    const gauge = (lines: string[], name: string) =>
+      Number(
+        lines
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(" ")
+          .at(-1) ?? 0,
+      ) /
+      2 ** 20;
     const processed = async () => {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const line = text
-        .split("\n")
-        .find((l) => l.startsWith("gridpulse_stream_events_processed_total{"));
-      return Number(line?.split(" ").at(-1) ?? 0);
+      const lines = (await (await fetch(`${url}/metrics`)).text()).split("\n");
+      peaks.heapTotal = Math.max(peaks.heapTotal, gauge(lines, "nodejs_heap_size_total_bytes"));
+      peaks.heapUsed = Math.max(peaks.heapUsed, gauge(lines, "nodejs_heap_size_used_bytes"));
+      peaks.external = Math.max(peaks.external, gauge(lines, "nodejs_external_memory_bytes"));
+      const line = lines.find((l) => l.startsWith("gridpulse_stream_events_processed_total{"));
+      const count = Number(line?.split(" ").at(-1) ?? 0);
+      if (count >= n && stage1At === undefined) stage1At = performance.now();
+      partials = lines
+        .filter((l) => l.startsWith("gridpulse_stream_partial_aggregates_total{"))
+        .map((l) => `${/direction="(\w+)"/.exec(l)?.[1]} ${l.split(" ").at(-1)}`)
+        .join(", ");
+      return count;
     };
+    let stage1At: number | undefined;
+    let partials = "";
     await waitFor(
       "every event processed",
       async () =>
@@ -341,13 +423,19 @@ if (run("B")) {
       { timeoutMs: 600_000, intervalMs: 500 },
     );
     const seconds = (performance.now() - started) / 1000;
+    const stage1Seconds = ((stage1At ?? performance.now()) - started) / 1000;
     const peak = peakRssMb(worker.pid as number);
     worker.kill("SIGTERM");
     await new Promise((r) => worker.once("exit", r));
     results.push({
+      measure: `B throughput, 10,000 series: ${config.label}`,
+      value: `${Math.round(n / seconds).toLocaleString("en")} events/s`,
+      detail: `stage 1 done after ${stage1Seconds.toFixed(1)} s (${Math.round(n / stage1Seconds).toLocaleString("en")} events/s incl. production), all stored after ${seconds.toFixed(1)} s; partials: ${partials}`,
+    });
+    results.push({
       measure: `B peak resident memory, 10,000 series: ${config.label}`,
       value: `${ms(peak)} MB`,
-      detail: `${n} events in ${seconds.toFixed(1)} s; idle ${ms(idleRss)} MB; node ${config.flags.join(" ")} (goal < 256 MB)`,
+      detail: `${n} events in ${seconds.toFixed(1)} s; idle ${ms(idleRss)} MB; peak V8 heap ${ms(peaks.heapTotal)} MB (used ${ms(peaks.heapUsed)}), external ${ms(peaks.external)} MB; node ${config.flags.join(" ")} (goal < 256 MB)`,
     });
   }
 }
@@ -482,7 +570,57 @@ if (run("C")) {
   );
 }
 
-await admin.disconnect();
+if (run("D")) {
+  const series = Number(values.series);
+  const { db, close } = await openDatabase({ url: `file:${join(dataDir, "d.db")}` });
+  await applyMigrations(db);
+  const store = createWindowStore(db);
+  // One realistic histogram (durations of 200 events, 1-400 ms) shared by every partial: stage 2
+  // decodes, merges and re-encodes each one as it would a partial from the broker.
+  const histogram = newLatencyHistogram();
+  for (let i = 0; i < 200; i++) histogram.recordValue(toMicros(1 + ((i * 37) % 4000) / 10));
+  const encoded = encodeHistogram(histogram);
+  const minute = bucketStart(Date.now());
+  const slice = 250;
+  let partials = 0;
+  let transactions = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  // Round 1 inserts every series' minute and hour; rounds 2-3 update them (the steady state).
+  for (let round = 0; round < 3; round++) {
+    for (let from = 0; from < series; from += slice) {
+      const batch = Array.from({ length: Math.min(slice, series - from) }, (_, j) => ({
+        v: 1 as const,
+        service: `svc-${Math.floor((from + j) / 100)}`,
+        route: `/r/${(from + j) % 100}`,
+        bucketStartMs: minute,
+        total: 200,
+        good: 198,
+        goodWithin: [[100, 120] as [number, number], [250, 190] as [number, number]],
+        histogram: encoded,
+        closed: false,
+      }));
+      await store.apply(
+        batch,
+        { consumerGroup: "bench", topic: "bench", partition: 0, nextOffset: String(partials) },
+        Date.now(),
+      );
+      partials += batch.length;
+      transactions += 1;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpuS = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6;
+  close();
+  const rows = partials * 2 + transactions;
+  results.push({
+    measure: `D stage 2 write path, ${series.toLocaleString("en")} series x 3 rounds`,
+    value: `${Math.round(partials / seconds).toLocaleString("en")} partials/s`,
+    detail: `${Math.round(rows / seconds).toLocaleString("en")} rows/s (minute + hour upserts, offset), ${transactions} transactions of ≤ ${slice}, CPU ${((cpuS / partials) * 1e6).toFixed(0)} µs/partial, libSQL file in this process`,
+  });
+}
+
+if (needsBroker) await admin.disconnect();
 await broker?.stop();
 rmSync(dataDir, { recursive: true, force: true });
 console.table(results);

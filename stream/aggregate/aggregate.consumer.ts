@@ -114,9 +114,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         allowAutoTopicCreation: false,
         transactionTimeout: 60_000,
         // A transaction begun right after the previous one committed meets CONCURRENT_TRANSACTIONS
-        // until the broker has written the markers (milliseconds); kafkajs' default first retry
-        // (300 ms) made that wait most of a batch's time. Retry soon, backing off as usual.
-        retry: { initialRetryTime: 20, retries: 9 },
+        // until the broker has written the markers (a few ms, more on a busy broker); kafkajs'
+        // default backoff (300 ms, doubling) made that wait most of a batch's time. Poll every
+        // ~10 ms, backing off slowly (20 retries: about 6 s in all).
+        retry: { initialRetryTime: 10, multiplier: 1.3, retries: 20 },
       });
       producer = p.connect().then(() => p);
       producers.set(partition, producer);
