@@ -247,13 +247,15 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         err: p.error,
       });
     const step = computeStep(snapshot, inputs, nowMs);
+    // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
+    // statements then store.
+    const spans = await options.tracing?.begin(snapshot, step, nowMs);
     const { statements } = stepStatements({
       snapshot,
       step,
       nowMs,
       lease: { ...lease, name: shardLeaseName(shardOfTenant(tenantId)) },
     });
-    const spans = await options.tracing?.begin(snapshot, step, nowMs);
     return {
       tenantId,
       snapshot,
