@@ -20,12 +20,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
 const exists = (path: string) => existsSync(join(root, path));
 
-/**
- * Documents written on another branch and linked before they land: a link to one passes only while
- * it is missing here (once it exists, it is checked like any other). Remove entries once merged.
- */
-const landingElsewhere = new Set(["docs/capacity.md"]);
-const linkTargetExists = (path: string) => exists(path) || landingElsewhere.has(path);
+const linkTargetExists = exists;
 
 /**
  * Tracked files plus new ones git does not ignore (so a doc is checked before its first commit);
