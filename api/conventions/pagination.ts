@@ -117,15 +117,18 @@ function rowMapper(fields: Record<string, unknown>) {
 /**
  * A keyset list of the tenant's rows of `table`, newest `timeColumn` first (ties: greater id first),
  * filtered by `where` when given (placeholders in it are bound from `params` at run time). `columns`
- * narrows the select; the row must then still carry `timeKey` and `id`.
+ * narrows the select; the row must then still carry `timeKey` and `id`. The time may be an SQL
+ * expression that does not change while a row is listed (e.g. a JSON field); `timeOf` then reads it
+ * from the row for the cursor.
  */
 export function keysetList<T extends TenantOwnedTable, Row = T["$inferSelect"]>(
   table: T,
-  timeColumn: SQLiteColumn,
+  timeColumn: SQLiteColumn | SQL,
   options: {
     where?: SQL;
     columns?: Record<string, SQLiteColumn | SQL.Aliased>;
     timeKey?: string;
+    timeOf?: (row: Row) => number;
   } = {},
 ) {
   const build = (after: boolean) =>
@@ -135,9 +138,9 @@ export function keysetList<T extends TenantOwnedTable, Row = T["$inferSelect"]>(
         : tenant.db.select();
       const older = after
         ? or(
-            lt(timeColumn, sql.placeholder("afterTs")),
+            lt(timeColumn as SQL, sql.placeholder("afterTs")),
             and(
-              eq(timeColumn, sql.placeholder("afterTs")),
+              eq(timeColumn as SQL, sql.placeholder("afterTs")),
               lt(table.id, sql.placeholder("afterId")),
             ),
           )
@@ -171,9 +174,11 @@ export function keysetList<T extends TenantOwnedTable, Row = T["$inferSelect"]>(
         })
       : await first(tenant).values({ ...params, limit: page.limit + 1 });
     const rows = values.map(toRow) as Row[];
-    return keysetPage(rows, page.limit, (row) => {
-      const r = row as Record<string, unknown>;
-      return { tsMs: Number(r[timeKey]), id: String(r.id) };
-    });
+    const timeOf =
+      options.timeOf ?? ((row: Row) => Number((row as Record<string, unknown>)[timeKey]));
+    return keysetPage(rows, page.limit, (row) => ({
+      tsMs: timeOf(row),
+      id: String((row as Record<string, unknown>).id),
+    }));
   };
 }

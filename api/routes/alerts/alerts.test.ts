@@ -57,6 +57,13 @@ describe("/v1/alerts", () => {
     expect(await ids("")).toEqual(["00000000000000a1", "00000000000000a2", "00000000000000a3"]);
     expect(await ids("?status=active")).toEqual(["00000000000000a1", "00000000000000a2"]);
     expect(await ids("?status=resolved")).toEqual(["00000000000000a3"]);
+    expect(await ids("?ruleId=rul_0000000000000000&status=firing")).toEqual(["00000000000000a1"]);
+    expect(await ids("?ruleId=rul_0000000000000000&status=active")).toEqual([
+      "00000000000000a1",
+      "00000000000000a2",
+    ]);
+    expect(await ids("?ruleId=rul_0000000000000000")).toHaveLength(3);
+    expect(await ids("?ruleId=rul_1111111111111111")).toEqual([]);
     expect((await h.call("/v1/alerts?status=bogus", key)).status).toBe(400);
 
     const one = await h.call("/v1/alerts/00000000000000a1", key);

@@ -1,10 +1,9 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import { keysetPage, olderThan } from "../../../core/db/keyset.ts";
-import { alerts } from "../../../core/db/schema/index.ts";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { type AlertRow, alerts } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
-import { pageBody } from "../../conventions/pagination.ts";
+import { keysetList, pageBody } from "../../conventions/pagination.ts";
 import { json } from "../../openapi/responses.ts";
 import { securedErrors } from "../shared/schema.ts";
 import { presentAlert } from "./present.ts";
@@ -30,22 +29,42 @@ export const listAlertsRoute = createRoute({
  */
 const activeAtMs = sql<number>`json_extract(${alerts.state}, '$.activeAtMs')`;
 
+type StatusFilter = "any" | "active" | "one";
+
+/** One prepared list per filter shape (status: none, active, one; with or without a rule id). */
+const lists = new Map<string, ReturnType<typeof keysetList<typeof alerts, AlertRow>>>();
+function listFor(status: StatusFilter, byRule: boolean) {
+  const key = `${status}|${byRule}`;
+  let list = lists.get(key);
+  if (!list) {
+    const where: (SQL | undefined)[] = [
+      status === "active"
+        ? inArray(alerts.status, ["pending", "firing"])
+        : status === "one"
+          ? eq(alerts.status, sql.placeholder("status"))
+          : undefined,
+      byRule ? eq(alerts.ruleId, sql.placeholder("ruleId")) : undefined,
+    ];
+    const filter = and(...where);
+    list = keysetList<typeof alerts, AlertRow>(alerts, activeAtMs, {
+      ...(filter ? { where: filter } : {}),
+      timeOf: (row) => row.state.activeAtMs,
+    });
+    lists.set(key, list);
+  }
+  return list;
+}
+
 export const listAlerts: RouteHandler<typeof listAlertsRoute, AppEnv> = async (c) => {
   const { status, ruleId, limit, cursor } = c.req.valid("query");
-  const where = and(
-    status === "active"
-      ? inArray(alerts.status, ["pending", "firing"])
-      : status
-        ? eq(alerts.status, status)
-        : undefined,
-    ruleId ? eq(alerts.ruleId, ruleId) : undefined,
-    olderThan(activeAtMs, alerts.id, cursor),
+  const list = listFor(
+    status === "active" ? "active" : status ? "one" : "any",
+    ruleId !== undefined,
   );
-  const rows = await c.var.tenant.list(alerts, {
-    ...(where ? { where } : {}),
-    orderBy: [desc(activeAtMs), desc(alerts.id)],
-    limit: limit + 1,
-  });
-  const page = keysetPage(rows, limit, (r) => ({ tsMs: r.state.activeAtMs, id: r.id }));
+  const page = await list(
+    c.var.tenant,
+    { limit, cursor },
+    { ...(status && status !== "active" ? { status } : {}), ...(ruleId ? { ruleId } : {}) },
+  );
   return c.json(pageBody(page, presentAlert), 200);
 };
