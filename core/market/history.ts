@@ -5,7 +5,8 @@
  */
 import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
-import { type EventCursor, keysetPage, olderThan } from "../db/keyset.ts";
+import { type EventCursor, keysetPage } from "../db/keyset.ts";
+import { perDatabase } from "../db/prepared.ts";
 import { type MarketEventRow, marketEvents } from "../db/schema/index.ts";
 import type { MarketEvent } from "../events/market-event.ts";
 import { nationalRegion } from "./prices.ts";
@@ -26,32 +27,78 @@ export interface MarketEventPage {
   next: EventCursor | null;
 }
 
+/**
+ * The history query for one filter shape (which filters are set, a national or a named region, a
+ * cursor or not), prepared once per database with placeholders: building a drizzle query costs
+ * several times what running it does.
+ */
+const byShape = perDatabase(
+  () => new Map<string, { all(values: Record<string, unknown>): Promise<MarketEventRow[]> }>(),
+);
+
+function preparedFor(db: Database, filter: MarketEventFilter, after: boolean) {
+  const national = filter.region === nationalRegion;
+  const shape = [
+    filter.kind !== undefined,
+    filter.carrier !== undefined,
+    filter.region === undefined ? "" : national ? "national" : "region",
+    filter.fromMs !== undefined,
+    filter.toMs !== undefined,
+    after,
+  ].join("|");
+  const queries = byShape(db);
+  let query = queries.get(shape);
+  if (!query) {
+    const p = sql.placeholder;
+    const conditions: (SQL | undefined)[] = [
+      filter.kind === undefined ? undefined : eq(marketEvents.kind, p("kind")),
+      filter.carrier === undefined ? undefined : eq(marketEvents.carrier, p("carrier")),
+      filter.region === undefined ? undefined : regionCondition(national),
+      filter.fromMs === undefined ? undefined : gte(marketEvents.tsMs, p("fromMs")),
+      filter.toMs === undefined ? undefined : lt(marketEvents.tsMs, p("toMs")),
+      after
+        ? or(
+            lt(marketEvents.tsMs, p("afterTs")),
+            and(eq(marketEvents.tsMs, p("afterTs")), lt(marketEvents.id, p("afterId"))),
+          )
+        : undefined,
+    ];
+    query = db
+      .select()
+      .from(marketEvents)
+      .where(and(...conditions))
+      .orderBy(desc(marketEvents.tsMs), desc(marketEvents.id))
+      .limit(p("limit"))
+      .prepare();
+    queries.set(shape, query);
+  }
+  return query;
+}
+
 export async function listMarketEvents(
   db: Database,
   filter: MarketEventFilter,
   page: { limit: number; after?: EventCursor | undefined },
 ): Promise<MarketEventPage> {
-  const conditions: (SQL | undefined)[] = [
-    filter.kind === undefined ? undefined : eq(marketEvents.kind, filter.kind),
-    filter.carrier === undefined ? undefined : eq(marketEvents.carrier, filter.carrier),
-    filter.region === undefined ? undefined : regionCondition(filter.region),
-    filter.fromMs === undefined ? undefined : gte(marketEvents.tsMs, filter.fromMs),
-    filter.toMs === undefined ? undefined : lt(marketEvents.tsMs, filter.toMs),
-    olderThan(marketEvents.tsMs, marketEvents.id, page.after),
-  ];
-  const rows = await db
-    .select()
-    .from(marketEvents)
-    .where(and(...conditions))
-    .orderBy(desc(marketEvents.tsMs), desc(marketEvents.id))
-    .limit(page.limit + 1);
+  const values: Record<string, unknown> = { limit: page.limit + 1 };
+  if (filter.kind !== undefined) values.kind = filter.kind;
+  if (filter.carrier !== undefined) values.carrier = filter.carrier;
+  if (filter.region !== undefined && filter.region !== nationalRegion)
+    values.region = filter.region;
+  if (filter.fromMs !== undefined) values.fromMs = filter.fromMs;
+  if (filter.toMs !== undefined) values.toMs = filter.toMs;
+  if (page.after) {
+    values.afterTs = page.after.tsMs;
+    values.afterId = page.after.id;
+  }
+  const rows = await preparedFor(db, filter, page.after !== undefined).all(values);
   const { rows: events, next } = keysetPage(rows, page.limit, (r) => ({ tsMs: r.tsMs, id: r.id }));
   return { events, next };
 }
 
-function regionCondition(region: string): SQL {
-  if (region === nationalRegion)
-    return and(eq(marketEvents.kind, "price"), eq(marketEvents.region, "")) as SQL;
+function regionCondition(national: boolean): SQL {
+  if (national) return and(eq(marketEvents.kind, "price"), eq(marketEvents.region, "")) as SQL;
+  const region = sql.placeholder("region");
   return or(
     and(eq(marketEvents.kind, "price"), eq(marketEvents.region, region)),
     and(
