@@ -64,6 +64,7 @@ describe("/v1/alerts", () => {
     ]);
     expect(await ids("?ruleId=rul_0000000000000000")).toHaveLength(3);
     expect(await ids("?ruleId=rul_1111111111111111")).toEqual([]);
+    expect(await ids("?ruleId=&status=firing")).toEqual(["00000000000000a1"]);
     expect((await h.call("/v1/alerts?status=bogus", key)).status).toBe(400);
 
     const one = await h.call("/v1/alerts/00000000000000a1", key);

@@ -57,10 +57,8 @@ function listFor(status: StatusFilter, byRule: boolean) {
 
 export const listAlerts: RouteHandler<typeof listAlertsRoute, AppEnv> = async (c) => {
   const { status, ruleId, limit, cursor } = c.req.valid("query");
-  const list = listFor(
-    status === "active" ? "active" : status ? "one" : "any",
-    ruleId !== undefined,
-  );
+  // An empty ruleId filters nothing (as before: no rule has an empty id).
+  const list = listFor(status === "active" ? "active" : status ? "one" : "any", Boolean(ruleId));
   const page = await list(
     c.var.tenant,
     { limit, cursor },
