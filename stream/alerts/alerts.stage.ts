@@ -345,8 +345,10 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       if (!shards.has(shardOfTenant(tenantId))) continue; // lost during this tick
       steps++;
       try {
-        const prepared = { ...(await prepareStep(tenantId, nowMs, cache, snapshotOf(tenantId))) };
-        Object.assign(prepared, hooks(tenantId));
+        const prepared: PreparedStep = {
+          ...(await prepareStep(tenantId, nowMs, cache, snapshotOf(tenantId))),
+          ...hooks(tenantId),
+        };
         pending.push(prepared);
         size += prepared.statements.length;
       } catch (err) {
@@ -541,6 +543,12 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     entry.minuteAligned = snapshot.rules.some(minuteAligned);
   };
 
+  const readsAny = (services: ReadonlySet<string>, changed: ReadonlySet<string>) => {
+    if (changed.size === 0) return false;
+    for (const service of services) if (changed.has(service)) return true;
+    return false;
+  };
+
   /** Only the tenants that are due, from snapshots kept between steps. */
   async function incrementalTick(nowMs: number, cache: InputCache) {
     // 1. Edits since the last tick (read before any bulk read: an edit racing with it is seen again).
@@ -615,7 +623,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         entry.dueAtMs <= nowMs ||
         (entry.minuteAligned && Math.floor(entry.lastStepMs / 60_000) !== minute) ||
         (entry.market && marketChanged) ||
-        [...entry.services].some((s) => changedServices.has(s))
+        readsAny(entry.services, changedServices)
       )
         due.push(id);
     }

@@ -34,12 +34,18 @@ import {
   recordDurationMs,
 } from "../../core/latency/histogram.ts";
 import { createLogger } from "../../core/observability/logger.ts";
-import { sloDefinitionSchema } from "../../core/slo/definition.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
 import { createAlertStage } from "./alerts.stage.ts";
 import { createAlertMetrics } from "./metrics.ts";
-import { fastBurnSlo, insertMarketEvent, memoryKafka, memoryRelay, priceEvent } from "./testing.ts";
+import {
+  fastBurnSlo,
+  insertMarketEvent,
+  memoryKafka,
+  memoryRelay,
+  priceEvent,
+  sloRow,
+} from "./testing.ts";
 
 const flags = new Map(
   process.argv
@@ -199,25 +205,9 @@ async function seed(db: Database) {
     await db
       .insert(tenantTable)
       .values(ids.map((i) => ({ id: `ten_${i}`, name: `t${i}`, createdAtMs: 0 })));
-    await db.insert(slos).values(
-      ids.map((i) => {
-        const slo = sloDefinitionSchema.parse(fastBurnSlo(service(i)));
-        return {
-          id: `slo_${i}`,
-          tenantId: `ten_${i}`,
-          name: slo.name,
-          service: slo.service,
-          routes: slo.routes,
-          sli: slo.sli,
-          objective: slo.objective,
-          window: slo.window,
-          tiers: slo.tiers,
-          minEvents: slo.minEvents,
-          createdAtMs: 0,
-          updatedAtMs: 0,
-        };
-      }),
-    );
+    await db
+      .insert(slos)
+      .values(ids.map((i) => sloRow(`ten_${i}`, `slo_${i}`, fastBurnSlo(service(i)))));
     const rules = ids.flatMap((i) =>
       [
         {

@@ -49,14 +49,10 @@ export async function insertTenant(db: Database, id: string) {
   return id;
 }
 
-export async function insertSlo(
-  db: Database,
-  tenantId: string,
-  id: string,
-  input: SloDefinitionInput,
-) {
+/** The `slos` row of a validated SLO definition, as the API stores it. */
+export function sloRow(tenantId: string, id: string, input: SloDefinitionInput) {
   const slo = sloDefinitionSchema.parse(input);
-  await db.insert(slos).values({
+  return {
     id,
     tenantId,
     name: slo.name,
@@ -69,8 +65,17 @@ export async function insertSlo(
     minEvents: slo.minEvents,
     createdAtMs: 0,
     updatedAtMs: 0,
-  });
-  return slo;
+  };
+}
+
+export async function insertSlo(
+  db: Database,
+  tenantId: string,
+  id: string,
+  input: SloDefinitionInput,
+) {
+  await db.insert(slos).values(sloRow(tenantId, id, input));
+  return sloDefinitionSchema.parse(input);
 }
 
 export async function insertRule(db: Database, tenantId: string, input: AlertRuleInput) {
