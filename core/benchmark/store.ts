@@ -120,51 +120,35 @@ export function statIncrements(
     counts.set(sorted, homesInBin);
   }
   packed.sort();
+  /** The row a sorted packed key stands for. */
+  const binRow = (k: number): BinRow => {
+    const rank = Math.floor(k / span);
+    const rest = k - rank * span;
+    const metric = Math.floor(rest / BIN_SPAN);
+    return [
+      cohorts[byKey[rank] as number] as string,
+      metricOrder[metric] as string,
+      rest - metric * BIN_SPAN,
+      counts.get(k) as number,
+    ];
+  };
   const statements: InStatement[] = [];
-  if (packed.length <= JSON_ROWS_MAX) {
-    // A request's few dozen bins: one JSON text instead of five arguments a row (see binsFromJson).
-    const rows: BinRow[] = [];
-    for (let j = 0; j < packed.length; j++) {
-      const k = packed[j] as number;
-      const rank = Math.floor(k / span);
-      const rest = k - rank * span;
-      const metric = Math.floor(rest / BIN_SPAN);
-      rows.push([
-        cohorts[byKey[rank] as number] as string,
-        metricOrder[metric] as string,
-        rest - metric * BIN_SPAN,
-        counts.get(k) as number,
-      ]);
-    }
-    if (rows.length > 0) statements.push(binsStatement(scope, rows));
-  }
-  for (
-    let i = packed.length <= JSON_ROWS_MAX ? packed.length : 0;
-    i < packed.length;
-    i += ROWS_PER_STATEMENT
-  ) {
-    const end = Math.min(packed.length, i + ROWS_PER_STATEMENT);
-    const args: (string | number)[] = [];
-    for (let j = i; j < end; j++) {
-      const k = packed[j] as number;
-      const rank = Math.floor(k / span);
-      const rest = k - rank * span;
-      const metric = Math.floor(rest / BIN_SPAN);
-      args.push(
-        scope,
-        cohorts[byKey[rank] as number] as string,
-        metricOrder[metric] as string,
-        rest - metric * BIN_SPAN,
-        counts.get(k) as number,
-      );
-    }
-    statements.push({
-      sql: `insert into cohort_bins (scope, cohort, metric, bin, homes) values ${valuesList(end - i, 5)}
-        on conflict (scope, cohort, metric, bin) do update set homes = homes + excluded.homes`,
-      args,
-    });
-  }
+  // A request's few dozen bins: one JSON text instead of five arguments a row (see binsFromJson).
   const small = packed.length <= JSON_ROWS_MAX;
+  if (small) {
+    if (packed.length > 0) statements.push(binsStatement(scope, Array.from(packed, binRow)));
+  } else {
+    for (let i = 0; i < packed.length; i += ROWS_PER_STATEMENT) {
+      const end = Math.min(packed.length, i + ROWS_PER_STATEMENT);
+      const args: (string | number)[] = [];
+      for (let j = i; j < end; j++) args.push(scope, ...binRow(packed[j] as number));
+      statements.push({
+        sql: `insert into cohort_bins (scope, cohort, metric, bin, homes) values ${valuesList(end - i, 5)}
+          on conflict (scope, cohort, metric, bin) do update set homes = homes + excluded.homes`,
+        args,
+      });
+    }
+  }
   for (let i = 0; i < byKey.length; i += ROWS_PER_STATEMENT) {
     const rows: StatsRow[] = [];
     for (let j = i; j < Math.min(byKey.length, i + ROWS_PER_STATEMENT); j++) {
