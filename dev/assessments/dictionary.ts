@@ -61,7 +61,7 @@ for (const text of candidates) {
 const mean = sample.reduce((s, x) => s + Buffer.byteLength(x), 0) / sample.length;
 console.log(`mean response ${Math.round(mean)} bytes over ${sample.length} synthetic homes`);
 console.table(
-  [1, 4, 6, 9].map((level) => ({
+  [1, 2, 3, 4, 6, 9].map((level) => ({
     level,
     "no dictionary": Math.round(meanSize(undefined, level)),
     "with dictionary": Math.round(meanSize(asDictionary(best.text), level)),

@@ -71,7 +71,7 @@ try {
   ).rows[0] as unknown as { body: number; input: number; n: number };
   const pages = await client
     .execute(
-      "select sum(pgsize) as bytes from dbstat where name in ('assessments', 'assessments_tenant_idx', 'assessments_cohort_idx', 'sqlite_autoindex_assessments_1')",
+      "select sum(pgsize) as bytes from dbstat where name in ('assessments', 'assessments_list_idx', 'sqlite_autoindex_assessments_1')",
     )
     .then((r) => Number(r.rows[0]?.bytes))
     .catch(() => Number.NaN);
