@@ -2,9 +2,10 @@
  * Cloudflare Workers entry point. The app and its settings are built once per isolate from the
  * Worker's vars and secrets; the libSQL client (`@libsql/client/web`, HTTP) is built per request,
  * because I/O objects cannot outlive the request that created them. What the isolate keeps for the
- * database across requests is plain data (core/db/remote-database.ts): its write queue, so the
- * isolate's writes reach the server one group at a time, and the short cache of latest market prices.
- * Migrations never run here.
+ * database across requests: the drizzle handle and its prepared queries, over the request's client
+ * (api/platform/worker/request-client.ts), and plain data (core/db/remote-database.ts): its write
+ * queue, so the isolate's writes reach the server one group at a time, and the short cache of latest
+ * market prices. Migrations never run here.
  */
 
 import { createClient } from "@libsql/client/web";
@@ -25,6 +26,7 @@ import { errorBody } from "./errors/api-error.ts";
 import { noMetrics } from "./observe/request-metrics.ts";
 import { ingestTelemetry } from "./platform/worker/ingest-telemetry.ts";
 import { bindingLimiter, type RateLimitBinding } from "./platform/worker/rate-limit-binding.ts";
+import { requestClient } from "./platform/worker/request-client.ts";
 import { executionContext } from "./runtime.ts";
 import { apiSettingsSchema } from "./settings.ts";
 import { noTelemetry } from "./telemetry/telemetry-sink.ts";
@@ -46,10 +48,19 @@ const workerEnvSchema = apiSettingsSchema.extend({
 
 type WorkerEnv = Record<string, unknown> & { RATE_LIMITER?: RateLimitBinding };
 
-let app: App | undefined;
+interface Isolate {
+  app: App;
+  /** Runs a request with a libSQL client of its own. */
+  serve(
+    ctx: ExecutionContext,
+    request: () => Response | Promise<Response>,
+  ): Response | Promise<Response>;
+}
+
+let isolate: Isolate | undefined;
 let configProblem: string | undefined;
 
-function build(env: WorkerEnv): App {
+function build(env: WorkerEnv): Isolate {
   const strings = Object.fromEntries(
     Object.entries(env).filter(([, v]) => typeof v === "string"),
   ) as Record<string, string>;
@@ -74,19 +85,11 @@ function build(env: WorkerEnv): App {
         })
       : undefined;
   const remote = new RemoteDatabase({ readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS });
-  return createApp({
+  const clients = requestClient();
+  const db = createDatabase(clients.client);
+  const app = createApp({
     settings: config,
-    database: (c) => {
-      const ctx = executionContext(c);
-      const client = createClient({
-        url: config.DATABASE_URL,
-        authToken: config.DATABASE_AUTH_TOKEN,
-        fetch: uncompressedFetch,
-      });
-      return createDatabase(
-        attachRemoteDatabase(client, remote, ctx ? (p) => ctx.waitUntil(p) : undefined),
-      );
-    },
+    database: () => db,
     logger,
     now: Date.now,
     version,
@@ -101,12 +104,24 @@ function build(env: WorkerEnv): App {
     authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
     benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
   });
+  return {
+    app,
+    serve: (ctx, request) => {
+      const client = createClient({
+        url: config.DATABASE_URL,
+        authToken: config.DATABASE_AUTH_TOKEN,
+        fetch: uncompressedFetch,
+      });
+      const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+      return clients.run(attachRemoteDatabase(client, remote, waitUntil), request);
+    },
+  };
 }
 
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext) {
     try {
-      app ??= build(env);
+      isolate ??= build(env);
     } catch (error) {
       console.error(
         JSON.stringify({
@@ -117,6 +132,7 @@ export default {
       );
       return Response.json(errorBody("internal", "the service is misconfigured"), { status: 500 });
     }
-    return app.fetch(request, env, ctx);
+    const { app, serve } = isolate;
+    return serve(ctx, () => app.fetch(request, env, ctx));
   },
 };

@@ -5,6 +5,7 @@
  */
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
+import { pushSubscriptions } from "../../core/db/schema/index.ts";
 import { pushTopicFor } from "../../core/notify/push-message.ts";
 import { generateWebhookSecret } from "../../core/notify/standard-webhooks.ts";
 import { createLogger, silentLogger } from "../../core/observability/logger.ts";
@@ -442,7 +443,7 @@ describe("notification dispatcher", () => {
     expect([byKey.p1?.status, byKey.p2?.status]).toEqual(["delivered", "delivered"]);
     expect(byKey.g1?.status).toBe("failed");
     expect(byKey.g2?.status).toBe("cancelled");
-    const subs = await t.db.query.pushSubscriptions.findMany();
+    const subs = await t.db.select().from(pushSubscriptions);
     expect(subs.map((s) => s.id)).toEqual([live]);
     const alert = service.received.find(
       (m) => m.path === "/live" && m.plaintext.includes("SloBurn"),

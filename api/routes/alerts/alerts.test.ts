@@ -86,9 +86,7 @@ describe("/v1/alerts", () => {
       await h.call("/v1/alerts/00000000000000a1/acknowledge", key, { method: "POST" })
     ).json()) as Alert;
     expect(again.acknowledgedAt).toBe(new Date(now).toISOString());
-    const row = await h.db.query.alerts.findFirst({
-      where: (a, { eq }) => eq(a.id, "00000000000000a1"),
-    });
+    const [row] = await h.db.select().from(alerts).where(eq(alerts.id, "00000000000000a1"));
     expect(row?.acknowledgedAtMs).toBe(now);
     // A resolved alert cannot be acknowledged.
     const resolved = await h.call("/v1/alerts/00000000000000a3/acknowledge", key, {

@@ -162,7 +162,7 @@ describe("/v1/webhooks", () => {
     ]);
     expect(await (await h.call(`/v1/webhooks/${ep.id}`, key)).text()).not.toContain("whsec_");
     // What the dispatcher signs with: both during the grace period, only the new one after.
-    const row = await h.db.query.webhookEndpoints.findFirst({ where: (w, o) => o.eq(w.id, ep.id) });
+    const [row] = await h.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, ep.id));
     const secrets = (row?.secrets ?? []).map((s) => ({
       secret: s.secret,
       ...(s.expiresAtMs === null ? {} : { expiresAtMs: s.expiresAtMs }),
@@ -202,9 +202,10 @@ describe("/v1/webhooks", () => {
       expect(body.messageId).toBe(outboxRowId("webhook", ep.id, body.idempotencyKey));
       ids.push(body.messageId);
     }
-    const row = await h.db.query.outbox.findFirst({
-      where: (o, op) => op.eq(o.id, ids[2] as string),
-    });
+    const [row] = await h.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.id, ids[2] as string));
     expect(row).toMatchObject({
       tenantId,
       channel: "webhook",
