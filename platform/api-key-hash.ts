@@ -1,4 +1,7 @@
-/** Node-only: the API key hash computed synchronously (node:crypto), the same value as `hashApiKey`. */
+/**
+ * The API key hash computed synchronously (node:crypto: Node, and Workers with nodejs_compat), the same
+ * value as `hashApiKey`.
+ */
 import { createHash } from "node:crypto";
 
 export const hashApiKeyNode = (key: string): string =>
