@@ -20,7 +20,7 @@ export const DEFAULT_CACHE_CONTROL = "private, no-cache";
 
 /**
  * A weak ETag from a 64-bit digest: two 32-bit FNV-1a lanes with different offsets (the second also
- * mixes in the first), over the body's bytes or a JSON text's UTF-16 code units, computed
+ * mixes in the first), over the body's bytes or a JSON text's UTF-16 code units (two per step), computed
  * synchronously. A validator only has to tell one representation of a resource from the next, so a
  * cryptographic digest is not needed; SHA-1 through Web Crypto (a promise per response) cost about
  * 12 % of the CPU of `GET /v1/me`. A chance collision between two versions is about 2⁻⁶⁴.
@@ -28,12 +28,21 @@ export const DEFAULT_CACHE_CONTROL = "private, no-cache";
 const tag = (a: number, b: number) =>
   `W/"${(a >>> 0).toString(16).padStart(8, "0")}${(b >>> 0).toString(16).padStart(8, "0")}"`;
 
-/** The weak ETag of a JSON text, over its UTF-16 code units (no encoding on the way). */
-function textTag(text: string): string {
+/**
+ * The weak ETag of a JSON text, over its UTF-16 code units (no encoding on the way), two units per
+ * step (half the multiplications of a list page's ~12 K characters).
+ */
+export function textTag(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
+  const pairs = text.length & ~1;
+  for (let i = 0; i < pairs; i += 2) {
+    const word = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
+    a = Math.imul(a ^ word, 0x01000193);
+    b = Math.imul(b ^ word, 0x01000193) ^ (a >>> 13);
+  }
+  if (pairs < text.length) {
+    const unit = text.charCodeAt(pairs);
     a = Math.imul(a ^ unit, 0x01000193);
     b = Math.imul(b ^ unit, 0x01000193) ^ (a >>> 13);
   }
