@@ -258,7 +258,8 @@ export function combinable<P>(statement: InStatement, how: Combinable<P>): InSta
   return statement;
 }
 
-function combinableOf(statement: InStatement): Combinable | undefined {
+/** How `statement` combines with others (undefined: it runs as it is). */
+export function combinableOf(statement: InStatement): Combinable | undefined {
   return typeof statement === "object"
     ? (statement as { [combinableMark]?: Combinable })[combinableMark]
     : undefined;

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { InStatement } from "@libsql/client";
 import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { combinable } from "../../core/db/remote-database.ts";
 import { EmbeddedClient } from "./embedded-client.ts";
 
 let dir: string;
@@ -89,6 +91,56 @@ describe("embedded client", () => {
     expect(count.rows[0]?.c).toBe(19);
     expect((await c.execute("select count(*) as n from t")).rows[0]?.n).toBe(20);
     expect(groups).toEqual([{ batches: 20, failed: 1, busyRetries: 0 }]);
+  });
+
+  it("runs the combinable increments of a group's batches once, combined, leaving out a failed batch's", async () => {
+    const c = open();
+    await c.execute({ sql: "insert into t (v) values (?)", args: ["taken"] });
+    const combined: number[][] = [];
+    const increment = (by: number, broken = false): InStatement =>
+      combinable(
+        {
+          sql: "insert into n (k, c) values ('count', ?) on conflict (k) do update set c = c + excluded.c",
+          args: [by],
+        },
+        {
+          key: "n:count",
+          part: by,
+          combine: (parts: number[]) => {
+            combined.push(parts);
+            // A combined statement that fails: the group runs again uncombined.
+            return broken
+              ? { sql: "insert into no_such_table values (1)", args: [] }
+              : increment(parts.reduce((a, b) => a + b, 0));
+          },
+        },
+      );
+    const round = (broken: boolean, offset: number) =>
+      Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          c.batch(
+            [
+              increment(i + 1, broken),
+              // batch 3 repeats a unique value: its increment must not count
+              { sql: "insert into t (v) values (?)", args: [i === 3 ? "taken" : `v${offset + i}`] },
+            ],
+            "write",
+          ),
+        ),
+      );
+    const first = await round(false, 0);
+    expect(first.map((s) => s.status)).toEqual(
+      Array.from({ length: 10 }, (_, i) => (i === 3 ? "rejected" : "fulfilled")),
+    );
+    expect(combined).toEqual([[1, 2, 3, 5, 6, 7, 8, 9, 10]]);
+    const count = async () => (await c.execute("select c from n where k = 'count'")).rows[0]?.c;
+    expect(await count()).toBe(51);
+    combined.length = 0;
+    const second = await round(true, 100);
+    expect(second.filter((s) => s.status === "rejected")).toHaveLength(1);
+    expect(combined).toEqual([[1, 2, 3, 5, 6, 7, 8, 9, 10]]);
+    expect(await count()).toBe(102);
+    expect((await c.execute("select count(*) as n from t")).rows[0]?.n).toBe(19);
   });
 
   it("waits for another process's write lock without blocking the event loop, then fails with BUSY", async () => {

@@ -15,7 +15,9 @@
  *   is not a read) that arrive in the same turn of the event loop are queued and committed in one
  *   transaction, each inside its own savepoint: a batch that fails is rolled back to its savepoint and
  *   fails alone, the others commit. Each caller's promise settles after the commit that holds its
- *   writes (or with its own error).
+ *   writes (or with its own error). Statements marked `combinable` (increments such as cohort
+ *   statistics, core/db/remote-database.ts) of the batches that succeeded run last, combined into one
+ *   per key, so a row the group's batches all increment is updated once per group.
  * - Reads run at once on the same connection, outside any transaction, so they see every committed
  *   write (including this process's previous group commit).
  */
@@ -34,6 +36,7 @@ import {
   type Value,
 } from "@libsql/client";
 import Database from "libsql";
+import { type Combinable, combinableOf } from "../../core/db/remote-database.ts";
 
 export interface EmbeddedClientOptions {
   /** How long a statement or write may wait for another connection's lock before failing (ms). */
@@ -409,7 +412,7 @@ export class EmbeddedClient implements Client {
    * done), "lost" if SQLite rolled the whole transaction back mid-way (the failing batch is rejected,
    * the others stay queued), else "committed" with every batch settled.
    */
-  #commitGroup(group: QueuedWrite[]): "committed" | "busy" | "lost" {
+  #commitGroup(group: QueuedWrite[], combine = group.length > 1): "committed" | "busy" | "lost" {
     try {
       this.#control("begin immediate");
     } catch (error) {
@@ -418,16 +421,37 @@ export class EmbeddedClient implements Client {
       throw error;
     }
     const settled: { write: QueuedWrite; results?: ResultSet[]; error?: unknown }[] = [];
+    // Combinable increments of the batches that ran, by key; run after the last batch.
+    const deferred = new Map<
+      string,
+      { how: Combinable; first: InStatement; parts: unknown[]; into: [ResultSet[], number][] }
+    >();
     try {
       for (const write of group) {
         this.#control("savepoint gp_batch");
         let index = 0;
         try {
           const results: ResultSet[] = [];
-          for (; index < write.statements.length; index++)
-            results.push(this.#run(write.statements[index] as InStatement));
+          const own: [Combinable, InStatement, number][] = [];
+          for (; index < write.statements.length; index++) {
+            const statement = write.statements[index] as InStatement;
+            const how = combine ? combinableOf(statement) : undefined;
+            if (how) {
+              own.push([how, statement, results.length]);
+              results.push(undefined as unknown as ResultSet); // set once the increments ran
+            } else results.push(this.#run(statement));
+          }
           this.#control("release gp_batch");
           settled.push({ write, results });
+          for (const [how, statement, at] of own) {
+            let slot = deferred.get(how.key);
+            if (!slot) {
+              slot = { how, first: statement, parts: [], into: [] };
+              deferred.set(how.key, slot);
+            }
+            slot.parts.push(how.part);
+            slot.into.push([results, at]);
+          }
         } catch (error) {
           if (!this.#db.inTransaction) {
             // SQLite abandoned the whole transaction (I/O error, full disk, …): this batch fails,
@@ -440,6 +464,18 @@ export class EmbeddedClient implements Client {
           this.#control("release gp_batch");
           settled.push({ write, error: batchError(error, index) });
         }
+      }
+      for (const slot of deferred.values()) {
+        let result: ResultSet;
+        try {
+          result = this.#run(slot.parts.length === 1 ? slot.first : slot.how.combine(slot.parts));
+        } catch {
+          // An increment that fails combined fails somewhere on its own: run the group again
+          // uncombined, so that only the batch it belongs to fails.
+          this.#rollbackIfOpen();
+          return this.#commitGroup(group, false);
+        }
+        for (const [results, at] of slot.into) results[at] = result;
       }
       this.#control("commit");
     } catch (error) {
