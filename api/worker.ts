@@ -20,7 +20,6 @@ import {
 } from "../core/db/remote-database.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
-import { hashApiKeyNode } from "../platform/api-key-hash.ts";
 import { type App, createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { errorBody } from "./errors/api-error.ts";
@@ -103,8 +102,6 @@ function build(env: WorkerEnv): Isolate {
       telemetry ? { record: (event) => telemetry.record(event, executionContext(c)) } : noTelemetry,
     metrics: noMetrics,
     authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
-    // node:crypto (nodejs_compat): one synchronous call instead of a Web Crypto promise per request.
-    hashApiKey: hashApiKeyNode,
     benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
   });
   return {

@@ -1,7 +1,4 @@
-/**
- * The API key hash computed synchronously (node:crypto: Node, and Workers with nodejs_compat), the same
- * value as `hashApiKey`.
- */
+/** Node-only: the API key hash computed synchronously (node:crypto), the same value as `hashApiKey`. */
 import { createHash } from "node:crypto";
 
 export const hashApiKeyNode = (key: string): string =>
