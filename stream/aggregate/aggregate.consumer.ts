@@ -8,6 +8,13 @@
  * clock on restore. Each partition has its
  * own transactional producer (`<group>.<topic>.<partition>`): whoever takes over a partition fences
  * the previous owner's producer, so a paused zombie can never commit for it again.
+ *
+ * A batch's transaction commits while kafkajs fetches and decodes the partition's next batch: the
+ * batch's offset is resolved (kafkajs' in-memory fetch position only; autoCommit is off) as soon as its
+ * transaction is under way, and the next batch of that partition waits for it to settle before it is
+ * aggregated. A transaction that fails seeks the partition back to the failed batch's first offset and
+ * the next batch rethrows its error (kafkajs retries from there, as when a batch failed in line);
+ * stop() lets the transactions in flight finish before leaving the group.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { deadLetterTopic } from "../../core/events/topics.ts";
@@ -83,6 +90,13 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
    * transaction committed, so skipping below it is right whoever owned the partition in between.
    */
   const committedNext = new Map<number, bigint>();
+  /**
+   * Per partition, the transaction of its last batch while it commits: settles to undefined when it
+   * committed, or to its error (never rejects).
+   */
+  const inFlight = new Map<number, Promise<unknown>>();
+  /** Set by stop(): batches commit in line, so none is left in flight when the group is left. */
+  let stopping = false;
   const closeProducers = (old: Map<number, Promise<Producer>>) => {
     for (const producer of old.values()) void producer.then((p) => p.disconnect()).catch(() => {});
   };
@@ -162,6 +176,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   ) => {
     const lastOffset = (messages.at(-1) as KafkaMessage).offset;
     const nextOffset = (BigInt(lastOffset) + 1n).toString();
+    let used: Promise<Producer> | undefined;
     await withBatchSpan(
       "gridpulse.aggregate.batch",
       {
@@ -171,7 +186,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       },
       result.traceparents,
       async (_span, continued) => {
-        const producer = await producerFor(partition);
+        used = producerFor(partition);
+        const producer = await used;
         const tx = await producer.transaction();
         try {
           // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events:
@@ -209,10 +225,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
           endTx();
         } catch (error) {
           await tx.abort().catch(() => {});
-          // The producer may have been fenced by a new owner of the partition: start over with a new one.
-          const stale = producers.get(partition);
-          producers.delete(partition);
-          closeProducers(new Map(stale ? [[partition, stale]] : []));
+          // The producer may have been fenced by a new owner of the partition: start over with a new
+          // one (unless a new generation has already replaced it).
+          if (used !== undefined && producers.get(partition) === used) producers.delete(partition);
+          if (used !== undefined) closeProducers(new Map([[partition, used]]));
           throw error;
         }
       },
@@ -242,9 +258,18 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
+    const partition = batch.partition;
+    // The partition's previous transaction settles first: the skip mark and the watermark below
+    // depend on it. If it failed, the partition has been sought back to that batch: fail this one so
+    // kafkajs retries from there.
+    const previous = inFlight.get(partition);
+    if (previous !== undefined) {
+      const failed = await previous;
+      if (inFlight.get(partition) === previous) inFlight.delete(partition);
+      if (failed !== undefined) throw failed;
+    }
     if (batch.messages.length === 0 || isStale()) return;
     const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
-    const partition = batch.partition;
     let maxTs = await watermarkFor(partition);
     let remaining: readonly KafkaMessage[] = batch.messages;
     const done = committedNext.get(partition);
@@ -303,8 +328,33 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         if (isStale()) return;
       }
     }
-    resolveOffset(await commitBatch(batch.topic, partition, messages, merged));
-    endBatch();
+    const firstOffset = (messages[0] as KafkaMessage).offset;
+    const committed = commitBatch(batch.topic, partition, messages, merged).then(
+      () => {
+        endBatch();
+        return undefined;
+      },
+      (error: unknown) => {
+        // Back to the failed batch (its watermark too: read again from the committed metadata).
+        watermarks.delete(partition);
+        try {
+          consumer.seek({ topic: batch.topic, partition, offset: firstOffset });
+        } catch {
+          // Not running any more: the next owner resumes at the committed offset anyway.
+        }
+        logger.warn("stage-1 transaction failed; the partition resumes at the failed batch", {
+          partition,
+          offset: firstOffset,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return error ?? new Error("transaction failed");
+      },
+    );
+    if (stopping) {
+      const failed = await committed;
+      if (failed !== undefined) throw failed;
+    } else inFlight.set(partition, committed);
+    resolveOffset((messages.at(-1) as KafkaMessage).offset);
     await heartbeat();
   };
 
@@ -322,7 +372,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       });
     },
     async stop() {
-      // disconnect() lets the batch in hand finish its transaction, then leaves the group.
+      // Transactions in flight finish; disconnect() lets the batch in hand commit (in line now), then
+      // leaves the group.
+      stopping = true;
+      await Promise.all(inFlight.values());
       await consumer.disconnect();
       membership.left();
       await Promise.all(
