@@ -114,6 +114,12 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       producers = new Map();
       watermarks = new Map();
       closeProducers(old);
+      // Connect the assigned partitions' producers and read their watermarks now, while the first
+      // fetch is under way, instead of at their first batch.
+      for (const partition of payload.memberAssignment[sourceTopic] ?? []) {
+        void producerFor(partition).catch(() => {});
+        void watermarkFor(partition).catch(() => {});
+      }
       return { assignment: payload.memberAssignment };
     },
   });
