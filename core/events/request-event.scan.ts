@@ -113,28 +113,32 @@ const pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 
 /** Strings of ASCII bytes, interned by content (services, routes, regions, timestamps' minutes). */
 class Interner {
-  private readonly table = new Map<number, string>();
+  /** By hash: the string and its bytes (compared with the candidate's bytes on a hit). */
+  private readonly table = new Map<number, { text: string; bytes: Uint8Array }>();
   private readonly capacity: number;
   constructor(capacity: number) {
     this.capacity = capacity;
   }
   get(bytes: Uint8Array, start: number, end: number, hash = hashOf(bytes, start, end)): string {
-    const h = hash;
-    const hit = this.table.get(h);
-    if (hit !== undefined && hit.length === end - start) {
+    const hit = this.table.get(hash);
+    if (hit !== undefined && hit.bytes.length === end - start) {
+      const known = hit.bytes;
       let same = true;
       for (let i = start; i < end; i++) {
-        if (hit.charCodeAt(i - start) !== bytes[i]) {
+        if (known[i - start] !== bytes[i]) {
           same = false;
           break;
         }
       }
-      if (same) return hit;
+      if (same) return hit.text;
     }
-    const made = asciiString(bytes, start, end);
+    const text = asciiString(bytes, start, end);
     if (this.table.size >= this.capacity) this.table.clear();
-    this.table.set(h, made);
-    return made;
+    // A copy: a view would keep the whole fetched buffer alive.
+    const own = new Uint8Array(end - start);
+    own.set(bytes.subarray(start, end));
+    this.table.set(hash, { text, bytes: own });
+    return text;
   }
 }
 
