@@ -12,9 +12,10 @@
  * A batch's transaction commits while kafkajs fetches and decodes the partition's next batch: the
  * batch's offset is resolved (kafkajs' in-memory fetch position only; autoCommit is off) as soon as its
  * transaction is under way, and the next batch of that partition waits for it to settle before it is
- * aggregated. A transaction that fails seeks the partition back to the failed batch's first offset and
- * the next batch rethrows its error (kafkajs retries from there, as when a batch failed in line);
- * stop() lets the transactions in flight finish before leaving the group.
+ * aggregated (a batch of more than `maxPartialsPerStep` partials commits in line: overlapping it would
+ * hold two batches' worth of memory). A transaction that fails seeks the partition back to the failed
+ * batch's first offset and the next batch rethrows its error (kafkajs retries from there, as when a
+ * batch failed in line); stop() lets the transactions in flight finish before leaving the group.
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { deadLetterTopic } from "../../core/events/topics.ts";
@@ -356,7 +357,9 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         return error ?? new Error("transaction failed");
       },
     );
-    if (stopping) {
+    // In line when stopping, and for a batch of many partials (many series): its transaction holds
+    // them all, and overlapping it with the next fetch would hold that batch's messages too.
+    if (stopping || merged.partials.length > maxPartialsPerStep) {
       const failed = await committed;
       if (failed !== undefined) throw failed;
     } else inFlight.set(partition, committed);
