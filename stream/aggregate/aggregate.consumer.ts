@@ -17,7 +17,15 @@
  * batch's first offset and the next batch rethrows its error (kafkajs retries from there, as when a
  * batch failed in line); stop() lets the transactions in flight finish before leaving the group.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Message,
+  Producer,
+} from "kafkajs";
 import { deadLetterTopic } from "../../core/events/topics.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import { yieldToEventLoop } from "../../core/runtime/yield.ts";
@@ -66,6 +74,12 @@ export interface Stage {
 interface WatermarkMetadata {
   maxTsMs: number | null;
 }
+
+/**
+ * A batch's result as it waits for its transaction: its partials already as messages (JSON), so the
+ * partial objects of each step are garbage as soon as the step is done.
+ */
+type BatchResult = Omit<AggregateResult, "partials" | "consumed"> & { partials: Message[] };
 
 export function createAggregateStage(options: AggregateStageOptions): Stage {
   const { kafka, sourceTopic, outputTopic, groupId, metrics, logger } = options;
@@ -179,7 +193,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     topic: string,
     partition: number,
     messages: readonly KafkaMessage[],
-    result: AggregateResult,
+    result: BatchResult,
   ) => {
     const lastOffset = (messages.at(-1) as KafkaMessage).offset;
     const nextOffset = (BigInt(lastOffset) + 1n).toString();
@@ -199,12 +213,12 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         try {
           // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events:
           // stage 2 continues those traces.
-          const partials = result.partials.map((p, i) => {
-            const traces = (result.partialTraceparents[i] ?? []).map(continued);
-            return traces.length > 0
-              ? { key: p.service, value: JSON.stringify(p), headers: { traceparent: traces } }
-              : { key: p.service, value: JSON.stringify(p) };
-          });
+          const partials = result.partials;
+          for (const [i, sampled] of result.partialTraceparents.entries()) {
+            const traces = sampled.map(continued);
+            if (traces.length > 0)
+              partials[i] = { ...(partials[i] as Message), headers: { traceparent: traces } };
+          }
           for (const chunk of chunkMessages(partials))
             await tx.send({ topic: outputTopic, messages: chunk });
           const letters = deadLetterMessages(topic, result.deadLetters, options.now());
@@ -300,8 +314,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     // at most maxPartialsPerStep partials, heartbeating and letting the event loop run in between, so
     // no step holds the loop for long; the batch is still committed in one transaction (one commit
     // per fetch keeps the hand-over between owners exact).
-    const merged: AggregateResult = {
-      consumed: 0,
+    const merged: BatchResult = {
       partials: [],
       deadLetters: [],
       maxTsMs: maxTs,
@@ -318,8 +331,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         { ...options.settings(), maxPartials: maxPartialsPerStep },
         options.now(),
       );
-      merged.consumed += step.consumed;
-      for (const p of step.partials) merged.partials.push(p);
+      for (const p of step.partials)
+        merged.partials.push({ key: p.service, value: JSON.stringify(p) });
       for (const l of step.deadLetters) merged.deadLetters.push(l);
       for (const t of step.partialTraceparents) merged.partialTraceparents.push(t);
       for (const t of step.traceparents)
