@@ -1,8 +1,9 @@
 /**
  * Stage 1's byte-level reader of the RequestEvent wire format: validates an event straight from the
  * message bytes, without decoding them to a string, building a JSON object or running regular
- * expressions, and fills a caller-owned scratch record (no allocation per event beyond the traceparent;
- * services, routes and regions are interned). It only ever *accepts*: anything it is not sure about
+ * expressions, and fills a caller-owned scratch record (no allocation per event: services, routes and
+ * regions are interned, and the traceparent is kept as its position in the bytes). Keys are matched by
+ * name in place and each string value is read with its field's byte class. It only ever *accepts*: anything it is not sure about
  * (escapes or non-ASCII in strings, duplicate or unknown keys, nested values, a BOM, unusual numbers)
  * returns false, and the caller takes the full path (`decodeRequestEvent`: JSON.parse, the plain-check
  * twin, then zod for the error text). So it can only be wrong by accepting what zod rejects, or by
