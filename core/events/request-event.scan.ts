@@ -1,8 +1,9 @@
 /**
  * Stage 1's byte-level reader of the RequestEvent wire format: validates an event straight from the
  * message bytes, without decoding them to a string, building a JSON object or running regular
- * expressions, and fills a caller-owned scratch record (no allocation per event beyond the traceparent;
- * services, routes and regions are interned). It only ever *accepts*: anything it is not sure about
+ * expressions, and fills a caller-owned scratch record (no allocation per event: services, routes and
+ * regions are interned, and the traceparent is kept as its position in the bytes). Keys are matched by
+ * name in place and each string value is read with its field's byte class. It only ever *accepts*: anything it is not sure about
  * (escapes or non-ASCII in strings, duplicate or unknown keys, nested values, a BOM, unusual numbers)
  * returns false, and the caller takes the full path (`decodeRequestEvent`: JSON.parse, the plain-check
  * twin, then zod for the error text). So it can only be wrong by accepting what zod rejects, or by
@@ -24,7 +25,11 @@ export interface ScannedRequestEvent {
   status: number;
   durationMs: number;
   region: string | undefined;
-  traceparent: string | undefined;
+  /**
+   * Where the event's traceparent starts in the bytes (-1: none). The scanner does not make a string
+   * of it (`scannedTraceparent` does, when it is wanted).
+   */
+  traceparentStart: number;
 }
 
 export function newScannedRequestEvent(): ScannedRequestEvent {
@@ -38,8 +43,20 @@ export function newScannedRequestEvent(): ScannedRequestEvent {
     status: 0,
     durationMs: 0,
     region: undefined,
-    traceparent: undefined,
+    traceparentStart: -1,
   };
+}
+
+/** The traceparent of an event `scanRequestEvent` accepted, if it has one. */
+export function scannedTraceparent(bytes: Uint8Array, s: ScannedRequestEvent): string | undefined {
+  return s.traceparentStart < 0
+    ? undefined
+    : asciiString(bytes, s.traceparentStart, s.traceparentStart + traceparentLength);
+}
+
+/** Whether that traceparent ends in `1` (the sampled flag), without making a string of it. */
+export function scannedTraceparentSampled(bytes: Uint8Array, s: ScannedRequestEvent): boolean {
+  return s.traceparentStart >= 0 && bytes[s.traceparentStart + traceparentLength - 1] === 0x31;
 }
 
 const minEpochMs = Date.UTC(2000, 0, 1);
@@ -77,44 +94,52 @@ const fieldNames: readonly [string, number][] = [
 
 /**
  * Byte classes: plain string bytes (printable ASCII but the quote and backslash), service characters
- * ([A-Za-z0-9._-]) and lowercase hex.
+ * ([A-Za-z0-9._-]), route characters after the leading '/' (plain but the space, '?' and '#': `\s`
+ * among printable ASCII is only the space) and lowercase hex.
  */
 const plainByte = new Uint8Array(256);
-const serviceByte = new Uint8Array(128);
-const hexByte = new Uint8Array(128);
+const serviceByte = new Uint8Array(256);
+const routeByte = new Uint8Array(256);
+const hexByte = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   plainByte[c] = c >= 0x20 && c !== QUOTE && c !== BACKSLASH ? 1 : 0;
   serviceByte[c] = /[A-Za-z0-9._-]/.test(ch) ? 1 : 0;
+  routeByte[c] = plainByte[c] === 1 && c !== 0x20 && c !== 0x3f && c !== 0x23 ? 1 : 0;
   hexByte[c] = /[\da-f]/.test(ch) ? 1 : 0;
 }
+const traceparentLength = 55;
 
 const pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /** Strings of ASCII bytes, interned by content (services, routes, regions, timestamps' minutes). */
 class Interner {
-  private readonly table = new Map<number, string>();
+  /** By hash: the string and its bytes (compared with the candidate's bytes on a hit). */
+  private readonly table = new Map<number, { text: string; bytes: Uint8Array }>();
   private readonly capacity: number;
   constructor(capacity: number) {
     this.capacity = capacity;
   }
   get(bytes: Uint8Array, start: number, end: number, hash = hashOf(bytes, start, end)): string {
-    const h = hash;
-    const hit = this.table.get(h);
-    if (hit !== undefined && hit.length === end - start) {
+    const hit = this.table.get(hash);
+    if (hit !== undefined && hit.bytes.length === end - start) {
+      const known = hit.bytes;
       let same = true;
       for (let i = start; i < end; i++) {
-        if (hit.charCodeAt(i - start) !== bytes[i]) {
+        if (known[i - start] !== bytes[i]) {
           same = false;
           break;
         }
       }
-      if (same) return hit;
+      if (same) return hit.text;
     }
-    const made = asciiString(bytes, start, end);
+    const text = asciiString(bytes, start, end);
     if (this.table.size >= this.capacity) this.table.clear();
-    this.table.set(h, made);
-    return made;
+    // A copy: a view would keep the whole fetched buffer alive.
+    const own = new Uint8Array(end - start);
+    own.set(bytes.subarray(start, end));
+    this.table.set(hash, { text, bytes: own });
+    return text;
   }
 }
 
@@ -189,18 +214,16 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
   i++;
   let seen = 0;
   out.region = undefined;
-  out.traceparent = undefined;
+  out.traceparentStart = -1;
   for (;;) {
     i = skipSpace(bytes, i);
     if (bytes[i] !== QUOTE) return false; // `{}`, a trailing comma or garbage: not decided here
-    // The key.
-    const keyStart = ++i;
-    i = stringEnd(bytes, i);
-    if (i < 0) return false;
-    const field = fieldOf(bytes, keyStart, i);
+    // The key: one of the field names, then its closing quote.
+    i++;
+    const field = fieldAt(bytes, i);
     if (field === 0 || (seen & field) !== 0) return false;
     seen |= field;
-    i++;
+    i += (fieldName[field] as Uint8Array).length + 1;
     i = skipSpace(bytes, i);
     if (bytes[i] !== 0x3a /* : */) return false;
     i++;
@@ -208,63 +231,64 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
     if (i >= n) return false;
     c = bytes[i] as number;
     if (c === QUOTE) {
-      // A string value of plain printable ASCII (escapes and other characters: not decided here).
+      // A string value of plain printable ASCII (escapes and other characters: not decided here),
+      // read with the field's own byte class where it has one.
       const start = ++i;
-      i = stringEnd(bytes, i);
-      if (i < 0) return false;
-      const end = i;
-      const hash = lastHash;
-      i++;
-      const len = end - start;
       switch (field) {
         case F_ID:
-          if (len < 1 || len > 128) return false;
+          i = classEnd(bytes, start, plainByte);
+          if (i < 0 || i - start < 1 || i - start > 128) return false;
           out.idStart = start;
-          out.idEnd = end;
+          out.idEnd = i;
           break;
         case F_TS: {
-          const ms = stringTimestamp(bytes, start, end);
+          i = classEnd(bytes, start, plainByte);
+          if (i < 0) return false;
+          const ms = stringTimestamp(bytes, start, i);
           if (ms === undefined || !(ms >= minEpochMs && ms < maxEpochMs)) return false;
           out.tsMs = ms;
           break;
         }
         case F_SERVICE:
-          if (len < 1 || len > 100) return false;
-          for (let j = start; j < end; j++) if (serviceByte[bytes[j] as number] !== 1) return false;
-          out.service = names.get(bytes, start, end, hash);
+          i = classEnd(bytes, start, serviceByte);
+          if (i < 0 || i - start < 1 || i - start > 100) return false;
+          out.service = names.get(bytes, start, i, lastHash);
           break;
         case F_ROUTE:
-          if (len < 1 || len > 200 || bytes[start] !== 0x2f /* / */) return false;
-          for (let j = start + 1; j < end; j++) {
-            const b = bytes[j] as number;
-            // \s among printable ASCII is only the space; '?' and '#' start a query or fragment.
-            if (b === 0x20 || b === 0x3f || b === 0x23) return false;
-          }
-          out.route = names.get(bytes, start, end, hash);
+          // '/', then route characters ('?' and '#' start a query or fragment).
+          if (bytes[start] !== 0x2f /* / */) return false;
+          i = classEnd(bytes, start + 1, routeByte, 0x2f);
+          if (i < 0 || i - start > 200) return false;
+          out.route = names.get(bytes, start, i, lastHash);
           break;
         case F_METHOD: {
-          const method = methodOf(bytes, start, end);
+          i = classEnd(bytes, start, plainByte);
+          if (i < 0) return false;
+          const method = methodOf(bytes, start, i);
           if (method === undefined) return false;
           out.method = method;
           break;
         }
         case F_REGION:
-          if (len < 1 || len > 64) return false;
-          out.region = names.get(bytes, start, end, hash);
+          i = classEnd(bytes, start, plainByte);
+          if (i < 0 || i - start < 1 || i - start > 64) return false;
+          out.region = names.get(bytes, start, i, lastHash);
           break;
         case F_TRACEPARENT:
-          if (len !== 55) return false;
-          for (let j = 0; j < 55; j++) {
+          for (let j = 0; j < traceparentLength; j++) {
             const b = bytes[start + j] as number;
             if (j === 2 || j === 35 || j === 52) {
               if (b !== 0x2d /* - */) return false;
-            } else if (b >= 128 || hexByte[b] !== 1) return false;
+            } else if (hexByte[b] !== 1) return false;
           }
-          out.traceparent = asciiString(bytes, start, end);
+          i = start + traceparentLength;
+          if (bytes[i] !== QUOTE) return false;
+          out.traceparentStart = start;
           break;
         default:
           return false;
       }
+      i++;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       // A JSON number: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
       const start = i;
@@ -355,17 +379,20 @@ function skipSpace(bytes: Uint8Array, from: number): number {
   return i;
 }
 
-/** `hashOf` the last string `stringEnd` went over (computed on the way). */
+/** `hashOf` the last string `classEnd` went over (computed on the way). */
 let lastHash = 0;
 
-/** Index of the closing quote of a string of plain printable ASCII from `from`, or -1. */
-function stringEnd(bytes: Uint8Array, from: number): number {
+/**
+ * Index of the closing quote of a string of bytes of class `table` (a subset of the plain bytes) from
+ * `from`, or -1. `seed` is the hash of the string's bytes before `from` (for `lastHash`).
+ */
+function classEnd(bytes: Uint8Array, from: number, table: Uint8Array, seed = 0): number {
   const n = bytes.length;
-  let h = 0;
+  let h = seed;
   let i = from;
   while (i < n) {
     const c = bytes[i] as number;
-    if (plainByte[c] !== 1) break;
+    if (table[c] !== 1) break;
     h = (Math.imul(h, 31) + c) | 0;
     i++;
   }
@@ -389,36 +416,39 @@ const fieldName: Uint8Array[] = [];
 for (const [name, bit] of fieldNames)
   fieldName[bit] = Uint8Array.from(name, (ch) => ch.charCodeAt(0));
 
-function fieldOf(bytes: Uint8Array, start: number, end: number): number {
-  const len = end - start;
+/**
+ * The field whose name starts at `start` (just after the key's opening quote) and is followed by the
+ * closing quote, or 0: the key is exactly that name (no escapes, nothing more).
+ */
+function fieldAt(bytes: Uint8Array, start: number): number {
   let field: number;
-  switch (len) {
-    case 2:
-      field = bytes[start] === 0x69 /* i */ ? F_ID : F_TS;
+  switch (bytes[start]) {
+    case 0x69 /* i */:
+      field = F_ID;
       break;
-    case 5:
-      field = F_ROUTE;
+    case 0x74 /* t */:
+      field = bytes[start + 1] === 0x73 /* s */ ? F_TS : F_TRACEPARENT;
       break;
-    case 6: {
-      const first = bytes[start];
-      field = first === 0x6d /* m */ ? F_METHOD : first === 0x73 /* s */ ? F_STATUS : F_REGION;
+    case 0x73 /* s */:
+      field = bytes[start + 1] === 0x65 /* e */ ? F_SERVICE : F_STATUS;
       break;
-    }
-    case 7:
-      field = F_SERVICE;
+    case 0x72 /* r */:
+      field = bytes[start + 1] === 0x6f /* o */ ? F_ROUTE : F_REGION;
       break;
-    case 10:
+    case 0x6d /* m */:
+      field = F_METHOD;
+      break;
+    case 0x64 /* d */:
       field = F_DURATION;
-      break;
-    case 11:
-      field = F_TRACEPARENT;
       break;
     default:
       return 0;
   }
   const name = fieldName[field] as Uint8Array;
+  const len = name.length;
+  if (start + len >= bytes.length) return 0;
   for (let j = 0; j < len; j++) if (name[j] !== bytes[start + j]) return 0;
-  return field;
+  return bytes[start + len] === QUOTE ? field : 0;
 }
 
 function methodOf(bytes: Uint8Array, start: number, end: number): string | undefined {
@@ -449,6 +479,6 @@ export function scannedEvent(bytes: Uint8Array, s: ScannedRequestEvent): Request
     durationMs: s.durationMs,
   };
   if (s.region !== undefined) event.region = s.region;
-  if (s.traceparent !== undefined) event.traceparent = s.traceparent;
+  if (s.traceparentStart >= 0) event.traceparent = scannedTraceparent(bytes, s);
   return event;
 }

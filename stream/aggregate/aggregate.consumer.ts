@@ -8,8 +8,24 @@
  * clock on restore. Each partition has its
  * own transactional producer (`<group>.<topic>.<partition>`): whoever takes over a partition fences
  * the previous owner's producer, so a paused zombie can never commit for it again.
+ *
+ * A batch's transaction commits while kafkajs fetches and decodes the partition's next batch: the
+ * batch's offset is resolved (kafkajs' in-memory fetch position only; autoCommit is off) as soon as its
+ * transaction is under way, and the next batch of that partition waits for it to settle before it is
+ * aggregated (a batch of more than `maxPartialsPerStep` partials commits in line: overlapping it would
+ * hold two batches' worth of memory). A transaction that fails seeks the partition back to the failed
+ * batch's first offset and the next batch rethrows its error (kafkajs retries from there, as when a
+ * batch failed in line); stop() lets the transactions in flight finish before leaving the group.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Message,
+  Producer,
+} from "kafkajs";
 import { deadLetterTopic } from "../../core/events/topics.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import { yieldToEventLoop } from "../../core/runtime/yield.ts";
@@ -59,6 +75,12 @@ interface WatermarkMetadata {
   maxTsMs: number | null;
 }
 
+/**
+ * A batch's result as it waits for its transaction: its partials already as messages (JSON), so the
+ * partial objects of each step are garbage as soon as the step is done.
+ */
+type BatchResult = Omit<AggregateResult, "partials" | "consumed"> & { partials: Message[] };
+
 export function createAggregateStage(options: AggregateStageOptions): Stage {
   const { kafka, sourceTopic, outputTopic, groupId, metrics, logger } = options;
   const fetchBytes = options.fetchMaxBytesPerPartition ?? 2 * 1024 * 1024;
@@ -83,6 +105,13 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
    * transaction committed, so skipping below it is right whoever owned the partition in between.
    */
   const committedNext = new Map<number, bigint>();
+  /**
+   * Per partition, the transaction of its last batch while it commits: settles to undefined when it
+   * committed, or to its error (never rejects).
+   */
+  const inFlight = new Map<number, Promise<unknown>>();
+  /** Set by stop(): batches commit in line, so none is left in flight when the group is left. */
+  let stopping = false;
   const closeProducers = (old: Map<number, Promise<Producer>>) => {
     for (const producer of old.values()) void producer.then((p) => p.disconnect()).catch(() => {});
   };
@@ -100,6 +129,12 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       producers = new Map();
       watermarks = new Map();
       closeProducers(old);
+      // Connect the assigned partitions' producers and read their watermarks now, while the first
+      // fetch is under way, instead of at their first batch.
+      for (const partition of payload.memberAssignment[sourceTopic] ?? []) {
+        void producerFor(partition).catch(() => {});
+        void watermarkFor(partition).catch(() => {});
+      }
       return { assignment: payload.memberAssignment };
     },
   });
@@ -158,10 +193,11 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     topic: string,
     partition: number,
     messages: readonly KafkaMessage[],
-    result: AggregateResult,
+    result: BatchResult,
   ) => {
     const lastOffset = (messages.at(-1) as KafkaMessage).offset;
     const nextOffset = (BigInt(lastOffset) + 1n).toString();
+    let used: Promise<Producer> | undefined;
     await withBatchSpan(
       "gridpulse.aggregate.batch",
       {
@@ -171,17 +207,18 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       },
       result.traceparents,
       async (_span, continued) => {
-        const producer = await producerFor(partition);
+        used = producerFor(partition);
+        const producer = await used;
         const tx = await producer.transaction();
         try {
           // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events:
           // stage 2 continues those traces.
-          const partials = result.partials.map((p, i) => {
-            const traces = (result.partialTraceparents[i] ?? []).map(continued);
-            return traces.length > 0
-              ? { key: p.service, value: JSON.stringify(p), headers: { traceparent: traces } }
-              : { key: p.service, value: JSON.stringify(p) };
-          });
+          const partials = result.partials;
+          for (const [i, sampled] of result.partialTraceparents.entries()) {
+            const traces = sampled.map(continued);
+            if (traces.length > 0)
+              partials[i] = { ...(partials[i] as Message), headers: { traceparent: traces } };
+          }
           for (const chunk of chunkMessages(partials))
             await tx.send({ topic: outputTopic, messages: chunk });
           const letters = deadLetterMessages(topic, result.deadLetters, options.now());
@@ -209,10 +246,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
           endTx();
         } catch (error) {
           await tx.abort().catch(() => {});
-          // The producer may have been fenced by a new owner of the partition: start over with a new one.
-          const stale = producers.get(partition);
-          producers.delete(partition);
-          closeProducers(new Map(stale ? [[partition, stale]] : []));
+          // The producer may have been fenced by a new owner of the partition: start over with a new
+          // one (unless a new generation has already replaced it).
+          if (used !== undefined && producers.get(partition) === used) producers.delete(partition);
+          if (used !== undefined) closeProducers(new Map([[partition, used]]));
           throw error;
         }
       },
@@ -242,9 +279,18 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
+    const partition = batch.partition;
+    // The partition's previous transaction settles first: the skip mark and the watermark below
+    // depend on it. If it failed, the partition has been sought back to that batch: fail this one so
+    // kafkajs retries from there.
+    const previous = inFlight.get(partition);
+    if (previous !== undefined) {
+      const failed = await previous;
+      if (inFlight.get(partition) === previous) inFlight.delete(partition);
+      if (failed !== undefined) throw failed;
+    }
     if (batch.messages.length === 0 || isStale()) return;
     const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
-    const partition = batch.partition;
     let maxTs = await watermarkFor(partition);
     let remaining: readonly KafkaMessage[] = batch.messages;
     const done = committedNext.get(partition);
@@ -268,8 +314,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     // at most maxPartialsPerStep partials, heartbeating and letting the event loop run in between, so
     // no step holds the loop for long; the batch is still committed in one transaction (one commit
     // per fetch keeps the hand-over between owners exact).
-    const merged: AggregateResult = {
-      consumed: 0,
+    const merged: BatchResult = {
       partials: [],
       deadLetters: [],
       maxTsMs: maxTs,
@@ -286,8 +331,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         { ...options.settings(), maxPartials: maxPartialsPerStep },
         options.now(),
       );
-      merged.consumed += step.consumed;
-      for (const p of step.partials) merged.partials.push(p);
+      for (const p of step.partials)
+        merged.partials.push({ key: p.service, value: JSON.stringify(p) });
       for (const l of step.deadLetters) merged.deadLetters.push(l);
       for (const t of step.partialTraceparents) merged.partialTraceparents.push(t);
       for (const t of step.traceparents)
@@ -303,8 +348,35 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         if (isStale()) return;
       }
     }
-    resolveOffset(await commitBatch(batch.topic, partition, messages, merged));
-    endBatch();
+    const firstOffset = (messages[0] as KafkaMessage).offset;
+    const committed = commitBatch(batch.topic, partition, messages, merged).then(
+      () => {
+        endBatch();
+        return undefined;
+      },
+      (error: unknown) => {
+        // Back to the failed batch (its watermark too: read again from the committed metadata).
+        watermarks.delete(partition);
+        try {
+          consumer.seek({ topic: batch.topic, partition, offset: firstOffset });
+        } catch {
+          // Not running any more: the next owner resumes at the committed offset anyway.
+        }
+        logger.warn("stage-1 transaction failed; the partition resumes at the failed batch", {
+          partition,
+          offset: firstOffset,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return error ?? new Error("transaction failed");
+      },
+    );
+    // In line when stopping, and for a batch of many partials (many series): its transaction holds
+    // them all, and overlapping it with the next fetch would hold that batch's messages too.
+    if (stopping || merged.partials.length > maxPartialsPerStep) {
+      const failed = await committed;
+      if (failed !== undefined) throw failed;
+    } else inFlight.set(partition, committed);
+    resolveOffset((messages.at(-1) as KafkaMessage).offset);
     await heartbeat();
   };
 
@@ -322,7 +394,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       });
     },
     async stop() {
-      // disconnect() lets the batch in hand finish its transaction, then leaves the group.
+      // Transactions in flight finish; disconnect() lets the batch in hand commit (in line now), then
+      // leaves the group.
+      stopping = true;
+      await Promise.all(inFlight.values());
       await consumer.disconnect();
       membership.left();
       await Promise.all(

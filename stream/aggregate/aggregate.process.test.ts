@@ -30,6 +30,38 @@ const settings = { allowedLatenessMs: 120_000, maxFutureSkewMs: 300_000, thresho
 const now = t0 + 3_600_000;
 
 describe("aggregateBatch", () => {
+  it("continues sampled traces only: the event's traceparent (byte reader or full decoder) or the message header", () => {
+    const tp = (n: number, flags: string) =>
+      `00-${n.toString(16).padStart(32, "0")}-00f067aa0ba902b7-${flags}`;
+    const header = (event: Record<string, unknown>, traceparent: string) => {
+      const m = msg(event);
+      m.headers = { traceparent: Buffer.from(traceparent) };
+      return m;
+    };
+    // The same event with `\u0047ET` for GET: valid, but left to the full decoder.
+    const escaped = (traceparent: string) =>
+      msg(JSON.stringify({ ...ev(0), traceparent }).replace('"GET"', '"\\u0047ET"'));
+    const messages = [
+      msg({ ...ev(0), traceparent: tp(1, "01") }), // read by the byte reader, sampled
+      msg({ ...ev(0), traceparent: tp(2, "00") }), // not sampled
+      escaped(tp(3, "01")), // full decoder, sampled
+      escaped(tp(4, "00")),
+      header(ev(0), tp(5, "01")), // header only, sampled
+      header({ ...ev(0), traceparent: tp(6, "00") }, tp(7, "01")), // the event's own wins
+      msg({ ...ev(0, 200, 10, "/v1/y"), traceparent: tp(8, "01") }),
+    ];
+    const result = aggregateBatch(0, messages, null, settings, now);
+    expect(result.processed).toBe(messages.length);
+    expect(result.traceparents).toEqual([tp(1, "01"), tp(3, "01"), tp(5, "01"), tp(8, "01")]);
+    const byRoute = Object.fromEntries(
+      result.partials.map((p, i) => [p.route, result.partialTraceparents[i]]),
+    );
+    expect(byRoute).toEqual({
+      "/v1/x": [tp(1, "01"), tp(3, "01"), tp(5, "01")],
+      "/v1/y": [tp(8, "01")],
+    });
+  });
+
   it("folds events into per (service, route, minute) partials with exact counts and histograms", () => {
     const result = aggregateBatch(
       0,

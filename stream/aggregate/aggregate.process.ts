@@ -17,7 +17,12 @@ import {
   type PartialAggregate,
 } from "../../core/events/aggregate.ts";
 import { decodeParsedRequestEvent } from "../../core/events/request-event.fast.ts";
-import { newScannedRequestEvent, scanRequestEvent } from "../../core/events/request-event.scan.ts";
+import {
+  newScannedRequestEvent,
+  scannedTraceparent,
+  scannedTraceparentSampled,
+  scanRequestEvent,
+} from "../../core/events/request-event.scan.ts";
 import { encodeHistogram, newLatencyHistogram, toMicros } from "../../core/latency/histogram.ts";
 import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
 
@@ -98,7 +103,10 @@ export function aggregateBatch(
   for (const message of messages) {
     consumed += 1;
     const bytes = message.value;
-    if (!bytes || !scanRequestEvent(bytes, event)) {
+    // The traceparent of an event the byte reader did not decide (the full decoder's value).
+    let parsedTraceparent: string | undefined;
+    const scanned = bytes !== null && scanRequestEvent(bytes, event);
+    if (!scanned) {
       // Not decided by the byte reader: the full decoder (JSON.parse, then zod for the error text).
       const decoded = decodeParsedRequestEvent(bytes);
       if (!decoded.ok) {
@@ -111,7 +119,8 @@ export function aggregateBatch(
       event.route = v.route;
       event.status = v.status;
       event.durationMs = v.durationMs;
-      event.traceparent = v.traceparent;
+      event.traceparentStart = -1;
+      parsedTraceparent = v.traceparent;
     }
     const ts = event.tsMs;
     if (ts > latestAllowed) {
@@ -184,11 +193,20 @@ export function aggregateBatch(
       if (durationMs <= (thresholds[i] as number)) acc.within[i] = (acc.within[i] as number) + 1;
     acc.durationsUs.push(toMicros(durationMs));
     processed += 1;
-    // Continue the producer's trace: the event's own traceparent, or a W3C header on the message.
-    const traceparent = event.traceparent ?? message.headers?.traceparent?.toString();
-    if (traceparent && traceparents.length < 64 && traceparent.endsWith("1")) {
-      traceparents.push(traceparent);
-      if (acc.traceparents.length < 4) acc.traceparents.push(traceparent);
+    // Continue the producer's trace, if sampled (ends in 1): the event's own traceparent, or a W3C
+    // header on the message. A string is made of it only when it is kept.
+    if (traceparents.length < 64) {
+      let traceparent: string | undefined;
+      if (scanned && event.traceparentStart >= 0) {
+        if (scannedTraceparentSampled(bytes, event)) traceparent = scannedTraceparent(bytes, event);
+      } else {
+        const given = parsedTraceparent ?? message.headers?.traceparent?.toString();
+        if (given?.endsWith("1")) traceparent = given;
+      }
+      if (traceparent) {
+        traceparents.push(traceparent);
+        if (acc.traceparents.length < 4) acc.traceparents.push(traceparent);
+      }
     }
   }
 
