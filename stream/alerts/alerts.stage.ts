@@ -307,11 +307,19 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     for (const p of batch) if (p.statements.length === 0) committed(p);
     if (writing.length === 0) return;
     if (writing.length > 1) {
+      // One lease check per shard: the batch is one transaction, so a shard's check holds for every
+      // step of it that follows (each step's statements lead with its shard's check).
+      const statements: InStatement[] = [];
+      const checked = new Set<number>();
+      for (const p of writing) {
+        const shard = shardOfTenant(p.tenantId);
+        const first = checked.has(shard) ? 1 : 0;
+        checked.add(shard);
+        for (let i = first; i < p.statements.length; i++)
+          statements.push(p.statements[i] as InStatement);
+      }
       try {
-        await client.batch(
-          writing.flatMap((p) => p.statements),
-          "write",
-        );
+        await client.batch(statements, "write");
         for (const p of writing) committed(p);
         return;
       } catch {
@@ -525,8 +533,11 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   });
 
   const describe = (entry: TenantEntry, snapshot: TenantSnapshot) => {
+    const previous = entry.snapshot;
     entry.snapshot = snapshot;
     entry.stale = false;
+    // A committed step keeps the rules and SLOs it was loaded with: what they read is known.
+    if (previous && previous.rules === snapshot.rules && previous.slos === snapshot.slos) return;
     const sloService = new Map(snapshot.slos.map((s) => [s.id, s.definition.service]));
     entry.services = new Set(
       snapshot.rules.flatMap((r) =>
