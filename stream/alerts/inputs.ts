@@ -54,8 +54,11 @@ export type InputCache = Map<string, Promise<unknown>>;
 export const newInputCache = (): InputCache => new Map();
 
 function shared<T>(cache: InputCache | undefined, key: unknown[], read: () => Promise<T>) {
+  return cache ? sharedBy(cache, JSON.stringify(key), read) : read();
+}
+
+function sharedBy<T>(cache: InputCache | undefined, k: string, read: () => Promise<T>) {
   if (!cache) return read();
-  const k = JSON.stringify(key);
   let hit = cache.get(k) as Promise<T> | undefined;
   if (!hit) {
     hit = read();
@@ -64,6 +67,38 @@ function shared<T>(cache: InputCache | undefined, key: unknown[], read: () => Pr
     cache.set(k, hit);
   }
   return hit;
+}
+
+/**
+ * The shared input a rule reads, as a key (computed once per rule object: a tenant's rules are kept
+ * between steps): latency by service, route and window; prices by carrier, region and look-back.
+ */
+const ruleKeys = new WeakMap<AlertRule, string>();
+function ruleInputKey(rule: AlertRule): string {
+  let key = ruleKeys.get(rule);
+  if (key === undefined) {
+    if (rule.kind === "latency_threshold") {
+      const { service, route, window } = rule.params;
+      key = JSON.stringify([service, route ?? null, window]);
+    } else if (rule.kind === "market_price") {
+      const { carrier, region, condition } = rule.params;
+      const windowMs = condition.op === "change_pct" ? durationMs(condition.window) : 0;
+      key = JSON.stringify([carrier, region ?? "", windowMs]);
+    } else key = JSON.stringify([rule.kind, rule.id]);
+    ruleKeys.set(rule, key);
+  }
+  return key;
+}
+
+/** An SLO definition as a key (computed once per definition object). */
+const definitionKeys = new WeakMap<SloDefinition, string>();
+function definitionKey(definition: SloDefinition): string {
+  let key = definitionKeys.get(definition);
+  if (key === undefined) {
+    key = JSON.stringify(definition);
+    definitionKeys.set(definition, key);
+  }
+  return key;
 }
 
 const latencyWindowMs: Record<LatencyWindow, number> = {
@@ -89,11 +124,17 @@ export async function gatherInputs(
   const inputs: EvaluationInputs = {};
   const { rules, nowMs } = args;
 
-  const sloIds = new Set(rules.flatMap((r) => (r.kind === "slo_burn" ? [r.params.sloId] : [])));
+  const sloIds = new Set<string>();
+  for (const r of rules) if (r.kind === "slo_burn") sloIds.add(r.params.sloId);
   const slo: SloBurnInput[] = [];
   for (const s of args.slos) {
     if (!sloIds.has(s.id)) continue;
-    const tiers = await attempt("slo", s.id, () => sloTiers(db, s.definition, nowMs, args.cache));
+    // Tenants with equal SLO definitions get equal tiers: computed once per tick.
+    const tiers = await attempt("slo", s.id, () =>
+      sharedBy(args.cache, `tiers|${nowMs}|${definitionKey(s.definition)}`, () =>
+        sloTiers(db, s.definition, nowMs, args.cache),
+      ),
+    );
     if (tiers) slo.push({ sloId: s.id, tiers });
   }
   if (slo.length > 0) inputs.slo = slo;
@@ -103,11 +144,11 @@ export async function gatherInputs(
   for (const rule of rules) {
     if (rule.kind !== "latency_threshold") continue;
     const { service, route, window } = rule.params;
-    const key = JSON.stringify([service, route ?? null, window]);
+    const key = ruleInputKey(rule);
     if (seenLatency.has(key)) continue;
     seenLatency.add(key);
     const report = await attempt("latency", rule.id, () =>
-      shared(args.cache, ["latency", nowMs, service, route ?? null, window], () =>
+      sharedBy(args.cache, `latency|${nowMs}|${key}`, () =>
         latencyBetween(db, {
           service,
           route,
@@ -133,11 +174,11 @@ export async function gatherInputs(
     if (rule.kind !== "market_price") continue;
     const { carrier, region, condition } = rule.params;
     const windowMs = condition.op === "change_pct" ? durationMs(condition.window) : 0;
-    const key = JSON.stringify([carrier, region ?? "", windowMs]);
+    const key = ruleInputKey(rule);
     if (seenPrices.has(key)) continue;
     seenPrices.add(key);
     const points = await attempt("price", rule.id, () =>
-      shared(args.cache, ["price", nowMs, carrier, region ?? "", windowMs], () =>
+      sharedBy(args.cache, `price|${nowMs}|${key}`, () =>
         pricePoints(db, { carrier, region: region ?? "", nowMs, windowMs }),
       ),
     );
