@@ -68,6 +68,8 @@ const stride = Math.max(1, Math.round(1 / active));
 
 interface TickSample {
   ms: number;
+  /** CPU time of this process during the tick (user + system; the traffic writer's share included). */
+  cpuMs: number;
   steps: number;
   shards: number;
 }
@@ -96,9 +98,12 @@ async function runStage(url: string, label: string): Promise<TickSample[]> {
   const endAtMs = Date.now() + seconds * 1000;
   while (Date.now() < endAtMs) {
     const startedAtMs = Date.now();
+    const cpu = process.cpuUsage();
     await stage.tick();
+    const used = process.cpuUsage(cpu);
     samples.push({
       ms: Date.now() - startedAtMs,
+      cpuMs: Math.round((used.user + used.system) / 1000),
       steps: stage.lastTickSteps(),
       shards: stage.heldShards().size,
     });
@@ -187,11 +192,12 @@ for (const { label, samples } of results) {
   const firstSettled = samples.findIndex((s, i) => i > 0 && s.shards === settledShards);
   const steady = samples.slice(Math.max(2, firstSettled + 2));
   const ms = steady.map((s) => s.ms);
+  const cpu = steady.map((s) => s.cpuMs);
   console.log(
     `  ${label}: shards ${settledShards}; first tick ${first?.ms} ms (${first?.steps} steps); steady ticks (${steady.length}): median ${pct(ms, 0.5)} ms, p90 ${pct(ms, 0.9)} ms, max ${Math.max(0, ...ms)} ms, steps per tick median ${pct(
       steady.map((s) => s.steps),
       0.5,
-    )}`,
+    )}; CPU per tick median ${pct(cpu, 0.5)} ms, p90 ${pct(cpu, 0.9)} ms`,
   );
 }
 opened.close();
