@@ -31,9 +31,10 @@ export interface PreparedInputs {
   prices: Map<string, PricePoint[]>;
 }
 
+// Keys of the input indexes: each part prefixed by its length, so distinct parts never share a key.
 const latencyKey = (service: string, route: string | null, window: string) =>
-  JSON.stringify([service, route, window]);
-const priceKey = (carrier: string, region: string) => JSON.stringify([carrier, region]);
+  `${service.length}:${service}${route === null ? "-" : `${route.length}:${route}`}${window}`;
+const priceKey = (carrier: string, region: string) => `${carrier.length}:${carrier}${region}`;
 
 export function prepareInputs(inputs: EvaluationInputs, nowMs: number): PreparedInputs {
   const slo = new Map<string, SloBurnInput>();
