@@ -50,23 +50,52 @@ export interface GatherArgs {
   cache?: InputCache;
 }
 
-export type InputCache = Map<string, Promise<unknown>>;
-export const newInputCache = (): InputCache => new Map();
+/**
+ * Shared reads of one tick, by key: settled ones are handed out without a turn of the event loop. The
+ * cache serves one `nowMs`: a call with another clears it.
+ */
+export interface InputCache {
+  nowMs: number | undefined;
+  entries: Map<string, { promise: Promise<unknown>; done: boolean; value: unknown }>;
+}
+export const newInputCache = (): InputCache => ({ nowMs: undefined, entries: new Map() });
 
 function shared<T>(cache: InputCache | undefined, key: unknown[], read: () => Promise<T>) {
   return cache ? sharedBy(cache, JSON.stringify(key), read) : read();
 }
 
-function sharedBy<T>(cache: InputCache | undefined, k: string, read: () => Promise<T>) {
+/** A value computed from shared reads, once per tick under `k`. */
+function sharedValue<T>(cache: InputCache, k: string, compute: () => T): T {
+  const hit = cache.entries.get(k);
+  if (hit?.done) return hit.value as T;
+  const value = compute();
+  cache.entries.set(k, { promise: Promise.resolve(value), done: true, value });
+  return value;
+}
+
+/** The shared read under `k`: its value once settled, else its promise. */
+function sharedBy<T>(
+  cache: InputCache | undefined,
+  k: string,
+  read: () => Promise<T>,
+): T | Promise<T> {
   if (!cache) return read();
-  let hit = cache.get(k) as Promise<T> | undefined;
-  if (!hit) {
-    hit = read();
+  const hit = cache.entries.get(k);
+  if (hit) return hit.done ? (hit.value as T) : (hit.promise as Promise<T>);
+  const promise = read();
+  const entry = { promise: promise as Promise<unknown>, done: false, value: undefined as unknown };
+  promise.then(
+    (value) => {
+      entry.done = true;
+      entry.value = value;
+    },
     // A failed read is not kept: the next tenant tries again (and reports its own problem).
-    hit.catch(() => cache.delete(k));
-    cache.set(k, hit);
-  }
-  return hit;
+    () => {
+      if (cache.entries.get(k) === entry) cache.entries.delete(k);
+    },
+  );
+  cache.entries.set(k, entry);
+  return promise;
 }
 
 /**
@@ -79,12 +108,12 @@ function ruleInputKey(rule: AlertRule): string {
   if (key === undefined) {
     if (rule.kind === "latency_threshold") {
       const { service, route, window } = rule.params;
-      key = JSON.stringify([service, route ?? null, window]);
+      key = `latency|${JSON.stringify([service, route ?? null, window])}`;
     } else if (rule.kind === "market_price") {
       const { carrier, region, condition } = rule.params;
       const windowMs = condition.op === "change_pct" ? durationMs(condition.window) : 0;
-      key = JSON.stringify([carrier, region ?? "", windowMs]);
-    } else key = JSON.stringify([rule.kind, rule.id]);
+      key = `price|${JSON.stringify([carrier, region ?? "", windowMs])}`;
+    } else key = `${rule.kind}|${JSON.stringify(rule.id)}`;
     ruleKeys.set(rule, key);
   }
   return key;
@@ -95,7 +124,7 @@ const definitionKeys = new WeakMap<SloDefinition, string>();
 function definitionKey(definition: SloDefinition): string {
   let key = definitionKeys.get(definition);
   if (key === undefined) {
-    key = JSON.stringify(definition);
+    key = `tiers|${JSON.stringify(definition)}`;
     definitionKeys.set(definition, key);
   }
   return key;
@@ -113,16 +142,29 @@ export async function gatherInputs(
   args: GatherArgs,
 ): Promise<{ inputs: EvaluationInputs; problems: InputProblem[] }> {
   const problems: InputProblem[] = [];
-  const attempt = async <T>(kind: InputProblem["kind"], id: string, read: () => Promise<T>) => {
-    try {
-      return await read();
-    } catch (error) {
+  const { rules, nowMs, cache } = args;
+  if (cache && cache.nowMs !== nowMs) {
+    cache.nowMs = nowMs;
+    cache.entries.clear();
+  }
+  /** A read's value (or undefined, its problem recorded); a promise only while it is being read. */
+  const attempt = <T>(
+    kind: InputProblem["kind"],
+    id: string,
+    read: () => T | Promise<T>,
+  ): T | undefined | Promise<T | undefined> => {
+    const failed = (error: unknown) => {
       problems.push({ kind, id, error });
       return undefined;
+    };
+    try {
+      const value = read();
+      return value instanceof Promise ? value.catch(failed) : value;
+    } catch (error) {
+      return failed(error);
     }
   };
   const inputs: EvaluationInputs = {};
-  const { rules, nowMs } = args;
 
   const sloIds = new Set<string>();
   for (const r of rules) if (r.kind === "slo_burn") sloIds.add(r.params.sloId);
@@ -130,11 +172,10 @@ export async function gatherInputs(
   for (const s of args.slos) {
     if (!sloIds.has(s.id)) continue;
     // Tenants with equal SLO definitions get equal tiers: computed once per tick.
-    const tiers = await attempt("slo", s.id, () =>
-      sharedBy(args.cache, `tiers|${nowMs}|${definitionKey(s.definition)}`, () =>
-        sloTiers(db, s.definition, nowMs, args.cache),
-      ),
+    const read = attempt("slo", s.id, () =>
+      sharedBy(cache, definitionKey(s.definition), () => sloTiers(db, s.definition, nowMs, cache)),
     );
+    const tiers = read instanceof Promise ? await read : read;
     if (tiers) slo.push({ sloId: s.id, tiers });
   }
   if (slo.length > 0) inputs.slo = slo;
@@ -147,8 +188,8 @@ export async function gatherInputs(
     const key = ruleInputKey(rule);
     if (seenLatency.has(key)) continue;
     seenLatency.add(key);
-    const report = await attempt("latency", rule.id, () =>
-      sharedBy(args.cache, `latency|${nowMs}|${key}`, () =>
+    const read = attempt("latency", rule.id, () =>
+      sharedBy(cache, key, () =>
         latencyBetween(db, {
           service,
           route,
@@ -157,6 +198,7 @@ export async function gatherInputs(
         }),
       ),
     );
+    const report = read instanceof Promise ? await read : read;
     if (!report) continue;
     const { count, p50, p90, p95, p99, p999 } = report;
     latency.push({
@@ -170,6 +212,7 @@ export async function gatherInputs(
 
   const prices: PricePoint[] = [];
   const seenPrices = new Set<string>();
+  let pricesComplete = true;
   for (const rule of rules) {
     if (rule.kind !== "market_price") continue;
     const { carrier, region, condition } = rule.params;
@@ -177,18 +220,28 @@ export async function gatherInputs(
     const key = ruleInputKey(rule);
     if (seenPrices.has(key)) continue;
     seenPrices.add(key);
-    const points = await attempt("price", rule.id, () =>
-      sharedBy(args.cache, `price|${nowMs}|${key}`, () =>
+    const read = attempt("price", rule.id, () =>
+      sharedBy(cache, key, () =>
         pricePoints(db, { carrier, region: region ?? "", nowMs, windowMs }),
       ),
     );
+    const points = read instanceof Promise ? await read : read;
     if (points) prices.push(...points);
+    else pricesComplete = false;
   }
-  if (prices.length > 0) inputs.prices = dedupePoints(prices);
+  if (prices.length > 0) {
+    // Tenants reading the same price series share their merged points (when every read succeeded).
+    inputs.prices =
+      cache && pricesComplete
+        ? (sharedValue(cache, `prices|${[...seenPrices].join("\n")}`, () =>
+            dedupePoints(prices),
+          ) as PricePoint[])
+        : dedupePoints(prices);
+  }
 
   if (rules.some((r) => r.kind === "market_subsidy")) {
     const subsidies = await attempt("subsidy", args.tenantId, async () => ({
-      programs: await shared(args.cache, ["subsidy", nowMs], () => subsidyProgramList(db)),
+      programs: await shared(cache, ["subsidy"], () => subsidyProgramList(db)),
       subscriber: await subscriberProfile(db, args.tenantId),
     }));
     if (subsidies) inputs.subsidies = subsidies;
@@ -207,7 +260,7 @@ export async function sloTiers(
   const windows = sloCountWindows(slo, nowMs);
   // The counts are shared data (request windows): tenants with SLOs over the same service, routes,
   // threshold and windows read them once per tick.
-  const counts = await shared(cache, ["slo", nowMs, series, windows], () =>
+  const counts = await shared(cache, ["slo", series, windows], () =>
     countWindows(db, series, windows),
   );
   return computeSloStatus(slo, nowMs, counts).tiers;
