@@ -236,6 +236,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     nowMs: number,
     cache: InputCache,
     loaded: TenantSnapshot | undefined,
+    settled: boolean,
   ): Promise<PreparedStep> {
     const snapshot = loaded ?? (await loadTenant(db, tenantId, nowMs));
     for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
@@ -253,7 +254,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         id: p.id,
         err: p.error,
       });
-    const step = computeStep(snapshot, inputs, nowMs);
+    const step = computeStep(snapshot, inputs, nowMs, settled && loaded !== undefined);
     // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
     // statements then store.
     const spans = await options.tracing?.begin(snapshot, step, nowMs);
@@ -353,6 +354,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     cache: InputCache,
     snapshotOf: (tenantId: string) => TenantSnapshot | undefined,
     hooks: (tenantId: string) => Pick<PreparedStep, "onCommitted" | "onFailed">,
+    /** Tenants whose snapshot is as their last committed step left it, no clock due (step.ts). */
+    settled: ReadonlySet<string> = new Set(),
   ) {
     let pending: PreparedStep[] = [];
     let size = 0;
@@ -361,7 +364,13 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       steps++;
       try {
         const prepared: PreparedStep = {
-          ...(await prepareStep(tenantId, nowMs, cache, snapshotOf(tenantId))),
+          ...(await prepareStep(
+            tenantId,
+            nowMs,
+            cache,
+            snapshotOf(tenantId),
+            settled.has(tenantId),
+          )),
           ...hooks(tenantId),
         };
         pending.push(prepared);
@@ -646,6 +655,12 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         due.push(id);
     }
     due.sort(byShard);
+    // Due only because an input changed: the snapshot is the last commit's and no clock is due.
+    const settled = new Set<string>();
+    for (const id of due) {
+      const entry = entries.get(id);
+      if (entry && !entry.forced && !entry.stale && entry.dueAtMs > nowMs) settled.add(id);
+    }
     const stale = due.filter((id) => entries.get(id)?.stale);
     const reloaded =
       stale.length > 0 ? await bulk(nowMs, () => loadTenants(db, stale, nowMs)) : new Map();
@@ -695,6 +710,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
           entry.forced = true;
         },
       }),
+      settled,
     );
   }
 

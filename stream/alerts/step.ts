@@ -21,6 +21,7 @@ import {
 import { filterMatches } from "../../core/notify/subscription-filter.ts";
 import type { OutboxInsert } from "../notify/outbox-rows.ts";
 import type { TenantSnapshot } from "./tenant.ts";
+import { sameJson } from "./writer.ts";
 
 export interface StepResult {
   /** Next states of the evaluated (not held) alerts, sorted by fingerprint. */
@@ -33,14 +34,35 @@ export interface StepResult {
   outbox: OutboxInsert[];
 }
 
+/**
+ * `settled`: the snapshot (states, groups, route, silences) is exactly as this evaluator's last
+ * committed step left it, and none of the tenant's clocks (core/alerts/due.ts) came due since. Then,
+ * when the evaluation makes no transition and changes no alert in what `plan` acts on off its flush
+ * grid (which alerts exist, their status, labels, activation, firing and resolution times,
+ * acknowledgement: only values, annotations and the keep_firing_for clock may differ), `plan` is not
+ * run: before a clock comes due, a group flushes only on an escalation, which depends on just those
+ * fields, so it would leave the groups as they are and notify nothing, as it did at the last step.
+ * The states are still compared and written as usual.
+ */
 export function computeStep(
   snapshot: TenantSnapshot,
   inputs: EvaluationInputs,
   nowMs: number,
+  settled = false,
 ): StepResult {
   const held = snapshot.states.filter((s) => snapshot.heldRuleIds.has(s.ruleId));
   const live = snapshot.states.filter((s) => !snapshot.heldRuleIds.has(s.ruleId));
   const evaluated = evaluate({ now: nowMs, rules: snapshot.rules, inputs, states: live });
+  if (settled && evaluated.transitions.length === 0 && samePlanInputs(live, evaluated.states)) {
+    return {
+      states: evaluated.states,
+      held,
+      transitions: [],
+      groups: snapshot.groups,
+      notifications: [],
+      outbox: [],
+    };
+  }
   const planned = plan({
     now: nowMs,
     alerts: [...evaluated.states, ...held],
@@ -59,6 +81,28 @@ export function computeStep(
     notifications: planned.notifications,
     outbox: planned.notifications.flatMap((n) => outboxRowsFor(snapshot, n, nowMs)),
   };
+}
+
+/** Whether `next` holds the same alerts as `previous` (any order) in every field `plan` reads off-grid. */
+function samePlanInputs(previous: readonly AlertState[], next: readonly AlertState[]): boolean {
+  if (previous.length !== next.length) return false;
+  if (next.length === 0) return true;
+  const byFingerprint = new Map(previous.map((s) => [s.fingerprint, s]));
+  return next.every((s) => {
+    const b = byFingerprint.get(s.fingerprint);
+    return (
+      b !== undefined &&
+      b.ruleId === s.ruleId &&
+      b.status === s.status &&
+      b.activeAtMs === s.activeAtMs &&
+      b.firedAtMs === s.firedAtMs &&
+      b.resolvedAtMs === s.resolvedAtMs &&
+      b.edge === s.edge &&
+      b.acknowledgedAtMs === s.acknowledgedAtMs &&
+      b.acknowledgedBy === s.acknowledgedBy &&
+      sameJson(b.labels, s.labels)
+    );
+  });
 }
 
 /**
