@@ -164,6 +164,10 @@ export async function gatherInputs(
       return failed(error);
     }
   };
+  if (cache) {
+    const known = knownInputs(cache, args);
+    if (known) return { inputs: known, problems };
+  }
   const inputs: EvaluationInputs = {};
 
   const sloIds = new Set<string>();
@@ -233,9 +237,7 @@ export async function gatherInputs(
     // Tenants reading the same price series share their merged points (when every read succeeded).
     inputs.prices =
       cache && pricesComplete
-        ? (sharedValue(cache, `prices|${[...seenPrices].join("\n")}`, () =>
-            dedupePoints(prices),
-          ) as PricePoint[])
+        ? (sharedValue(cache, readPlan(args).pricesKey, () => dedupePoints(prices)) as PricePoint[])
         : dedupePoints(prices);
   }
 
@@ -247,6 +249,100 @@ export async function gatherInputs(
     if (subsidies) inputs.subsidies = subsidies;
   }
   return { inputs, problems };
+}
+
+/** What a tenant's rules read, as cache keys (computed once per rules and SLO list). */
+interface ReadPlan {
+  slos: readonly { id: string; definition: SloDefinition }[];
+  slo: { sloId: string; key: string }[];
+  latency: { key: string; service: string; route: string | null; window: LatencyWindow }[];
+  prices: string[];
+  /** Key of the merged price points of `prices`. */
+  pricesKey: string;
+  subsidy: boolean;
+}
+
+const readPlans = new WeakMap<readonly AlertRule[], ReadPlan>();
+
+function readPlan(args: GatherArgs): ReadPlan {
+  const hit = readPlans.get(args.rules);
+  if (hit && hit.slos === args.slos) return hit;
+  const sloIds = new Set<string>();
+  for (const r of args.rules) if (r.kind === "slo_burn") sloIds.add(r.params.sloId);
+  const latency: ReadPlan["latency"] = [];
+  const prices: string[] = [];
+  for (const rule of args.rules) {
+    if (rule.kind === "latency_threshold") {
+      const key = ruleInputKey(rule);
+      if (latency.some((l) => l.key === key)) continue;
+      const { service, route, window } = rule.params;
+      latency.push({ key, service, route: route ?? null, window });
+    } else if (rule.kind === "market_price") {
+      const key = ruleInputKey(rule);
+      if (!prices.includes(key)) prices.push(key);
+    }
+  }
+  const plan: ReadPlan = {
+    slos: args.slos,
+    slo: args.slos
+      .filter((s) => sloIds.has(s.id))
+      .map((s) => ({ sloId: s.id, key: definitionKey(s.definition) })),
+    latency,
+    prices,
+    pricesKey: `prices|${prices.join("\n")}`,
+    subsidy: args.rules.some((r) => r.kind === "market_subsidy"),
+  };
+  readPlans.set(args.rules, plan);
+  return plan;
+}
+
+/**
+ * The tenant's inputs when every shared read they need is already settled in the cache (the usual
+ * case after the first tenants of a tick): built without a turn of the event loop, exactly as the
+ * reads below build them. Undefined when something is still to read (or failed, or the rules read
+ * the tenant's own subscriber profile).
+ */
+function knownInputs(cache: InputCache, args: GatherArgs): EvaluationInputs | undefined {
+  const plan = readPlan(args);
+  if (plan.subsidy) return undefined;
+  const entries = cache.entries;
+  const inputs: EvaluationInputs = {};
+  if (plan.slo.length > 0) {
+    const slo: SloBurnInput[] = [];
+    for (const { sloId, key } of plan.slo) {
+      const hit = entries.get(key);
+      if (!hit?.done) return undefined;
+      slo.push({ sloId, tiers: hit.value as SloBurnInput["tiers"] });
+    }
+    inputs.slo = slo;
+  }
+  if (plan.latency.length > 0) {
+    const latency: LatencyObservation[] = [];
+    for (const { key, service, route, window } of plan.latency) {
+      const hit = entries.get(key);
+      if (!hit?.done) return undefined;
+      const { count, p50, p90, p95, p99, p999 } = hit.value as Awaited<
+        ReturnType<typeof latencyBetween>
+      >;
+      latency.push({ service, route, window, quantiles: { count, p50, p90, p95, p99, p999 } });
+    }
+    inputs.latency = latency;
+  }
+  if (plan.prices.length > 0) {
+    const merged = entries.get(plan.pricesKey);
+    if (merged?.done) inputs.prices = merged.value as PricePoint[];
+    else {
+      const points: PricePoint[] = [];
+      for (const key of plan.prices) {
+        const hit = entries.get(key);
+        if (!hit?.done) return undefined;
+        points.push(...(hit.value as PricePoint[]));
+      }
+      if (points.length > 0)
+        inputs.prices = sharedValue(cache, plan.pricesKey, () => dedupePoints(points));
+    }
+  }
+  return inputs;
 }
 
 /** Tier statuses of an SLO at `nowMs`, exactly as GET /v1/slos/:id/status computes them. */
