@@ -25,7 +25,7 @@ import { type Database, libsqlClient } from "../../core/db/database.ts";
 import type { AlertTransitionMessage } from "../../core/events/alert-transition.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
-import { gatherInputs, type InputCache, newInputCache } from "./inputs.ts";
+import { gatherInputs, type InputCache, newInputCache, settledInputs } from "./inputs.ts";
 import { acquireLease, LeaseLostError, releaseLease } from "./lease.ts";
 import type { AlertErrorKind, AlertMetrics } from "./metrics.ts";
 import {
@@ -240,13 +240,11 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   ): Promise<PreparedStep> {
     const snapshot = loaded ?? (await loadTenant(db, tenantId, nowMs));
     for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
-    const { inputs, problems } = await gatherInputs(db, {
-      tenantId,
-      nowMs,
-      rules: snapshot.rules,
-      slos: snapshot.slos,
-      cache,
-    });
+    const gather = { tenantId, nowMs, rules: snapshot.rules, slos: snapshot.slos, cache };
+    const known = settledInputs(cache, gather);
+    const { inputs, problems } = known
+      ? { inputs: known, problems: [] }
+      : await gatherInputs(db, gather);
     for (const p of problems)
       fail("input", "alert input could not be read: its rules see no data", {
         tenantId,
@@ -257,7 +255,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     const step = computeStep(snapshot, inputs, nowMs, settled && loaded !== undefined);
     // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
     // statements then store.
-    const spans = await options.tracing?.begin(snapshot, step, nowMs);
+    const spans = options.tracing ? await options.tracing.begin(snapshot, step, nowMs) : undefined;
     const { statements } = stepStatements({
       snapshot,
       step,
@@ -384,7 +382,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         pending = [];
         size = 0;
       }
-      await renewDuringTick();
+      if (options.now() >= shardsExpireAtMs - options.leaseMs / 2) await renewDuringTick();
     }
     await commit(pending, nowMs);
   }

@@ -143,10 +143,6 @@ export async function gatherInputs(
 ): Promise<{ inputs: EvaluationInputs; problems: InputProblem[] }> {
   const problems: InputProblem[] = [];
   const { rules, nowMs, cache } = args;
-  if (cache && cache.nowMs !== nowMs) {
-    cache.nowMs = nowMs;
-    cache.entries.clear();
-  }
   /** A read's value (or undefined, its problem recorded); a promise only while it is being read. */
   const attempt = <T>(
     kind: InputProblem["kind"],
@@ -164,10 +160,8 @@ export async function gatherInputs(
       return failed(error);
     }
   };
-  if (cache) {
-    const known = knownInputs(cache, args);
-    if (known) return { inputs: known, problems };
-  }
+  const known = settledInputs(cache, args);
+  if (known) return { inputs: known, problems };
   const inputs: EvaluationInputs = {};
 
   const sloIds = new Set<string>();
@@ -294,6 +288,22 @@ function readPlan(args: GatherArgs): ReadPlan {
   };
   readPlans.set(args.rules, plan);
   return plan;
+}
+
+/**
+ * `gatherInputs` without waiting, when the tick's cache already holds every shared read the tenant's
+ * rules need (else undefined: gather them).
+ */
+export function settledInputs(
+  cache: InputCache | undefined,
+  args: GatherArgs,
+): EvaluationInputs | undefined {
+  if (!cache) return undefined;
+  if (cache.nowMs !== args.nowMs) {
+    cache.nowMs = args.nowMs;
+    cache.entries.clear();
+  }
+  return knownInputs(cache, args);
 }
 
 /**
