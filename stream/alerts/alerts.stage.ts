@@ -25,7 +25,13 @@ import { type Database, libsqlClient } from "../../core/db/database.ts";
 import type { AlertTransitionMessage } from "../../core/events/alert-transition.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
-import { gatherInputs, type InputCache, newInputCache, settledInputs } from "./inputs.ts";
+import {
+  carryInputCache,
+  gatherInputs,
+  type InputCache,
+  newInputCache,
+  settledInputs,
+} from "./inputs.ts";
 import { acquireLease, LeaseLostError, releaseLease } from "./lease.ts";
 import type { AlertErrorKind, AlertMetrics } from "./metrics.ts";
 import {
@@ -163,6 +169,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   const serviceSignatures = new Map<string, string>();
   let marketSignature = "";
   let lastTickMs = Number.NEGATIVE_INFINITY;
+  /** The shared reads of the last incremental tick (inputs.ts `carryInputCache`). */
+  let lastCache: InputCache | undefined;
 
   const fail = (kind: AlertErrorKind, message: string, fields: Record<string, unknown>) => {
     metrics.errors.inc({ kind });
@@ -575,7 +583,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   };
 
   /** Only the tenants that are due, from snapshots kept between steps. */
-  async function incrementalTick(nowMs: number, cache: InputCache) {
+  async function incrementalTick(nowMs: number) {
     // 1. Edits since the last tick (read before any bulk read: an edit racing with it is seen again).
     const changes = await client.execute({
       sql: "select tenant_id, seq from alert_input_changes where seq > ? order by seq",
@@ -631,6 +639,9 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
               (select count(*) from market_events where kind = 'price' and ts_ms > ? and ts_ms <= ?) as due`,
       args: [lastTickMs === Number.NEGATIVE_INFINITY ? nowMs : lastTickMs, nowMs],
     });
+    // Reads of the previous tick over services without new windows still hold within its minute.
+    const cache = carryInputCache(lastCache, nowMs, changedServices);
+    lastCache = cache;
     const marketRow = market.rows[0];
     const signature = String(marketRow?.last ?? "");
     const marketChanged = signature !== marketSignature || Number(marketRow?.due ?? 0) > 0;
@@ -732,9 +743,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     if (shards.size > 0) {
       const end = metrics.evaluationDuration.startTimer();
       // One `now` per tick: every tenant sees the same instant, and shared inputs are read once.
-      const cache = newInputCache();
-      if (incremental) await incrementalTick(nowMs, cache);
-      else await fullTick(nowMs, cache);
+      if (incremental) await incrementalTick(nowMs);
+      else await fullTick(nowMs, newInputCache());
       end();
       exportFiring();
     }

@@ -52,13 +52,42 @@ export interface GatherArgs {
 
 /**
  * Shared reads of one tick, by key: settled ones are handed out without a turn of the event loop. The
- * cache serves one `nowMs`: a call with another clears it.
+ * cache serves one `nowMs`: a call with another clears it (`carryInputCache` starts a tick's cache
+ * from the previous one's still-valid reads).
  */
 export interface InputCache {
   nowMs: number | undefined;
-  entries: Map<string, { promise: Promise<unknown>; done: boolean; value: unknown }>;
+  entries: Map<string, CacheEntry>;
+}
+interface CacheEntry {
+  promise: Promise<unknown>;
+  done: boolean;
+  value: unknown;
+  /** The service whose request windows the read covers (reads over whole minutes: SLO, latency). */
+  service?: string;
 }
 export const newInputCache = (): InputCache => ({ nowMs: undefined, entries: new Map() });
+
+/**
+ * A tick's cache holding the previous tick's settled reads of request windows that are still what a
+ * read would return: those of services without new windows (`changed`: the services whose stored
+ * windows changed since) within the same minute. SLO tier and latency reads select whole minute
+ * (and hour) buckets, so within a minute they change only when their service's rows do — the rule
+ * the evaluator already steps tenants by (their `minuteAligned` rules are due at every minute).
+ */
+export function carryInputCache(
+  previous: InputCache | undefined,
+  nowMs: number,
+  changed: ReadonlySet<string>,
+): InputCache {
+  const cache: InputCache = { nowMs, entries: new Map() };
+  if (previous?.nowMs === undefined) return cache;
+  if (Math.floor(previous.nowMs / 60_000) !== Math.floor(nowMs / 60_000)) return cache;
+  for (const [key, entry] of previous.entries)
+    if (entry.done && entry.service !== undefined && !changed.has(entry.service))
+      cache.entries.set(key, entry);
+  return cache;
+}
 
 function shared<T>(cache: InputCache | undefined, key: unknown[], read: () => Promise<T>) {
   return cache ? sharedBy(cache, JSON.stringify(key), read) : read();
@@ -78,12 +107,14 @@ function sharedBy<T>(
   cache: InputCache | undefined,
   k: string,
   read: () => Promise<T>,
+  service?: string,
 ): T | Promise<T> {
   if (!cache) return read();
   const hit = cache.entries.get(k);
   if (hit) return hit.done ? (hit.value as T) : (hit.promise as Promise<T>);
   const promise = read();
-  const entry = { promise: promise as Promise<unknown>, done: false, value: undefined as unknown };
+  const entry: CacheEntry = { promise, done: false, value: undefined };
+  if (service !== undefined) entry.service = service;
   promise.then(
     (value) => {
       entry.done = true;
@@ -171,7 +202,12 @@ export async function gatherInputs(
     if (!sloIds.has(s.id)) continue;
     // Tenants with equal SLO definitions get equal tiers: computed once per tick.
     const read = attempt("slo", s.id, () =>
-      sharedBy(cache, definitionKey(s.definition), () => sloTiers(db, s.definition, nowMs, cache)),
+      sharedBy(
+        cache,
+        definitionKey(s.definition),
+        () => sloTiers(db, s.definition, nowMs, cache),
+        s.definition.service,
+      ),
     );
     const tiers = read instanceof Promise ? await read : read;
     if (tiers) slo.push({ sloId: s.id, tiers });
@@ -187,13 +223,17 @@ export async function gatherInputs(
     if (seenLatency.has(key)) continue;
     seenLatency.add(key);
     const read = attempt("latency", rule.id, () =>
-      sharedBy(cache, key, () =>
-        latencyBetween(db, {
-          service,
-          route,
-          fromMs: nowMs - latencyWindowMs[window],
-          toMs: nowMs + 1,
-        }),
+      sharedBy(
+        cache,
+        key,
+        () =>
+          latencyBetween(db, {
+            service,
+            route,
+            fromMs: nowMs - latencyWindowMs[window],
+            toMs: nowMs + 1,
+          }),
+        service,
       ),
     );
     const report = read instanceof Promise ? await read : read;
