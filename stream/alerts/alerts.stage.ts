@@ -157,8 +157,11 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
    * Steps run shard by shard (tenant ids in order within one): a write batch then holds the steps of
    * few shards, so it checks few shard leases.
    */
-  const byShard = (a: string, b: string) =>
-    shardOfTenant(a) - shardOfTenant(b) || (a < b ? -1 : a > b ? 1 : 0);
+  const byShard = (ids: readonly string[]): string[] =>
+    ids
+      .map((id) => ({ id, shard: shardOfTenant(id) }))
+      .sort((a, b) => a.shard - b.shard || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((t) => t.id);
 
   // Incremental evaluation: the tenants of the held shards between steps, and what was last seen of
   // the shared inputs.
@@ -524,13 +527,12 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   /** Every tenant of the held shards with work, every tick. */
   async function fullTick(nowMs: number, cache: InputCache) {
     const snapshots = await bulk(nowMs, () => loadAllTenants(db, nowMs));
-    const tenants = (
-      snapshots
+    const tenants = byShard(
+      (snapshots
         ? [...snapshots.values()].filter(hasWork).map((t) => t.tenantId)
         : await tenantsToEvaluate(db)
-    )
-      .filter((id) => shards.has(shardOfTenant(id)))
-      .sort(byShard);
+      ).filter((id) => shards.has(shardOfTenant(id))),
+    );
     metrics.tenantsEvaluated.set(tenants.length);
     const seen = new Set(tenants);
     for (const id of firingByTenant.keys()) if (!seen.has(id)) firingByTenant.delete(id);
@@ -649,7 +651,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     const minute = Math.floor(nowMs / 60_000);
 
     // 4. Who is due.
-    const due: string[] = [];
+    const dueIds: string[] = [];
     for (const [id, entry] of entries) {
       // Loaded rows that expire by time (a push subscription's token) are read again.
       if (entry.snapshot && entry.snapshot.reloadAtMs <= nowMs) entry.stale = true;
@@ -661,9 +663,9 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         (entry.market && marketChanged) ||
         readsAny(entry.services, changedServices)
       )
-        due.push(id);
+        dueIds.push(id);
     }
-    due.sort(byShard);
+    const due = byShard(dueIds);
     // Due only because an input changed: the snapshot is the last commit's and no clock is due.
     const settled = new Set<string>();
     for (const id of due) {

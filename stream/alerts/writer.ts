@@ -185,7 +185,7 @@ export function stepStatements(args: WriteArgs): {
 
   for (const state of step.states) {
     const before = loaded.get(state.fingerprint);
-    if (before && sameJson(before, state)) continue;
+    if (before && (before === state || sameJson(before, state))) continue;
     const previous = snapshot.rows.get(state.fingerprint);
     const fresh = isNewEpisode(previous, state);
     const stored: AlertState = fresh
@@ -222,7 +222,7 @@ export function stepStatements(args: WriteArgs): {
 
   const byKey = <T extends { key: string }>(list: readonly T[]) =>
     [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  if (!sameJson(byKey(snapshot.groups), byKey(step.groups))) {
+  if (snapshot.groups !== step.groups && !sameJson(byKey(snapshot.groups), byKey(step.groups))) {
     body.push({ sql: "delete from notification_groups where tenant_id = ?", args: [tenantId] });
     for (const group of step.groups) {
       body.push({
