@@ -42,7 +42,7 @@ import {
   shardLeaseName,
   tenantShard,
 } from "./shards.ts";
-import { computeStep } from "./step.ts";
+import { computeStep, type StepQuiet } from "./step.ts";
 import {
   hasWork,
   type LoadProblem,
@@ -247,7 +247,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     nowMs: number,
     cache: InputCache,
     loaded: TenantSnapshot | undefined,
-    settled: boolean,
+    quiet: StepQuiet | undefined,
   ): Promise<PreparedStep> {
     const snapshot = loaded ?? (await loadTenant(db, tenantId, nowMs));
     for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
@@ -263,7 +263,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         id: p.id,
         err: p.error,
       });
-    const step = computeStep(snapshot, inputs, nowMs, settled && loaded !== undefined);
+    const step = computeStep(snapshot, inputs, nowMs, loaded !== undefined ? quiet : undefined);
     // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
     // statements then store.
     const spans = options.tracing ? await options.tracing.begin(snapshot, step, nowMs) : undefined;
@@ -365,6 +365,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     hooks: (tenantId: string) => Pick<PreparedStep, "onCommitted" | "onFailed">,
     /** Tenants whose snapshot is as their last committed step left it, no clock due (step.ts). */
     settled: ReadonlySet<string> = new Set(),
+    /** Settled tenants due only because of new market events (step.ts). */
+    marketOnly: ReadonlySet<string> = new Set(),
   ) {
     let pending: PreparedStep[] = [];
     let size = 0;
@@ -378,7 +380,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
             nowMs,
             cache,
             snapshotOf(tenantId),
-            settled.has(tenantId),
+            settled.has(tenantId) ? (marketOnly.has(tenantId) ? "market" : "settled") : undefined,
           )),
           ...hooks(tenantId),
         };
@@ -652,26 +654,26 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
 
     // 4. Who is due.
     const dueIds: string[] = [];
+    // Due only because an input changed: the snapshot is the last commit's and no clock is due.
+    const settled = new Set<string>();
+    // Of those, due only because of new market events (step.ts `computeStep`).
+    const marketOnly = new Set<string>();
     for (const [id, entry] of entries) {
       // Loaded rows that expire by time (a push subscription's token) are read again.
       if (entry.snapshot && entry.snapshot.reloadAtMs <= nowMs) entry.stale = true;
       // Stale alone does not make a tenant due: after its own write, its clocks say when.
-      if (
-        entry.forced ||
-        entry.dueAtMs <= nowMs ||
+      const clock = entry.forced || entry.dueAtMs <= nowMs;
+      const windows =
         (entry.minuteAligned && Math.floor(entry.lastStepMs / 60_000) !== minute) ||
-        (entry.market && marketChanged) ||
-        readsAny(entry.services, changedServices)
-      )
-        dueIds.push(id);
+        readsAny(entry.services, changedServices);
+      const market = entry.market && marketChanged;
+      if (!clock && !windows && !market) continue;
+      dueIds.push(id);
+      if (clock || entry.stale) continue;
+      settled.add(id);
+      if (!windows) marketOnly.add(id);
     }
     const due = byShard(dueIds);
-    // Due only because an input changed: the snapshot is the last commit's and no clock is due.
-    const settled = new Set<string>();
-    for (const id of due) {
-      const entry = entries.get(id);
-      if (entry && !entry.forced && !entry.stale && entry.dueAtMs > nowMs) settled.add(id);
-    }
     const stale = due.filter((id) => entries.get(id)?.stale);
     const reloaded =
       stale.length > 0 ? await bulk(nowMs, () => loadTenants(db, stale, nowMs)) : new Map();
@@ -722,6 +724,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         },
       }),
       settled,
+      marketOnly,
     );
   }
 

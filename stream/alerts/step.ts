@@ -5,6 +5,7 @@
  * inhibition. Deterministic: the same persisted state, inputs and `nowMs` give the same rows and keys.
  */
 import {
+  type AlertRule,
   type AlertState,
   type AlertTransition,
   type EvaluationInputs,
@@ -12,6 +13,8 @@ import {
   type Notification,
   type NotificationGroup,
   plan,
+  prepareInputs,
+  sampleRule,
 } from "../../core/alerts/index.ts";
 import {
   notificationAlerts,
@@ -35,21 +38,43 @@ export interface StepResult {
 }
 
 /**
- * `settled`: the snapshot (states, groups, route, silences) is exactly as this evaluator's last
- * committed step left it, and none of the tenant's clocks (core/alerts/due.ts) came due since. Then,
- * when the evaluation makes no transition and changes no alert in what `plan` acts on off its flush
- * grid (which alerts exist, their status, labels, activation, firing and resolution times,
- * acknowledgement: only values, annotations and the keep_firing_for clock may differ), `plan` is not
- * run: before a clock comes due, a group flushes only on an escalation, which depends on just those
- * fields, so it would leave the groups as they are and notify nothing, as it did at the last step.
- * The states are still compared and written as usual.
+ * What the caller knows of a due tenant (incremental evaluation):
+ * - "settled": the snapshot (states, groups, route, silences) is exactly as this evaluator's last
+ *   committed step left it, and none of the tenant's clocks (core/alerts/due.ts) came due since. Then,
+ *   when the evaluation makes no transition and changes no alert in what `plan` acts on off its flush
+ *   grid (which alerts exist, their status, labels, activation, firing and resolution times,
+ *   acknowledgement: only values, annotations and the keep_firing_for clock may differ), `plan` is
+ *   not run: before a clock comes due, a group flushes only on an escalation, which depends on just
+ *   those fields, so it would leave the groups as they are and notify nothing, as at the last step.
+ *   The states are still compared and written as usual.
+ * - "market": settled, and due only because market events arrived (its request windows and minute
+ *   are those of its last step, so every other rule samples as then). When the tenant has no alert of
+ *   a market_price rule and no such rule's sample is true (and it has no market_subsidy rule), the
+ *   evaluation would yield exactly the states it has: nothing is evaluated.
  */
+export type StepQuiet = "settled" | "market";
+
 export function computeStep(
   snapshot: TenantSnapshot,
   inputs: EvaluationInputs,
   nowMs: number,
-  settled = false,
+  quiet?: StepQuiet,
 ): StepResult {
+  if (quiet === "market" && marketUnchanged(snapshot, inputs, nowMs)) {
+    return {
+      states: snapshot.states
+        .filter((s) => !snapshot.heldRuleIds.has(s.ruleId))
+        .sort((a, b) =>
+          a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0,
+        ),
+      held: snapshot.states.filter((s) => snapshot.heldRuleIds.has(s.ruleId)),
+      transitions: [],
+      groups: snapshot.groups,
+      notifications: [],
+      outbox: [],
+    };
+  }
+  const settled = quiet !== undefined;
   const held = snapshot.states.filter((s) => snapshot.heldRuleIds.has(s.ruleId));
   const live = snapshot.states.filter((s) => !snapshot.heldRuleIds.has(s.ruleId));
   const evaluated = evaluate({ now: nowMs, rules: snapshot.rules, inputs, states: live });
@@ -81,6 +106,21 @@ export function computeStep(
     notifications: planned.notifications,
     outbox: planned.notifications.flatMap((n) => outboxRowsFor(snapshot, n, nowMs)),
   };
+}
+
+/** No market_price rule of the tenant has an alert or a true sample, and it has no subsidy rule. */
+function marketUnchanged(snapshot: TenantSnapshot, inputs: EvaluationInputs, nowMs: number) {
+  const market: AlertRule[] = [];
+  for (const rule of snapshot.rules) {
+    if (rule.kind === "market_subsidy") return false;
+    if (rule.kind === "market_price") market.push(rule);
+  }
+  if (market.length === 0) return true;
+  for (const s of snapshot.states) if (market.some((r) => r.id === s.ruleId)) return false;
+  const prepared = prepareInputs(inputs, nowMs);
+  return market.every((rule) =>
+    sampleRule(rule, prepared, nowMs).every((sample) => sample.condition !== "true"),
+  );
 }
 
 /** Whether `next` holds the same alerts as `previous` (any order) in every field `plan` reads off-grid. */
