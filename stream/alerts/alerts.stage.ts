@@ -19,7 +19,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { InStatement } from "@libsql/client";
-import { minuteAligned, nextDueAtMs } from "../../core/alerts/index.ts";
+import { type EvaluationInputs, minuteAligned, nextDueAtMs } from "../../core/alerts/index.ts";
 import { ConfigError } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
 import type { AlertTransitionMessage } from "../../core/events/alert-transition.ts";
@@ -29,6 +29,7 @@ import {
   carryInputCache,
   gatherInputs,
   type InputCache,
+  type InputProblem,
   newInputCache,
   settledInputs,
 } from "./inputs.ts";
@@ -250,12 +251,52 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     quiet: StepQuiet | undefined,
   ): Promise<PreparedStep> {
     const snapshot = loaded ?? (await loadTenant(db, tenantId, nowMs));
-    for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
     const gather = { tenantId, nowMs, rules: snapshot.rules, slos: snapshot.slos, cache };
     const known = settledInputs(cache, gather);
     const { inputs, problems } = known
       ? { inputs: known, problems: [] }
       : await gatherInputs(db, gather);
+    const step = computeStep(snapshot, inputs, nowMs, loaded !== undefined ? quiet : undefined);
+    // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
+    // statements then store.
+    const spans = options.tracing ? await options.tracing.begin(snapshot, step, nowMs) : undefined;
+    return finishStep(snapshot, inputs, problems, step, spans, nowMs);
+  }
+
+  /**
+   * `prepareStep` at once, without an await, for a tenant whose snapshot is kept and whose inputs the
+   * tick's cache already holds (no tracing); undefined otherwise.
+   */
+  function prepareStepNow(
+    tenantId: string,
+    nowMs: number,
+    cache: InputCache,
+    loaded: TenantSnapshot | undefined,
+    quiet: StepQuiet | undefined,
+  ): PreparedStep | undefined {
+    if (!loaded || options.tracing) return undefined;
+    const inputs = settledInputs(cache, {
+      tenantId,
+      nowMs,
+      rules: loaded.rules,
+      slos: loaded.slos,
+      cache,
+    });
+    if (!inputs) return undefined;
+    const step = computeStep(loaded, inputs, nowMs, quiet);
+    return finishStep(loaded, inputs, [], step, undefined, nowMs);
+  }
+
+  function finishStep(
+    snapshot: TenantSnapshot,
+    inputs: EvaluationInputs,
+    problems: readonly InputProblem[],
+    step: ReturnType<typeof computeStep>,
+    spans: PreparedStep["spans"],
+    nowMs: number,
+  ): PreparedStep {
+    const { tenantId } = snapshot;
+    for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
     for (const p of problems)
       fail("input", "alert input could not be read: its rules see no data", {
         tenantId,
@@ -263,10 +304,6 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         id: p.id,
         err: p.error,
       });
-    const step = computeStep(snapshot, inputs, nowMs, loaded !== undefined ? quiet : undefined);
-    // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
-    // statements then store.
-    const spans = options.tracing ? await options.tracing.begin(snapshot, step, nowMs) : undefined;
     const { statements } = stepStatements({
       snapshot,
       step,
@@ -374,16 +411,18 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       if (!shards.has(shardOfTenant(tenantId))) continue; // lost during this tick
       steps++;
       try {
-        const prepared: PreparedStep = {
-          ...(await prepareStep(
-            tenantId,
-            nowMs,
-            cache,
-            snapshotOf(tenantId),
-            settled.has(tenantId) ? (marketOnly.has(tenantId) ? "market" : "settled") : undefined,
-          )),
-          ...hooks(tenantId),
-        };
+        const loaded = snapshotOf(tenantId);
+        const quiet = settled.has(tenantId)
+          ? marketOnly.has(tenantId)
+            ? "market"
+            : "settled"
+          : undefined;
+        const prepared =
+          prepareStepNow(tenantId, nowMs, cache, loaded, quiet) ??
+          (await prepareStep(tenantId, nowMs, cache, loaded, quiet));
+        const { onCommitted, onFailed } = hooks(tenantId);
+        if (onCommitted) prepared.onCommitted = onCommitted;
+        if (onFailed) prepared.onFailed = onFailed;
         pending.push(prepared);
         size += prepared.statements.length;
       } catch (err) {
