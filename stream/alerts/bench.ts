@@ -3,6 +3,7 @@
  * written) at steady traffic, on a libSQL file.
  *
  *     node stream/alerts/bench.ts [tenants] [--processes=N] [--seconds=S] [--full] [--services=K]
+ *       [--active=F] [--ticks]
  *
  * Each tenant has an SLO (two burn tiers), three rules (latency p99 over 5m, a price threshold and a
  * price % change over 1h), a policy and a webhook; tenants share K services (default tenants/50, at
@@ -11,7 +12,10 @@
  * (as stage 2 does; `--active=0.1`: a rotating tenth of them) and every 10 s a price event arrives. With one process the stage runs in this
  * process; with N, N real child processes run a stage each against the same file (shards spread over
  * them by their leases) while this process writes the traffic. `--full` evaluates every tenant at
- * every tick (the previous behaviour) instead of only due ones.
+ * every tick (the previous behaviour) instead of only due ones. `--ticks` prints every tick (start
+ * second, wall and CPU ms, steps) to stderr: with `--active` the slow ticks are the first seconds
+ * (each tenth of the failing tenants fires as its services get data), the price ticks (every 10 s,
+ * every tenant with a price rule is due) and the minute turns (every SLO and latency rule is due).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -101,6 +105,10 @@ async function runStage(url: string, label: string): Promise<TickSample[]> {
     const cpu = process.cpuUsage();
     await stage.tick();
     const used = process.cpuUsage(cpu);
+    if (flags.has("ticks"))
+      process.stderr.write(
+        `${label} tick at :${new Date(startedAtMs).toISOString().slice(17, 23)} ${Date.now() - startedAtMs} ms, CPU ${Math.round((used.user + used.system) / 1000)} ms, ${stage.lastTickSteps()} steps\n`,
+      );
     samples.push({
       ms: Date.now() - startedAtMs,
       cpuMs: Math.round((used.user + used.system) / 1000),
@@ -158,6 +166,7 @@ if (processes === 1) {
           `--seconds=${seconds}`,
           `--processes=${processes}`,
           ...(full ? ["--full"] : []),
+          ...(flags.has("ticks") ? ["--ticks"] : []),
         ],
         { stdio: ["ignore", "pipe", "inherit"] },
       );
