@@ -31,9 +31,10 @@ export interface PreparedInputs {
   prices: Map<string, PricePoint[]>;
 }
 
+// Keys of the input indexes: each part prefixed by its length, so distinct parts never share a key.
 const latencyKey = (service: string, route: string | null, window: string) =>
-  JSON.stringify([service, route, window]);
-const priceKey = (carrier: string, region: string) => JSON.stringify([carrier, region]);
+  `${service.length}:${service}${route === null ? "-" : `${route.length}:${route}`}${window}`;
+const priceKey = (carrier: string, region: string) => `${carrier.length}:${carrier}${region}`;
 
 export function prepareInputs(inputs: EvaluationInputs, nowMs: number): PreparedInputs {
   const slo = new Map<string, SloBurnInput>();
@@ -43,16 +44,37 @@ export function prepareInputs(inputs: EvaluationInputs, nowMs: number): Prepared
     const key = latencyKey(o.service, o.route, o.window);
     if (!latency.has(key)) latency.set(key, o);
   }
-  const prices = new Map<string, PricePoint[]>();
-  for (const p of inputs.prices ?? []) {
+  return { prepared: true, raw: inputs, slo, latency, prices: priceSeries(inputs.prices, nowMs) };
+}
+
+/**
+ * Price points per carrier and region up to `nowMs`, oldest first. Kept for the last `nowMs` per
+ * points array: callers that hand many evaluations the same (read-only) array at one instant — the
+ * alert evaluator gives every tenant of a tick the same price history — index it once.
+ */
+const indexedPrices = new WeakMap<
+  readonly PricePoint[],
+  { nowMs: number; length: number; series: Map<string, PricePoint[]> }
+>();
+
+function priceSeries(
+  points: readonly PricePoint[] | undefined,
+  nowMs: number,
+): Map<string, PricePoint[]> {
+  if (!points) return new Map();
+  const hit = indexedPrices.get(points);
+  if (hit && hit.nowMs === nowMs && hit.length === points.length) return hit.series;
+  const series = new Map<string, PricePoint[]>();
+  for (const p of points) {
     if (p.tsMs > nowMs) continue;
     const key = priceKey(p.carrier, regionOf(p));
-    const list = prices.get(key) ?? [];
+    const list = series.get(key) ?? [];
     list.push(p);
-    prices.set(key, list);
+    series.set(key, list);
   }
-  for (const list of prices.values()) list.sort(byTimeThenPrice);
-  return { prepared: true, raw: inputs, slo, latency, prices };
+  for (const list of series.values()) list.sort(byTimeThenPrice);
+  indexedPrices.set(points, { nowMs, length: points.length, series });
+  return series;
 }
 
 export function sampleRule(

@@ -22,7 +22,7 @@
 import { durationMs } from "../slo/durations.ts";
 import type { AlertState } from "./evaluate.ts";
 import { defaultEdgeRetentionMs, defaultResolvedRetentionMs } from "./evaluate.ts";
-import type { EvaluationInputs } from "./inputs.ts";
+import type { EvaluationInputs, PricePoint } from "./inputs.ts";
 import type { NotificationGroup, RouteConfig } from "./plan.ts";
 import type { AlertRule } from "./rules.ts";
 import type { Silence } from "./suppression.ts";
@@ -71,12 +71,41 @@ export function nextDueAtMs(args: DueArgs): number {
   for (const r of args.rules)
     if (r.kind === "market_price" && r.params.condition.op === "change_pct")
       windows.add(durationMs(r.params.condition.window));
-  for (const p of args.inputs.prices ?? []) for (const w of windows) at(p.tsMs + w);
+  const prices = args.inputs.prices;
+  if (prices) for (const w of windows) at(firstExit(prices, w, now));
   for (const p of args.inputs.subsidies?.programs ?? []) {
     at(p.closesAt);
     at(p.opensAt);
   }
   return due;
+}
+
+/**
+ * The first instant after `now` at which a price point leaves a window of `windowMs` (the least
+ * `tsMs + windowMs` above `now`), kept per points array for the last `now` and window: an evaluator
+ * hands every tenant of a tick the same (read-only) price history.
+ */
+const exits = new WeakMap<
+  readonly PricePoint[],
+  { now: number; length: number; byWindow: Map<number, number> }
+>();
+
+function firstExit(points: readonly PricePoint[], windowMs: number, now: number): number {
+  let memo = exits.get(points);
+  if (!memo || memo.now !== now || memo.length !== points.length) {
+    memo = { now, length: points.length, byWindow: new Map() };
+    exits.set(points, memo);
+  }
+  let first = memo.byWindow.get(windowMs);
+  if (first === undefined) {
+    first = Number.POSITIVE_INFINITY;
+    for (const p of points) {
+      const t = p.tsMs + windowMs;
+      if (t > now && t < first) first = t;
+    }
+    memo.byWindow.set(windowMs, first);
+  }
+  return first;
 }
 
 /** Whether a rule reads inputs over windows that move with the clock at whole minutes. */

@@ -129,7 +129,7 @@ export function evaluate({
   for (const rule of rules) {
     for (const sample of sampleRule(rule, prepared, now)) {
       const labels = mergeLabels(rule, sample.labels);
-      const fingerprint = alertFingerprint(rule.id, labels);
+      const fingerprint = fingerprintOf(rule, labels);
       if (seen.has(fingerprint)) continue; // the same alert twice in one input: first wins
       seen.add(fingerprint);
       const prev = previous.get(fingerprint);
@@ -162,6 +162,37 @@ export function evaluate({
     states: [...next.values()].sort(byFingerprint),
     transitions: transitions.sort(byFingerprint),
   };
+}
+
+/**
+ * The last fingerprint computed for each rule object, with its labels: a rule usually yields the
+ * same labels evaluation after evaluation, so the hash is reused while they stay equal (a pure memo:
+ * the fingerprint is a function of the rule id and the labels alone).
+ */
+const lastFingerprint = new WeakMap<
+  AlertRule,
+  { ruleId: string; labels: Labels; fingerprint: string }
+>();
+
+function fingerprintOf(rule: AlertRule, labels: Labels): string {
+  const hit = lastFingerprint.get(rule);
+  if (hit && hit.ruleId === rule.id && sameLabels(hit.labels, labels)) return hit.fingerprint;
+  const fingerprint = alertFingerprint(rule.id, labels);
+  lastFingerprint.set(rule, { ruleId: rule.id, labels, fingerprint });
+  return fingerprint;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const key in a) {
+    if (!Object.hasOwn(a, key)) continue;
+    if (!Object.hasOwn(b, key) || a[key] !== b[key]) return false;
+    n++;
+  }
+  let m = 0;
+  for (const key in b) if (Object.hasOwn(b, key)) m++;
+  return n === m;
 }
 
 /** Alert labels: alertname and severity, then the rule's labels, then the kind's (which win). */

@@ -8,32 +8,61 @@
  */
 import type { Labels } from "./labels.ts";
 
-const encoder = new TextEncoder();
-
 /**
- * FNV-1a 64 in four 16-bit limbs (exact integer arithmetic, no BigInt): the prime is 2^40 + 0x1b3, so
- * h × prime = h × 0x1b3 + (h << 40), mod 2^64.
+ * FNV-1a 64 in two 32-bit halves (exact integer arithmetic, no BigInt): the prime is 2^40 + 0x1b3,
+ * so h × prime = h × 0x1b3 + (h << 40), mod 2^64. The UTF-8 bytes are produced while hashing (as
+ * TextEncoder would encode the text: a lone surrogate as U+FFFD), without an intermediate buffer.
  */
 export function fnv1a64(text: string): string {
-  let h0 = 0x2325;
-  let h1 = 0x8422;
-  let h2 = 0x9ce4;
-  let h3 = 0xcbf2;
-  for (const byte of encoder.encode(text)) {
-    h0 ^= byte;
-    const t0 = h0 * 0x1b3;
-    let t1 = h1 * 0x1b3;
-    let t2 = h2 * 0x1b3 + (h0 << 8);
-    const t3 = h3 * 0x1b3 + (h1 << 8);
-    t1 += t0 >>> 16;
-    h0 = t0 & 0xffff;
-    t2 += t1 >>> 16;
-    h1 = t1 & 0xffff;
-    h3 = (t3 + (t2 >>> 16)) & 0xffff;
-    h2 = t2 & 0xffff;
+  let lo = 0x84222325;
+  let hi = 0xcbf29ce4;
+  const n = text.length;
+  const bytes = [0, 0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    let count = 1;
+    if (c < 0x80) {
+      bytes[0] = c;
+    } else if (c < 0x800) {
+      bytes[0] = 0xc0 | (c >> 6);
+      bytes[1] = 0x80 | (c & 0x3f);
+      count = 2;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        bytes[0] = 0xf0 | (cp >> 18);
+        bytes[1] = 0x80 | ((cp >> 12) & 0x3f);
+        bytes[2] = 0x80 | ((cp >> 6) & 0x3f);
+        bytes[3] = 0x80 | (cp & 0x3f);
+        count = 4;
+        i++;
+      } else {
+        // A lone surrogate: U+FFFD, as TextEncoder writes it.
+        bytes[0] = 0xef;
+        bytes[1] = 0xbf;
+        bytes[2] = 0xbd;
+        count = 3;
+      }
+    } else {
+      bytes[0] = 0xe0 | (c >> 12);
+      bytes[1] = 0x80 | ((c >> 6) & 0x3f);
+      bytes[2] = 0x80 | (c & 0x3f);
+      count = 3;
+    }
+    for (let k = 0; k < count; k++) {
+      lo = (lo ^ (bytes[k] as number)) >>> 0;
+      // lo × 0x1b3 < 2^41: exact; its high part carries into hi, and (lo << 40) adds lo << 8 to hi.
+      const l16 = lo & 0xffff;
+      const m = (lo >>> 16) * 0x1b3 + ((l16 * 0x1b3) >>> 16);
+      hi = (Math.imul(hi, 0x1b3) + (m >>> 16) + (lo << 8)) >>> 0;
+      lo = ((m << 16) | ((l16 * 0x1b3) & 0xffff)) >>> 0;
+    }
   }
-  return [h3, h2, h1, h0].map((limb) => limb.toString(16).padStart(4, "0")).join("");
+  return hex32(hi) + hex32(lo);
 }
+
+const hex32 = (word: number) => word.toString(16).padStart(8, "0");
 
 /** Label pairs sorted by name (UTF-16 code units, locale-independent). */
 export function sortedLabelPairs(labels: Labels): [string, string][] {

@@ -28,11 +28,14 @@ export function renderAnnotations(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, text] of Object.entries(annotations)) {
-    out[name] = text.replace(
-      /\{\{\s*\$(value|labels\.([A-Za-z_][A-Za-z0-9_]*))\s*\}\}/g,
-      (_m, what: string, label: string | undefined) =>
-        what === "value" ? formatValue(value) : (labels[label as string] ?? ""),
-    );
+    // Text without a template (most annotations) is kept as it is.
+    out[name] = !text.includes("{{")
+      ? text
+      : text.replace(
+          /\{\{\s*\$(value|labels\.([A-Za-z_][A-Za-z0-9_]*))\s*\}\}/g,
+          (_m, what: string, label: string | undefined) =>
+            what === "value" ? formatValue(value) : (labels[label as string] ?? ""),
+        );
   }
   return out;
 }

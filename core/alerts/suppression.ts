@@ -91,8 +91,15 @@ export function suppressions(args: {
   const { now, alerts, silences, inhibitRules } = args;
   const out = new Map<string, Suppression>();
   // Per rule, firing sources indexed by their values of the `equal` labels (missing = "").
-  const equalKey = (rule: InhibitRule, labels: Labels) =>
-    JSON.stringify(rule.equal.map((name) => labels[name] ?? ""));
+  const equalKey = (rule: InhibitRule, labels: Labels) => {
+    // Each value prefixed by its length: distinct value lists never share a key.
+    let key = "";
+    for (const name of rule.equal) {
+      const value = labels[name] ?? "";
+      key += `${value.length}:${value}`;
+    }
+    return key;
+  };
   const sources = inhibitRules.map((rule) => {
     const byKey = new Map<string, string[]>();
     for (const a of alerts) {

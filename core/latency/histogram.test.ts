@@ -1,8 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   countAtOrBelow,
   decodeHistogram,
   encodeHistogram,
+  histogramMean,
   latencyQuantiles,
   mergeInto,
   newLatencyHistogram,
@@ -85,6 +87,28 @@ describe("latency histograms", () => {
     expect(q.count).toBe(5);
     expect(q.p50).toBeCloseTo(3, 2);
     expect(q.max).toBeCloseTo(100, 1);
+  });
+
+  it("computes the mean exactly as the histogram's own getter, in one pass", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.double({ min: 0, max: 120_000, noNaN: true }), { maxLength: 60 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (parts) => {
+          // Merged from decoded parts, as the latency reads build them.
+          const merged = newLatencyHistogram();
+          for (const values of parts) {
+            const h = newLatencyHistogram();
+            for (const v of values) recordDurationMs(h, v);
+            mergeInto(merged, decodeHistogram(encodeHistogram(h)));
+          }
+          expect(histogramMean(merged)).toBe(merged.mean);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("counts values at or below a threshold", () => {

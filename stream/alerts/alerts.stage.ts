@@ -19,13 +19,20 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { InStatement } from "@libsql/client";
-import { minuteAligned, nextDueAtMs } from "../../core/alerts/index.ts";
+import { type EvaluationInputs, minuteAligned, nextDueAtMs } from "../../core/alerts/index.ts";
 import { ConfigError } from "../../core/config/env.ts";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
 import type { AlertTransitionMessage } from "../../core/events/alert-transition.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
-import { gatherInputs, type InputCache, newInputCache } from "./inputs.ts";
+import {
+  carryInputCache,
+  gatherInputs,
+  type InputCache,
+  type InputProblem,
+  newInputCache,
+  settledInputs,
+} from "./inputs.ts";
 import { acquireLease, LeaseLostError, releaseLease } from "./lease.ts";
 import type { AlertErrorKind, AlertMetrics } from "./metrics.ts";
 import {
@@ -36,7 +43,7 @@ import {
   shardLeaseName,
   tenantShard,
 } from "./shards.ts";
-import { computeStep } from "./step.ts";
+import { computeStep, type StepQuiet } from "./step.ts";
 import {
   hasWork,
   type LoadProblem,
@@ -147,6 +154,16 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     return s;
   };
 
+  /**
+   * Steps run shard by shard (tenant ids in order within one): a write batch then holds the steps of
+   * few shards, so it checks few shard leases.
+   */
+  const byShard = (ids: readonly string[]): string[] =>
+    ids
+      .map((id) => ({ id, shard: shardOfTenant(id) }))
+      .sort((a, b) => a.shard - b.shard || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((t) => t.id);
+
   // Incremental evaluation: the tenants of the held shards between steps, and what was last seen of
   // the shared inputs.
   const entries = new Map<string, TenantEntry>();
@@ -156,6 +173,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   const serviceSignatures = new Map<string, string>();
   let marketSignature = "";
   let lastTickMs = Number.NEGATIVE_INFINITY;
+  /** The shared reads of the last incremental tick (inputs.ts `carryInputCache`). */
+  let lastCache: InputCache | undefined;
 
   const fail = (kind: AlertErrorKind, message: string, fields: Record<string, unknown>) => {
     metrics.errors.inc({ kind });
@@ -229,16 +248,55 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     nowMs: number,
     cache: InputCache,
     loaded: TenantSnapshot | undefined,
+    quiet: StepQuiet | undefined,
   ): Promise<PreparedStep> {
     const snapshot = loaded ?? (await loadTenant(db, tenantId, nowMs));
-    for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
-    const { inputs, problems } = await gatherInputs(db, {
+    const gather = { tenantId, nowMs, rules: snapshot.rules, slos: snapshot.slos, cache };
+    const known = settledInputs(cache, gather);
+    const { inputs, problems } = known
+      ? { inputs: known, problems: [] }
+      : await gatherInputs(db, gather);
+    const step = computeStep(snapshot, inputs, nowMs, loaded !== undefined ? quiet : undefined);
+    // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
+    // statements then store.
+    const spans = options.tracing ? await options.tracing.begin(snapshot, step, nowMs) : undefined;
+    return finishStep(snapshot, inputs, problems, step, spans, nowMs);
+  }
+
+  /**
+   * `prepareStep` at once, without an await, for a tenant whose snapshot is kept and whose inputs the
+   * tick's cache already holds (no tracing); undefined otherwise.
+   */
+  function prepareStepNow(
+    tenantId: string,
+    nowMs: number,
+    cache: InputCache,
+    loaded: TenantSnapshot | undefined,
+    quiet: StepQuiet | undefined,
+  ): PreparedStep | undefined {
+    if (!loaded || options.tracing) return undefined;
+    const inputs = settledInputs(cache, {
       tenantId,
       nowMs,
-      rules: snapshot.rules,
-      slos: snapshot.slos,
+      rules: loaded.rules,
+      slos: loaded.slos,
       cache,
     });
+    if (!inputs) return undefined;
+    const step = computeStep(loaded, inputs, nowMs, quiet);
+    return finishStep(loaded, inputs, [], step, undefined, nowMs);
+  }
+
+  function finishStep(
+    snapshot: TenantSnapshot,
+    inputs: EvaluationInputs,
+    problems: readonly InputProblem[],
+    step: ReturnType<typeof computeStep>,
+    spans: PreparedStep["spans"],
+    nowMs: number,
+  ): PreparedStep {
+    const { tenantId } = snapshot;
+    for (const p of snapshot.problems) reportLoadProblem(tenantId, p);
     for (const p of problems)
       fail("input", "alert input could not be read: its rules see no data", {
         tenantId,
@@ -246,10 +304,6 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         id: p.id,
         err: p.error,
       });
-    const step = computeStep(snapshot, inputs, nowMs);
-    // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
-    // statements then store.
-    const spans = await options.tracing?.begin(snapshot, step, nowMs);
     const { statements } = stepStatements({
       snapshot,
       step,
@@ -307,11 +361,19 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     for (const p of batch) if (p.statements.length === 0) committed(p);
     if (writing.length === 0) return;
     if (writing.length > 1) {
+      // One lease check per shard: the batch is one transaction, so a shard's check holds for every
+      // step of it that follows (each step's statements lead with its shard's check).
+      const statements: InStatement[] = [];
+      const checked = new Set<number>();
+      for (const p of writing) {
+        const shard = shardOfTenant(p.tenantId);
+        const first = checked.has(shard) ? 1 : 0;
+        checked.add(shard);
+        for (let i = first; i < p.statements.length; i++)
+          statements.push(p.statements[i] as InStatement);
+      }
       try {
-        await client.batch(
-          writing.flatMap((p) => p.statements),
-          "write",
-        );
+        await client.batch(statements, "write");
         for (const p of writing) committed(p);
         return;
       } catch {
@@ -338,6 +400,10 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     cache: InputCache,
     snapshotOf: (tenantId: string) => TenantSnapshot | undefined,
     hooks: (tenantId: string) => Pick<PreparedStep, "onCommitted" | "onFailed">,
+    /** Tenants whose snapshot is as their last committed step left it, no clock due (step.ts). */
+    settled: ReadonlySet<string> = new Set(),
+    /** Settled tenants due only because of new market events (step.ts). */
+    marketOnly: ReadonlySet<string> = new Set(),
   ) {
     let pending: PreparedStep[] = [];
     let size = 0;
@@ -345,10 +411,18 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
       if (!shards.has(shardOfTenant(tenantId))) continue; // lost during this tick
       steps++;
       try {
-        const prepared: PreparedStep = {
-          ...(await prepareStep(tenantId, nowMs, cache, snapshotOf(tenantId))),
-          ...hooks(tenantId),
-        };
+        const loaded = snapshotOf(tenantId);
+        const quiet = settled.has(tenantId)
+          ? marketOnly.has(tenantId)
+            ? "market"
+            : "settled"
+          : undefined;
+        const prepared =
+          prepareStepNow(tenantId, nowMs, cache, loaded, quiet) ??
+          (await prepareStep(tenantId, nowMs, cache, loaded, quiet));
+        const { onCommitted, onFailed } = hooks(tenantId);
+        if (onCommitted) prepared.onCommitted = onCommitted;
+        if (onFailed) prepared.onFailed = onFailed;
         pending.push(prepared);
         size += prepared.statements.length;
       } catch (err) {
@@ -360,7 +434,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
         pending = [];
         size = 0;
       }
-      await renewDuringTick();
+      if (options.now() >= shardsExpireAtMs - options.leaseMs / 2) await renewDuringTick();
     }
     await commit(pending, nowMs);
   }
@@ -494,13 +568,12 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   /** Every tenant of the held shards with work, every tick. */
   async function fullTick(nowMs: number, cache: InputCache) {
     const snapshots = await bulk(nowMs, () => loadAllTenants(db, nowMs));
-    const tenants = (
-      snapshots
+    const tenants = byShard(
+      (snapshots
         ? [...snapshots.values()].filter(hasWork).map((t) => t.tenantId)
         : await tenantsToEvaluate(db)
-    )
-      .filter((id) => shards.has(shardOfTenant(id)))
-      .sort();
+      ).filter((id) => shards.has(shardOfTenant(id))),
+    );
     metrics.tenantsEvaluated.set(tenants.length);
     const seen = new Set(tenants);
     for (const id of firingByTenant.keys()) if (!seen.has(id)) firingByTenant.delete(id);
@@ -525,8 +598,11 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   });
 
   const describe = (entry: TenantEntry, snapshot: TenantSnapshot) => {
+    const previous = entry.snapshot;
     entry.snapshot = snapshot;
     entry.stale = false;
+    // A committed step keeps the rules and SLOs it was loaded with: what they read is known.
+    if (previous && previous.rules === snapshot.rules && previous.slos === snapshot.slos) return;
     const sloService = new Map(snapshot.slos.map((s) => [s.id, s.definition.service]));
     entry.services = new Set(
       snapshot.rules.flatMap((r) =>
@@ -550,7 +626,7 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
   };
 
   /** Only the tenants that are due, from snapshots kept between steps. */
-  async function incrementalTick(nowMs: number, cache: InputCache) {
+  async function incrementalTick(nowMs: number) {
     // 1. Edits since the last tick (read before any bulk read: an edit racing with it is seen again).
     const changes = await client.execute({
       sql: "select tenant_id, seq from alert_input_changes where seq > ? order by seq",
@@ -606,6 +682,9 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
               (select count(*) from market_events where kind = 'price' and ts_ms > ? and ts_ms <= ?) as due`,
       args: [lastTickMs === Number.NEGATIVE_INFINITY ? nowMs : lastTickMs, nowMs],
     });
+    // Reads of the previous tick over services without new windows still hold within its minute.
+    const cache = carryInputCache(lastCache, nowMs, changedServices);
+    lastCache = cache;
     const marketRow = market.rows[0];
     const signature = String(marketRow?.last ?? "");
     const marketChanged = signature !== marketSignature || Number(marketRow?.due ?? 0) > 0;
@@ -613,21 +692,27 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     const minute = Math.floor(nowMs / 60_000);
 
     // 4. Who is due.
-    const due: string[] = [];
+    const dueIds: string[] = [];
+    // Due only because an input changed: the snapshot is the last commit's and no clock is due.
+    const settled = new Set<string>();
+    // Of those, due only because of new market events (step.ts `computeStep`).
+    const marketOnly = new Set<string>();
     for (const [id, entry] of entries) {
       // Loaded rows that expire by time (a push subscription's token) are read again.
       if (entry.snapshot && entry.snapshot.reloadAtMs <= nowMs) entry.stale = true;
       // Stale alone does not make a tenant due: after its own write, its clocks say when.
-      if (
-        entry.forced ||
-        entry.dueAtMs <= nowMs ||
+      const clock = entry.forced || entry.dueAtMs <= nowMs;
+      const windows =
         (entry.minuteAligned && Math.floor(entry.lastStepMs / 60_000) !== minute) ||
-        (entry.market && marketChanged) ||
-        readsAny(entry.services, changedServices)
-      )
-        due.push(id);
+        readsAny(entry.services, changedServices);
+      const market = entry.market && marketChanged;
+      if (!clock && !windows && !market) continue;
+      dueIds.push(id);
+      if (clock || entry.stale) continue;
+      settled.add(id);
+      if (!windows) marketOnly.add(id);
     }
-    due.sort();
+    const due = byShard(dueIds);
     const stale = due.filter((id) => entries.get(id)?.stale);
     const reloaded =
       stale.length > 0 ? await bulk(nowMs, () => loadTenants(db, stale, nowMs)) : new Map();
@@ -677,6 +762,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
           entry.forced = true;
         },
       }),
+      settled,
+      marketOnly,
     );
   }
 
@@ -700,9 +787,8 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     if (shards.size > 0) {
       const end = metrics.evaluationDuration.startTimer();
       // One `now` per tick: every tenant sees the same instant, and shared inputs are read once.
-      const cache = newInputCache();
-      if (incremental) await incrementalTick(nowMs, cache);
-      else await fullTick(nowMs, cache);
+      if (incremental) await incrementalTick(nowMs);
+      else await fullTick(nowMs, newInputCache());
       end();
       exportFiring();
     }

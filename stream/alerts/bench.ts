@@ -3,6 +3,7 @@
  * written) at steady traffic, on a libSQL file.
  *
  *     node stream/alerts/bench.ts [tenants] [--processes=N] [--seconds=S] [--full] [--services=K]
+ *       [--active=F] [--ticks]
  *
  * Each tenant has an SLO (two burn tiers), three rules (latency p99 over 5m, a price threshold and a
  * price % change over 1h), a policy and a webhook; tenants share K services (default tenants/50, at
@@ -11,7 +12,10 @@
  * (as stage 2 does; `--active=0.1`: a rotating tenth of them) and every 10 s a price event arrives. With one process the stage runs in this
  * process; with N, N real child processes run a stage each against the same file (shards spread over
  * them by their leases) while this process writes the traffic. `--full` evaluates every tenant at
- * every tick (the previous behaviour) instead of only due ones.
+ * every tick (the previous behaviour) instead of only due ones. `--ticks` prints every tick (start
+ * second, wall and CPU ms, steps) to stderr: with `--active` the slow ticks are the first seconds
+ * (each tenth of the failing tenants fires as its services get data), the price ticks (every 10 s,
+ * every tenant with a price rule is due) and the minute turns (every SLO and latency rule is due).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -68,6 +72,8 @@ const stride = Math.max(1, Math.round(1 / active));
 
 interface TickSample {
   ms: number;
+  /** CPU time of this process during the tick (user + system; the traffic writer's share included). */
+  cpuMs: number;
   steps: number;
   shards: number;
 }
@@ -96,9 +102,16 @@ async function runStage(url: string, label: string): Promise<TickSample[]> {
   const endAtMs = Date.now() + seconds * 1000;
   while (Date.now() < endAtMs) {
     const startedAtMs = Date.now();
+    const cpu = process.cpuUsage();
     await stage.tick();
+    const used = process.cpuUsage(cpu);
+    if (flags.has("ticks"))
+      process.stderr.write(
+        `${label} tick at :${new Date(startedAtMs).toISOString().slice(17, 23)} ${Date.now() - startedAtMs} ms, CPU ${Math.round((used.user + used.system) / 1000)} ms, ${stage.lastTickSteps()} steps\n`,
+      );
     samples.push({
       ms: Date.now() - startedAtMs,
+      cpuMs: Math.round((used.user + used.system) / 1000),
       steps: stage.lastTickSteps(),
       shards: stage.heldShards().size,
     });
@@ -153,6 +166,7 @@ if (processes === 1) {
           `--seconds=${seconds}`,
           `--processes=${processes}`,
           ...(full ? ["--full"] : []),
+          ...(flags.has("ticks") ? ["--ticks"] : []),
         ],
         { stdio: ["ignore", "pipe", "inherit"] },
       );
@@ -187,11 +201,12 @@ for (const { label, samples } of results) {
   const firstSettled = samples.findIndex((s, i) => i > 0 && s.shards === settledShards);
   const steady = samples.slice(Math.max(2, firstSettled + 2));
   const ms = steady.map((s) => s.ms);
+  const cpu = steady.map((s) => s.cpuMs);
   console.log(
     `  ${label}: shards ${settledShards}; first tick ${first?.ms} ms (${first?.steps} steps); steady ticks (${steady.length}): median ${pct(ms, 0.5)} ms, p90 ${pct(ms, 0.9)} ms, max ${Math.max(0, ...ms)} ms, steps per tick median ${pct(
       steady.map((s) => s.steps),
       0.5,
-    )}`,
+    )}; CPU per tick median ${pct(cpu, 0.5)} ms, p90 ${pct(cpu, 0.9)} ms`,
   );
 }
 opened.close();

@@ -9,7 +9,7 @@ import { assessments, subsidyPrograms } from "../../core/db/schema/index.ts";
 import type { MarketEvent } from "../../core/events/market-event.ts";
 import { countWindows } from "../../core/latency/window-queries.ts";
 import { computeSloStatus, sloCountWindows } from "../../core/slo/status.ts";
-import { gatherInputs, programOf, subscriberProfile } from "./inputs.ts";
+import { gatherInputs, newInputCache, programOf, subscriberProfile } from "./inputs.ts";
 import {
   fastBurnSlo,
   insertMarketEvent,
@@ -268,5 +268,75 @@ describe("gatherInputs", () => {
     expect(problems.map((p) => [p.kind, p.id])).toEqual([["latency", "lat"]]);
     expect(inputs.latency).toBeUndefined();
     expect(inputs.prices).toHaveLength(1);
+  });
+
+  it("a tick's cache gives every tenant exactly the inputs an uncached read gives", async () => {
+    const { db, tenantId } = await setup();
+    const definition = await insertSlo(db, tenantId, "slo_1", fastBurnSlo("api", 5));
+    await insertMinute(db, {
+      service: "api",
+      route: "/a",
+      bucketStartMs: minuteStart,
+      durationsMs: [...Array(20).fill(10), 900],
+      bad: 4,
+    });
+    for (const e of [
+      priceEvent("p1", now - 3 * HOUR, 0.2),
+      priceEvent("p2", now - 30 * MIN, 0.3),
+      priceEvent("crete", now - 10 * MIN, 0.5, "Crete"),
+    ])
+      await insertMarketEvent(db, e);
+    const latency = parseAlertRule({
+      id: "slow",
+      name: "Slow",
+      kind: "latency_threshold",
+      severity: "ticket",
+      params: { service: "api", quantile: "p99", window: "5m", thresholdMs: 500 },
+    });
+    const price = (id: string, region?: string, window?: "1h") =>
+      parseAlertRule({
+        id,
+        name: "Price",
+        kind: "market_price",
+        severity: "info",
+        params: {
+          carrier: "electricity",
+          ...(region ? { region } : {}),
+          condition: window
+            ? { op: "change_pct", window, pct: 10 }
+            : { op: "above", thresholdEurPerKwh: 0.4 },
+        },
+      });
+    // Tenants reading overlapping inputs in different orders, and one reading nothing shared.
+    const tenants: { rules: AlertRule[]; slos: { id: string; definition: typeof definition }[] }[] =
+      [
+        {
+          rules: [
+            ...sloBurnRules({ id: "slo_1", definition }),
+            latency,
+            price("a"),
+            price("b", "", "1h"),
+          ],
+          slos: [{ id: "slo_1", definition }],
+        },
+        { rules: [price("b", "", "1h"), latency, price("a")], slos: [] },
+        { rules: [price("c", "Crete"), price("a"), latency, latency], slos: [] },
+        { rules: sloBurnRules({ id: "slo_2", definition }), slos: [{ id: "slo_2", definition }] },
+        { rules: [], slos: [] },
+      ];
+    const cache = newInputCache();
+    for (const round of [1, 2]) {
+      for (const t of tenants) {
+        const uncached = await gatherInputs(db, { tenantId, nowMs: now, ...t });
+        const cached = await gatherInputs(db, { tenantId, nowMs: now, ...t, cache });
+        expect(cached, `round ${round}`).toEqual(uncached);
+      }
+    }
+    // Another instant: nothing of the previous one is served.
+    const later = now + 2 * MIN;
+    const t0 = tenants[0] as (typeof tenants)[number];
+    expect(await gatherInputs(db, { tenantId, nowMs: later, ...t0, cache })).toEqual(
+      await gatherInputs(db, { tenantId, nowMs: later, ...t0 }),
+    );
   });
 });

@@ -50,20 +50,115 @@ export interface GatherArgs {
   cache?: InputCache;
 }
 
-export type InputCache = Map<string, Promise<unknown>>;
-export const newInputCache = (): InputCache => new Map();
+/**
+ * Shared reads of one tick, by key: settled ones are handed out without a turn of the event loop. The
+ * cache serves one `nowMs`: a call with another clears it (`carryInputCache` starts a tick's cache
+ * from the previous one's still-valid reads).
+ */
+export interface InputCache {
+  nowMs: number | undefined;
+  entries: Map<string, CacheEntry>;
+}
+interface CacheEntry {
+  promise: Promise<unknown>;
+  done: boolean;
+  value: unknown;
+  /** The service whose request windows the read covers (reads over whole minutes: SLO, latency). */
+  service?: string;
+}
+export const newInputCache = (): InputCache => ({ nowMs: undefined, entries: new Map() });
+
+/**
+ * A tick's cache holding the previous tick's settled reads of request windows that are still what a
+ * read would return: those of services without new windows (`changed`: the services whose stored
+ * windows changed since) within the same minute. SLO tier and latency reads select whole minute
+ * (and hour) buckets, so within a minute they change only when their service's rows do — the rule
+ * the evaluator already steps tenants by (their `minuteAligned` rules are due at every minute).
+ */
+export function carryInputCache(
+  previous: InputCache | undefined,
+  nowMs: number,
+  changed: ReadonlySet<string>,
+): InputCache {
+  const cache: InputCache = { nowMs, entries: new Map() };
+  if (previous?.nowMs === undefined) return cache;
+  if (Math.floor(previous.nowMs / 60_000) !== Math.floor(nowMs / 60_000)) return cache;
+  for (const [key, entry] of previous.entries)
+    if (entry.done && entry.service !== undefined && !changed.has(entry.service))
+      cache.entries.set(key, entry);
+  return cache;
+}
 
 function shared<T>(cache: InputCache | undefined, key: unknown[], read: () => Promise<T>) {
+  return cache ? sharedBy(cache, JSON.stringify(key), read) : read();
+}
+
+/** A value computed from shared reads, once per tick under `k`. */
+function sharedValue<T>(cache: InputCache, k: string, compute: () => T): T {
+  const hit = cache.entries.get(k);
+  if (hit?.done) return hit.value as T;
+  const value = compute();
+  cache.entries.set(k, { promise: Promise.resolve(value), done: true, value });
+  return value;
+}
+
+/** The shared read under `k`: its value once settled, else its promise. */
+function sharedBy<T>(
+  cache: InputCache | undefined,
+  k: string,
+  read: () => Promise<T>,
+  service?: string,
+): T | Promise<T> {
   if (!cache) return read();
-  const k = JSON.stringify(key);
-  let hit = cache.get(k) as Promise<T> | undefined;
-  if (!hit) {
-    hit = read();
+  const hit = cache.entries.get(k);
+  if (hit) return hit.done ? (hit.value as T) : (hit.promise as Promise<T>);
+  const promise = read();
+  const entry: CacheEntry = { promise, done: false, value: undefined };
+  if (service !== undefined) entry.service = service;
+  promise.then(
+    (value) => {
+      entry.done = true;
+      entry.value = value;
+    },
     // A failed read is not kept: the next tenant tries again (and reports its own problem).
-    hit.catch(() => cache.delete(k));
-    cache.set(k, hit);
+    () => {
+      if (cache.entries.get(k) === entry) cache.entries.delete(k);
+    },
+  );
+  cache.entries.set(k, entry);
+  return promise;
+}
+
+/**
+ * The shared input a rule reads, as a key (computed once per rule object: a tenant's rules are kept
+ * between steps): latency by service, route and window; prices by carrier, region and look-back.
+ */
+const ruleKeys = new WeakMap<AlertRule, string>();
+function ruleInputKey(rule: AlertRule): string {
+  let key = ruleKeys.get(rule);
+  if (key === undefined) {
+    if (rule.kind === "latency_threshold") {
+      const { service, route, window } = rule.params;
+      key = `latency|${JSON.stringify([service, route ?? null, window])}`;
+    } else if (rule.kind === "market_price") {
+      const { carrier, region, condition } = rule.params;
+      const windowMs = condition.op === "change_pct" ? durationMs(condition.window) : 0;
+      key = `price|${JSON.stringify([carrier, region ?? "", windowMs])}`;
+    } else key = `${rule.kind}|${JSON.stringify(rule.id)}`;
+    ruleKeys.set(rule, key);
   }
-  return hit;
+  return key;
+}
+
+/** An SLO definition as a key (computed once per definition object). */
+const definitionKeys = new WeakMap<SloDefinition, string>();
+function definitionKey(definition: SloDefinition): string {
+  let key = definitionKeys.get(definition);
+  if (key === undefined) {
+    key = `tiers|${JSON.stringify(definition)}`;
+    definitionKeys.set(definition, key);
+  }
+  return key;
 }
 
 const latencyWindowMs: Record<LatencyWindow, number> = {
@@ -78,22 +173,43 @@ export async function gatherInputs(
   args: GatherArgs,
 ): Promise<{ inputs: EvaluationInputs; problems: InputProblem[] }> {
   const problems: InputProblem[] = [];
-  const attempt = async <T>(kind: InputProblem["kind"], id: string, read: () => Promise<T>) => {
-    try {
-      return await read();
-    } catch (error) {
+  const { rules, nowMs, cache } = args;
+  /** A read's value (or undefined, its problem recorded); a promise only while it is being read. */
+  const attempt = <T>(
+    kind: InputProblem["kind"],
+    id: string,
+    read: () => T | Promise<T>,
+  ): T | undefined | Promise<T | undefined> => {
+    const failed = (error: unknown) => {
       problems.push({ kind, id, error });
       return undefined;
+    };
+    try {
+      const value = read();
+      return value instanceof Promise ? value.catch(failed) : value;
+    } catch (error) {
+      return failed(error);
     }
   };
+  const known = settledInputs(cache, args);
+  if (known) return { inputs: known, problems };
   const inputs: EvaluationInputs = {};
-  const { rules, nowMs } = args;
 
-  const sloIds = new Set(rules.flatMap((r) => (r.kind === "slo_burn" ? [r.params.sloId] : [])));
+  const sloIds = new Set<string>();
+  for (const r of rules) if (r.kind === "slo_burn") sloIds.add(r.params.sloId);
   const slo: SloBurnInput[] = [];
   for (const s of args.slos) {
     if (!sloIds.has(s.id)) continue;
-    const tiers = await attempt("slo", s.id, () => sloTiers(db, s.definition, nowMs, args.cache));
+    // Tenants with equal SLO definitions get equal tiers: computed once per tick.
+    const read = attempt("slo", s.id, () =>
+      sharedBy(
+        cache,
+        definitionKey(s.definition),
+        () => sloTiers(db, s.definition, nowMs, cache),
+        s.definition.service,
+      ),
+    );
+    const tiers = read instanceof Promise ? await read : read;
     if (tiers) slo.push({ sloId: s.id, tiers });
   }
   if (slo.length > 0) inputs.slo = slo;
@@ -103,19 +219,24 @@ export async function gatherInputs(
   for (const rule of rules) {
     if (rule.kind !== "latency_threshold") continue;
     const { service, route, window } = rule.params;
-    const key = JSON.stringify([service, route ?? null, window]);
+    const key = ruleInputKey(rule);
     if (seenLatency.has(key)) continue;
     seenLatency.add(key);
-    const report = await attempt("latency", rule.id, () =>
-      shared(args.cache, ["latency", nowMs, service, route ?? null, window], () =>
-        latencyBetween(db, {
-          service,
-          route,
-          fromMs: nowMs - latencyWindowMs[window],
-          toMs: nowMs + 1,
-        }),
+    const read = attempt("latency", rule.id, () =>
+      sharedBy(
+        cache,
+        key,
+        () =>
+          latencyBetween(db, {
+            service,
+            route,
+            fromMs: nowMs - latencyWindowMs[window],
+            toMs: nowMs + 1,
+          }),
+        service,
       ),
     );
+    const report = read instanceof Promise ? await read : read;
     if (!report) continue;
     const { count, p50, p90, p95, p99, p999 } = report;
     latency.push({
@@ -129,30 +250,149 @@ export async function gatherInputs(
 
   const prices: PricePoint[] = [];
   const seenPrices = new Set<string>();
+  let pricesComplete = true;
   for (const rule of rules) {
     if (rule.kind !== "market_price") continue;
     const { carrier, region, condition } = rule.params;
     const windowMs = condition.op === "change_pct" ? durationMs(condition.window) : 0;
-    const key = JSON.stringify([carrier, region ?? "", windowMs]);
+    const key = ruleInputKey(rule);
     if (seenPrices.has(key)) continue;
     seenPrices.add(key);
-    const points = await attempt("price", rule.id, () =>
-      shared(args.cache, ["price", nowMs, carrier, region ?? "", windowMs], () =>
+    const read = attempt("price", rule.id, () =>
+      sharedBy(cache, key, () =>
         pricePoints(db, { carrier, region: region ?? "", nowMs, windowMs }),
       ),
     );
+    const points = read instanceof Promise ? await read : read;
     if (points) prices.push(...points);
+    else pricesComplete = false;
   }
-  if (prices.length > 0) inputs.prices = dedupePoints(prices);
+  if (prices.length > 0) {
+    // Tenants reading the same price series share their merged points (when every read succeeded).
+    inputs.prices =
+      cache && pricesComplete
+        ? (sharedValue(cache, readPlan(args).pricesKey, () => dedupePoints(prices)) as PricePoint[])
+        : dedupePoints(prices);
+  }
 
   if (rules.some((r) => r.kind === "market_subsidy")) {
     const subsidies = await attempt("subsidy", args.tenantId, async () => ({
-      programs: await shared(args.cache, ["subsidy", nowMs], () => subsidyProgramList(db)),
+      programs: await shared(cache, ["subsidy"], () => subsidyProgramList(db)),
       subscriber: await subscriberProfile(db, args.tenantId),
     }));
     if (subsidies) inputs.subsidies = subsidies;
   }
   return { inputs, problems };
+}
+
+/** What a tenant's rules read, as cache keys (computed once per rules and SLO list). */
+interface ReadPlan {
+  slos: readonly { id: string; definition: SloDefinition }[];
+  slo: { sloId: string; key: string }[];
+  latency: { key: string; service: string; route: string | null; window: LatencyWindow }[];
+  prices: string[];
+  /** Key of the merged price points of `prices`. */
+  pricesKey: string;
+  subsidy: boolean;
+}
+
+const readPlans = new WeakMap<readonly AlertRule[], ReadPlan>();
+
+function readPlan(args: GatherArgs): ReadPlan {
+  const hit = readPlans.get(args.rules);
+  if (hit && hit.slos === args.slos) return hit;
+  const sloIds = new Set<string>();
+  for (const r of args.rules) if (r.kind === "slo_burn") sloIds.add(r.params.sloId);
+  const latency: ReadPlan["latency"] = [];
+  const prices: string[] = [];
+  for (const rule of args.rules) {
+    if (rule.kind === "latency_threshold") {
+      const key = ruleInputKey(rule);
+      if (latency.some((l) => l.key === key)) continue;
+      const { service, route, window } = rule.params;
+      latency.push({ key, service, route: route ?? null, window });
+    } else if (rule.kind === "market_price") {
+      const key = ruleInputKey(rule);
+      if (!prices.includes(key)) prices.push(key);
+    }
+  }
+  const plan: ReadPlan = {
+    slos: args.slos,
+    slo: args.slos
+      .filter((s) => sloIds.has(s.id))
+      .map((s) => ({ sloId: s.id, key: definitionKey(s.definition) })),
+    latency,
+    prices,
+    pricesKey: `prices|${prices.join("\n")}`,
+    subsidy: args.rules.some((r) => r.kind === "market_subsidy"),
+  };
+  readPlans.set(args.rules, plan);
+  return plan;
+}
+
+/**
+ * `gatherInputs` without waiting, when the tick's cache already holds every shared read the tenant's
+ * rules need (else undefined: gather them).
+ */
+export function settledInputs(
+  cache: InputCache | undefined,
+  args: GatherArgs,
+): EvaluationInputs | undefined {
+  if (!cache) return undefined;
+  if (cache.nowMs !== args.nowMs) {
+    cache.nowMs = args.nowMs;
+    cache.entries.clear();
+  }
+  return knownInputs(cache, args);
+}
+
+/**
+ * The tenant's inputs when every shared read they need is already settled in the cache (the usual
+ * case after the first tenants of a tick): built without a turn of the event loop, exactly as the
+ * reads below build them. Undefined when something is still to read (or failed, or the rules read
+ * the tenant's own subscriber profile).
+ */
+function knownInputs(cache: InputCache, args: GatherArgs): EvaluationInputs | undefined {
+  const plan = readPlan(args);
+  if (plan.subsidy) return undefined;
+  const entries = cache.entries;
+  const inputs: EvaluationInputs = {};
+  if (plan.slo.length > 0) {
+    const slo: SloBurnInput[] = [];
+    for (const { sloId, key } of plan.slo) {
+      const hit = entries.get(key);
+      if (!hit?.done) return undefined;
+      slo.push({ sloId, tiers: hit.value as SloBurnInput["tiers"] });
+    }
+    inputs.slo = slo;
+  }
+  if (plan.latency.length > 0) {
+    const latency: LatencyObservation[] = [];
+    for (const { key, service, route, window } of plan.latency) {
+      const hit = entries.get(key);
+      if (!hit?.done) return undefined;
+      const { count, p50, p90, p95, p99, p999 } = hit.value as Awaited<
+        ReturnType<typeof latencyBetween>
+      >;
+      latency.push({ service, route, window, quantiles: { count, p50, p90, p95, p99, p999 } });
+    }
+    inputs.latency = latency;
+  }
+  if (plan.prices.length > 0) {
+    const merged = entries.get(plan.pricesKey);
+    if (merged?.done) inputs.prices = merged.value as PricePoint[];
+    else {
+      const points: PricePoint[] = [];
+      for (const key of plan.prices) {
+        const hit = entries.get(key);
+        if (!hit?.done) return undefined;
+        points.push(...(hit.value as PricePoint[]));
+      }
+      if (points.length > 0)
+        inputs.prices = sharedValue(cache, plan.pricesKey, () => dedupePoints(points));
+    }
+  }
+  return inputs;
 }
 
 /** Tier statuses of an SLO at `nowMs`, exactly as GET /v1/slos/:id/status computes them. */
@@ -166,7 +406,7 @@ export async function sloTiers(
   const windows = sloCountWindows(slo, nowMs);
   // The counts are shared data (request windows): tenants with SLOs over the same service, routes,
   // threshold and windows read them once per tick.
-  const counts = await shared(cache, ["slo", nowMs, series, windows], () =>
+  const counts = await shared(cache, ["slo", series, windows], () =>
     countWindows(db, series, windows),
   );
   return computeSloStatus(slo, nowMs, counts).tiers;

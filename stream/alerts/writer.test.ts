@@ -1,5 +1,6 @@
 import type { Client } from "@libsql/client";
 import { eq } from "drizzle-orm";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Database } from "../../core/db/database.ts";
 import {
@@ -28,7 +29,7 @@ import {
   openTestDatabase,
   priceEvent,
 } from "./testing.ts";
-import { writeStep } from "./writer.ts";
+import { sameJson, writeStep } from "./writer.ts";
 
 const MIN = 60_000;
 const t0 = Date.UTC(2026, 10, 30, 12, 30, 0);
@@ -303,5 +304,52 @@ describe("writeStep", () => {
     await t.db.delete(alertRules).where(eq(alertRules.id, "rul_price"));
     const gone = await runStep(t, t.tenantId, t0 + 6 * MIN);
     expect(gone.step.transitions.map((x) => x.to)).toEqual(["resolved"]);
+  });
+});
+
+describe("sameJson", () => {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+  it("agrees with comparing JSON.stringify texts on any values and near copies", () => {
+    // A value, and a copy with one leaf changed, one key moved, or an undefined property added.
+    const value = fc.anything({
+      withNullPrototype: true,
+      withObjectString: false,
+      withBoxedValues: false,
+      withSparseArray: true,
+      maxDepth: 3,
+    });
+    const mutate = (v: unknown, how: number): unknown => {
+      if (Array.isArray(v)) return v.length === 0 ? [undefined] : [...v.slice(1), v[0]];
+      if (v && typeof v === "object") {
+        const entries = Object.entries(v);
+        if (how === 0) return Object.fromEntries(entries.reverse());
+        if (how === 1) return { ...v, extra: undefined };
+        const [first] = entries;
+        return first ? { ...v, [first[0]]: mutate(first[1], how) } : { a: 1 };
+      }
+      return how === 0 ? null : typeof v === "number" ? -v : v;
+    };
+    fc.assert(
+      fc.property(value, value, fc.integer({ min: 0, max: 2 }), (a, b, how) => {
+        for (const [x, y] of [
+          [a, b],
+          [a, a],
+          [a, structuredClone(a)],
+          [a, mutate(a, how)],
+        ])
+          expect(sameJson(x, y)).toBe(same(x, y));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("tells key order, NaN and undefined apart as JSON does", () => {
+    expect(sameJson({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(false);
+    expect(sameJson({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(sameJson([undefined], [null])).toBe(true);
+    expect(sameJson(Number.NaN, null)).toBe(true);
+    expect(sameJson(0, -0)).toBe(true);
+    expect(sameJson(undefined, null)).toBe(false);
   });
 });

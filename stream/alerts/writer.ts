@@ -115,6 +115,56 @@ export const isNewEpisode = (previous: AlertRow | undefined, next: AlertState) =
   previous.state.activeAtMs !== next.activeAtMs ||
   (previous.status === "resolved" && next.status !== "resolved");
 
+/**
+ * Whether two JSON-like values have the same JSON text (`JSON.stringify(a) === JSON.stringify(b)`,
+ * key order included) without building it: undefined (and function) properties are left out, array
+ * holes and non-finite numbers are null, as JSON.stringify writes them.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ta = jsonKind(a);
+  if (ta !== jsonKind(b)) return false;
+  if (ta === "null") return true;
+  if (ta === "array") {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) {
+      const u = x[i] === undefined || typeof x[i] === "function" ? null : x[i];
+      const v = y[i] === undefined || typeof y[i] === "function" ? null : y[i];
+      if (!sameJson(u, v)) return false;
+    }
+    return true;
+  }
+  if (ta !== "object") return false; // different strings, finite numbers or booleans
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  if (typeof x.toJSON === "function" || typeof y.toJSON === "function")
+    return JSON.stringify(a) === JSON.stringify(b);
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < kx.length && skipped(x[kx[i] as string])) i++;
+    while (j < ky.length && skipped(y[ky[j] as string])) j++;
+    if (i === kx.length || j === ky.length) return i === kx.length && j === ky.length;
+    const key = kx[i] as string;
+    if (key !== ky[j] || !sameJson(x[key], y[key])) return false;
+    i++;
+    j++;
+  }
+}
+
+const skipped = (v: unknown) => v === undefined || typeof v === "function" || typeof v === "symbol";
+
+function jsonKind(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "number") return Number.isFinite(v) ? "number" : "null";
+  if (Array.isArray(v)) return "array";
+  return typeof v;
+}
+
 export function stepStatements(args: WriteArgs): {
   statements: InStatement[];
   summary: WriteSummary;
@@ -135,7 +185,7 @@ export function stepStatements(args: WriteArgs): {
 
   for (const state of step.states) {
     const before = loaded.get(state.fingerprint);
-    if (before && JSON.stringify(before) === JSON.stringify(state)) continue;
+    if (before && (before === state || sameJson(before, state))) continue;
     const previous = snapshot.rows.get(state.fingerprint);
     const fresh = isNewEpisode(previous, state);
     const stored: AlertState = fresh
@@ -172,7 +222,7 @@ export function stepStatements(args: WriteArgs): {
 
   const byKey = <T extends { key: string }>(list: readonly T[]) =>
     [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  if (JSON.stringify(byKey(snapshot.groups)) !== JSON.stringify(byKey(step.groups))) {
+  if (snapshot.groups !== step.groups && !sameJson(byKey(snapshot.groups), byKey(step.groups))) {
     body.push({ sql: "delete from notification_groups where tenant_id = ?", args: [tenantId] });
     for (const group of step.groups) {
       body.push({
