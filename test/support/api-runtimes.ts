@@ -40,33 +40,48 @@ async function migratedSqld(): Promise<SqldServer> {
   return sqld;
 }
 
-function tenantFactory(database: { url: string }) {
-  return async (name = "Test Tenant") => {
-    const { db, close } = await openDatabase({ url: database.url });
-    try {
-      const { tenantId, apiKey } = await createTenantWithAdminKey(db, { name, nowMs: Date.now() });
-      return { tenantId, key: apiKey.key, keyId: apiKey.row.id };
-    } finally {
-      close();
-    }
+/**
+ * One database handle per runtime for the suites' own writes (tenants, keys), opened at first use:
+ * its write queue sends them to sqld one group at a time, as the API does. A client per write (a
+ * hundred keys minted at once) is the pattern sqld's own lock queue mishandles: transactions refused,
+ * or its workers spinning on the lock with nothing committed.
+ */
+function suiteDatabase(database: { url: string }) {
+  let opened: ReturnType<typeof openDatabase> | undefined;
+  return {
+    db: async () => {
+      opened ??= openDatabase(database);
+      return (await opened).db;
+    },
+    close: async () => {
+      if (opened) (await opened).close();
+      opened = undefined;
+    },
   };
 }
 
-function keyFactory(database: { url: string }) {
+type SuiteDatabase = ReturnType<typeof suiteDatabase>;
+
+function tenantFactory(database: SuiteDatabase) {
+  return async (name = "Test Tenant") => {
+    const { tenantId, apiKey } = await createTenantWithAdminKey(await database.db(), {
+      name,
+      nowMs: Date.now(),
+    });
+    return { tenantId, key: apiKey.key, keyId: apiKey.row.id };
+  };
+}
+
+function keyFactory(database: SuiteDatabase) {
   return async (tenantId: string) => {
-    const { db, close } = await openDatabase({ url: database.url });
-    try {
-      const minted = await prepareApiKey({
-        tenantId,
-        name: "suite key",
-        scopes: ["admin"],
-        nowMs: Date.now(),
-      });
-      await db.insert(apiKeys).values(minted.row);
-      return minted.key;
-    } finally {
-      close();
-    }
+    const minted = await prepareApiKey({
+      tenantId,
+      name: "suite key",
+      scopes: ["admin"],
+      nowMs: Date.now(),
+    });
+    await (await database.db()).insert(apiKeys).values(minted.row);
+    return minted.key;
   };
 }
 
@@ -96,14 +111,16 @@ export async function startEmbeddedApiRuntime(
     DATABASE_URL: database.url,
     ...env,
   });
+  const suite = suiteDatabase(database);
   return {
     name: "embedded",
     url: api.url,
     databaseUrl: database.url,
-    tenant: tenantFactory(database),
-    key: keyFactory(database),
+    tenant: tenantFactory(suite),
+    key: keyFactory(suite),
     output: api.output,
     stop: async () => {
+      await suite.close();
       await api.stop("SIGTERM");
       rmSync(dir, { recursive: true, force: true });
     },
@@ -115,6 +132,7 @@ export async function startApiRuntime(
   env: Record<string, string> = {},
 ): Promise<ApiRuntime> {
   const sqld = await migratedSqld();
+  const suite = suiteDatabase(sqld);
   const allEnv = { ...sharedApiEnv, DATABASE_URL: sqld.url, ...env };
   if (name === "node") {
     const api = await startService("api/node.ts", {
@@ -127,10 +145,11 @@ export async function startApiRuntime(
       name,
       url: api.url,
       databaseUrl: sqld.url,
-      tenant: tenantFactory(sqld),
-      key: keyFactory(sqld),
+      tenant: tenantFactory(suite),
+      key: keyFactory(suite),
       output: api.output,
       stop: async () => {
+        await suite.close();
         await api.stop("SIGTERM");
         await sqld.dispose();
       },
@@ -166,10 +185,11 @@ export async function startApiRuntime(
     name,
     url: worker.url,
     databaseUrl: sqld.url,
-    tenant: tenantFactory(sqld),
-    key: keyFactory(sqld),
+    tenant: tenantFactory(suite),
+    key: keyFactory(suite),
     output: worker.output,
     stop: async () => {
+      await suite.close();
       await worker.stop();
       await sqld.dispose();
     },
