@@ -1,5 +1,5 @@
 /**
- * HTTP caching of `/v1` GETs: a weak ETag (a 64-bit FNV-1a digest of the body) on every 200, `If-None-Match` answered
+ * HTTP caching of `/v1` GETs: a weak ETag (a 64-bit digest of the body, see `tag`) on every 200, `If-None-Match` answered
  * with 304 (keeping ETag, Cache-Control, X-Request-Id and the RateLimit fields), and Cache-Control:
  * market prices are shared reference data (`public, max-age=60`), cohort benchmarks change slowly
  * (`private, max-age=60`), everything else is the tenant's own state (`private, no-cache`: revalidate

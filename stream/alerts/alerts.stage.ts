@@ -251,11 +251,14 @@ export function createAlertStage(options: AlertStageOptions): AlertStage {
     quiet: StepQuiet | undefined,
   ): Promise<PreparedStep> {
     const snapshot = loaded ?? (await loadTenant(db, tenantId, nowMs));
-    const gather = { tenantId, nowMs, rules: snapshot.rules, slos: snapshot.slos, cache };
-    const known = settledInputs(cache, gather);
-    const { inputs, problems } = known
-      ? { inputs: known, problems: [] }
-      : await gatherInputs(db, gather);
+    // gatherInputs answers from the tick's cache first, when it already holds every shared read.
+    const { inputs, problems } = await gatherInputs(db, {
+      tenantId,
+      nowMs,
+      rules: snapshot.rules,
+      slos: snapshot.slos,
+      cache,
+    });
     const step = computeStep(snapshot, inputs, nowMs, loaded !== undefined ? quiet : undefined);
     // Spans first: they put the traceparent to continue into the outbox rows' payloads, which the
     // statements then store.

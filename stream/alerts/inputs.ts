@@ -173,7 +173,7 @@ export async function gatherInputs(
   args: GatherArgs,
 ): Promise<{ inputs: EvaluationInputs; problems: InputProblem[] }> {
   const problems: InputProblem[] = [];
-  const { rules, nowMs, cache } = args;
+  const { nowMs, cache } = args;
   /** A read's value (or undefined, its problem recorded); a promise only while it is being read. */
   const attempt = <T>(
     kind: InputProblem["kind"],
@@ -194,34 +194,22 @@ export async function gatherInputs(
   const known = settledInputs(cache, args);
   if (known) return { inputs: known, problems };
   const inputs: EvaluationInputs = {};
+  const plan = readPlan(args);
 
-  const sloIds = new Set<string>();
-  for (const r of rules) if (r.kind === "slo_burn") sloIds.add(r.params.sloId);
   const slo: SloBurnInput[] = [];
-  for (const s of args.slos) {
-    if (!sloIds.has(s.id)) continue;
+  for (const { sloId, definition, key } of plan.slo) {
     // Tenants with equal SLO definitions get equal tiers: computed once per tick.
-    const read = attempt("slo", s.id, () =>
-      sharedBy(
-        cache,
-        definitionKey(s.definition),
-        () => sloTiers(db, s.definition, nowMs, cache),
-        s.definition.service,
-      ),
+    const read = attempt("slo", sloId, () =>
+      sharedBy(cache, key, () => sloTiers(db, definition, nowMs, cache), definition.service),
     );
     const tiers = read instanceof Promise ? await read : read;
-    if (tiers) slo.push({ sloId: s.id, tiers });
+    if (tiers) slo.push({ sloId, tiers });
   }
   if (slo.length > 0) inputs.slo = slo;
 
   const latency: LatencyObservation[] = [];
-  const seenLatency = new Set<string>();
-  for (const rule of rules) {
-    if (rule.kind !== "latency_threshold") continue;
+  for (const { key, rule } of plan.latency) {
     const { service, route, window } = rule.params;
-    const key = ruleInputKey(rule);
-    if (seenLatency.has(key)) continue;
-    seenLatency.add(key);
     const read = attempt("latency", rule.id, () =>
       sharedBy(
         cache,
@@ -237,27 +225,15 @@ export async function gatherInputs(
       ),
     );
     const report = read instanceof Promise ? await read : read;
-    if (!report) continue;
-    const { count, p50, p90, p95, p99, p999 } = report;
-    latency.push({
-      service,
-      route: route ?? null,
-      window,
-      quantiles: { count, p50, p90, p95, p99, p999 },
-    });
+    if (report) latency.push(latencyObservation(rule, report));
   }
   if (latency.length > 0) inputs.latency = latency;
 
   const prices: PricePoint[] = [];
-  const seenPrices = new Set<string>();
   let pricesComplete = true;
-  for (const rule of rules) {
-    if (rule.kind !== "market_price") continue;
+  for (const { key, rule } of plan.prices) {
     const { carrier, region, condition } = rule.params;
     const windowMs = condition.op === "change_pct" ? durationMs(condition.window) : 0;
-    const key = ruleInputKey(rule);
-    if (seenPrices.has(key)) continue;
-    seenPrices.add(key);
     const read = attempt("price", rule.id, () =>
       sharedBy(cache, key, () =>
         pricePoints(db, { carrier, region: region ?? "", nowMs, windowMs }),
@@ -271,11 +247,11 @@ export async function gatherInputs(
     // Tenants reading the same price series share their merged points (when every read succeeded).
     inputs.prices =
       cache && pricesComplete
-        ? (sharedValue(cache, readPlan(args).pricesKey, () => dedupePoints(prices)) as PricePoint[])
+        ? sharedValue(cache, plan.pricesKey, () => dedupePoints(prices))
         : dedupePoints(prices);
   }
 
-  if (rules.some((r) => r.kind === "market_subsidy")) {
+  if (plan.subsidy) {
     const subsidies = await attempt("subsidy", args.tenantId, async () => ({
       programs: await shared(cache, ["subsidy"], () => subsidyProgramList(db)),
       subscriber: await subscriberProfile(db, args.tenantId),
@@ -285,12 +261,28 @@ export async function gatherInputs(
   return { inputs, problems };
 }
 
-/** What a tenant's rules read, as cache keys (computed once per rules and SLO list). */
+type LatencyRule = Extract<AlertRule, { kind: "latency_threshold" }>;
+type PriceRule = Extract<AlertRule, { kind: "market_price" }>;
+
+/** A latency rule's observation from its read's report. */
+function latencyObservation(
+  rule: LatencyRule,
+  report: Awaited<ReturnType<typeof latencyBetween>>,
+): LatencyObservation {
+  const { service, route, window } = rule.params;
+  const { count, p50, p90, p95, p99, p999 } = report;
+  return { service, route: route ?? null, window, quantiles: { count, p50, p90, p95, p99, p999 } };
+}
+
+/**
+ * What a tenant's rules read, as cache keys, each distinct read once with the first rule that needs
+ * it (computed once per rules and SLO list).
+ */
 interface ReadPlan {
   slos: readonly { id: string; definition: SloDefinition }[];
-  slo: { sloId: string; key: string }[];
-  latency: { key: string; service: string; route: string | null; window: LatencyWindow }[];
-  prices: string[];
+  slo: { sloId: string; definition: SloDefinition; key: string }[];
+  latency: { key: string; rule: LatencyRule }[];
+  prices: { key: string; rule: PriceRule }[];
   /** Key of the merged price points of `prices`. */
   pricesKey: string;
   subsidy: boolean;
@@ -302,28 +294,26 @@ function readPlan(args: GatherArgs): ReadPlan {
   const hit = readPlans.get(args.rules);
   if (hit && hit.slos === args.slos) return hit;
   const sloIds = new Set<string>();
-  for (const r of args.rules) if (r.kind === "slo_burn") sloIds.add(r.params.sloId);
   const latency: ReadPlan["latency"] = [];
-  const prices: string[] = [];
+  const prices: ReadPlan["prices"] = [];
   for (const rule of args.rules) {
-    if (rule.kind === "latency_threshold") {
+    if (rule.kind === "slo_burn") sloIds.add(rule.params.sloId);
+    else if (rule.kind === "latency_threshold") {
       const key = ruleInputKey(rule);
-      if (latency.some((l) => l.key === key)) continue;
-      const { service, route, window } = rule.params;
-      latency.push({ key, service, route: route ?? null, window });
+      if (!latency.some((l) => l.key === key)) latency.push({ key, rule });
     } else if (rule.kind === "market_price") {
       const key = ruleInputKey(rule);
-      if (!prices.includes(key)) prices.push(key);
+      if (!prices.some((p) => p.key === key)) prices.push({ key, rule });
     }
   }
   const plan: ReadPlan = {
     slos: args.slos,
     slo: args.slos
       .filter((s) => sloIds.has(s.id))
-      .map((s) => ({ sloId: s.id, key: definitionKey(s.definition) })),
+      .map((s) => ({ sloId: s.id, definition: s.definition, key: definitionKey(s.definition) })),
     latency,
     prices,
-    pricesKey: `prices|${prices.join("\n")}`,
+    pricesKey: `prices|${prices.map((p) => p.key).join("\n")}`,
     subsidy: args.rules.some((r) => r.kind === "market_subsidy"),
   };
   readPlans.set(args.rules, plan);
@@ -368,13 +358,12 @@ function knownInputs(cache: InputCache, args: GatherArgs): EvaluationInputs | un
   }
   if (plan.latency.length > 0) {
     const latency: LatencyObservation[] = [];
-    for (const { key, service, route, window } of plan.latency) {
+    for (const { key, rule } of plan.latency) {
       const hit = entries.get(key);
       if (!hit?.done) return undefined;
-      const { count, p50, p90, p95, p99, p999 } = hit.value as Awaited<
-        ReturnType<typeof latencyBetween>
-      >;
-      latency.push({ service, route, window, quantiles: { count, p50, p90, p95, p99, p999 } });
+      latency.push(
+        latencyObservation(rule, hit.value as Awaited<ReturnType<typeof latencyBetween>>),
+      );
     }
     inputs.latency = latency;
   }
@@ -383,7 +372,7 @@ function knownInputs(cache: InputCache, args: GatherArgs): EvaluationInputs | un
     if (merged?.done) inputs.prices = merged.value as PricePoint[];
     else {
       const points: PricePoint[] = [];
-      for (const key of plan.prices) {
+      for (const { key } of plan.prices) {
         const hit = entries.get(key);
         if (!hit?.done) return undefined;
         points.push(...(hit.value as PricePoint[]));

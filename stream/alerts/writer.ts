@@ -185,7 +185,7 @@ export function stepStatements(args: WriteArgs): {
 
   for (const state of step.states) {
     const before = loaded.get(state.fingerprint);
-    if (before && (before === state || sameJson(before, state))) continue;
+    if (before && sameJson(before, state)) continue;
     const previous = snapshot.rows.get(state.fingerprint);
     const fresh = isNewEpisode(previous, state);
     const stored: AlertState = fresh
