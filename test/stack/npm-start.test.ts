@@ -38,7 +38,7 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
     GRIDPULSE_SEED_HOMES: "4000",
   };
   const started = performance.now();
-  const stack = await startService("dev/start.ts", env, { port: apiPort, readyTimeoutMs: 120_000 });
+  const stack = await startService("dev/start.ts", env, { port: apiPort, readyTimeoutMs: 150_000 });
   await waitFor("the ready banner", async () => stack.output().includes("gridpulse is ready"), {
     timeoutMs: 60_000,
   });
@@ -159,4 +159,6 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
     expect(await isPortOpen(port), `port ${port} still open`).toBe(false);
   }
   expect(existsSync(join(dataDir, "local-stack.json"))).toBe(false);
-});
+  // The suite's 120 s would cut a slow start short with no output; the start's own 150 s deadline
+  // fails first and prints the launcher's log (which step it was on).
+}, 300_000);
