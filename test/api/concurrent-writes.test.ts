@@ -189,4 +189,77 @@ describe.each(runtimes)("%s: concurrent POST /v1/assessments", (name) => {
     // No statement had to be retried: the server never saw two of this API's writes at once.
     expect(api.output()).not.toMatch(/database busy: retrying/);
   });
+
+  it("clients that give up mid-request: the others all 201, each stored write whole, the next writes fine", async () => {
+    const { tenantId, key } = await api.tenant("impatient writers");
+    const total = 48;
+    const keys = [key];
+    while (keys.length < total + 16) keys.push(await api.key(tenantId));
+    const post = (i: number, signal?: AbortSignal) =>
+      fetch(`${api.url}/v1/assessments?view=summary`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${keys[i]}`, "content-type": "application/json" },
+        body: JSON.stringify(home(i)),
+        signal,
+      });
+    // Every third client aborts 0–40 ms after sending (spread over the write groups in flight), the
+    // rest wait for their answers.
+    const outcomes = await Promise.all(
+      Array.from({ length: total }, async (_, i) => {
+        const controller = new AbortController();
+        if (i % 3 === 0) setTimeout(() => controller.abort(), (i * 7) % 41);
+        try {
+          const r = await post(i, controller.signal);
+          return { i, status: r.status, body: (await r.json()) as Row };
+        } catch (error) {
+          if ((error as Error).name !== "AbortError") throw error;
+          return { i, status: 0, body: {} as Row };
+        }
+      }),
+    );
+    const answered = outcomes.filter((o) => o.status !== 0);
+    expect(
+      answered.filter((o) => o.status !== 201).map((o) => JSON.stringify(o)),
+      "non-201 answers of clients that waited",
+    ).toEqual([]);
+    expect(answered.filter((o) => o.i % 3 !== 0)).toHaveLength(total - Math.ceil(total / 3));
+
+    // Nothing is left broken: the next writes all succeed at once.
+    const next = await Promise.all(
+      Array.from({ length: 16 }, (_, j) => post(total + j).then((r) => r.status)),
+    );
+    expect(next).toEqual(Array(16).fill(201));
+
+    const { db, close } = await openDatabase({ url: api.databaseUrl });
+    try {
+      const client = libsqlClient(db) as ReturnType<typeof createClient>;
+      const stored = (
+        await client.execute({
+          sql: `select id, created_at_ms, climate_zone, building_type, construction_year,
+              heated_floor_area_m2, primary_energy_kwh_m2, energy_class, annual_cost_eur, co2_kg_m2,
+              package_primary_energy_kwh_m2, package_energy_class
+            from assessments where tenant_id = ? order by id`,
+          args: [tenantId],
+        })
+      ).rows.map((r) => ({ ...(r as Row) }));
+      const storedIds = new Set(stored.map((r) => r.id));
+      // Every answered 201 is stored; an aborted request is stored or not, never half.
+      for (const o of answered) expect(storedIds.has(o.body.id), `answered ${o.i}`).toBe(true);
+      const aborted = outcomes.filter((o) => o.status === 0).length;
+      console.log(
+        `${name}: ${aborted} of ${total} clients aborted; ${stored.length - answered.length - 16} of their writes committed anyway`,
+      );
+      expect(aborted, "clients that aborted before their answer").toBeGreaterThan(0);
+      expect(stored.length).toBeGreaterThanOrEqual(answered.length + 16);
+      expect(stored.length).toBeLessThanOrEqual(total + 16);
+      const actual = await statistics(client, tenantId);
+      const expected = await recompute(stored, tenantId);
+      expect(actual.bins).toEqual(expected.bins);
+      expect(actual.stats.map((s) => [s.cohort, s.homes])).toEqual(
+        expected.stats.map((s) => [s.cohort, s.homes]),
+      );
+    } finally {
+      close();
+    }
+  });
 });
