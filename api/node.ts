@@ -12,7 +12,7 @@ import { topicName } from "../core/events/topics.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { hashApiKeyNode } from "../platform/api-key-hash.ts";
-import { applyMigrations } from "../platform/db/migrate.ts";
+import { migrateOnStart } from "../platform/db/migrate.ts";
 import { openDatabase } from "../platform/db/open.ts";
 import { createKafka } from "../platform/kafka.ts";
 import { exitOnFatal, onShutdown } from "../platform/lifecycle.ts";
@@ -52,13 +52,15 @@ const logger = createLogger({
 exitOnFatal(logger);
 const tracing = startTracing(config, { serviceName: "gridpulse-api", logger });
 
-const { db, embedded, close } = await openDatabase({
+const databaseSettings = {
   url: config.DATABASE_URL,
   authToken: config.DATABASE_AUTH_TOKEN,
   busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
   readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
-});
-if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(db);
+  requestTimeoutMs: config.DATABASE_TIMEOUT_MS,
+};
+const { db, embedded, close } = await openDatabase(databaseSettings);
+if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, db);
 
 let telemetry: KafkaTelemetrySink | undefined;
 const metrics = createApiMetrics({

@@ -60,6 +60,11 @@ export const apiSettingsSchema = z.object({
    * them for every assessment. An embedded file is always read (no round trip).
    */
   MARKET_PRICE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(2000),
+  /**
+   * libSQL server: the deadline of each request to it. A request past it, or a write queued that long
+   * behind one, answers 503 + Retry-After instead of waiting for a stalled server.
+   */
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   /** The API's public base URL for OpenAPI `servers` (default: the origin /openapi.json was asked at). */
   API_PUBLIC_URL: z
     .url({ protocol: /^https?$/ })

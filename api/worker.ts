@@ -13,11 +13,7 @@ import type { ExecutionContext } from "hono";
 import { z } from "zod";
 import { createSummaryCache } from "../core/benchmark/benchmark.ts";
 import { createDatabase } from "../core/db/database.ts";
-import {
-  attachRemoteDatabase,
-  RemoteDatabase,
-  uncompressedFetch,
-} from "../core/db/remote-database.ts";
+import { attachRemoteDatabase, RemoteDatabase, serverFetch } from "../core/db/remote-database.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { type App, createApp } from "./app.ts";
@@ -84,7 +80,11 @@ function build(env: WorkerEnv): Isolate {
           logger,
         })
       : undefined;
-  const remote = new RemoteDatabase({ readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS });
+  const remote = new RemoteDatabase({
+    readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
+    queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
+  });
+  const fetchServer = serverFetch(config.DATABASE_TIMEOUT_MS);
   const clients = requestClient();
   const db = createDatabase(clients.client);
   const app = createApp({
@@ -110,7 +110,7 @@ function build(env: WorkerEnv): Isolate {
       const client = createClient({
         url: config.DATABASE_URL,
         authToken: config.DATABASE_AUTH_TOKEN,
-        fetch: uncompressedFetch,
+        fetch: fetchServer,
       });
       const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
       return clients.run(attachRemoteDatabase(client, remote, waitUntil), request);

@@ -30,6 +30,12 @@ export interface SqldServer {
   dataDir: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Freezes the running server (SIGSTOP: connections stay open, nothing is answered, as a stalled or
+   * partitioned server) or lets it run again (SIGCONT).
+   */
+  pause(): void;
+  resume(): void;
   /** Stops the server and deletes its data (when the data dir was temporary). */
   dispose(): Promise<void>;
 }
@@ -99,6 +105,7 @@ export async function startSqld(
       else proc.once("exit", () => done());
     });
     proc.kill("SIGTERM");
+    proc.kill("SIGCONT"); // a paused server handles the SIGTERM once it runs
     const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
     await gone;
     clearTimeout(timer);
@@ -111,6 +118,8 @@ export async function startSqld(
     dataDir,
     start,
     stop,
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     dispose: async () => {
       await stop();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });

@@ -13,7 +13,7 @@
 import { libsqlClient } from "../core/db/database.ts";
 import { topicName } from "../core/events/topics.ts";
 import { createLogger } from "../core/observability/logger.ts";
-import { applyMigrations } from "../platform/db/migrate.ts";
+import { migrateOnStart } from "../platform/db/migrate.ts";
 import { openDatabase } from "../platform/db/open.ts";
 import { createKafka } from "../platform/kafka.ts";
 import { exitOnFatal, onShutdown } from "../platform/lifecycle.ts";
@@ -51,11 +51,13 @@ const kafka = createKafka({
   logger,
   logLevel: config.KAFKA_LOG_LEVEL,
 });
-const database = await openDatabase({
+const databaseSettings = {
   url: config.DATABASE_URL,
   authToken: config.DATABASE_AUTH_TOKEN,
-});
-if (config.DATABASE_MIGRATE_ON_START) await applyMigrations(database.db);
+  requestTimeoutMs: config.DATABASE_TIMEOUT_MS,
+};
+const database = await openDatabase(databaseSettings);
+if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, database.db);
 
 const requestsTopic = topicName(config.KAFKA_TOPIC_PREFIX, "requests");
 const aggregatesTopic = topicName(config.KAFKA_TOPIC_PREFIX, "aggregates");

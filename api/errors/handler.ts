@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { isBusyError } from "../../core/db/busy-retry.ts";
+import { isDatabaseUnavailable } from "../../core/db/remote-database.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError, type ErrorCode, errorBody, errorStatus } from "./api-error.ts";
 
@@ -75,6 +76,20 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
       503,
       errorBody("unavailable", "the database is busy; retry the request shortly"),
       { "Retry-After": "1" },
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    // The libSQL server is unreachable or did not answer within DATABASE_TIMEOUT_MS.
+    c.var.logger?.warn("database unavailable", {
+      method: c.req.method,
+      path: c.req.path,
+      reason: (error as Error).message,
+    });
+    return respond(
+      c,
+      503,
+      errorBody("unavailable", "the database is unavailable; retry the request shortly"),
+      { "Retry-After": "2" },
     );
   }
   c.var.logger?.error("unhandled error", { err: error, method: c.req.method, path: c.req.path });

@@ -4,9 +4,12 @@ import { busyRetryCounts, withBusyRetry } from "./busy-retry.ts";
 import {
   attachRemoteDatabase,
   combinable,
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
   isWriteStatement,
   RemoteDatabase,
-  uncompressedFetch,
+  type RemoteDatabaseOptions,
+  serverFetch,
 } from "./remote-database.ts";
 
 const busy = () =>
@@ -71,7 +74,7 @@ afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-async function setup(protocol = "http", attach = true) {
+async function setup(protocol = "http", attach = true, options: RemoteDatabaseOptions = {}) {
   const server = fakeServer(protocol);
   closers.push(() => server.inner.close());
   await server.inner.batch(
@@ -81,7 +84,7 @@ async function setup(protocol = "http", attach = true) {
     ],
     "write",
   );
-  const remote = new RemoteDatabase();
+  const remote = new RemoteDatabase(options);
   const client = withBusyRetry(
     attach ? attachRemoteDatabase(server.client, remote) : server.client,
     noSleep,
@@ -125,7 +128,30 @@ describe("remote writes: one group in flight", () => {
       expect(own.map((r) => r.rowsAffected)).toEqual([1, 1]);
     }
     expect(await count()).toEqual({ homes: 11, total: 11 });
-    expect(remote.counts).toEqual({ groups: 2, writes: 11, split: 0, combined: 0 });
+    expect(remote.counts).toEqual({ groups: 2, writes: 11, split: 0, combined: 0, expired: 0 });
+  });
+
+  it("writes queued longer than the deadline behind a stalled group fail unsent; later ones go", async () => {
+    const { server, remote, store, count } = await setup("http", true, { queueTimeoutMs: 50 });
+    const release = server.holdNext();
+    const first = store("h0");
+    await tick();
+    const stale = [store("h1"), store("h2")];
+    await new Promise((r) => setTimeout(r, 120));
+    const fresh = store("h3");
+    release();
+    await first;
+    for (const write of stale) {
+      await expect(write).rejects.toThrow(DatabaseUnavailableError);
+      await expect(write).rejects.toThrow(/not sent/);
+    }
+    await fresh;
+    expect(server.batches).toEqual([
+      { statements: 2, mode: "write" },
+      { statements: 2, mode: "write" },
+    ]);
+    expect(await count()).toEqual({ homes: 2, total: 2 });
+    expect(remote.counts).toMatchObject({ groups: 2, writes: 2, expired: 2 });
   });
 
   it("a write that fails on a statement fails alone, with its own error; the others commit once", async () => {
@@ -365,7 +391,7 @@ describe("remote read cache, concurrent misses", () => {
   });
 });
 
-describe("uncompressedFetch", () => {
+describe("serverFetch", () => {
   it("asks the server for an uncompressed response", async () => {
     const { createServer } = await import("node:http");
     const seen: (string | undefined)[] = [];
@@ -376,7 +402,7 @@ describe("uncompressedFetch", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const { port } = server.address() as { port: number };
     try {
-      const res = await uncompressedFetch(
+      const res = await serverFetch(5000)(
         new Request(`http://127.0.0.1:${port}/v2/pipeline`, { method: "POST", body: "{}" }),
       );
       expect(await res.text()).toBe("ok");
@@ -387,6 +413,52 @@ describe("uncompressedFetch", () => {
     }
     expect(seen[0]).toBe("identity");
     expect(seen[1]).toMatch(/gzip/); // what fetch asks for by default
+  });
+
+  it("a server that does not answer, refuses, or is unavailable behind a gateway: DatabaseUnavailableError", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((req, res) => {
+      if (req.url === "/gateway") {
+        res.statusCode = 503;
+        res.end("no upstream");
+      }
+      // Any other path: never answered (a stalled server).
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const { port } = server.address() as { port: number };
+    const request = (url: string) => new Request(url, { method: "POST", body: "{}" });
+    try {
+      const started = performance.now();
+      const stalled = serverFetch(200)(request(`http://127.0.0.1:${port}/v2/pipeline`));
+      await expect(stalled).rejects.toThrow(DatabaseUnavailableError);
+      await expect(stalled).rejects.toThrow(/did not answer within 200 ms/);
+      expect(performance.now() - started).toBeLessThan(5000);
+
+      const gateway = serverFetch(5000)(request(`http://127.0.0.1:${port}/gateway`));
+      await expect(gateway).rejects.toThrow(/answered 503/);
+
+      const closed = await new Promise<number>((r) => {
+        const probe = createServer();
+        probe.listen(0, "127.0.0.1", () => {
+          const free = (probe.address() as { port: number }).port;
+          probe.close(() => r(free));
+        });
+      });
+      const refused = serverFetch(5000)(request(`http://127.0.0.1:${closed}/`));
+      await expect(refused).rejects.toThrow(/unreachable/);
+      expect(isDatabaseUnavailable(await refused.catch((e: unknown) => e))).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+    // A deadline reached while a response was being read surfaces as the signal's TimeoutError.
+    expect(isDatabaseUnavailable(new DOMException("timed out", "TimeoutError"))).toBe(true);
+    expect(
+      isDatabaseUnavailable(new Error("x", { cause: new DatabaseUnavailableError("y") })),
+    ).toBe(true);
+    expect(isDatabaseUnavailable(new Error("SQLITE_CONSTRAINT: UNIQUE constraint failed"))).toBe(
+      false,
+    );
   });
 });
 

@@ -41,6 +41,11 @@ export interface RemoteDatabaseOptions {
   maxGroupStatements?: number;
   /** How long read caches (latest market prices) may serve a value; 0 = no cache. */
   readCacheTtlMs?: number;
+  /**
+   * A write still queued this long (behind a group the server has not answered) fails with
+   * `DatabaseUnavailableError` instead of being sent; 0 = no limit. The server's request deadline.
+   */
+  queueTimeoutMs?: number;
 }
 
 export interface RemoteWriteCounts {
@@ -52,6 +57,8 @@ export interface RemoteWriteCounts {
   split: number;
   /** Statements saved by combining members' increments (`combinable`) into one per group. */
   combined: number;
+  /** Writes failed unsent after waiting longer than the deadline in the queue. */
+  expired: number;
 }
 
 /**
@@ -61,15 +68,17 @@ export interface RemoteWriteCounts {
 export class RemoteDatabase {
   readonly readCacheTtlMs: number;
   readonly #maxGroupStatements: number;
+  readonly #queueTimeoutMs: number;
   readonly #queue: Member[] = [];
   #inFlight = false;
   readonly #cache = new Map<string, { atMs: number; value: unknown }>();
   readonly #loading = new Map<string, Promise<unknown>>();
-  readonly counts: RemoteWriteCounts = { groups: 0, writes: 0, split: 0, combined: 0 };
+  readonly counts: RemoteWriteCounts = { groups: 0, writes: 0, split: 0, combined: 0, expired: 0 };
 
   constructor(options: RemoteDatabaseOptions = {}) {
     this.#maxGroupStatements = Math.max(1, options.maxGroupStatements ?? 256);
     this.readCacheTtlMs = Math.max(0, options.readCacheTtlMs ?? 0);
+    this.#queueTimeoutMs = Math.max(0, options.queueTimeoutMs ?? 0);
   }
 
   /**
@@ -132,6 +141,7 @@ export class RemoteDatabase {
   }
 
   async #sendGroup(leader: Member, retry: Retry): Promise<void> {
+    if (this.#queueTimeoutMs > 0) this.#expireQueued(Date.now());
     const group: Member[] = [];
     let statements = 0;
     while (this.#queue.length > 0) {
@@ -142,12 +152,14 @@ export class RemoteDatabase {
       statements += size;
       this.#queue.shift();
     }
-    this.counts.groups += 1;
+    if (group.length > 0) this.counts.groups += 1;
     this.counts.writes += group.length;
     const client = leader.client;
     try {
+      if (group.length === 0) return;
       if (group.length === 1) {
-        await settle(leader, () => runAlone(client, leader.operation, retry));
+        const only = group[0] as Member;
+        await settle(only, () => runAlone(client, only.operation, retry));
       } else {
         const { statements, positions } = combine(group);
         this.counts.combined +=
@@ -179,6 +191,27 @@ export class RemoteDatabase {
       else this.#inFlight = false;
     }
   }
+
+  /**
+   * Fails the writes that have waited longer than the deadline (the group ahead of them hung until
+   * its own deadline): their callers hear at once instead of after another full deadline. The leader
+   * may be among them; it still sends the others' group with its client.
+   */
+  #expireQueued(nowMs: number) {
+    const limit = this.#queueTimeoutMs;
+    let kept = 0;
+    for (const member of this.#queue) {
+      if (nowMs - member.queuedAtMs > limit) {
+        this.counts.expired += 1;
+        member.reject(
+          new DatabaseUnavailableError(
+            `write not sent: the database server did not answer the writes ahead of it within ${limit} ms`,
+          ),
+        );
+      } else this.#queue[kept++] = member;
+    }
+    this.#queue.length = kept;
+  }
 }
 
 class Member {
@@ -194,6 +227,7 @@ class Member {
 
   readonly client: Client;
   readonly operation: WriteOperation;
+  readonly queuedAtMs = Date.now();
 
   constructor(client: Client, operation: WriteOperation) {
     this.client = client;
@@ -351,14 +385,61 @@ export function remoteDatabaseOf(client: Client): Attachment | undefined {
 }
 
 /**
- * `fetch` for a libSQL server client: asks for uncompressed responses. sqld gzips every pipeline
- * response when asked, and both runtimes' `fetch` ask by default, so each statement's few hundred
- * bytes cost a gzip stream on the server and a gunzip stream (with its buffers) in the API, which on
- * loopback or within a region saves nothing. `identity` turns both off.
+ * The libSQL server did not answer: unreachable, no answer within the deadline, or its gateway said
+ * it is unavailable (502, 503, 504). Whether a write sent just before took effect is not known; a
+ * write that was still queued behind it was not sent. The API answers 503 with Retry-After.
  */
-export function uncompressedFetch(request: Request): Promise<Response> {
-  request.headers.set("accept-encoding", "identity");
-  return fetch(request);
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+}
+
+/**
+ * Whether `error` means the database server could not be reached in time: a `DatabaseUnavailableError`
+ * anywhere in its causes, or the deadline's `TimeoutError` (it can also end the reading of a response
+ * that had started).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth++) {
+    if (e instanceof DatabaseUnavailableError || (e as { name?: unknown }).name === "TimeoutError")
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * The `fetch` of a libSQL server client: every request with a deadline (`timeoutMs`; 0: none), so a
+ * stalled server fails requests instead of holding them (and the write queue behind them) until the
+ * socket gives up; failures to reach the server as `DatabaseUnavailableError`.
+ *
+ * It also asks for uncompressed responses: the server gzips a response when asked, and both runtimes'
+ * `fetch` ask by default, so each statement's few hundred bytes cost a gzip stream on the server and a
+ * gunzip stream (with its buffers) in the API, which on loopback or within a region saves nothing.
+ */
+export function serverFetch(timeoutMs: number): (request: Request) => Promise<Response> {
+  return async (request) => {
+    request.headers.set("accept-encoding", "identity");
+    let response: Response;
+    try {
+      response =
+        timeoutMs > 0
+          ? await fetch(request, { signal: AbortSignal.timeout(timeoutMs) })
+          : await fetch(request);
+    } catch (error) {
+      const timedOut = (error as { name?: unknown }).name === "TimeoutError";
+      throw new DatabaseUnavailableError(
+        timedOut
+          ? `the database server did not answer within ${timeoutMs} ms`
+          : `the database server is unreachable: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    if (response.status === 502 || response.status === 503 || response.status === 504) {
+      await response.body?.cancel().catch(() => {});
+      throw new DatabaseUnavailableError(`the database server answered ${response.status}`);
+    }
+    return response;
+  };
 }
 
 /** TTL of read caches for server clients nobody configured (Node's shared client): 2 s. */

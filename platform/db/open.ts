@@ -11,7 +11,7 @@ import {
   attachRemoteDatabase,
   defaultReadCacheTtlMs,
   RemoteDatabase,
-  uncompressedFetch,
+  serverFetch,
 } from "../../core/db/remote-database.ts";
 import { EmbeddedClient } from "./embedded-client.ts";
 
@@ -25,6 +25,11 @@ export interface DatabaseSettings {
   busyTimeoutMs?: number | undefined;
   /** libSQL server only: TTL of the process's read caches (latest market prices). */
   readCacheTtlMs?: number | undefined;
+  /**
+   * libSQL server only: the deadline of each request to the server (0, the default for tools: none).
+   * A request past it, or a write queued that long behind one, fails with `DatabaseUnavailableError`.
+   */
+  requestTimeoutMs?: number | undefined;
 }
 
 export interface OpenDatabase {
@@ -57,16 +62,21 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
       close: () => client.close(),
     };
   }
+  const timeoutMs = settings.requestTimeoutMs ?? 0;
+  const fetch = serverFetch(timeoutMs);
   const client = createClient(
     settings.authToken
-      ? { url: settings.url, authToken: settings.authToken, fetch: uncompressedFetch }
-      : { url: settings.url, fetch: uncompressedFetch },
+      ? { url: settings.url, authToken: settings.authToken, fetch }
+      : { url: settings.url, fetch },
   );
   // One write group in flight per process: sqld refuses or stalls write transactions that queue up
   // inside it (core/db/remote-database.ts).
   attachRemoteDatabase(
     client,
-    new RemoteDatabase({ readCacheTtlMs: settings.readCacheTtlMs ?? defaultReadCacheTtlMs }),
+    new RemoteDatabase({
+      readCacheTtlMs: settings.readCacheTtlMs ?? defaultReadCacheTtlMs,
+      queueTimeoutMs: timeoutMs,
+    }),
   );
   return { db: createDatabase(client), close: () => client.close() };
 }

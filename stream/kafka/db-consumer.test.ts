@@ -2,6 +2,7 @@ import { type Client, createClient } from "@libsql/client";
 import type { EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../core/db/database.ts";
+import { DatabaseUnavailableError } from "../../core/db/remote-database.ts";
 import { silentLogger } from "../../core/observability/logger.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { createStreamMetrics } from "../metrics/registry.ts";
@@ -96,6 +97,8 @@ async function stage(options: { maxPerTransaction?: number; throughBatchEnd?: bo
   const k = fakeKafka();
   const metrics = createStreamMetrics();
   const committedSlices: number[] = [];
+  /** Set: the next transaction commits, but its answer is lost (a server that went silent after it). */
+  const faults = { loseNextAnswer: false };
   const s = createDbConsumerStage<{ id: string; n: number }[], number>({
     stage: "things",
     kafka: k.kafka,
@@ -140,6 +143,10 @@ async function stage(options: { maxPerTransaction?: number; throughBatchEnd?: bo
         ],
         "write",
       );
+      if (faults.loseNextAnswer) {
+        faults.loseNextAnswer = false;
+        throw new DatabaseUnavailableError("the database server did not answer within 5000 ms");
+      }
       return things.length;
     },
     committed: (n) => committedSlices.push(n),
@@ -151,7 +158,7 @@ async function stage(options: { maxPerTransaction?: number; throughBatchEnd?: bo
   const invalid = async () =>
     (await metrics.eventsInvalid.get()).values.find((v) => v.labels.reason === "invalid_json")
       ?.value ?? 0;
-  return { ...k, things, stored, invalid, committedSlices };
+  return { ...k, things, stored, invalid, committedSlices, faults };
 }
 
 describe("database consumer skeleton", () => {
@@ -202,6 +209,27 @@ describe("database consumer skeleton", () => {
     s.join([0]);
     await new Promise((r) => setTimeout(r, 10));
     expect(s.sought).toEqual([{ partition: 0, offset: "3" }]);
+  });
+
+  it("a commit whose answer was lost: the redelivery reads the stored offset again and applies nothing twice", async () => {
+    const s = await stage();
+    await s.batch(0, [message(0, '{"id":"a","n":1}')]);
+    s.faults.loseNextAnswer = true;
+    const batch = [message(1, '{"id":"b","n":2}'), message(2, '{"id":"c","n":3}')];
+    await expect(s.batch(0, batch)).rejects.toThrow(/did not answer/);
+    // It did commit: rows and offset.
+    expect(await s.stored()).toBe(3n);
+    // kafkajs fetches the batch again (nothing was resolved): the stage asks the database where it
+    // stands instead of trusting the offset it last saw committed, and skips both messages.
+    const again = await s.batch(0, [...batch, message(3, '{"id":"d","n":4}')]);
+    expect(await s.things()).toEqual([
+      ["a", 1],
+      ["b", 2],
+      ["c", 3],
+      ["d", 4],
+    ]);
+    expect(await s.stored()).toBe(4n);
+    expect(again.resolved).toEqual(["3"]);
   });
 
   it("commits a large fetch in slices, each its own transaction with its offset", async () => {

@@ -133,7 +133,12 @@ export function createDbConsumerStage<V, R>(options: DbConsumerOptions<V, R>): S
         await sendDeadLetters(options.deadLetterProducer, topic, slice.deadLetters, options.now());
         await options.prepare?.(slice.valid, continued);
         const endTx = metrics.transactionDuration.startTimer({ stage });
-        result = await options.commit(slice.valid, position, options.now());
+        try {
+          result = await options.commit(slice.valid, position, options.now());
+        } catch (error) {
+          resume.uncertain(partition);
+          throw error;
+        }
         endTx();
       },
     );

@@ -94,5 +94,13 @@ export function createOffsetResume(options: {
     committed(partition: number, nextOffset: string) {
       stored.set(partition, Promise.resolve(BigInt(nextOffset)));
     },
+    /**
+     * After a failed commit: whether it took effect is not known (a server that committed and then
+     * did not answer in time, or a connection lost after the commit), so the partition's offset is
+     * read from the database again before its next batch, and what it already holds is skipped.
+     */
+    uncertain(partition: number) {
+      stored.delete(partition);
+    },
   };
 }

@@ -21,6 +21,8 @@ export interface ApiRuntime {
   url: string;
   /** The runtime's libSQL server (sqld), for seeding shared data such as market prices. */
   databaseUrl: string;
+  /** That server itself (not for the embedded runtime): to stop, freeze or restart it. */
+  sqld?: SqldServer;
   /** A fresh tenant and its admin key, created directly in this runtime's database. */
   tenant(name?: string): Promise<{ tenantId: string; key: string; keyId: string }>;
   /**
@@ -145,6 +147,7 @@ export async function startApiRuntime(
       name,
       url: api.url,
       databaseUrl: sqld.url,
+      sqld,
       tenant: tenantFactory(suite),
       key: keyFactory(suite),
       output: api.output,
@@ -185,6 +188,7 @@ export async function startApiRuntime(
     name,
     url: worker.url,
     databaseUrl: sqld.url,
+    sqld,
     tenant: tenantFactory(suite),
     key: keyFactory(suite),
     output: worker.output,
