@@ -86,6 +86,7 @@ describe("OpenAPI document", () => {
       "422",
       "429",
       "500",
+      "503",
     ]);
     expect(create?.security).toEqual([{ bearerAuth: [] }]);
   });

@@ -29,7 +29,7 @@ const descriptions: Record<number, string> = {
   429: "Rate limit exceeded for this API key, or too many failed authentications from this client address (see `Retry-After`)",
   431: "Request line and headers too large (a long query string counts)",
   500: "Internal error (the body carries the request id)",
-  503: "Not ready",
+  503: "Not ready, or the database is busy or unavailable (see `Retry-After`)",
 };
 
 type ErrorResponse = {
@@ -50,7 +50,7 @@ export function errorResponses<S extends number>(...statuses: S[]): Record<S | 5
 }
 
 /** The responses every authenticated `/v1` route may give besides its own. */
-export const securedErrorResponses = () => errorResponses(401, 403, 413, 415, 429);
+export const securedErrorResponses = () => errorResponses(401, 403, 413, 415, 429, 503);
 
 export const json = <S extends z.ZodType>(schema: S, description: string) => ({
   description,
