@@ -17,14 +17,16 @@
  * transaction begun before the rebalance is aborted instead of committed; after the rejoin kafkajs
  * resumes every partition from its committed offset (uncommitted resolved offsets are forgotten).
  *
- * A commit runs while kafkajs fetches and decodes the partition's next batch: the batch's offset is
- * resolved (kafkajs' in-memory fetch position only; autoCommit is off) as soon as it is aggregated,
- * and the next batch of that partition waits for the commit to settle before it is aggregated (an
- * accumulation of more than `maxPartialsPerStep` partials commits in line: overlapping it would hold
+ * A commit runs while kafkajs fetches, decodes and aggregates the partition's next batches: their
+ * offsets are resolved (kafkajs' in-memory fetch position only; autoCommit is off) as soon as they are
+ * aggregated, the next accumulation starts from the committing one's watermark, and a new commit
+ * first waits for the partition's previous one (at most one transaction per partition in flight). An
+ * accumulation of more than `maxPartialsPerStep` partials commits in line (overlapping it would hold
  * two of them). A partition that receives nothing more is committed by a timer when its interval is
- * over. A transaction that fails seeks the partition back to the accumulation's first offset and the
- * next batch rethrows its error (kafkajs retries from there, as when a batch failed in line); stop()
- * commits what is accumulated and lets the transactions in flight finish before leaving the group.
+ * over. A transaction that fails seeks the partition back to its accumulation's first offset, drops
+ * what was accumulated after it, and the partition's next batch rethrows its error (kafkajs retries
+ * from there, as when a batch failed in line); stop() commits what is accumulated and lets the
+ * transactions in flight finish before leaving the group.
  */
 import type {
   Admin,
@@ -154,6 +156,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
    * was dropped by a rebalance), or to its error (never rejects).
    */
   const inFlight = new Map<number, Promise<unknown>>();
+  /** Per partition, the error of a failed transaction, rethrown by the partition's next batch. */
+  const failures = new Map<number, unknown>();
   /** Per partition, what is accumulated and not yet committed. */
   const pending = new Map<number, Pending>();
   /** Partitions with a batch in eachBatch now (a timer leaves their accumulation to it). */
@@ -313,7 +317,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         }
       },
     );
-    watermarks.set(partition, Promise.resolve(result.maxTsMs));
     committedNext.set(partition, BigInt(nextOffset));
     metrics.eventsProcessed.inc({ topic: sourceTopic }, result.processed);
     metrics.eventsLate.inc({ topic: sourceTopic }, result.late);
@@ -345,6 +348,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     clearTimeout(p.timer);
     p.timer = undefined;
     if (pending.get(partition) === p) pending.delete(partition);
+    // The next accumulation continues from this one's watermark (dropped again if this one fails).
+    if (p.generation === generation) watermarks.set(partition, Promise.resolve(p.agg.maxTsMs));
     const previous = inFlight.get(partition) ?? Promise.resolve(undefined);
     const committed = previous.then(async (failed) => {
       if (failed !== undefined) return failed;
@@ -373,8 +378,14 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         // rejoin anyway (nothing to seek, nothing to retry).
         if (p.generation !== generation) return undefined;
         // Back to the accumulation's first batch (its watermark too: read again from the committed
-        // metadata).
+        // metadata); what was accumulated after it is dropped, and the next batch rethrows.
         watermarks.delete(partition);
+        const later = pending.get(partition);
+        if (later !== undefined) {
+          clearTimeout(later.timer);
+          pending.delete(partition);
+        }
+        failures.set(partition, error ?? new Error("transaction failed"));
         try {
           consumer.seek({ topic, partition, offset: p.firstOffset });
         } catch {
@@ -412,14 +423,12 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
     const partition = batch.partition;
-    // The partition's previous transaction settles first: the skip mark and the watermark below
-    // depend on it. If it failed, the partition has been sought back to that accumulation: fail this
-    // batch so kafkajs retries from there.
-    const previous = inFlight.get(partition);
-    if (previous !== undefined) {
-      const failed = await previous;
-      if (inFlight.get(partition) === previous) inFlight.delete(partition);
-      if (failed !== undefined) throw failed;
+    // A transaction of the partition failed: it has been sought back to that accumulation's first
+    // offset; fail this batch so kafkajs retries from there.
+    const failed = failures.get(partition);
+    if (failed !== undefined) {
+      failures.delete(partition);
+      throw failed;
     }
     if (batch.messages.length === 0 || isStale()) return;
     busy.add(partition);
@@ -517,6 +526,9 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         }
       }
     }
+    // The previous transaction failed meanwhile (this accumulation was dropped, the partition sought
+    // back), or a rebalance came: nothing of this batch is kept.
+    if (pending.get(partition) !== p || isStale()) return;
     for (const m of messages) p.bytes += m.value?.length ?? 0;
     p.messages += messages.length;
     p.lastOffset = (messages.at(-1) as KafkaMessage).offset;
@@ -528,13 +540,20 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       p.bytes >= commitMaxBytes ||
       p.letterBytes >= maxDeadLetterBytes
     ) {
+      // At most one transaction of the partition in flight: a new commit first waits for the last.
+      const previous = inFlight.get(partition);
+      if (previous !== undefined && (await previous) !== undefined) return; // p was dropped with it
+      if (pending.get(partition) !== p || gen !== generation) return;
       const committed = commitPending(topic, partition, p);
       // In line when stopping, and for an accumulation of many partials (many series): its
       // transaction holds them all, and overlapping it with the next fetch would hold that batch's
       // messages too.
       if (stopping || many) {
         const failed = await committed;
-        if (failed !== undefined) throw failed;
+        if (failed !== undefined) {
+          failures.delete(partition);
+          throw failed;
+        }
       }
     } else scheduleCommit(topic, partition, p);
     await heartbeat();
@@ -544,6 +563,9 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     name: "aggregate",
     async start() {
       await admin.connect();
+      // The admin's broker pool is empty until its first metadata request: the first watermark read
+      // (at the join) would otherwise wait out a retry (about 300 ms) before it asks the coordinator.
+      await admin.fetchTopicMetadata({ topics: [sourceTopic] }).catch(() => {});
       await consumer.connect();
       await consumer.subscribe({ topics: [sourceTopic], fromBeginning: true });
       await consumer.run({
