@@ -120,7 +120,6 @@ interface Pending {
   messages: number;
   /** When it was begun (performance.now()). */
   openedAt: number;
-  bytes: number;
   letterBytes: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -485,7 +484,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         lastOffset: (messages[0] as KafkaMessage).offset,
         messages: 0,
         openedAt: performance.now(),
-        bytes: 0,
         letterBytes: 0,
         timer: undefined,
       };
@@ -529,7 +527,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     // The previous transaction failed meanwhile (this accumulation was dropped, the partition sought
     // back), or a rebalance came: nothing of this batch is kept.
     if (pending.get(partition) !== p || isStale()) return;
-    for (const m of messages) p.bytes += m.value?.length ?? 0;
     p.messages += messages.length;
     p.lastOffset = (messages.at(-1) as KafkaMessage).offset;
     resolveOffset(p.lastOffset);
@@ -537,7 +534,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     if (
       stopping ||
       performance.now() - p.openedAt >= commitIntervalMs ||
-      p.bytes >= commitMaxBytes ||
+      p.agg.bytes >= commitMaxBytes ||
       p.letterBytes >= maxDeadLetterBytes
     ) {
       // At most one transaction of the partition in flight: a new commit first waits for the last.

@@ -268,6 +268,7 @@ describe("aggregateBatch", () => {
             whole.processed,
             whole.late,
           ]);
+          expect(agg.bytes).toBe(messages.reduce((n, m) => n + (m.value?.length ?? 0), 0));
           expect(new Map([...totals].sort())).toEqual(
             new Map(
               whole.partials

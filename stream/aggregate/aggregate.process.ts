@@ -96,6 +96,8 @@ export interface Aggregation {
   maxTsMs: number | null;
   processed: number;
   late: number;
+  /** Bytes of the message values folded in (dead-lettered ones too). */
+  bytes: number;
 }
 
 export function newAggregation(
@@ -112,6 +114,7 @@ export function newAggregation(
     maxTsMs: boundedMaxTs(maxTsBefore, nowMs),
     processed: 0,
     late: 0,
+    bytes: 0,
   };
 }
 
@@ -146,9 +149,11 @@ export function aggregateInto(
   let processed = 0;
   let late = 0;
   let consumed = 0;
+  let size = 0;
   for (const message of messages) {
     consumed += 1;
     const bytes = message.value;
+    if (bytes !== null) size += bytes.length;
     // The traceparent of an event the byte reader did not decide (the full decoder's value).
     let parsedTraceparent: string | undefined;
     const scanned = bytes !== null && scanRequestEvent(bytes, event);
@@ -214,6 +219,7 @@ export function aggregateInto(
     if (!acc && ordered.length >= maxPartials) {
       // Full: this message starts the next slice (nothing about it has been decided here).
       consumed -= 1;
+      if (bytes !== null) size -= bytes.length;
       break;
     }
     const advance = Math.min(ts, nowMs);
@@ -257,6 +263,7 @@ export function aggregateInto(
   }
 
   agg.maxTsMs = maxTs;
+  agg.bytes += size;
   agg.processed += processed;
   agg.late += late;
   return consumed;
