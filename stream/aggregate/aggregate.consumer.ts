@@ -438,6 +438,53 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     }
   };
 
+  /**
+   * Folds a batch's messages into the accumulation in steps of at most maxPartialsPerStep new
+   * partials, heartbeating and letting the event loop run in between. A seek or rebalance meanwhile
+   * drops the accumulation (what it holds is read again).
+   */
+  const aggregateSteps = async (
+    partition: number,
+    messages: readonly KafkaMessage[],
+    p: Pending,
+    settings: AggregateSettings,
+    heartbeat: EachBatchPayload["heartbeat"],
+    isStale: EachBatchPayload["isStale"],
+    gen: number,
+  ) => {
+    let remaining = messages;
+    while (remaining.length > 0) {
+      const letters = p.agg.deadLetters.length;
+      const consumed = aggregateInto(
+        p.agg,
+        partition,
+        remaining,
+        settings,
+        options.now(),
+        maxPartialsPerStep,
+      );
+      // Dead letters wait for the commit as copies: a view would keep the whole fetch in memory.
+      for (let i = letters; i < p.agg.deadLetters.length; i++) {
+        const letter = p.agg.deadLetters[i] as (typeof p.agg.deadLetters)[number];
+        if (letter.value !== null) letter.value = Buffer.from(letter.value);
+        if (letter.key !== null) letter.key = Buffer.from(letter.key);
+        p.letterBytes += (letter.value?.length ?? 0) + (letter.key?.length ?? 0);
+      }
+      remaining = remaining.slice(consumed);
+      if (remaining.length > 0) {
+        await heartbeat();
+        await yieldToEventLoop();
+        if (gen !== generation || isStale()) {
+          if (pending.get(partition) === p) {
+            clearTimeout(p.timer);
+            pending.delete(partition);
+          }
+          return;
+        }
+      }
+    }
+  };
+
   const aggregateBatchInto = async (
     batch: EachBatchPayload["batch"],
     resolveOffset: EachBatchPayload["resolveOffset"],
@@ -492,37 +539,28 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     // A fetch touching many new series (each partial holds an encoded histogram) is aggregated in
     // steps of at most maxPartialsPerStep new partials, heartbeating and letting the event loop run in
     // between, so no step holds the loop for long.
-    let remaining = messages;
-    while (remaining.length > 0) {
-      const letters = p.agg.deadLetters.length;
-      const consumed = aggregateInto(
-        p.agg,
-        partition,
-        remaining,
-        settings,
-        options.now(),
-        maxPartialsPerStep,
-      );
-      // Dead letters wait for the commit as copies: a view would keep the whole fetch in memory.
-      for (let i = letters; i < p.agg.deadLetters.length; i++) {
-        const letter = p.agg.deadLetters[i] as (typeof p.agg.deadLetters)[number];
-        if (letter.value !== null) letter.value = Buffer.from(letter.value);
-        if (letter.key !== null) letter.key = Buffer.from(letter.key);
-        p.letterBytes += (letter.value?.length ?? 0) + (letter.key?.length ?? 0);
-      }
-      remaining = remaining.slice(consumed);
-      if (remaining.length > 0) {
-        await heartbeat();
-        await yieldToEventLoop();
-        if (gen !== generation || isStale()) {
-          // Sought back or rebalanced: what this accumulation holds is read again.
-          if (pending.get(partition) === p) {
-            clearTimeout(p.timer);
-            pending.delete(partition);
+    const accumulation = p;
+    try {
+      await aggregateSteps(partition, messages, accumulation, settings, heartbeat, isStale, gen);
+    } catch (error) {
+      // Part of this batch is in the accumulation, and kafkajs will hand the batch in again: the
+      // accumulation is dropped and the partition read again from its first offset, which is the
+      // committed one once the previous transaction has committed (if that one fails, its own seek
+      // goes further back).
+      if (pending.get(partition) === accumulation) {
+        clearTimeout(accumulation.timer);
+        pending.delete(partition);
+        const previous = inFlight.get(partition);
+        const failedBefore = previous === undefined ? undefined : await previous;
+        if (failedBefore === undefined && !failures.has(partition)) {
+          try {
+            consumer.seek({ topic, partition, offset: accumulation.firstOffset });
+          } catch {
+            // Not running any more: the next owner resumes at the committed offset anyway.
           }
-          return;
         }
       }
+      throw error;
     }
     // The previous transaction failed meanwhile (this accumulation was dropped, the partition sought
     // back), or a rebalance came: nothing of this batch is kept.
