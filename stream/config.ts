@@ -55,6 +55,19 @@ export const streamConfigSchema = z.object({
    * fewer transactions and more events/s, at the cost of memory (about 3x this per partition in hand).
    */
   STREAM_FETCH_MAX_BYTES_PER_PARTITION: positiveIntVar(2 * 1024 * 1024, 64 * 1024 * 1024),
+  /**
+   * Stage 1 accumulates a partition's fetched batches (partials merged per series) for this long
+   * before one Kafka transaction commits them with the offset: fewer transactions and one partial per
+   * series per interval for stage 2, at up to this much more latency. 0: every fetch commits alone.
+   */
+  STREAM_COMMIT_INTERVAL_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be an integer")
+    .min(0, "must be at least 0")
+    .max(60_000, "must be at most 60000")
+    .default(1000),
+  /** A partition's accumulation also commits once its events reach this many bytes. */
+  STREAM_COMMIT_MAX_BYTES: positiveIntVar(32 * 1024 * 1024, 1024 * 1024 * 1024),
   /** Events older than the partition's latest event time minus this go to the DLQ as late. */
   STREAM_ALLOWED_LATENESS_MS: positiveIntVar(120_000, 86_400_000),
   /**

@@ -106,6 +106,8 @@ if (config.STREAM_STAGES.includes("aggregate")) {
       maxWaitMs: config.STREAM_MAX_WAIT_MS,
       partitionConcurrency: config.STREAM_PARTITION_CONCURRENCY,
       fetchMaxBytesPerPartition: config.STREAM_FETCH_MAX_BYTES_PER_PARTITION,
+      commitIntervalMs: config.STREAM_COMMIT_INTERVAL_MS,
+      commitMaxBytes: config.STREAM_COMMIT_MAX_BYTES,
       now,
     }),
   );

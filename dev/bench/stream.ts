@@ -1,7 +1,8 @@
 /**
  * `npm run bench:stream`: the stream worker's figures, each measured in one run on this machine.
  *   A. Throughput: events/s through stage 1 (decode, validate, aggregate, one Kafka transaction per
- *      batch) from the real broker, next to a raw kafkajs consumer that only decodes the same topic.
+ *      partition per commit interval) from the real broker, next to a raw kafkajs consumer that only
+ *      decodes the same topic; stage 1 once more with a transaction per fetch (no commit interval).
  *   B. Resident memory of a worker running both stages over 10,000 active (service, route) series.
  *   C. Time from an event's production to the updated burn rate in /metrics and in
  *      GET /v1/slos/:id/status (p50/p99 over repeated bursts).
@@ -15,7 +16,8 @@
  * --only A|B|C. Starts its own broker unless KAFKA_BROKERS is set. --trace (with A): stage 1 runs a
  * second time over the same events with trace export on (OpenTelemetry SDK in this process, spans to
  * a local Zipkin, dev/zipkin; the load's 30 % sampled traceparents continued), and the ratio is printed.
- * --cpu-prof DIR (with A): V8 CPU profiles of the raw consumer's and each stage-1 run alone (only the
+ * --commit-interval-ms N (with A): stage 1's commit interval (STREAM_COMMIT_INTERVAL_MS; default
+ * its default). --cpu-prof DIR (with A): V8 CPU profiles of the raw consumer's and each stage-1 run alone (only the
  * time of that run, not production or the broker start), written as DIR/<run>.cpuprofile.
  */
 import { spawn } from "node:child_process";
@@ -40,7 +42,10 @@ import { openDatabase } from "../../platform/db/open.ts";
 import { createKafka } from "../../platform/kafka.ts";
 import { logProcessWarnings } from "../../platform/lifecycle.ts";
 import { startTracing } from "../../platform/tracing.ts";
-import { createAggregateStage } from "../../stream/aggregate/aggregate.consumer.ts";
+import {
+  createAggregateStage,
+  defaultCommitIntervalMs,
+} from "../../stream/aggregate/aggregate.consumer.ts";
 import { createWindowStore } from "../../stream/evaluate/window-store.ts";
 import { createStreamMetrics } from "../../stream/metrics/registry.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
@@ -62,6 +67,7 @@ const { values } = parseArgs({
     "latency-gauges": { type: "string", default: "on" },
     trace: { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
+    "commit-interval-ms": { type: "string" },
   },
 });
 const logger = createLogger({ service: "bench-stream", level: "error" });
@@ -170,7 +176,11 @@ if (run("A")) {
   };
 
   // Stage 1, in this process, with its real transactions.
-  const stage1 = async (group: string, fetchMaxBytesPerPartition?: number) => {
+  const stage1 = async (
+    group: string,
+    fetchMaxBytesPerPartition?: number,
+    commitIntervalMs?: number,
+  ) => {
     const metrics = createStreamMetrics();
     const stage = createAggregateStage({
       kafka,
@@ -188,6 +198,11 @@ if (run("A")) {
       maxWaitMs: 500,
       partitionConcurrency: 3,
       ...(fetchMaxBytesPerPartition ? { fetchMaxBytesPerPartition } : {}),
+      ...(commitIntervalMs !== undefined
+        ? { commitIntervalMs }
+        : values["commit-interval-ms"] !== undefined
+          ? { commitIntervalMs: Number(values["commit-interval-ms"]) }
+          : {}),
       now: Date.now,
     });
     const profiled = await profile();
@@ -268,6 +283,21 @@ if (run("A")) {
       measure: "A ratio stage 1 (8 MiB fetches) / raw",
       value: (bigRate / rawRate).toFixed(2),
       detail: "STREAM_FETCH_MAX_BYTES_PER_PARTITION=8388608 (default 2 MiB)",
+    },
+  );
+  // And once more committing every fetch on its own (no commit interval), as before it existed.
+  const perFetch = await stage1(`agg-per-fetch-${prefix}`, undefined, 0);
+  const perFetchRate = n / perFetch.aggS;
+  results.push(
+    {
+      measure: "A stage 1, a transaction per fetch",
+      value: `${Math.round(perFetchRate).toLocaleString("en")} events/s`,
+      detail: `${perFetch.aggS.toFixed(2)} s incl. group join, ${perFetch.txns} transactions, CPU ${perFetch.aggCpuS.toFixed(1)} s`,
+    },
+    {
+      measure: "A ratio stage 1 (a transaction per fetch) / raw",
+      value: (perFetchRate / rawRate).toFixed(2),
+      detail: `STREAM_COMMIT_INTERVAL_MS=0 (other runs: ${values["commit-interval-ms"] ?? defaultCommitIntervalMs})`,
     },
   );
   if (values.trace) {

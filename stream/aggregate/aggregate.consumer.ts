@@ -1,21 +1,32 @@
 /**
- * Stage 1 (aggregate): a consumer group over `telemetry.requests.v1`. Each fetched batch of a partition
- * becomes one Kafka transaction holding its partial aggregates (to `telemetry.aggregates.v1`), its
- * dead letters (invalid and late events, to the `.dlq` topic) and the consumed offset — exactly-once
- * consume-transform-produce. The partition's watermark maximum rides along as the offset's commit
- * metadata, so a restarted or new owner resumes with the same lateness decisions; a stored watermark
- * ahead of the clock (left by a version that let future-dated events move it) is brought back to the
- * clock on restore. Each partition has its
- * own transactional producer (`<group>.<topic>.<partition>`): whoever takes over a partition fences
- * the previous owner's producer, so a paused zombie can never commit for it again.
+ * Stage 1 (aggregate): a consumer group over `telemetry.requests.v1`. A partition's fetched batches
+ * are folded, in offset order, into one in-memory aggregation per partition (merged per series) for up
+ * to `commitIntervalMs` (or `commitMaxBytes` of events); then one Kafka transaction holds its partial
+ * aggregates (to `telemetry.aggregates.v1`), its dead letters (invalid and late events, to the `.dlq`
+ * topic) and the consumed offset — exactly-once consume-transform-produce. Nothing is produced before
+ * that commit, so no transaction stays open across fetches. The partition's watermark maximum rides
+ * along as the offset's commit metadata, so a restarted or new owner resumes with the same lateness
+ * decisions; a stored watermark ahead of the clock (left by a version that let future-dated events
+ * move it) is brought back to the clock on restore. Each partition has its own transactional producer
+ * (`<group>.<topic>.<partition>`): whoever takes over a partition fences the previous owner's
+ * producer, so a paused zombie can never commit for it again.
  *
- * A batch's transaction commits while kafkajs fetches and decodes the partition's next batch: the
- * batch's offset is resolved (kafkajs' in-memory fetch position only; autoCommit is off) as soon as its
- * transaction is under way, and the next batch of that partition waits for it to settle before it is
- * aggregated (a batch of more than `maxPartialsPerStep` partials commits in line: overlapping it would
- * hold two batches' worth of memory). A transaction that fails seeks the partition back to the failed
- * batch's first offset and the next batch rethrows its error (kafkajs retries from there, as when a
- * batch failed in line); stop() lets the transactions in flight finish before leaving the group.
+ * What is accumulated but not committed lives only in memory: a crash loses it and the next owner
+ * reads the partition again from the committed offset. A rebalance (kafkajs' REBALANCING, then
+ * GROUP_JOIN) drops every partition's accumulation at once, before the consumer rejoins, and a
+ * transaction begun before the rebalance is aborted instead of committed; after the rejoin kafkajs
+ * resumes every partition from its committed offset (uncommitted resolved offsets are forgotten).
+ *
+ * A commit runs while kafkajs fetches, decodes and aggregates the partition's next batches: their
+ * offsets are resolved (kafkajs' in-memory fetch position only; autoCommit is off) as soon as they are
+ * aggregated, the next accumulation starts from the committing one's watermark, and a new commit
+ * first waits for the partition's previous one (at most one transaction per partition in flight). An
+ * accumulation of more than `maxPartialsPerStep` partials commits in line (overlapping it would hold
+ * two of them). A partition that receives nothing more is committed by a timer when its interval is
+ * over. A transaction that fails seeks the partition back to its accumulation's first offset, drops
+ * what was accumulated after it, and the partition's next batch rethrows its error (kafkajs retries
+ * from there, as when a batch failed in line); stop() commits what is accumulated and lets the
+ * transactions in flight finish before leaving the group.
  */
 import type {
   Admin,
@@ -37,15 +48,25 @@ import { withBatchSpan } from "../tracing/tracing.ts";
 import {
   type AggregateResult,
   type AggregateSettings,
-  aggregateBatch,
+  type Aggregation,
+  aggregateInto,
+  aggregationPartials,
   boundedMaxTs,
+  newAggregation,
+  sameThresholds,
 } from "./aggregate.process.ts";
 
 /**
- * Partials computed in one step of a batch: a fetch touching more series is aggregated in steps of this
- * many, heartbeating and yielding to the event loop between them, then committed in one transaction.
+ * Partials computed in one step of a batch: a fetch touching more new series is aggregated in steps
+ * of this many, heartbeating and yielding to the event loop between them.
  */
 export const maxPartialsPerStep = 500;
+
+/** Defaults of the commit interval (STREAM_COMMIT_INTERVAL_MS, STREAM_COMMIT_MAX_BYTES). */
+export const defaultCommitIntervalMs = 1000;
+export const defaultCommitMaxBytes = 32 * 1024 * 1024;
+/** Dead letters' bytes after which an accumulation commits early (they are copies held until then). */
+const maxDeadLetterBytes = 4 * 1024 * 1024;
 
 export interface AggregateStageOptions {
   kafka: Kafka;
@@ -59,8 +80,15 @@ export interface AggregateStageOptions {
   maxWaitMs: number;
   /** Partitions processed at once: each has its own transactional producer, so they overlap safely. */
   partitionConcurrency: number;
-  /** Most bytes fetched per partition at once (default 2 MiB): one fetch is one transaction. */
+  /** Most bytes fetched per partition at once (default 2 MiB). */
   fetchMaxBytesPerPartition?: number;
+  /**
+   * How long a partition's batches are accumulated before one transaction commits them (default
+   * 1000 ms; 0: every fetched batch commits on its own).
+   */
+  commitIntervalMs?: number;
+  /** Event bytes (message values) of a partition after which its accumulation commits early. */
+  commitMaxBytes?: number;
   now: () => number;
 }
 
@@ -76,14 +104,31 @@ interface WatermarkMetadata {
 }
 
 /**
- * A batch's result as it waits for its transaction: its partials already as messages (JSON), so the
- * partial objects of each step are garbage as soon as the step is done.
+ * An accumulation as it waits for its transaction: its partials already as messages (JSON), so the
+ * partial objects are garbage as soon as they are encoded.
  */
 type BatchResult = Omit<AggregateResult, "partials" | "consumed"> & { partials: Message[] };
+
+/** A partition's batches accumulated since its last commit (nothing of it produced yet). */
+interface Pending {
+  /** The consumer generation it was begun in: a rebalance drops it. */
+  generation: number;
+  agg: Aggregation;
+  /** Offset of its first message: where the partition resumes if its transaction fails. */
+  firstOffset: string;
+  lastOffset: string;
+  messages: number;
+  /** When it was begun (performance.now()). */
+  openedAt: number;
+  letterBytes: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
 
 export function createAggregateStage(options: AggregateStageOptions): Stage {
   const { kafka, sourceTopic, outputTopic, groupId, metrics, logger } = options;
   const fetchBytes = options.fetchMaxBytesPerPartition ?? 2 * 1024 * 1024;
+  const commitIntervalMs = options.commitIntervalMs ?? defaultCommitIntervalMs;
+  const commitMaxBytes = options.commitMaxBytes ?? defaultCommitMaxBytes;
   const consumer: Consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -106,15 +151,31 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
    */
   const committedNext = new Map<number, bigint>();
   /**
-   * Per partition, the transaction of its last batch while it commits: settles to undefined when it
-   * committed, or to its error (never rejects).
+   * Per partition, its last transaction while it commits: settles to undefined when it committed (or
+   * was dropped by a rebalance), or to its error (never rejects).
    */
   const inFlight = new Map<number, Promise<unknown>>();
+  /** Per partition, the error of a failed transaction, rethrown by the partition's next batch. */
+  const failures = new Map<number, unknown>();
+  /** Per partition, what is accumulated and not yet committed. */
+  const pending = new Map<number, Pending>();
+  /** Partitions with a batch in eachBatch now (a timer leaves their accumulation to it). */
+  const busy = new Set<number>();
+  /** Bumped by every rebalance: accumulations and transactions of an older generation never commit. */
+  let generation = 0;
   /** Set by stop(): batches commit in line, so none is left in flight when the group is left. */
   let stopping = false;
   const closeProducers = (old: Map<number, Promise<Producer>>) => {
     for (const producer of old.values()) void producer.then((p) => p.disconnect()).catch(() => {});
   };
+  const dropPending = () => {
+    generation += 1;
+    for (const p of pending.values()) clearTimeout(p.timer);
+    pending.clear();
+  };
+  // Before kafkajs rejoins (it has finished the batches in hand): partitions may move, and every
+  // partition resumes from its committed offset after the rejoin.
+  consumer.on(consumer.events.REBALANCING, dropPending);
 
   const membership = trackMembership(consumer, {
     stage: "aggregate",
@@ -122,9 +183,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     metrics,
     logger,
     onJoin: (payload) => {
-      // A new generation: partitions may have moved. Drop cached watermarks and producers
-      // (synchronously, before the next batch) so both are re-initialised from the committed state
-      // and fence old owners.
+      // A new generation: partitions may have moved. Drop accumulations, cached watermarks and
+      // producers (synchronously, before the next batch) so all are re-initialised from the committed
+      // state and fence old owners.
+      dropPending();
       const old = producers;
       producers = new Map();
       watermarks = new Map();
@@ -138,7 +200,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       return { assignment: payload.memberAssignment };
     },
   });
-
   const producerFor = (partition: number) => {
     let producer = producers.get(partition);
     if (!producer) {
@@ -188,22 +249,19 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     return watermark;
   };
 
-  /** A batch's partials, dead letters and offset (with the watermark) in one transaction. */
-  const commitBatch = async (
-    topic: string,
-    partition: number,
-    messages: readonly KafkaMessage[],
-    result: BatchResult,
-  ) => {
-    const lastOffset = (messages.at(-1) as KafkaMessage).offset;
-    const nextOffset = (BigInt(lastOffset) + 1n).toString();
+  /** Raised instead of committing a transaction begun before a rebalance (it is aborted). */
+  class Rebalanced extends Error {}
+
+  /** An accumulation's partials, dead letters and offset (with the watermark) in one transaction. */
+  const commitBatch = async (topic: string, partition: number, p: Pending, result: BatchResult) => {
+    const nextOffset = (BigInt(p.lastOffset) + 1n).toString();
     let used: Promise<Producer> | undefined;
     await withBatchSpan(
       "gridpulse.aggregate.batch",
       {
         "messaging.destination.name": topic,
         "messaging.kafka.partition": partition,
-        "messaging.batch.message_count": messages.length,
+        "messaging.batch.message_count": p.messages,
       },
       result.traceparents,
       async (_span, continued) => {
@@ -241,6 +299,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
               },
             ],
           } as unknown as Parameters<typeof tx.sendOffsets>[0]);
+          // The partition may have moved since this accumulation began: the new owner resumes from
+          // the committed offset, so this one must not commit (the producer's fencing covers a
+          // rebalance this process has not noticed yet).
+          if (p.generation !== generation) throw new Rebalanced("rebalanced before the commit");
           const endTx = metrics.transactionDuration.startTimer({ stage: "aggregate" });
           await tx.commit();
           endTx();
@@ -254,7 +316,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         }
       },
     );
-    watermarks.set(partition, Promise.resolve(result.maxTsMs));
     committedNext.set(partition, BigInt(nextOffset));
     metrics.eventsProcessed.inc({ topic: sourceTopic }, result.processed);
     metrics.eventsLate.inc({ topic: sourceTopic }, result.late);
@@ -275,28 +336,179 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         },
       });
     }
-    return lastOffset;
+  };
+
+  /**
+   * Commits a partition's accumulation after the partition's previous transaction (if that failed,
+   * this one is dropped: the partition has been sought back before it). The returned promise (also
+   * the partition's `inFlight`) settles to undefined or to the error the next batch rethrows.
+   */
+  const commitPending = (topic: string, partition: number, p: Pending): Promise<unknown> => {
+    clearTimeout(p.timer);
+    p.timer = undefined;
+    if (pending.get(partition) === p) pending.delete(partition);
+    // The next accumulation continues from this one's watermark (dropped again if this one fails).
+    if (p.generation === generation) watermarks.set(partition, Promise.resolve(p.agg.maxTsMs));
+    const previous = inFlight.get(partition) ?? Promise.resolve(undefined);
+    const committed = previous.then(async (failed) => {
+      if (failed !== undefined) return failed;
+      if (p.generation !== generation) return undefined; // dropped by a rebalance
+      const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
+      // Partials become messages (JSON) at once: the partial objects are garbage from here on.
+      const { partials, partialTraceparents } = aggregationPartials(
+        p.agg,
+        options.settings().allowedLatenessMs,
+      );
+      const result: BatchResult = {
+        partials: partials.map((x) => ({ key: x.service, value: JSON.stringify(x) })),
+        deadLetters: p.agg.deadLetters,
+        maxTsMs: p.agg.maxTsMs,
+        processed: p.agg.processed,
+        late: p.agg.late,
+        traceparents: p.agg.traceparents,
+        partialTraceparents,
+      };
+      try {
+        await commitBatch(topic, partition, p, result);
+        endBatch();
+        return undefined;
+      } catch (error) {
+        // Begun before a rebalance: the partition resumes from its committed offset after the
+        // rejoin anyway (nothing to seek, nothing to retry).
+        if (p.generation !== generation) return undefined;
+        // Back to the accumulation's first batch (its watermark too: read again from the committed
+        // metadata); what was accumulated after it is dropped, and the next batch rethrows.
+        watermarks.delete(partition);
+        const later = pending.get(partition);
+        if (later !== undefined) {
+          clearTimeout(later.timer);
+          pending.delete(partition);
+        }
+        failures.set(partition, error ?? new Error("transaction failed"));
+        try {
+          consumer.seek({ topic, partition, offset: p.firstOffset });
+        } catch {
+          // Not running any more: the next owner resumes at the committed offset anyway.
+        }
+        logger.warn(
+          "stage-1 transaction failed; the partition resumes at its first uncommitted batch",
+          {
+            partition,
+            offset: p.firstOffset,
+            error: error instanceof Error ? error.message : String(error),
+          },
+        );
+        return error ?? new Error("transaction failed");
+      }
+    });
+    inFlight.set(partition, committed);
+    void committed.then(() => {
+      if (inFlight.get(partition) === committed) inFlight.delete(partition);
+    });
+    return committed;
+  };
+
+  /** Commits a partition's accumulation when its interval is over, unless a batch is in hand. */
+  const scheduleCommit = (topic: string, partition: number, p: Pending) => {
+    if (p.timer !== undefined) return;
+    const delay = Math.max(0, p.openedAt + commitIntervalMs - performance.now());
+    p.timer = setTimeout(() => {
+      p.timer = undefined;
+      // A batch in hand commits it itself when it is done (the interval is over by then).
+      if (pending.get(partition) !== p || busy.has(partition)) return;
+      void commitPending(topic, partition, p);
+    }, delay);
   };
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload) => {
     const partition = batch.partition;
-    // The partition's previous transaction settles first: the skip mark and the watermark below
-    // depend on it. If it failed, the partition has been sought back to that batch: fail this one so
-    // kafkajs retries from there.
-    const previous = inFlight.get(partition);
-    if (previous !== undefined) {
-      const failed = await previous;
-      if (inFlight.get(partition) === previous) inFlight.delete(partition);
-      if (failed !== undefined) throw failed;
+    // A transaction of the partition failed: it has been sought back to that accumulation's first
+    // offset; fail this batch so kafkajs retries from there.
+    const failed = failures.get(partition);
+    if (failed !== undefined) {
+      failures.delete(partition);
+      throw failed;
     }
     if (batch.messages.length === 0 || isStale()) return;
-    const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
-    let maxTs = await watermarkFor(partition);
-    let remaining: readonly KafkaMessage[] = batch.messages;
+    busy.add(partition);
+    try {
+      await aggregateBatchInto(batch, resolveOffset, heartbeat, isStale);
+    } finally {
+      busy.delete(partition);
+    }
+  };
+
+  /**
+   * Folds a batch's messages into the accumulation in steps of at most maxPartialsPerStep new
+   * partials, heartbeating and letting the event loop run in between. A seek or rebalance meanwhile
+   * drops the accumulation (what it holds is read again).
+   */
+  const aggregateSteps = async (
+    partition: number,
+    messages: readonly KafkaMessage[],
+    p: Pending,
+    settings: AggregateSettings,
+    heartbeat: EachBatchPayload["heartbeat"],
+    isStale: EachBatchPayload["isStale"],
+    gen: number,
+  ) => {
+    let remaining = messages;
+    while (remaining.length > 0) {
+      const letters = p.agg.deadLetters.length;
+      const consumed = aggregateInto(
+        p.agg,
+        partition,
+        remaining,
+        settings,
+        options.now(),
+        maxPartialsPerStep,
+      );
+      // Dead letters wait for the commit as copies: a view would keep the whole fetch in memory.
+      for (let i = letters; i < p.agg.deadLetters.length; i++) {
+        const letter = p.agg.deadLetters[i] as (typeof p.agg.deadLetters)[number];
+        if (letter.value !== null) letter.value = Buffer.from(letter.value);
+        if (letter.key !== null) letter.key = Buffer.from(letter.key);
+        p.letterBytes += (letter.value?.length ?? 0) + (letter.key?.length ?? 0);
+      }
+      remaining = remaining.slice(consumed);
+      if (remaining.length > 0) {
+        await heartbeat();
+        await yieldToEventLoop();
+        if (gen !== generation || isStale()) {
+          if (pending.get(partition) === p) {
+            clearTimeout(p.timer);
+            pending.delete(partition);
+          }
+          return;
+        }
+      }
+    }
+  };
+
+  const aggregateBatchInto = async (
+    batch: EachBatchPayload["batch"],
+    resolveOffset: EachBatchPayload["resolveOffset"],
+    heartbeat: EachBatchPayload["heartbeat"],
+    isStale: EachBatchPayload["isStale"],
+  ) => {
+    const partition = batch.partition;
+    const topic = batch.topic;
+    const gen = generation;
+    const settings = options.settings();
+    let p = pending.get(partition);
+    if (p !== undefined && !sameThresholds(p.agg, settings.thresholdsMs)) {
+      // The latency thresholds changed (an SLO was added): what was counted with the old ones
+      // commits first.
+      const failed = await commitPending(topic, partition, p);
+      if (failed !== undefined) throw failed;
+      p = undefined;
+      if (gen !== generation || isStale()) return;
+    }
+    let messages: readonly KafkaMessage[] = batch.messages;
     const done = committedNext.get(partition);
     if (done !== undefined && BigInt(batch.firstOffset() ?? done) < done) {
-      remaining = remaining.filter((m) => BigInt(m.offset) >= done);
-      const skipped = batch.messages.length - remaining.length;
+      messages = messages.filter((m) => BigInt(m.offset) >= done);
+      const skipped = batch.messages.length - messages.length;
       metrics.replaysSkipped.inc({ stage: "aggregate" }, skipped);
       logger.info("skipped messages already committed by this process", {
         partition,
@@ -304,79 +516,81 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         from: batch.firstOffset(),
         resumeAt: done.toString(),
       });
-      if (remaining.length === 0) {
+      if (messages.length === 0) {
         resolveOffset(batch.lastOffset());
         return;
       }
     }
-    const messages = remaining;
-    // A fetch touching many series (each partial holds an encoded histogram) is aggregated in steps of
-    // at most maxPartialsPerStep partials, heartbeating and letting the event loop run in between, so
-    // no step holds the loop for long; the batch is still committed in one transaction (one commit
-    // per fetch keeps the hand-over between owners exact).
-    const merged: BatchResult = {
-      partials: [],
-      deadLetters: [],
-      maxTsMs: maxTs,
-      processed: 0,
-      late: 0,
-      traceparents: [],
-      partialTraceparents: [],
-    };
-    while (remaining.length > 0) {
-      const step = aggregateBatch(
-        partition,
-        remaining,
-        maxTs,
-        { ...options.settings(), maxPartials: maxPartialsPerStep },
-        options.now(),
-      );
-      for (const p of step.partials)
-        merged.partials.push({ key: p.service, value: JSON.stringify(p) });
-      for (const l of step.deadLetters) merged.deadLetters.push(l);
-      for (const t of step.partialTraceparents) merged.partialTraceparents.push(t);
-      for (const t of step.traceparents)
-        if (merged.traceparents.length < 64) merged.traceparents.push(t);
-      merged.processed += step.processed;
-      merged.late += step.late;
-      merged.maxTsMs = step.maxTsMs;
-      maxTs = step.maxTsMs;
-      remaining = remaining.slice(step.consumed);
-      if (remaining.length > 0) {
-        await heartbeat();
-        await yieldToEventLoop();
-        if (isStale()) return;
-      }
+    if (p === undefined) {
+      const maxTs = await watermarkFor(partition);
+      if (gen !== generation || isStale()) return;
+      p = {
+        generation: gen,
+        agg: newAggregation(settings.thresholdsMs, maxTs, options.now()),
+        firstOffset: (messages[0] as KafkaMessage).offset,
+        lastOffset: (messages[0] as KafkaMessage).offset,
+        messages: 0,
+        openedAt: performance.now(),
+        letterBytes: 0,
+        timer: undefined,
+      };
+      pending.set(partition, p);
     }
-    const firstOffset = (messages[0] as KafkaMessage).offset;
-    const committed = commitBatch(batch.topic, partition, messages, merged).then(
-      () => {
-        endBatch();
-        return undefined;
-      },
-      (error: unknown) => {
-        // Back to the failed batch (its watermark too: read again from the committed metadata).
-        watermarks.delete(partition);
-        try {
-          consumer.seek({ topic: batch.topic, partition, offset: firstOffset });
-        } catch {
-          // Not running any more: the next owner resumes at the committed offset anyway.
+    // A fetch touching many new series (each partial holds an encoded histogram) is aggregated in
+    // steps of at most maxPartialsPerStep new partials, heartbeating and letting the event loop run in
+    // between, so no step holds the loop for long.
+    const accumulation = p;
+    try {
+      await aggregateSteps(partition, messages, accumulation, settings, heartbeat, isStale, gen);
+    } catch (error) {
+      // Part of this batch is in the accumulation, and kafkajs will hand the batch in again: the
+      // accumulation is dropped and the partition read again from its first offset, which is the
+      // committed one once the previous transaction has committed (if that one fails, its own seek
+      // goes further back).
+      if (pending.get(partition) === accumulation) {
+        clearTimeout(accumulation.timer);
+        pending.delete(partition);
+        const previous = inFlight.get(partition);
+        const failedBefore = previous === undefined ? undefined : await previous;
+        if (failedBefore === undefined && !failures.has(partition)) {
+          try {
+            consumer.seek({ topic, partition, offset: accumulation.firstOffset });
+          } catch {
+            // Not running any more: the next owner resumes at the committed offset anyway.
+          }
         }
-        logger.warn("stage-1 transaction failed; the partition resumes at the failed batch", {
-          partition,
-          offset: firstOffset,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        return error ?? new Error("transaction failed");
-      },
-    );
-    // In line when stopping, and for a batch of many partials (many series): its transaction holds
-    // them all, and overlapping it with the next fetch would hold that batch's messages too.
-    if (stopping || merged.partials.length > maxPartialsPerStep) {
-      const failed = await committed;
-      if (failed !== undefined) throw failed;
-    } else inFlight.set(partition, committed);
-    resolveOffset((messages.at(-1) as KafkaMessage).offset);
+      }
+      throw error;
+    }
+    // The previous transaction failed meanwhile (this accumulation was dropped, the partition sought
+    // back), or a rebalance came: nothing of this batch is kept.
+    if (pending.get(partition) !== p || isStale()) return;
+    p.messages += messages.length;
+    p.lastOffset = (messages.at(-1) as KafkaMessage).offset;
+    resolveOffset(p.lastOffset);
+    const many = p.agg.ordered.length > maxPartialsPerStep;
+    if (
+      stopping ||
+      performance.now() - p.openedAt >= commitIntervalMs ||
+      p.agg.bytes >= commitMaxBytes ||
+      p.letterBytes >= maxDeadLetterBytes
+    ) {
+      // At most one transaction of the partition in flight: a new commit first waits for the last.
+      const previous = inFlight.get(partition);
+      if (previous !== undefined && (await previous) !== undefined) return; // p was dropped with it
+      if (pending.get(partition) !== p || gen !== generation) return;
+      const committed = commitPending(topic, partition, p);
+      // In line when stopping, and for an accumulation of many partials (many series): its
+      // transaction holds them all, and overlapping it with the next fetch would hold that batch's
+      // messages too.
+      if (stopping || many) {
+        const failed = await committed;
+        if (failed !== undefined) {
+          failures.delete(partition);
+          throw failed;
+        }
+      }
+    } else scheduleCommit(topic, partition, p);
     await heartbeat();
   };
 
@@ -384,6 +598,9 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     name: "aggregate",
     async start() {
       await admin.connect();
+      // The admin's broker pool is empty until its first metadata request: the first watermark read
+      // (at the join) would otherwise wait out a retry (about 300 ms) before it asks the coordinator.
+      await admin.fetchTopicMetadata({ topics: [sourceTopic] }).catch(() => {});
       await consumer.connect();
       await consumer.subscribe({ topics: [sourceTopic], fromBeginning: true });
       await consumer.run({
@@ -394,11 +611,15 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       });
     },
     async stop() {
-      // Transactions in flight finish; disconnect() lets the batch in hand commit (in line now), then
-      // leaves the group.
+      // What is accumulated commits now (batches in hand commit in line), the transactions in flight
+      // finish; disconnect() lets the batch in hand commit, then leaves the group.
       stopping = true;
+      for (const [partition, p] of [...pending])
+        if (!busy.has(partition)) void commitPending(sourceTopic, partition, p);
       await Promise.all(inFlight.values());
       await consumer.disconnect();
+      await Promise.all(inFlight.values());
+      for (const p of pending.values()) clearTimeout(p.timer);
       membership.left();
       await Promise.all(
         [...producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => {})),

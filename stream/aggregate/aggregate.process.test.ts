@@ -1,7 +1,15 @@
+import fc from "fast-check";
 import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { decodeHistogram } from "../../core/latency/histogram.ts";
-import { aggregateBatch, boundedMaxTs } from "./aggregate.process.ts";
+import {
+  aggregateBatch,
+  aggregateInto,
+  aggregationPartials,
+  boundedMaxTs,
+  newAggregation,
+  sameThresholds,
+} from "./aggregate.process.ts";
 
 const t0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 let offset = 0;
@@ -195,5 +203,90 @@ describe("aggregateBatch", () => {
     expect(consumed).toEqual([3, 2, 3]); // r0 r1 r0 | r2 r1 | r3 r4 r4
     expect(totals).toEqual(new Map(whole.partials.map((p) => [p.route, p.total])));
     expect(maxTs).toBe(whole.maxTsMs);
+  });
+
+  it("batches folded one after another into one aggregation give exactly the partials of one batch", () => {
+    // Stage 1's commit interval: the fetches of an interval are folded into one aggregation, and its
+    // partials (counts, thresholds, histograms, closed flags), dead letters, watermark and counts are
+    // those of the same messages as one batch; summed per series, the per-fetch partials of the
+    // old path give the same totals.
+    const arbEvent = fc.record({
+      minute: fc.integer({ min: -4, max: 3 }),
+      second: fc.integer({ min: 0, max: 59_999 }),
+      status: fc.constantFrom(200, 201, 404, 500, 503),
+      durationMs: fc.double({ min: 0, max: 5000, noNaN: true }),
+      route: fc.constantFrom("/v1/a", "/v1/b", "/v1/c", "/v1/d"),
+      service: fc.constantFrom("edge-api", "billing"),
+      kind: fc.constantFrom("ok", "ok", "ok", "ok", "invalid", "escaped"),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(arbEvent, { minLength: 1, maxLength: 80 }),
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 5 }),
+        (specs, sizes, maxNew) => {
+          const messages = specs.map((e, i) => {
+            const event = {
+              id: `p${i}`,
+              ts: t0 + e.minute * 60_000 + e.second,
+              service: e.service,
+              route: e.route,
+              method: "GET",
+              status: e.status,
+              durationMs: e.durationMs,
+            };
+            if (e.kind === "invalid") return msg({ ...event, status: "x" });
+            if (e.kind === "escaped")
+              return msg(JSON.stringify(event).replace('"GET"', '"\\u0047ET"'));
+            return msg(event);
+          });
+          const lateness = { ...settings, allowedLatenessMs: 90_000 };
+          const whole = aggregateBatch(5, messages, t0 - 60_000, lateness, now);
+          const agg = newAggregation(lateness.thresholdsMs, t0 - 60_000, now);
+          const totals = new Map<string, number>();
+          let maxTs: number | null = t0 - 60_000;
+          let rest = messages;
+          for (let i = 0; rest.length > 0; i++) {
+            const batch = rest.slice(0, sizes[i % sizes.length]);
+            let left = batch;
+            while (left.length > 0)
+              left = left.slice(aggregateInto(agg, 5, left, lateness, now, maxNew));
+            const alone = aggregateBatch(5, batch, maxTs, lateness, now);
+            for (const p of alone.partials) {
+              const key = `${p.service}|${p.route}|${p.bucketStartMs}`;
+              totals.set(key, (totals.get(key) ?? 0) + p.total);
+            }
+            maxTs = alone.maxTsMs;
+            rest = rest.slice(batch.length);
+          }
+          const folded = aggregationPartials(agg, lateness.allowedLatenessMs);
+          expect(folded.partials).toEqual(whole.partials);
+          expect(folded.partialTraceparents).toEqual(whole.partialTraceparents);
+          expect(agg.deadLetters).toEqual(whole.deadLetters);
+          expect([agg.maxTsMs, agg.processed, agg.late]).toEqual([
+            whole.maxTsMs,
+            whole.processed,
+            whole.late,
+          ]);
+          expect(agg.bytes).toBe(messages.reduce((n, m) => n + (m.value?.length ?? 0), 0));
+          expect(new Map([...totals].sort())).toEqual(
+            new Map(
+              whole.partials
+                .map((p) => [`${p.service}|${p.route}|${p.bucketStartMs}`, p.total] as const)
+                .sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+            ),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("compares thresholds as sets", () => {
+    const agg = newAggregation([250, 50, 50], null, now);
+    expect(agg.thresholds).toEqual([50, 250]);
+    expect(sameThresholds(agg, [50, 250])).toBe(true);
+    expect(sameThresholds(agg, [250, 50])).toBe(true);
+    expect(sameThresholds(agg, [50, 250, 1000])).toBe(false);
   });
 });

@@ -54,7 +54,7 @@ export interface AggregateResult {
   partialTraceparents: string[][];
 }
 
-interface Accumulator {
+export interface Accumulator {
   service: string;
   route: string;
   bucketStartMs: number;
@@ -78,31 +78,82 @@ export function boundedMaxTs(maxTs: number | null, nowMs: number): number | null
 /** The event being read (one per process: the batch step is synchronous). */
 const scratch = newScannedRequestEvent();
 
-export function aggregateBatch(
+/**
+ * Aggregates being accumulated for one partition: over one batch (`aggregateBatch`) or over several
+ * fetched batches in offset order (stage 1's commit interval, `aggregateInto` then
+ * `aggregationPartials`). Folding batches one after another into one aggregation yields the same
+ * decisions and the merged partials of folding them separately.
+ */
+export interface Aggregation {
+  /** The thresholds the `within` counts are kept for (ascending, unique). */
+  readonly thresholds: readonly number[];
+  /** Per service, per route: the accumulators by minute (interned strings: no new hashing). */
+  readonly byService: Map<string, Map<string, Accumulator[]>>;
+  /** The accumulators in the order their series first appeared. */
+  readonly ordered: Accumulator[];
+  readonly deadLetters: DeadLetter[];
+  readonly traceparents: string[];
+  maxTsMs: number | null;
+  processed: number;
+  late: number;
+  /** Bytes of the message values folded in (dead-lettered ones too). */
+  bytes: number;
+}
+
+export function newAggregation(
+  thresholdsMs: readonly number[],
+  maxTsBefore: number | null,
+  nowMs: number,
+): Aggregation {
+  return {
+    thresholds: [...new Set(thresholdsMs)].sort((a, b) => a - b),
+    byService: new Map(),
+    ordered: [],
+    deadLetters: [],
+    traceparents: [],
+    maxTsMs: boundedMaxTs(maxTsBefore, nowMs),
+    processed: 0,
+    late: 0,
+    bytes: 0,
+  };
+}
+
+/** Whether `thresholdsMs` are the thresholds `agg` counts (as a set). */
+export function sameThresholds(agg: Aggregation, thresholdsMs: readonly number[]): boolean {
+  const wanted = [...new Set(thresholdsMs)].sort((a, b) => a - b);
+  return wanted.length === agg.thresholds.length && wanted.every((t, i) => t === agg.thresholds[i]);
+}
+
+/**
+ * Folds `messages` (the next ones of the partition, in offset order) into `agg`. Stops before the
+ * first message that would need more than `maxNewPartials` series new to this call; returns how many
+ * messages it handled. `settings.thresholdsMs` is not read: the aggregation's own thresholds count.
+ */
+export function aggregateInto(
+  agg: Aggregation,
   partition: number,
   messages: readonly KafkaMessage[],
-  maxTsBefore: number | null,
   settings: AggregateSettings,
   nowMs: number,
-): AggregateResult {
-  const thresholds = [...new Set(settings.thresholdsMs)].sort((a, b) => a - b);
-  // Per service, per route: the accumulators by minute (services and routes are interned strings, so
-  // these lookups hash nothing new; a batch usually spans one or two minutes per series).
-  const byService = new Map<string, Map<string, Accumulator[]>>();
-  const ordered: Accumulator[] = [];
-  const deadLetters: DeadLetter[] = [];
-  const traceparents: string[] = [];
-  let maxTs = boundedMaxTs(maxTsBefore, nowMs);
+  maxNewPartials = Number.POSITIVE_INFINITY,
+): number {
+  const thresholds = agg.thresholds;
+  const byService = agg.byService;
+  const ordered = agg.ordered;
+  const deadLetters = agg.deadLetters;
+  const traceparents = agg.traceparents;
+  const maxPartials = ordered.length + maxNewPartials;
+  let maxTs = boundedMaxTs(agg.maxTsMs, nowMs);
   const latestAllowed = nowMs + settings.maxFutureSkewMs;
-  const maxPartials = settings.maxPartials ?? Number.POSITIVE_INFINITY;
   const event = scratch;
   let processed = 0;
   let late = 0;
   let consumed = 0;
-
+  let size = 0;
   for (const message of messages) {
     consumed += 1;
     const bytes = message.value;
+    if (bytes !== null) size += bytes.length;
     // The traceparent of an event the byte reader did not decide (the full decoder's value).
     let parsedTraceparent: string | undefined;
     const scanned = bytes !== null && scanRequestEvent(bytes, event);
@@ -168,6 +219,7 @@ export function aggregateBatch(
     if (!acc && ordered.length >= maxPartials) {
       // Full: this message starts the next slice (nothing about it has been decided here).
       consumed -= 1;
+      if (bytes !== null) size -= bytes.length;
       break;
     }
     const advance = Math.min(ts, nowMs);
@@ -210,13 +262,30 @@ export function aggregateBatch(
     }
   }
 
-  const watermark = maxTs === null ? null : maxTs - settings.allowedLatenessMs;
+  agg.maxTsMs = maxTs;
+  agg.bytes += size;
+  agg.processed += processed;
+  agg.late += late;
+  return consumed;
+}
+
+/**
+ * The partials of an aggregation (one per series, in the order they first appeared), each with the
+ * traceparents among its events (same index). `closed` is decided by the aggregation's watermark.
+ */
+export function aggregationPartials(
+  agg: Aggregation,
+  allowedLatenessMs: number,
+): { partials: PartialAggregate[]; partialTraceparents: string[][] } {
+  const maxTs = agg.maxTsMs;
+  const thresholds = agg.thresholds;
+  const watermark = maxTs === null ? null : maxTs - allowedLatenessMs;
   const partials: PartialAggregate[] = [];
   const partialTraceparents: string[][] = [];
   // One scratch histogram, reset per partial: a batch touching 10,000 series does not hold 10,000
   // histograms (tens of KB each) at once.
   const histogram = newLatencyHistogram();
-  for (const acc of ordered) {
+  for (const acc of agg.ordered) {
     histogram.reset();
     for (const us of acc.durationsUs) histogram.recordValue(us);
     const goodWithin = thresholds.map((t, i) => [t, acc.within[i] as number] as [number, number]);
@@ -233,14 +302,34 @@ export function aggregateBatch(
     });
     partialTraceparents.push(acc.traceparents);
   }
+  return { partials, partialTraceparents };
+}
+
+export function aggregateBatch(
+  partition: number,
+  messages: readonly KafkaMessage[],
+  maxTsBefore: number | null,
+  settings: AggregateSettings,
+  nowMs: number,
+): AggregateResult {
+  const agg = newAggregation(settings.thresholdsMs, maxTsBefore, nowMs);
+  const consumed = aggregateInto(
+    agg,
+    partition,
+    messages,
+    settings,
+    nowMs,
+    settings.maxPartials ?? Number.POSITIVE_INFINITY,
+  );
+  const { partials, partialTraceparents } = aggregationPartials(agg, settings.allowedLatenessMs);
   return {
     consumed,
     partials,
-    deadLetters,
-    maxTsMs: maxTs,
-    processed,
-    late,
-    traceparents,
+    deadLetters: agg.deadLetters,
+    maxTsMs: agg.maxTsMs,
+    processed: agg.processed,
+    late: agg.late,
+    traceparents: agg.traceparents,
     partialTraceparents,
   };
 }

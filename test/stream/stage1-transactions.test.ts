@@ -1,25 +1,55 @@
 /**
- * Stage 1's pipelined transactions against the real broker: a batch's transaction commits while the
- * partition's next batch is fetched. Commits that fail (injected at the producer's `commit`, on the
- * real broker's transactions) send the partition back to the failed batch: the committed partials
- * (read_committed) still hold every accepted event exactly once, per (service, route, minute), and
- * the processed count equals the accepted events.
+ * Stage 1's transactions against the real broker, per fetch (commit interval 0) and over a commit
+ * interval (fetches accumulated per partition, committed in one transaction): a transaction commits
+ * while the partition's next batch is fetched. Commits that fail (injected at the producer's `commit`,
+ * on the real broker's transactions) send the partition back to its first uncommitted batch; a stage-1
+ * process killed (SIGKILL) with accumulated, uncommitted aggregates, and one whose partitions move to
+ * a second process while it holds them, lose and double nothing. Each time the committed partials
+ * (read_committed) hold every accepted event exactly once, per (service, route, minute): counts and
+ * the merged histograms.
  */
-import type { Kafka, Producer, ProducerConfig } from "kafkajs";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Kafka, KafkaMessage, Producer, ProducerConfig } from "kafkajs";
+import { afterAll, describe, expect, it } from "vitest";
 import type { PartialAggregate } from "../../core/events/aggregate.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { topicName } from "../../core/events/topics.ts";
+import {
+  decodeHistogram,
+  type LatencyHistogram,
+  mergeInto,
+  newLatencyHistogram,
+} from "../../core/latency/histogram.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { waitFor } from "../../dev/net.ts";
 import { createAggregateStage } from "../../stream/aggregate/aggregate.consumer.ts";
 import { createStreamMetrics } from "../../stream/metrics/registry.ts";
-import { createTopics, readMessagesUntil, testKafka, uniquePrefix } from "../support/kafka.ts";
-import { expectedWindows, syntheticEvents } from "../support/windows.ts";
+import {
+  brokers,
+  committedCount,
+  createTopics,
+  readMessagesUntil,
+  testKafka,
+  uniquePrefix,
+} from "../support/kafka.ts";
+import { sampleValue, scrape } from "../support/metrics.ts";
+import { type ServiceProcess, startService } from "../support/processes.ts";
+import {
+  expectedWindows,
+  fingerprint,
+  syntheticEvents,
+  type WindowMap,
+} from "../support/windows.ts";
 
 const kafka = testKafka();
 const thresholdsMs = [100, 250, 500, 1000];
 const allowedLatenessMs = 120_000;
+const processes: ServiceProcess[] = [];
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop("SIGKILL")));
+});
 
 /** `kafka` whose producers' transactions fail to commit at the given commit attempts (1-based). */
 function failingCommits(target: Kafka, failAt: ReadonlySet<number>) {
@@ -63,83 +93,253 @@ async function produce(topic: string, partitions: RequestEventInput[][]) {
   await producer.disconnect();
 }
 
+/** The committed partials of `topic` (read_committed), summed per (service, route, minute). */
+async function committedWindows(topic: string, accepted: number): Promise<WindowMap> {
+  const total = (ms: KafkaMessage[]) =>
+    ms.reduce((s, m) => s + (JSON.parse(m.value?.toString() ?? "{}") as PartialAggregate).total, 0);
+  const messages = await readMessagesUntil(kafka, topic, (ms) => total(ms) >= accepted, 60_000);
+  // Give a duplicate, if any, the chance to show up before comparing.
+  const settled = await readMessagesUntil(
+    kafka,
+    topic,
+    (ms) => ms.length >= messages.length,
+    30_000,
+  ).then(async (ms) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    return readMessagesUntil(kafka, topic, (all) => all.length >= ms.length, 30_000);
+  });
+  const sums = new Map<
+    string,
+    { total: number; good: number; goodWithin: Record<string, number>; h: LatencyHistogram }
+  >();
+  for (const m of settled) {
+    const p = JSON.parse(m.value?.toString() ?? "{}") as PartialAggregate;
+    const key = `${p.service}|${p.route}|${p.bucketStartMs}`;
+    const w = sums.get(key) ?? { total: 0, good: 0, goodWithin: {}, h: newLatencyHistogram() };
+    w.total += p.total;
+    w.good += p.good;
+    for (const [t, n] of p.goodWithin) w.goodWithin[t] = (w.goodWithin[t] ?? 0) + n;
+    mergeInto(w.h, decodeHistogram(p.histogram));
+    sums.set(key, w);
+  }
+  return new Map(
+    [...sums]
+      .map(
+        ([key, w]) =>
+          [
+            key,
+            { total: w.total, good: w.good, goodWithin: w.goodWithin, histogram: fingerprint(w.h) },
+          ] as const,
+      )
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+  );
+}
+
+const sorted = (map: WindowMap) => new Map([...map].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+
 describe("stage 1 transactions", () => {
-  it("after failed commits, the committed partials hold every accepted event exactly once", async () => {
+  // The producer sends 2,000 events a record batch, about 300 KB: with 64 KiB fetches each fetch is
+  // one record batch (12 in all).
+  const cases = [
+    // A transaction per fetched batch, overlapping the next fetch.
+    { name: "per fetch", commitIntervalMs: 0, commitMaxBytes: undefined, failAt: [2, 5, 6, 11] },
+    // Fetches accumulated for 300 ms or 1 MiB of events: a few commits per partition.
+    {
+      name: "over a commit interval",
+      commitIntervalMs: 300,
+      commitMaxBytes: 1024 * 1024,
+      failAt: [1, 3, 4],
+    },
+  ];
+  for (const c of cases)
+    it(`${c.name}: after failed commits, the committed partials hold every accepted event exactly once`, async () => {
+      const prefix = uniquePrefix();
+      await createTopics(kafka, prefix, 3);
+      const requests = topicName(prefix, "requests");
+      const aggregates = topicName(prefix, "aggregates");
+      const events = syntheticEvents(24_000, {
+        startMs: Date.UTC(2026, 10, 22, 10, 58),
+        partitions: 3,
+        seed: 23,
+      });
+      const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
+      await produce(requests, events);
+
+      const injected = failingCommits(kafka, new Set(c.failAt));
+      const metrics = createStreamMetrics();
+      const stage = createAggregateStage({
+        kafka: injected.kafka,
+        sourceTopic: requests,
+        outputTopic: aggregates,
+        groupId: `${prefix}aggregate`,
+        settings: () => ({ allowedLatenessMs, maxFutureSkewMs: 300_000, thresholdsMs }),
+        metrics,
+        logger: createLogger({ service: "test", level: "error" }),
+        sessionTimeoutMs: 10_000,
+        maxWaitMs: 200,
+        partitionConcurrency: 3,
+        fetchMaxBytesPerPartition: 64 * 1024,
+        commitIntervalMs: c.commitIntervalMs,
+        ...(c.commitMaxBytes ? { commitMaxBytes: c.commitMaxBytes } : {}),
+        now: Date.now,
+      });
+      const counted = async (m: { get(): Promise<{ values: { value: number }[] }> }) =>
+        (await m.get()).values.reduce((s, v) => s + v.value, 0);
+      await stage.start();
+      try {
+        await waitFor(
+          "stage 1 to commit every event",
+          async () =>
+            (await counted(metrics.eventsProcessed)) + (await counted(metrics.eventsLate)) ===
+            expected.accepted + expected.late,
+          { timeoutMs: 90_000, intervalMs: 100 },
+        );
+      } finally {
+        await stage.stop();
+      }
+      expect(injected.state.failed).toBe(c.failAt.length);
+      expect(await counted(metrics.eventsProcessed)).toBe(expected.accepted);
+      expect(await counted(metrics.eventsLate)).toBe(expected.late);
+      const transactions = (await metrics.transactionDuration.get()).values.find((v) =>
+        v.metricName?.endsWith("_count"),
+      )?.value;
+      // Per fetch: a transaction per record batch; over the interval: fewer.
+      if (c.commitIntervalMs === 0) expect(transactions).toBeGreaterThanOrEqual(12);
+      else expect(transactions).toBeLessThan(12);
+      expect(await committedWindows(aggregates, expected.accepted)).toEqual(
+        sorted(expected.minutes),
+      );
+    });
+
+  /** A stage-1 worker process (stream/main.ts) over `prefix`'s topics. */
+  const startStage1 = async (prefix: string, env: Record<string, string>) => {
+    const proc = await startService(
+      "stream/main.ts",
+      {
+        KAFKA_BROKERS: brokers().join(","),
+        KAFKA_TOPIC_PREFIX: prefix,
+        STREAM_CONSUMER_GROUP: `s1-${prefix}`,
+        STREAM_STAGES: "aggregate",
+        DATABASE_URL: `file:${join(mkdtempSync(join(tmpdir(), "gridpulse-s1-")), "s1.db")}`,
+        STREAM_SESSION_TIMEOUT_MS: "3000",
+        STREAM_MAX_WAIT_MS: "100",
+        STREAM_ALLOWED_LATENESS_MS: String(allowedLatenessMs),
+        STREAM_LATENCY_THRESHOLDS_MS: thresholdsMs.join(","),
+        STREAM_FETCH_MAX_BYTES_PER_PARTITION: String(128 * 1024),
+        LOG_LEVEL: "warn",
+        ...env,
+      },
+      { portVar: "STREAM_PORT", readyPath: "/health/ready" },
+    );
+    processes.push(proc);
+    return proc;
+  };
+  /** Whether the process has fetched and aggregated every message of its partitions (lag 0). */
+  const caughtUp = async (proc: ServiceProcess, partitions: number) => {
+    const text = await scrape(proc.url);
+    const lags = text.split("\n").filter((l) => l.startsWith("gridpulse_stream_consumer_lag{"));
+    return lags.length >= partitions && sampleValue(text, "gridpulse_stream_consumer_lag") === 0;
+  };
+
+  it("over a commit interval: a SIGKILL before the commit loses nothing and doubles nothing", async () => {
     const prefix = uniquePrefix();
     await createTopics(kafka, prefix, 3);
     const requests = topicName(prefix, "requests");
-    const aggregates = topicName(prefix, "aggregates");
-    const events = syntheticEvents(24_000, {
-      startMs: Date.UTC(2026, 10, 22, 10, 58),
+    const events = syntheticEvents(30_000, {
+      startMs: Date.now() - 60_000,
       partitions: 3,
-      seed: 23,
+      seed: 5,
     });
     const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
     await produce(requests, events);
 
-    const injected = failingCommits(kafka, new Set([2, 5, 6, 11]));
-    const metrics = createStreamMetrics();
-    const stage = createAggregateStage({
-      kafka: injected.kafka,
-      sourceTopic: requests,
-      outputTopic: aggregates,
-      groupId: `${prefix}aggregate`,
-      settings: () => ({ allowedLatenessMs, maxFutureSkewMs: 300_000, thresholdsMs }),
-      metrics,
-      logger: createLogger({ service: "test", level: "error" }),
-      sessionTimeoutMs: 10_000,
-      maxWaitMs: 200,
-      partitionConcurrency: 3,
-      // Small fetches: many batches per partition, so transactions overlap the next fetches.
-      fetchMaxBytesPerPartition: 64 * 1024,
-      now: Date.now,
+    // A long interval: about 1 MiB of each partition commits (the byte bound), the rest waits.
+    const first = await startStage1(prefix, {
+      STREAM_COMMIT_INTERVAL_MS: "60000",
+      STREAM_COMMIT_MAX_BYTES: String(1024 * 1024),
     });
-    const counted = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
-      (await c.get()).values.reduce((s, v) => s + v.value, 0);
-    await stage.start();
-    try {
-      await waitFor(
-        "stage 1 to commit every event",
-        async () =>
-          (await counted(metrics.eventsProcessed)) + (await counted(metrics.eventsLate)) ===
-          expected.accepted + expected.late,
-        { timeoutMs: 90_000, intervalMs: 100 },
-      );
-    } finally {
-      await stage.stop();
-    }
-    expect(injected.state.failed).toBe(4);
-    expect(await counted(metrics.eventsProcessed)).toBe(expected.accepted);
-    expect(await counted(metrics.eventsLate)).toBe(expected.late);
+    await waitFor("the first process to aggregate every event", () => caughtUp(first, 3), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    await waitFor(
+      "the byte-bound commits",
+      async () => (await committedCount(kafka, `s1-${prefix}-aggregate`, requests)) > 0,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await first.stop("SIGKILL");
+    const committedAtKill = await committedCount(kafka, `s1-${prefix}-aggregate`, requests);
+    const produced = events.reduce((s, list) => s + list.length, 0);
+    // The kill took accumulated, uncommitted aggregates with it.
+    expect(committedAtKill).toBeGreaterThan(0);
+    expect(committedAtKill).toBeLessThan(produced);
 
-    // What the committed transactions hold (the reader is read_committed: aborted partials are not seen).
-    const messages = await readMessagesUntil(
-      kafka,
-      aggregates,
-      (ms) =>
-        ms.reduce(
-          (s, m) => s + (JSON.parse(m.value?.toString() ?? "{}") as PartialAggregate).total,
-          0,
-        ) >= expected.accepted,
-      30_000,
+    const second = await startStage1(prefix, { STREAM_COMMIT_INTERVAL_MS: "200" });
+    await waitFor(
+      "the second process to commit every event",
+      async () => (await committedCount(kafka, `s1-${prefix}-aggregate`, requests)) === produced,
+      { timeoutMs: 60_000, intervalMs: 200 },
     );
-    type Counts = { total: number; good: number; goodWithin: Record<string, number> };
-    const stored = new Map<string, Counts>();
-    for (const m of messages) {
-      const p = JSON.parse(m.value?.toString() ?? "{}") as PartialAggregate;
-      const key = `${p.service}|${p.route}|${p.bucketStartMs}`;
-      const w = stored.get(key) ?? { total: 0, good: 0, goodWithin: {} };
-      w.total += p.total;
-      w.good += p.good;
-      for (const [t, n] of p.goodWithin) w.goodWithin[t] = (w.goodWithin[t] ?? 0) + n;
-      stored.set(key, w);
-    }
-    const want = new Map<string, Counts>(
-      [...expected.minutes].map(([key, w]) => [
-        key,
-        { total: w.total, good: w.good, goodWithin: w.goodWithin },
-      ]),
+    expect(await committedWindows(topicName(prefix, "aggregates"), expected.accepted)).toEqual(
+      sorted(expected.minutes),
     );
-    expect(new Map([...stored].sort())).toEqual(new Map([...want].sort()));
+    await second.stop("SIGTERM");
+  });
+
+  it("over a commit interval: partitions that move to another process are not committed by the old owner", async () => {
+    const prefix = uniquePrefix();
+    await createTopics(kafka, prefix, 3);
+    const requests = topicName(prefix, "requests");
+    const events = syntheticEvents(30_000, {
+      startMs: Date.now() - 60_000,
+      partitions: 3,
+      seed: 9,
+    });
+    const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
+    await produce(requests, events);
+
+    // The first process accumulates every partition and commits nothing (long interval, no byte bound
+    // reached) until it is stopped.
+    const env = {
+      STREAM_COMMIT_INTERVAL_MS: "60000",
+      STREAM_COMMIT_MAX_BYTES: String(64 * 1024 * 1024),
+    };
+    const first = await startStage1(prefix, env);
+    await waitFor("the first process to aggregate every event", () => caughtUp(first, 3), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    expect(await committedCount(kafka, `s1-${prefix}-aggregate`, requests)).toBe(0);
+    // A second member: the group rebalances, some partitions move. Had the first process kept its
+    // accumulations, it would commit the moved partitions' events on stop (after the second had read
+    // them from offset 0), and those of the partitions it kept twice (kafkajs resumes them from the
+    // committed offset after the rejoin).
+    const second = await startStage1(prefix, env);
+    await waitFor(
+      "the group to settle with the partitions split",
+      async () => {
+        const lags = (p: ServiceProcess) =>
+          scrape(p.url).then(
+            (t) =>
+              t.split("\n").filter((l) => l.startsWith("gridpulse_stream_consumer_lag{")).length,
+          );
+        return (await lags(second)) > 0 && (await caughtUp(second, 1));
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    // Both stop gracefully: each commits what it accumulated for the partitions it owns now.
+    expect(await second.stop("SIGTERM")).toBe(0);
+    expect(await first.stop("SIGTERM")).toBe(0);
+    const produced = events.reduce((s, list) => s + list.length, 0);
+    const third = await startStage1(prefix, { STREAM_COMMIT_INTERVAL_MS: "200" });
+    await waitFor(
+      "every event committed",
+      async () => (await committedCount(kafka, `s1-${prefix}-aggregate`, requests)) === produced,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(await committedWindows(topicName(prefix, "aggregates"), expected.accepted)).toEqual(
+      sorted(expected.minutes),
+    );
+    await third.stop("SIGTERM");
   });
 });

@@ -21,7 +21,8 @@ export type WindowMap = Map<string, WindowSummary>;
 
 const ladder = [0, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
 
-function fingerprint(h: ReturnType<typeof newLatencyHistogram>): string {
+/** Histogram fingerprint (see WindowSummary). */
+export function fingerprint(h: ReturnType<typeof newLatencyHistogram>): string {
   return `${h.totalCount}|${ladder.map((p) => h.getValueAtPercentile(p)).join(",")}`;
 }
 
