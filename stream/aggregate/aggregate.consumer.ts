@@ -354,13 +354,23 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       if (failed !== undefined) return failed;
       if (p.generation !== generation) return undefined; // dropped by a rebalance
       const endBatch = metrics.batchDuration.startTimer({ stage: "aggregate" });
-      // Partials become messages (JSON) at once: the partial objects are garbage from here on.
-      const { partials, partialTraceparents } = aggregationPartials(
-        p.agg,
-        options.settings().allowedLatenessMs,
-      );
+      // Partials become messages (JSON) at once: the partial objects are garbage from here on. An
+      // accumulation of many series is encoded in steps, letting the event loop (heartbeats, health
+      // probes) run in between.
+      const lateness = options.settings().allowedLatenessMs;
+      const partials: Message[] = [];
+      const partialTraceparents: string[][] = [];
+      for (let at = 0; at < p.agg.ordered.length; at += maxPartialsPerStep) {
+        if (at > 0) {
+          await yieldToEventLoop();
+          if (p.generation !== generation) return undefined; // dropped by a rebalance
+        }
+        const step = aggregationPartials(p.agg, lateness, at, at + maxPartialsPerStep);
+        for (const x of step.partials) partials.push({ key: x.service, value: JSON.stringify(x) });
+        for (const t of step.partialTraceparents) partialTraceparents.push(t);
+      }
       const result: BatchResult = {
-        partials: partials.map((x) => ({ key: x.service, value: JSON.stringify(x) })),
+        partials,
         deadLetters: p.agg.deadLetters,
         maxTsMs: p.agg.maxTsMs,
         processed: p.agg.processed,
@@ -485,6 +495,20 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     }
   };
 
+  /**
+   * `work` awaited inside eachBatch with the group's heartbeat kept going: a commit waited for in
+   * line (many series, or the previous one still in flight) can outlast the session timeout on a
+   * busy machine. kafkajs sends at most one heartbeat per heartbeat interval, whatever the calls.
+   */
+  const beating = async <T>(heartbeat: EachBatchPayload["heartbeat"], work: Promise<T>) => {
+    const timer = setInterval(() => void heartbeat().catch(() => {}), 250);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
   const aggregateBatchInto = async (
     batch: EachBatchPayload["batch"],
     resolveOffset: EachBatchPayload["resolveOffset"],
@@ -499,7 +523,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     if (p !== undefined && !sameThresholds(p.agg, settings.thresholdsMs)) {
       // The latency thresholds changed (an SLO was added): what was counted with the old ones
       // commits first.
-      const failed = await commitPending(topic, partition, p);
+      const failed = await beating(heartbeat, commitPending(topic, partition, p));
       if (failed !== undefined) throw failed;
       p = undefined;
       if (gen !== generation || isStale()) return;
@@ -551,7 +575,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         clearTimeout(accumulation.timer);
         pending.delete(partition);
         const previous = inFlight.get(partition);
-        const failedBefore = previous === undefined ? undefined : await previous;
+        const failedBefore =
+          previous === undefined ? undefined : await beating(heartbeat, previous);
         if (failedBefore === undefined && !failures.has(partition)) {
           try {
             consumer.seek({ topic, partition, offset: accumulation.firstOffset });
@@ -577,14 +602,14 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     ) {
       // At most one transaction of the partition in flight: a new commit first waits for the last.
       const previous = inFlight.get(partition);
-      if (previous !== undefined && (await previous) !== undefined) return; // p was dropped with it
+      if (previous !== undefined && (await beating(heartbeat, previous)) !== undefined) return; // p was dropped with it
       if (pending.get(partition) !== p || gen !== generation) return;
       const committed = commitPending(topic, partition, p);
       // In line when stopping, and for an accumulation of many partials (many series): its
       // transaction holds them all, and overlapping it with the next fetch would hold that batch's
       // messages too.
       if (stopping || many) {
-        const failed = await committed;
+        const failed = await beating(heartbeat, committed);
         if (failed !== undefined) {
           failures.delete(partition);
           throw failed;

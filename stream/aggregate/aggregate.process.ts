@@ -276,6 +276,8 @@ export function aggregateInto(
 export function aggregationPartials(
   agg: Aggregation,
   allowedLatenessMs: number,
+  from = 0,
+  to = agg.ordered.length,
 ): { partials: PartialAggregate[]; partialTraceparents: string[][] } {
   const maxTs = agg.maxTsMs;
   const thresholds = agg.thresholds;
@@ -285,7 +287,7 @@ export function aggregationPartials(
   // One scratch histogram, reset per partial: a batch touching 10,000 series does not hold 10,000
   // histograms (tens of KB each) at once.
   const histogram = newLatencyHistogram();
-  for (const acc of agg.ordered) {
+  for (const acc of agg.ordered.slice(from, to)) {
     histogram.reset();
     for (const us of acc.durationsUs) histogram.recordValue(us);
     const goodWithin = thresholds.map((t, i) => [t, acc.within[i] as number] as [number, number]);

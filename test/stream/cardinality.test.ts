@@ -199,7 +199,7 @@ it(`${routes.toLocaleString("en")} distinct routes of one service: series capped
   ).toBe(routes);
 
   // Group membership kept: no rejoin, no crash, still joined.
-  expect(joins()).toBe(joinsBefore);
+  expect(joins(), `worker log:\n${events}`).toBe(joinsBefore);
   expect(worker.output()).not.toContain("consumer crashed");
   expect(sampleValue(text, "gridpulse_stream_consumer_joined")).toBe(2);
 
