@@ -148,6 +148,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
    * (kafkajs cannot ask for stable offsets), so a batch may be handed in again: messages below this
    * mark were committed with their output and are skipped, never counted twice. Kept across rebalances: it only ever names offsets whose
    * transaction committed, so skipping below it is right whoever owned the partition in between.
+   * A partition new to this process gets its mark from the group's committed offset, read once the
+   * partition's transactional producer is initialised: that fences the previous owner and waits for
+   * its last transaction to complete, so the offset read then is the stable one (the fetch kafkajs
+   * began at the join may start below it, when the previous owner committed just before leaving).
    */
   const committedNext = new Map<number, bigint>();
   /**
@@ -225,8 +229,18 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   const watermarkFor = (partition: number) => {
     let watermark = watermarks.get(partition);
     if (!watermark) {
-      watermark = admin.fetchOffsets({ groupId, topics: [sourceTopic] }).then((topics) => {
+      const stable = producerFor(partition).then(
+        () => undefined,
+        () => undefined, // its own failure surfaces at the commit
+      );
+      watermark = stable.then(async () => {
+        const topics = await admin.fetchOffsets({ groupId, topics: [sourceTopic] });
         const committed = topics[0]?.partitions.find((p) => p.partition === partition);
+        if (committed && /^\d+$/.test(committed.offset)) {
+          const offset = BigInt(committed.offset);
+          const known = committedNext.get(partition);
+          if (known === undefined || offset > known) committedNext.set(partition, offset);
+        }
         if (!committed?.metadata) return null;
         try {
           const stored = (JSON.parse(committed.metadata) as WatermarkMetadata).maxTsMs ?? null;
@@ -528,6 +542,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       p = undefined;
       if (gen !== generation || isStale()) return;
     }
+    // The partition's stable committed offset and watermark (read once per partition and join; the
+    // skip mark below depends on it).
+    await watermarkFor(partition);
+    if (gen !== generation || isStale()) return;
     let messages: readonly KafkaMessage[] = batch.messages;
     const done = committedNext.get(partition);
     if (done !== undefined && BigInt(batch.firstOffset() ?? done) < done) {

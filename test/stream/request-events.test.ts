@@ -208,7 +208,20 @@ describe("stream worker: telemetry.requests.v1", () => {
     expect(groups.map((g) => g.members)).toEqual([[], []]);
 
     // What was committed at exit is exactly what the next instance does not read again.
-    const committed = await committedCount(kafka, `${group}-aggregate`, topic);
+    // A transaction's offsets become visible to a plain offset fetch once the coordinator has written
+    // its markers, a moment after the commit returned (kafkajs cannot ask for stable offsets): read
+    // until two reads half a second apart agree.
+    let committed = await committedCount(kafka, `${group}-aggregate`, topic);
+    await waitFor(
+      "the committed offsets to settle",
+      async () => {
+        const again = await committedCount(kafka, `${group}-aggregate`, topic);
+        const settled = again === committed;
+        committed = again;
+        return settled;
+      },
+      { timeoutMs: 15_000, intervalMs: 500 },
+    );
     expect(committed).toBeGreaterThan(0);
     const { worker: next } = await startWorker(prefix, group);
     const rest = await waitForMetric(
@@ -221,6 +234,16 @@ describe("stream worker: telemetry.requests.v1", () => {
     expect(
       sampleValue(await scrape(next.url), "gridpulse_stream_events_processed_total", { topic }),
     ).toBe(rest);
-    expect(committed + rest).toBe(total);
+    const log = (w: ServiceProcess) =>
+      w
+        .output()
+        .split("\n")
+        .filter((l) => /joined|skipped|transaction|rebalanc|stopped|warn|error/.test(l))
+        .slice(-20)
+        .join("\n");
+    expect(
+      committed + rest,
+      `committed ${committed}, then processed ${rest}\nfirst:\n${log(worker)}\nnext:\n${log(next)}`,
+    ).toBe(total);
   });
 });
