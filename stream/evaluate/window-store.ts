@@ -4,7 +4,8 @@
  * the stored state and written, with the consumer offsets, in ONE libSQL transaction (a batch, atomic);
  * the in-memory copy is updated only after that commit succeeds, so it always equals what is stored.
  * The copy is a bounded cache of encoded histograms (a few hundred bytes each; a decoded one takes tens
- * of KB); what is not cached is read back in bulk. The hot path writes plain SQL statements: a batch can
+ * of KB); what is not cached is read back in bulk. Merges go through stage 2's histogram codec
+ * (histogram-codec.ts): one scratch histogram, partials added from their encoded form, the same bytes. The hot path writes plain SQL statements: a batch can
  * touch tens of thousands of buckets, and query-builder objects for each would cost far more memory.
  *
  * Series cap: a service has at most `maxRoutesPerService` routes of its own; partials of any further
@@ -26,8 +27,8 @@ import {
   thresholdCountsFromJson,
   thresholdCountsToJson,
 } from "../../core/events/aggregate.ts";
-import { decodeHistogram, encodeHistogram, mergeInto } from "../../core/latency/histogram.ts";
 import { type OffsetPosition, offsetStatement, readStoredOffset } from "../kafka/stored-offsets.ts";
+import { addEncoded, decodeScratch, encodeHistogram } from "./histogram-codec.ts";
 
 const hourMs = 3_600_000;
 const tableNames = { minute: "request_minutes", hour: "request_hours" } as const;
@@ -106,7 +107,8 @@ function merge(before: WindowEntry | undefined, parts: readonly PartialAggregate
       histogram: first.histogram,
     };
   }
-  const histogram = decodeHistogram(before ? before.histogram : first.histogram);
+  // Decoded into the codec's scratch histogram (no counts array per merge), merged, encoded, dropped.
+  const histogram = decodeScratch(before ? before.histogram : first.histogram);
   let total = before?.total ?? 0;
   let good = before?.good ?? 0;
   // A threshold is kept only if every partial of the bucket counted it: one added later (a new latency
@@ -128,7 +130,7 @@ function merge(before: WindowEntry | undefined, parts: readonly PartialAggregate
   parts.forEach((part, i) => {
     total += part.total;
     good += part.good;
-    if (before || i > 0) mergeInto(histogram, decodeHistogram(part.histogram));
+    if (before || i > 0) addEncoded(histogram, part.histogram);
   });
   return {
     total,
