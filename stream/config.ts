@@ -77,6 +77,11 @@ export const streamConfigSchema = z.object({
   STREAM_MAX_FUTURE_SKEW_MS: positiveIntVar(300_000, 86_400_000),
   /** Routes per service with their own series; the events of further routes are stored as `__other__`. */
   STREAM_MAX_ROUTES_PER_SERVICE: positiveIntVar(1000, 100_000),
+  /**
+   * Stage 2's cache of window buckets (MB, approximate heap bytes; also at most 50,000 buckets): what
+   * is not cached is read back from the database, the stored results are the same.
+   */
+  STREAM_WINDOW_CACHE_MB: positiveIntVar(32, 4096),
   /** Latency thresholds (ms) counted exactly, besides those of latency SLOs. */
   STREAM_LATENCY_THRESHOLDS_MS: z
     .string()

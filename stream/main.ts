@@ -83,6 +83,7 @@ const latencyGauges = createLatencyGauges({
 });
 const store = createWindowStore(database.db, {
   maxRoutesPerService: config.STREAM_MAX_ROUTES_PER_SERVICE,
+  maxCachedBytes: config.STREAM_WINDOW_CACHE_MB * 2 ** 20,
 });
 
 const stages: Stage[] = [];

@@ -26,7 +26,7 @@ import { createKafka } from "../../platform/kafka.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
 import { freePort, waitFor } from "../net.ts";
-import { nodeFlags } from "../node-flags.ts";
+import { nodeFlags, streamNodeFlags } from "../node-flags.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -62,11 +62,15 @@ closeSetup();
 
 function start(entry: string, env: Record<string, string>) {
   let output = "";
-  const proc: ChildProcess = spawn(process.execPath, [...nodeFlags, entry], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    [...(entry === "stream/main.ts" ? streamNodeFlags : nodeFlags), entry],
+    {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const keep = (d: Buffer) => {
     output += d.toString();
   };

@@ -24,7 +24,7 @@ import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
 import { createMarketTraffic } from "../loadgen/market.ts";
 import { freePort, waitFor } from "../net.ts";
-import { nodeFlags } from "../node-flags.ts";
+import { streamNodeFlags } from "../node-flags.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({ options: { events: { type: "string", default: "100000" } } });
@@ -64,7 +64,7 @@ const databaseUrl = `file:${join(dataDir, "market.db")}`;
 const { db, close } = await openDatabase({ url: databaseUrl });
 await applyMigrations(db);
 const port = await freePort();
-const worker = spawn(process.execPath, [...nodeFlags, "stream/main.ts"], {
+const worker = spawn(process.execPath, [...streamNodeFlags, "stream/main.ts"], {
   cwd: root,
   env: {
     ...process.env,

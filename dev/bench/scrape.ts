@@ -32,7 +32,7 @@ import { listen } from "../../platform/serve.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
 import { freePort, waitFor } from "../net.ts";
-import { nodeFlags } from "../node-flags.ts";
+import { nodeFlags, streamNodeFlags } from "../node-flags.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -101,7 +101,7 @@ if (run("A")) {
   close();
   const port = await freePort();
   const topRoutes = 10;
-  const worker = spawn(process.execPath, [...nodeFlags, "stream/main.ts"], {
+  const worker = spawn(process.execPath, [...streamNodeFlags, "stream/main.ts"], {
     cwd: root,
     env: {
       ...process.env,

@@ -52,7 +52,7 @@ import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
 import { createTraffic } from "../loadgen/traffic.ts";
 import { freePort, waitFor } from "../net.ts";
-import { nodeFlags } from "../node-flags.ts";
+import { nodeFlags, streamNodeFlags } from "../node-flags.ts";
 import { startZipkin } from "../zipkin/server.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -350,6 +350,46 @@ function startWorker(
   return proc;
 }
 
+/**
+ * Resident memory of a process by kind, in MB, from /proc/<pid>/smaps: V8's heap pages (anonymous
+ * mappings of exactly 256 KiB), the C heap's main arena (`[heap]`: malloc of the main thread — Buffers,
+ * zlib, libSQL), other anonymous memory (V8 large objects and code, other malloc arenas, stacks), the
+ * node binary's pages, native modules (`*.node`: libSQL) and other mapped files.
+ */
+function residentByKind(pid: number) {
+  const kb = { v8Pages: 0, mallocMain: 0, otherAnon: 0, nodeBinary: 0, nativeModules: 0, files: 0 };
+  let kind: keyof typeof kb = "files";
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const [, from, to, name] = head as unknown as [string, string, string, string];
+      const size = Number.parseInt(to, 16) - Number.parseInt(from, 16);
+      kind =
+        name === ""
+          ? size === 256 * 1024
+            ? "v8Pages"
+            : "otherAnon"
+          : name === "[heap]"
+            ? "mallocMain"
+            : name.endsWith("/bin/node")
+              ? "nodeBinary"
+              : name.endsWith(".node")
+                ? "nativeModules"
+                : name.startsWith("[")
+                  ? "otherAnon"
+                  : "files";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kb[kind] += Number(rss[1]);
+  }
+  const mb = Object.fromEntries(Object.entries(kb).map(([k, v]) => [k, v / 1024])) as typeof kb;
+  return { ...mb, total: Object.values(mb).reduce((a, b) => a + b, 0) };
+}
+
+const describeKinds = (m: ReturnType<typeof residentByKind>) =>
+  `V8 pages ${ms(m.v8Pages)}, malloc [heap] ${ms(m.mallocMain)}, other anon ${ms(m.otherAnon)}, node binary ${ms(m.nodeBinary)}, *.node ${ms(m.nativeModules)}, files ${ms(m.files)}`;
+
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -373,7 +413,7 @@ if (run("B")) {
       stages: "aggregate",
       flags: ["--max-semi-space-size=4", "--max-old-space-size=100"],
     },
-    { label: "both stages, one process", stages: "aggregate,evaluate", flags: nodeFlags },
+    { label: "both stages, one process", stages: "aggregate,evaluate", flags: streamNodeFlags },
   ];
   for (const config of configs) {
     const prefix = await topics();
@@ -400,6 +440,9 @@ if (run("B")) {
       timeoutMs: 60_000,
     });
     const idleRss = peakRssMb(worker.pid as number);
+    const idleKinds = residentByKind(worker.pid as number);
+    // The largest resident set seen while it works, by kind (sampled at every poll).
+    let peakKinds = idleKinds;
     const base = Date.now();
     const started = performance.now();
     await produce(topicName(prefix, "requests"), n, (i) => {
@@ -434,6 +477,8 @@ if (run("B")) {
       peaks.heapTotal = Math.max(peaks.heapTotal, gauge(lines, "nodejs_heap_size_total_bytes"));
       peaks.heapUsed = Math.max(peaks.heapUsed, gauge(lines, "nodejs_heap_size_used_bytes"));
       peaks.external = Math.max(peaks.external, gauge(lines, "nodejs_external_memory_bytes"));
+      const kinds = residentByKind(worker.pid as number);
+      if (kinds.total > peakKinds.total) peakKinds = kinds;
       const line = lines.find((l) => l.startsWith("gridpulse_stream_events_processed_total{"));
       const count = Number(line?.split(" ").at(-1) ?? 0);
       if (count >= n && stage1At === undefined) stage1At = performance.now();
@@ -466,6 +511,11 @@ if (run("B")) {
       measure: `B peak resident memory, 10,000 series: ${config.label}`,
       value: `${ms(peak)} MB`,
       detail: `${n} events in ${seconds.toFixed(1)} s; idle ${ms(idleRss)} MB; peak V8 heap ${ms(peaks.heapTotal)} MB (used ${ms(peaks.heapUsed)}), external ${ms(peaks.external)} MB; node ${config.flags.join(" ")} (goal < 256 MB)`,
+    });
+    results.push({
+      measure: `B resident memory by kind (MB): ${config.label}`,
+      value: `${ms(idleKinds.total)} idle, ${ms(peakKinds.total)} largest sample`,
+      detail: `idle: ${describeKinds(idleKinds)}; largest sample: ${describeKinds(peakKinds)}`,
     });
   }
 }

@@ -3,8 +3,10 @@
  * histogram, stored in `request_minutes` / `request_hours`. Partials of a batch are merged on top of
  * the stored state and written, with the consumer offsets, in ONE libSQL transaction (a batch, atomic);
  * the in-memory copy is updated only after that commit succeeds, so it always equals what is stored.
- * The copy is a bounded cache of encoded histograms (a few hundred bytes each; a decoded one takes tens
- * of KB); what is not cached is read back in bulk. The hot path writes plain SQL statements: a batch can
+ * The copy is a cache of encoded histograms (a few hundred bytes each; a decoded one takes tens of
+ * KB), bounded by entries and by its approximate heap bytes (STREAM_WINDOW_CACHE_MB), least recently
+ * written dropped first; what is not cached is read back in bulk. Merges go through stage 2's histogram codec
+ * (histogram-codec.ts): one scratch histogram, partials added from their encoded form, the same bytes. The hot path writes plain SQL statements: a batch can
  * touch tens of thousands of buckets, and query-builder objects for each would cost far more memory.
  *
  * Series cap: a service has at most `maxRoutesPerService` routes of its own; partials of any further
@@ -26,8 +28,8 @@ import {
   thresholdCountsFromJson,
   thresholdCountsToJson,
 } from "../../core/events/aggregate.ts";
-import { decodeHistogram, encodeHistogram, mergeInto } from "../../core/latency/histogram.ts";
 import { type OffsetPosition, offsetStatement, readStoredOffset } from "../kafka/stored-offsets.ts";
+import { addEncoded, decodeScratch, encodeHistogram } from "./histogram-codec.ts";
 
 const hourMs = 3_600_000;
 const tableNames = { minute: "request_minutes", hour: "request_hours" } as const;
@@ -71,6 +73,8 @@ export interface WindowStore {
   /** Deletes buckets older than the retention (a separate, small transaction). */
   prune(nowMs: number, retention: { minuteMs: number; hourMs: number }): Promise<void>;
   cachedEntries(): number;
+  /** Approximate heap bytes of what is cached. */
+  cachedBytes(): number;
   /** Drops what is cached (on a new group generation: another process may have written meanwhile). */
   forget(): void;
 }
@@ -95,6 +99,10 @@ const upsertSql = (table: string) =>
 const cacheKey = (g: Granularity, service: string, route: string, start: number) =>
   `${g}\u0000${service}\u0000${route}\u0000${start}`;
 
+/** Approximate heap bytes of a cached entry: key and histogram strings, threshold pairs, objects. */
+const entryBytes = (key: string, entry: WindowEntry) =>
+  key.length + entry.histogram.length + 48 * entry.goodWithin.length + 160;
+
 /** Merges a bucket's stored state and its new partials (no decoding when there is nothing to merge). */
 function merge(before: WindowEntry | undefined, parts: readonly PartialAggregate[]): WindowEntry {
   const first = parts[0] as PartialAggregate;
@@ -106,7 +114,8 @@ function merge(before: WindowEntry | undefined, parts: readonly PartialAggregate
       histogram: first.histogram,
     };
   }
-  const histogram = decodeHistogram(before ? before.histogram : first.histogram);
+  // Decoded into the codec's scratch histogram (no counts array per merge), merged, encoded, dropped.
+  const histogram = decodeScratch(before ? before.histogram : first.histogram);
   let total = before?.total ?? 0;
   let good = before?.good ?? 0;
   // A threshold is kept only if every partial of the bucket counted it: one added later (a new latency
@@ -128,7 +137,7 @@ function merge(before: WindowEntry | undefined, parts: readonly PartialAggregate
   parts.forEach((part, i) => {
     total += part.total;
     good += part.good;
-    if (before || i > 0) mergeInto(histogram, decodeHistogram(part.histogram));
+    if (before || i > 0) addEncoded(histogram, part.histogram);
   });
   return {
     total,
@@ -140,12 +149,24 @@ function merge(before: WindowEntry | undefined, parts: readonly PartialAggregate
 
 export function createWindowStore(
   db: Database,
-  options: { maxCachedEntries?: number; maxRoutesPerService?: number } = {},
+  options: {
+    maxCachedEntries?: number;
+    maxCachedBytes?: number;
+    maxRoutesPerService?: number;
+  } = {},
 ): WindowStore {
   const client = libsqlClient(db);
   const maxCached = options.maxCachedEntries ?? 50_000;
   const maxRoutes = options.maxRoutesPerService ?? 1000;
+  const maxBytes = options.maxCachedBytes ?? 32 * 2 ** 20;
   const cache = new Map<string, WindowEntry>();
+  let cachedBytes = 0;
+  const uncache = (key: string) => {
+    const entry = cache.get(key);
+    if (entry === undefined) return;
+    cachedBytes -= entryBytes(key, entry);
+    cache.delete(key);
+  };
   /** Admitted routes (`__other__` excluded) of the services seen since the last forget or prune. */
   let admitted = new Map<string, Set<string>>();
 
@@ -269,13 +290,14 @@ export function createWindowStore(
         for (const route of routes) known.add(route);
       }
       for (const [key, entry] of next) {
-        cache.delete(key);
+        uncache(key);
         cache.set(key, entry);
+        cachedBytes += entryBytes(key, entry);
       }
-      while (cache.size > maxCached) {
+      while (cache.size > maxCached || cachedBytes > maxBytes) {
         const oldest = cache.keys().next().value;
         if (oldest === undefined) break;
-        cache.delete(oldest);
+        uncache(oldest);
       }
       return { services: new Set(partials.map((p) => p.service)), overflow };
     },
@@ -297,7 +319,7 @@ export function createWindowStore(
         const limit = key.startsWith("minute")
           ? nowMs - retention.minuteMs
           : nowMs - retention.hourMs;
-        if (start < limit) cache.delete(key);
+        if (start < limit) uncache(key);
       }
       // Routes whose hour buckets aged out are free again.
       admitted = new Map();
@@ -305,8 +327,11 @@ export function createWindowStore(
 
     cachedEntries: () => cache.size,
 
+    cachedBytes: () => cachedBytes,
+
     forget() {
       cache.clear();
+      cachedBytes = 0;
       admitted = new Map();
     },
   };
