@@ -46,7 +46,9 @@ export function createKafka(options: KafkaClientOptions): Kafka {
         // A transaction begun while the broker still writes the previous one's markers is answered
         // CONCURRENT_TRANSACTIONS and retried within milliseconds (stage 1 meets it on most batches):
         // kafkajs logs each such answer as an error; it is routine, so it is logged at debug.
-        if (concurrentTransactions.test(String(fields.error ?? ""))) logger.debug(message, fields);
+        // (The producer's send names it in its message: "Failed to send messages: …".)
+        if (concurrentTransactions.test(`${message} ${String(fields.error ?? "")}`))
+          logger.debug(message, fields);
         else if (level === logLevel.ERROR) logger.error(message, fields);
         else if (level === logLevel.WARN) logger.warn(message, fields);
         else if (level === logLevel.INFO) logger.info(message, fields);
