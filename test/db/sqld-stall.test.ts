@@ -37,8 +37,16 @@ describe.each(["node", "workerd"] as const)("%s against a stalled libSQL server"
   it("answers 503 + Retry-After within the deadline while the server is frozen or gone, and recovers at once", async () => {
     const sqld = api.sqld;
     if (!sqld) throw new Error("runtime without its own sqld");
-    const { key } = await api.tenant("stall");
-    const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+    const { tenantId, key } = await api.tenant("stall");
+    // A key per few requests: on workerd the per-key limit is the RATE_LIMITER binding's (a burst of
+    // a few), whatever RATE_LIMIT_* say, and the recovery loop may ask many times.
+    const keys = [key];
+    while (keys.length < 60) keys.push(await api.key(tenantId));
+    let calls = 0;
+    const headers = () => ({
+      authorization: `Bearer ${keys[calls++ % keys.length]}`,
+      "content-type": "application/json",
+    });
     const started = performance.now();
     const at = () => Math.round(performance.now() - started);
     const timeline: string[] = [];
@@ -62,12 +70,11 @@ describe.each(["node", "workerd"] as const)("%s against a stalled libSQL server"
     const post = () =>
       call("POST /v1/assessments", "/v1/assessments?view=summary", {
         method: "POST",
-        headers,
+        headers: headers(),
         body: JSON.stringify(home),
       });
-    const list = () => call("GET /v1/assessments", "/v1/assessments", { headers });
+    const list = () => call("GET /v1/assessments", "/v1/assessments", { headers: headers() });
 
-    // Warm: the key is verified and cached, so only the requests' own database work is at stake.
     expect((await post()).status).toBe(201);
     expect((await list()).status).toBe(200);
 
