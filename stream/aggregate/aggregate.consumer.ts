@@ -172,6 +172,13 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   const closeProducers = (old: Map<number, Promise<Producer>>) => {
     for (const producer of old.values()) void producer.then((p) => p.disconnect()).catch(() => {});
   };
+  /** Drops a partition's accumulation `p` (if it is still the pending one) with its commit timer. */
+  const discard = (partition: number, p: Pending | undefined) => {
+    if (p === undefined || pending.get(partition) !== p) return false;
+    clearTimeout(p.timer);
+    pending.delete(partition);
+    return true;
+  };
   const dropPending = () => {
     generation += 1;
     for (const p of pending.values()) clearTimeout(p.timer);
@@ -403,11 +410,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         // Back to the accumulation's first batch (its watermark too: read again from the committed
         // metadata); what was accumulated after it is dropped, and the next batch rethrows.
         watermarks.delete(partition);
-        const later = pending.get(partition);
-        if (later !== undefined) {
-          clearTimeout(later.timer);
-          pending.delete(partition);
-        }
+        discard(partition, pending.get(partition));
         failures.set(partition, error ?? new Error("transaction failed"));
         try {
           consumer.seek({ topic, partition, offset: p.firstOffset });
@@ -499,10 +502,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         await heartbeat();
         await yieldToEventLoop();
         if (gen !== generation || isStale()) {
-          if (pending.get(partition) === p) {
-            clearTimeout(p.timer);
-            pending.delete(partition);
-          }
+          discard(partition, p);
           return;
         }
       }
@@ -589,9 +589,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       // accumulation is dropped and the partition read again from its first offset, which is the
       // committed one once the previous transaction has committed (if that one fails, its own seek
       // goes further back).
-      if (pending.get(partition) === accumulation) {
-        clearTimeout(accumulation.timer);
-        pending.delete(partition);
+      if (discard(partition, accumulation)) {
         const previous = inFlight.get(partition);
         const failedBefore =
           previous === undefined ? undefined : await beating(heartbeat, previous);

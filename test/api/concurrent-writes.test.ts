@@ -54,6 +54,18 @@ async function statistics(client: ReturnType<typeof createClient>, scope: string
   };
 }
 
+/** The tenant's stored assessments: the columns their cohort statistics are computed from. */
+async function storedRows(client: ReturnType<typeof createClient>, tenantId: string) {
+  const result = await client.execute({
+    sql: `select id, created_at_ms, climate_zone, building_type, construction_year,
+        heated_floor_area_m2, primary_energy_kwh_m2, energy_class, annual_cost_eur, co2_kg_m2,
+        package_primary_energy_kwh_m2, package_energy_class
+      from assessments where tenant_id = ? order by id`,
+    args: [tenantId],
+  });
+  return result.rows.map((r) => ({ ...(r as Row) }));
+}
+
 /**
  * The statistics the stored rows should have produced: every row's figures run through the same
  * increments (`statIncrements`, at the row's own time) into an empty database.
@@ -130,15 +142,7 @@ describe.each(runtimes)("%s: concurrent POST /v1/assessments", (name) => {
     const { db, close } = await openDatabase({ url: api.databaseUrl });
     try {
       const client = libsqlClient(db) as ReturnType<typeof createClient>;
-      const stored = (
-        await client.execute({
-          sql: `select id, created_at_ms, climate_zone, building_type, construction_year,
-              heated_floor_area_m2, primary_energy_kwh_m2, energy_class, annual_cost_eur, co2_kg_m2,
-              package_primary_energy_kwh_m2, package_energy_class
-            from assessments where tenant_id = ? order by id`,
-          args: [tenantId],
-        })
-      ).rows.map((r) => ({ ...(r as Row) }));
+      const stored = await storedRows(client, tenantId);
       // Every 201 stored exactly once, nothing else stored.
       expect(stored.map((r) => r.id)).toEqual([...ids].sort());
       // Each row holds the figures of its own request: the engine run again on that input.
@@ -233,15 +237,7 @@ describe.each(runtimes)("%s: concurrent POST /v1/assessments", (name) => {
     const { db, close } = await openDatabase({ url: api.databaseUrl });
     try {
       const client = libsqlClient(db) as ReturnType<typeof createClient>;
-      const stored = (
-        await client.execute({
-          sql: `select id, created_at_ms, climate_zone, building_type, construction_year,
-              heated_floor_area_m2, primary_energy_kwh_m2, energy_class, annual_cost_eur, co2_kg_m2,
-              package_primary_energy_kwh_m2, package_energy_class
-            from assessments where tenant_id = ? order by id`,
-          args: [tenantId],
-        })
-      ).rows.map((r) => ({ ...(r as Row) }));
+      const stored = await storedRows(client, tenantId);
       const storedIds = new Set(stored.map((r) => r.id));
       // Every answered 201 is stored; an aborted request is stored or not, never half.
       for (const o of answered) expect(storedIds.has(o.body.id), `answered ${o.i}`).toBe(true);

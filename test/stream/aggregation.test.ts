@@ -10,7 +10,13 @@ import { deadLetterTopic, topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { freePort, waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createTopics, readMessagesUntil, testKafka, uniquePrefix } from "../support/kafka.ts";
+import {
+  createTopics,
+  produceEvents,
+  readMessagesUntil,
+  testKafka,
+  uniquePrefix,
+} from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -24,31 +30,6 @@ afterEach(async () => {
 
 const thresholdsMs = [100, 250, 500, 1000];
 const allowedLatenessMs = 120_000;
-
-async function produce(
-  topic: string,
-  partitions: RequestEventInput[][],
-  from = 0,
-  to = Number.POSITIVE_INFINITY,
-) {
-  const producer = kafka.producer();
-  await producer.connect();
-  for (const [partition, events] of partitions.entries()) {
-    const slice = events.slice(
-      from === 0 ? 0 : Math.floor(events.length * from),
-      to === Number.POSITIVE_INFINITY ? events.length : Math.floor(events.length * to),
-    );
-    for (let i = 0; i < slice.length; i += 2000) {
-      await producer.send({
-        topic,
-        messages: slice
-          .slice(i, i + 2000)
-          .map((e) => ({ partition, key: e.service, value: JSON.stringify(e) })),
-      });
-    }
-  }
-  await producer.disconnect();
-}
 
 async function waitForStoredTotal(databaseUrl: string, expected: number, timeoutMs = 60_000) {
   let last = 0;
@@ -78,7 +59,7 @@ describe("two-stage aggregation", () => {
     expect(expected.late).toBeGreaterThan(0);
     const { worker, databaseUrl } = await startStreamWorker(prefix);
     running.push(worker);
-    await produce(requests, events);
+    await produceEvents(kafka, requests, events);
     await waitForStoredTotal(databaseUrl, expected.accepted);
     const stored = await storedWindows(databaseUrl);
     expect(stored.minutes).toEqual(expected.minutes);
@@ -116,10 +97,10 @@ describe("two-stage aggregation", () => {
     const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
     const a = await startStreamWorker(prefix);
     running.push(a.worker);
-    await produce(requests, events, 0, 0.5);
+    await produceEvents(kafka, requests, events, 0, 0.5);
     const b = await startStreamWorker(prefix, { group: a.group, databaseUrl: a.databaseUrl });
     running.push(b.worker);
-    await produce(requests, events, 0.5);
+    await produceEvents(kafka, requests, events, 0.5);
     await waitForStoredTotal(a.databaseUrl, expected.accepted);
     const stored = await storedWindows(a.databaseUrl);
     expect(stored.minutes).toEqual(expected.minutes);
@@ -173,7 +154,7 @@ describe("SLO burn rates end to end", () => {
       status: i % 20 === 0 ? 503 : 200,
       durationMs: 12,
     }));
-    await produce(requests, [events]);
+    await produceEvents(kafka, requests, [events]);
 
     let burn = Number.NaN;
     await waitFor(

@@ -6,13 +6,12 @@
  * committed is not applied twice (the stage re-reads its stored offsets before the redelivery).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { topicName } from "../../core/events/topics.ts";
 import { waitFor } from "../../dev/net.ts";
 import { type SqldServer, startSqld } from "../../dev/sqld.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, produceEvents, testKafka, uniquePrefix } from "../support/kafka.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 import { expectedWindows, storedWindows, syntheticEvents } from "../support/windows.ts";
@@ -25,23 +24,6 @@ afterEach(async () => {
   await worker?.stop("SIGKILL");
   await sqld?.dispose();
 });
-
-async function produce(topic: string, partitions: RequestEventInput[][], from: number, to: number) {
-  const producer = kafka.producer();
-  await producer.connect();
-  for (const [partition, events] of partitions.entries()) {
-    const slice = events.slice(Math.floor(events.length * from), Math.floor(events.length * to));
-    for (let i = 0; i < slice.length; i += 2000) {
-      await producer.send({
-        topic,
-        messages: slice
-          .slice(i, i + 2000)
-          .map((e) => ({ partition, key: e.service, value: JSON.stringify(e) })),
-      });
-    }
-  }
-  await producer.disconnect();
-}
 
 describe("stream worker on a libSQL server that stalls", () => {
   it("keeps running through a frozen and a stopped server and stores every window exactly once", async () => {
@@ -72,7 +54,7 @@ describe("stream worker on a libSQL server that stalls", () => {
     const note = (what: string) =>
       timeline.push(`${Math.round(performance.now() - t0)} ms: ${what}`);
 
-    await produce(requests, events, 0, 0.25);
+    await produceEvents(kafka, requests, events, 0, 0.25);
     for (const [fault, from, to] of [
       ["frozen", 0.25, 0.6],
       ["stopped", 0.6, 1],
@@ -80,7 +62,7 @@ describe("stream worker on a libSQL server that stalls", () => {
       note(`server ${fault}`);
       if (fault === "frozen") server.pause();
       else await server.stop();
-      await produce(requests, events, from, to);
+      await produceEvents(kafka, requests, events, from, to);
       await new Promise((r) => setTimeout(r, 4000));
       // Still up while its database is away.
       expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);

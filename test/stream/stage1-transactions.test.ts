@@ -14,7 +14,6 @@ import { join } from "node:path";
 import type { Kafka, KafkaMessage, Producer, ProducerConfig } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PartialAggregate } from "../../core/events/aggregate.ts";
-import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { topicName } from "../../core/events/topics.ts";
 import {
   decodeHistogram,
@@ -30,6 +29,7 @@ import {
   brokers,
   committedCount,
   createTopics,
+  produceEvents,
   readMessagesUntil,
   testKafka,
   uniquePrefix,
@@ -75,22 +75,6 @@ function failingCommits(target: Kafka, failAt: ReadonlySet<number>) {
     return producer;
   };
   return { kafka: wrapped, state };
-}
-
-async function produce(topic: string, partitions: RequestEventInput[][]) {
-  const producer = kafka.producer();
-  await producer.connect();
-  for (const [partition, events] of partitions.entries()) {
-    for (let i = 0; i < events.length; i += 2000) {
-      await producer.send({
-        topic,
-        messages: events
-          .slice(i, i + 2000)
-          .map((e) => ({ partition, key: e.service, value: JSON.stringify(e) })),
-      });
-    }
-  }
-  await producer.disconnect();
 }
 
 /** The committed partials of `topic` (read_committed), summed per (service, route, minute). */
@@ -163,7 +147,7 @@ describe("stage 1 transactions", () => {
         seed: 23,
       });
       const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
-      await produce(requests, events);
+      await produceEvents(kafka, requests, events);
 
       const injected = failingCommits(kafka, new Set(c.failAt));
       const metrics = createStreamMetrics();
@@ -251,7 +235,7 @@ describe("stage 1 transactions", () => {
       seed: 5,
     });
     const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
-    await produce(requests, events);
+    await produceEvents(kafka, requests, events);
 
     // A long interval: about 1 MiB of each partition commits (the byte bound), the rest waits.
     const first = await startStage1(prefix, {
@@ -296,7 +280,7 @@ describe("stage 1 transactions", () => {
       seed: 9,
     });
     const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
-    await produce(requests, events);
+    await produceEvents(kafka, requests, events);
 
     // The first process accumulates every partition and commits nothing (long interval, no byte bound
     // reached) until it is stopped.

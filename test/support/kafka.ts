@@ -17,6 +17,33 @@ export function testKafka(): Kafka {
   });
 }
 
+/**
+ * Produces request events, `partitions[i]` to partition i keyed by service, in sends of 2,000: the
+ * share of each partition's events from fraction `from` up to fraction `to` (default: all).
+ */
+export async function produceEvents(
+  kafka: Kafka,
+  topic: string,
+  partitions: { service: string }[][],
+  from = 0,
+  to = 1,
+) {
+  const producer = kafka.producer();
+  await producer.connect();
+  for (const [partition, events] of partitions.entries()) {
+    const slice = events.slice(Math.floor(events.length * from), Math.floor(events.length * to));
+    for (let i = 0; i < slice.length; i += 2000) {
+      await producer.send({
+        topic,
+        messages: slice
+          .slice(i, i + 2000)
+          .map((e) => ({ partition, key: e.service, value: JSON.stringify(e) })),
+      });
+    }
+  }
+  await producer.disconnect();
+}
+
 /** A topic prefix no other test uses, e.g. "t-3f2a9c1b.". */
 export const uniquePrefix = () => `t-${randomUUID().slice(0, 8)}.`;
 
