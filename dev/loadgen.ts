@@ -90,6 +90,10 @@ const producer = createKafka({
   logLevel: "error",
 }).producer({
   allowAutoTopicCreation: false,
+  // Like the API's telemetry producer: a retried send (a partition's leader moving) is never
+  // written twice, so every event is counted once.
+  idempotent: true,
+  maxInFlightRequests: 1,
 });
 await producer.connect();
 

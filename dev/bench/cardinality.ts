@@ -126,7 +126,7 @@ const prober = new Worker(
 );
 
 const service = "wide";
-const producer = kafka.producer();
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();
 const started = performance.now();
 const base = Date.now();

@@ -47,7 +47,7 @@ const topic = topicName(prefix, "market");
 
 const next = createMarketTraffic(2026);
 const startMs = Date.now() - total;
-const producer = kafka.producer();
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();
 for (let i = 0; i < total; i += 2000) {
   await producer.send({

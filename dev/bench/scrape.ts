@@ -124,7 +124,7 @@ if (run("A")) {
   // Per service: route "*" and `topRoutes` routes, each 4 windows x (5 quantiles + max) + 4 counts.
   const perService = (topRoutes + 1) * 28;
   const services = Math.ceil((targetSeries - idle.series) / perService);
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const now = Date.now();
   const messages = [];

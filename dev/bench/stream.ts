@@ -98,7 +98,7 @@ async function produce(
   count: number,
   make: (i: number) => { key: string; value: string },
 ) {
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   for (let i = 0; i < count; i += 2000) {
     await producer.send({
@@ -570,7 +570,7 @@ if (run("C")) {
       }),
     })
   ).json()) as { id: string };
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const topic = topicName(prefix, "requests");
   let seq = 0;

@@ -32,7 +32,13 @@ import {
   insertWebhook,
   priceEvent,
 } from "../../stream/alerts/testing.ts";
-import { createTopics, readMessagesUntil, testKafka, uniquePrefix } from "../support/kafka.ts";
+import {
+  createTopics,
+  readMessagesUntil,
+  testKafka,
+  testProducer,
+  uniquePrefix,
+} from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -114,7 +120,7 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
       updatedAtMs: nowMs,
     });
 
-    const producer = kafka.producer();
+    const producer = testProducer(kafka);
     await producer.connect();
     closers.push(() => void producer.disconnect());
     const send = (events: RequestEventInput[]) =>
@@ -220,7 +226,7 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
     expect(apiPage?.status).toBe("resolved");
 
     // --- a price spike: +150% within the hour fires the market_price rule ---
-    const marketProducer = kafka.producer();
+    const marketProducer = testProducer(kafka);
     await marketProducer.connect();
     const priceAt = (id: string, tsMs: number, value: number) => ({
       key: "market:electricity",

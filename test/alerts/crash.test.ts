@@ -20,7 +20,7 @@ import {
   insertSlo,
   insertWebhook,
 } from "../../stream/alerts/testing.ts";
-import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 import { lists, notificationOf, requests, sendRequests } from "./fixtures.ts";
@@ -74,7 +74,7 @@ describe("alert evaluator under SIGKILL", () => {
       }
     })();
 
-    const producer = kafka.producer();
+    const producer = testProducer(kafka);
     await producer.connect();
     closers.push(() => void producer.disconnect());
     const topic = topicName(prefix, "requests");

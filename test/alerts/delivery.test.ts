@@ -33,7 +33,7 @@ import {
   type WebhookReceiver,
 } from "../notify/receivers.ts";
 import { callApi } from "../support/api-client.ts";
-import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 import { requests, sendRequests } from "./fixtures.ts";
@@ -112,7 +112,7 @@ beforeAll(async () => {
     ...notifyEnv,
   });
   stops.push(api);
-  producer = kafka.producer();
+  producer = testProducer(kafka);
   await producer.connect();
   stops.push({ stop: () => producer.disconnect() });
 }, 180_000);

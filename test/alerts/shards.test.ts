@@ -19,7 +19,7 @@ import { openDatabase } from "../../platform/db/open.ts";
 import { tenantShard } from "../../stream/alerts/shards.ts";
 import { insertFastPolicy, insertSlo, insertTenant } from "../../stream/alerts/testing.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../notify/receivers.ts";
-import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -132,7 +132,7 @@ describe("sharded alert evaluation", () => {
     if (!victim) throw new Error(`no evaluator matches the shard holder ${holder}`);
     const survivors = evaluators.filter((e) => e !== victim);
 
-    const producer = kafka.producer();
+    const producer = testProducer(kafka);
     await producer.connect();
     closers.push(() => producer.disconnect());
     const send = (events: RequestEventInput[]) =>

@@ -19,7 +19,7 @@ import {
   insertSlo,
   insertWebhook,
 } from "../../stream/alerts/testing.ts";
-import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -67,7 +67,7 @@ describe("alert evaluator lease: standby takes over after the holder dies", () =
     await insertFastPolicy(db, tenantId);
     await insertWebhook(db, tenantId, "whe_1");
 
-    const producer = kafka.producer();
+    const producer = testProducer(kafka);
     await producer.connect();
     closers.push(() => void producer.disconnect());
     const send = (events: RequestEventInput[]) =>

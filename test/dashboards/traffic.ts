@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import type { Kafka } from "kafkajs";
 import { topicName } from "../../core/events/topics.ts";
-import { brokers } from "../support/kafka.ts";
+import { brokers, testProducer } from "../support/kafka.ts";
 import { repoRoot } from "../support/processes.ts";
 
 export const home = {
@@ -123,7 +123,7 @@ export function trafficFor(t: TrafficTargets) {
 
   /** Events half an hour behind the watermark: dead-lettered as late. */
   async function lateEvents() {
-    const producer = t.kafka.producer();
+    const producer = testProducer(t.kafka);
     await producer.connect();
     const old = Date.now() - 30 * 60_000;
     await producer.send({

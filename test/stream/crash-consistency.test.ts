@@ -23,6 +23,7 @@ import {
   countMessagesExactly,
   createTopics,
   testKafka,
+  testProducer,
   uniquePrefix,
 } from "../support/kafka.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
@@ -75,7 +76,7 @@ it(`${total.toLocaleString("en")} events, ${kills} SIGKILLs of each stage: exact
   };
 
   // Produce in the background, in slices, so both stages are busy while they are being killed.
-  const producer = kafka.producer();
+  const producer = testProducer(kafka);
   await producer.connect();
   const producing = (async () => {
     const slices = 40;

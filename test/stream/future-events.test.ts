@@ -12,6 +12,7 @@ import {
   createTopics,
   readMessagesUntil,
   testKafka,
+  testProducer,
   uniquePrefix,
 } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
@@ -40,7 +41,7 @@ const event = (id: string, ts: number): RequestEventInput => ({
 
 /** Sends the events to partition 0 in order, a few per request so they span several batches. */
 async function produce(topic: string, events: RequestEventInput[]) {
-  const producer = kafka.producer();
+  const producer = testProducer(kafka);
   await producer.connect();
   for (let i = 0; i < events.length; i += 100) {
     await producer.send({

@@ -15,6 +15,8 @@ import {
   createTopics,
   readMessages,
   testKafka,
+  testProducer,
+  topicRecords,
   uniquePrefix,
 } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
@@ -73,7 +75,7 @@ describe("stream worker: telemetry.requests.v1", () => {
     const topic = topicName(prefix, "requests");
     const { worker } = await startWorker(prefix);
 
-    const producer = kafka.producer();
+    const producer = testProducer(kafka);
     await producer.connect();
     await producer.send({
       topic,
@@ -119,7 +121,7 @@ describe("stream worker: telemetry.requests.v1", () => {
     const topic = topicName(prefix, "requests");
     const { worker, group } = await startWorker(prefix);
 
-    const producer = kafka.producer();
+    const producer = testProducer(kafka);
     await producer.connect();
     const first = requestEvent();
     const last = requestEvent();
@@ -181,7 +183,7 @@ describe("stream worker: telemetry.requests.v1", () => {
     await createTopics(kafka, prefix, 3);
     const topic = topicName(prefix, "requests");
     const total = 30_000;
-    const producer = kafka.producer();
+    const producer = testProducer(kafka);
     await producer.connect();
     for (let sent = 0; sent < total; sent += 5000) {
       await producer.send({
@@ -193,6 +195,8 @@ describe("stream worker: telemetry.requests.v1", () => {
       });
     }
     await producer.disconnect();
+    // Exactly `total` records (an idempotent producer never writes a retried send twice).
+    expect(await topicRecords(kafka, topic)).toBe(total);
 
     const { worker, group } = await startWorker(prefix);
     await waitForMetric(worker.url, "gridpulse_stream_events_processed_total", { topic }, 1);

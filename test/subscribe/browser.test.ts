@@ -33,7 +33,7 @@ import { freePort, waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
 import { requests, sendRequests } from "../alerts/fixtures.ts";
 import { newSubscriber, type PushService, startPushService } from "../notify/receivers.ts";
-import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
 import { repoRoot, type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 
@@ -107,7 +107,7 @@ beforeAll(async () => {
     ...notifyEnv,
   });
   stops.push(api);
-  producer = kafka.producer();
+  producer = testProducer(kafka);
   await producer.connect();
   stops.push({ stop: () => producer.disconnect() });
   browser = await puppeteer.launch({

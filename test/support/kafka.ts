@@ -1,6 +1,6 @@
 /** Kafka helpers for integration tests: unique namespaces, topic setup, reading a topic to a count. */
 import { randomUUID } from "node:crypto";
-import type { Kafka, KafkaMessage } from "kafkajs";
+import type { Kafka, KafkaMessage, Producer, ProducerConfig } from "kafkajs";
 import { inject } from "vitest";
 import { createLogger } from "../../core/observability/logger.ts";
 import { ensureTopics } from "../../dev/kafka/topics.ts";
@@ -18,6 +18,28 @@ export function testKafka(): Kafka {
 }
 
 /**
+ * A producer for test events: idempotent, so a send retried after a partial failure (a partition's
+ * leader still being elected right after the topic was created answers NOT_LEADER, and kafkajs
+ * resends the whole request, partitions already written included) is never written twice. Tests
+ * count events exactly.
+ */
+export function testProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, ...config });
+}
+
+/** The number of records in `topic`: the sum of its partitions' end offsets. */
+export async function topicRecords(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
  * Produces request events, `partitions[i]` to partition i keyed by service, in sends of 2,000: the
  * share of each partition's events from fraction `from` up to fraction `to` (default: all).
  */
@@ -28,7 +50,7 @@ export async function produceEvents(
   from = 0,
   to = 1,
 ) {
-  const producer = kafka.producer();
+  const producer = testProducer(kafka);
   await producer.connect();
   for (const [partition, events] of partitions.entries()) {
     const slice = events.slice(Math.floor(events.length * from), Math.floor(events.length * to));
