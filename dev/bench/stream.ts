@@ -151,13 +151,15 @@ if (run("A")) {
       minBytes: 256 * 1024,
       maxWaitTimeInMs: 500,
     });
+    // The clock starts before connecting, as stage 1's does before start() (which connects,
+    // subscribes and joins): both figures hold the same start-up work.
+    const profiled = await profile();
+    const rawStart = performance.now();
+    const rawCpu = process.cpuUsage();
     await raw.connect();
     await raw.subscribe({ topic, fromBeginning: true });
     let seen = 0;
     let bytes = 0;
-    const profiled = await profile();
-    const rawStart = performance.now();
-    const rawCpu = process.cpuUsage();
     let rawDone!: () => void;
     const rawFinished = new Promise<void>((r) => (rawDone = r));
     await raw.run({
@@ -209,27 +211,34 @@ if (run("A")) {
     const aggStart = performance.now();
     const aggCpu = process.cpuUsage();
     await stage.start();
-    const counted = async () => {
-      const get = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
-        (await c.get()).values.reduce((s, v) => s + v.value, 0);
-      return (
-        (await get(metrics.eventsProcessed)) +
-        (await get(metrics.eventsLate)) +
-        (await get(metrics.eventsInvalid))
-      );
-    };
-    await waitFor("stage 1 to consume every event", async () => (await counted()) >= n, {
-      timeoutMs: 600_000,
-      intervalMs: 20,
-    });
+    const get = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
+      (await c.get()).values.reduce((s, v) => s + v.value, 0);
+    const counted = async () =>
+      (await get(metrics.eventsProcessed)) +
+      (await get(metrics.eventsLate)) +
+      (await get(metrics.eventsInvalid));
+    // The hot path's end: every event aggregated, committed or still held for the commit interval
+    // (gridpulse_stream_events_accumulated); its last transaction follows within the interval.
+    let aggregatedAt: number | undefined;
+    await waitFor(
+      "stage 1 to consume every event",
+      async () => {
+        const committed = await counted();
+        if (aggregatedAt === undefined && committed + (await get(metrics.eventsAccumulated)) >= n)
+          aggregatedAt = performance.now();
+        return committed >= n;
+      },
+      { timeoutMs: 600_000, intervalMs: 10 },
+    );
     const aggS = (performance.now() - aggStart) / 1000;
+    const hotS = ((aggregatedAt ?? performance.now()) - aggStart) / 1000;
     const aggCpuS = (process.cpuUsage(aggCpu).user + process.cpuUsage(aggCpu).system) / 1e6;
     await profiled(group.replace(/-bench-.*/, ""));
     const txns =
       (await metrics.transactionDuration.get()).values.find((v) => v.metricName?.endsWith("_count"))
         ?.value ?? 0;
     await stage.stop();
-    return { aggS, aggCpuS, txns };
+    return { aggS, hotS, aggCpuS, txns };
   };
   // Raw and stage 1 alternate for --rounds rounds over the same events (the machine's load changes
   // from second to second); the medians and the median of the rounds' ratios are reported.
@@ -247,6 +256,8 @@ if (run("A")) {
   const rawCpuS = median(rounds.map((x) => x.raw.rawCpuS));
   const bytes = rounds[0]?.raw.bytes ?? 0;
   const aggS = median(rounds.map((x) => x.agg.aggS));
+  const hotS = median(rounds.map((x) => x.agg.hotS));
+  const hotRatios = rounds.map((x) => x.raw.rawS / x.agg.hotS);
   const aggCpuS = median(rounds.map((x) => x.agg.aggCpuS));
   const txns = median(rounds.map((x) => x.agg.txns));
   const ratios = rounds.map((x) => x.raw.rawS / x.agg.aggS);
@@ -267,6 +278,16 @@ if (run("A")) {
       measure: "A ratio stage 1 / raw",
       value: median(ratios).toFixed(2),
       detail: `median of rounds [${ratios.map((x) => x.toFixed(2)).join(", ")}]; goal ≥ 0.7; goal ≥ 100,000 events/s`,
+    },
+    {
+      measure: "A stage 1 hot path: every event aggregated",
+      value: `${Math.round(n / hotS).toLocaleString("en")} events/s`,
+      detail: `${hotS.toFixed(2)} s incl. group join and the transactions committed meanwhile; the last commit ${(aggS - hotS).toFixed(2)} s later (the commit interval's wait) (median)`,
+    },
+    {
+      measure: "A ratio stage 1 hot path / raw",
+      value: median(hotRatios).toFixed(2),
+      detail: `median of rounds [${hotRatios.map((x) => x.toFixed(2)).join(", ")}]`,
     },
   );
   // The same events again with the raw consumer's fetch size (STREAM_FETCH_MAX_BYTES_PER_PARTITION):

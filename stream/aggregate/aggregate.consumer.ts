@@ -163,6 +163,20 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
   const failures = new Map<number, unknown>();
   /** Per partition, what is accumulated and not yet committed. */
   const pending = new Map<number, Pending>();
+  /**
+   * Accumulations holding messages that are not committed yet: pending ones and those in a
+   * transaction now (`gridpulse_stream_events_accumulated` is the sum of their messages).
+   */
+  const held = new Set<Pending>();
+  const publishAccumulated = () => {
+    let messages = 0;
+    for (const p of held) messages += p.messages;
+    metrics.eventsAccumulated.set({ topic: sourceTopic }, messages);
+  };
+  /** `p` no longer holds uncommitted messages (committed, or dropped to be read again). */
+  const release = (p: Pending) => {
+    if (held.delete(p)) publishAccumulated();
+  };
   /** Partitions with a batch in eachBatch now (a timer leaves their accumulation to it). */
   const busy = new Set<number>();
   /** Bumped by every rebalance: accumulations and transactions of an older generation never commit. */
@@ -177,12 +191,17 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     if (p === undefined || pending.get(partition) !== p) return false;
     clearTimeout(p.timer);
     pending.delete(partition);
+    release(p);
     return true;
   };
   const dropPending = () => {
     generation += 1;
-    for (const p of pending.values()) clearTimeout(p.timer);
+    for (const p of pending.values()) {
+      clearTimeout(p.timer);
+      held.delete(p);
+    }
     pending.clear();
+    publishAccumulated();
   };
   // Before kafkajs rejoins (it has finished the batches in hand): partitions may move, and every
   // partition resumes from its committed offset after the rejoin.
@@ -338,6 +357,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       },
     );
     committedNext.set(partition, BigInt(nextOffset));
+    release(p);
     metrics.eventsProcessed.inc({ topic: sourceTopic }, result.processed);
     metrics.eventsLate.inc({ topic: sourceTopic }, result.late);
     metrics.partials.inc({ direction: "produced" }, result.partials.length);
@@ -430,6 +450,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     });
     inFlight.set(partition, committed);
     void committed.then(() => {
+      // Committed (released before its counters grew), failed or dropped: no longer held.
+      release(p);
       if (inFlight.get(partition) === committed) inFlight.delete(partition);
     });
     return committed;
@@ -608,6 +630,8 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     if (pending.get(partition) !== p || isStale()) return;
     p.messages += messages.length;
     p.lastOffset = (messages.at(-1) as KafkaMessage).offset;
+    held.add(p);
+    publishAccumulated();
     resolveOffset(p.lastOffset);
     const many = p.agg.ordered.length > maxPartialsPerStep;
     if (

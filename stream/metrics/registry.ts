@@ -33,6 +33,12 @@ export function createStreamMetrics() {
       labelNames: ["topic"] as const,
       registers,
     }),
+    eventsAccumulated: new Gauge({
+      name: "gridpulse_stream_events_accumulated",
+      help: "Messages stage 1 has folded into its in-memory aggregations and not committed yet (waiting for the commit interval, or in a transaction now), by topic.",
+      labelNames: ["topic"] as const,
+      registers,
+    }),
     partials: new Counter({
       name: "gridpulse_stream_partial_aggregates_total",
       help: "Partial aggregates produced by stage 1 and applied by stage 2.",

@@ -169,19 +169,38 @@ describe("stage 1 transactions", () => {
       });
       const counted = async (m: { get(): Promise<{ values: { value: number }[] }> }) =>
         (await m.get()).values.reduce((s, v) => s + v.value, 0);
+      // Messages held uncommitted (gridpulse_stream_events_accumulated), sampled as the stage works:
+      // with what has committed they never exceed what was produced (a failed transaction's
+      // accumulation is released before its messages are read again), and nothing stays held.
+      const produced = events.reduce((s, list) => s + list.length, 0);
+      let mostHeld = 0;
+      let mostSeen = 0;
       await stage.start();
       try {
         await waitFor(
           "stage 1 to commit every event",
-          async () =>
-            (await counted(metrics.eventsProcessed)) + (await counted(metrics.eventsLate)) ===
-            expected.accepted + expected.late,
-          { timeoutMs: 90_000, intervalMs: 100 },
+          async () => {
+            const held = await counted(metrics.eventsAccumulated);
+            const committed =
+              (await counted(metrics.eventsProcessed)) +
+              (await counted(metrics.eventsLate)) +
+              (await counted(metrics.eventsInvalid));
+            mostHeld = Math.max(mostHeld, held);
+            mostSeen = Math.max(mostSeen, committed + held);
+            return (
+              (await counted(metrics.eventsProcessed)) + (await counted(metrics.eventsLate)) ===
+              expected.accepted + expected.late
+            );
+          },
+          { timeoutMs: 90_000, intervalMs: 20 },
         );
+        expect(await counted(metrics.eventsAccumulated)).toBe(0);
       } finally {
         await stage.stop();
       }
       expect(injected.state.failed).toBe(c.failAt.length);
+      expect(mostHeld).toBeGreaterThan(0);
+      expect(mostSeen).toBeLessThanOrEqual(produced);
       expect(await counted(metrics.eventsProcessed)).toBe(expected.accepted);
       expect(await counted(metrics.eventsLate)).toBe(expected.late);
       const transactions = (await metrics.transactionDuration.get()).values.find((v) =>
@@ -251,12 +270,24 @@ describe("stage 1 transactions", () => {
       async () => (await committedCount(kafka, `s1-${prefix}-aggregate`, requests)) > 0,
       { timeoutMs: 30_000, intervalMs: 100 },
     );
+    // What it holds uncommitted is on its metrics: exactly the produced events not committed.
+    const produced = events.reduce((s, list) => s + list.length, 0);
+    let heldAtKill = 0;
+    await waitFor(
+      "the held and the committed events to make up every event",
+      async () => {
+        heldAtKill = sampleValue(await scrape(first.url), "gridpulse_stream_events_accumulated");
+        const committed = await committedCount(kafka, `s1-${prefix}-aggregate`, requests);
+        return heldAtKill > 0 && heldAtKill + committed === produced;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     await first.stop("SIGKILL");
     const committedAtKill = await committedCount(kafka, `s1-${prefix}-aggregate`, requests);
-    const produced = events.reduce((s, list) => s + list.length, 0);
     // The kill took accumulated, uncommitted aggregates with it.
     expect(committedAtKill).toBeGreaterThan(0);
     expect(committedAtKill).toBeLessThan(produced);
+    expect(heldAtKill).toBe(produced - committedAtKill);
 
     const second = await startStage1(prefix, { STREAM_COMMIT_INTERVAL_MS: "200" });
     await waitFor(
