@@ -426,21 +426,37 @@ export function serverFetch(timeoutMs: number): (request: Request) => Promise<Re
           ? await fetch(request, { signal: AbortSignal.timeout(timeoutMs) })
           : await fetch(request);
     } catch (error) {
-      const timedOut = (error as { name?: unknown }).name === "TimeoutError";
-      throw new DatabaseUnavailableError(
-        timedOut
-          ? `the database server did not answer within ${timeoutMs} ms`
-          : `the database server is unreachable: ${(error as Error).message}`,
-        { cause: error },
+      throw serverUnreachable(
+        error,
+        (error as { name?: unknown }).name === "TimeoutError",
+        timeoutMs,
       );
     }
-    if (response.status === 502 || response.status === 503 || response.status === 504) {
+    if (isGatewayStatus(response.status)) {
       await response.body?.cancel().catch(() => {});
       throw new DatabaseUnavailableError(`the database server answered ${response.status}`);
     }
     return response;
   };
 }
+
+/** A request to the server that failed (`timedOut`: past its deadline of `timeoutMs`). */
+export function serverUnreachable(
+  error: unknown,
+  timedOut: boolean,
+  timeoutMs: number,
+): DatabaseUnavailableError {
+  return new DatabaseUnavailableError(
+    timedOut
+      ? `the database server did not answer within ${timeoutMs} ms`
+      : `the database server is unreachable: ${(error as Error).message}`,
+    { cause: error },
+  );
+}
+
+/** A gateway in front of the server answering that the server is away (502, 503, 504). */
+export const isGatewayStatus = (status: number) =>
+  status === 502 || status === 503 || status === 504;
 
 /** TTL of read caches for server clients nobody configured (Node's shared client): 2 s. */
 export const defaultReadCacheTtlMs = 2000;

@@ -11,9 +11,9 @@ import {
   attachRemoteDatabase,
   defaultReadCacheTtlMs,
   RemoteDatabase,
-  serverFetch,
 } from "../../core/db/remote-database.ts";
 import { EmbeddedClient } from "./embedded-client.ts";
+import { nodeServerFetch } from "./server-fetch.ts";
 
 export interface DatabaseSettings {
   url: string;
@@ -63,7 +63,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     };
   }
   const timeoutMs = settings.requestTimeoutMs ?? 0;
-  const fetch = serverFetch(timeoutMs);
+  const fetch = nodeServerFetch(timeoutMs);
   const client = createClient(
     settings.authToken
       ? { url: settings.url, authToken: settings.authToken, fetch }

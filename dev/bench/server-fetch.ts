@@ -1,0 +1,84 @@
+/**
+ * `npm run bench:server-fetch`: one libSQL pipeline request (`select 1` on a stream, then close) to a
+ * local sqld, sent through the libSQL client's two `fetch` implementations with the same contract:
+ * `serverFetch` (core/db/remote-database.ts: the global `fetch`, what Workers use) and
+ * `nodeServerFetch` (platform/db/server-fetch.ts: `node:http` with keep-alive, what Node uses).
+ * Alternating rounds (`--rounds N`, 3) of `--calls N` (4000) requests, `--concurrency N` (8) at a
+ * time; prints calls/s and this process's CPU per call (sqld's own excluded), medians, and the ratio.
+ */
+import { parseArgs } from "node:util";
+import { serverFetch } from "../../core/db/remote-database.ts";
+import { nodeServerFetch } from "../../platform/db/server-fetch.ts";
+import { startSqld } from "../sqld.ts";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    calls: { type: "string", default: "4000" },
+    concurrency: { type: "string", default: "8" },
+  },
+});
+const calls = Number(values.calls);
+const concurrency = Number(values.concurrency);
+
+const sqld = await startSqld();
+const url = new URL("/v3/pipeline", sqld.url).toString();
+const body = JSON.stringify({
+  baton: null,
+  requests: [{ type: "execute", stmt: { sql: "select 1", want_rows: true } }, { type: "close" }],
+});
+
+/** A request as the libSQL client builds it, through `send`, its result read as the client does. */
+const call = async (send: (request: Request) => Promise<Response>) => {
+  const headers = new Headers();
+  headers.set("content-type", "application/json");
+  const response = await send(new Request(url, { method: "POST", headers, body }));
+  const json = (await response.json()) as { results: { type: string }[] };
+  if (json.results[0]?.type !== "ok") throw new Error(`unexpected answer ${JSON.stringify(json)}`);
+};
+
+async function round(send: (request: Request) => Promise<Response>) {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < calls) await call(send);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { perS: calls / seconds, cpuUs: (used.user + used.system) / calls };
+}
+
+const implementations = {
+  "serverFetch (global fetch)": serverFetch(5000),
+  "nodeServerFetch (node:http)": nodeServerFetch(5000),
+};
+const results = new Map<string, { perS: number; cpuUs: number }[]>();
+try {
+  // Warm-up: connections and JIT.
+  for (const send of Object.values(implementations)) for (let i = 0; i < 200; i++) await call(send);
+  for (let r = 0; r < Number(values.rounds); r++)
+    for (const [name, send] of Object.entries(implementations))
+      results.set(name, [...(results.get(name) ?? []), await round(send)]);
+} finally {
+  await sqld.dispose();
+}
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
+const rows = [...results].map(([name, rs]) => ({
+  fetch: name,
+  "calls/s": Math.round(median(rs.map((x) => x.perS))),
+  "CPU µs/call": Math.round(median(rs.map((x) => x.cpuUs))),
+  rounds: rs.map((x) => Math.round(x.cpuUs)).join(", "),
+}));
+const [global, node] = rows;
+console.log(
+  `sqld on loopback, ${calls} pipeline requests a round, ${concurrency} at a time, medians of ${values.rounds} rounds`,
+);
+console.table(rows);
+if (global && node)
+  console.log(
+    `node:http / global fetch: ${(node["calls/s"] / global["calls/s"]).toFixed(2)} x calls/s, ${(node["CPU µs/call"] / global["CPU µs/call"]).toFixed(2)} x CPU per call`,
+  );
