@@ -100,14 +100,8 @@ describe("nodeServerFetch", () => {
       /the database server answered 503/,
     );
 
-    const closed = await new Promise<number>((r) => {
-      const probe = createServer();
-      probe.listen(0, "127.0.0.1", () => {
-        const free = (probe.address() as { port: number }).port;
-        probe.close(() => r(free));
-      });
-    });
-    const refused = nodeServerFetch(5000)(request(`http://127.0.0.1:${closed}/`));
+    // Port 1 on loopback: nothing listens there (connection refused).
+    const refused = nodeServerFetch(5000)(request("http://127.0.0.1:1/"));
     await expect(refused).rejects.toThrow(/unreachable/);
     expect(isDatabaseUnavailable(await refused.catch((e: unknown) => e))).toBe(true);
   });
