@@ -81,6 +81,10 @@ describe("nodeServerFetch", () => {
       if (req.url === "/gateway") {
         res.statusCode = 503;
         res.end("no upstream");
+      } else if (req.url === "/cut-body") {
+        res.setHeader("content-length", "100");
+        res.write("{");
+        setTimeout(() => res.destroy(), 20);
       } else if (req.url === "/slow-body") {
         res.write("{");
         // The rest never comes: the deadline covers reading the body too.
@@ -95,6 +99,9 @@ describe("nodeServerFetch", () => {
     const slowBody = nodeServerFetch(200)(request(`${base}/slow-body`));
     await expect(slowBody).rejects.toThrow(/did not answer within 200 ms/);
     expect(performance.now() - started).toBeLessThan(5000);
+
+    // A server that goes away in the middle of a response, with no deadline set (tools).
+    await expect(nodeServerFetch(0)(request(`${base}/cut-body`))).rejects.toThrow(/unreachable/);
 
     await expect(nodeServerFetch(5000)(request(`${base}/gateway`))).rejects.toThrow(
       /the database server answered 503/,

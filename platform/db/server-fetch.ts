@@ -62,6 +62,10 @@ export function nodeServerFetch(timeoutMs: number): (request: Request) => Promis
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", (error) => fail(error, false));
+        res.on("close", () => {
+          if (!res.complete)
+            fail(new Error("the connection closed before the response was complete"), false);
+        });
         res.on("end", () => {
           clearTimeout(timer);
           const status = res.statusCode ?? 0;
