@@ -3,7 +3,7 @@
  * (`process.env` on Node, the Worker's vars and secrets on Workers).
  */
 import { z } from "zod";
-import { logLevelVar, positiveIntVar } from "../core/config/env.ts";
+import { databaseTimeoutVar, logLevelVar, positiveIntVar } from "../core/config/env.ts";
 import { outboundAllowlistVar, pushHostsVar } from "../core/notify/settings.ts";
 
 const originList = z
@@ -64,7 +64,7 @@ export const apiSettingsSchema = z.object({
    * libSQL server: the deadline of each request to it. A request past it, or a write queued that long
    * behind one, answers 503 + Retry-After instead of waiting for a stalled server.
    */
-  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  DATABASE_TIMEOUT_MS: databaseTimeoutVar(5000),
   /** The API's public base URL for OpenAPI `servers` (default: the origin /openapi.json was asked at). */
   API_PUBLIC_URL: z
     .url({ protocol: /^https?$/ })

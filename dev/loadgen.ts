@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { topicName } from "../core/events/topics.ts";
 import { createLogger } from "../core/observability/logger.ts";
-import { createKafka } from "../platform/kafka.ts";
+import { createKafka, eventProducer } from "../platform/kafka.ts";
 import { logProcessWarnings } from "../platform/lifecycle.ts";
 import { loadStackConfig, type StackState, stackStateFile } from "./config.ts";
 import { createMarketTraffic } from "./loadgen/market.ts";
@@ -83,18 +83,15 @@ const marketTopic = topicName(prefix, "market");
 
 const logger = createLogger({ service: "gridpulse-loadgen", level: "warn" });
 logProcessWarnings(logger);
-const producer = createKafka({
+const kafka = createKafka({
   brokers,
   clientId: "gridpulse-loadgen",
   logger,
   logLevel: "error",
-}).producer({
-  allowAutoTopicCreation: false,
-  // Like the API's telemetry producer: a retried send (a partition's leader moving) is never
-  // written twice, so every event is counted once.
-  idempotent: true,
-  maxInFlightRequests: 1,
 });
+// Like the API's telemetry producer: a retried send (a partition's leader moving) is never written
+// twice, so every event is counted once.
+const producer = eventProducer(kafka, { allowAutoTopicCreation: false });
 await producer.connect();
 
 const next = createTraffic({ seed, errorRate });

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import {
   booleanVar,
+  databaseTimeoutVar,
   databaseUrlVar,
   type EnvSource,
   kafkaBrokersVar,
@@ -124,7 +125,7 @@ export const streamConfigSchema = z.object({
    * libSQL server: the deadline of each request to it; a stage's transaction past it fails and is
    * retried like one the server refused (the offsets stored with it tell whether it took effect).
    */
-  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  DATABASE_TIMEOUT_MS: databaseTimeoutVar(10_000),
   /** Bearer token of POST /v1/ingest/requests (telemetry from the API on Workers); unset: no ingest. */
   STREAM_INGEST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: logLevelVar,

@@ -74,6 +74,10 @@ export const databaseUrlVar = z
     "must start with file:, libsql://, http://, https://, ws:// or wss:// (or be :memory:)",
   );
 
+/** `DATABASE_TIMEOUT_MS`: the deadline of each request to a libSQL server (ms). */
+export const databaseTimeoutVar = (fallback: number) =>
+  z.coerce.number().int().min(100).max(120_000).default(fallback);
+
 /** `KAFKA_BROKERS`: comma-separated host:port list; unset means "provision the local broker". */
 export const kafkaBrokersVar = z
   .string()

@@ -22,7 +22,7 @@ import { createLogger } from "../../core/observability/logger.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createKafka } from "../../platform/kafka.ts";
+import { createKafka, eventProducer } from "../../platform/kafka.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
 import { freePort, waitFor } from "../net.ts";
@@ -126,7 +126,7 @@ const prober = new Worker(
 );
 
 const service = "wide";
-const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+const producer = eventProducer(kafka);
 await producer.connect();
 const started = performance.now();
 const base = Date.now();

@@ -19,7 +19,7 @@ import { topicName } from "../../core/events/topics.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createKafka } from "../../platform/kafka.ts";
+import { createKafka, eventProducer } from "../../platform/kafka.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
 import { createMarketTraffic } from "../loadgen/market.ts";
@@ -47,7 +47,7 @@ const topic = topicName(prefix, "market");
 
 const next = createMarketTraffic(2026);
 const startMs = Date.now() - total;
-const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+const producer = eventProducer(kafka);
 await producer.connect();
 for (let i = 0; i < total; i += 2000) {
   await producer.send({

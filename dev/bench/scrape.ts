@@ -26,7 +26,7 @@ import { topicName } from "../../core/events/topics.ts";
 import { createLogger } from "../../core/observability/logger.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createKafka } from "../../platform/kafka.ts";
+import { createKafka, eventProducer } from "../../platform/kafka.ts";
 import { logProcessWarnings } from "../../platform/lifecycle.ts";
 import { listen } from "../../platform/serve.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
@@ -124,7 +124,7 @@ if (run("A")) {
   // Per service: route "*" and `topRoutes` routes, each 4 windows x (5 quantiles + max) + 4 counts.
   const perService = (topRoutes + 1) * 28;
   const services = Math.ceil((targetSeries - idle.series) / perService);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = eventProducer(kafka);
   await producer.connect();
   const now = Date.now();
   const messages = [];

@@ -39,7 +39,7 @@ import { createLogger } from "../../core/observability/logger.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createKafka } from "../../platform/kafka.ts";
+import { createKafka, eventProducer } from "../../platform/kafka.ts";
 import { logProcessWarnings } from "../../platform/lifecycle.ts";
 import { startTracing } from "../../platform/tracing.ts";
 import {
@@ -98,7 +98,7 @@ async function produce(
   count: number,
   make: (i: number) => { key: string; value: string },
 ) {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = eventProducer(kafka);
   await producer.connect();
   for (let i = 0; i < count; i += 2000) {
     await producer.send({
@@ -591,7 +591,7 @@ if (run("C")) {
       }),
     })
   ).json()) as { id: string };
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = eventProducer(kafka);
   await producer.connect();
   const topic = topicName(prefix, "requests");
   let seq = 0;

@@ -25,6 +25,7 @@ import { outboxRowId } from "../../core/notify/outbox-payload.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import {
   fastBurnSlo,
   insertFastPolicy,
@@ -32,13 +33,7 @@ import {
   insertWebhook,
   priceEvent,
 } from "../../stream/alerts/testing.ts";
-import {
-  createTopics,
-  readMessagesUntil,
-  testKafka,
-  testProducer,
-  uniquePrefix,
-} from "../support/kafka.ts";
+import { createTopics, readMessagesUntil, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -120,7 +115,7 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
       updatedAtMs: nowMs,
     });
 
-    const producer = testProducer(kafka);
+    const producer = eventProducer(kafka);
     await producer.connect();
     closers.push(() => void producer.disconnect());
     const send = (events: RequestEventInput[]) =>
@@ -226,7 +221,7 @@ describe("alerts: outage -> SLO burn alert -> outbox, through the real broker", 
     expect(apiPage?.status).toBe("resolved");
 
     // --- a price spike: +150% within the hour fires the market_price rule ---
-    const marketProducer = testProducer(kafka);
+    const marketProducer = eventProducer(kafka);
     await marketProducer.connect();
     const priceAt = (id: string, tsMs: number, value: number) => ({
       key: "market:electricity",

@@ -14,13 +14,14 @@ import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import {
   fastBurnSlo,
   insertFastPolicy,
   insertSlo,
   insertWebhook,
 } from "../../stream/alerts/testing.ts";
-import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 import { lists, notificationOf, requests, sendRequests } from "./fixtures.ts";
@@ -74,7 +75,7 @@ describe("alert evaluator under SIGKILL", () => {
       }
     })();
 
-    const producer = testProducer(kafka);
+    const producer = eventProducer(kafka);
     await producer.connect();
     closers.push(() => void producer.disconnect());
     const topic = topicName(prefix, "requests");

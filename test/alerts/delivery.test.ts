@@ -24,6 +24,7 @@ import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import {
   newSubscriber,
   type PushService,
@@ -33,7 +34,7 @@ import {
   type WebhookReceiver,
 } from "../notify/receivers.ts";
 import { callApi } from "../support/api-client.ts";
-import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 import { requests, sendRequests } from "./fixtures.ts";
@@ -112,7 +113,7 @@ beforeAll(async () => {
     ...notifyEnv,
   });
   stops.push(api);
-  producer = testProducer(kafka);
+  producer = eventProducer(kafka);
   await producer.connect();
   stops.push({ stop: () => producer.disconnect() });
 }, 180_000);

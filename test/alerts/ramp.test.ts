@@ -17,9 +17,10 @@ import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../notify/receivers.ts";
 import { callApi } from "../support/api-client.ts";
-import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 import { requests, sendRequests } from "./fixtures.ts";
@@ -63,7 +64,7 @@ beforeAll(async () => {
     ...allow,
   });
   stops.push(api);
-  producer = testProducer(kafka);
+  producer = eventProducer(kafka);
   await producer.connect();
   stops.push({ stop: () => producer.disconnect() });
 }, 180_000);

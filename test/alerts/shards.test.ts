@@ -16,10 +16,11 @@ import { topicName } from "../../core/events/topics.ts";
 import { generateWebhookSecret } from "../../core/notify/standard-webhooks.ts";
 import { waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import { tenantShard } from "../../stream/alerts/shards.ts";
 import { insertFastPolicy, insertSlo, insertTenant } from "../../stream/alerts/testing.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../notify/receivers.ts";
-import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -132,7 +133,7 @@ describe("sharded alert evaluation", () => {
     if (!victim) throw new Error(`no evaluator matches the shard holder ${holder}`);
     const survivors = evaluators.filter((e) => e !== victim);
 
-    const producer = testProducer(kafka);
+    const producer = eventProducer(kafka);
     await producer.connect();
     closers.push(() => producer.disconnect());
     const send = (events: RequestEventInput[]) =>

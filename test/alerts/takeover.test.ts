@@ -13,13 +13,14 @@ import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import {
   fastBurnSlo,
   insertFastPolicy,
   insertSlo,
   insertWebhook,
 } from "../../stream/alerts/testing.ts";
-import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -67,7 +68,7 @@ describe("alert evaluator lease: standby takes over after the holder dies", () =
     await insertFastPolicy(db, tenantId);
     await insertWebhook(db, tenantId, "whe_1");
 
-    const producer = testProducer(kafka);
+    const producer = eventProducer(kafka);
     await producer.connect();
     closers.push(() => void producer.disconnect());
     const send = (events: RequestEventInput[]) =>

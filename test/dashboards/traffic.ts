@@ -6,7 +6,8 @@
 import { spawn } from "node:child_process";
 import type { Kafka } from "kafkajs";
 import { topicName } from "../../core/events/topics.ts";
-import { brokers, testProducer } from "../support/kafka.ts";
+import { eventProducer } from "../../platform/kafka.ts";
+import { brokers } from "../support/kafka.ts";
 import { repoRoot } from "../support/processes.ts";
 
 export const home = {
@@ -123,7 +124,7 @@ export function trafficFor(t: TrafficTargets) {
 
   /** Events half an hour behind the watermark: dead-lettered as late. */
   async function lateEvents() {
-    const producer = testProducer(t.kafka);
+    const producer = eventProducer(t.kafka);
     await producer.connect();
     const old = Date.now() - 30 * 60_000;
     await producer.send({

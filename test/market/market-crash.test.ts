@@ -17,7 +17,8 @@ import { topicName } from "../../core/events/topics.ts";
 import { createRng } from "../../core/random/rng.ts";
 import { waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
+import { eventProducer } from "../../platform/kafka.ts";
+import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -48,7 +49,7 @@ it(`${total.toLocaleString("en")} price events, ${kills} SIGKILLs: each stored o
     value: Math.round((0.05 + rng() * 0.4) * 10_000) / 10_000,
     unit: "EUR/kWh" as const,
   }));
-  const producer = testProducer(kafka);
+  const producer = eventProducer(kafka);
   await producer.connect();
   for (let i = 0; i < total; i += 2000) {
     await producer.send({

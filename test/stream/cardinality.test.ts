@@ -14,7 +14,8 @@ import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { freePort, isPortOpen, waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
+import { eventProducer } from "../../platform/kafka.ts";
+import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
@@ -106,7 +107,7 @@ it(`${routes.toLocaleString("en")} distinct routes of one service: series capped
     `${worker.url}/health/live`,
     `http://127.0.0.1:${controlPort}/`,
   ]);
-  const producer = testProducer(kafka);
+  const producer = eventProducer(kafka);
   await producer.connect();
   const base = Date.now() - 60_000;
   for (let i = 0; i < routes; i += 2000) {

@@ -18,12 +18,12 @@ import { sloDefinitionSchema } from "../../core/slo/definition.ts";
 import { computeSloStatus, sloCountWindows, type WindowCounts } from "../../core/slo/status.ts";
 import { waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import {
   brokers,
   countMessagesExactly,
   createTopics,
   testKafka,
-  testProducer,
   uniquePrefix,
 } from "../support/kafka.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
@@ -76,7 +76,7 @@ it(`${total.toLocaleString("en")} events, ${kills} SIGKILLs of each stage: exact
   };
 
   // Produce in the background, in slices, so both stages are busy while they are being killed.
-  const producer = testProducer(kafka);
+  const producer = eventProducer(kafka);
   await producer.connect();
   const producing = (async () => {
     const slices = 40;

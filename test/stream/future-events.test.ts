@@ -7,12 +7,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { deadLetterTopic, topicName } from "../../core/events/topics.ts";
 import { waitFor } from "../../dev/net.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import {
   countMessagesExactly,
   createTopics,
   readMessagesUntil,
   testKafka,
-  testProducer,
   uniquePrefix,
 } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
@@ -41,7 +41,7 @@ const event = (id: string, ts: number): RequestEventInput => ({
 
 /** Sends the events to partition 0 in order, a few per request so they span several batches. */
 async function produce(topic: string, events: RequestEventInput[]) {
-  const producer = testProducer(kafka);
+  const producer = eventProducer(kafka);
   await producer.connect();
   for (let i = 0; i < events.length; i += 100) {
     await producer.send({

@@ -9,13 +9,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 import { deadLetterTopic, topicName } from "../../core/events/topics.ts";
 import { waitFor } from "../../dev/net.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import {
   brokers,
   committedCount,
   createTopics,
   readMessages,
   testKafka,
-  testProducer,
   topicRecords,
   uniquePrefix,
 } from "../support/kafka.ts";
@@ -75,7 +75,7 @@ describe("stream worker: telemetry.requests.v1", () => {
     const topic = topicName(prefix, "requests");
     const { worker } = await startWorker(prefix);
 
-    const producer = testProducer(kafka);
+    const producer = eventProducer(kafka);
     await producer.connect();
     await producer.send({
       topic,
@@ -121,7 +121,7 @@ describe("stream worker: telemetry.requests.v1", () => {
     const topic = topicName(prefix, "requests");
     const { worker, group } = await startWorker(prefix);
 
-    const producer = testProducer(kafka);
+    const producer = eventProducer(kafka);
     await producer.connect();
     const first = requestEvent();
     const last = requestEvent();
@@ -183,7 +183,7 @@ describe("stream worker: telemetry.requests.v1", () => {
     await createTopics(kafka, prefix, 3);
     const topic = topicName(prefix, "requests");
     const total = 30_000;
-    const producer = testProducer(kafka);
+    const producer = eventProducer(kafka);
     await producer.connect();
     for (let sent = 0; sent < total; sent += 5000) {
       await producer.send({

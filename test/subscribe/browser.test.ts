@@ -31,9 +31,10 @@ import { topicName } from "../../core/events/topics.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { freePort, waitFor } from "../../dev/net.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { eventProducer } from "../../platform/kafka.ts";
 import { requests, sendRequests } from "../alerts/fixtures.ts";
 import { newSubscriber, type PushService, startPushService } from "../notify/receivers.ts";
-import { createTopics, testKafka, testProducer, uniquePrefix } from "../support/kafka.ts";
+import { createTopics, testKafka, uniquePrefix } from "../support/kafka.ts";
 import { repoRoot, type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
 
@@ -107,7 +108,7 @@ beforeAll(async () => {
     ...notifyEnv,
   });
   stops.push(api);
-  producer = testProducer(kafka);
+  producer = eventProducer(kafka);
   await producer.connect();
   stops.push({ stop: () => producer.disconnect() });
   browser = await puppeteer.launch({

@@ -1,10 +1,10 @@
 /** Kafka helpers for integration tests: unique namespaces, topic setup, reading a topic to a count. */
 import { randomUUID } from "node:crypto";
-import type { Kafka, KafkaMessage, Producer, ProducerConfig } from "kafkajs";
+import type { Kafka, KafkaMessage } from "kafkajs";
 import { inject } from "vitest";
 import { createLogger } from "../../core/observability/logger.ts";
 import { ensureTopics } from "../../dev/kafka/topics.ts";
-import { createKafka } from "../../platform/kafka.ts";
+import { createKafka, eventProducer } from "../../platform/kafka.ts";
 
 export const brokers = (): string[] => inject("kafkaBrokers");
 
@@ -15,16 +15,6 @@ export function testKafka(): Kafka {
     logger: createLogger({ service: "test", level: "error" }),
     logLevel: "error",
   });
-}
-
-/**
- * A producer for test events: idempotent, so a send retried after a partial failure (a partition's
- * leader still being elected right after the topic was created answers NOT_LEADER, and kafkajs
- * resends the whole request, partitions already written included) is never written twice. Tests
- * count events exactly.
- */
-export function testProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, ...config });
 }
 
 /** The number of records in `topic`: the sum of its partitions' end offsets. */
@@ -50,7 +40,7 @@ export async function produceEvents(
   from = 0,
   to = 1,
 ) {
-  const producer = testProducer(kafka);
+  const producer = eventProducer(kafka);
   await producer.connect();
   for (const [partition, events] of partitions.entries()) {
     const slice = events.slice(Math.floor(events.length * from), Math.floor(events.length * to));
