@@ -107,6 +107,38 @@ function readHeader(data: Buffer): Header | undefined {
   };
 }
 
+/** The non-zero counts of a payload below `limit`, by index, and the payload's length in counts. */
+interface PayloadCounts {
+  indexes: number[];
+  counts: number[];
+  length: number;
+}
+
+/**
+ * Reads a V2 payload's counts (ZigZag LEB128, negative runs of zeros); undefined when a count exceeds
+ * 2^31 − 1 (an Int32 counts array would wrap it: such histograms go to the library).
+ */
+function readCounts(data: Buffer, header: Header, limit: number): PayloadCounts | undefined {
+  const indexes: number[] = [];
+  const counts: number[] = [];
+  let index = 0;
+  let pos = header.payloadStart;
+  while (pos < header.payloadEnd) {
+    const [count, next] = readZigZag(data, pos);
+    pos = next;
+    if (count < 0) index += -count;
+    else {
+      if (count > maxInt32) return undefined;
+      if (count > 0 && index < limit) {
+        indexes.push(index);
+        counts.push(count);
+      }
+      index++;
+    }
+  }
+  return { indexes, counts, length: index };
+}
+
 let scratchHistogram: LatencyHistogram | undefined;
 let scratchCounts = new Int32Array(0);
 
@@ -139,19 +171,11 @@ export function decodeScratch(encoded: string): LatencyHistogram {
   h.startTimeStampMsec = Number.MAX_SAFE_INTEGER;
   h.endTimeStampMsec = 0;
   h.tag = "NO TAG";
-  let index = 0;
-  let pos = header.payloadStart;
-  while (pos < header.payloadEnd) {
-    const [count, next] = readZigZag(data, pos);
-    pos = next;
-    if (count < 0) index += -count;
-    else {
-      if (count > maxInt32) return decodeHistogram(encoded);
-      if (index < h.countsArrayLength) h._counts[index] = count;
-      index++;
-    }
-  }
-  h.establishInternalTackingValues(index);
+  const payload = readCounts(data, header, h.countsArrayLength);
+  if (payload === undefined) return decodeHistogram(encoded);
+  const { indexes, counts } = payload;
+  for (let i = 0; i < indexes.length; i++) h._counts[indexes[i] as number] = counts[i] as number;
+  h.establishInternalTackingValues(payload.length);
   h.autoResize = true;
   return scratchHistogram;
 }
@@ -189,28 +213,12 @@ export function addEncoded(target: LatencyHistogram, encoded: string): void {
   }
   // The decoded histogram's counts array, as the library sizes it: counts beyond it are dropped.
   const sourceBuckets = t.getBucketsNeededToCoverValue(header.highestTrackable);
-  const sourceLength = t.getLengthForNumberOfBuckets(sourceBuckets);
-  const indexes: number[] = [];
-  const counts: number[] = [];
-  let index = 0;
-  let pos = header.payloadStart;
-  while (pos < header.payloadEnd) {
-    const [count, next] = readZigZag(data, pos);
-    pos = next;
-    if (count < 0) index += -count;
-    else {
-      if (count > maxInt32) {
-        // An Int32 counts array would wrap it: leave such histograms to the library.
-        mergeInto(target, decodeWithLibrary(encoded));
-        return;
-      }
-      if (count > 0 && index < sourceLength) {
-        indexes.push(index);
-        counts.push(count);
-      }
-      index++;
-    }
+  const payload = readCounts(data, header, t.getLengthForNumberOfBuckets(sourceBuckets));
+  if (payload === undefined) {
+    mergeInto(target, decodeWithLibrary(encoded));
+    return;
   }
+  const { indexes, counts } = payload;
   // The decoded histogram's tracking values (establishInternalTackingValues).
   let sourceMax = 0;
   let sourceMinNonZero = Number.MAX_VALUE;
