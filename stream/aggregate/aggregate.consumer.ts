@@ -566,7 +566,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     }
     // The partition's stable committed offset and watermark (read once per partition and join; the
     // skip mark below depends on it).
-    await watermarkFor(partition);
+    const maxTs = await watermarkFor(partition);
     if (gen !== generation || isStale()) return;
     let messages: readonly KafkaMessage[] = batch.messages;
     const done = committedNext.get(partition);
@@ -586,8 +586,6 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       }
     }
     if (p === undefined) {
-      const maxTs = await watermarkFor(partition);
-      if (gen !== generation || isStale()) return;
       p = {
         generation: gen,
         agg: newAggregation(settings.thresholdsMs, maxTs, options.now()),

@@ -100,13 +100,17 @@ export interface Aggregation {
   bytes: number;
 }
 
+/** Thresholds as an aggregation keeps them: ascending, unique. */
+const normalThresholds = (thresholdsMs: readonly number[]) =>
+  [...new Set(thresholdsMs)].sort((a, b) => a - b);
+
 export function newAggregation(
   thresholdsMs: readonly number[],
   maxTsBefore: number | null,
   nowMs: number,
 ): Aggregation {
   return {
-    thresholds: [...new Set(thresholdsMs)].sort((a, b) => a - b),
+    thresholds: normalThresholds(thresholdsMs),
     byService: new Map(),
     ordered: [],
     deadLetters: [],
@@ -120,7 +124,7 @@ export function newAggregation(
 
 /** Whether `thresholdsMs` are the thresholds `agg` counts (as a set). */
 export function sameThresholds(agg: Aggregation, thresholdsMs: readonly number[]): boolean {
-  const wanted = [...new Set(thresholdsMs)].sort((a, b) => a - b);
+  const wanted = normalThresholds(thresholdsMs);
   return wanted.length === agg.thresholds.length && wanted.every((t, i) => t === agg.thresholds[i]);
 }
 
