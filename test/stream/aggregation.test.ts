@@ -20,7 +20,7 @@ import {
 import { sampleValue, scrape } from "../support/metrics.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
-import { expectedWindows, storedWindows, syntheticEvents } from "../support/windows.ts";
+import { storedWindows, syntheticTraffic } from "../support/windows.ts";
 
 const kafka = testKafka();
 const running: ServiceProcess[] = [];
@@ -47,15 +47,14 @@ async function waitForStoredTotal(databaseUrl: string, expected: number, timeout
 
 describe("two-stage aggregation", () => {
   it("stores exactly the minutes and hours computed from the events, and dead-letters late ones", async () => {
-    const prefix = uniquePrefix();
-    await createTopics(kafka, prefix, 3);
-    const requests = topicName(prefix, "requests");
-    const events = syntheticEvents(30_000, {
+    const { prefix, requests, events, expected } = await syntheticTraffic(kafka, {
+      count: 30_000,
       startMs: Date.UTC(2026, 10, 22, 10, 58),
       partitions: 3,
       seed: 11,
+      allowedLatenessMs,
+      thresholdsMs,
     });
-    const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
     expect(expected.late).toBeGreaterThan(0);
     const { worker, databaseUrl } = await startStreamWorker(prefix);
     running.push(worker);
@@ -85,16 +84,15 @@ describe("two-stage aggregation", () => {
   });
 
   it("two instances sharing the partitions through a rebalance give the same totals", async () => {
-    const prefix = uniquePrefix();
-    await createTopics(kafka, prefix, 3);
-    const requests = topicName(prefix, "requests");
-    const events = syntheticEvents(20_000, {
+    const { prefix, requests, events, expected } = await syntheticTraffic(kafka, {
+      count: 20_000,
       startMs: Date.UTC(2026, 10, 22, 11, 0),
       partitions: 3,
       seed: 5,
       services: 6,
+      allowedLatenessMs,
+      thresholdsMs,
     });
-    const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
     const a = await startStreamWorker(prefix);
     running.push(a.worker);
     await produceEvents(kafka, requests, events, 0, 0.5);

@@ -6,15 +6,14 @@
  * committed is not applied twice (the stage re-reads its stored offsets before the redelivery).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { topicName } from "../../core/events/topics.ts";
 import { waitFor } from "../../dev/net.ts";
 import { type SqldServer, startSqld } from "../../dev/sqld.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { createTopics, produceEvents, testKafka, uniquePrefix } from "../support/kafka.ts";
+import { produceEvents, testKafka } from "../support/kafka.ts";
 import type { ServiceProcess } from "../support/processes.ts";
 import { startStreamWorker } from "../support/stream.ts";
-import { expectedWindows, storedWindows, syntheticEvents } from "../support/windows.ts";
+import { expectedWindows, storedWindows, syntheticTraffic } from "../support/windows.ts";
 
 const kafka = testKafka();
 let worker: ServiceProcess | undefined;
@@ -31,15 +30,11 @@ describe("stream worker on a libSQL server that stalls", () => {
     const migrated = await openDatabase({ url: sqld.url });
     await applyMigrations(migrated.db);
     migrated.close();
-    const prefix = uniquePrefix();
-    await createTopics(kafka, prefix, 2);
-    const requests = topicName(prefix, "requests");
-    const events = syntheticEvents(12_000, {
+    const { prefix, requests, events, expected } = await syntheticTraffic(kafka, {
+      count: 12_000,
       startMs: Date.UTC(2026, 10, 22, 10, 58),
       partitions: 2,
       seed: 23,
-    });
-    const expected = expectedWindows(events, {
       allowedLatenessMs: 120_000,
       thresholdsMs: [100, 250, 500, 1000],
     });

@@ -28,20 +28,13 @@ import { createStreamMetrics } from "../../stream/metrics/registry.ts";
 import {
   brokers,
   committedCount,
-  createTopics,
   produceEvents,
   readMessagesUntil,
   testKafka,
-  uniquePrefix,
 } from "../support/kafka.ts";
 import { sampleValue, scrape } from "../support/metrics.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
-import {
-  expectedWindows,
-  fingerprint,
-  syntheticEvents,
-  type WindowMap,
-} from "../support/windows.ts";
+import { fingerprint, syntheticTraffic, type WindowMap } from "../support/windows.ts";
 
 const kafka = testKafka();
 const thresholdsMs = [100, 250, 500, 1000];
@@ -137,16 +130,15 @@ describe("stage 1 transactions", () => {
   ];
   for (const c of cases)
     it(`${c.name}: after failed commits, the committed partials hold every accepted event exactly once`, async () => {
-      const prefix = uniquePrefix();
-      await createTopics(kafka, prefix, 3);
-      const requests = topicName(prefix, "requests");
-      const aggregates = topicName(prefix, "aggregates");
-      const events = syntheticEvents(24_000, {
+      const { prefix, requests, events, expected, produced } = await syntheticTraffic(kafka, {
+        count: 24_000,
         startMs: Date.UTC(2026, 10, 22, 10, 58),
         partitions: 3,
         seed: 23,
+        allowedLatenessMs,
+        thresholdsMs,
       });
-      const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
+      const aggregates = topicName(prefix, "aggregates");
       await produceEvents(kafka, requests, events);
 
       const injected = failingCommits(kafka, new Set(c.failAt));
@@ -172,7 +164,6 @@ describe("stage 1 transactions", () => {
       // Messages held uncommitted (gridpulse_stream_events_accumulated), sampled as the stage works:
       // with what has committed they never exceed what was produced (a failed transaction's
       // accumulation is released before its messages are read again), and nothing stays held.
-      const produced = events.reduce((s, list) => s + list.length, 0);
       let mostHeld = 0;
       let mostSeen = 0;
       await stage.start();
@@ -245,15 +236,14 @@ describe("stage 1 transactions", () => {
   };
 
   it("over a commit interval: a SIGKILL before the commit loses nothing and doubles nothing", async () => {
-    const prefix = uniquePrefix();
-    await createTopics(kafka, prefix, 3);
-    const requests = topicName(prefix, "requests");
-    const events = syntheticEvents(30_000, {
+    const { prefix, requests, events, expected, produced } = await syntheticTraffic(kafka, {
+      count: 30_000,
       startMs: Date.now() - 60_000,
       partitions: 3,
       seed: 5,
+      allowedLatenessMs,
+      thresholdsMs,
     });
-    const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
     await produceEvents(kafka, requests, events);
 
     // A long interval: about 1 MiB of each partition commits (the byte bound), the rest waits.
@@ -271,7 +261,6 @@ describe("stage 1 transactions", () => {
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     // What it holds uncommitted is on its metrics: exactly the produced events not committed.
-    const produced = events.reduce((s, list) => s + list.length, 0);
     let heldAtKill = 0;
     await waitFor(
       "the held and the committed events to make up every event",
@@ -302,15 +291,14 @@ describe("stage 1 transactions", () => {
   });
 
   it("over a commit interval: partitions that move to another process are not committed by the old owner", async () => {
-    const prefix = uniquePrefix();
-    await createTopics(kafka, prefix, 3);
-    const requests = topicName(prefix, "requests");
-    const events = syntheticEvents(30_000, {
+    const { prefix, requests, events, expected, produced } = await syntheticTraffic(kafka, {
+      count: 30_000,
       startMs: Date.now() - 60_000,
       partitions: 3,
       seed: 9,
+      allowedLatenessMs,
+      thresholdsMs,
     });
-    const expected = expectedWindows(events, { allowedLatenessMs, thresholdsMs });
     await produceEvents(kafka, requests, events);
 
     // The first process accumulates every partition and commits nothing (long interval, no byte bound
@@ -345,7 +333,6 @@ describe("stage 1 transactions", () => {
     // Both stop gracefully: each commits what it accumulated for the partitions it owns now.
     expect(await second.stop("SIGTERM")).toBe(0);
     expect(await first.stop("SIGTERM")).toBe(0);
-    const produced = events.reduce((s, list) => s + list.length, 0);
     const third = await startStage1(prefix, { STREAM_COMMIT_INTERVAL_MS: "200" });
     await waitFor(
       "every event committed",

@@ -4,10 +4,13 @@
  * in one comparable form.
  */
 
+import type { Kafka } from "kafkajs";
 import { requestHours, requestMinutes } from "../../core/db/schema/index.ts";
 import type { RequestEventInput } from "../../core/events/request-event.ts";
+import { topicName } from "../../core/events/topics.ts";
 import { decodeHistogram, newLatencyHistogram } from "../../core/latency/histogram.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { createTopics, uniquePrefix } from "./kafka.ts";
 
 export interface WindowSummary {
   total: number;
@@ -158,4 +161,32 @@ export function syntheticEvents(
     byPartition[serviceIndex % options.partitions]?.push(event);
   }
   return byPartition;
+}
+
+/**
+ * A topic namespace of its own (`partitions` partitions) and `syntheticEvents` for its requests topic,
+ * not produced yet, with the windows they must give and how many there are.
+ */
+export async function syntheticTraffic(
+  kafka: Kafka,
+  options: {
+    count: number;
+    startMs: number;
+    partitions: number;
+    seed: number;
+    services?: number;
+    allowedLatenessMs: number;
+    thresholdsMs: number[];
+  },
+) {
+  const prefix = uniquePrefix();
+  await createTopics(kafka, prefix, options.partitions);
+  const events = syntheticEvents(options.count, options);
+  return {
+    prefix,
+    requests: topicName(prefix, "requests"),
+    events,
+    expected: expectedWindows(events, options),
+    produced: events.reduce((n, list) => n + list.length, 0),
+  };
 }
