@@ -14,3 +14,7 @@ export const nodeFlags = ["--max-semi-space-size=8"];
 
 /** The stream worker's flags (`stream/main.ts`). */
 export const streamNodeFlags = [...nodeFlags, "--heap-growing-percent=50"];
+
+/** The flags of the process that runs `entry` (`stream/main.ts` or another entry point). */
+export const nodeFlagsFor = (entry: string) =>
+  entry === "stream/main.ts" ? streamNodeFlags : nodeFlags;

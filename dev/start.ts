@@ -27,7 +27,7 @@ import { loadStackConfig, type StackState, stackStateFile } from "./config.ts";
 import { type KafkaBroker, startKafkaBroker } from "./kafka/broker.ts";
 import { ensureTopics } from "./kafka/topics.ts";
 import { waitFor } from "./net.ts";
-import { nodeFlags, streamNodeFlags } from "./node-flags.ts";
+import { nodeFlagsFor } from "./node-flags.ts";
 import { type RestartTracker, restartTracker } from "./restart-policy.ts";
 import { referenceStockHomes, seedStock, stockSummary } from "./seed/run.ts";
 import { startLocalTracing } from "./zipkin/server.ts";
@@ -175,7 +175,7 @@ function forkService(file: string, env: NodeJS.ProcessEnv) {
     env,
     stdio: "inherit",
     detached: true,
-    execArgv: file === "stream/main.ts" ? streamNodeFlags : nodeFlags,
+    execArgv: nodeFlagsFor(file),
   });
   const exited = new Promise<string>((done) =>
     proc.once("exit", (code, signal) => done(signal ? `signal ${signal}` : `exit code ${code}`)),

@@ -26,7 +26,7 @@ import { createKafka, eventProducer } from "../../platform/kafka.ts";
 import { startKafkaBroker } from "../kafka/broker.ts";
 import { ensureTopics } from "../kafka/topics.ts";
 import { freePort, waitFor } from "../net.ts";
-import { nodeFlags, streamNodeFlags } from "../node-flags.ts";
+import { nodeFlagsFor } from "../node-flags.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -62,15 +62,11 @@ closeSetup();
 
 function start(entry: string, env: Record<string, string>) {
   let output = "";
-  const proc: ChildProcess = spawn(
-    process.execPath,
-    [...(entry === "stream/main.ts" ? streamNodeFlags : nodeFlags), entry],
-    {
-      cwd: root,
-      env: { ...process.env, LOG_LEVEL: "info", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const proc: ChildProcess = spawn(process.execPath, [...nodeFlagsFor(entry), entry], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const keep = (d: Buffer) => {
     output += d.toString();
   };
