@@ -6,18 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVapidKeys } from "../../core/notify/vapid.ts";
 import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
+import { atticaApartment } from "../support/homes.ts";
 
 const runtimes: RuntimeName[] = ["node", "workerd"];
 const CAP = 20;
 
-const home = {
-  location: { prefecture: "Attica" },
-  buildingType: "apartment",
-  constructionYear: 1995,
-  heatedFloorAreaM2: 85,
-  storeys: 1,
-  systems: { heating: { type: "gas_boiler" } },
-};
+const home = atticaApartment;
 const p256dh = (await generateVapidKeys()).publicKey;
 const auth = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
 

@@ -11,6 +11,7 @@ import type { MarketEvent } from "../../core/events/market-event.ts";
 import { generateVapidKeys } from "../../core/notify/vapid.ts";
 import { openDatabase } from "../../platform/db/open.ts";
 import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
+import { atticaApartment } from "../support/homes.ts";
 
 const runtimes: RuntimeName[] = ["node", "workerd"];
 
@@ -35,14 +36,7 @@ const sloDefinition = {
   window: { kind: "rolling", days: 30 },
 };
 
-const home = {
-  location: { prefecture: "Attica" },
-  buildingType: "apartment",
-  constructionYear: 1995,
-  heatedFloorAreaM2: 85,
-  storeys: 1,
-  systems: { heating: { type: "gas_boiler" } },
-};
+const home = atticaApartment;
 
 const priceRule = {
   kind: "market_price",

@@ -8,15 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiRuntime, startApiRuntime } from "../support/api-runtimes.ts";
+import { atticaApartment } from "../support/homes.ts";
 
-const home = {
-  location: { prefecture: "Attica" },
-  buildingType: "apartment",
-  constructionYear: 1990,
-  heatedFloorAreaM2: 80,
-  storeys: 1,
-  systems: { heating: { type: "gas_boiler" } },
-};
+const home = atticaApartment;
 
 describe.each(["node", "workerd"] as const)("%s against a stalled libSQL server", (name) => {
   let api: ApiRuntime;
