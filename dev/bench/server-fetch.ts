@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { serverFetch } from "../../core/db/remote-database.ts";
 import { nodeServerFetch } from "../../platform/db/server-fetch.ts";
 import { startSqld } from "../sqld.ts";
+import { median } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -65,8 +66,6 @@ try {
 } finally {
   await sqld.dispose();
 }
-const median = (xs: number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
 const rows = [...results].map(([name, rs]) => ({
   fetch: name,
   "calls/s": Math.round(median(rs.map((x) => x.perS))),

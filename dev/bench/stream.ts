@@ -54,6 +54,7 @@ import { createTraffic } from "../loadgen/traffic.ts";
 import { freePort, waitFor } from "../net.ts";
 import { nodeFlags, streamNodeFlags } from "../node-flags.ts";
 import { startZipkin } from "../zipkin/server.ts";
+import { median } from "./stats.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -248,10 +249,6 @@ if (run("A")) {
   }[] = [];
   for (let r = 1; r <= Number(values.rounds); r++)
     rounds.push({ raw: await rawRun(`raw${r}-${prefix}`), agg: await stage1(`agg${r}-${prefix}`) });
-  const median = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)] as number;
-  };
   const rawS = median(rounds.map((x) => x.raw.rawS));
   const rawCpuS = median(rounds.map((x) => x.raw.rawCpuS));
   const bytes = rounds[0]?.raw.bytes ?? 0;
