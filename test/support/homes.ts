@@ -1,9 +1,7 @@
-/** A home the API assesses in the HTTP suites: a 1995 apartment in Attica with a gas boiler. */
-export const atticaApartment = {
-  location: { prefecture: "Attica" },
-  buildingType: "apartment",
-  constructionYear: 1995,
-  heatedFloorAreaM2: 85,
-  storeys: 1,
-  systems: { heating: { type: "gas_boiler" } },
-};
+import { requestExamples } from "../../api/openapi/conventions.ts";
+
+/**
+ * A home the API assesses in the HTTP suites: OpenAPI's documented `createAssessment` example (a 1995
+ * apartment in Attica with a gas boiler).
+ */
+export const atticaApartment = requestExamples.createAssessment as Record<string, unknown>;
