@@ -562,6 +562,9 @@ if (run("C")) {
       API_METRICS_PORT: String(await freePort()),
       KAFKA_BROKERS: "",
       LOG_LEVEL: "error",
+      // The bursts poll the status every 20 ms with one key: the per-key limit is not measured here.
+      RATE_LIMIT_PER_S: "100000",
+      RATE_LIMIT_BURST: "1000000",
     },
     "api/node.ts",
   );
@@ -574,20 +577,21 @@ if (run("C")) {
     { timeoutMs: 60_000 },
   );
   const auth = { Authorization: `Bearer ${apiKey.key}`, "Content-Type": "application/json" };
-  const slo = (await (
-    await fetch(`${apiUrl}/v1/slos`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({
-        name: "probe",
-        service: "probe",
-        sli: { kind: "availability" },
-        objective: 0.999,
-        window: { kind: "rolling", days: 30 },
-        minEvents: 1,
-      }),
-    })
-  ).json()) as { id: string };
+  const created = await fetch(`${apiUrl}/v1/slos`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({
+      name: "probe",
+      service: "probe",
+      sli: { kind: "availability" },
+      objective: 0.999,
+      window: { kind: "rolling", days: 30 },
+      minEvents: 1,
+    }),
+  });
+  if (created.status !== 201)
+    throw new Error(`C: creating the SLO answered ${created.status}: ${await created.text()}`);
+  const slo = (await created.json()) as { id: string };
   const producer = eventProducer(kafka);
   await producer.connect();
   const topic = topicName(prefix, "requests");
@@ -621,9 +625,10 @@ if (run("C")) {
     return line ? Number(line.split(" ").at(-1)) : Number.NaN;
   };
   const statusBurn = async () => {
-    const body = (await (
-      await fetch(`${apiUrl}/v1/slos/${slo.id}/status`, { headers: auth })
-    ).json()) as { tiers: { shortWindow: { burnRate: number | null } }[] };
+    const res = await fetch(`${apiUrl}/v1/slos/${slo.id}/status`, { headers: auth });
+    if (res.status !== 200)
+      throw new Error(`C: GET /v1/slos/{id}/status answered ${res.status}: ${await res.text()}`);
+    const body = (await res.json()) as { tiers: { shortWindow: { burnRate: number | null } }[] };
     return body.tiers[0]?.shortWindow.burnRate ?? Number.NaN;
   };
   await send(1000, 200);
