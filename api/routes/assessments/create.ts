@@ -12,7 +12,7 @@ import { setLocation } from "../../conventions/location.ts";
 import { ApiError } from "../../errors/api-error.ts";
 import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
 import { jsonText, utf8 } from "./json-text.ts";
-import { packageColumns, presentFull, presentSummaryView } from "./present.ts";
+import { packageColumns, presentFull, presentSummary, presentSummaryView } from "./present.ts";
 import {
   assessmentBody,
   assessmentSummaryViewSchema,
@@ -74,7 +74,7 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
   const figures = homeFigures(input, result);
   const identity = { id: newId("asm"), createdAtMs: nowMs, engineVersion: ENGINE_VERSION };
   // Figures first: presenting rounds the result's numbers in place.
-  const row: Omit<AssessmentRow, "tenantId" | "body"> = {
+  const row: Omit<AssessmentRow, "tenantId" | "body" | "listItem"> = {
     ...identity,
     input,
     result: null,
@@ -100,6 +100,7 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
       tenant.insertStatement(assessments, {
         ...row,
         body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        listItem: JSON.stringify(presentSummary(row)),
       }),
       ...statIncrements(tenant.tenantId, [figures], nowMs),
     ],

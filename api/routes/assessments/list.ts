@@ -8,6 +8,8 @@ import {
   json,
   securedErrorResponses,
 } from "../../openapi/responses.ts";
+import { jsonText } from "./json-text.ts";
+import { renderedPage } from "./list-page.ts";
 import { presentSummary } from "./present.ts";
 import { assessmentSummarySchema, listAssessmentsQuery } from "./schema.ts";
 import { latestQuery } from "./store.ts";
@@ -28,6 +30,10 @@ export const listAssessmentsRoute = createRoute({
 });
 
 export const listAssessments: RouteHandler<typeof listAssessmentsRoute, AppEnv> = async (c) => {
-  const page = await latestQuery(c.var.tenant, c.req.valid("query"));
+  const query = c.req.valid("query");
+  const rendered = await renderedPage(c.var.tenant, query);
+  if (rendered !== undefined) return jsonText(c, rendered, 200) as never;
+  // A page with rows from before stored list items: rendered from their columns.
+  const page = await latestQuery(c.var.tenant, query);
   return c.json(pageBody(page, presentSummary), 200);
 };

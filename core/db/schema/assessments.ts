@@ -40,23 +40,19 @@ export const assessments = sqliteTable(
     packageSubsidyEur: real("package_subsidy_eur"),
     packageSavedEurPerYear: real("package_saved_eur_per_year"),
     packagePaybackYears: real("package_payback_years"),
+    /**
+     * The row's item of `GET /v1/assessments`, rendered once when the row is written (JSON text; the
+     * row's columns never change afterwards). A page is then one aggregate of index entries instead of
+     * a row of nine values per item (api/routes/assessments/list-page.ts). Null on rows written before
+     * migration 0015: their items are rendered from the columns at read time.
+     */
+    listItem: text("list_item"),
   },
   (t) => [
-    // The list's order and every column it answers: a page reads index entries only, never the rows
-    // (each ~3 KB with its stored body, about one table page apiece). Cohort statistics live in
+    // The list's order and what it answers: a page reads index entries only, never the rows (each ~3 KB
+    // with its stored body, about one table page apiece). Cohort statistics live in
     // cohort_stats/cohort_bins, so nothing searches assessments by cohort.
-    index("assessments_list_idx").on(
-      t.tenantId,
-      t.createdAtMs,
-      t.id,
-      t.climateZone,
-      t.buildingType,
-      t.constructionYear,
-      t.heatedFloorAreaM2,
-      t.primaryEnergyKwhM2,
-      t.energyClass,
-      t.annualCostEur,
-    ),
+    index("assessments_page_idx").on(t.tenantId, t.createdAtMs, t.id, t.listItem),
   ],
 );
 
