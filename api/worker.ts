@@ -14,6 +14,7 @@ import { z } from "zod";
 import { createSummaryCache } from "../core/benchmark/benchmark.ts";
 import { createDatabase } from "../core/db/database.ts";
 import { attachRemoteDatabase, RemoteDatabase, serverFetch } from "../core/db/remote-database.ts";
+import { keptStreams } from "../core/db/server-streams.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { type App, createApp } from "./app.ts";
@@ -84,7 +85,7 @@ function build(env: WorkerEnv): Isolate {
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
   });
-  const fetchServer = serverFetch(config.DATABASE_TIMEOUT_MS);
+  const fetchServer = keptStreams(serverFetch(config.DATABASE_TIMEOUT_MS));
   const clients = requestClient();
   const db = createDatabase(clients.client);
   const app = createApp({

@@ -12,6 +12,7 @@ import {
   defaultReadCacheTtlMs,
   RemoteDatabase,
 } from "../../core/db/remote-database.ts";
+import { keptStreams } from "../../core/db/server-streams.ts";
 import { EmbeddedClient } from "./embedded-client.ts";
 import { nodeServerFetch } from "./server-fetch.ts";
 
@@ -63,7 +64,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     };
   }
   const timeoutMs = settings.requestTimeoutMs ?? 0;
-  const fetch = nodeServerFetch(timeoutMs);
+  const fetch = keptStreams(nodeServerFetch(timeoutMs));
   const client = createClient(
     settings.authToken
       ? { url: settings.url, authToken: settings.authToken, fetch }

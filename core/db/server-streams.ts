@@ -1,0 +1,220 @@
+/**
+ * Kept streams for a libSQL server client: the `@libsql/client` HTTP client opens a new Hrana stream
+ * for every `execute` and `batch` and closes it in the same pipeline request, and the server (sqld)
+ * opens a new database connection per stream, reading the whole schema again. Against gridpulse's
+ * schema that cost sqld ~1,170 µs of CPU per request, where a statement on a stream that is already
+ * open cost ~250 µs (`select 1`, loopback).
+ *
+ * `keptStreams(fetch)` wraps the client's `fetch`. A one-shot pipeline (no baton, its last request a
+ * `close`) runs on an idle stream kept from an earlier request instead: its `close` is replaced by
+ * `close_sql` for every SQL text it stored (stored texts belong to a stream) and a `get_autocommit`,
+ * sent to the version 3 pipeline endpoint (the client speaks version 2, a subset; a server without
+ * version 3 answers 404 and is then passed through), and the answer handed to the client is the one
+ * it expects (its results, the `close` acknowledged, no baton). The stream is kept only when
+ * everything added ran, it is out of any transaction and the server did not move it (`base_url`); a
+ * stream is kept at most `idleMs` (the server expires idle streams after about 10 s) and at most
+ * `maxIdle` are kept. A kept stream the server no longer knows (expired, restarted) is answered with
+ * 400 before anything runs: the pipeline is then sent once more on a new stream. A request that fails
+ * or passes its deadline loses its stream (never kept). Every other request (interactive
+ * transactions, cursors, bodies not in the client's form) goes out as it came.
+ *
+ * The rewriting is textual over the client's JSON (no spaces, `requests` last) and sqld's answer
+ * (`baton`, `base_url`, `results`), with a full JSON parse where the answer is in another form.
+ */
+
+const NEW_STREAM = '{"requests":[';
+const CLOSE_LAST = ',{"type":"close"}]}';
+const AUTOCOMMIT = '{"type":"get_autocommit"}';
+const CLOSE_OK = '{"type":"ok","response":{"type":"close"}}';
+const CLOSE_SQL_OK = '{"type":"ok","response":{"type":"close_sql"}}';
+const AUTOCOMMIT_OK = (yes: boolean) =>
+  `{"type":"ok","response":{"type":"get_autocommit","is_autocommit":${yes}}}`;
+const ANSWER_HEAD = '{"baton":';
+const ANSWER_MIDDLE = ',"base_url":null,"results":[';
+
+/** The server's answers to a stream it does not know: nothing of the pipeline ran. */
+const unknownStream = (status: number, text: string) =>
+  status === 400 && (text.includes("STREAM_EXPIRED") || text.includes("invalid baton"));
+
+export interface KeptStreamsOptions {
+  /** Longest a stream is kept idle (ms); below the server's expiry. */
+  idleMs?: number;
+  /** Most idle streams kept. */
+  maxIdle?: number;
+  now?: () => number;
+}
+
+interface Idle {
+  baton: string;
+  atMs: number;
+}
+
+/** What a one-shot pipeline becomes on a kept stream. */
+export interface Rewritten {
+  /** The pipeline without its baton and `close`, then `close_sql`s and `get_autocommit`. */
+  requests: string;
+  /** `close_sql` requests added (the stored SQL texts the pipeline did not close itself). */
+  closed: number;
+}
+
+/** The requests of a one-shot pipeline body, rewritten; undefined when the body is not one. */
+export function rewritePipeline(body: string): Rewritten | undefined {
+  if (!body.startsWith(NEW_STREAM) || !body.endsWith(CLOSE_LAST)) return undefined;
+  const middle = body.slice(NEW_STREAM.length, body.length - CLOSE_LAST.length);
+  if (middle.length === 0) return undefined;
+  let extra = "";
+  let closed = 0;
+  if (middle.includes('"type":"store_sql"')) {
+    // Inside a JSON string these quotes would be escaped, so only requests match.
+    const stored = new Set(
+      [...middle.matchAll(/\{"type":"store_sql","sql_id":(\d+)/g)].map((m) => m[1]),
+    );
+    for (const m of middle.matchAll(/\{"type":"close_sql","sql_id":(\d+)\}/g)) stored.delete(m[1]);
+    for (const id of stored) extra += `,{"type":"close_sql","sql_id":${id}}`;
+    closed = stored.size;
+  }
+  return { requests: `${middle}${extra},${AUTOCOMMIT}`, closed };
+}
+
+/** The client's answer from the server's answer to a rewritten pipeline. */
+export interface Answer {
+  /** What the client reads: its results, then its `close` acknowledged, no baton. */
+  text: string;
+  /** The stream to keep, when it may be kept. */
+  keep: string | undefined;
+}
+
+/** The client's answer, or undefined when the server's answer is not one to a rewritten pipeline. */
+export function answerOf(text: string, closed: number): Answer | undefined {
+  return fastAnswer(text, closed) ?? parsedAnswer(text, closed);
+}
+
+function fastAnswer(text: string, closed: number): Answer | undefined {
+  if (!text.startsWith(ANSWER_HEAD)) return undefined;
+  let at = ANSWER_HEAD.length;
+  let baton: string | undefined;
+  if (text.startsWith("null", at)) at += 4;
+  else if (text.charCodeAt(at) === 0x22 /* " */) {
+    const end = text.indexOf('"', at + 1);
+    if (end < 0) return undefined;
+    baton = text.slice(at + 1, end);
+    if (baton.includes("\\")) return undefined;
+    at = end + 1;
+  } else return undefined;
+  if (!text.startsWith(ANSWER_MIDDLE, at)) return undefined;
+  at += ANSWER_MIDDLE.length;
+  const tail = (yes: boolean) => `${`,${CLOSE_SQL_OK}`.repeat(closed)},${AUTOCOMMIT_OK(yes)}]}`;
+  let autocommit: boolean;
+  let end: number;
+  if (text.endsWith(tail(true))) {
+    autocommit = true;
+    end = text.length - tail(true).length;
+  } else if (text.endsWith(tail(false))) {
+    autocommit = false;
+    end = text.length - tail(false).length;
+  } else return undefined;
+  if (end <= at) return undefined;
+  return {
+    text: `{"baton":null,"base_url":null,"results":[${text.slice(at, end)},${CLOSE_OK}]}`,
+    keep: autocommit ? baton : undefined,
+  };
+}
+
+interface ParsedAnswer {
+  baton?: unknown;
+  base_url?: unknown;
+  results?: { type?: unknown; response?: { type?: unknown; is_autocommit?: unknown } }[];
+}
+
+function parsedAnswer(text: string, closed: number): Answer | undefined {
+  let answer: ParsedAnswer;
+  try {
+    answer = JSON.parse(text) as ParsedAnswer;
+  } catch {
+    return undefined;
+  }
+  const results = answer.results;
+  if (!Array.isArray(results) || results.length < closed + 2) return undefined;
+  const added = results.slice(results.length - closed - 1);
+  const last = added.at(-1);
+  if (last?.type !== "ok" || last.response?.type !== "get_autocommit") return undefined;
+  const clean =
+    last.response.is_autocommit === true &&
+    added.every((r) => r.type === "ok") &&
+    (answer.base_url === null || answer.base_url === undefined) &&
+    typeof answer.baton === "string";
+  const own = results.slice(0, results.length - closed - 1);
+  own.push({ type: "ok", response: { type: "close" } });
+  return {
+    text: JSON.stringify({ ...answer, baton: null, results: own }),
+    keep: clean ? (answer.baton as string) : undefined,
+  };
+}
+
+type Fetch = (request: Request) => Promise<Response>;
+
+/** `send` with one-shot pipelines run on kept streams (see the module comment). */
+export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetch {
+  const idleMs = options.idleMs ?? 5_000;
+  const maxIdle = options.maxIdle ?? 32;
+  const now = options.now ?? Date.now;
+  /** By base URL of the pipeline endpoint; the most recently used last. */
+  const idle = new Map<string, Idle[]>();
+
+  const take = (url: string): string | undefined => {
+    const list = idle.get(url);
+    const limit = now() - idleMs;
+    while (list && list.length > 0) {
+      const last = list.pop() as Idle;
+      if (last.atMs >= limit) return last.baton;
+      // Older ones are older still: the server is about to expire them.
+      list.length = 0;
+    }
+    return undefined;
+  };
+  const keep = (url: string, baton: string) => {
+    let list = idle.get(url);
+    if (!list) idle.set(url, (list = []));
+    list.push({ baton, atMs: now() });
+    if (list.length > maxIdle) list.shift();
+  };
+
+  /** Endpoints that answered 404 to a version 3 pipeline (a server without it): passed through. */
+  const withoutV3 = new Set<string>();
+
+  return async (request) => {
+    const match = request.method === "POST" ? /\/v[23]\/pipeline$/.exec(request.url) : null;
+    if (match === null) return send(request);
+    const base = request.url.slice(0, match.index);
+    const body = await request.text();
+    const forward = (url: string, text: string) =>
+      new Request(url, { method: "POST", headers: request.headers, body: text });
+    const rewritten = withoutV3.has(base) ? undefined : rewritePipeline(body);
+    if (rewritten === undefined) return send(forward(request.url, body));
+    // `get_autocommit` is a request of version 3 of the protocol (the client speaks 2, a subset).
+    const url = `${base}/v3/pipeline`;
+    for (let attempt = 0; ; attempt++) {
+      const baton = attempt === 0 ? take(base) : undefined;
+      const text =
+        baton === undefined
+          ? `${NEW_STREAM}${rewritten.requests}]}`
+          : `{"baton":${JSON.stringify(baton)},"requests":[${rewritten.requests}]}`;
+      const response = await send(forward(url, text));
+      const answerText = await response.text();
+      if (baton !== undefined && unknownStream(response.status, answerText)) continue;
+      if (response.status === 404 && baton === undefined) {
+        withoutV3.add(base);
+        return send(forward(request.url, body));
+      }
+      // The answer's own length no longer holds for a rewritten text.
+      const headers = new Headers(response.headers);
+      headers.delete("content-length");
+      const init = { status: response.status, statusText: response.statusText, headers };
+      if (!response.ok) return new Response(answerText, init);
+      const answer = answerOf(answerText, rewritten.closed);
+      if (answer === undefined) return new Response(answerText, init);
+      if (answer.keep !== undefined) keep(base, answer.keep);
+      return new Response(answer.text, init);
+    }
+  };
+}
