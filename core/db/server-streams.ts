@@ -173,8 +173,8 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
     return undefined;
   };
   const keep = (url: string, baton: string) => {
-    let list = idle.get(url);
-    if (!list) idle.set(url, (list = []));
+    const list = idle.get(url) ?? [];
+    idle.set(url, list);
     list.push({ baton, atMs: now() });
     if (list.length > maxIdle) list.shift();
   };
