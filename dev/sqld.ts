@@ -38,6 +38,8 @@ export interface SqldServer {
   resume(): void;
   /** Stops the server and deletes its data (when the data dir was temporary). */
   dispose(): Promise<void>;
+  /** The running server's process id (it leads its own process group). */
+  readonly pid: number | undefined;
 }
 
 export async function startSqld(
@@ -113,6 +115,9 @@ export async function startSqld(
 
   await start();
   return {
+    get pid() {
+      return child?.pid;
+    },
     url,
     port,
     dataDir,

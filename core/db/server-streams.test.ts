@@ -32,6 +32,13 @@ describe("kept streams: the pipeline rewrite", () => {
     expect(rewritePipeline(quoted)?.closed).toBe(0);
   });
 
+  it("reads a new stream's baton written out as null", () => {
+    expect(rewritePipeline(`{"baton":null,"requests":[${execute},{"type":"close"}]}`)).toEqual({
+      requests: `${execute},{"type":"get_autocommit"}`,
+      closed: 0,
+    });
+  });
+
   it("leaves alone what is not a one-shot pipeline", () => {
     expect(
       rewritePipeline(`{"baton":"b1","requests":[${execute},{"type":"close"}]}`),

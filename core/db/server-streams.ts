@@ -23,6 +23,8 @@
  */
 
 const NEW_STREAM = '{"requests":[';
+/** The same with the baton written out as null. */
+const NULL_BATON = '{"baton":null,"requests":[';
 const CLOSE_LAST = ',{"type":"close"}]}';
 const AUTOCOMMIT = '{"type":"get_autocommit"}';
 const CLOSE_OK = '{"type":"ok","response":{"type":"close"}}';
@@ -59,8 +61,13 @@ export interface Rewritten {
 
 /** The requests of a one-shot pipeline body, rewritten; undefined when the body is not one. */
 export function rewritePipeline(body: string): Rewritten | undefined {
-  if (!body.startsWith(NEW_STREAM) || !body.endsWith(CLOSE_LAST)) return undefined;
-  const middle = body.slice(NEW_STREAM.length, body.length - CLOSE_LAST.length);
+  const head = body.startsWith(NEW_STREAM)
+    ? NEW_STREAM.length
+    : body.startsWith(NULL_BATON)
+      ? NULL_BATON.length
+      : -1;
+  if (head < 0 || !body.endsWith(CLOSE_LAST)) return undefined;
+  const middle = body.slice(head, body.length - CLOSE_LAST.length);
   if (middle.length === 0) return undefined;
   let extra = "";
   let closed = 0;

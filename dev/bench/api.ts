@@ -7,7 +7,8 @@
  * `workerd serve` directly; "wrangler-dev" goes through `wrangler dev`, whose local proxy costs most of
  * the throughput. The API runs at its default log level (one access-log line per request, stdout read
  * by this process as a log collector would). "server CPU µs/req" is the server's CPU time (its process
- * group: threads and children, from /proc; sqld's own excluded) per request. On Node the access log's
+ * group: threads and children, from /proc; sqld's own excluded) per request; "sqld CPU µs/req" the libSQL
+ * server's, where there is one. On Node the access log's
  * cost is put against it: one log line's CPU, measured in this process over many lines.
  *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd[,node-sqld,wrangler-dev]
  * ("node-sqld": the Node API with DATABASE_URL pointing at a local sqld; "node-traced": the Node API
@@ -72,6 +73,8 @@ interface Target {
   key: string;
   /** The server's process group, whose CPU time is counted per request. */
   pgid?: number | undefined;
+  /** The libSQL server's process group (sqld), counted apart; none for an embedded file. */
+  databasePgid?: () => number | undefined;
   stop(): Promise<void>;
 }
 
@@ -110,6 +113,7 @@ async function startNodeApi(
   databaseUrl: string,
   cleanup: () => Promise<void>,
   env: Record<string, string> = {},
+  databasePgid?: () => number | undefined,
 ): Promise<Target> {
   const key = await seed(databaseUrl);
   const port = await freePort();
@@ -131,6 +135,7 @@ async function startNodeApi(
     url,
     key,
     pgid: proc.pid,
+    databasePgid,
     stop: async () => {
       await stopGroup(proc);
       await cleanup();
@@ -168,7 +173,13 @@ async function startNodeTraced(): Promise<Target> {
 /** The Node API against a local sqld (DATABASE_URL = its URL): the remote-database path on Node. */
 async function startNodeSqld(): Promise<Target> {
   const sqld = await startSqld();
-  return startNodeApi("node (sqld)", sqld.url, () => sqld.dispose());
+  return startNodeApi(
+    "node (sqld)",
+    sqld.url,
+    () => sqld.dispose(),
+    {},
+    () => sqld.pid,
+  );
 }
 
 async function startRawWorkerd(): Promise<Target> {
@@ -217,6 +228,7 @@ const api :Workerd.Worker = (
     url,
     key,
     pgid: proc.pid,
+    databasePgid: () => sqld.pid,
     stop: async () => {
       await stopGroup(proc);
       await sqld.dispose();
@@ -260,6 +272,7 @@ async function startWranglerDev(): Promise<Target> {
     name: "wrangler dev (sqld)",
     url,
     key,
+    databasePgid: () => sqld.pid,
     stop: async () => {
       await stopGroup(proc);
       await sqld.dispose();
@@ -351,8 +364,10 @@ async function measure(
   auth: boolean,
   body?: string,
   pgid?: number,
+  databasePgid?: number,
 ) {
   const cpuBefore = groupCpuTicks(pgid);
+  const databaseCpuBefore = groupCpuTicks(databasePgid);
   const result = await autocannon({
     url: `${url}${path}`,
     connections,
@@ -368,6 +383,10 @@ async function measure(
     reqPerS: Math.round(result.requests.average),
     /** Server CPU per request (all its threads and child processes), µs. */
     cpuUs: Math.round(((groupCpuTicks(pgid) - cpuBefore) * TICK_US) / requests),
+    /** The libSQL server's CPU per request, µs (NaN: none). */
+    databaseCpuUs: Math.round(
+      ((groupCpuTicks(databasePgid) - databaseCpuBefore) * TICK_US) / requests,
+    ),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -492,7 +511,15 @@ for (const runtime of runtimes) {
       process.stderr.write(`${target.name}: ${endpoint.name} for ${durationS} s\n`);
       const m = endpoint.anchor
         ? await measure(anchor.url, "", path, false, endpoint.body, anchor.pgid)
-        : await measure(target.url, target.key, path, endpoint.auth, endpoint.body, target.pgid);
+        : await measure(
+            target.url,
+            target.key,
+            path,
+            endpoint.auth,
+            endpoint.body,
+            target.pgid,
+            target.databasePgid?.(),
+          );
       if (endpoint.path === "/health/live") baselines.health = m.reqPerS;
       if (endpoint.path === "/v1/me") baselines.me = m.reqPerS;
       if (endpoint.anchor) baselines.anchor = m.reqPerS;
@@ -504,6 +531,7 @@ for (const runtime of runtimes) {
         "p99 ms": m.p99Ms,
         ratio: `${(m.reqPerS / baselines[endpoint.vs]).toFixed(2)} x ${endpoint.vs}`,
         "server CPU µs/req": m.cpuUs,
+        "sqld CPU µs/req": endpoint.anchor || Number.isNaN(m.databaseCpuUs) ? "—" : m.databaseCpuUs,
         "non-2xx": m.non2xx,
         errors: m.errors,
       });
