@@ -58,6 +58,7 @@ const databaseSettings = {
   busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
   readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
   requestTimeoutMs: config.DATABASE_TIMEOUT_MS,
+  keptStreams: config.DATABASE_KEPT_STREAMS,
 };
 const { db, embedded, close } = await openDatabase(databaseSettings);
 if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, db);

@@ -3,7 +3,13 @@
  * (`process.env` on Node, the Worker's vars and secrets on Workers).
  */
 import { z } from "zod";
-import { databaseTimeoutVar, logLevelVar, positiveIntVar } from "../core/config/env.ts";
+import {
+  databaseKeptStreamsVar,
+  databaseTimeoutVar,
+  logLevelVar,
+  positiveIntVar,
+} from "../core/config/env.ts";
+import { DEFAULT_KEPT_STREAMS } from "../core/db/server-streams.ts";
 import { outboundAllowlistVar, pushHostsVar } from "../core/notify/settings.ts";
 
 const originList = z
@@ -65,6 +71,7 @@ export const apiSettingsSchema = z.object({
    * behind one, answers 503 + Retry-After instead of waiting for a stalled server.
    */
   DATABASE_TIMEOUT_MS: databaseTimeoutVar(5000),
+  DATABASE_KEPT_STREAMS: databaseKeptStreamsVar(DEFAULT_KEPT_STREAMS),
   /** The API's public base URL for OpenAPI `servers` (default: the origin /openapi.json was asked at). */
   API_PUBLIC_URL: z
     .url({ protocol: /^https?$/ })

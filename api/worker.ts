@@ -85,7 +85,9 @@ function build(env: WorkerEnv): Isolate {
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
   });
-  const fetchServer = keptStreams(serverFetch(config.DATABASE_TIMEOUT_MS));
+  const fetchServer = keptStreams(serverFetch(config.DATABASE_TIMEOUT_MS), {
+    maxIdle: config.DATABASE_KEPT_STREAMS,
+  });
   const clients = requestClient();
   const db = createDatabase(clients.client);
   const app = createApp({

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import {
   booleanVar,
+  databaseKeptStreamsVar,
   databaseTimeoutVar,
   databaseUrlVar,
   type EnvSource,
@@ -13,6 +14,7 @@ import {
   topicPrefixVar,
   tracingVars,
 } from "../core/config/env.ts";
+import { DEFAULT_KEPT_STREAMS } from "../core/db/server-streams.ts";
 
 const stages = ["aggregate", "evaluate", "market", "alerts", "dispatch"] as const;
 
@@ -126,6 +128,7 @@ export const streamConfigSchema = z.object({
    * retried like one the server refused (the offsets stored with it tell whether it took effect).
    */
   DATABASE_TIMEOUT_MS: databaseTimeoutVar(10_000),
+  DATABASE_KEPT_STREAMS: databaseKeptStreamsVar(DEFAULT_KEPT_STREAMS),
   /** Bearer token of POST /v1/ingest/requests (telemetry from the API on Workers); unset: no ingest. */
   STREAM_INGEST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: logLevelVar,

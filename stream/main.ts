@@ -55,6 +55,7 @@ const databaseSettings = {
   url: config.DATABASE_URL,
   authToken: config.DATABASE_AUTH_TOKEN,
   requestTimeoutMs: config.DATABASE_TIMEOUT_MS,
+  keptStreams: config.DATABASE_KEPT_STREAMS,
 };
 const database = await openDatabase(databaseSettings);
 if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, database.db);

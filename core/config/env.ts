@@ -78,6 +78,13 @@ export const databaseUrlVar = z
 export const databaseTimeoutVar = (fallback: number) =>
   z.coerce.number().int().min(100).max(120_000).default(fallback);
 
+/**
+ * `DATABASE_KEPT_STREAMS`: idle libSQL server streams a process keeps for its next requests (0: none;
+ * core/db/server-streams.ts).
+ */
+export const databaseKeptStreamsVar = (fallback: number) =>
+  z.coerce.number().int().min(0).max(64).default(fallback);
+
 /** `KAFKA_BROKERS`: comma-separated host:port list; unset means "provision the local broker". */
 export const kafkaBrokersVar = z
   .string()

@@ -64,9 +64,11 @@ describe("kept streams: the answer", () => {
     expect(answerOf(answer("b2", [executed, autocommit(false)]), 0)).toEqual({
       text: clientAnswer([executed]),
       keep: undefined,
+      close: "b2",
     });
     const moved = answerOf(answer("b2", [executed, autocommit(true)], "http://replica:8080"), 0);
     expect(moved?.keep).toBeUndefined();
+    expect(moved?.close).toBe("b2");
     expect(JSON.parse(moved?.text ?? "")).toEqual({
       baton: null,
       base_url: "http://replica:8080",
@@ -139,10 +141,32 @@ describe("keptStreams", () => {
     const res = await fetch(pipeline(oneShot(execute)));
     expect(await res.text()).toBe(clientAnswer([executed]));
     expect(server.sent.map((s) => JSON.parse(s.body).baton)).toEqual([undefined, "s1", undefined]);
-    // Idle past idleMs: not offered at all.
+    // Idle past idleMs: not offered, and closed.
+    const kept = [...server.live];
     clock += 1001;
     await fetch(pipeline(oneShot(execute)));
-    expect(JSON.parse(server.sent.at(-1)?.body ?? "").baton).toBeUndefined();
+    const sentNow = server.sent.slice(3).map((s) => JSON.parse(s.body));
+    expect(
+      sentNow.find((b) => b.requests.some((r: { type: string }) => r.type === "execute")).baton,
+    ).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(kept.some((b) => server.live.has(b))).toBe(false);
+  });
+
+  it("keeps at most maxIdle streams and closes the others at once", async () => {
+    const server = fakeServer();
+    const fetch = keptStreams(server.send, { maxIdle: 2 });
+    for (let round = 0; round < 3; round++)
+      await Promise.all(Array.from({ length: 6 }, () => fetch(pipeline(oneShot(execute)))));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.live.size).toBe(2);
+  });
+
+  it("keeps none with maxIdle 0: the client's own requests", async () => {
+    const server = fakeServer();
+    const fetch = keptStreams(server.send, { maxIdle: 0 });
+    await fetch(pipeline(oneShot(execute)));
+    expect(server.sent).toEqual([{ url: "http://db.test/v2/pipeline", body: oneShot(execute) }]);
   });
 
   it("passes through what it does not rewrite", async () => {

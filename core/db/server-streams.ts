@@ -13,7 +13,10 @@
  * it expects (its results, the `close` acknowledged, no baton). The stream is kept only when
  * everything added ran, it is out of any transaction and the server did not move it (`base_url`); a
  * stream is kept at most `idleMs` (the server expires idle streams after about 10 s) and at most
- * `maxIdle` are kept. A kept stream the server no longer knows (expired, restarted) is answered with
+ * `maxIdle` are kept (`DATABASE_KEPT_STREAMS`, 8): each holds one of the server's connections, and
+ * sqld opens at most 128 at a time by default (`--max-concurrent-connections`; past it, a new stream
+ * waits a second and is refused with 429), so streams no longer kept are closed at once, and a stream
+ * that may not be kept is closed before its answer is handed over. A kept stream the server no longer knows (expired, restarted) is answered with
  * 400 before anything runs: the pipeline is then sent once more on a new stream. A request that fails
  * or passes its deadline loses its stream (never kept). Every other request (interactive
  * transactions, cursors, bodies not in the client's form) goes out as it came.
@@ -38,10 +41,13 @@ const ANSWER_MIDDLE = ',"base_url":null,"results":[';
 const unknownStream = (status: number, text: string) =>
   status === 400 && (text.includes("STREAM_EXPIRED") || text.includes("invalid baton"));
 
+/** Idle streams a client keeps by default (`DATABASE_KEPT_STREAMS`). */
+export const DEFAULT_KEPT_STREAMS = 8;
+
 export interface KeptStreamsOptions {
   /** Longest a stream is kept idle (ms); below the server's expiry. */
   idleMs?: number;
-  /** Most idle streams kept. */
+  /** Most idle streams kept (0: none, the client's own behaviour). */
   maxIdle?: number;
   now?: () => number;
 }
@@ -89,6 +95,8 @@ export interface Answer {
   text: string;
   /** The stream to keep, when it may be kept. */
   keep: string | undefined;
+  /** The stream when it may not be kept (to close before the client reads on). */
+  close: string | undefined;
 }
 
 /** The client's answer, or undefined when the server's answer is not one to a rewritten pipeline. */
@@ -124,6 +132,7 @@ function fastAnswer(text: string, closed: number): Answer | undefined {
   return {
     text: `{"baton":null,"base_url":null,"results":[${text.slice(at, end)},${CLOSE_OK}]}`,
     keep: autocommit ? baton : undefined,
+    close: autocommit ? undefined : baton,
   };
 }
 
@@ -155,35 +164,58 @@ function parsedAnswer(text: string, closed: number): Answer | undefined {
   return {
     text: JSON.stringify({ ...answer, baton: null, results: own }),
     keep: clean ? (answer.baton as string) : undefined,
+    close: !clean && typeof answer.baton === "string" ? answer.baton : undefined,
   };
 }
 
 type Fetch = (request: Request) => Promise<Response>;
 
-/** `send` with one-shot pipelines run on kept streams (see the module comment). */
+/** `send` with one-shot pipelines run on kept streams (see the module comment); none kept: `send`. */
 export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetch {
   const idleMs = options.idleMs ?? 5_000;
-  const maxIdle = options.maxIdle ?? 32;
+  const maxIdle = options.maxIdle ?? DEFAULT_KEPT_STREAMS;
   const now = options.now ?? Date.now;
+  if (maxIdle <= 0) return send;
   /** By base URL of the pipeline endpoint; the most recently used last. */
   const idle = new Map<string, Idle[]>();
+  /** The headers (credentials) of the latest request to each base URL, to close streams with. */
+  const headersOf = new Map<string, Headers>();
 
-  const take = (url: string): string | undefined => {
-    const list = idle.get(url);
-    const limit = now() - idleMs;
-    while (list && list.length > 0) {
-      const last = list.pop() as Idle;
-      if (last.atMs >= limit) return last.baton;
-      // Older ones are older still: the server is about to expire them.
-      list.length = 0;
-    }
+  /**
+   * Closes streams no longer kept at once: each holds one of the server's connections (sqld allows
+   * 128 at a time by default) until it expires. In the background; a failure changes nothing (the
+   * server expires the stream).
+   */
+  const release = (base: string, batons: string[]): Promise<unknown> => {
+    const headers = headersOf.get(base) ?? new Headers({ "content-type": "application/json" });
+    return Promise.all(
+      batons.map((baton) =>
+        send(
+          new Request(`${base}/v3/pipeline`, {
+            method: "POST",
+            headers,
+            body: `{"baton":${JSON.stringify(baton)},"requests":[{"type":"close"}]}`,
+          }),
+        )
+          .then((response) => response.body?.cancel())
+          .catch(() => {}),
+      ),
+    );
+  };
+  const take = (base: string): string | undefined => {
+    const list = idle.get(base);
+    if (!list || list.length === 0) return undefined;
+    const last = list.pop() as Idle;
+    if (last.atMs >= now() - idleMs) return last.baton;
+    // Older ones are older still: the server is about to expire them.
+    void release(base, [last.baton, ...list.splice(0).map((i) => i.baton)]);
     return undefined;
   };
-  const keep = (url: string, baton: string) => {
-    const list = idle.get(url) ?? [];
-    idle.set(url, list);
+  const keep = (base: string, baton: string) => {
+    const list = idle.get(base) ?? [];
+    idle.set(base, list);
     list.push({ baton, atMs: now() });
-    if (list.length > maxIdle) list.shift();
+    if (list.length > maxIdle) void release(base, [(list.shift() as Idle).baton]);
   };
 
   /** Endpoints that answered 404 to a version 3 pipeline (a server without it): passed through. */
@@ -193,6 +225,7 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
     const match = request.method === "POST" ? /\/v[23]\/pipeline$/.exec(request.url) : null;
     if (match === null) return send(request);
     const base = request.url.slice(0, match.index);
+    headersOf.set(base, request.headers);
     const body = await request.text();
     const forward = (url: string, text: string) =>
       new Request(url, { method: "POST", headers: request.headers, body: text });
@@ -221,6 +254,10 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
       const answer = answerOf(answerText, rewritten.closed);
       if (answer === undefined) return new Response(answerText, init);
       if (answer.keep !== undefined) keep(base, answer.keep);
+      // A stream left inside a transaction (or moved, or whose additions failed) is closed before the
+      // client reads on, as its own pipeline's close would have: its transaction rolls back and its
+      // locks go now, not when the server expires it.
+      if (answer.close !== undefined) await release(base, [answer.close]);
       return new Response(answer.text, init);
     }
   };

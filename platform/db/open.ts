@@ -31,6 +31,8 @@ export interface DatabaseSettings {
    * A request past it, or a write queued that long behind one, fails with `DatabaseUnavailableError`.
    */
   requestTimeoutMs?: number | undefined;
+  /** libSQL server only: idle streams kept for the next requests (core/db/server-streams.ts). */
+  keptStreams?: number | undefined;
 }
 
 export interface OpenDatabase {
@@ -64,7 +66,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     };
   }
   const timeoutMs = settings.requestTimeoutMs ?? 0;
-  const fetch = keptStreams(nodeServerFetch(timeoutMs));
+  const fetch = keptStreams(nodeServerFetch(timeoutMs), { maxIdle: settings.keptStreams });
   const client = createClient(
     settings.authToken
       ? { url: settings.url, authToken: settings.authToken, fetch }

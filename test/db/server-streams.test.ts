@@ -90,14 +90,20 @@ describe("kept streams on sqld", () => {
     client.close();
   });
 
-  it("never hands a stream inside a transaction to the next request", async () => {
+  it("never hands a stream inside a transaction to the next request, and closes it at once", async () => {
     const { client, sent } = keptClient();
     await client.execute("create table if not exists tx (id integer primary key)");
-    // A BEGIN through execute leaves its stream in a transaction: that stream is not kept.
-    await client.execute("begin");
+    // A BEGIN through execute leaves its stream in a transaction: that stream is not kept but closed
+    // (rolled back) before the answer, as the client's own close would have; a write that leaves its
+    // stream holding the write lock would otherwise block every writer until the server expires it.
+    await client.execute("begin immediate");
+    const started = performance.now();
+    await plain().execute("insert into tx default values");
+    // Left open, the lock would hold this write until sqld's transaction timeout (5 s).
+    expect(performance.now() - started).toBeLessThan(2000);
     await client.execute("insert into tx default values");
     // The insert ran on a stream of its own, committed: another client sees it at once.
-    expect((await plain().execute("select count(*) as n from tx")).rows[0]?.n).toBe(1);
+    expect((await plain().execute("select count(*) as n from tx")).rows[0]?.n).toBe(2);
     expect(batonOf(sent.at(-1)?.body ?? "{}")).toBeUndefined();
     client.close();
   });
@@ -127,5 +133,42 @@ describe("kept streams on sqld", () => {
     const got = await plain().execute("select v from conc order by v");
     expect(got.rows.map((r) => r.v)).toEqual(Array.from({ length: 48 }, (_, i) => i));
     client.close();
+  });
+
+  it("closes the streams it no longer keeps: the server's connections stay free", async () => {
+    // A server of its own: the other tests' clients keep streams on the shared one.
+    const own = await startSqld();
+    const client = createClient({
+      url: own.url,
+      fetch: keptStreams(nodeServerFetch(5000), { maxIdle: 4 }),
+    });
+    // 64 at a time: up to 64 streams open at once, 4 kept afterwards, the others closed.
+    await Promise.all(Array.from({ length: 64 }, () => client.execute("select 1")));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // sqld opens 128 connections at most (then a new stream waits 1 s and is refused with 429): 120
+    // streams left open by another client all open at once.
+    const url = new URL("/v3/pipeline", own.url).toString();
+    const open = async () => {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ requests: [{ type: "execute", stmt: { sql: "select 1" } }] }),
+      });
+      return {
+        status: response.status,
+        baton: ((await response.json()) as { baton?: string }).baton,
+      };
+    };
+    const opened = [];
+    for (let i = 0; i < 120; i++) opened.push(await open());
+    expect(opened.filter((o) => o.status !== 200)).toEqual([]);
+    for (const { baton } of opened)
+      await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ baton, requests: [{ type: "close" }] }),
+      });
+    client.close();
+    await own.dispose();
   });
 });
