@@ -153,13 +153,19 @@ describe("keptStreams", () => {
     expect(kept.some((b) => server.live.has(b))).toBe(false);
   });
 
-  it("keeps at most maxIdle streams and closes the others at once", async () => {
+  it("keeps at most maxIdle streams: requests past them go as sent, closing their own", async () => {
     const server = fakeServer();
     const fetch = keptStreams(server.send, { maxIdle: 2 });
-    for (let round = 0; round < 3; round++)
-      await Promise.all(Array.from({ length: 6 }, () => fetch(pipeline(oneShot(execute)))));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => fetch(pipeline(oneShot(execute))).then((r) => r.text())),
+      );
+      expect(answers).toEqual(Array(6).fill(clientAnswer([executed])));
+    }
     expect(server.live.size).toBe(2);
+    // Two of each six on kept streams (v3), four as the client sent them (v2, with their close).
+    expect(server.sent.filter((s) => s.url.endsWith("/v3/pipeline"))).toHaveLength(6);
+    expect(server.sent.filter((s) => s.body === oneShot(execute))).toHaveLength(12);
   });
 
   it("keeps none with maxIdle 0: the client's own requests", async () => {

@@ -13,10 +13,13 @@
  * it expects (its results, the `close` acknowledged, no baton). The stream is kept only when
  * everything added ran, it is out of any transaction and the server did not move it (`base_url`); a
  * stream is kept at most `idleMs` (the server expires idle streams after about 10 s) and at most
- * `maxIdle` are kept (`DATABASE_KEPT_STREAMS`, 8): each holds one of the server's connections, and
+ * `maxIdle` are kept (`DATABASE_KEPT_STREAMS`, 16): each holds one of the server's connections, and
  * sqld opens at most 128 at a time by default (`--max-concurrent-connections`; past it, a new stream
- * waits a second and is refused with 429), so streams no longer kept are closed at once, and a stream
- * that may not be kept is closed before its answer is handed over. A kept stream the server no longer knows (expired, restarted) is answered with
+ * waits a second and is refused with 429). Kept streams and requests in flight on one (slots) never
+ * pass `maxIdle`: a pipeline that finds every slot taken goes as the client sent it (closing its own
+ * stream), so no stream is opened only to be dropped; a stream that may not be kept (inside a
+ * transaction, moved, its additions failed) is closed before its answer is handed over, and streams
+ * idle too long are closed in the background. A kept stream the server no longer knows (expired, restarted) is answered with
  * 400 before anything runs: the pipeline is then sent once more on a new stream. A request that fails
  * or passes its deadline loses its stream (never kept). Every other request (interactive
  * transactions, cursors, bodies not in the client's form) goes out as it came.
@@ -42,7 +45,7 @@ const unknownStream = (status: number, text: string) =>
   status === 400 && (text.includes("STREAM_EXPIRED") || text.includes("invalid baton"));
 
 /** Idle streams a client keeps by default (`DATABASE_KEPT_STREAMS`). */
-export const DEFAULT_KEPT_STREAMS = 8;
+export const DEFAULT_KEPT_STREAMS = 16;
 
 export interface KeptStreamsOptions {
   /** Longest a stream is kept idle (ms); below the server's expiry. */
@@ -176,24 +179,25 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
   const maxIdle = options.maxIdle ?? DEFAULT_KEPT_STREAMS;
   const now = options.now ?? Date.now;
   if (maxIdle <= 0) return send;
-  /** By base URL of the pipeline endpoint; the most recently used last. */
-  const idle = new Map<string, Idle[]>();
-  /** The headers (credentials) of the latest request to each base URL, to close streams with. */
-  const headersOf = new Map<string, Headers>();
+  /**
+   * Per base URL of the pipeline endpoint: the idle streams (the most recently used last) and how many
+   * requests in flight hold a slot (a stream that goes back to `idle` when they are answered). Idle
+   * streams and slots together never pass `maxIdle`, so no stream is ever opened only to be dropped.
+   */
+  const bases = new Map<string, { idle: Idle[]; reserved: number; headers: Headers }>();
 
   /**
-   * Closes streams no longer kept at once: each holds one of the server's connections (sqld allows
-   * 128 at a time by default) until it expires. In the background; a failure changes nothing (the
-   * server expires the stream).
+   * Closes streams the server would otherwise hold until it expires them (each holds one of its
+   * connections, a stream inside a transaction also its locks). A failure changes nothing: the server
+   * expires the stream.
    */
-  const release = (base: string, batons: string[]): Promise<unknown> => {
-    const headers = headersOf.get(base) ?? new Headers({ "content-type": "application/json" });
-    return Promise.all(
+  const release = (base: string, batons: string[]): Promise<unknown> =>
+    Promise.all(
       batons.map((baton) =>
         send(
           new Request(`${base}/v3/pipeline`, {
             method: "POST",
-            headers,
+            headers: bases.get(base)?.headers ?? { "content-type": "application/json" },
             body: `{"baton":${JSON.stringify(baton)},"requests":[{"type":"close"}]}`,
           }),
         )
@@ -201,21 +205,25 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
           .catch(() => {}),
       ),
     );
-  };
-  const take = (base: string): string | undefined => {
-    const list = idle.get(base);
-    if (!list || list.length === 0) return undefined;
-    const last = list.pop() as Idle;
-    if (last.atMs >= now() - idleMs) return last.baton;
-    // Older ones are older still: the server is about to expire them.
-    void release(base, [last.baton, ...list.splice(0).map((i) => i.baton)]);
-    return undefined;
-  };
-  const keep = (base: string, baton: string) => {
-    const list = idle.get(base) ?? [];
-    idle.set(base, list);
-    list.push({ baton, atMs: now() });
-    if (list.length > maxIdle) void release(base, [(list.shift() as Idle).baton]);
+
+  /**
+   * A slot for a request: a kept stream (its baton), a new stream to keep (null), or undefined when
+   * every slot is taken (the pipeline then goes as the client sent it, closing its own stream).
+   */
+  const reserve = (base: string): string | null | undefined => {
+    const state = bases.get(base);
+    if (state === undefined) return undefined;
+    const last = state.idle.pop();
+    if (last !== undefined && last.atMs < now() - idleMs) {
+      // Older ones are older still: the server is about to expire them.
+      void release(base, [last.baton, ...state.idle.splice(0).map((i) => i.baton)]);
+    } else if (last !== undefined) {
+      state.reserved += 1;
+      return last.baton;
+    }
+    if (state.idle.length + state.reserved >= maxIdle) return undefined;
+    state.reserved += 1;
+    return null;
   };
 
   /** Endpoints that answered 404 to a version 3 pipeline (a server without it): passed through. */
@@ -225,40 +233,48 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
     const match = request.method === "POST" ? /\/v[23]\/pipeline$/.exec(request.url) : null;
     if (match === null) return send(request);
     const base = request.url.slice(0, match.index);
-    headersOf.set(base, request.headers);
+    const state = bases.get(base) ?? { idle: [], reserved: 0, headers: request.headers };
+    bases.set(base, state);
+    state.headers = request.headers;
     const body = await request.text();
     const forward = (url: string, text: string) =>
       new Request(url, { method: "POST", headers: request.headers, body: text });
     const rewritten = withoutV3.has(base) ? undefined : rewritePipeline(body);
-    if (rewritten === undefined) return send(forward(request.url, body));
-    // `get_autocommit` is a request of version 3 of the protocol (the client speaks 2, a subset).
-    const url = `${base}/v3/pipeline`;
-    for (let attempt = 0; ; attempt++) {
-      const baton = attempt === 0 ? take(base) : undefined;
-      const text =
-        baton === undefined
-          ? `${NEW_STREAM}${rewritten.requests}]}`
-          : `{"baton":${JSON.stringify(baton)},"requests":[${rewritten.requests}]}`;
-      const response = await send(forward(url, text));
-      const answerText = await response.text();
-      if (baton !== undefined && unknownStream(response.status, answerText)) continue;
-      if (response.status === 404 && baton === undefined) {
-        withoutV3.add(base);
-        return send(forward(request.url, body));
+    const slot = rewritten === undefined ? undefined : reserve(base);
+    if (rewritten === undefined || slot === undefined) return send(forward(request.url, body));
+    let kept: string | undefined;
+    try {
+      // `get_autocommit` is a request of version 3 of the protocol (the client speaks 2, a subset).
+      const url = `${base}/v3/pipeline`;
+      for (let baton = slot; ; baton = null) {
+        const text =
+          baton === null
+            ? `${NEW_STREAM}${rewritten.requests}]}`
+            : `{"baton":${JSON.stringify(baton)},"requests":[${rewritten.requests}]}`;
+        const response = await send(forward(url, text));
+        const answerText = await response.text();
+        if (baton !== null && unknownStream(response.status, answerText)) continue;
+        if (response.status === 404 && baton === null) {
+          withoutV3.add(base);
+          return await send(forward(request.url, body));
+        }
+        // The answer's own length no longer holds for a rewritten text.
+        const headers = new Headers(response.headers);
+        headers.delete("content-length");
+        const init = { status: response.status, statusText: response.statusText, headers };
+        if (!response.ok) return new Response(answerText, init);
+        const answer = answerOf(answerText, rewritten.closed);
+        if (answer === undefined) return new Response(answerText, init);
+        kept = answer.keep;
+        // A stream left inside a transaction (or moved, or whose additions failed) is closed before
+        // the client reads on, as its own pipeline's close would have: its transaction rolls back and
+        // its locks go now, not when the server expires it.
+        if (answer.close !== undefined) await release(base, [answer.close]);
+        return new Response(answer.text, init);
       }
-      // The answer's own length no longer holds for a rewritten text.
-      const headers = new Headers(response.headers);
-      headers.delete("content-length");
-      const init = { status: response.status, statusText: response.statusText, headers };
-      if (!response.ok) return new Response(answerText, init);
-      const answer = answerOf(answerText, rewritten.closed);
-      if (answer === undefined) return new Response(answerText, init);
-      if (answer.keep !== undefined) keep(base, answer.keep);
-      // A stream left inside a transaction (or moved, or whose additions failed) is closed before the
-      // client reads on, as its own pipeline's close would have: its transaction rolls back and its
-      // locks go now, not when the server expires it.
-      if (answer.close !== undefined) await release(base, [answer.close]);
-      return new Response(answer.text, init);
+    } finally {
+      state.reserved -= 1;
+      if (kept !== undefined) state.idle.push({ baton: kept, atMs: now() });
     }
   };
 }
