@@ -3,24 +3,17 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assessments } from "../../../core/db/schema/index.ts";
 import { pageBody } from "../../conventions/pagination.ts";
+import { requestExamples } from "../../openapi/conventions.ts";
 import { tenantScope } from "../../tenancy/tenant-scope.ts";
 import { createHarness } from "../../testing/harness.ts";
 import { itemKey, pageText, renderedPage } from "./list-page.ts";
 import { presentSummary } from "./present.ts";
 import { latestQuery } from "./store.ts";
 
+/** OpenAPI's documented example home, in another prefecture. */
 const home = {
+  ...(requestExamples.createAssessment as Record<string, unknown>),
   location: { prefecture: "Chania" },
-  buildingType: "apartment",
-  constructionYear: 2001,
-  heatedFloorAreaM2: 73.4,
-  storeys: 1,
-  apartmentPosition: "top",
-  systems: {
-    heating: { type: "heat_pump_air_water" },
-    cooling: { type: "split_units" },
-    hotWater: { type: "electric" },
-  },
 };
 
 const item = (id: string, createdAtMs: number) =>
