@@ -12,12 +12,13 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { type EventCursor, encodeCursor } from "../../../core/db/keyset.ts";
 import { assessments } from "../../../core/db/schema/index.ts";
+import { textTag } from "../../conventions/caching.ts";
 import type { PageRequest } from "../../conventions/pagination.ts";
 import { perTenantQuery } from "../../tenancy/prepared.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 
-/** Items are joined with a newline: JSON text never holds one outside a string's escapes. */
-const SEPARATOR = "\n";
+/** Items are joined as the page's array joins them. */
+const SEPARATOR = ",";
 
 interface Aggregate {
   /** Rows read (up to limit + 1). */
@@ -49,7 +50,7 @@ const pageAggregate = (after: boolean) =>
       .select({
         rows: sql<number>`count(*)`,
         stored: sql<number>`count(${page.item})`,
-        items: sql<string | null>`group_concat(${page.item}, char(10))`,
+        items: sql<string | null>`group_concat(${page.item}, ',')`,
       })
       .from(page)
       .prepare();
@@ -64,18 +65,20 @@ interface Key {
 }
 
 const ID_PREFIX = '{"id":"';
+const BOUNDARY = `,${ID_PREFIX}`;
 const CREATED_AT = '","createdAt":"';
 /** `Date.prototype.toISOString` of a time in years 0-9999: sorts as text as it does as time. */
 const ISO_LENGTH = 24;
 
-/** The id and creation time at the start of a stored item (`presentSummary`'s first two fields). */
-export function itemKey(item: string): Key | undefined {
-  if (!item.startsWith(ID_PREFIX)) return undefined;
-  const idEnd = item.indexOf('"', ID_PREFIX.length);
-  if (idEnd < 0 || !item.startsWith(CREATED_AT, idEnd)) return undefined;
+/** The id and creation time of the stored item starting at `start` (`presentSummary`'s first fields). */
+export function keyAt(text: string, start: number): Key | undefined {
+  if (!text.startsWith(ID_PREFIX, start)) return undefined;
+  const idStart = start + ID_PREFIX.length;
+  const idEnd = text.indexOf('"', idStart);
+  if (idEnd < 0 || !text.startsWith(CREATED_AT, idEnd)) return undefined;
   const at = idEnd + CREATED_AT.length;
-  if (item.charCodeAt(at + ISO_LENGTH) !== 0x22 /* " */) return undefined;
-  return { id: item.slice(ID_PREFIX.length, idEnd), createdAt: item.slice(at, at + ISO_LENGTH) };
+  if (text.charCodeAt(at + ISO_LENGTH) !== 0x22 /* " */) return undefined;
+  return { id: text.slice(idStart, idEnd), createdAt: text.slice(at, at + ISO_LENGTH) };
 }
 
 /** True when `a` comes after `b` in the list (older, or as old with a smaller id). */
@@ -83,35 +86,64 @@ const after = (a: Key, b: Key) =>
   a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
 
 /**
- * The page body from the joined items of `limit + 1` rows at most, or undefined when an item is not in
- * the stored form (the caller then renders the page from the columns).
+ * The form of the stored items. Items never change once written, so a page's validator is its items'
+ * ids with this form and the page's length, not a digest of its ~12 KB; rendering the stored items
+ * again in another shape must change it.
  */
-export function pageText(joined: string, limit: number): string | undefined {
-  let items = joined.split(SEPARATOR);
-  const keys: Key[] = [];
+const ITEM_FORM = "1";
+
+export interface RenderedPage {
+  body: string;
+  /** The page's weak ETag. */
+  etag: string;
+}
+
+/**
+ * The page from the joined items of `rows` rows (`limit + 1` at most), or undefined when an item is not
+ * in the stored form (the caller then renders the page from the columns).
+ */
+export function pageText(joined: string, rows: number, limit: number): RenderedPage | undefined {
+  // Items start with their id: `,{"id":"` inside an item would be escaped, so it marks the next one.
+  const starts: number[] = [];
+  let keys: Key[] = [];
   let ordered = true;
-  for (let i = 0; i < items.length; i++) {
-    const key = itemKey(items[i] as string);
+  for (let at = 0; ; ) {
+    const key = keyAt(joined, at);
     if (key === undefined) return undefined;
-    if (i > 0 && !after(key, keys[i - 1] as Key)) ordered = false;
+    const previous = keys.at(-1);
+    if (previous !== undefined && !after(key, previous)) ordered = false;
+    starts.push(at);
     keys.push(key);
+    const next = joined.indexOf(BOUNDARY, at + ID_PREFIX.length);
+    if (next < 0) break;
+    at = next + 1;
   }
-  if (!ordered) {
+  if (keys.length !== rows) return undefined;
+  const more = rows > limit;
+  let items: string;
+  if (ordered) {
+    items = more ? joined.slice(0, (starts[limit] as number) - 1) : joined;
+  } else {
+    const texts = starts.map((start, i) =>
+      joined.slice(start, i + 1 < starts.length ? (starts[i + 1] as number) - 1 : joined.length),
+    );
     const order = keys
       .map((_, i) => i)
       .sort((i, j) => (after(keys[i] as Key, keys[j] as Key) ? 1 : -1));
-    items = order.map((i) => items[i] as string);
-    const sorted = order.map((i) => keys[i] as Key);
-    keys.splice(0, keys.length, ...sorted);
+    keys = order.map((i) => keys[i] as Key);
+    items = order
+      .slice(0, limit)
+      .map((i) => texts[i])
+      .join(SEPARATOR);
   }
-  const more = items.length > limit;
-  let next: EventCursor | null = null;
-  if (more) {
-    const last = keys[limit - 1] as Key;
-    next = { tsMs: Date.parse(last.createdAt), id: last.id };
-    items = items.slice(0, limit);
-  }
-  return `{"data":[${items.join(",")}],"hasMore":${more},"nextCursor":${next === null ? "null" : `"${encodeCursor(next)}"`}}`;
+  const page = keys.slice(0, limit);
+  const last = page.at(-1) as Key;
+  const next: EventCursor | null = more ? { tsMs: Date.parse(last.createdAt), id: last.id } : null;
+  const body = `{"data":[${items}],"hasMore":${more},"nextCursor":${next === null ? "null" : `"${encodeCursor(next)}"`}}`;
+  return {
+    body,
+    etag: textTag(`${ITEM_FORM}:${body.length}:${more}:${page.map((k) => k.id).join(",")}`),
+  };
 }
 
 /**
@@ -121,7 +153,7 @@ export function pageText(joined: string, limit: number): string | undefined {
 export async function renderedPage(
   tenant: TenantScope,
   page: PageRequest,
-): Promise<string | undefined> {
+): Promise<RenderedPage | undefined> {
   const aggregate = (
     page.cursor
       ? await nextPage(tenant).get({
@@ -132,7 +164,7 @@ export async function renderedPage(
       : await firstPage(tenant).get({ limit: page.limit + 1 })
   ) as Aggregate | undefined;
   if (aggregate === undefined) return undefined;
-  if (aggregate.rows === 0) return '{"data":[],"hasMore":false,"nextCursor":null}';
-  if (aggregate.stored < aggregate.rows || aggregate.items === null) return undefined;
-  return pageText(aggregate.items, page.limit);
+  if (aggregate.rows === 0 || aggregate.items === null) return undefined;
+  if (aggregate.stored < aggregate.rows) return undefined;
+  return pageText(aggregate.items, aggregate.rows, page.limit);
 }

@@ -32,7 +32,10 @@ export const listAssessmentsRoute = createRoute({
 export const listAssessments: RouteHandler<typeof listAssessmentsRoute, AppEnv> = async (c) => {
   const query = c.req.valid("query");
   const rendered = await renderedPage(c.var.tenant, query);
-  if (rendered !== undefined) return jsonText(c, rendered, 200) as never;
+  if (rendered !== undefined) {
+    c.set("etag", rendered.etag);
+    return jsonText(c, rendered.body, 200) as never;
+  }
   // A page with rows from before stored list items: rendered from their columns.
   const page = await latestQuery(c.var.tenant, query);
   return c.json(pageBody(page, presentSummary), 200);
