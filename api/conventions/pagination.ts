@@ -72,6 +72,25 @@ export interface PageRequest {
   cursor?: EventCursor | undefined;
 }
 
+/**
+ * Rows after a page's cursor in (time, id) descending order, the cursor bound at run time
+ * (placeholders `afterTs`, `afterId`: `pageParams`).
+ */
+export const afterCursor = (timeColumn: SQLiteColumn | SQL, idColumn: SQLiteColumn): SQL =>
+  or(
+    lt(timeColumn as SQL, sql.placeholder("afterTs")),
+    and(
+      eq(timeColumn as SQL, sql.placeholder("afterTs")),
+      lt(idColumn, sql.placeholder("afterId")),
+    ),
+  ) as SQL;
+
+/** A page's placeholder values: `limit + 1` rows (the extra one says another follows), after its cursor. */
+export const pageParams = (page: PageRequest): Record<string, unknown> =>
+  page.cursor
+    ? { limit: page.limit + 1, afterTs: page.cursor.tsMs, afterId: page.cursor.id }
+    : { limit: page.limit + 1 };
+
 interface Prepared {
   values(placeholders: Record<string, unknown>): Promise<ArrayLike<unknown>[]>;
 }
@@ -147,15 +166,7 @@ export function keysetList<T extends TenantOwnedTable, Row = T["$inferSelect"]>(
       const select = options.columns
         ? tenant.db.select(options.columns as never)
         : tenant.db.select();
-      const older = after
-        ? or(
-            lt(timeColumn as SQL, sql.placeholder("afterTs")),
-            and(
-              eq(timeColumn as SQL, sql.placeholder("afterTs")),
-              lt(table.id, sql.placeholder("afterId")),
-            ),
-          )
-        : undefined;
+      const older = after ? afterCursor(timeColumn, table.id) : undefined;
       return (
         select.from(table as SQLiteTable) as unknown as {
           where(w: SQL): { orderBy(...o: SQL[]): { limit(l: unknown): { prepare(): unknown } } };
@@ -176,14 +187,10 @@ export function keysetList<T extends TenantOwnedTable, Row = T["$inferSelect"]>(
     page: PageRequest,
     params: Record<string, unknown> = {},
   ): Promise<KeysetPage<Row>> => {
-    const values = page.cursor
-      ? await next(tenant).values({
-          ...params,
-          limit: page.limit + 1,
-          afterTs: page.cursor.tsMs,
-          afterId: page.cursor.id,
-        })
-      : await first(tenant).values({ ...params, limit: page.limit + 1 });
+    const values = await (page.cursor ? next : first)(tenant).values({
+      ...params,
+      ...pageParams(page),
+    });
     const rows = values.map(toRow) as Row[];
     const timeOf =
       options.timeOf ?? ((row: Row) => Number((row as Record<string, unknown>)[timeKey]));

@@ -121,16 +121,11 @@ function fastAnswer(text: string, closed: number): Answer | undefined {
   } else return undefined;
   if (!text.startsWith(ANSWER_MIDDLE, at)) return undefined;
   at += ANSWER_MIDDLE.length;
-  const tail = (yes: boolean) => `${`,${CLOSE_SQL_OK}`.repeat(closed)},${AUTOCOMMIT_OK(yes)}]}`;
-  let autocommit: boolean;
-  let end: number;
-  if (text.endsWith(tail(true))) {
-    autocommit = true;
-    end = text.length - tail(true).length;
-  } else if (text.endsWith(tail(false))) {
-    autocommit = false;
-    end = text.length - tail(false).length;
-  } else return undefined;
+  const closes = `,${CLOSE_SQL_OK}`.repeat(closed);
+  const autocommit = text.endsWith(`${closes},${AUTOCOMMIT_OK(true)}]}`);
+  const tail = `${closes},${AUTOCOMMIT_OK(autocommit)}]}`;
+  if (!text.endsWith(tail)) return undefined;
+  const end = text.length - tail.length;
   if (end <= at) return undefined;
   return {
     text: `{"baton":null,"base_url":null,"results":[${text.slice(at, end)},${CLOSE_OK}]}`,
@@ -173,6 +168,13 @@ function parsedAnswer(text: string, closed: number): Answer | undefined {
 
 type Fetch = (request: Request) => Promise<Response>;
 
+interface BaseState {
+  idle: Idle[];
+  reserved: number;
+  /** The latest request's headers (credentials), to close streams with. */
+  headers: Headers;
+}
+
 /** `send` with one-shot pipelines run on kept streams (see the module comment); none kept: `send`. */
 export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetch {
   const idleMs = options.idleMs ?? 5_000;
@@ -184,7 +186,7 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
    * requests in flight hold a slot (a stream that goes back to `idle` when they are answered). Idle
    * streams and slots together never pass `maxIdle`, so no stream is ever opened only to be dropped.
    */
-  const bases = new Map<string, { idle: Idle[]; reserved: number; headers: Headers }>();
+  const bases = new Map<string, BaseState>();
 
   /**
    * Closes streams the server would otherwise hold until it expires them (each holds one of its
@@ -210,9 +212,7 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
    * A slot for a request: a kept stream (its baton), a new stream to keep (null), or undefined when
    * every slot is taken (the pipeline then goes as the client sent it, closing its own stream).
    */
-  const reserve = (base: string): string | null | undefined => {
-    const state = bases.get(base);
-    if (state === undefined) return undefined;
+  const reserve = (base: string, state: BaseState): string | null | undefined => {
     const last = state.idle.pop();
     if (last !== undefined && last.atMs < now() - idleMs) {
       // Older ones are older still: the server is about to expire them.
@@ -240,7 +240,7 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
     const forward = (url: string, text: string) =>
       new Request(url, { method: "POST", headers: request.headers, body: text });
     const rewritten = withoutV3.has(base) ? undefined : rewritePipeline(body);
-    const slot = rewritten === undefined ? undefined : reserve(base);
+    const slot = rewritten === undefined ? undefined : reserve(base, state);
     if (rewritten === undefined || slot === undefined) return send(forward(request.url, body));
     let kept: string | undefined;
     try {

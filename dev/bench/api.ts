@@ -16,16 +16,7 @@
  * node,node-traced` and prints the export's overhead, endpoint by endpoint, from that same run.
  */
 import { execFileSync } from "node:child_process";
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,7 +34,7 @@ import { startTracing } from "../../platform/tracing.ts";
 import { freePort, waitFor } from "../net.ts";
 import { startSqld } from "../sqld.ts";
 import { startZipkin } from "../zipkin/server.ts";
-import { spawnGroup, stopGroup } from "./processes.ts";
+import { groupCpuUs, spawnGroup, stopGroup } from "./processes.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -77,27 +68,6 @@ interface Target {
   databasePgid?: () => number | undefined;
   stop(): Promise<void>;
 }
-
-/** CPU time (user + system, clock ticks) of every process in group `pgid`, from /proc. */
-function groupCpuTicks(pgid: number | undefined): number {
-  if (pgid === undefined) return Number.NaN;
-  let ticks = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    // Fields after the command name (which may hold spaces) start at "state": pgrp is the 3rd of
-    // them, utime and stime the 12th and 13th.
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(rest[2]) === pgid) ticks += Number(rest[11]) + Number(rest[12]);
-  }
-  return ticks;
-}
-const TICK_US = 10_000; // Linux USER_HZ = 100
 
 async function seed(url: string) {
   const { db, close } = await openDatabase({ url });
@@ -366,8 +336,8 @@ async function measure(
   pgid?: number,
   databasePgid?: number,
 ) {
-  const cpuBefore = groupCpuTicks(pgid);
-  const databaseCpuBefore = groupCpuTicks(databasePgid);
+  const cpuBefore = groupCpuUs(pgid);
+  const databaseCpuBefore = groupCpuUs(databasePgid);
   const result = await autocannon({
     url: `${url}${path}`,
     connections,
@@ -382,11 +352,9 @@ async function measure(
   return {
     reqPerS: Math.round(result.requests.average),
     /** Server CPU per request (all its threads and child processes), µs. */
-    cpuUs: Math.round(((groupCpuTicks(pgid) - cpuBefore) * TICK_US) / requests),
+    cpuUs: Math.round((groupCpuUs(pgid) - cpuBefore) / requests),
     /** The libSQL server's CPU per request, µs (NaN: none). */
-    databaseCpuUs: Math.round(
-      ((groupCpuTicks(databasePgid) - databaseCpuBefore) * TICK_US) / requests,
-    ),
+    databaseCpuUs: Math.round((groupCpuUs(databasePgid) - databaseCpuBefore) / requests),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,

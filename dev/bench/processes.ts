@@ -1,5 +1,6 @@
 /** Child processes of the benchmarks: own process group, stderr passed through, stopped with SIGTERM. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -35,4 +36,24 @@ export async function stopGroup(proc: ChildProcess) {
   const kill = setTimeout(() => signal("SIGKILL"), 10_000);
   await exited;
   clearTimeout(kill);
+}
+
+/** CPU time (user + system, µs) of every process in group `pgid` so far, from /proc; NaN: no group. */
+export function groupCpuUs(pgid: number | undefined): number {
+  if (pgid === undefined) return Number.NaN;
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // Fields after the command name (which may hold spaces) start at "state": pgrp is the 3rd of
+    // them, utime and stime the 12th and 13th.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(rest[2]) === pgid) ticks += Number(rest[11]) + Number(rest[12]);
+  }
+  return ticks * 10_000; // Linux USER_HZ = 100
 }

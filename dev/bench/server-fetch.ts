@@ -10,7 +10,6 @@
  * the ratios.
  */
 
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { serverFetch } from "../../core/db/remote-database.ts";
 import { keptStreams } from "../../core/db/server-streams.ts";
@@ -18,6 +17,7 @@ import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
 import { nodeServerFetch } from "../../platform/db/server-fetch.ts";
 import { startSqld } from "../sqld.ts";
+import { groupCpuUs } from "./processes.ts";
 import { median } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -50,15 +50,8 @@ const call = async (send: (request: Request) => Promise<Response>) => {
   if (json.results[0]?.type !== "ok") throw new Error(`unexpected answer ${JSON.stringify(json)}`);
 };
 
-/** sqld's CPU time so far, µs (user + system, from /proc). */
-function sqldCpuUs(): number {
-  const stat = readFileSync(`/proc/${sqld.pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
 async function round(send: (request: Request) => Promise<Response>) {
-  const serverCpu = sqldCpuUs();
+  const serverCpu = groupCpuUs(sqld.pid); // sqld leads its own process group
   const cpu = process.cpuUsage();
   const started = performance.now();
   let next = 0;
@@ -72,7 +65,7 @@ async function round(send: (request: Request) => Promise<Response>) {
   return {
     perS: calls / seconds,
     cpuUs: (used.user + used.system) / calls,
-    sqldUs: (sqldCpuUs() - serverCpu) / calls,
+    sqldUs: (groupCpuUs(sqld.pid) - serverCpu) / calls,
   };
 }
 

@@ -9,11 +9,11 @@
  * ORDER BY, which libSQL servers do not parse; the keys of the joined items are therefore checked in
  * order here (the order of the page's subquery in practice), and sorted where they are not.
  */
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { desc, sql } from "drizzle-orm";
 import { type EventCursor, encodeCursor } from "../../../core/db/keyset.ts";
 import { assessments } from "../../../core/db/schema/index.ts";
 import { textTag } from "../../conventions/caching.ts";
-import type { PageRequest } from "../../conventions/pagination.ts";
+import { afterCursor, type PageRequest, pageParams } from "../../conventions/pagination.ts";
 import { perTenantQuery } from "../../tenancy/prepared.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 
@@ -30,15 +30,7 @@ interface Aggregate {
 
 const pageAggregate = (after: boolean) =>
   perTenantQuery((tenant) => {
-    const older = after
-      ? or(
-          lt(assessments.createdAtMs, sql.placeholder("afterTs")),
-          and(
-            eq(assessments.createdAtMs, sql.placeholder("afterTs")),
-            lt(assessments.id, sql.placeholder("afterId")),
-          ),
-        )
-      : undefined;
+    const older = after ? afterCursor(assessments.createdAtMs, assessments.id) : undefined;
     const page = tenant.db
       .select({ item: assessments.listItem })
       .from(assessments)
@@ -154,17 +146,10 @@ export async function renderedPage(
   tenant: TenantScope,
   page: PageRequest,
 ): Promise<RenderedPage | undefined> {
-  const aggregate = (
-    page.cursor
-      ? await nextPage(tenant).get({
-          limit: page.limit + 1,
-          afterTs: page.cursor.tsMs,
-          afterId: page.cursor.id,
-        })
-      : await firstPage(tenant).get({ limit: page.limit + 1 })
-  ) as Aggregate | undefined;
-  if (aggregate === undefined) return undefined;
-  if (aggregate.rows === 0 || aggregate.items === null) return undefined;
-  if (aggregate.stored < aggregate.rows) return undefined;
+  const aggregate = (await (page.cursor ? nextPage : firstPage)(tenant).get(pageParams(page))) as
+    | Aggregate
+    | undefined;
+  // No rows (the columns answer the empty page) or one without a stored item.
+  if (!aggregate?.items || aggregate.stored < aggregate.rows) return undefined;
   return pageText(aggregate.items, aggregate.rows, page.limit);
 }
