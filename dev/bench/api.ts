@@ -6,7 +6,8 @@
  * in its own Node process). "workerd" runs the production bundle (`wrangler deploy --dry-run`) on
  * `workerd serve` directly; "wrangler-dev" goes through `wrangler dev`, whose local proxy costs most of
  * the throughput. The API runs at its default log level (one access-log line per request, stdout read
- * by this process as a log collector would). "server CPU µs/req" is the server's CPU time (its process
+ * by this process as a log collector would). The Node API and the anchor run with the flags gridpulse's
+ * processes run with (`dev/node-flags.ts`: an 8 MB young generation). "server CPU µs/req" is the server's CPU time (its process
  * group: threads and children, from /proc; sqld's own excluded) per request; "sqld CPU µs/req" the libSQL
  * server's, where there is one. On Node the access log's
  * cost is put against it: one log line's CPU, measured in this process over many lines.
@@ -32,6 +33,7 @@ import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
 import { startTracing } from "../../platform/tracing.ts";
 import { freePort, waitFor } from "../net.ts";
+import { nodeFlags } from "../node-flags.ts";
 import { startSqld } from "../sqld.ts";
 import { startZipkin } from "../zipkin/server.ts";
 import { groupCpuUs, spawnGroup, stopGroup } from "./processes.ts";
@@ -87,7 +89,7 @@ async function startNodeApi(
 ): Promise<Target> {
   const key = await seed(databaseUrl);
   const port = await freePort();
-  const proc = spawnGroup(process.execPath, ["api/node.ts"], {
+  const proc = spawnGroup(process.execPath, [...nodeFlags, "api/node.ts"], {
     ...limits,
     PORT: String(port),
     API_METRICS_PORT: String(await freePort()),
@@ -408,7 +410,9 @@ function accessLogLineUs(inSpan = false): number {
 /** The anchor app in its own process. */
 async function startAnchor(): Promise<{ url: string; pgid?: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = spawnGroup(process.execPath, ["dev/bench/anchor.ts"], { PORT: String(port) });
+  const proc = spawnGroup(process.execPath, [...nodeFlags, "dev/bench/anchor.ts"], {
+    PORT: String(port),
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitFor("anchor", async () => (await fetch(`${url}/health/ready`)).ok, {
     timeoutMs: 30_000,
