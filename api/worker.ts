@@ -13,7 +13,11 @@ import type { ExecutionContext } from "hono";
 import { z } from "zod";
 import { createSummaryCache } from "../core/benchmark/benchmark.ts";
 import { createDatabase } from "../core/db/database.ts";
-import { attachRemoteDatabase, RemoteDatabase, serverFetch } from "../core/db/remote-database.ts";
+import {
+  attachRemoteDatabase,
+  RemoteDatabase,
+  serverExchange,
+} from "../core/db/remote-database.ts";
 import { keptStreams } from "../core/db/server-streams.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
@@ -85,7 +89,7 @@ function build(env: WorkerEnv): Isolate {
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
   });
-  const fetchServer = keptStreams(serverFetch(config.DATABASE_TIMEOUT_MS), {
+  const fetchServer = keptStreams(serverExchange(config.DATABASE_TIMEOUT_MS), {
     maxIdle: config.DATABASE_KEPT_STREAMS,
   });
   const clients = requestClient();

@@ -407,38 +407,97 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/** One HTTP request to a libSQL server: what a client's `Request` carries, its body as text. */
+export interface ServerCall {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: string | null;
+}
+
+/** The server's answer to a `ServerCall`, its body read whole (libSQL answers are small JSON). */
+export interface ServerReply {
+  status: number;
+  statusText: string;
+  /** The reply's own headers (the caller may change them). */
+  headers: Headers;
+  text: string;
+}
+
 /**
- * The `fetch` of a libSQL server client: every request with a deadline (`timeoutMs`; 0: none), so a
- * stalled server fails requests instead of holding them (and the write queue behind them) until the
- * socket gives up; failures to reach the server as `DatabaseUnavailableError`.
+ * One exchange with a libSQL server, without web streams on the way: kept streams
+ * (core/db/server-streams.ts) read and rewrite each pipeline's text, so building a `Request` to send
+ * it and a `Response` per answer only for the next layer to read them back cost a large share of a
+ * round trip's CPU on Node. Same contract as `serverExchange`.
+ */
+export type ServerExchange = (call: ServerCall) => Promise<ServerReply>;
+
+/** The `fetch` a libSQL client takes, over `exchange`. */
+export function fetchOver(exchange: ServerExchange): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const reply = await exchange({
+      url: request.url,
+      method: request.method,
+      headers: request.headers,
+      body: request.body === null ? null : await request.text(),
+    });
+    return replyResponse(reply);
+  };
+}
+
+/** A `Response` of `reply` (no body for the statuses that have none). */
+export const replyResponse = (reply: ServerReply, text: string = reply.text): Response =>
+  new Response(reply.status === 204 || reply.status === 304 ? null : text, {
+    status: reply.status,
+    statusText: reply.statusText,
+    headers: reply.headers,
+  });
+
+/**
+ * The exchange of a libSQL server client over the global `fetch` (what Workers use): every request
+ * with a deadline (`timeoutMs`; 0: none) over the whole exchange, answer included, so a stalled server
+ * fails requests instead of holding them (and the write queue behind them) until the socket gives
+ * up; failures to reach the server, and gateways answering that it is away (502, 503, 504), as
+ * `DatabaseUnavailableError`.
  *
  * It also asks for uncompressed responses: the server gzips a response when asked, and both runtimes'
  * `fetch` ask by default, so each statement's few hundred bytes cost a gzip stream on the server and a
  * gunzip stream (with its buffers) in the API, which on loopback or within a region saves nothing.
  */
-export function serverFetch(timeoutMs: number): (request: Request) => Promise<Response> {
-  return async (request) => {
-    request.headers.set("accept-encoding", "identity");
+export function serverExchange(timeoutMs: number): ServerExchange {
+  return async (call) => {
+    const headers = new Headers(call.headers);
+    headers.set("accept-encoding", "identity");
+    const init: RequestInit = { method: call.method, headers, body: call.body };
+    if (timeoutMs > 0) init.signal = AbortSignal.timeout(timeoutMs);
     let response: Response;
+    let text: string;
     try {
-      response =
-        timeoutMs > 0
-          ? await fetch(request, { signal: AbortSignal.timeout(timeoutMs) })
-          : await fetch(request);
+      response = await fetch(call.url, init);
+      if (isGatewayStatus(response.status)) {
+        await response.body?.cancel().catch(() => {});
+        throw new DatabaseUnavailableError(`the database server answered ${response.status}`);
+      }
+      text = await response.text();
     } catch (error) {
+      if (error instanceof DatabaseUnavailableError) throw error;
       throw serverUnreachable(
         error,
         (error as { name?: unknown }).name === "TimeoutError",
         timeoutMs,
       );
     }
-    if (isGatewayStatus(response.status)) {
-      await response.body?.cancel().catch(() => {});
-      throw new DatabaseUnavailableError(`the database server answered ${response.status}`);
-    }
-    return response;
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      headers: new Headers(response.headers),
+      text,
+    };
   };
 }
+
+/** The `fetch` of a libSQL server client over the global `fetch` (`serverExchange`). */
+export const serverFetch = (timeoutMs: number) => fetchOver(serverExchange(timeoutMs));
 
 /** A request to the server that failed (`timedOut`: past its deadline of `timeoutMs`). */
 export function serverUnreachable(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ServerExchange, ServerReply } from "./remote-database.ts";
 import { answerOf, keptStreams, rewritePipeline } from "./server-streams.ts";
 
 const execute = '{"type":"execute","stmt":{"sql":"select 1","want_rows":true}}';
@@ -90,19 +91,30 @@ describe("kept streams: the answer", () => {
   });
 });
 
+/** A server's reply of `text` with `status`. */
+const reply = (text: string, status: number): ServerReply => ({
+  status,
+  statusText: "",
+  headers: new Headers({
+    "content-type": "application/json",
+    "content-length": String(text.length),
+  }),
+  text,
+});
+
 describe("keptStreams", () => {
   /** A server of streams: counts them, answers each pipeline, expires what it is told to. */
   function fakeServer() {
     const sent: { url: string; body: string }[] = [];
     let next = 0;
     const live = new Set<string>();
-    const send = async (request: Request) => {
-      const body = await request.text();
-      sent.push({ url: request.url, body });
-      if (!request.url.endsWith("/pipeline")) return new Response("{}", { status: 200 });
+    const send: ServerExchange = async (call) => {
+      const body = call.body ?? "";
+      sent.push({ url: call.url, body });
+      if (!call.url.endsWith("/pipeline")) return reply("{}", 200);
       const parsed = JSON.parse(body) as { baton?: string; requests: { type: string }[] };
       if (parsed.baton !== undefined && !live.delete(parsed.baton))
-        return new Response("Received an invalid baton", { status: 400 });
+        return reply("Received an invalid baton", 400);
       const closing = parsed.requests.at(-1)?.type === "close";
       const baton = closing ? null : `s${++next}`;
       if (baton) live.add(baton);
@@ -113,7 +125,7 @@ describe("keptStreams", () => {
             ? autocommit(true)
             : ok(`{"type":"${r.type}"}`),
       );
-      return new Response(answer(baton, results), { status: 200 });
+      return reply(answer(baton, results), 200);
     };
     return { send, sent, live };
   }
@@ -126,6 +138,9 @@ describe("keptStreams", () => {
     for (let i = 0; i < 3; i++) {
       const res = await fetch(pipeline(oneShot(execute)));
       expect(await res.text()).toBe(clientAnswer([executed]));
+      // The server's length was of its own answer, not of the one handed over.
+      expect(res.headers.get("content-length")).toBeNull();
+      expect(res.headers.get("content-type")).toBe("application/json");
     }
     expect(server.sent.map((s) => s.url)).toEqual(Array(3).fill("http://db.test/v3/pipeline"));
     expect(server.sent.map((s) => JSON.parse(s.body).baton)).toEqual([undefined, "s1", "s2"]);
@@ -189,11 +204,11 @@ describe("keptStreams", () => {
 
   it("passes through for good a server that has no version 3 pipeline", async () => {
     const sent: string[] = [];
-    const fetch = keptStreams(async (request) => {
-      sent.push(request.url);
-      return request.url.endsWith("/v3/pipeline")
-        ? new Response("not found", { status: 404 })
-        : new Response(answer(null, [executed, ok('{"type":"close"}')]), { status: 200 });
+    const fetch = keptStreams(async (call) => {
+      sent.push(call.url);
+      return call.url.endsWith("/v3/pipeline")
+        ? reply("not found", 404)
+        : reply(answer(null, [executed, ok('{"type":"close"}')]), 200);
     });
     for (let i = 0; i < 2; i++)
       expect(await (await fetch(pipeline(oneShot(execute)))).text()).toBe(clientAnswer([executed]));

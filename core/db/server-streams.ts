@@ -5,7 +5,7 @@
  * schema that cost sqld ~1,170 µs of CPU per request, where a statement on a stream that is already
  * open cost ~250 µs (`select 1`, loopback).
  *
- * `keptStreams(fetch)` wraps the client's `fetch`. A one-shot pipeline (no baton, its last request a
+ * `keptStreams(exchange)` is the client's `fetch` over a server exchange. A one-shot pipeline (no baton, its last request a
  * `close`) runs on an idle stream kept from an earlier request instead: its `close` is replaced by
  * `close_sql` for every SQL text it stored (stored texts belong to a stream) and a `get_autocommit`,
  * sent to the version 3 pipeline endpoint (the client speaks version 2, a subset; a server without
@@ -27,6 +27,8 @@
  * The rewriting is textual over the client's JSON (no spaces, `requests` last) and sqld's answer
  * (`baton`, `base_url`, `results`), with a full JSON parse where the answer is in another form.
  */
+
+import { fetchOver, replyResponse, type ServerExchange } from "./remote-database.ts";
 
 const NEW_STREAM = '{"requests":[';
 /** The same with the baton written out as null. */
@@ -175,12 +177,17 @@ interface BaseState {
   headers: Headers;
 }
 
-/** `send` with one-shot pipelines run on kept streams (see the module comment); none kept: `send`. */
-export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetch {
+/**
+ * The `fetch` of a libSQL client over `exchange`, with one-shot pipelines run on kept streams (see the
+ * module comment); none kept: every request as it came. A pipeline's text is read once and the
+ * client's `Response` built once: no `Request` or `Response` in between.
+ */
+export function keptStreams(exchange: ServerExchange, options: KeptStreamsOptions = {}): Fetch {
   const idleMs = options.idleMs ?? 5_000;
   const maxIdle = options.maxIdle ?? DEFAULT_KEPT_STREAMS;
   const now = options.now ?? Date.now;
-  if (maxIdle <= 0) return send;
+  const passThrough = fetchOver(exchange);
+  if (maxIdle <= 0) return passThrough;
   /**
    * Per base URL of the pipeline endpoint: the idle streams (the most recently used last) and how many
    * requests in flight hold a slot (a stream that goes back to `idle` when they are answered). Idle
@@ -196,15 +203,12 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
   const release = (base: string, batons: string[]): Promise<unknown> =>
     Promise.all(
       batons.map((baton) =>
-        send(
-          new Request(`${base}/v3/pipeline`, {
-            method: "POST",
-            headers: bases.get(base)?.headers ?? { "content-type": "application/json" },
-            body: `{"baton":${JSON.stringify(baton)},"requests":[{"type":"close"}]}`,
-          }),
-        )
-          .then((response) => response.body?.cancel())
-          .catch(() => {}),
+        exchange({
+          url: `${base}/v3/pipeline`,
+          method: "POST",
+          headers: bases.get(base)?.headers ?? new Headers({ "content-type": "application/json" }),
+          body: `{"baton":${JSON.stringify(baton)},"requests":[{"type":"close"}]}`,
+        }).catch(() => {}),
       ),
     );
 
@@ -231,17 +235,18 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
 
   return async (request) => {
     const match = request.method === "POST" ? /\/v[23]\/pipeline$/.exec(request.url) : null;
-    if (match === null) return send(request);
+    if (match === null) return passThrough(request);
     const base = request.url.slice(0, match.index);
     const state = bases.get(base) ?? { idle: [], reserved: 0, headers: request.headers };
     bases.set(base, state);
     state.headers = request.headers;
     const body = await request.text();
     const forward = (url: string, text: string) =>
-      new Request(url, { method: "POST", headers: request.headers, body: text });
+      exchange({ url, method: "POST", headers: request.headers, body: text });
     const rewritten = withoutV3.has(base) ? undefined : rewritePipeline(body);
     const slot = rewritten === undefined ? undefined : reserve(base, state);
-    if (rewritten === undefined || slot === undefined) return send(forward(request.url, body));
+    if (rewritten === undefined || slot === undefined)
+      return replyResponse(await forward(request.url, body));
     let kept: string | undefined;
     try {
       // `get_autocommit` is a request of version 3 of the protocol (the client speaks 2, a subset).
@@ -251,26 +256,23 @@ export function keptStreams(send: Fetch, options: KeptStreamsOptions = {}): Fetc
           baton === null
             ? `${NEW_STREAM}${rewritten.requests}]}`
             : `{"baton":${JSON.stringify(baton)},"requests":[${rewritten.requests}]}`;
-        const response = await send(forward(url, text));
-        const answerText = await response.text();
-        if (baton !== null && unknownStream(response.status, answerText)) continue;
-        if (response.status === 404 && baton === null) {
+        const reply = await forward(url, text);
+        if (baton !== null && unknownStream(reply.status, reply.text)) continue;
+        if (reply.status === 404 && baton === null) {
           withoutV3.add(base);
-          return await send(forward(request.url, body));
+          return replyResponse(await forward(request.url, body));
         }
         // The answer's own length no longer holds for a rewritten text.
-        const headers = new Headers(response.headers);
-        headers.delete("content-length");
-        const init = { status: response.status, statusText: response.statusText, headers };
-        if (!response.ok) return new Response(answerText, init);
-        const answer = answerOf(answerText, rewritten.closed);
-        if (answer === undefined) return new Response(answerText, init);
+        reply.headers.delete("content-length");
+        if (reply.status < 200 || reply.status > 299) return replyResponse(reply);
+        const answer = answerOf(reply.text, rewritten.closed);
+        if (answer === undefined) return replyResponse(reply);
         kept = answer.keep;
         // A stream left inside a transaction (or moved, or whose additions failed) is closed before
         // the client reads on, as its own pipeline's close would have: its transaction rolls back and
         // its locks go now, not when the server expires it.
         if (answer.close !== undefined) await release(base, [answer.close]);
-        return new Response(answer.text, init);
+        return replyResponse(reply, answer.text);
       }
     } finally {
       state.reserved -= 1;

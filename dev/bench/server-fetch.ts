@@ -11,11 +11,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { serverFetch } from "../../core/db/remote-database.ts";
+import { serverExchange, serverFetch } from "../../core/db/remote-database.ts";
 import { keptStreams } from "../../core/db/server-streams.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
-import { nodeServerFetch } from "../../platform/db/server-fetch.ts";
+import { nodeServerExchange, nodeServerFetch } from "../../platform/db/server-fetch.ts";
 import { startSqld } from "../sqld.ts";
 import { groupCpuUs } from "./processes.ts";
 import { median } from "./stats.ts";
@@ -72,8 +72,8 @@ async function round(send: (request: Request) => Promise<Response>) {
 const implementations = {
   "serverFetch (global fetch)": serverFetch(5000),
   "nodeServerFetch (node:http)": nodeServerFetch(5000),
-  "serverFetch, kept streams": keptStreams(serverFetch(5000)),
-  "nodeServerFetch, kept streams": keptStreams(nodeServerFetch(5000)),
+  "serverFetch, kept streams": keptStreams(serverExchange(5000)),
+  "nodeServerFetch, kept streams": keptStreams(nodeServerExchange(5000)),
 };
 const results = new Map<string, { perS: number; cpuUs: number; sqldUs: number }[]>();
 try {

@@ -14,7 +14,7 @@ import {
 } from "../../core/db/remote-database.ts";
 import { keptStreams } from "../../core/db/server-streams.ts";
 import { EmbeddedClient } from "./embedded-client.ts";
-import { nodeServerFetch } from "./server-fetch.ts";
+import { nodeServerExchange } from "./server-fetch.ts";
 
 export interface DatabaseSettings {
   url: string;
@@ -66,7 +66,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     };
   }
   const timeoutMs = settings.requestTimeoutMs ?? 0;
-  const fetch = keptStreams(nodeServerFetch(timeoutMs), { maxIdle: settings.keptStreams });
+  const fetch = keptStreams(nodeServerExchange(timeoutMs), { maxIdle: settings.keptStreams });
   const client = createClient(
     settings.authToken
       ? { url: settings.url, authToken: settings.authToken, fetch }

@@ -1,8 +1,8 @@
 /**
- * Node-only: the `fetch` of a libSQL server client over `node:http` / `node:https` with keep-alive
- * agents, instead of the global `fetch`.
+ * Node-only: the exchange (and `fetch`) of a libSQL server client over `node:http` / `node:https` with
+ * keep-alive agents, instead of the global `fetch`.
  *
- * Same contract as `serverFetch` (core/db/remote-database.ts): a deadline per request (`timeoutMs`; 0:
+ * Same contract as `serverExchange` (core/db/remote-database.ts): a deadline per request (`timeoutMs`; 0:
  * none) covering the whole exchange, uncompressed responses, and a server that is unreachable, past the
  * deadline or away behind a gateway (502/503/504) fails with `DatabaseUnavailableError`. Redirects are
  * not followed (the libSQL protocol moves a stream by its `base_url`, never by HTTP redirects): a URL
@@ -17,7 +17,10 @@ import http from "node:http";
 import https from "node:https";
 import {
   DatabaseUnavailableError,
+  fetchOver,
   isGatewayStatus,
+  type ServerExchange,
+  type ServerReply,
   serverUnreachable,
 } from "../../core/db/remote-database.ts";
 
@@ -38,27 +41,27 @@ function responseHeaders(raw: http.IncomingHttpHeaders): Headers {
   return headers;
 }
 
-export function nodeServerFetch(timeoutMs: number): (request: Request) => Promise<Response> {
-  return async (request) => {
-    const url = new URL(request.url);
+export function nodeServerExchange(timeoutMs: number): ServerExchange {
+  return async (call) => {
+    const url = new URL(call.url);
     const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
     if (url.protocol !== "http:" && url.protocol !== "https:")
       throw serverUnreachable(new Error(`unsupported protocol ${url.protocol}`), false, timeoutMs);
-    const payload = request.body === null ? undefined : Buffer.from(await request.arrayBuffer());
+    const payload = call.body === null ? undefined : Buffer.from(call.body);
     const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => {
+    call.headers.forEach((value, name) => {
       headers[name] = value;
     });
     headers["accept-encoding"] = "identity";
     if (payload !== undefined) headers["content-length"] = String(payload.length);
     const send = url.protocol === "https:" ? https.request : http.request;
-    const response = await new Promise<Response>((resolve, reject) => {
+    const reply = await new Promise<ServerReply>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const fail = (error: unknown, timedOut: boolean) => {
         clearTimeout(timer);
         reject(serverUnreachable(error, timedOut, timeoutMs));
       };
-      const req = send(url, { method: request.method, agent, headers }, (res) => {
+      const req = send(url, { method: call.method, agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", (error) => fail(error, false));
@@ -74,14 +77,15 @@ export function nodeServerFetch(timeoutMs: number): (request: Request) => Promis
             reject(serverUnreachable(new Error(`status ${status}`), false, timeoutMs));
             return;
           }
-          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-          resolve(
-            new Response(body, {
-              status,
-              statusText: res.statusMessage ?? "",
-              headers: responseHeaders(res.headers),
-            }),
-          );
+          resolve({
+            status,
+            statusText: res.statusMessage ?? "",
+            headers: responseHeaders(res.headers),
+            text:
+              chunks.length === 1
+                ? (chunks[0] as Buffer).toString()
+                : Buffer.concat(chunks).toString(),
+          });
         });
       });
       req.on("error", (error) => fail(error, false));
@@ -92,10 +96,11 @@ export function nodeServerFetch(timeoutMs: number): (request: Request) => Promis
         }, timeoutMs);
       req.end(payload);
     });
-    if (isGatewayStatus(response.status)) {
-      await response.body?.cancel().catch(() => {});
-      throw new DatabaseUnavailableError(`the database server answered ${response.status}`);
-    }
-    return response;
+    if (isGatewayStatus(reply.status))
+      throw new DatabaseUnavailableError(`the database server answered ${reply.status}`);
+    return reply;
   };
 }
+
+/** The `fetch` of a libSQL server client over `nodeServerExchange`. */
+export const nodeServerFetch = (timeoutMs: number) => fetchOver(nodeServerExchange(timeoutMs));

@@ -7,7 +7,7 @@ import { type Client, createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keptStreams } from "../../core/db/server-streams.ts";
 import { type SqldServer, startSqld } from "../../dev/sqld.ts";
-import { nodeServerFetch } from "../../platform/db/server-fetch.ts";
+import { nodeServerExchange, nodeServerFetch } from "../../platform/db/server-fetch.ts";
 
 let sqld: SqldServer;
 beforeAll(async () => {
@@ -20,10 +20,10 @@ afterAll(async () => {
 /** A client over kept streams, recording each pipeline body it sends (and the URL). */
 function keptClient(options: Parameters<typeof keptStreams>[1] = {}) {
   const sent: { url: string; body: string }[] = [];
-  const inner = nodeServerFetch(5000);
-  const fetch = keptStreams(async (request) => {
-    sent.push({ url: request.url, body: await request.clone().text() });
-    return inner(request);
+  const inner = nodeServerExchange(5000);
+  const fetch = keptStreams(async (call) => {
+    sent.push({ url: call.url, body: call.body ?? "" });
+    return inner(call);
   }, options);
   return { client: createClient({ url: sqld.url, fetch }), sent };
 }
@@ -140,7 +140,7 @@ describe("kept streams on sqld", () => {
     const own = await startSqld();
     const client = createClient({
       url: own.url,
-      fetch: keptStreams(nodeServerFetch(5000), { maxIdle: 4 }),
+      fetch: keptStreams(nodeServerExchange(5000), { maxIdle: 4 }),
     });
     // 64 at a time: up to 64 streams open at once, 4 kept afterwards, the others closed.
     await Promise.all(Array.from({ length: 64 }, () => client.execute("select 1")));
