@@ -5,22 +5,23 @@
  * schema that cost sqld ~1,170 µs of CPU per request, where a statement on a stream that is already
  * open cost ~250 µs (`select 1`, loopback).
  *
- * `keptStreams(exchange)` is the client's `fetch` over a server exchange. A one-shot pipeline (no baton, its last request a
- * `close`) runs on an idle stream kept from an earlier request instead: its `close` is replaced by
- * `close_sql` for every SQL text it stored (stored texts belong to a stream) and a `get_autocommit`,
- * sent to the version 3 pipeline endpoint (the client speaks version 2, a subset; a server without
- * version 3 answers 404 and is then passed through), and the answer handed to the client is the one
- * it expects (its results, the `close` acknowledged, no baton). The stream is kept only when
- * everything added ran, it is out of any transaction and the server did not move it (`base_url`); a
- * stream is kept at most `idleMs` (the server expires idle streams after about 10 s) and at most
- * `maxIdle` are kept (`DATABASE_KEPT_STREAMS`, 16): each holds one of the server's connections, and
- * sqld opens at most 128 at a time by default (`--max-concurrent-connections`; past it, a new stream
- * waits a second and is refused with 429). Kept streams and requests in flight on one (slots) never
- * pass `maxIdle`: a pipeline that finds every slot taken goes as the client sent it (closing its own
- * stream), so no stream is opened only to be dropped; a stream that may not be kept (inside a
- * transaction, moved, its additions failed) is closed before its answer is handed over, and streams
- * idle too long are closed in the background. A kept stream the server no longer knows (expired, restarted) is answered with
- * 400 before anything runs: the pipeline is then sent once more on a new stream. A request that fails
+ * `keptStreams(exchange)` is the client's `fetch` over a server exchange. A one-shot pipeline (no
+ * baton, its last request a `close`) runs on an idle stream kept from an earlier request instead:
+ * its `close` is replaced by `close_sql` for every SQL text it stored (stored texts belong to a
+ * stream) and a `get_autocommit`, sent to the version 3 pipeline endpoint (the client speaks
+ * version 2, a subset; a server without version 3 answers 404 and is then passed through), and the
+ * answer handed to the client is the one it expects (its results, the `close` acknowledged, no
+ * baton). The stream is kept only when everything added ran, it is out of any transaction and the
+ * server did not move it (`base_url`); a stream is kept at most `idleMs` (the server expires idle
+ * streams after about 10 s) and at most `maxIdle` are kept (`DATABASE_KEPT_STREAMS`, 16): each
+ * holds one of the server's connections, and sqld opens at most 128 at a time by default
+ * (`--max-concurrent-connections`; past it, a new stream waits a second and is refused with 429).
+ * Kept streams and requests in flight on one (slots) never pass `maxIdle`: a pipeline that finds
+ * every slot taken goes as the client sent it (closing its own stream), so no stream is opened only
+ * to be dropped; a stream that may not be kept (inside a transaction, moved, its additions failed)
+ * is closed before its answer is handed over, and streams idle too long are closed in the
+ * background. A kept stream the server no longer knows (expired, restarted) is answered with 400
+ * before anything runs: the pipeline is then sent once more on a new stream. A request that fails
  * or passes its deadline loses its stream (never kept). Every other request (interactive
  * transactions, cursors, bodies not in the client's form) goes out as it came.
  *

@@ -1,12 +1,13 @@
 /**
- * Node-only: the exchange (and `fetch`) of a libSQL server client over `node:http` / `node:https` with
- * keep-alive agents, instead of the global `fetch`.
+ * Node-only: the exchange (and `fetch`) of a libSQL server client over `node:http` / `node:https`
+ * with keep-alive agents, instead of the global `fetch`.
  *
- * Same contract as `serverExchange` (core/db/remote-database.ts): a deadline per request (`timeoutMs`; 0:
- * none) covering the whole exchange, uncompressed responses, and a server that is unreachable, past the
- * deadline or away behind a gateway (502/503/504) fails with `DatabaseUnavailableError`. Redirects are
- * not followed (the libSQL protocol moves a stream by its `base_url`, never by HTTP redirects): a URL
- * that answers one fails with the client's "Server returned HTTP status 3xx" instead.
+ * Same contract as `serverExchange` (core/db/remote-database.ts): a deadline per request
+ * (`timeoutMs`; 0: none) covering the whole exchange, uncompressed responses, and a server that is
+ * unreachable, past the deadline or away behind a gateway (502/503/504) fails with
+ * `DatabaseUnavailableError`. Redirects are not followed (the libSQL protocol moves a stream by its
+ * `base_url`, never by HTTP redirects): a URL that answers one fails with the client's "Server
+ * returned HTTP status 3xx" instead.
  *
  * Why: per round trip to a local sqld, Node's global `fetch` (request and response as web streams)
  * spent 330–420 µs of CPU against 180–240 µs through `http.request`, the Request/Response conversion
