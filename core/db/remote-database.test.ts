@@ -421,6 +421,10 @@ describe("serverFetch", () => {
       if (req.url === "/gateway") {
         res.statusCode = 503;
         res.end("no upstream");
+      } else if (req.url === "/slow-body") {
+        // Headers and the start of an answer, then nothing more.
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"baton":');
       }
       // Any other path: never answered (a stalled server).
     });
@@ -433,6 +437,10 @@ describe("serverFetch", () => {
       await expect(stalled).rejects.toThrow(DatabaseUnavailableError);
       await expect(stalled).rejects.toThrow(/did not answer within 200 ms/);
       expect(performance.now() - started).toBeLessThan(5000);
+
+      // The deadline covers the answer too: one that stops half-way fails like a stalled server.
+      const slowBody = serverFetch(200)(request(`http://127.0.0.1:${port}/slow-body`));
+      await expect(slowBody).rejects.toThrow(/did not answer within 200 ms/);
 
       const gateway = serverFetch(5000)(request(`http://127.0.0.1:${port}/gateway`));
       await expect(gateway).rejects.toThrow(/answered 503/);
