@@ -432,8 +432,11 @@ export interface ServerReply {
  */
 export type ServerExchange = (call: ServerCall) => Promise<ServerReply>;
 
+/** The `fetch` a libSQL client takes. */
+export type ServerFetch = (request: Request) => Promise<Response>;
+
 /** The `fetch` a libSQL client takes, over `exchange`. */
-export function fetchOver(exchange: ServerExchange): (request: Request) => Promise<Response> {
+export function fetchOver(exchange: ServerExchange): ServerFetch {
   return async (request) => {
     const reply = await exchange({
       url: request.url,
@@ -466,9 +469,9 @@ export const replyResponse = (reply: ServerReply, text: string = reply.text): Re
  */
 export function serverExchange(timeoutMs: number): ServerExchange {
   return async (call) => {
-    const headers = new Headers(call.headers);
-    headers.set("accept-encoding", "identity");
-    const init: RequestInit = { method: call.method, headers, body: call.body };
+    // The call's headers are its own (the client's request's): set in place, not copied.
+    call.headers.set("accept-encoding", "identity");
+    const init: RequestInit = { method: call.method, headers: call.headers, body: call.body };
     if (timeoutMs > 0) init.signal = AbortSignal.timeout(timeoutMs);
     let response: Response;
     let text: string;

@@ -29,7 +29,12 @@
  * (`baton`, `base_url`, `results`), with a full JSON parse where the answer is in another form.
  */
 
-import { fetchOver, replyResponse, type ServerExchange } from "./remote-database.ts";
+import {
+  fetchOver,
+  replyResponse,
+  type ServerExchange,
+  type ServerFetch,
+} from "./remote-database.ts";
 
 const NEW_STREAM = '{"requests":[';
 /** The same with the baton written out as null. */
@@ -131,7 +136,7 @@ function fastAnswer(text: string, closed: number): Answer | undefined {
   const end = text.length - tail.length;
   if (end <= at) return undefined;
   return {
-    text: `{"baton":null,"base_url":null,"results":[${text.slice(at, end)},${CLOSE_OK}]}`,
+    text: `${ANSWER_HEAD}null${ANSWER_MIDDLE}${text.slice(at, end)},${CLOSE_OK}]}`,
     keep: autocommit ? baton : undefined,
     close: autocommit ? undefined : baton,
   };
@@ -169,8 +174,6 @@ function parsedAnswer(text: string, closed: number): Answer | undefined {
   };
 }
 
-type Fetch = (request: Request) => Promise<Response>;
-
 interface BaseState {
   idle: Idle[];
   reserved: number;
@@ -183,7 +186,10 @@ interface BaseState {
  * module comment); none kept: every request as it came. A pipeline's text is read once and the
  * client's `Response` built once: no `Request` or `Response` in between.
  */
-export function keptStreams(exchange: ServerExchange, options: KeptStreamsOptions = {}): Fetch {
+export function keptStreams(
+  exchange: ServerExchange,
+  options: KeptStreamsOptions = {},
+): ServerFetch {
   const idleMs = options.idleMs ?? 5_000;
   const maxIdle = options.maxIdle ?? DEFAULT_KEPT_STREAMS;
   const now = options.now ?? Date.now;

@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { serverExchange, serverFetch } from "../../core/db/remote-database.ts";
+import { type ServerFetch, serverExchange, serverFetch } from "../../core/db/remote-database.ts";
 import { keptStreams } from "../../core/db/server-streams.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
@@ -42,7 +42,7 @@ const body = JSON.stringify({
 });
 
 /** A request as the libSQL client builds it, through `send`, its result read as the client does. */
-const call = async (send: (request: Request) => Promise<Response>) => {
+const call = async (send: ServerFetch) => {
   const headers = new Headers();
   headers.set("content-type", "application/json");
   const response = await send(new Request(url, { method: "POST", headers, body }));
@@ -50,7 +50,7 @@ const call = async (send: (request: Request) => Promise<Response>) => {
   if (json.results[0]?.type !== "ok") throw new Error(`unexpected answer ${JSON.stringify(json)}`);
 };
 
-async function round(send: (request: Request) => Promise<Response>) {
+async function round(send: ServerFetch) {
   const serverCpu = groupCpuUs(sqld.pid); // sqld leads its own process group
   const cpu = process.cpuUsage();
   const started = performance.now();

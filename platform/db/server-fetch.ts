@@ -63,8 +63,11 @@ export function nodeServerExchange(timeoutMs: number): ServerExchange {
         reject(serverUnreachable(error, timedOut, timeoutMs));
       };
       const req = send(url, { method: call.method, agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
         res.on("error", (error) => fail(error, false));
         res.on("close", () => {
           if (!res.complete)
@@ -82,10 +85,7 @@ export function nodeServerExchange(timeoutMs: number): ServerExchange {
             status,
             statusText: res.statusMessage ?? "",
             headers: responseHeaders(res.headers),
-            text:
-              chunks.length === 1
-                ? (chunks[0] as Buffer).toString()
-                : Buffer.concat(chunks).toString(),
+            text,
           });
         });
       });

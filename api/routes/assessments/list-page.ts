@@ -42,7 +42,7 @@ const pageAggregate = (after: boolean) =>
       .select({
         rows: sql<number>`count(*)`,
         stored: sql<number>`count(${page.item})`,
-        items: sql<string | null>`group_concat(${page.item}, ',')`,
+        items: sql<string | null>`group_concat(${page.item}, ${sql.raw(`'${SEPARATOR}'`)})`,
       })
       .from(page)
       .prepare();
@@ -57,7 +57,7 @@ interface Key {
 }
 
 const ID_PREFIX = '{"id":"';
-const BOUNDARY = `,${ID_PREFIX}`;
+const BOUNDARY = `${SEPARATOR}${ID_PREFIX}`;
 const CREATED_AT = '","createdAt":"';
 /** `Date.prototype.toISOString` of a time in years 0-9999: sorts as text as it does as time. */
 const ISO_LENGTH = 24;
@@ -108,16 +108,19 @@ export function pageText(joined: string, rows: number, limit: number): RenderedP
     keys.push(key);
     const next = joined.indexOf(BOUNDARY, at + ID_PREFIX.length);
     if (next < 0) break;
-    at = next + 1;
+    at = next + SEPARATOR.length;
   }
   if (keys.length !== rows) return undefined;
   const more = rows > limit;
   let items: string;
   if (ordered) {
-    items = more ? joined.slice(0, (starts[limit] as number) - 1) : joined;
+    items = more ? joined.slice(0, (starts[limit] as number) - SEPARATOR.length) : joined;
   } else {
     const texts = starts.map((start, i) =>
-      joined.slice(start, i + 1 < starts.length ? (starts[i + 1] as number) - 1 : joined.length),
+      joined.slice(
+        start,
+        i + 1 < starts.length ? (starts[i + 1] as number) - SEPARATOR.length : joined.length,
+      ),
     );
     const order = keys
       .map((_, i) => i)
