@@ -1,4 +1,5 @@
 /** Settings of the API on Node, from the environment (validated once at start). */
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import {
   booleanVar,
@@ -45,6 +46,16 @@ export const apiConfigSchema = apiSettingsSchema.extend({
     .min(0, "must be at least 0")
     .max(60_000, "must be at most 60000")
     .default(2000),
+  /**
+   * Worker threads that prepare new assessments (engine, views, compression) off the event loop;
+   * 0 runs them in process. Default: one less than the cores, at least 1 and at most 4.
+   */
+  ASSESSMENT_WORKER_THREADS: z.coerce
+    .number({ error: "must be a number of threads" })
+    .int("must be an integer")
+    .min(0, "must be at least 0")
+    .max(64, "must be at most 64")
+    .default(Math.max(1, Math.min(4, availableParallelism() - 1))),
   /** Prometheus metrics on their own loopback port (0: any free port). */
   API_METRICS_PORT: portVar(9465),
   API_METRICS_HOST: z.string().default("127.0.0.1"),

@@ -13,7 +13,7 @@ import type { Logger } from "../core/observability/logger.ts";
 import type { RateLimiter } from "../core/ratelimit/token-bucket.ts";
 import type { AuthCache } from "./auth/auth-cache.ts";
 import type { RequestMetrics } from "./observe/request-metrics.ts";
-import type { BodyCodec } from "./routes/assessments/stored.ts";
+import type { Assessor } from "./routes/assessments/prepare.ts";
 import type { ApiSettings } from "./settings.ts";
 import type { TelemetrySink } from "./telemetry/telemetry-sink.ts";
 import type { TenantScope } from "./tenancy/tenant-scope.ts";
@@ -55,8 +55,11 @@ export interface AppDeps {
    * the write lock can be taken); absent where a read probe is the best available check.
    */
   databaseWritable?: (timeoutMs: number) => Promise<void>;
-  /** Compresses and decompresses stored assessment bodies (default: in process). */
-  bodyCodec?: BodyCodec;
+  /**
+   * Prepares new assessments for storage: engine, views, stored form (default: in process; Node: on
+   * worker threads).
+   */
+  assessor?: Assessor;
   /**
    * The host registered an OpenTelemetry SDK: each request gets a SERVER span (continuing the
    * caller's `traceparent`), and its RequestEvent carries that span's context. Otherwise the caller's

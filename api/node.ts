@@ -22,7 +22,7 @@ import { createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { loadApiConfig } from "./config.ts";
 import { scalarBundle } from "./openapi/scalar.node.ts";
-import { workerBodyCodec } from "./platform/node/body-codec.ts";
+import { assessmentWorkers } from "./platform/node/assessment-workers.ts";
 import { jsonClientErrors } from "./platform/node/client-errors.ts";
 import { type KafkaTelemetrySink, kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
 import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
@@ -117,7 +117,10 @@ if (config.KAFKA_BROKERS) {
   logger.info("KAFKA_BROKERS not set: the API's request telemetry is off");
 }
 
-const bodyCodec = workerBodyCodec(logger);
+const assessor =
+  config.ASSESSMENT_WORKER_THREADS > 0
+    ? assessmentWorkers(logger, config.ASSESSMENT_WORKER_THREADS)
+    : undefined;
 const limiter = tokenBucketLimiter({
   ratePerS: config.RATE_LIMIT_PER_S,
   burst: config.RATE_LIMIT_BURST,
@@ -138,7 +141,7 @@ const app = createApp({
   hashApiKey: hashApiKeyNode,
   compressResponses: true,
   docsBundle: scalarBundle(),
-  bodyCodec,
+  ...(assessor ? { assessor } : {}),
   tracing: tracing.enabled,
   ...(embedded ? { databaseWritable: (ms: number) => embedded.probeWrite(ms) } : {}),
 });
@@ -186,7 +189,7 @@ onShutdown({
     await telemetry?.stop(config.API_TELEMETRY_FLUSH_TIMEOUT_MS);
     await stopProducer();
     await metricsServer.close();
-    await bodyCodec.close();
+    await assessor?.close();
     await tracing.shutdown();
     close();
   },

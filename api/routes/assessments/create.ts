@@ -1,18 +1,17 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { newId } from "../../../core/auth/ids.ts";
-import { homeFigures } from "../../../core/benchmark/figures.ts";
 import { statIncrements } from "../../../core/benchmark/store.ts";
 import { libsqlClient } from "../../../core/db/database.ts";
-import { type AssessmentRow, assessments } from "../../../core/db/schema/index.ts";
-import { assess, ENGINE_VERSION, EnergyInputError } from "../../../core/energy/index.ts";
+import { assessments } from "../../../core/db/schema/index.ts";
+import { EnergyInputError } from "../../../core/energy/index.ts";
 import { latestPrices } from "../../../core/market/prices.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { setLocation } from "../../conventions/location.ts";
 import { ApiError } from "../../errors/api-error.ts";
 import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
-import { jsonText, utf8 } from "./json-text.ts";
-import { packageColumns, presentFull, presentSummary, presentSummaryView } from "./present.ts";
+import { jsonText } from "./json-text.ts";
+import { inlineAssessor, type PreparedForStorage } from "./prepare.ts";
 import {
   assessmentBody,
   assessmentSummaryViewSchema,
@@ -46,6 +45,8 @@ export const createAssessmentRoute = createRoute({
   },
 });
 
+const inProcessAssessor = inlineAssessor(inlineBodyCodec);
+
 export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv> = async (c) => {
   const input = c.req.valid("json");
   const { view, uncertainty } = c.req.valid("query");
@@ -53,9 +54,16 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
   const tenant = c.var.tenant;
   // Market prices are shared (public retail prices); the home's prefecture picks a regional price.
   const prices = await latestPrices(tenant.db, input.location.prefecture);
-  let result: ReturnType<typeof assess>;
+  const assessor = c.var.deps.assessor ?? inProcessAssessor;
+  let prepared: PreparedForStorage;
   try {
-    result = assess(input, { prices, now: new Date(nowMs), uncertainty: uncertainty === "true" });
+    prepared = await assessor.prepare({
+      input,
+      prices,
+      id: newId("asm"),
+      nowMs,
+      uncertainty: uncertainty === "true",
+    });
   } catch (error) {
     if (error instanceof EnergyInputError) {
       const details = error.issues.map((i) => ({
@@ -71,49 +79,24 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     }
     throw error;
   }
-  const figures = homeFigures(input, result);
-  const identity = { id: newId("asm"), createdAtMs: nowMs, engineVersion: ENGINE_VERSION };
-  // Figures first: presenting rounds the result's numbers in place.
-  const row: Omit<AssessmentRow, "tenantId" | "body" | "listItem"> = {
-    ...identity,
-    input,
-    result: null,
-    climateZone: result.location.zone,
-    buildingType: input.buildingType,
-    constructionYear: input.constructionYear,
-    heatedFloorAreaM2: result.heatedFloorAreaM2,
-    primaryEnergyKwhM2: result.primaryEnergy.kwhM2,
-    energyClass: result.rating.energyClass,
-    ratio: result.rating.ratio,
-    annualCostEur: result.cost.annualEur,
-    co2KgM2: result.co2.kenakKgM2,
-    packagePrimaryEnergyKwhM2: figures.packagePrimaryEnergyKwhM2,
-    packageEnergyClass: figures.packageEnergyClass,
-    ...packageColumns(result),
-  };
-  // The full response is serialised once: stored (compressed) and, for the full view, answered.
-  const full = utf8(JSON.stringify(presentFull(identity, input, result)));
-  const body = await (c.var.deps.bodyCodec ?? inlineBodyCodec).encode(full);
+  const { columns, body } = prepared;
   // The row and the tenant's cohort statistics in one transaction: they never disagree.
   await libsqlClient(tenant.db).batch(
     [
       tenant.insertStatement(assessments, {
-        ...row,
+        ...columns,
+        input,
         body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-        listItem: JSON.stringify(presentSummary(row)),
+        listItem: prepared.listItem,
       }),
-      ...statIncrements(tenant.tenantId, [figures], nowMs),
+      ...statIncrements(tenant.tenantId, [prepared.figures], nowMs),
     ],
     "write",
   );
   c.var.deps.metrics.assessed({
-    energyClass: result.rating.energyClass,
-    climateZone: result.location.zone,
+    energyClass: columns.energyClass,
+    climateZone: columns.climateZone,
   });
-  setLocation(c, identity.id);
-  return jsonText(
-    c,
-    view === "summary" ? JSON.stringify(presentSummaryView(row)) : full,
-    201,
-  ) as never;
+  setLocation(c, columns.id);
+  return jsonText(c, view === "summary" ? prepared.summary : prepared.full, 201) as never;
 };

@@ -8,9 +8,9 @@
  *   response, so keys, assumption texts and sources cost back-references instead of bytes.
  * Dictionaries are never changed once rows use them; a better one gets a new format byte, and every
  * format stays decodable. node:zlib runs on both runtimes (Workers: nodejs_compat, the default from
- * compatibility date 2026-08-04). The Node API hands the work to a worker thread
- * (api/platform/node/body-codec.ts, with the synchronous calls below); elsewhere the asynchronous ones
- * run in process.
+ * compatibility date 2026-08-04). The Node API compresses on its assessment worker threads
+ * (api/platform/node/assessment-workers.ts, with the synchronous call below); elsewhere the asynchronous
+ * ones run in process.
  */
 import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from "node:zlib";
 import { assessmentDictionaryV1 } from "./dictionaries/v1.ts";
@@ -58,7 +58,7 @@ export function decodeBody(stored: ArrayBuffer | Uint8Array): Promise<Uint8Array
   );
 }
 
-/** `encodeBody`, synchronously (for a worker thread that does nothing else). */
+/** `encodeBody`, synchronously (for a worker thread, whose loop has nothing else to do). */
 export function encodeBodySync(utf8: Uint8Array, level = STORED_LEVEL): Uint8Array {
   return framed(deflateRawSync(utf8, { level, dictionary: dictionaryV1 }));
 }
@@ -68,7 +68,7 @@ export function decodeBodySync(stored: ArrayBuffer | Uint8Array): Uint8Array {
   return inflateRawSync(payload(stored), { dictionary: dictionaryV1 });
 }
 
-/** Encodes and decodes stored bodies; Node hands this to a worker thread (api/platform/node). */
+/** Encodes and decodes stored bodies. */
 export interface BodyCodec {
   encode(utf8: Uint8Array): Promise<Uint8Array>;
   decode(stored: ArrayBuffer | Uint8Array): Promise<Uint8Array>;
