@@ -5,14 +5,14 @@ import { createLogger } from "../../../core/observability/logger.ts";
 import { createRng } from "../../../core/random/rng.ts";
 import {
   type AssessmentJob,
-  inlineAssessor,
+  inProcessAssessor,
   type PreparedForStorage,
 } from "../../routes/assessments/prepare.ts";
-import { decodeBodySync, inlineBodyCodec } from "../../routes/assessments/stored.ts";
+import { decodeBodySync } from "../../routes/assessments/stored.ts";
 import { assessmentWorkers } from "./assessment-workers.ts";
 
 const logger = createLogger({ service: "test", level: "silent" });
-const inProcess = inlineAssessor(inlineBodyCodec);
+const inProcess = inProcessAssessor;
 
 const job = (seed: number): AssessmentJob => ({
   input: syntheticHome(createRng(seed)),

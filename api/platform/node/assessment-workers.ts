@@ -14,10 +14,9 @@ import type { Logger } from "../../../core/observability/logger.ts";
 import {
   type AssessmentJob,
   type Assessor,
-  inlineAssessor,
+  inProcessAssessor,
   type PreparedForStorage,
 } from "../../routes/assessments/prepare.ts";
-import { inlineBodyCodec } from "../../routes/assessments/stored.ts";
 
 /** What a worker answers (api/platform/node/assessment-worker.ts). */
 export type WorkerReply = {
@@ -33,8 +32,6 @@ export type WorkerJob = { id: number; job: AssessmentJob };
 export interface AssessmentWorkers extends Assessor {
   close(): Promise<void>;
 }
-
-const inProcess = inlineAssessor(inlineBodyCodec);
 
 export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorkers {
   let nextId = 1;
@@ -91,7 +88,7 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
       call(job).then(
         (r) => r.prepared as PreparedForStorage,
         (error) =>
-          error instanceof WorkerLostError ? inProcess.prepare(job) : Promise.reject(error),
+          error instanceof WorkerLostError ? inProcessAssessor.prepare(job) : Promise.reject(error),
       ),
     close: async () => {
       await Promise.all(slots.map((slot) => slot.worker?.terminate()));

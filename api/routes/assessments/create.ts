@@ -11,14 +11,13 @@ import { setLocation } from "../../conventions/location.ts";
 import { ApiError } from "../../errors/api-error.ts";
 import { bearerSecurity, errorResponses, securedErrorResponses } from "../../openapi/responses.ts";
 import { jsonText } from "./json-text.ts";
-import { inlineAssessor, type PreparedForStorage } from "./prepare.ts";
+import { inProcessAssessor, type PreparedForStorage } from "./prepare.ts";
 import {
   assessmentBody,
   assessmentSummaryViewSchema,
   createAssessmentQuery,
   storedAssessmentSchema,
 } from "./schema.ts";
-import { inlineBodyCodec } from "./stored.ts";
 
 export const createAssessmentRoute = createRoute({
   method: "post",
@@ -44,8 +43,6 @@ export const createAssessmentRoute = createRoute({
     ...errorResponses(400, 503),
   },
 });
-
-const inProcessAssessor = inlineAssessor(inlineBodyCodec);
 
 export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv> = async (c) => {
   const input = c.req.valid("json");

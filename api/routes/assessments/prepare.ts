@@ -15,7 +15,7 @@ import {
 } from "../../../core/energy/index.ts";
 import { utf8 } from "./json-text.ts";
 import { packageColumns, presentFull, presentSummary, presentSummaryView } from "./present.ts";
-import { type BodyCodec, encodeBodySync } from "./stored.ts";
+import { encodeBody, encodeBodySync } from "./stored.ts";
 
 export interface AssessmentJob {
   /** The validated request body. */
@@ -88,13 +88,13 @@ export interface Assessor {
   prepare(job: AssessmentJob): Promise<PreparedForStorage>;
 }
 
-/** In process: the engine in line, the stored form by `codec` (asynchronous zlib on Workers). */
-export const inlineAssessor = (codec: BodyCodec): Assessor => ({
+/** In process: the engine in line, then the stored form by zlib's asynchronous call. */
+export const inProcessAssessor: Assessor = {
   async prepare(job) {
     const prepared = prepareAssessment(job);
-    return { ...prepared, body: await codec.encode(prepared.full) };
+    return { ...prepared, body: await encodeBody(prepared.full) };
   },
-});
+};
 
 /** `prepareAssessment` with the stored form, synchronously (for a worker thread). */
 export function prepareForStorageSync(job: AssessmentJob): PreparedForStorage {
