@@ -145,6 +145,8 @@ const app = createApp({
   tracing: tracing.enabled,
   ...(embedded ? { databaseWritable: (ms: number) => embedded.probeWrite(ms) } : {}),
 });
+// A first POST right after the start need not wait for a worker to load the engine.
+await assessor?.ready(10_000);
 const server = await listen(
   settleUnreadBodies(app.fetch, {
     drainMaxBytes: config.BODY_LIMIT_BYTES,

@@ -26,3 +26,6 @@ parentPort?.on("message", ({ id, job }: WorkerJob) => {
     else reply({ id, error: error instanceof Error ? error.message : String(error) });
   }
 });
+
+// The modules are loaded: jobs from now on wait for no import.
+reply({ id: 0 });

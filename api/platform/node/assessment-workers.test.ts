@@ -39,6 +39,8 @@ describe("assessment worker threads", () => {
   it("prepare exactly what the in-process path prepares, over two threads at once", async () => {
     const workers = assessmentWorkers(logger, 2);
     try {
+      // Both threads load the engine when created; ready() waits for them.
+      await workers.ready(30_000);
       const jobs = Array.from({ length: 12 }, (_, i) => job(700 + i));
       const prepared = await Promise.all(jobs.map((j) => workers.prepare(j)));
       for (const [i, p] of prepared.entries()) {

@@ -4,8 +4,8 @@
  * for every message), so the event loop keeps to HTTP and the database. A job costs it a structured
  * clone of the validated input; the bytes come back transferred, not copied.
  *
- * `threads` workers share the jobs (each goes to the worker with the fewest in hand). If a worker
- * fails, its jobs run in process and a new worker starts for the next ones. (Decompressing a stored
+ * `threads` workers start with the API and share the jobs (each goes to the worker with the fewest
+ * in hand). If a worker fails, its jobs run in process and a new worker starts for the next ones. (Decompressing a stored
  * body, ~50 µs, costs less in process than the round trip to a worker.)
  */
 import { Worker } from "node:worker_threads";
@@ -18,7 +18,7 @@ import {
   type PreparedForStorage,
 } from "../../routes/assessments/prepare.ts";
 
-/** What a worker answers (api/platform/node/assessment-worker.ts). */
+/** What a worker answers (api/platform/node/assessment-worker.ts); id 0: its modules are loaded. */
 export type WorkerReply = {
   id: number;
   prepared?: PreparedForStorage;
@@ -30,6 +30,8 @@ export type WorkerReply = {
 export type WorkerJob = { id: number; job: AssessmentJob };
 
 export interface AssessmentWorkers extends Assessor {
+  /** Resolves when every worker has loaded its modules (or failed), or after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
   const slots = Array.from({ length: Math.max(1, threads) }, () => ({
     worker: undefined as Worker | undefined,
     jobs: 0,
+    loaded: Promise.resolve(),
   }));
   type Slot = (typeof slots)[number];
   const waiting = new Map<
@@ -48,7 +51,12 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
   const start = (slot: Slot) => {
     const w = new Worker(new URL("./assessment-worker.ts", import.meta.url));
     w.unref();
+    let loaded = () => {};
+    slot.loaded = new Promise((resolve) => {
+      loaded = resolve;
+    });
     w.on("message", (reply: WorkerReply) => {
+      if (reply.id === 0) return loaded();
       const job = waiting.get(reply.id);
       if (!job) return;
       waiting.delete(reply.id);
@@ -59,6 +67,7 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
     });
     w.on("error", (error) => logger.error("assessment worker failed", { err: error }));
     w.on("exit", () => {
+      loaded();
       if (slot.worker === w) slot.worker = undefined;
       for (const [id, job] of waiting) {
         if (job.worker !== w) continue;
@@ -70,6 +79,9 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
     slot.worker = w;
     return w;
   };
+
+  // Started now, not on the first job: loading the engine's modules takes a worker a few hundred ms.
+  for (const slot of slots) start(slot);
 
   const call = (job: AssessmentJob) =>
     new Promise<WorkerReply>((resolve, reject) => {
@@ -90,6 +102,16 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
         (error) =>
           error instanceof WorkerLostError ? inProcessAssessor.prepare(job) : Promise.reject(error),
       ),
+    ready: async (timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(slots.map((slot) => slot.loaded)),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
     close: async () => {
       await Promise.all(slots.map((slot) => slot.worker?.terminate()));
     },
