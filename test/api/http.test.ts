@@ -341,7 +341,28 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
         body: "hello",
       });
       expect(wrongType.status).toBe(415);
-      for (const res of [invalid, notAllowed, tooLarge, wrongType]) {
+      // Valid by the schema, refused by the engine (on Node in an assessment worker thread).
+      const nextYear = new Date().getUTCFullYear() + 1;
+      const refused = await call(api, "POST", "/v1/assessments", key, {
+        location: { prefecture: "Attica" },
+        buildingType: "apartment",
+        constructionYear: nextYear,
+        heatedFloorAreaM2: 80,
+      });
+      expect(refused.status).toBe(400);
+      const refusal = (
+        (await refused.json()) as {
+          error: { code: string; details: { path: string; message: string }[] };
+        }
+      ).error;
+      expect(refusal.code).toBe("validation_failed");
+      expect(refusal.details).toEqual([
+        expect.objectContaining({
+          path: "body.constructionYear",
+          message: expect.stringContaining(`${nextYear} is in the future`),
+        }),
+      ]);
+      for (const res of [invalid, notAllowed, tooLarge, wrongType, refused]) {
         expect(res.headers.get("content-type")).toContain("application/json");
       }
     });
