@@ -9,7 +9,6 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -24,6 +23,7 @@ import { idempotency } from "./conventions/idempotency.ts";
 import { ApiError } from "./errors/api-error.ts";
 import { notFound, onError } from "./errors/handler.ts";
 import { bodySize } from "./middleware/body-size.ts";
+import { compression } from "./middleware/compression.ts";
 import { contextVars } from "./middleware/context-vars.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requireJson } from "./middleware/require-json.ts";
@@ -79,9 +79,9 @@ export function createApp(deps: AppDeps) {
   // Only requests that accept it pass through `compress`: it reads the response's headers, which
   // makes Node's adapter build a full Response for every request otherwise.
   if (deps.compressResponses) {
-    const gzip = compress({ threshold: 1024 });
+    const compress = compression({ thresholdBytes: 1024 });
     app.use((c, next) =>
-      acceptsCompression.test(c.req.header("accept-encoding") ?? "") ? gzip(c, next) : next(),
+      acceptsCompression.test(c.req.header("accept-encoding") ?? "") ? compress(c, next) : next(),
     );
   }
   app.use(timing({ crossOrigin: deps.settings.CORS_ORIGINS.length > 0 }));

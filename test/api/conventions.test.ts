@@ -3,6 +3,8 @@
  * under 20 concurrent requests with one key, one keyset pagination walked to the end of every list
  * while rows are inserted, per-tenant caps under concurrent creates, IETF RateLimit fields, Location.
  */
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { gunzipSync, inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVapidKeys } from "../../core/notify/vapid.ts";
 import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
@@ -384,6 +386,67 @@ describe.each(runtimes)("API conventions on %s", (runtime) => {
       "If-None-Match": before,
     });
     expect(after.status).toBe(200);
+  });
+
+  it("compresses answers the client accepts compressed", async () => {
+    const { key } = await api.tenant();
+    const raw = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer }>(
+        (resolve, reject) => {
+          const req = httpRequest(`${api.url}${path}`, {
+            method,
+            headers: {
+              authorization: `Bearer ${key}`,
+              ...(body ? { "content-type": "application/json" } : {}),
+              ...headers,
+            },
+          });
+          req.on("response", (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (chunk: Buffer) => chunks.push(chunk));
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                bytes: Buffer.concat(chunks),
+              }),
+            );
+            res.on("error", reject);
+          });
+          req.on("error", reject);
+          req.end(body);
+        },
+      );
+    /** The body as sent, decoded by its Content-Encoding. */
+    const decoded = (r: { headers: IncomingHttpHeaders; bytes: Buffer }) => {
+      const encoding = r.headers["content-encoding"];
+      if (encoding === "gzip") return gunzipSync(r.bytes);
+      if (encoding === "deflate") return inflateSync(r.bytes);
+      expect(encoding).toBeUndefined();
+      return r.bytes;
+    };
+    const created = await raw(
+      "POST",
+      "/v1/assessments",
+      { "accept-encoding": "gzip, deflate" },
+      JSON.stringify(home),
+    );
+    expect(created.status).toBe(201);
+    const location = created.headers.location as string;
+    const identity = await raw("GET", location, {});
+    expect(identity.headers["content-encoding"]).toBeUndefined();
+    // Compressed on both runtimes (Node by gridpulse, workerd by the runtime itself)...
+    expect(created.headers["content-encoding"]).toBe("gzip");
+    expect(created.bytes.length).toBeLessThan(identity.bytes.length / 3);
+    // ...and, decompressed, the stored assessment byte for byte.
+    expect(decoded(created).equals(identity.bytes)).toBe(true);
+    const deflated = await raw("GET", location, { "accept-encoding": "deflate" });
+    expect(decoded(deflated).equals(identity.bytes)).toBe(true);
+    if (runtime === "node") {
+      expect(created.headers.vary).toMatch(/accept-encoding/i);
+      expect(Number(created.headers["content-length"])).toBe(created.bytes.length);
+      expect(deflated.headers["content-encoding"]).toBe("deflate");
+    }
   });
 
   it("sends the IETF RateLimit fields, on the 429 too", async () => {
