@@ -53,7 +53,7 @@ describe("acceptedEncoding", () => {
 });
 
 describe("compression middleware", () => {
-  it("gzips a large JSON answer whole: same bytes once decompressed, its length, Vary", async () => {
+  it("gzips a large JSON answer whole: the same bytes decompressed, its length, Vary", async () => {
     const res = await get("/json", "gzip, deflate, br");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-encoding")).toBe("gzip");
@@ -64,7 +64,7 @@ describe("compression middleware", () => {
     expect(gunzipSync(body).toString()).toBe(big);
   });
 
-  it("compresses a body too large to deflate in line on the thread pool, with the same result", async () => {
+  it("compresses a body too large for the loop on the thread pool, alike", async () => {
     for (const [encoding, decode] of [
       ["gzip", gunzipSync],
       ["deflate", inflateSync],

@@ -4,8 +4,8 @@
  * least `thresholdBytes`.
  *
  * The API's answers are complete in memory, so the body is compressed whole by one synchronous zlib
- * call instead of being piped through a `CompressionStream` (whose web stream and thread-pool hops cost
- * more than the deflate). Level 1 by default, as web servers use for dynamic content: a 29 KB
+ * call instead of being piped through a `CompressionStream` (whose web stream and thread-pool hops
+ * cost more than the deflate). Level 1 by default, as web servers use for dynamic content: a 29 KB
  * assessment becomes 6.8 KB in ~90 µs (level 6: 6.0 KB in ~170 µs). `POST /v1/assessments` with
  * `Accept-Encoding: gzip` went from 582–772 req/s (Hono's `compress`, level 6) to 786–1,020 (this,
  * level 1) in alternating runs on the 2-core development machine.
@@ -18,7 +18,7 @@ import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from "hono/utils/compress";
 const inLine = { gzip: gzipSync, deflate: deflateSync } as const;
 const offLoop = { gzip: promisify(gzip), deflate: promisify(deflate) } as const;
 export type ContentEncoding = keyof typeof inLine;
-/** Bodies above this are compressed on libuv's thread pool (the docs UI bundle, ~5 MB, would hold the loop). */
+/** Bodies above this go to libuv's thread pool (the ~5 MB docs UI bundle would hold the loop). */
 const IN_LINE_MAX_BYTES = 256 * 1024;
 
 /**

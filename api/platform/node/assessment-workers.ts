@@ -1,12 +1,12 @@
 /**
  * Node-only: new assessments are prepared on worker threads (the engine, the presentation, the full
- * view's ~30 KB of JSON and its compression with the 32 KB preset dictionary, which zlib hashes again
- * for every message), so the event loop keeps to HTTP and the database. A job costs it a structured
- * clone of the validated input; the bytes come back transferred, not copied.
+ * view's ~30 KB of JSON and its compression with the 32 KB preset dictionary, which zlib hashes
+ * again for every message), so the event loop keeps to HTTP and the database. A job costs it a
+ * structured clone of the validated input; the bytes come back transferred, not copied.
  *
  * `threads` workers start with the API and share the jobs (each goes to the worker with the fewest
- * in hand). If a worker fails, its jobs run in process and a new worker starts for the next ones. (Decompressing a stored
- * body, ~50 µs, costs less in process than the round trip to a worker.)
+ * in hand). If a worker fails, its jobs run in process and a new worker starts for the next ones.
+ * (Decompressing a stored body, ~50 µs, costs less in process than the round trip to a worker.)
  */
 import { Worker } from "node:worker_threads";
 import { EnergyInputError, type InputIssue } from "../../../core/energy/index.ts";
@@ -80,7 +80,7 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
     return w;
   };
 
-  // Started now, not on the first job: loading the engine's modules takes a worker a few hundred ms.
+  // Started now, not on the first job: a worker takes a few hundred ms to load the engine.
   for (const slot of slots) start(slot);
 
   const call = (job: AssessmentJob) =>
@@ -95,7 +95,7 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
     });
 
   return {
-    // A lost worker's jobs run in process; the engine's refusal and other failures are the caller's.
+    // A lost worker's jobs run in process; the engine's refusal and other errors go to the caller.
     prepare: (job) =>
       call(job).then(
         (r) => r.prepared as PreparedForStorage,

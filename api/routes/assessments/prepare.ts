@@ -1,8 +1,9 @@
 /**
- * Everything a new assessment needs before it is stored, computed from the request alone: the engine's
- * result, the row's columns and the home's figures, the full view serialised once (answered and
- * stored), the list item and the summary view. It reads no database and no clock of its own, so the
- * Node API runs it on a worker thread (api/platform/node/assessor.ts) and the Workers isolate in line.
+ * Everything a new assessment needs before it is stored, computed from the request alone: the
+ * engine's result, the row's columns and the home's figures, the full view serialised once
+ * (answered and stored), the list item and the summary view. It reads no database and no clock of
+ * its own, so the Node API runs it on worker threads (api/platform/node/assessment-workers.ts), a
+ * Workers isolate in the request.
  */
 import { type HomeFigures, homeFigures } from "../../../core/benchmark/figures.ts";
 import type { AssessmentRow } from "../../../core/db/schema/index.ts";
@@ -27,7 +28,7 @@ export interface AssessmentJob {
   uncertainty: boolean;
 }
 
-/** The row's columns but the tenant, the input (the caller holds it), the stored body and list item. */
+/** The row's columns but the tenant, the input (the caller has it), the body and the list item. */
 export type PreparedColumns = Omit<AssessmentRow, "tenantId" | "body" | "listItem" | "input">;
 
 export interface PreparedAssessment {
