@@ -206,6 +206,8 @@ describe("burn rates: generated Prometheus rules vs gridpulse", () => {
     let delivered = 0;
     let counted = 0;
     let previous = -1;
+    /** The count a few samples back: whether it was still moving when the wait ended. */
+    const history: number[] = [];
     await waitFor(
       "gridpulse to count every API request",
       async () => {
@@ -221,11 +223,26 @@ describe("burn rates: generated Prometheus rules vs gridpulse", () => {
           slo_id: sloIds.latency,
           window: "budget",
         });
+        history.push(counted);
         return delivered > 0 && counted >= delivered && counted === previous;
       },
       { timeoutMs: 60_000, intervalMs: 1000 },
-    ).catch((e: Error) => {
-      throw new Error(`${e.message} (delivered ${delivered}, counted ${counted})`);
+    ).catch(async (e: Error) => {
+      // What the stream worker holds or dropped, for a failure seen only under CI's load.
+      const text = await scrape(worker.url).catch(() => "");
+      const stream = Object.fromEntries(
+        [
+          "gridpulse_stream_events_processed_total",
+          "gridpulse_stream_events_late_total",
+          "gridpulse_stream_events_invalid_total",
+          "gridpulse_stream_events_accumulated",
+          "gridpulse_stream_replays_skipped_total",
+          "gridpulse_stream_consumer_lag",
+        ].map((name) => [name.replace("gridpulse_stream_", ""), sampleValue(text, name)]),
+      );
+      throw new Error(
+        `${e.message} (delivered ${delivered}, counted ${counted}; counted 10 and 30 s before: ${history.at(-11)}, ${history.at(-31)}; stream ${JSON.stringify(stream)})`,
+      );
     });
     expect(counted - delivered).toBeLessThanOrEqual(Math.ceil(delivered * 0.01));
     // The generated period ratio (Sloth-style) sums the 5-minute rates recorded at each evaluation:
