@@ -226,7 +226,9 @@ describe("burn rates: generated Prometheus rules vs gridpulse", () => {
         history.push(counted);
         return delivered > 0 && counted >= delivered && counted === previous;
       },
-      { timeoutMs: 60_000, intervalMs: 1000 },
+      // Two minutes: one CI run (a loaded 2-core machine, other suites running their own brokers)
+      // timed out at one, 125 events short; the message below says what the worker held then.
+      { timeoutMs: 120_000, intervalMs: 1000 },
     ).catch(async (e: Error) => {
       // What the stream worker holds or dropped, for a failure seen only under CI's load.
       const text = await scrape(worker.url).catch(() => "");
