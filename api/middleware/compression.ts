@@ -48,6 +48,11 @@ export function acceptedEncoding(header: string | undefined): ContentEncoding | 
   return d > 0 ? "deflate" : undefined;
 }
 
+/**
+ * Requests whose `Accept-Encoding` names neither encoding skip the middleware: it reads the answer's
+ * headers, which makes Node's adapter build a full `Response` for every request otherwise.
+ */
+const namesAnEncoding = /\b(gzip|deflate)\b/i;
 const noTransform = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 const variesByEncoding = /(?:^|,)\s*accept-encoding\s*(?:,|$)/i;
 
@@ -57,6 +62,7 @@ export function compression(
   const threshold = options.thresholdBytes ?? 1024;
   const level = options.level ?? 1;
   return async (c, next) => {
+    if (!namesAnEncoding.test(c.req.header("accept-encoding") ?? "")) return next();
     await next();
     const res = c.res;
     const type = res.headers.get("content-type");

@@ -45,7 +45,7 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
   type Slot = (typeof slots)[number];
   const waiting = new Map<
     number,
-    { slot: Slot; worker: Worker; resolve(r: WorkerReply): void; reject(e: Error): void }
+    { worker: Worker; resolve(r: WorkerReply): void; reject(e: Error): void }
   >();
 
   const start = (slot: Slot) => {
@@ -89,7 +89,7 @@ export function assessmentWorkers(logger: Logger, threads = 1): AssessmentWorker
       for (const s of slots) if (s.jobs < slot.jobs) slot = s;
       const worker = slot.worker ?? start(slot);
       const id = nextId++;
-      waiting.set(id, { slot, worker, resolve, reject });
+      waiting.set(id, { worker, resolve, reject });
       slot.jobs++;
       worker.postMessage({ id, job } satisfies WorkerJob);
     });
