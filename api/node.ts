@@ -16,6 +16,7 @@ import { migrateOnStart } from "../platform/db/migrate.ts";
 import { openDatabase } from "../platform/db/open.ts";
 import { createKafka } from "../platform/kafka.ts";
 import { exitOnFatal, onShutdown } from "../platform/lifecycle.ts";
+import { keptRawInflate } from "../platform/raw-inflate.ts";
 import { listen } from "../platform/serve.ts";
 import { startTracing } from "../platform/tracing.ts";
 import { createApp } from "./app.ts";
@@ -139,6 +140,7 @@ const app = createApp({
   authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
   benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
   hashApiKey: hashApiKeyNode,
+  rawInflate: keptRawInflate(),
   compressResponses: true,
   docsBundle: scalarBundle(),
   ...(assessor ? { assessor } : {}),

@@ -6,6 +6,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { assessments } from "../../../core/db/schema/index.ts";
+import { keptRawInflate } from "../../../platform/raw-inflate.ts";
 import { bytesTag } from "../../conventions/caching.ts";
 import { createHarness } from "../../testing/harness.ts";
 import { utf8 } from "./json-text.ts";
@@ -189,6 +190,10 @@ describe("stored assessments", () => {
     expect(body.byteLength).toBeLessThan(4096);
     expect(answered.length / body.byteLength).toBeGreaterThan(8);
     expect(text(decodeBodySync(body))).toBe(answered);
+    // The Node API's kept zlib stream, twice over the same stream.
+    const kept = keptRawInflate();
+    expect(text(decodeBodySync(body, kept))).toBe(answered);
+    expect(text(decodeBodySync(body, kept))).toBe(answered);
     const round = decodeBodySync(await encodeBody(utf8('{"α":"ünïcödé"}')));
     expect(text(round)).toBe('{"α":"ünïcödé"}');
     expect(() => decodeBodySync(new Uint8Array([9, 1, 2]))).toThrow(/unknown format 9/);
