@@ -14,7 +14,7 @@ import type { RateLimiter } from "../core/ratelimit/token-bucket.ts";
 import type { AuthCache } from "./auth/auth-cache.ts";
 import type { RequestMetrics } from "./observe/request-metrics.ts";
 import type { Assessor } from "./routes/assessments/prepare.ts";
-import type { RawInflate } from "./routes/assessments/stored.ts";
+import type { RawCodec } from "./routes/assessments/stored.ts";
 import type { ApiSettings } from "./settings.ts";
 import type { TelemetrySink } from "./telemetry/telemetry-sink.ts";
 import type { TenantScope } from "./tenancy/tenant-scope.ts";
@@ -53,9 +53,9 @@ export interface AppDeps {
   hashApiKey?: (key: string) => string | Promise<string>;
   /**
    * Inflates stored assessment bodies. Default: zlib's `inflateRawSync`; Node passes one kept zlib
-   * stream (platform/raw-inflate.ts), twice as fast and with far less garbage outside the JS heap.
+   * stream (platform/kept-zlib.ts), twice as fast and with far less garbage outside the JS heap.
    */
-  rawInflate?: RawInflate;
+  rawInflate?: RawCodec;
   /**
    * Readiness: resolves if the database would commit a write within `timeoutMs` (the embedded file:
    * the write lock can be taken); absent where a read probe is the best available check.

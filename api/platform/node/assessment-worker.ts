@@ -4,8 +4,13 @@
  */
 import { parentPort } from "node:worker_threads";
 import { EnergyInputError } from "../../../core/energy/index.ts";
+import { keptRawDeflate } from "../../../platform/kept-zlib.ts";
 import { prepareForStorageSync } from "../../routes/assessments/prepare.ts";
+import { STORED_LEVEL } from "../../routes/assessments/stored.ts";
 import type { WorkerJob, WorkerReply } from "./assessment-workers.ts";
+
+/** The stored form's deflate, through one zlib stream kept by this thread (platform/kept-zlib.ts). */
+const deflate = keptRawDeflate({ level: STORED_LEVEL });
 
 /** Whether `bytes` is the whole of its buffer (then it can be transferred instead of copied). */
 const owns = (bytes: Uint8Array) =>
@@ -16,7 +21,7 @@ const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) =>
 
 parentPort?.on("message", ({ id, job }: WorkerJob) => {
   try {
-    const prepared = prepareForStorageSync(job);
+    const prepared = prepareForStorageSync(job, deflate);
     const transfer = [prepared.full, prepared.body]
       .filter(owns)
       .map((b) => b.buffer as ArrayBuffer);

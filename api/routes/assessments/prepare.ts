@@ -16,7 +16,7 @@ import {
 } from "../../../core/energy/index.ts";
 import { utf8 } from "./json-text.ts";
 import { packageColumns, presentFull, presentSummary, presentSummaryView } from "./present.ts";
-import { encodeBody, encodeBodySync } from "./stored.ts";
+import { encodeBody, encodeBodySync, type RawCodec } from "./stored.ts";
 
 export interface AssessmentJob {
   /** The validated request body. */
@@ -97,8 +97,11 @@ export const inProcessAssessor: Assessor = {
   },
 };
 
-/** `prepareAssessment` with the stored form, synchronously (for a worker thread). */
-export function prepareForStorageSync(job: AssessmentJob): PreparedForStorage {
+/**
+ * `prepareAssessment` with the stored form, synchronously (for a worker thread), by `deflate` (default
+ * zlib's own call).
+ */
+export function prepareForStorageSync(job: AssessmentJob, deflate?: RawCodec): PreparedForStorage {
   const prepared = prepareAssessment(job);
-  return { ...prepared, body: encodeBodySync(prepared.full) };
+  return { ...prepared, body: encodeBodySync(prepared.full, deflate) };
 }

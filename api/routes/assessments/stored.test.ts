@@ -6,12 +6,12 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { assessments } from "../../../core/db/schema/index.ts";
-import { keptRawInflate } from "../../../platform/raw-inflate.ts";
+import { keptRawDeflate, keptRawInflate } from "../../../platform/kept-zlib.ts";
 import { bytesTag } from "../../conventions/caching.ts";
 import { createHarness } from "../../testing/harness.ts";
 import { utf8 } from "./json-text.ts";
 import { PRESENTED_DIGITS, roundSignificant } from "./present.ts";
-import { decodeBodySync, encodeBody } from "./stored.ts";
+import { decodeBodySync, encodeBody, encodeBodySync, STORED_LEVEL } from "./stored.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -194,6 +194,11 @@ describe("stored assessments", () => {
     const kept = keptRawInflate();
     expect(text(decodeBodySync(body, kept))).toBe(answered);
     expect(text(decodeBodySync(body, kept))).toBe(answered);
+    // The assessment workers' kept deflate stream stores the same bytes as zlib's own call.
+    const deflate = keptRawDeflate({ level: STORED_LEVEL });
+    const bytes = utf8(answered);
+    expect(Buffer.from(encodeBodySync(bytes, deflate))).toEqual(Buffer.from(encodeBodySync(bytes)));
+    expect(Buffer.from(encodeBodySync(bytes, deflate))).toEqual(Buffer.from(encodeBodySync(bytes)));
     const round = decodeBodySync(await encodeBody(utf8('{"α":"ünïcödé"}')));
     expect(text(round)).toBe('{"α":"ünïcödé"}');
     expect(() => decodeBodySync(new Uint8Array([9, 1, 2]))).toThrow(/unknown format 9/);

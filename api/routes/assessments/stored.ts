@@ -11,7 +11,8 @@
  * compatibility date 2026-08-04). The Node API compresses on its assessment worker threads
  * (api/platform/node/assessment-workers.ts, with the synchronous call below), Workers with the
  * asynchronous one; both decompress in line (`decodeBodySync`: ~50 µs a body with zlib's own call,
- * ~25 µs with the Node API's kept stream, platform/raw-inflate.ts).
+ * ~25 µs with the Node API's kept stream). On Node both directions go through zlib streams kept per
+ * dictionary (platform/kept-zlib.ts), passed in as `RawCodec`s.
  */
 import { deflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 import { assessmentDictionaryV1 } from "./dictionaries/v1.ts";
@@ -49,20 +50,25 @@ export function encodeBody(utf8: Uint8Array, level = STORED_LEVEL): Promise<Uint
   );
 }
 
-/** `encodeBody`, synchronously (for a worker thread, whose loop has nothing else to do). */
-export function encodeBodySync(utf8: Uint8Array, level = STORED_LEVEL): Uint8Array {
-  return framed(deflateRawSync(utf8, { level, dictionary: dictionaryV1 }));
+/** Deflate-raw with a preset dictionary, one way or the other: data in, data out. */
+export type RawCodec = (input: Uint8Array, dictionary: Uint8Array) => Uint8Array;
+
+const zlibDeflate: RawCodec = (input, dictionary) =>
+  deflateRawSync(input, { level: STORED_LEVEL, dictionary });
+const zlibInflate: RawCodec = (deflated, dictionary) => inflateRawSync(deflated, { dictionary });
+
+/**
+ * `encodeBody`, synchronously (for a worker thread, whose loop has nothing else to do), by `deflate`
+ * at `STORED_LEVEL` (default zlib's own call).
+ */
+export function encodeBodySync(utf8: Uint8Array, deflate: RawCodec = zlibDeflate): Uint8Array {
+  return framed(deflate(utf8, dictionaryV1));
 }
-
-/** Inflates a deflate-raw payload compressed with a preset dictionary. */
-export type RawInflate = (payload: Uint8Array, dictionary: Uint8Array) => Uint8Array;
-
-const zlibInflate: RawInflate = (deflated, dictionary) => inflateRawSync(deflated, { dictionary });
 
 /** The response's UTF-8 bytes back from its stored form (by `inflate`; default zlib's own call). */
 export function decodeBodySync(
   stored: ArrayBuffer | Uint8Array,
-  inflate: RawInflate = zlibInflate,
+  inflate: RawCodec = zlibInflate,
 ): Uint8Array {
   return inflate(payload(stored), dictionaryV1);
 }

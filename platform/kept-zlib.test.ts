@@ -1,14 +1,14 @@
 /**
- * The kept zlib stream gives exactly what `inflateRawSync` gives: the same bytes for every payload
- * (two dictionaries, outputs past the scratch buffer), the same errors for broken payloads, and the
- * stream is fine again after one.
+ * The kept zlib streams give exactly what `inflateRawSync` and `deflateRawSync` give: the same bytes
+ * for every payload (two dictionaries, every level, outputs past the scratch buffer), the same errors
+ * for broken payloads, and the stream is fine again after one. zlib's own calls are counted: the kept
+ * streams use them only where they say they do.
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { keptRawInflate } from "./raw-inflate.ts";
+import { keptRawDeflate, keptRawInflate } from "./kept-zlib.ts";
 
-// zlib's own call, counted: the kept stream must not lean on it but where it says it does.
-const zlibCalls = vi.hoisted(() => ({ count: 0 }));
+const zlibCalls = vi.hoisted(() => ({ count: 0, deflates: 0 }));
 vi.mock("node:zlib", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:zlib")>();
   return {
@@ -17,10 +17,15 @@ vi.mock("node:zlib", async (importOriginal) => {
       zlibCalls.count += 1;
       return real.inflateRawSync(...args);
     },
+    deflateRawSync: (...args: Parameters<typeof real.deflateRawSync>) => {
+      zlibCalls.deflates += 1;
+      return real.deflateRawSync(...args);
+    },
   };
 });
 afterEach(() => {
   zlibCalls.count = 0;
+  zlibCalls.deflates = 0;
 });
 
 /** A pseudo-random JSON-like text of about `size` characters (deterministic per seed). */
@@ -100,5 +105,33 @@ describe("keptRawInflate", () => {
       outcome(() => inflateRawSync(foreign, { dictionary })),
     );
     expect(Buffer.from(inflate(good, dictionary)).equals(sample(1, 30_000))).toBe(true);
+  });
+
+  it("deflates to deflateRawSync's bytes at every level, over two dictionaries", () => {
+    const scratchBytes = 64 * 1024;
+    for (const level of [1, 3, 6, 9]) {
+      const deflate = keptRawDeflate({ level, scratchBytes });
+      for (let i = 0; i < 24; i++) {
+        const dict = i % 3 === 0 ? other : dictionary;
+        // Random bytes do not compress: past the scratch buffer from 64 KB of input on.
+        const plain =
+          i % 8 === 7
+            ? Uint8Array.from({ length: 40_000 + i * 1_500 }, (_, k) => (k * 7919 + i) % 251)
+            : sample(i, 100 + i * 4_000);
+        zlibCalls.deflates = 0;
+        const got = deflate(plain, dict);
+        const fitted = zlibCalls.deflates === 0;
+        const expected = deflateRawSync(plain, { level, dictionary: dict });
+        expect(Buffer.from(got).equals(expected)).toBe(true);
+        // Kept unless the output could not fit the scratch buffer.
+        expect(fitted || expected.byteLength >= scratchBytes - 64).toBe(true);
+        expect(Buffer.from(inflateRawSync(got, { dictionary: dict })).equals(plain)).toBe(true);
+      }
+    }
+    // Compressible input inflates to more than the scratch buffer but deflates into it: kept.
+    const deflate = keptRawDeflate({ level: 1, scratchBytes });
+    zlibCalls.deflates = 0;
+    deflate(sample(7, 3 * scratchBytes), dictionary);
+    expect(zlibCalls.deflates).toBe(0);
   });
 });
