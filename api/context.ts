@@ -112,5 +112,10 @@ export interface AppEnv {
     tenant: TenantScope;
     /** The validator of the representation a route answers, when it has one cheaper than the body's digest (api/conventions/caching.ts). */
     etag?: string;
+    /**
+     * Set by a middleware that reads the answer's bytes back after the route (idempotency stores
+     * them): compression then happens after it, not in `c.body` (api/middleware/compression.ts).
+     */
+    readsAnswer?: boolean;
   };
 }

@@ -113,6 +113,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
       return;
     }
     let stored = false;
+    // The answer is stored as the route gave it, before any compression for this client.
+    c.set("readsAnswer", true);
     try {
       await next();
       const res = c.res;

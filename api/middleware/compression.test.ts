@@ -1,6 +1,8 @@
-import { gunzipSync, inflateSync } from "node:zlib";
+import { gunzipSync, gzipSync, inflateSync } from "node:zlib";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import type { AppEnv } from "../context.ts";
+import { httpCaching } from "../conventions/caching.ts";
 import { acceptedEncoding, compression } from "./compression.ts";
 
 const big = JSON.stringify({
@@ -26,6 +28,47 @@ function app() {
     return c.json(JSON.parse(big));
   });
   a.get("/partial", (c) => c.body(big, 206, { "content-type": "application/json" }));
+  // Answers handed to c.body as text or bytes: compressed where they are given.
+  const json = { "content-type": "application/json" };
+  a.get("/body/text", (c) => c.body(big, 200, json));
+  a.post("/body/bytes", (c) => c.body(new TextEncoder().encode(big), 201, json));
+  a.get("/body/tagged", (c) => {
+    c.header("ETag", '"abc"');
+    return c.body(big, 200, json);
+  });
+  a.get("/body/vary", (c) => c.body(big, 200, { ...json, Vary: "Origin" }));
+  a.get("/body/etag", (c) => c.body(big, 200, { ...json, ETag: '"xyz"' }));
+  a.get("/body/varied", (c) => {
+    c.header("Vary", "accept-encoding");
+    return c.body(big, 200, json);
+  });
+  a.get("/body/small", (c) => c.body('{"ok":true}', 200, json));
+  a.get("/body/no-transform", (c) => {
+    c.header("Cache-Control", "private, no-transform");
+    return c.body(big, 200, json);
+  });
+  a.get("/body/partial", (c) => {
+    c.status(206);
+    return c.body(big, undefined, json);
+  });
+  a.get("/body/encoded", (c) =>
+    c.body(gzipSync(big), 200, { ...json, "Content-Encoding": "gzip" }),
+  );
+  a.get("/body/png", (c) => c.body(new Uint8Array(4096), 200, { "content-type": "image/png" }));
+  // What c.body and c.json gave the route: compressed already (nothing is read back after it).
+  a.get("/body/inspect", (c) => {
+    const res = c.body(big, 200, json);
+    return c.text(res.headers.get("content-encoding") ?? "identity");
+  });
+  a.get("/json/inspect", (c) => {
+    const res = c.json(JSON.parse(big), 201);
+    return c.text(
+      `${res.status} ${res.headers.get("content-type")} ${res.headers.get("content-encoding")}`,
+    );
+  });
+  a.get("/json/typed", (c) =>
+    c.json(JSON.parse(big), 200, { "Content-Type": "application/problem+json" }),
+  );
   return a;
 }
 
@@ -107,5 +150,101 @@ describe("compression middleware", () => {
       expect(res.headers.get("content-encoding")).toBeNull();
       expect(await res.text()).toBe(big);
     }
+  });
+
+  it("compresses text and bytes given to c.body where they are given, alike", async () => {
+    for (const [path, method, status] of [
+      ["/body/text", "GET", 200],
+      ["/body/bytes", "POST", 201],
+    ] as const) {
+      const res = await get(path, "gzip, deflate", method);
+      expect(res.status).toBe(status);
+      expect(res.headers.get("content-encoding")).toBe("gzip");
+      expect(res.headers.get("content-type")).toBe("application/json");
+      expect(res.headers.get("vary")).toBe("Accept-Encoding");
+      const body = new Uint8Array(await res.arrayBuffer());
+      expect(res.headers.get("content-length")).toBe(String(body.byteLength));
+      expect(gunzipSync(body).toString()).toBe(big);
+      const deflated = await get(path, "deflate", method);
+      expect(inflateSync(new Uint8Array(await deflated.arrayBuffer())).toString()).toBe(big);
+    }
+    expect(await (await get("/body/inspect", "gzip")).text()).toBe("gzip");
+    expect(await (await get("/body/inspect")).text()).toBe("identity");
+    expect(await (await get("/json/inspect", "gzip")).text()).toBe("201 application/json gzip");
+    expect(await (await get("/json/inspect")).text()).toBe("201 application/json null");
+    const typed = await get("/json/typed", "gzip");
+    expect(typed.headers.get("content-type")).toBe("application/problem+json");
+    expect(gunzipSync(new Uint8Array(await typed.arrayBuffer())).toString()).toBe(big);
+  });
+
+  it("at the source too: weakens a strong ETag, extends Vary, leaves the rest alone", async () => {
+    const tagged = await get("/body/tagged", "gzip");
+    expect(tagged.headers.get("etag")).toBe('W/"abc"');
+    expect((await get("/body/tagged")).headers.get("etag")).toBe('"abc"');
+    expect((await get("/body/vary", "gzip")).headers.get("vary")).toBe("Origin, Accept-Encoding");
+    expect((await get("/body/etag", "gzip")).headers.get("etag")).toBe('W/"xyz"');
+    expect((await get("/body/etag")).headers.get("etag")).toBe('"xyz"');
+    const varied = await get("/body/varied", "gzip");
+    expect(varied.headers.get("vary")).toBe("accept-encoding");
+    expect(varied.headers.get("content-encoding")).toBe("gzip");
+    for (const path of ["/body/small", "/body/no-transform", "/body/partial", "/body/png"]) {
+      const res = await get(path, "gzip");
+      expect(res.headers.get("content-encoding"), path).toBeNull();
+    }
+    const small = await get("/body/small", "gzip");
+    expect(small.headers.get("vary")).toBe("Accept-Encoding");
+    expect(await small.text()).toBe('{"ok":true}');
+    expect((await get("/body/partial", "gzip")).status).toBe(206);
+    expect(await (await get("/body/no-transform", "gzip")).text()).toBe(big);
+    // Already encoded by the route: passed on as it is.
+    const encoded = await get("/body/encoded", "gzip");
+    expect(gunzipSync(new Uint8Array(await encoded.arrayBuffer())).toString()).toBe(big);
+    expect((await get("/body/text", "gzip", "HEAD")).headers.get("content-encoding")).toBeNull();
+    // A request naming gzip or deflate gets Vary, one naming neither is not looked at.
+    for (const [header, vary] of [
+      ["gzip;q=0", "Accept-Encoding"],
+      ["br", null],
+    ] as const) {
+      const res = await get("/body/text", header);
+      expect(res.headers.get("content-encoding")).toBeNull();
+      expect(res.headers.get("vary")).toBe(vary);
+      expect(await res.text()).toBe(big);
+    }
+  });
+
+  it("with HTTP caching: the ETag of the identity answer, weak, and 304 for it compressed", async () => {
+    const a = new Hono<AppEnv>();
+    a.use(compression({ thresholdBytes: 1024 }));
+    a.use("/v1/*", httpCaching());
+    a.get("/v1/things", (c) => c.json(JSON.parse(big)));
+    const plain = await a.request("/v1/things");
+    const zipped = await a.request("/v1/things", { headers: { "accept-encoding": "gzip" } });
+    const tag = zipped.headers.get("etag") ?? "";
+    expect(tag).toMatch(/^W\//);
+    expect(tag).toBe(plain.headers.get("etag"));
+    expect(zipped.headers.get("content-encoding")).toBe("gzip");
+    expect(gunzipSync(new Uint8Array(await zipped.arrayBuffer())).toString()).toBe(big);
+    const again = await a.request("/v1/things", {
+      headers: { "accept-encoding": "gzip", "if-none-match": tag },
+    });
+    expect(again.status).toBe(304);
+    expect(again.headers.get("content-encoding")).toBeNull();
+    expect(await again.text()).toBe("");
+  });
+
+  it("gives a middleware that reads the answer back the identity bytes, then compresses", async () => {
+    const a = new Hono();
+    a.use(compression({ thresholdBytes: 1024 }));
+    let read = "";
+    a.use(async (c, next) => {
+      c.set("readsAnswer" as never, true as never);
+      await next();
+      read = await c.res.clone().text();
+    });
+    a.get("/stored", (c) => c.body(big, 200, { "content-type": "application/json" }));
+    const res = await a.request("/stored", { headers: { "accept-encoding": "gzip" } });
+    expect(read).toBe(big);
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    expect(gunzipSync(new Uint8Array(await res.arrayBuffer())).toString()).toBe(big);
   });
 });

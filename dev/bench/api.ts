@@ -16,6 +16,8 @@
  * ("node-sqld": the Node API with DATABASE_URL pointing at a local sqld; "node-traced": the Node API
  * exporting every request's span to a local Zipkin, dev/zipkin). `--trace` is `--runtimes
  * node,node-traced` and prints the export's overhead, endpoint by endpoint, from that same run.
+ * `--accept-encoding "gzip, deflate, br"` sends that header with every request (the anchor too), as
+ * browsers and mobile HTTP stacks do: Node then compresses answers of 1 KB and more.
  */
 import { execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -46,9 +48,12 @@ const { values } = parseArgs({
     connections: { type: "string", default: "32" },
     runtimes: { type: "string", default: "node,workerd" },
     trace: { type: "boolean", default: false },
+    "accept-encoding": { type: "string" },
   },
 });
 const durationS = Number(values.duration);
+/** Sent with every request when given, as real clients send `Accept-Encoding: gzip, deflate, br`. */
+const acceptEncoding = values["accept-encoding"];
 const connections = Number(values.connections);
 const runtimes = values.trace ? ["node", "node-traced"] : (values.runtimes as string).split(",");
 
@@ -348,6 +353,7 @@ async function measure(
     headers: {
       ...(auth ? { authorization: `Bearer ${key}` } : {}),
       ...(body ? { "content-type": "application/json" } : {}),
+      ...(acceptEncoding ? { "accept-encoding": acceptEncoding } : {}),
     },
     ...(body ? { method: "POST" as const, body } : {}),
   });
@@ -540,7 +546,7 @@ for (const runtime of runtimes) {
 }
 await anchor.stop();
 console.log(
-  `autocannon: ${connections} connections, ${durationS} s per endpoint, loopback, same 2-core machine as the server`,
+  `autocannon: ${connections} connections, ${durationS} s per endpoint, loopback, same 2-core machine as the server${acceptEncoding ? `; Accept-Encoding: ${acceptEncoding}` : ""}`,
 );
 console.table(rows);
 for (const line of accessLog) console.log(`access log: ${line}`);
