@@ -28,6 +28,8 @@ function app() {
     return c.json(JSON.parse(big));
   });
   a.get("/partial", (c) => c.body(big, 206, { "content-type": "application/json" }));
+  // Hono's c.text does not go through c.body: compressed after the route.
+  a.get("/text", (c) => c.text(big));
   // Answers handed to c.body as text or bytes: compressed where they are given.
   const json = { "content-type": "application/json" };
   a.get("/body/text", (c) => c.body(big, 200, json));
@@ -118,6 +120,15 @@ describe("compression middleware", () => {
       expect(res.headers.get("content-length")).toBe(String(body.byteLength));
       expect(decode(body).toString()).toBe(large);
     }
+  });
+
+  it("compresses an answer not given through c.body after the route, alike", async () => {
+    const res = await get("/text", "gzip");
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    expect(res.headers.get("vary")).toBe("Accept-Encoding");
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(res.headers.get("content-length")).toBe(String(body.byteLength));
+    expect(gunzipSync(body).toString()).toBe(big);
   });
 
   it("answers deflate (zlib format) when only deflate is accepted", async () => {

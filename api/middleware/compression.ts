@@ -19,7 +19,7 @@
  */
 import { promisify } from "node:util";
 import { deflate, deflateSync, gzip, gzipSync } from "node:zlib";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from "hono/utils/compress";
 
 const inLine = { gzip: gzipSync, deflate: deflateSync } as const;
@@ -87,6 +87,99 @@ interface RouteSet {
   vary?: string;
 }
 
+/** Whether an answer of this type and Cache-Control may be compressed. */
+const compressibleType = (
+  type: string | null | undefined,
+  cacheControl: string | null | undefined,
+) => !!type && COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type) && !noTransform.test(cacheControl ?? "");
+/** Whether a Vary value already covers Accept-Encoding. */
+const variesAlready = (vary: string | null | undefined) =>
+  vary === "*" || (!!vary && variesByEncoding.test(vary));
+/** The validator of a compressed answer: its bytes differ from the identity answer's. */
+const weak = (tag: string) => (tag.startsWith("W/") ? tag : `W/${tag}`);
+
+interface Settings {
+  encoding: ContentEncoding | undefined;
+  threshold: number;
+  level: number;
+}
+
+/**
+ * Compresses answers given to `c.body` as text or bytes, or to `c.json` (sent through `c.body` as
+ * Hono's own does it), in that call, from the bytes in hand: reading a finished answer back makes
+ * Node's adapter build a full Response, read its stream and build another (several hundred µs a
+ * request). What that needs to know of the route's own headers is tracked as it sets them. Returns
+ * whether the answer was decided there; anything else is left to the path after the route.
+ */
+function compressInCall(c: Context, { encoding, threshold, level }: Settings): () => boolean {
+  let decided = false;
+  const set: RouteSet = {};
+  const header = c.header as HeaderSetter;
+  c.header = ((name: string, value?: string, opts?: { append?: boolean }) => {
+    const key = name.toLowerCase();
+    const now = (before: string | undefined) =>
+      value === undefined ? undefined : opts?.append && before ? `${before}, ${value}` : value;
+    if (key === "cache-control") set.cacheControl = now(set.cacheControl);
+    else if (key === "content-encoding") set.contentEncoding = now(set.contentEncoding);
+    else if (key === "etag") set.etag = now(set.etag);
+    else if (key === "vary") set.vary = now(set.vary);
+    header(name, value, opts);
+  }) as typeof c.header;
+  const status = c.status;
+  c.status = ((code: Parameters<typeof c.status>[0]) => {
+    set.status = code;
+    status(code);
+  }) as typeof c.status;
+  const body = c.body as Body;
+  c.body = ((data: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) => {
+    // A middleware that reads the answer back after the route gets it uncompressed: it is
+    // compressed after that middleware instead.
+    if (c.get("readsAnswer") === true) return body(data, arg, headers);
+    const code = typeof arg === "number" ? arg : arg === undefined ? (set.status ?? 200) : 0;
+    if (
+      !(typeof data === "string" || data instanceof Uint8Array) ||
+      code === 0 ||
+      code === 204 ||
+      code === 206 ||
+      code === 304 ||
+      set.contentEncoding !== undefined ||
+      headerIn(headers, "content-encoding") !== undefined ||
+      !compressibleType(headerIn(headers, "content-type"), set.cacheControl) ||
+      noTransform.test(headerIn(headers, "cache-control") ?? "")
+    )
+      return body(data, arg, headers);
+    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    // Too large for the loop: the path after the route compresses it on the thread pool.
+    if (size > IN_LINE_MAX_BYTES) return body(data, arg, headers);
+    decided = true;
+    // The answer differs by Accept-Encoding from here on, compressed or not (a Vary passed with the
+    // body replaces the one set on the context, so it is extended there).
+    const passed = headerIn(headers, "vary");
+    let out = headers;
+    if (!variesAlready(passed ?? set.vary)) {
+      if (passed === undefined) c.header("Vary", "Accept-Encoding", { append: true });
+      else out = { ...headers, Vary: `${passed}, Accept-Encoding` };
+    }
+    if (!encoding || size < threshold) return body(data, arg, out);
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    const compressed = inLine[encoding](bytes, { level });
+    const tag = headerIn(headers, "etag");
+    if (tag !== undefined) out = { ...out, ETag: weak(tag) };
+    else if (set.etag) c.header("ETag", weak(set.etag));
+    return body(compressed, arg, {
+      ...out,
+      "Content-Encoding": encoding,
+      "Content-Length": String(compressed.byteLength),
+    });
+  }) as typeof c.body;
+  c.json = ((object: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) =>
+    (c.body as Body)(JSON.stringify(object), arg, {
+      "Content-Type": "application/json",
+      ...headers,
+    })) as typeof c.json;
+  return () => decided;
+}
+
 export function compression(
   options: { thresholdBytes?: number; level?: number } = {},
 ): MiddlewareHandler {
@@ -96,103 +189,21 @@ export function compression(
     const accept = c.req.header("accept-encoding");
     if (!namesAnEncoding.test(accept ?? "")) return next();
     const encoding = acceptedEncoding(accept);
-    // Answers given to `c.body` as text or bytes, or to `c.json`, are compressed there and then, from
-    // the bytes in hand: reading a finished answer back makes Node's adapter build a full Response,
-    // read its stream and build another (several hundred µs a request). What that needs to know of
-    // the route's own headers is tracked as it sets them; anything else is left to the general path
-    // after the route.
-    let atSource = false;
-    if (c.req.method !== "HEAD") {
-      const set: RouteSet = {};
-      const header = c.header as HeaderSetter;
-      c.header = ((name: string, value?: string, opts?: { append?: boolean }) => {
-        const key = name.toLowerCase();
-        const now = (before: string | undefined) =>
-          value === undefined ? undefined : opts?.append && before ? `${before}, ${value}` : value;
-        if (key === "cache-control") set.cacheControl = now(set.cacheControl);
-        else if (key === "content-encoding") set.contentEncoding = now(set.contentEncoding);
-        else if (key === "etag") set.etag = now(set.etag);
-        else if (key === "vary") set.vary = now(set.vary);
-        header(name, value, opts);
-      }) as typeof c.header;
-      const status = c.status;
-      c.status = ((code: Parameters<typeof c.status>[0]) => {
-        set.status = code;
-        status(code);
-      }) as typeof c.status;
-      const body = c.body as Body;
-      c.body = ((data: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) => {
-        // A middleware that reads the answer back after the route gets it uncompressed: it is
-        // compressed after that middleware instead.
-        if (c.get("readsAnswer") === true) return body(data, arg, headers);
-        const code = typeof arg === "number" ? arg : arg === undefined ? (set.status ?? 200) : 0;
-        const type = headerIn(headers, "content-type");
-        if (
-          !(typeof data === "string" || data instanceof Uint8Array) ||
-          code === 0 ||
-          code === 204 ||
-          code === 206 ||
-          code === 304 ||
-          !type ||
-          !COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type) ||
-          set.contentEncoding !== undefined ||
-          headerIn(headers, "content-encoding") !== undefined ||
-          noTransform.test(set.cacheControl ?? "") ||
-          noTransform.test(headerIn(headers, "cache-control") ?? "")
-        )
-          return body(data, arg, headers);
-        const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
-        // Too large for the loop: the general path compresses it on the thread pool.
-        if (size > IN_LINE_MAX_BYTES) return body(data, arg, headers);
-        atSource = true;
-        // The answer differs by Accept-Encoding from here on, compressed or not (a Vary passed with
-        // the body replaces the one set on the context, so it is extended there).
-        const passed = headerIn(headers, "vary");
-        const vary = passed ?? set.vary;
-        let out = headers;
-        if (vary !== "*" && !(vary !== undefined && variesByEncoding.test(vary))) {
-          if (passed === undefined) c.header("Vary", "Accept-Encoding", { append: true });
-          else out = { ...headers, Vary: `${passed}, Accept-Encoding` };
-        }
-        if (!encoding || size < threshold) return body(data, arg, out);
-        const compressed = inLine[encoding](typeof data === "string" ? Buffer.from(data) : data, {
-          level,
-        });
-        // The bytes differ from the identity answer's: a strong validator would claim they are equal.
-        const tag = headerIn(headers, "etag");
-        if (tag !== undefined) {
-          if (!tag.startsWith("W/")) out = { ...out, ETag: `W/${tag}` };
-        } else if (set.etag && !set.etag.startsWith("W/")) c.header("ETag", `W/${set.etag}`);
-        return body(compressed, arg, {
-          ...out,
-          "Content-Encoding": encoding,
-          "Content-Length": String(compressed.byteLength),
-        });
-      }) as typeof c.body;
-      // `c.json` as Hono's, through the `c.body` above (HTTP caching replaces it again for /v1 GETs).
-      c.json = ((object: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) =>
-        (c.body as Body)(JSON.stringify(object), arg, {
-          "Content-Type": "application/json",
-          ...headers,
-        })) as typeof c.json;
-    }
+    if (c.req.method === "HEAD") return next();
+    const decidedInCall = compressInCall(c, { encoding, threshold, level });
     await next();
-    if (atSource) return;
+    if (decidedInCall()) return;
     const res = c.res;
-    const type = res.headers.get("content-type");
     if (
       !res.body ||
       res.status === 206 ||
-      c.req.method === "HEAD" ||
       res.headers.has("content-encoding") ||
-      !type ||
-      !COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type) ||
-      noTransform.test(res.headers.get("cache-control") ?? "")
+      !compressibleType(res.headers.get("content-type"), res.headers.get("cache-control"))
     )
       return;
     // The answer differs by Accept-Encoding from here on, compressed or not.
     const vary = res.headers.get("vary");
-    if (vary !== "*" && !(vary && variesByEncoding.test(vary)))
+    if (!variesAlready(vary))
       c.header("Vary", vary ? `${vary}, Accept-Encoding` : "Accept-Encoding");
     if (!encoding) return;
     const length = Number(res.headers.get("content-length") ?? Number.NaN);
@@ -209,8 +220,7 @@ export function compression(
     c.res = new Response(compressed, res);
     c.res.headers.set("Content-Encoding", encoding);
     c.res.headers.set("Content-Length", String(compressed.byteLength));
-    // The bytes differ from the identity answer's: a strong validator would claim they are equal.
     const etag = c.res.headers.get("etag");
-    if (etag && !etag.startsWith("W/")) c.res.headers.set("ETag", `W/${etag}`);
+    if (etag) c.res.headers.set("ETag", weak(etag));
   };
 }

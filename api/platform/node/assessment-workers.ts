@@ -1,12 +1,13 @@
 /**
  * Node-only: new assessments are prepared on worker threads (the engine, the presentation, the full
- * view's ~30 KB of JSON and its compression with the 32 KB preset dictionary, which zlib hashes
- * again for every message), so the event loop keeps to HTTP and the database. A job costs it a
+ * view's ~30 KB of JSON and its compression with the 32 KB preset dictionary, through one zlib
+ * stream kept per thread), so the event loop keeps to HTTP and the database. A job costs it a
  * structured clone of the validated input; the bytes come back transferred, not copied.
  *
  * `threads` workers start with the API and share the jobs (each goes to the worker with the fewest
  * in hand). If a worker fails, its jobs run in process and a new worker starts for the next ones.
- * (Decompressing a stored body, ~50 µs, costs less in process than the round trip to a worker.)
+ * (Decompressing a stored body, ~25 µs through the API's kept stream, costs less in process than
+ * the round trip to a worker.)
  */
 import { Worker } from "node:worker_threads";
 import { EnergyInputError, type InputIssue } from "../../../core/energy/index.ts";
