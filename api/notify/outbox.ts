@@ -3,9 +3,9 @@
  * replays of failed or cancelled messages; and the pages of messages and delivery attempts it reads.
  * All through the tenant scope. The dispatcher picks pending rows whose `nextAttemptAtMs` has come.
  */
-import { and, desc, eq, gte, inArray, type SQL } from "drizzle-orm";
+import { and, eq, gte, inArray, type SQL, sql } from "drizzle-orm";
 import { newId } from "../../core/auth/ids.ts";
-import { type EventCursor, type KeysetPage, keysetPage, olderThan } from "../../core/db/keyset.ts";
+import type { EventCursor, KeysetPage } from "../../core/db/keyset.ts";
 import {
   type DeliveryAttemptRow,
   deliveryAttempts,
@@ -17,6 +17,7 @@ import {
   type OutboxPayload,
   outboxRowId,
 } from "../../core/notify/outbox-payload.ts";
+import { keysetList } from "../conventions/pagination.ts";
 import type { TenantScope } from "../tenancy/tenant-scope.ts";
 
 /** A test message to one target, due now, with a new idempotency key (its `webhook-id`). */
@@ -95,40 +96,46 @@ export function cancelPending(
   );
 }
 
-export async function listMessages(
+/** One target's rows of `table`, newest first: prepared per filter shape (placeholders bound per page). */
+const targetFilter = (table: typeof outbox | typeof deliveryAttempts, extra?: SQL) =>
+  and(
+    eq(table.channel, sql.placeholder("channel")),
+    eq(table.targetId, sql.placeholder("targetId")),
+    extra,
+  ) as SQL;
+const allMessages = keysetList(outbox, outbox.createdAtMs, { where: targetFilter(outbox) });
+const messagesByStatus = keysetList(outbox, outbox.createdAtMs, {
+  where: targetFilter(outbox, eq(outbox.status, sql.placeholder("status"))),
+});
+const allAttempts = keysetList(deliveryAttempts, deliveryAttempts.atMs, {
+  where: targetFilter(deliveryAttempts),
+  timeKey: "atMs",
+});
+const attemptsOfMessage = keysetList(deliveryAttempts, deliveryAttempts.atMs, {
+  where: targetFilter(deliveryAttempts, eq(deliveryAttempts.outboxId, sql.placeholder("outboxId"))),
+  timeKey: "atMs",
+});
+
+export function listMessages(
   tenant: TenantScope,
   channel: OutboxChannel,
   targetId: string,
   query: { status?: string | undefined; limit: number; after?: EventCursor | undefined },
 ): Promise<KeysetPage<OutboxRow>> {
-  const rows = await tenant.list(outbox, {
-    where: and(
-      eq(outbox.channel, channel),
-      eq(outbox.targetId, targetId),
-      query.status ? eq(outbox.status, query.status) : undefined,
-      olderThan(outbox.createdAtMs, outbox.id, query.after),
-    ) as SQL,
-    orderBy: [desc(outbox.createdAtMs), desc(outbox.id)],
-    limit: query.limit + 1,
-  });
-  return keysetPage(rows, query.limit, (r) => ({ tsMs: r.createdAtMs, id: r.id }));
+  const page = { limit: query.limit, cursor: query.after };
+  return query.status
+    ? messagesByStatus(tenant, page, { channel, targetId, status: query.status })
+    : allMessages(tenant, page, { channel, targetId });
 }
 
-export async function listAttempts(
+export function listAttempts(
   tenant: TenantScope,
   channel: OutboxChannel,
   targetId: string,
   query: { messageId?: string | undefined; limit: number; after?: EventCursor | undefined },
 ): Promise<KeysetPage<DeliveryAttemptRow>> {
-  const rows = await tenant.list(deliveryAttempts, {
-    where: and(
-      eq(deliveryAttempts.channel, channel),
-      eq(deliveryAttempts.targetId, targetId),
-      query.messageId ? eq(deliveryAttempts.outboxId, query.messageId) : undefined,
-      olderThan(deliveryAttempts.atMs, deliveryAttempts.id, query.after),
-    ) as SQL,
-    orderBy: [desc(deliveryAttempts.atMs), desc(deliveryAttempts.id)],
-    limit: query.limit + 1,
-  });
-  return keysetPage(rows, query.limit, (r) => ({ tsMs: r.atMs, id: r.id }));
+  const page = { limit: query.limit, cursor: query.after };
+  return query.messageId
+    ? attemptsOfMessage(tenant, page, { channel, targetId, outboxId: query.messageId })
+    : allAttempts(tenant, page, { channel, targetId });
 }

@@ -1,6 +1,6 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
-import { type AlertRow, alerts } from "../../../core/db/schema/index.ts";
+import { type AlertRow, alertActiveAtMs, alerts } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { keysetList, pageBody } from "../../conventions/pagination.ts";
@@ -27,7 +27,7 @@ export const listAlertsRoute = createRoute({
  * update time, which moves with every evaluation), then id: alerts that begin during a walk land
  * before its cursor, so a walk sees no duplicate and no gap.
  */
-const activeAtMs = sql<number>`json_extract(${alerts.state}, '$.activeAtMs')`;
+const activeAtMs = alertActiveAtMs(alerts.state);
 
 type StatusFilter = "any" | "active" | "one";
 

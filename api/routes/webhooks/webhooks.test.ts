@@ -296,6 +296,33 @@ describe("/v1/webhooks", () => {
     ).json()) as Page<Attempt>;
     expect(rest.data.map((a) => a.id)).toEqual(["att_0"]);
     expect(rest).toMatchObject({ hasMore: false, nextCursor: null });
+    // One message's attempts: ?messageId= narrows the same walk.
+    await h.db.insert(deliveryAttempts).values({
+      id: "att_other",
+      tenantId,
+      outboxId: ids[1] as string,
+      channel: "webhook",
+      targetId: ep.id,
+      trigger: "alert",
+      attempt: 1,
+      statusCode: 410,
+      outcome: "gone",
+      durationMs: 9,
+      responseExcerpt: null,
+      atMs: t0 - 1000,
+    });
+    const ofMessage = async (messageId: string, query = "") =>
+      (await (
+        await h.call(`/v1/webhooks/${ep.id}/attempts?messageId=${messageId}${query}`, key)
+      ).json()) as Page<Attempt>;
+    expect((await ofMessage(ids[1] as string)).data.map((a) => a.id)).toEqual(["att_other"]);
+    const firstOfMessage = await ofMessage(ids[0] as string, "&limit=2");
+    expect(firstOfMessage.data.map((a) => a.id)).toEqual(["att_2", "att_1"]);
+    const restOfMessage = await ofMessage(
+      ids[0] as string,
+      `&limit=2&cursor=${firstOfMessage.nextCursor}`,
+    );
+    expect(restOfMessage.data.map((a) => a.id)).toEqual(["att_0"]);
     // The one page size of every list: up to 500.
     expect((await h.call(`/v1/webhooks/${ep.id}/attempts?limit=500`, key)).status).toBe(200);
     expect((await h.call(`/v1/webhooks/${ep.id}/messages?limit=501`, key)).status).toBe(400);

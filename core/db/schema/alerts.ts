@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import {
+  type AnySQLiteColumn,
   index,
   integer,
   primaryKey,
@@ -13,6 +15,14 @@ import type { NotificationGroup, RouteConfig } from "../../alerts/plan.ts";
 import type { AlertRule } from "../../alerts/rules.ts";
 import type { InhibitRule } from "../../alerts/suppression.ts";
 import { tenants } from "./tenants.ts";
+
+/**
+ * When an alert's episode began (`state.activeAtMs`), the key of the alerts list and of its index. A
+ * row whose state is not JSON (never written by gridpulse) gives null instead of failing the list
+ * or, through the index, the write.
+ */
+export const alertActiveAtMs = (state: AnySQLiteColumn) =>
+  sql<number>`(case when json_valid(${state}) then json_extract(${state}, '$.activeAtMs') end)`;
 
 const tenantId = () =>
   text("tenant_id")
@@ -31,7 +41,7 @@ export const alertRules = sqliteTable(
     createdAtMs: integer("created_at_ms").notNull(),
     updatedAtMs: integer("updated_at_ms").notNull(),
   },
-  (t) => [index("alert_rules_tenant_idx").on(t.tenantId, t.createdAtMs)],
+  (t) => [index("alert_rules_tenant_idx").on(t.tenantId, t.createdAtMs, t.id)],
 );
 
 /** Silences: label matchers muting matching alerts between startsAt and endsAt. */
@@ -47,7 +57,10 @@ export const silences = sqliteTable(
     comment: text("comment"),
     createdAtMs: integer("created_at_ms").notNull(),
   },
-  (t) => [index("silences_tenant_idx").on(t.tenantId, t.endsAtMs)],
+  (t) => [
+    index("silences_tenant_idx").on(t.tenantId, t.endsAtMs),
+    index("silences_list_idx").on(t.tenantId, t.createdAtMs, t.id),
+  ],
 );
 
 /**
@@ -70,7 +83,11 @@ export const alerts = sqliteTable(
     acknowledgedBy: text("acknowledged_by"),
     updatedAtMs: integer("updated_at_ms").notNull(),
   },
-  (t) => [index("alerts_tenant_idx").on(t.tenantId, t.status)],
+  (t) => [
+    index("alerts_tenant_idx").on(t.tenantId, t.status),
+    // The list's order (api/routes/alerts/list.ts): when the episode began, then id.
+    index("alerts_list_idx").on(t.tenantId, alertActiveAtMs(t.state), t.id),
+  ],
 );
 
 /** Alertmanager-style notification groups of a tenant's route (core/alerts/plan.ts). */

@@ -21,7 +21,7 @@ export const apiKeys = sqliteTable(
   },
   (table) => [
     uniqueIndex("api_keys_key_hash_unique").on(table.keyHash),
-    index("api_keys_tenant_idx").on(table.tenantId, table.createdAtMs),
+    index("api_keys_tenant_idx").on(table.tenantId, table.createdAtMs, table.id),
   ],
 );
 

@@ -33,7 +33,7 @@ export const webhookEndpoints = sqliteTable(
     createdAtMs: integer("created_at_ms").notNull(),
     updatedAtMs: integer("updated_at_ms").notNull(),
   },
-  (t) => [index("webhook_endpoints_tenant_idx").on(t.tenantId, t.createdAtMs)],
+  (t) => [index("webhook_endpoints_tenant_idx").on(t.tenantId, t.createdAtMs, t.id)],
 );
 
 /** Which alerts a subscription wants (core/notify/subscription-filter.ts). */
@@ -56,9 +56,9 @@ export const pushSubscriptions = sqliteTable(
     expiresAtMs: integer("expires_at_ms"),
   },
   (t) => [
-    index("push_subscriptions_tenant_idx").on(t.tenantId, t.createdAtMs),
+    index("push_subscriptions_tenant_idx").on(t.tenantId, t.createdAtMs, t.id),
     uniqueIndex("push_subscriptions_endpoint_idx").on(t.tenantId, t.endpoint),
-    index("push_subscriptions_subscriber_idx").on(t.subscriberTokenId),
+    index("push_subscriptions_subscriber_idx").on(t.subscriberTokenId, t.createdAtMs, t.id),
   ],
 );
 
@@ -88,7 +88,8 @@ export const outbox = sqliteTable(
   (t) => [
     uniqueIndex("outbox_key_idx").on(t.channel, t.targetId, t.idempotencyKey),
     index("outbox_due_idx").on(t.status, t.nextAttemptAtMs),
-    index("outbox_tenant_idx").on(t.tenantId, t.createdAtMs),
+    // Every tenant-side read of the outbox is one target's messages, newest first.
+    index("outbox_target_idx").on(t.tenantId, t.targetId, t.createdAtMs, t.id),
   ],
 );
 
@@ -110,7 +111,7 @@ export const deliveryAttempts = sqliteTable(
     atMs: integer("at_ms").notNull(),
   },
   (t) => [
-    index("delivery_attempts_target_idx").on(t.tenantId, t.targetId, t.atMs),
+    index("delivery_attempts_target_idx").on(t.tenantId, t.targetId, t.atMs, t.id),
     index("delivery_attempts_outbox_idx").on(t.outboxId),
   ],
 );

@@ -23,7 +23,7 @@ export const slos = sqliteTable(
     updatedAtMs: integer("updated_at_ms").notNull(),
   },
   (t) => [
-    index("slos_tenant_idx").on(t.tenantId, t.createdAtMs),
+    index("slos_tenant_idx").on(t.tenantId, t.createdAtMs, t.id),
     index("slos_service_idx").on(t.service),
   ],
 );

@@ -29,7 +29,7 @@ export const subscriberTokens = sqliteTable(
   },
   (t) => [
     uniqueIndex("subscriber_tokens_token_hash_unique").on(t.tokenHash),
-    index("subscriber_tokens_tenant_idx").on(t.tenantId, t.createdAtMs),
+    index("subscriber_tokens_tenant_idx").on(t.tenantId, t.createdAtMs, t.id),
   ],
 );
 
