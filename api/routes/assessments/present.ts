@@ -1,6 +1,7 @@
 import { recommendedPackage } from "../../../core/benchmark/figures.ts";
 import type { AssessmentRow } from "../../../core/db/schema/index.ts";
 import type { Assessment, EnergyClass } from "../../../core/energy/index.ts";
+import { isoTime } from "../../../core/time/iso.ts";
 
 /**
  * Significant digits of every non-integer number in an assessment response. The engine computes in
@@ -57,7 +58,7 @@ interface Identity {
  */
 export const presentFull = (row: Identity, input: unknown, result: Assessment) => ({
   id: row.id,
-  createdAt: new Date(row.createdAtMs).toISOString(),
+  createdAt: isoTime(row.createdAtMs),
   engineVersion: row.engineVersion,
   input,
   assessment: roundNumbers(result),
@@ -108,7 +109,7 @@ const maybe = (v: number | null) => (v === null ? null : roundSignificant(v));
 export const presentSummaryView = (row: SummaryRow) => ({
   id: row.id,
   view: "summary" as const,
-  createdAt: new Date(row.createdAtMs).toISOString(),
+  createdAt: isoTime(row.createdAtMs),
   engineVersion: row.engineVersion,
   climateZone: row.climateZone,
   buildingType: row.buildingType,
@@ -154,7 +155,7 @@ export const presentSummary = (
   >,
 ) => ({
   id: row.id,
-  createdAt: new Date(row.createdAtMs).toISOString(),
+  createdAt: isoTime(row.createdAtMs),
   climateZone: row.climateZone,
   buildingType: row.buildingType,
   constructionYear: row.constructionYear,

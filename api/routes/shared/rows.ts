@@ -3,6 +3,7 @@
  * 404, the change stamps of a new row, and ISO times. Every read and write goes through the caller's
  * TenantScope, so a row of another tenant is a 404 like a missing one.
  */
+import { isoTime } from "../../../core/time/iso.ts";
 import { ApiError } from "../../errors/api-error.ts";
 import type { TenantOwnedTable, TenantScope } from "../../tenancy/tenant-scope.ts";
 
@@ -51,7 +52,7 @@ export async function deleteOr404<T extends TenantOwnedTable>(
 export const createdStamps = (nowMs: number) => ({ createdAtMs: nowMs, updatedAtMs: nowMs });
 
 /** A stored time (ms) as an RFC 3339 string. */
-export const iso = (ms: number) => new Date(ms).toISOString();
+export const iso = isoTime;
 
 /** A stored optional time (ms or null) as an RFC 3339 string or null. */
 export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));

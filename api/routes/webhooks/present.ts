@@ -3,9 +3,8 @@ import type {
   OutboxRow,
   WebhookEndpointRow,
 } from "../../../core/db/schema/index.ts";
+import { iso, isoOrNull } from "../shared/rows.ts";
 import type { outboxStatuses, webhookFormats } from "./schema.ts";
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** An endpoint without its secrets (only their times). */
 export const presentWebhook = (row: WebhookEndpointRow) => ({
@@ -14,15 +13,15 @@ export const presentWebhook = (row: WebhookEndpointRow) => ({
   format: row.format as (typeof webhookFormats)[number],
   description: row.description,
   enabled: row.disabledAtMs === null,
-  disabledAt: iso(row.disabledAtMs),
+  disabledAt: isoOrNull(row.disabledAtMs),
   disabledReason: row.disabledReason,
-  failingSince: iso(row.failingSinceMs),
+  failingSince: isoOrNull(row.failingSinceMs),
   secrets: row.secrets.map((s) => ({
-    createdAt: new Date(s.createdAtMs).toISOString(),
-    expiresAt: iso(s.expiresAtMs ?? null),
+    createdAt: iso(s.createdAtMs),
+    expiresAt: isoOrNull(s.expiresAtMs ?? null),
   })),
-  createdAt: new Date(row.createdAtMs).toISOString(),
-  updatedAt: new Date(row.updatedAtMs).toISOString(),
+  createdAt: iso(row.createdAtMs),
+  updatedAt: iso(row.updatedAtMs),
 });
 
 export const presentMessage = (row: OutboxRow) => ({
@@ -31,9 +30,9 @@ export const presentMessage = (row: OutboxRow) => ({
   trigger: row.trigger,
   status: row.status as (typeof outboxStatuses)[number],
   attempts: row.attempts,
-  nextAttemptAt: new Date(row.nextAttemptAtMs).toISOString(),
-  createdAt: new Date(row.createdAtMs).toISOString(),
-  deliveredAt: iso(row.deliveredAtMs),
+  nextAttemptAt: iso(row.nextAttemptAtMs),
+  createdAt: iso(row.createdAtMs),
+  deliveredAt: isoOrNull(row.deliveredAtMs),
   lastError: row.lastError,
   payload: row.payload,
 });
@@ -47,5 +46,5 @@ export const presentAttempt = (row: DeliveryAttemptRow) => ({
   outcome: row.outcome,
   durationMs: row.durationMs,
   responseExcerpt: row.responseExcerpt,
-  at: new Date(row.atMs).toISOString(),
+  at: iso(row.atMs),
 });
