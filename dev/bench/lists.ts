@@ -9,19 +9,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createApp } from "../../api/app.ts";
-import { createAuthCache } from "../../api/auth/auth-cache.ts";
-import { noMetrics } from "../../api/observe/request-metrics.ts";
-import { apiSettingsSchema } from "../../api/settings.ts";
 import type { AlertState } from "../../core/alerts/evaluate.ts";
-import { createSummaryCache } from "../../core/benchmark/benchmark.ts";
 import { libsqlClient } from "../../core/db/database.ts";
-import { createLogger } from "../../core/observability/logger.ts";
-import { tokenBucketLimiter } from "../../core/ratelimit/token-bucket.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
-import { hashApiKeyNode } from "../../platform/api-key-hash.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { inProcessApp } from "./in-process-app.ts";
 
 const { values } = parseArgs({
   options: {
@@ -44,19 +37,7 @@ try {
   await applyMigrations(db);
   const nowMs = Date.now();
   const { tenantId, apiKey } = await createTenantWithAdminKey(db, { name: "lists", nowMs });
-  const app = createApp({
-    settings: apiSettingsSchema.parse({ RATE_LIMIT_PER_S: "100000", RATE_LIMIT_BURST: "100000" }),
-    database: () => db,
-    logger: createLogger({ service: "bench", level: "silent" }),
-    now: Date.now,
-    version: "bench",
-    rateLimiter: () => tokenBucketLimiter({ ratePerS: 100_000, burst: 100_000, now: Date.now }),
-    telemetry: () => ({ record: () => {} }),
-    metrics: noMetrics,
-    authCache: createAuthCache(10_000),
-    benchmarkCache: createSummaryCache(0),
-    hashApiKey: hashApiKeyNode,
-  });
+  const app = inProcessApp(db);
   const headers = { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" };
   const created = await app.request("/v1/webhooks", {
     method: "POST",

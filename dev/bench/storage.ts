@@ -9,20 +9,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createApp } from "../../api/app.ts";
-import { createAuthCache } from "../../api/auth/auth-cache.ts";
-import { noMetrics } from "../../api/observe/request-metrics.ts";
-import { apiSettingsSchema } from "../../api/settings.ts";
-import { createSummaryCache } from "../../core/benchmark/benchmark.ts";
 import { syntheticHome } from "../../core/benchmark/stock.ts";
 import { libsqlClient } from "../../core/db/database.ts";
-import { createLogger } from "../../core/observability/logger.ts";
 import { createRng } from "../../core/random/rng.ts";
-import { tokenBucketLimiter } from "../../core/ratelimit/token-bucket.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
-import { hashApiKeyNode } from "../../platform/api-key-hash.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { databaseFileBytes, openDatabase } from "../../platform/db/open.ts";
+import { inProcessApp } from "./in-process-app.ts";
 
 const { values } = parseArgs({ options: { count: { type: "string", default: "2000" } } });
 const count = Number(values.count);
@@ -32,23 +25,7 @@ try {
   const { db, close } = await openDatabase({ url });
   await applyMigrations(db);
   const { apiKey } = await createTenantWithAdminKey(db, { name: "storage", nowMs: Date.now() });
-  const settings = apiSettingsSchema.parse({
-    RATE_LIMIT_PER_S: "100000",
-    RATE_LIMIT_BURST: "100000",
-  });
-  const app = createApp({
-    settings,
-    database: () => db,
-    logger: createLogger({ service: "bench", level: "silent" }),
-    now: Date.now,
-    version: "bench",
-    rateLimiter: () => tokenBucketLimiter({ ratePerS: 100_000, burst: 100_000, now: Date.now }),
-    telemetry: () => ({ record: () => {} }),
-    metrics: noMetrics,
-    authCache: createAuthCache(10_000),
-    benchmarkCache: createSummaryCache(0),
-    hashApiKey: hashApiKeyNode,
-  });
+  const app = inProcessApp(db);
   const client = libsqlClient(db);
   await client.execute("pragma wal_checkpoint(truncate)");
   const startBytes = databaseFileBytes(url) ?? 0;
