@@ -21,6 +21,7 @@ import { promisify } from "node:util";
 import { deflate, deflateSync, gzip, gzipSync } from "node:zlib";
 import type { Context, MiddlewareHandler } from "hono";
 import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from "hono/utils/compress";
+import { type BodyCall, jsonThroughBody } from "./json-through-body.ts";
 
 const inLine = { gzip: gzipSync, deflate: deflateSync } as const;
 const offLoop = { gzip: promisify(gzip), deflate: promisify(deflate) } as const;
@@ -63,7 +64,6 @@ const namesAnEncoding = /\b(gzip|deflate)\b/i;
 const noTransform = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 const variesByEncoding = /(?:^|,)\s*accept-encoding\s*(?:,|$)/i;
 
-type Body = (data: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) => Response;
 type HeaderRecord = Record<string, string | string[]>;
 type HeaderSetter = (name: string, value?: string, options?: { append?: boolean }) => void;
 
@@ -130,7 +130,7 @@ function compressInCall(c: Context, { encoding, threshold, level }: Settings): (
     set.status = code;
     status(code);
   }) as typeof c.status;
-  const body = c.body as Body;
+  const body = c.body as BodyCall;
   c.body = ((data: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) => {
     // A middleware that reads the answer back after the route gets it uncompressed: it is
     // compressed after that middleware instead.
@@ -172,11 +172,7 @@ function compressInCall(c: Context, { encoding, threshold, level }: Settings): (
       "Content-Length": String(compressed.byteLength),
     });
   }) as typeof c.body;
-  c.json = ((object: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) =>
-    (c.body as Body)(JSON.stringify(object), arg, {
-      "Content-Type": "application/json",
-      ...headers,
-    })) as typeof c.json;
+  jsonThroughBody(c);
   return () => decided;
 }
 
@@ -188,8 +184,8 @@ export function compression(
   return async (c, next) => {
     const accept = c.req.header("accept-encoding");
     if (!namesAnEncoding.test(accept ?? "")) return next();
-    const encoding = acceptedEncoding(accept);
     if (c.req.method === "HEAD") return next();
+    const encoding = acceptedEncoding(accept);
     const decidedInCall = compressInCall(c, { encoding, threshold, level });
     await next();
     if (decidedInCall()) return;

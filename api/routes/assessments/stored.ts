@@ -15,6 +15,7 @@
  * dictionary (platform/kept-zlib.ts), passed in as `RawCodec`s.
  */
 import { deflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
+import type { DictionaryCodec } from "../../../platform/kept-zlib.ts";
 import { assessmentDictionaryV1 } from "./dictionaries/v1.ts";
 
 const FORMAT_DEFLATE_V1 = 1;
@@ -51,7 +52,7 @@ export function encodeBody(utf8: Uint8Array, level = STORED_LEVEL): Promise<Uint
 }
 
 /** Deflate-raw with a preset dictionary, one way or the other: data in, data out. */
-export type RawCodec = (input: Uint8Array, dictionary: Uint8Array) => Uint8Array;
+export type RawCodec = DictionaryCodec;
 
 const zlibDeflate: RawCodec = (input, dictionary) =>
   deflateRawSync(input, { level: STORED_LEVEL, dictionary });
