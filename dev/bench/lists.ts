@@ -30,6 +30,13 @@ const counts = {
   silences: Number(values.silences),
   requests: Number(values.requests),
 };
+for (const [name, n] of Object.entries(counts))
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(
+      `--${name} must be a positive integer (got ${values[name as keyof typeof values]})`,
+    );
+    process.exit(2);
+  }
 const dir = mkdtempSync(join(tmpdir(), "gridpulse-lists-"));
 const url = `file:${join(dir, "lists.db")}`;
 try {
