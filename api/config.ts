@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import {
   booleanVar,
+  databaseCheckpointIntervalVar,
   databaseUrlVar,
   type EnvSource,
   kafkaBrokersVar,
@@ -26,6 +27,7 @@ export const apiConfigSchema = apiSettingsSchema.extend({
    * loop) before the request fails with 503 + Retry-After.
    */
   DATABASE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  DATABASE_CHECKPOINT_INTERVAL_MS: databaseCheckpointIntervalVar,
   /** Where the API's own RequestEvents go; unset: telemetry is off. */
   KAFKA_BROKERS: kafkaBrokersVar,
   KAFKA_TOPIC_PREFIX: topicPrefixVar,

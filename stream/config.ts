@@ -2,6 +2,7 @@
 import { z } from "zod";
 import {
   booleanVar,
+  databaseCheckpointIntervalVar,
   databaseKeptStreamsVar,
   databaseTimeoutVar,
   databaseUrlVar,
@@ -129,6 +130,7 @@ export const streamConfigSchema = z.object({
    */
   DATABASE_TIMEOUT_MS: databaseTimeoutVar(10_000),
   DATABASE_KEPT_STREAMS: databaseKeptStreamsVar(DEFAULT_KEPT_STREAMS),
+  DATABASE_CHECKPOINT_INTERVAL_MS: databaseCheckpointIntervalVar,
   /** Bearer token of POST /v1/ingest/requests (telemetry from the API on Workers); unset: no ingest. */
   STREAM_INGEST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: logLevelVar,

@@ -57,7 +57,12 @@ const databaseSettings = {
   requestTimeoutMs: config.DATABASE_TIMEOUT_MS,
   keptStreams: config.DATABASE_KEPT_STREAMS,
 };
-const database = await openDatabase(databaseSettings);
+const database = await openDatabase({
+  ...databaseSettings,
+  checkpointIntervalMs: config.DATABASE_CHECKPOINT_INTERVAL_MS,
+  onCheckpointFailure: (message) =>
+    logger.warn("wal checkpoint thread failed: commits checkpoint again", { error: message }),
+});
 if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, database.db);
 
 const requestsTopic = topicName(config.KAFKA_TOPIC_PREFIX, "requests");

@@ -85,6 +85,17 @@ export const databaseTimeoutVar = (fallback: number) =>
 export const databaseKeptStreamsVar = (fallback: number) =>
   z.coerce.number().int().min(0).max(64).default(fallback);
 
+/**
+ * `DATABASE_CHECKPOINT_INTERVAL_MS`: embedded file only, how often a thread of the process checkpoints
+ * the WAL (platform/db/checkpoints.ts); 0: in the commit that fills it, SQLite's own way.
+ */
+export const databaseCheckpointIntervalVar = z.coerce
+  .number({ error: "must be a number of milliseconds" })
+  .int("must be an integer")
+  .min(0, "must be at least 0")
+  .max(60_000, "must be at most 60000")
+  .default(250);
+
 /** `KAFKA_BROKERS`: comma-separated host:port list; unset means "provision the local broker". */
 export const kafkaBrokersVar = z
   .string()

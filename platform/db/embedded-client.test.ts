@@ -90,7 +90,8 @@ describe("embedded client", () => {
     const count = await c.execute("select c from n where k = 'count'");
     expect(count.rows[0]?.c).toBe(19);
     expect((await c.execute("select count(*) as n from t")).rows[0]?.n).toBe(20);
-    expect(groups).toEqual([{ batches: 20, failed: 1, busyRetries: 0 }]);
+    expect(groups).toEqual([{ batches: 20, failed: 1, busyRetries: 0, ms: expect.any(Number) }]);
+    expect((groups[0] as { ms: number }).ms).toBeGreaterThan(0);
   });
 
   it("runs the combinable increments of a group's batches once, combined, leaving out a failed batch's", async () => {

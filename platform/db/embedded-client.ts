@@ -47,8 +47,16 @@ export interface EmbeddedClientOptions {
   statementCacheSize?: number;
   /** Most write batches committed in one transaction. */
   maxGroupSize?: number;
-  /** Called after each group commit: how many batches it held, and whether they waited for a lock. */
-  onGroupCommit?: (info: { batches: number; failed: number; busyRetries: number }) => void;
+  /**
+   * Called after each group commit: how many batches it held, whether they waited for a lock, and how
+   * long the transaction held the event loop (ms, begin to commit: a checkpoint in the commit too).
+   */
+  onGroupCommit?: (info: {
+    batches: number;
+    failed: number;
+    busyRetries: number;
+    ms: number;
+  }) => void;
   /** Statements run on the connection when it opens (journal mode, synchronous, …). */
   pragmas?: string[];
   /** Timer used for BUSY backoff (tests). */
@@ -403,7 +411,7 @@ export class EmbeddedClient implements Client {
       attempt = 0;
       if (outcome === "lost") continue; // the group's survivors stay queued for the next transaction
     }
-    if (busyRetries > 0) this.#onGroupCommit?.({ batches: 0, failed: 0, busyRetries });
+    if (busyRetries > 0) this.#onGroupCommit?.({ batches: 0, failed: 0, busyRetries, ms: 0 });
     this.#flushing = false;
   }
 
@@ -413,6 +421,7 @@ export class EmbeddedClient implements Client {
    * the others stay queued), else "committed" with every batch settled.
    */
   #commitGroup(group: QueuedWrite[], combine = group.length > 1): "committed" | "busy" | "lost" {
+    const started = performance.now();
     try {
       this.#control("begin immediate");
     } catch (error) {
@@ -491,7 +500,12 @@ export class EmbeddedClient implements Client {
         s.write.reject(s.error);
       } else s.write.resolve(s.results as ResultSet[]);
     }
-    this.#onGroupCommit?.({ batches: group.length, failed, busyRetries: 0 });
+    this.#onGroupCommit?.({
+      batches: group.length,
+      failed,
+      busyRetries: 0,
+      ms: performance.now() - started,
+    });
     return "committed";
   }
 

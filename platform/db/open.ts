@@ -13,7 +13,14 @@ import {
   RemoteDatabase,
 } from "../../core/db/remote-database.ts";
 import { keptStreams } from "../../core/db/server-streams.ts";
-import { EmbeddedClient } from "./embedded-client.ts";
+import {
+  BACKSTOP_PAGES,
+  type BackgroundCheckpoints,
+  backgroundCheckpoints,
+  type CheckpointOptions,
+  SQLITE_DEFAULT_PAGES,
+} from "./checkpoints.ts";
+import { EmbeddedClient, type EmbeddedClientOptions } from "./embedded-client.ts";
 import { nodeServerExchange } from "./server-fetch.ts";
 
 export interface DatabaseSettings {
@@ -33,6 +40,17 @@ export interface DatabaseSettings {
   requestTimeoutMs?: number | undefined;
   /** libSQL server only: idle streams kept for the next requests (core/db/server-streams.ts). */
   keptStreams?: number | undefined;
+  /**
+   * Embedded file only: checkpoint the WAL on a thread of its own this often (ms), instead of in the
+   * commit that fills it (platform/db/checkpoints.ts). 0 or unset (tools, tests): SQLite's own.
+   */
+  checkpointIntervalMs?: number | undefined;
+  /** The checkpoint thread failed; the writer has gone back to checkpointing in its commits. */
+  onCheckpointFailure?: ((message: string) => void) | undefined;
+  /** Each checkpoint the thread ran. */
+  onCheckpoint?: CheckpointOptions["onCheckpoint"];
+  /** Embedded file only: each group commit (platform/db/embedded-client.ts). */
+  onGroupCommit?: EmbeddedClientOptions["onGroupCommit"];
 }
 
 export interface OpenDatabase {
@@ -46,8 +64,10 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
   if (settings.url.startsWith("file:")) {
     const path = filePath(settings.url);
     mkdirSync(dirname(path), { recursive: true });
+    const checkpointInBackground = (settings.checkpointIntervalMs ?? 0) > 0 && path !== ":memory:";
     const client = new EmbeddedClient(path, {
       busyTimeoutMs: settings.busyTimeoutMs ?? 5000,
+      onGroupCommit: settings.onGroupCommit,
       pragmas: [
         // Several processes (API, stream worker, tools) may write the same file: readers proceed
         // while a writer commits (WAL); lock waits are the client's, never SQLite's blocking handler.
@@ -57,12 +77,27 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
         // roll back the last few — together with the offsets stored in them, so exactly-once
         // accounting still holds.
         "pragma synchronous = normal",
+        ...(checkpointInBackground ? [`pragma wal_autocheckpoint = ${BACKSTOP_PAGES}`] : []),
       ],
     });
+    let checkpoints: BackgroundCheckpoints | undefined;
+    if (checkpointInBackground)
+      checkpoints = backgroundCheckpoints(path, {
+        intervalMs: settings.checkpointIntervalMs as number,
+        onCheckpoint: settings.onCheckpoint,
+        onFailure: (message) => {
+          if (!client.closed)
+            client.execute(`pragma wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`).catch(() => {}); // a closed or locked connection: its next commit is the backstop's
+          settings.onCheckpointFailure?.(message);
+        },
+      });
     return {
       db: createDatabase(client, { retryBusy: false }),
       embedded: client,
-      close: () => client.close(),
+      close: () => {
+        checkpoints?.stop();
+        client.close();
+      },
     };
   }
   const timeoutMs = settings.requestTimeoutMs ?? 0;

@@ -1,0 +1,126 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { libsqlClient } from "../../core/db/database.ts";
+import { backgroundCheckpoints, type CheckpointReport } from "./checkpoints.ts";
+import { openDatabase } from "./open.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "gridpulse-checkpoints-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const until = async (what: string, ok: () => boolean, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+/** 300 rows of 2 KB: ~170 WAL frames, below SQLite's own autocheckpoint (1,000). */
+async function writeRows(url: string, intervalMs: number, reports: CheckpointReport[]) {
+  const opened = await openDatabase({
+    url,
+    checkpointIntervalMs: intervalMs,
+    onCheckpoint: (r) => reports.push(r),
+  });
+  const client = libsqlClient(opened.db);
+  await client.execute("create table t (id integer primary key, b blob)");
+  const blob = new Uint8Array(2000).fill(7);
+  await Promise.all(
+    Array.from({ length: 300 }, (_, i) =>
+      client.execute({ sql: "insert into t values (?, ?)", args: [i, blob] }),
+    ),
+  );
+  return opened;
+}
+
+describe("WAL checkpoints on their own thread", () => {
+  it("copies committed pages into the database file while the writer never checkpoints", async () => {
+    const own: CheckpointReport[] = [];
+    const sqliteOwn = await writeRows(`file:${join(dir, "own.db")}`, 0, own);
+    const thread: CheckpointReport[] = [];
+    const withThread = await writeRows(`file:${join(dir, "thread.db")}`, 20, thread);
+    try {
+      // The thread checkpoints once the WAL has settled: every frame copied, the file holds the rows.
+      await until("a complete checkpoint", () =>
+        thread.some((r) => r.kind === "checkpoint" && !r.busy && r.checkpointed >= 150),
+      );
+      const last = thread.at(-1) as Extract<CheckpointReport, { kind: "checkpoint" }>;
+      expect(last.checkpointed).toBe(last.walFrames);
+      expect(statSync(join(dir, "thread.db")).size).toBeGreaterThan(600_000);
+      // Without it, 170 frames stay in the WAL: the database file still has only its first pages.
+      expect(own).toEqual([]);
+      expect(statSync(join(dir, "own.db")).size).toBeLessThan(100_000);
+      // Idle: no commit, no checkpoint (the thread compares the WAL's size and time first).
+      const before = thread.length;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(thread.length).toBe(before);
+      // The rows read back through the writer's connection as committed.
+      const { rows } = await libsqlClient(withThread.db).execute("select count(*) as n from t");
+      expect(Number(rows[0]?.n)).toBe(300);
+    } finally {
+      sqliteOwn.close();
+      withThread.close();
+    }
+  });
+
+  it("reports a checkpoint that fails, once", async () => {
+    const path = join(dir, "not-a-database.db");
+    writeFileSync(
+      path,
+      "this is not an SQLite database, it is text long enough to be read ".repeat(80),
+    );
+    writeFileSync(`${path}-wal`, "not a WAL either");
+    const failures: string[] = [];
+    const checkpoints = backgroundCheckpoints(path, {
+      intervalMs: 10,
+      onFailure: (message) => failures.push(message),
+    });
+    try {
+      await until("the failure", () => failures.length > 0);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatch(/not a database|file is not a database|malformed/i);
+    } finally {
+      checkpoints.stop();
+    }
+  });
+
+  it("never lets process.exit tear the thread down inside a checkpoint (libSQL would abort)", () => {
+    // A child writes without pause while its thread checkpoints every millisecond, then exits with
+    // code 7, most likely in the middle of a checkpoint. Torn down inside a libSQL call, the process
+    // would abort (SIGABRT); without the guard most runs do.
+    const script = join(dir, "exit-child.ts");
+    writeFileSync(
+      script,
+      `import { libsqlClient } from ${JSON.stringify(new URL("../../core/db/database.ts", import.meta.url).pathname)};
+import { openDatabase } from ${JSON.stringify(new URL("./open.ts", import.meta.url).pathname)};
+let checkpoints = 0;
+const exit = () => process.exit(7);
+const { db } = await openDatabase({
+  url: process.argv[2],
+  checkpointIntervalMs: 1,
+  // After the tenth, exit a few milliseconds on: most likely inside the next checkpoint.
+  onCheckpoint: () => ++checkpoints === 10 && setTimeout(exit, Math.random() * 4),
+});
+process.on("exit", () => console.log(JSON.stringify({ checkpoints })));
+const client = libsqlClient(db);
+await client.execute("create table if not exists t (id integer primary key, b blob)");
+const blob = new Uint8Array(3000).fill(1);
+for (;;)
+  await client.batch(Array.from({ length: 20 }, () => ({ sql: "insert into t (b) values (?)", args: [blob] })), "write");
+`,
+    );
+    for (let run = 0; run < 3; run++) {
+      const child = spawnSync(process.execPath, [script, `file:${join(dir, `exit-${run}.db`)}`], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(child.stderr).not.toMatch(/panicked/);
+      expect({ status: child.status, signal: child.signal }).toEqual({ status: 7, signal: null });
+      expect(JSON.parse(child.stdout).checkpoints).toBeGreaterThanOrEqual(10);
+    }
+  }, 90_000);
+});
