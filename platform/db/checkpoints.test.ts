@@ -123,4 +123,26 @@ for (;;)
       expect(JSON.parse(child.stdout).checkpoints).toBeGreaterThanOrEqual(10);
     }
   }, 90_000);
+
+  it("never keeps the process alive by itself", () => {
+    const script = join(dir, "idle-child.ts");
+    writeFileSync(
+      script,
+      `import { libsqlClient } from ${JSON.stringify(new URL("../../core/db/database.ts", import.meta.url).pathname)};
+import { openDatabase } from ${JSON.stringify(new URL("./open.ts", import.meta.url).pathname)};
+let checkpoints = 0;
+const { db } = await openDatabase({ url: process.argv[2], checkpointIntervalMs: 5, onCheckpoint: () => { checkpoints++; } });
+await libsqlClient(db).execute("create table t (x)");
+await new Promise((r) => setTimeout(r, 300));
+process.on("exit", () => console.log(JSON.stringify({ checkpoints })));
+// Not closed: the process ends when its own work is done.
+`,
+    );
+    const child = spawnSync(process.execPath, [script, `file:${join(dir, "idle.db")}`], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
+    expect(JSON.parse(child.stdout).checkpoints).toBeGreaterThanOrEqual(1);
+  }, 30_000);
 });

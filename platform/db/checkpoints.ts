@@ -63,7 +63,6 @@ export function backgroundCheckpoints(
   const worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url), {
     workerData: { path, intervalMs: options.intervalMs, state } satisfies CheckpointWorkerData,
   });
-  worker.unref();
   let failed = false;
   const fail = (message: string) => {
     if (failed) return;
@@ -78,6 +77,9 @@ export function backgroundCheckpoints(
   worker.on("exit", (code) => {
     if (Atomics.load(state, 0) !== STOPPED) fail(`checkpoint thread exited (code ${code})`);
   });
+  // After the listeners (a "message" listener refs the worker again): the thread never keeps the
+  // process alive; `exit` still waits for a checkpoint in progress.
+  worker.unref();
 
   /** Marks the thread stopped once it is not inside a checkpoint. Synchronous: safe in `exit`. */
   const quiesce = () => {
