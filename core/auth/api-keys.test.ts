@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hashApiKeyNode } from "../../platform/api-key-hash.ts";
 import { apiKeyPattern, generateApiKey, grants, hashApiKey, maskApiKey } from "./api-keys.ts";
-import { newId, randomBase62 } from "./ids.ts";
+import { newId, newTimeOrderedId, randomBase62 } from "./ids.ts";
 
 describe("api keys", () => {
   it("generates distinct well-formed keys with a visible start", () => {
@@ -59,6 +59,44 @@ describe("api keys", () => {
       for (const ch of id.slice(4)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
     }
     expect(ids.size).toBe(4_000);
+    expect(counts.size).toBe(62);
+    // 64,000 characters over 62 symbols: 1,032 expected each, sd ~32; 800..1,270 is > 7 sd.
+    for (const n of counts.values()) {
+      expect(n).toBeGreaterThan(800);
+      expect(n).toBeLessThan(1270);
+    }
+  });
+
+  it("orders time-ordered ids by their time, as text, whatever the digits", () => {
+    const base = Date.UTC(2026, 11, 7, 4, 30);
+    // Times across carries of every base62 digit (61 → 62, 3843 → 3844, …) and a few years apart.
+    const times = [0, 1, 61, 62, 63, 3843, 3844, 238_327, 238_328, base, base + 1, base + 62, 4e12];
+    const ids = times.map((t) => newTimeOrderedId("asm", t));
+    for (const id of ids) expect(id).toMatch(/^asm_[0-9A-Za-z]{16}$/);
+    expect([...ids].sort()).toEqual(ids);
+    // The time part is the time: decoding the first 8 characters gives it back.
+    const decode = (id: string) =>
+      [...id.slice(4, 12)].reduce(
+        (n, ch) =>
+          n * 62 + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".indexOf(ch),
+        0,
+      );
+    expect(ids.map(decode)).toEqual(times);
+    // Out of range: clamped, never longer or shorter.
+    expect(newTimeOrderedId("asm", -5).slice(4, 12)).toBe("00000000");
+    expect(newTimeOrderedId("asm", 1e20).slice(4, 12)).toBe("zzzzzzzz");
+    expect(newTimeOrderedId("asm", Number.NaN)).toMatch(/^asm_[0-9A-Za-z]{16}$/);
+  });
+
+  it("keeps time-ordered ids of one millisecond distinct, their random part uniform", () => {
+    const ids = new Set<string>();
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 8_000; i++) {
+      const id = newTimeOrderedId("asm", 1_796_000_000_000);
+      ids.add(id);
+      for (const ch of id.slice(12)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    }
+    expect(ids.size).toBe(8_000);
     expect(counts.size).toBe(62);
     // 64,000 characters over 62 symbols: 1,032 expected each, sd ~32; 800..1,270 is > 7 sd.
     for (const n of counts.values()) {

@@ -33,8 +33,12 @@ function idByte(): number {
 
 /** A prefixed opaque id such as `ten_4fK2…` (16 base62 characters, about 95 bits of randomness). */
 export function newId(prefix: string): string {
-  let out = `${prefix}_`;
-  for (let n = 0; n < 16; ) {
+  return randomChars(`${prefix}_`, 16);
+}
+
+/** `count` base62 characters from the pool, appended to `out`. */
+function randomChars(out: string, count: number): string {
+  for (let n = 0; n < count; ) {
     const byte = idByte();
     // Rejection sampling as in randomBase62: 248 = 4 * 62, so every character is equally likely.
     if (byte < 248) {
@@ -43,4 +47,27 @@ export function newId(prefix: string): string {
     }
   }
   return out;
+}
+
+/** Base62 digits of the time part: 62^8 ms is ~6,900 years from 1970. */
+const TIME_CHARS = 8;
+
+/**
+ * A prefixed id of the same shape as `newId` (16 base62 characters) whose first 8 characters are
+ * `nowMs` in base62, fixed width, and the last 8 random (about 48 bits; ids of one millisecond collide
+ * with odds of ~1 in 10^14 per pair, and a primary key refuses a repeat). The alphabet is in ASCII
+ * order, so the ids of a table's rows sort by creation time: a new row's primary-key entry goes at
+ * the end of the index instead of on a random page of it. For tables with many inserts (stored
+ * assessments; `npm run bench:ids`): over 200,000 stored rows the event loop spends 0.63x the time
+ * per row written, and the process 0.77x the CPU. The time it shows is the row's creation time,
+ * which the API shows anyway.
+ */
+export function newTimeOrderedId(prefix: string, nowMs: number): string {
+  let t = Number.isNaN(nowMs) ? 0 : Math.min(62 ** TIME_CHARS - 1, Math.max(0, Math.floor(nowMs)));
+  let time = "";
+  for (let i = 0; i < TIME_CHARS; i++) {
+    time = alphabet[t % 62] + time;
+    t = Math.floor(t / 62);
+  }
+  return randomChars(`${prefix}_${time}`, 16 - TIME_CHARS);
 }

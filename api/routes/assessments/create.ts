@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { newId } from "../../../core/auth/ids.ts";
+import { newTimeOrderedId } from "../../../core/auth/ids.ts";
 import { statIncrements } from "../../../core/benchmark/store.ts";
 import { libsqlClient } from "../../../core/db/database.ts";
 import { assessments } from "../../../core/db/schema/index.ts";
@@ -57,7 +57,7 @@ export const createAssessment: RouteHandler<typeof createAssessmentRoute, AppEnv
     prepared = await assessor.prepare({
       input,
       prices,
-      id: newId("asm"),
+      id: newTimeOrderedId("asm", nowMs),
       nowMs,
       uncertainty: uncertainty === "true",
     });
