@@ -53,7 +53,7 @@ export interface AppDeps {
   hashApiKey?: (key: string) => string | Promise<string>;
   /**
    * Inflates stored assessment bodies. Default: zlib's `inflateRawSync`; Node passes one kept zlib
-   * stream (platform/kept-zlib.ts), twice as fast and with far less garbage outside the JS heap.
+   * stream (api/platform/kept-zlib.ts), twice as fast and with far less garbage outside the JS heap.
    */
   rawInflate?: RawCodec;
   /**

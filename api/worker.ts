@@ -25,9 +25,12 @@ import { type App, createApp } from "./app.ts";
 import { createAuthCache } from "./auth/auth-cache.ts";
 import { errorBody } from "./errors/api-error.ts";
 import { noMetrics } from "./observe/request-metrics.ts";
+import { keptRawDeflate, keptRawInflate } from "./platform/kept-zlib.ts";
 import { ingestTelemetry } from "./platform/worker/ingest-telemetry.ts";
 import { bindingLimiter, type RateLimitBinding } from "./platform/worker/rate-limit-binding.ts";
 import { requestClient } from "./platform/worker/request-client.ts";
+import { inlineAssessor } from "./routes/assessments/prepare.ts";
+import { STORED_LEVEL } from "./routes/assessments/stored.ts";
 import { executionContext } from "./runtime.ts";
 import { apiSettingsSchema } from "./settings.ts";
 import { noTelemetry } from "./telemetry/telemetry-sink.ts";
@@ -110,6 +113,9 @@ function build(env: WorkerEnv): Isolate {
     metrics: noMetrics,
     authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
     benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
+    // Stored bodies through zlib streams kept by the isolate, as on Node.
+    assessor: inlineAssessor(keptRawDeflate({ level: STORED_LEVEL })),
+    rawInflate: keptRawInflate(),
   });
   return {
     app,

@@ -4,12 +4,12 @@
  */
 import { parentPort } from "node:worker_threads";
 import { EnergyInputError } from "../../../core/energy/index.ts";
-import { keptRawDeflate } from "../../../platform/kept-zlib.ts";
 import { prepareForStorageSync } from "../../routes/assessments/prepare.ts";
 import { STORED_LEVEL } from "../../routes/assessments/stored.ts";
+import { keptRawDeflate } from "../kept-zlib.ts";
 import type { WorkerJob, WorkerReply } from "./assessment-workers.ts";
 
-/** The stored form's deflate, through one zlib stream kept by this thread (platform/kept-zlib.ts). */
+/** The stored form's deflate, through one zlib stream kept by this thread (api/platform/kept-zlib.ts). */
 const deflate = keptRawDeflate({ level: STORED_LEVEL });
 
 /** Whether `bytes` is the whole of its buffer (then it can be transferred instead of copied). */

@@ -98,6 +98,19 @@ export const inProcessAssessor: Assessor = {
 };
 
 /**
+ * In the request, the stored form through `deflate` synchronously: for Workers, where there is no
+ * thread to hand the work to and `node:zlib`'s asynchronous call runs on the isolate's thread anyway,
+ * so a kept stream (api/platform/kept-zlib.ts) only saves time.
+ */
+export function inlineAssessor(deflate: RawCodec): Assessor {
+  return {
+    async prepare(job) {
+      return prepareForStorageSync(job, deflate);
+    },
+  };
+}
+
+/**
  * `prepareAssessment` with the stored form, synchronously (for a worker thread), by `deflate` (default
  * zlib's own call).
  */

@@ -6,8 +6,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { assessments } from "../../../core/db/schema/index.ts";
-import { keptRawDeflate, keptRawInflate } from "../../../platform/kept-zlib.ts";
 import { bytesTag } from "../../conventions/caching.ts";
+import { keptRawDeflate, keptRawInflate } from "../../platform/kept-zlib.ts";
 import { createHarness } from "../../testing/harness.ts";
 import { utf8 } from "./json-text.ts";
 import { PRESENTED_DIGITS, roundSignificant } from "./present.ts";

@@ -12,10 +12,10 @@
  * (api/platform/node/assessment-workers.ts, with the synchronous call below), Workers with the
  * asynchronous one; both decompress in line (`decodeBodySync`: ~50 µs a body with zlib's own call,
  * ~25 µs with the Node API's kept stream). On Node both directions go through zlib streams kept per
- * dictionary (platform/kept-zlib.ts), passed in as `RawCodec`s.
+ * dictionary (api/platform/kept-zlib.ts), passed in as `RawCodec`s.
  */
 import { deflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
-import type { DictionaryCodec } from "../../../platform/kept-zlib.ts";
+import type { DictionaryCodec } from "../../platform/kept-zlib.ts";
 import { assessmentDictionaryV1 } from "./dictionaries/v1.ts";
 
 const FORMAT_DEFLATE_V1 = 1;
