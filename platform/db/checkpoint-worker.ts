@@ -35,7 +35,11 @@ function guarded<T>(call: () => T): T | undefined {
 
 const report = (message: CheckpointReport) => parentPort?.postMessage(message);
 
+let connection: InstanceType<typeof Database> | undefined;
 let statement: CheckpointStatement | undefined;
+/** Checkpoints failed in a row; at GIVE_UP_AFTER the thread reports and stops. */
+let failures = 0;
+const GIVE_UP_AFTER = 5;
 /** The WAL's size and modification time before the last checkpoint that left no frame behind. */
 let settled = "";
 
@@ -60,18 +64,35 @@ function tick(): void {
   try {
     row = guarded(() => {
       if (!statement) {
-        const db = new Database(path);
+        connection = new Database(path);
         // A passive checkpoint never waits for a lock; nothing else runs on this connection.
-        db.exec("pragma busy_timeout = 0");
-        statement = (db.prepare("pragma wal_checkpoint(passive)") as CheckpointStatement).raw(true);
+        connection.exec("pragma busy_timeout = 0");
+        statement = (
+          connection.prepare("pragma wal_checkpoint(passive)") as CheckpointStatement
+        ).raw(true);
       }
       return statement.all([])[0];
     });
   } catch (error) {
-    report({ kind: "error", message: error instanceof Error ? error.message : String(error) });
+    // A lock or I/O hiccup passes: try again next tick. Only a checkpoint that keeps failing hands
+    // checkpoints back to the writer.
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      guarded(() => connection?.close());
+    } catch {
+      // a connection that failed to open may not close either; it is dropped all the same
+    }
+    connection = undefined;
+    statement = undefined;
+    if (++failures < GIVE_UP_AFTER) {
+      report({ kind: "retry", message });
+      return;
+    }
+    report({ kind: "error", message });
     clearInterval(timer);
     return;
   }
+  failures = 0;
   if (!row) return;
   const [busy, walFrames, checkpointed] = row.map(Number) as [number, number, number];
   // Every frame copied: nothing to do until the WAL changes again (a commit, or its restart). The

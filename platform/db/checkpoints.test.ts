@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -66,12 +66,10 @@ describe("WAL checkpoints on their own thread", () => {
     }
   });
 
-  it("reports a checkpoint that fails, once", async () => {
+  it("reports a checkpoint that keeps failing, once", async () => {
+    // A WAL next to a "database" that is a folder: every attempt fails to open it.
     const path = join(dir, "not-a-database.db");
-    writeFileSync(
-      path,
-      "this is not an SQLite database, it is text long enough to be read ".repeat(80),
-    );
+    mkdirSync(path);
     writeFileSync(`${path}-wal`, "not a WAL either");
     const failures: string[] = [];
     const checkpoints = backgroundCheckpoints(path, {
@@ -82,7 +80,36 @@ describe("WAL checkpoints on their own thread", () => {
       await until("the failure", () => failures.length > 0);
       await new Promise((r) => setTimeout(r, 100));
       expect(failures).toHaveLength(1);
-      expect(failures[0]).toMatch(/not a database|file is not a database|malformed/i);
+      expect(failures[0]).toMatch(/unable to open|not a database|directory/i);
+    } finally {
+      checkpoints.stop();
+    }
+  });
+
+  it("tries a failed checkpoint again, on a new connection, and goes on once it works", async () => {
+    const path = join(dir, "recovers.db");
+    writeFileSync(path, "not a database yet ".repeat(300));
+    writeFileSync(`${path}-wal`, "not a WAL either");
+    const retries: string[] = [];
+    const failures: string[] = [];
+    const reports: CheckpointReport[] = [];
+    const checkpoints = backgroundCheckpoints(path, {
+      intervalMs: 60,
+      onRetry: (message) => retries.push(message),
+      onFailure: (message) => failures.push(message),
+      onCheckpoint: (r) => reports.push(r),
+    });
+    try {
+      await until("a failed checkpoint", () => retries.length > 0);
+      // The file becomes a database with a WAL to copy (another connection writes it).
+      rmSync(`${path}-wal`, { force: true }); // closing the failed connection may have removed it
+      rmSync(path);
+      const { db, close } = await openDatabase({ url: `file:${path}` });
+      await libsqlClient(db).execute("create table t (x)");
+      await until("a checkpoint", () => reports.some((r) => r.kind === "checkpoint"));
+      close();
+      expect(retries.length).toBeLessThan(5);
+      expect(failures).toEqual([]);
     } finally {
       checkpoints.stop();
     }

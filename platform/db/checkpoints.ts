@@ -8,7 +8,8 @@
  * Here a worker thread (checkpoint-worker.ts) runs `pragma wal_checkpoint(passive)` on its own
  * connection every `intervalMs` while the WAL has grown. A passive checkpoint takes no write lock:
  * commits go on meanwhile. The writer's own autocheckpoint stays as a backstop, at
- * BACKSTOP_PAGES, and goes back to SQLite's default if the thread fails.
+ * BACKSTOP_PAGES, and goes back to SQLite's default if the thread fails (a checkpoint that fails is
+ * tried again next tick on a new connection; five failures in a row stop the thread).
  *
  * libSQL's native module aborts the whole process if a thread is torn down while it is inside one of
  * its calls. The thread therefore marks each call in a shared word (idle / busy / stopped), and
@@ -33,9 +34,13 @@ export interface CheckpointWorkerData {
   state: Int32Array;
 }
 
-/** What the thread reports after each checkpoint it ran, or when a checkpoint failed. */
+/**
+ * What the thread reports: each checkpoint it ran, a failed one it will try again (next tick, on a
+ * new connection), and the failure that made it stop (five in a row).
+ */
 export type CheckpointReport =
   | { kind: "checkpoint"; walFrames: number; checkpointed: number; busy: boolean; ms: number }
+  | { kind: "retry"; message: string }
   | { kind: "error"; message: string };
 
 export interface CheckpointOptions {
@@ -43,6 +48,8 @@ export interface CheckpointOptions {
   intervalMs: number;
   /** Each checkpoint the thread ran (tests, metrics). */
   onCheckpoint?: (report: Extract<CheckpointReport, { kind: "checkpoint" }>) => void;
+  /** A checkpoint failed; the thread tries again next tick. */
+  onRetry?: (message: string) => void;
   /** The thread failed (a checkpoint error or the thread itself): the writer checkpoints again. */
   onFailure: (message: string) => void;
 }
@@ -71,6 +78,7 @@ export function backgroundCheckpoints(
   };
   worker.on("message", (report: CheckpointReport) => {
     if (report.kind === "checkpoint") options.onCheckpoint?.(report);
+    else if (report.kind === "retry") options.onRetry?.(report.message);
     else fail(report.message);
   });
   worker.on("error", (error) => fail(error.message));
