@@ -61,20 +61,28 @@ const databaseSettings = {
   requestTimeoutMs: config.DATABASE_TIMEOUT_MS,
   keptStreams: config.DATABASE_KEPT_STREAMS,
 };
-const { db, embedded, close } = await openDatabase({
-  ...databaseSettings,
-  checkpointIntervalMs: config.DATABASE_CHECKPOINT_INTERVAL_MS,
-  onCheckpointFailure: (message) =>
-    logger.warn("wal checkpoint thread failed: commits checkpoint again", { error: message }),
-});
-if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, db);
-
 let telemetry: KafkaTelemetrySink | undefined;
 const metrics = createApiMetrics({
   marketPrices: () => db.select().from(marketPrices).all(),
   telemetryBuffered: () => telemetry?.buffered(),
   exemplars: tracing.enabled,
 });
+const { db, embedded, close } = await openDatabase({
+  ...databaseSettings,
+  checkpointIntervalMs: config.DATABASE_CHECKPOINT_INTERVAL_MS,
+  onGroupCommit: metrics.database.groupCommitted,
+  onCheckpoint: metrics.database.checkpointed,
+  onCheckpointRetry: (message) => {
+    metrics.database.checkpointFailed("retried");
+    logger.warn("wal checkpoint failed: trying again", { error: message });
+  },
+  onCheckpointFailure: (message) => {
+    metrics.database.checkpointFailed("gave_up");
+    logger.warn("wal checkpoint thread failed: commits checkpoint again", { error: message });
+  },
+});
+if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, db);
+
 let stopProducer = async () => {};
 if (config.KAFKA_BROKERS) {
   const kafka = createKafka({

@@ -47,6 +47,8 @@ export interface DatabaseSettings {
   checkpointIntervalMs?: number | undefined;
   /** The checkpoint thread failed; the writer has gone back to checkpointing in its commits. */
   onCheckpointFailure?: ((message: string) => void) | undefined;
+  /** A checkpoint failed and the thread tries it again. */
+  onCheckpointRetry?: CheckpointOptions["onRetry"];
   /** Each checkpoint the thread ran. */
   onCheckpoint?: CheckpointOptions["onCheckpoint"];
   /** Embedded file only: each group commit (platform/db/embedded-client.ts). */
@@ -85,6 +87,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
       checkpoints = backgroundCheckpoints(path, {
         intervalMs: settings.checkpointIntervalMs as number,
         onCheckpoint: settings.onCheckpoint,
+        onRetry: settings.onCheckpointRetry,
         onFailure: (message) => {
           if (!client.closed)
             client.execute(`pragma wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`).catch(() => {}); // a closed or locked connection: its next commit is the backstop's

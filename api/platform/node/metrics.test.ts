@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { libsqlClient } from "../../../core/db/database.ts";
+import { openDatabase } from "../../../platform/db/open.ts";
 import { createApiMetrics } from "./metrics.ts";
 
 describe("API metrics", () => {
@@ -10,6 +15,44 @@ describe("API metrics", () => {
     const text = await m.registry.metrics();
     expect(text).toContain('gridpulse_assessments_total{energy_class="B+",climate_zone="B"} 2');
     expect(text).toContain('gridpulse_assessments_total{energy_class="H",climate_zone="D"} 1');
+  });
+
+  it("times the embedded database's group commits and its thread's checkpoints", async () => {
+    const m = createApiMetrics();
+    const dir = mkdtempSync(join(tmpdir(), "gridpulse-db-metrics-"));
+    const { db, close } = await openDatabase({
+      url: `file:${join(dir, "m.db")}`,
+      checkpointIntervalMs: 20,
+      onGroupCommit: m.database.groupCommitted,
+      onCheckpoint: m.database.checkpointed,
+    });
+    try {
+      const client = libsqlClient(db);
+      await client.execute("create table t (x)");
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          client.execute({ sql: "insert into t values (?)", args: [i] }),
+        ),
+      );
+      const count = (text: string, name: string) =>
+        Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? 0);
+      let text = await m.registry.metrics();
+      // The create, then the eight inserts in one group.
+      expect(count(text, "gridpulse_api_db_group_commit_seconds_count")).toBe(2);
+      const deadline = Date.now() + 10_000;
+      while (!text.includes('gridpulse_api_db_wal_checkpoint_seconds_count{outcome="complete"}')) {
+        if (Date.now() > deadline) throw new Error("no checkpoint observed");
+        await new Promise((r) => setTimeout(r, 20));
+        text = await m.registry.metrics();
+      }
+      m.database.checkpointFailed("retried");
+      expect(await m.registry.metrics()).toContain(
+        'gridpulse_api_db_wal_checkpoint_failures_total{outcome="retried"} 1',
+      );
+    } finally {
+      close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("exports the latest market prices read at scrape time, national for region ''", async () => {
