@@ -12,6 +12,7 @@ import { topicName } from "../core/events/topics.ts";
 import { createLogger } from "../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../core/ratelimit/token-bucket.ts";
 import { hashApiKeyNode } from "../platform/api-key-hash.ts";
+import { observedDatabase } from "../platform/db/metrics.ts";
 import { migrateOnStart } from "../platform/db/migrate.ts";
 import { openDatabase } from "../platform/db/open.ts";
 import { createKafka } from "../platform/kafka.ts";
@@ -70,16 +71,7 @@ const metrics = createApiMetrics({
 const { db, embedded, close } = await openDatabase({
   ...databaseSettings,
   checkpointIntervalMs: config.DATABASE_CHECKPOINT_INTERVAL_MS,
-  onGroupCommit: metrics.database.groupCommitted,
-  onCheckpoint: metrics.database.checkpointed,
-  onCheckpointRetry: (message) => {
-    metrics.database.checkpointFailed("retried");
-    logger.warn("wal checkpoint failed: trying again", { error: message });
-  },
-  onCheckpointFailure: (message) => {
-    metrics.database.checkpointFailed("gave_up");
-    logger.warn("wal checkpoint thread failed: commits checkpoint again", { error: message });
-  },
+  ...observedDatabase(metrics.database, logger),
 });
 if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, db);
 

@@ -13,6 +13,7 @@
 import { libsqlClient } from "../core/db/database.ts";
 import { topicName } from "../core/events/topics.ts";
 import { createLogger } from "../core/observability/logger.ts";
+import { databaseMetrics, observedDatabase } from "../platform/db/metrics.ts";
 import { migrateOnStart } from "../platform/db/migrate.ts";
 import { openDatabase } from "../platform/db/open.ts";
 import { createKafka } from "../platform/kafka.ts";
@@ -60,8 +61,7 @@ const databaseSettings = {
 const database = await openDatabase({
   ...databaseSettings,
   checkpointIntervalMs: config.DATABASE_CHECKPOINT_INTERVAL_MS,
-  onCheckpointFailure: (message) =>
-    logger.warn("wal checkpoint thread failed: commits checkpoint again", { error: message }),
+  ...observedDatabase(databaseMetrics([metrics.registry]), logger),
 });
 if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, database.db);
 

@@ -38,16 +38,16 @@ describe("API metrics", () => {
         Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? 0);
       let text = await m.registry.metrics();
       // The create, then the eight inserts in one group.
-      expect(count(text, "gridpulse_api_db_group_commit_seconds_count")).toBe(2);
+      expect(count(text, "gridpulse_db_group_commit_seconds_count")).toBe(2);
       const deadline = Date.now() + 10_000;
-      while (!text.includes('gridpulse_api_db_wal_checkpoint_seconds_count{outcome="complete"}')) {
+      while (!text.includes('gridpulse_db_wal_checkpoint_seconds_count{outcome="complete"}')) {
         if (Date.now() > deadline) throw new Error("no checkpoint observed");
         await new Promise((r) => setTimeout(r, 20));
         text = await m.registry.metrics();
       }
       m.database.checkpointFailed("retried");
       expect(await m.registry.metrics()).toContain(
-        'gridpulse_api_db_wal_checkpoint_failures_total{outcome="retried"} 1',
+        'gridpulse_db_wal_checkpoint_failures_total{outcome="retried"} 1',
       );
     } finally {
       close();

@@ -15,6 +15,7 @@ import {
   Registry,
   type RegistryContentType,
 } from "prom-client";
+import { databaseMetrics } from "../../../platform/db/metrics.ts";
 import type { RequestMetrics } from "../../observe/request-metrics.ts";
 
 /** Bucket bounds of the request duration histogram (dashboards/slos.yaml lists the same). */
@@ -135,37 +136,7 @@ export function createApiMetrics(
         this.set({ carrier: p.carrier, region: p.region || "national" }, p.eurPerKwh);
     },
   });
-  // The embedded database (file URLs): group commits and the WAL checkpoint thread.
-  const groupCommits = new Histogram({
-    name: "gridpulse_api_db_group_commit_seconds",
-    help: "Embedded database: how long each group commit held the event loop (begin to commit).",
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
-    registers,
-  });
-  const checkpoints = new Histogram({
-    name: "gridpulse_api_db_wal_checkpoint_seconds",
-    help: "Embedded database: WAL checkpoints run by the checkpoint thread, by outcome (complete: every frame copied).",
-    labelNames: ["outcome"] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers,
-  });
-  const checkpointFailures = new Counter({
-    name: "gridpulse_api_db_wal_checkpoint_failures_total",
-    help: "Embedded database: failed checkpoints of the checkpoint thread, by what followed (retried, or gave_up: the writer checkpoints again).",
-    labelNames: ["outcome"] as const,
-    registers,
-  });
-  const database = {
-    groupCommitted: (info: { batches: number; ms: number }) => {
-      if (info.batches > 0) groupCommits.observe(info.ms / 1000);
-    },
-    checkpointed: (r: { walFrames: number; checkpointed: number; busy: boolean; ms: number }) =>
-      checkpoints.observe(
-        { outcome: r.busy ? "busy" : r.checkpointed >= r.walFrames ? "complete" : "partial" },
-        r.ms / 1000,
-      ),
-    checkpointFailed: (outcome: "retried" | "gave_up") => checkpointFailures.inc({ outcome }),
-  };
+  const database = databaseMetrics(registers);
   const requestMetrics: RequestMetrics = {
     started: () => inFlight.inc(),
     finished: options.exemplars
