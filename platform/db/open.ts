@@ -89,8 +89,10 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
         onCheckpoint: settings.onCheckpoint,
         onRetry: settings.onCheckpointRetry,
         onFailure: (message) => {
+          // The writer checkpoints in its commits again. If this cannot be set (the client closed
+          // meanwhile), the backstop's 10,000 pages still bound the WAL.
           if (!client.closed)
-            client.execute(`pragma wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`).catch(() => {}); // a closed or locked connection: its next commit is the backstop's
+            client.execute(`pragma wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`).catch(() => {});
           settings.onCheckpointFailure?.(message);
         },
       });
