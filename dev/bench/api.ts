@@ -39,6 +39,7 @@ import { freePort, waitFor } from "../net.ts";
 import { nodeFlags } from "../node-flags.ts";
 import { startSqld } from "../sqld.ts";
 import { startZipkin } from "../zipkin/server.ts";
+import { athensApartment } from "./home.ts";
 import { groupCpuUs, spawnGroup, stopGroup } from "./processes.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -258,20 +259,7 @@ async function startWranglerDev(): Promise<Target> {
   };
 }
 
-/** A 1990s apartment in Athens with gas heating: the richest request (engine + package search + insert). */
-const home = JSON.stringify({
-  location: { prefecture: "Attica" },
-  buildingType: "apartment",
-  constructionYear: 1994,
-  heatedFloorAreaM2: 85,
-  storeys: 1,
-  apartmentPosition: "middle",
-  systems: {
-    heating: { type: "gas_boiler" },
-    cooling: { type: "split_units" },
-    hotWater: { type: "electric" },
-  },
-});
+const home = JSON.stringify(athensApartment);
 
 type Baseline = "health" | "me" | "anchor";
 interface Endpoint {

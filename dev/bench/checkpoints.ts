@@ -17,6 +17,8 @@ import { parseArgs } from "node:util";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { positiveIntegers } from "./args.ts";
+import { athensApartment } from "./home.ts";
 import { inProcessApp } from "./in-process-app.ts";
 import { median } from "./stats.ts";
 
@@ -27,32 +29,9 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "16" },
   },
 });
-const counts = {
-  requests: Number(values.requests),
-  rounds: Number(values.rounds),
-  concurrency: Number(values.concurrency),
-};
-for (const [name, n] of Object.entries(counts))
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(
-      `--${name} must be a positive integer (got ${values[name as keyof typeof values]})`,
-    );
-    process.exit(2);
-  }
+const counts = positiveIntegers(values);
 
-const body = JSON.stringify({
-  location: { prefecture: "Attica" },
-  buildingType: "apartment",
-  constructionYear: 1994,
-  heatedFloorAreaM2: 85,
-  storeys: 1,
-  apartmentPosition: "middle",
-  systems: {
-    heating: { type: "gas_boiler" },
-    cooling: { type: "split_units" },
-    hotWater: { type: "electric" },
-  },
-});
+const body = JSON.stringify(athensApartment);
 
 interface Run {
   reqPerS: number;

@@ -19,6 +19,8 @@ import { libsqlClient } from "../../core/db/database.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { positiveIntegers } from "./args.ts";
+import { athensApartment } from "./home.ts";
 import { median } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -28,33 +30,10 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
   },
 });
-const counts = {
-  rows: Number(values.rows),
-  requests: Number(values.requests),
-  rounds: Number(values.rounds),
-};
-for (const [name, n] of Object.entries(counts))
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(
-      `--${name} must be a positive integer (got ${values[name as keyof typeof values]})`,
-    );
-    process.exit(2);
-  }
+const counts = positiveIntegers(values);
 
 const prepared = prepareForStorageSync({
-  input: {
-    location: { prefecture: "Attica" },
-    buildingType: "apartment",
-    constructionYear: 1994,
-    heatedFloorAreaM2: 85,
-    storeys: 1,
-    apartmentPosition: "middle",
-    systems: {
-      heating: { type: "gas_boiler" },
-      cooling: { type: "split_units" },
-      hotWater: { type: "electric" },
-    },
-  } as never,
+  input: athensApartment as never,
   prices: {},
   id: "asm_bench",
   nowMs: Date.now(),

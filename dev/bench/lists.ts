@@ -14,6 +14,7 @@ import { libsqlClient } from "../../core/db/database.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
+import { positiveIntegers } from "./args.ts";
 import { inProcessApp } from "./in-process-app.ts";
 
 const { values } = parseArgs({
@@ -24,19 +25,7 @@ const { values } = parseArgs({
     requests: { type: "string", default: "2000" },
   },
 });
-const counts = {
-  alerts: Number(values.alerts),
-  outbox: Number(values.outbox),
-  silences: Number(values.silences),
-  requests: Number(values.requests),
-};
-for (const [name, n] of Object.entries(counts))
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(
-      `--${name} must be a positive integer (got ${values[name as keyof typeof values]})`,
-    );
-    process.exit(2);
-  }
+const counts = positiveIntegers(values);
 const dir = mkdtempSync(join(tmpdir(), "gridpulse-lists-"));
 const url = `file:${join(dir, "lists.db")}`;
 try {
