@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { type AssessmentInputRaw, assess, assessmentInputSchema } from "../../core/energy/index.ts";
 import { stationIds } from "../../core/energy/reference/climate.ts";
+import { quantileOfSorted } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -106,17 +107,14 @@ function measure(fn: (input: AssessmentInputRaw, i: number) => unknown): {
   };
 }
 
-const quantile = (sorted: Float64Array, q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-
 function summary(name: string, r: ReturnType<typeof measure>) {
   const sorted = Float64Array.from(r.samples).sort();
   return {
     name,
     perSecond: Math.round((inputs.length / r.totalMs) * 1000),
     cpuMsEach: Number((r.cpuMs / inputs.length).toFixed(4)),
-    p50Ms: Number(quantile(sorted, 0.5).toFixed(4)),
-    p99Ms: Number(quantile(sorted, 0.99).toFixed(4)),
+    p50Ms: Number(quantileOfSorted(sorted, 0.5).toFixed(4)),
+    p99Ms: Number(quantileOfSorted(sorted, 0.99).toFixed(4)),
     maxMs: Number((sorted[sorted.length - 1] as number).toFixed(3)),
   };
 }

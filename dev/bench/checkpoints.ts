@@ -20,7 +20,7 @@ import { openDatabase } from "../../platform/db/open.ts";
 import { positiveIntegers } from "./args.ts";
 import { athensApartment } from "./home.ts";
 import { inProcessApp } from "./in-process-app.ts";
-import { median } from "./stats.ts";
+import { median, quantileOfSorted } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -44,9 +44,6 @@ interface Run {
   commitMax: number;
   checkpoints: number;
 }
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 
 async function run(intervalMs: number): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), "gridpulse-checkpoints-"));
@@ -102,10 +99,10 @@ async function run(intervalMs: number): Promise<Run> {
       reqPerS: (counts.requests / wallMs) * 1000,
       loopUsPerReq: (loop.active * 1000) / counts.requests,
       cpuUsPerReq: (used.user + used.system) / counts.requests,
-      p50: quantile(latencies, 0.5),
-      p99: quantile(latencies, 0.99),
+      p50: quantileOfSorted(latencies, 0.5),
+      p99: quantileOfSorted(latencies, 0.99),
       max: latencies.at(-1) as number,
-      commitP99: quantile(commits, 0.99),
+      commitP99: quantileOfSorted(commits, 0.99),
       commitMax: commits.at(-1) as number,
       checkpoints,
     };

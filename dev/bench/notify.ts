@@ -23,6 +23,7 @@ import {
 import { createWebhookSender } from "../../stream/notify/channels/webhook/webhook-sender.ts";
 import { createOutboundAgents } from "../../stream/notify/outbound-http.ts";
 import { createOutboundGuard } from "../../stream/notify/ssrf.ts";
+import { quantileOfSorted } from "./stats.ts";
 
 interface Ready {
   webhookPort: number;
@@ -99,11 +100,6 @@ async function runReceiver() {
   } satisfies Ready);
 }
 
-const percentile = (sorted: number[], q: number) =>
-  sorted.length === 0
-    ? 0
-    : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
-
 async function measure(
   name: string,
   seconds: number,
@@ -143,8 +139,8 @@ async function measure(
     "not delivered": latencies.length - delivered,
     "CPU % of one core": Math.round((cpuS / wallS) * 100),
     "CPU µs/delivery": delivered ? Math.round((cpuS * 1e6) / delivered) : 0,
-    "p50 ms": percentile(latencies, 0.5).toFixed(2),
-    "p99 ms": percentile(latencies, 0.99).toFixed(2),
+    "p50 ms": quantileOfSorted(latencies, 0.5).toFixed(2),
+    "p99 ms": quantileOfSorted(latencies, 0.99).toFixed(2),
   };
 }
 

@@ -2,7 +2,8 @@
  * Node-only: the API's Prometheus metrics (prom-client) — request duration by route pattern, method and
  * status, in-flight requests, rate-limited requests, telemetry delivery, assessments by class and
  * climate zone, the latest market prices (read from the database at scrape time), the embedded
- * database's group commits and WAL checkpoints, and Node's process metrics (event-loop lag included). Served on their own loopback port, not on the public API port.
+ * database's group commits and WAL checkpoints (platform/db/metrics.ts), and Node's process metrics
+ * (event-loop lag included). Served on their own loopback port, not on the public API port.
  *
  * With `exemplars` (trace export on), each request duration observation carries the request's trace
  * id as an exemplar, and `/metrics` answers in the OpenMetrics format (the one that carries them).
