@@ -26,6 +26,7 @@ import { createAuthCache } from "./auth/auth-cache.ts";
 import { errorBody } from "./errors/api-error.ts";
 import { noMetrics } from "./observe/request-metrics.ts";
 import { keptRawDeflate, keptRawInflate } from "./platform/kept-zlib.ts";
+import { type BatchedConsole, batchedConsole } from "./platform/worker/batched-console.ts";
 import { ingestTelemetry } from "./platform/worker/ingest-telemetry.ts";
 import { bindingLimiter, type RateLimitBinding } from "./platform/worker/rate-limit-binding.ts";
 import { requestClient } from "./platform/worker/request-client.ts";
@@ -48,12 +49,19 @@ const workerEnvSchema = apiSettingsSchema.extend({
   TELEMETRY_INGEST_TOKEN: z.string().min(16).optional(),
   /** Seconds of the `[[ratelimits]]` binding's period, for Retry-After. */
   RATE_LIMIT_PERIOD_S: z.coerce.number().int().min(1).default(60),
+  /**
+   * Self-hosted workerd: access-log lines gathered this long into one `console.log` (0: one call per
+   * line, as Cloudflare's Workers Logs expects). api/platform/worker/batched-console.ts.
+   */
+  LOG_BATCH_MS: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
 type WorkerEnv = Record<string, unknown> & { RATE_LIMITER?: RateLimitBinding };
 
 interface Isolate {
   app: App;
+  /** The gathered access-log lines (`LOG_BATCH_MS`), if any. */
+  logs: BatchedConsole | undefined;
   /** Runs a request with a libSQL client of its own. */
   serve(
     ctx: ExecutionContext,
@@ -74,7 +82,13 @@ function build(env: WorkerEnv): Isolate {
     throw new Error(configProblem);
   }
   const config = parsed.data;
-  const logger = createLogger({ service: "gridpulse-api", level: config.LOG_LEVEL });
+  const logs =
+    config.LOG_BATCH_MS > 0 ? batchedConsole({ windowMs: config.LOG_BATCH_MS }) : undefined;
+  const logger = createLogger({
+    service: "gridpulse-api",
+    level: config.LOG_LEVEL,
+    ...(logs ? { writer: logs.writer } : {}),
+  });
   const isolateLimiter = tokenBucketLimiter({
     ratePerS: config.RATE_LIMIT_PER_S,
     burst: config.RATE_LIMIT_BURST,
@@ -119,6 +133,7 @@ function build(env: WorkerEnv): Isolate {
   });
   return {
     app,
+    logs,
     serve: (ctx, request) => {
       const client = createClient({
         url: config.DATABASE_URL,
@@ -145,7 +160,19 @@ export default {
       );
       return Response.json(errorBody("internal", "the service is misconfigured"), { status: 500 });
     }
-    const { app, serve } = isolate;
-    return serve(ctx, () => app.fetch(request, env, ctx));
+    const { app, serve, logs } = isolate;
+    const response = serve(ctx, () => app.fetch(request, env, ctx));
+    if (!logs) return response;
+    // A request that finds lines waiting and no write planned plans it and stays alive until it is
+    // done (its own line and those gathered meanwhile); the others' lines go with it.
+    const keepLines = () => {
+      const written = logs.pending();
+      if (written) ctx.waitUntil(written);
+    };
+    if (!(response instanceof Promise)) {
+      keepLines();
+      return response;
+    }
+    return response.finally(keepLines);
   },
 };

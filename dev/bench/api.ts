@@ -7,11 +7,13 @@
  * the production bundle (`wrangler deploy --dry-run`) on `workerd serve` directly; "wrangler-dev"
  * goes through `wrangler dev`, whose local proxy costs most of the throughput. The API runs at its
  * default log level (one access-log line per request, stdout read by this process as a log
- * collector would). The Node API and the anchor run with the flags gridpulse's processes run with
+ * collector would); workerd with its lines gathered 5 ms per write (`LOG_BATCH_MS`, as workerd is
+ * hosted on one's own machines). The Node API and the anchor run with the flags gridpulse's processes run with
  * (`dev/node-flags.ts`: an 8 MB young generation). "server CPU µs/req" is the server's CPU time
  * (its process group: threads and children, from /proc; sqld's own excluded) per request; "sqld CPU
  * µs/req" the libSQL server's, where there is one. On Node the access log's cost is put against it:
- * one log line's CPU, measured in this process over many lines.
+ * one log line's CPU, measured in this process over many lines; on workerd, `GET /v1/me` with the
+ * lines gathered, with a write per line and without access log, alternating.
  *   --duration S (default 10) --connections N (default 32) --runtimes node,workerd[,node-sqld,wrangler-dev]
  * ("node-sqld": the Node API with DATABASE_URL pointing at a local sqld; "node-traced": the Node API
  * exporting every request's span to a local Zipkin, dev/zipkin). `--trace` is `--runtimes
@@ -161,7 +163,15 @@ async function startNodeSqld(): Promise<Target> {
   );
 }
 
-async function startRawWorkerd(): Promise<Target> {
+/**
+ * The bundle on `workerd serve`, hosted as we would host it (stdout read by a log collector): its
+ * access-log lines gathered 5 ms per write (`LOG_BATCH_MS`, api/platform/worker/batched-console.ts).
+ * `vars` override its bindings.
+ */
+async function startRawWorkerd(
+  vars: Record<string, string> = {},
+  name = "workerd (bundle, sqld)",
+): Promise<Target> {
   const sqld = await startSqld();
   const key = await seed(sqld.url);
   const port = await freePort();
@@ -175,7 +185,13 @@ async function startRawWorkerd(): Promise<Target> {
       stdio: "ignore",
     },
   );
-  const bindings = Object.entries({ ...limits, DATABASE_URL: sqld.url, SERVICE_NAME: "edge-api" })
+  const bindings = Object.entries({
+    ...limits,
+    LOG_BATCH_MS: "5",
+    DATABASE_URL: sqld.url,
+    SERVICE_NAME: "edge-api",
+    ...vars,
+  })
     .map(([name, value]) => `(name = "${name}", text = "${value}")`)
     .join(", ");
   writeFileSync(
@@ -203,7 +219,7 @@ const api :Workerd.Worker = (
     timeoutMs: 60_000,
   });
   return {
-    name: "workerd (bundle, sqld)",
+    name,
     url,
     key,
     pgid: proc.pid,
@@ -357,6 +373,41 @@ async function measure(
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+/**
+ * On workerd the access log's cost is its `console.log` (a write to stdout), which a measurement in
+ * this process would miss: `GET /v1/me` on `target` (lines gathered 5 ms per write), on the same
+ * bundle writing one line per call (`LOG_BATCH_MS=0`, as on Cloudflare) and without access log
+ * (`LOG_LEVEL=warn`), alternating, three rounds; each share is one minus the ratio of the medians'
+ * server CPU per request.
+ */
+async function workerdAccessLogShare(target: Target): Promise<string> {
+  const perCall = await startRawWorkerd({ LOG_BATCH_MS: "0" }, "workerd (a write per line)");
+  const quiet = await startRawWorkerd({ LOG_LEVEL: "warn" }, "workerd (no access log)");
+  try {
+    const variants = [
+      { name: "lines gathered 5 ms (LOG_BATCH_MS=5)", target, cpuUs: [] as number[] },
+      { name: "a write per line (LOG_BATCH_MS=0)", target: perCall, cpuUs: [] as number[] },
+      { name: "no access log (LOG_LEVEL=warn)", target: quiet, cpuUs: [] as number[] },
+    ];
+    for (let round = 0; round < 3; round++) {
+      process.stderr.write(`workerd access log: GET /v1/me, round ${round + 1} of 3\n`);
+      for (const v of variants) {
+        const t = v.target;
+        const auth = { authorization: `Bearer ${t.key}` };
+        await autocannon({ url: `${t.url}/v1/me`, connections, duration: 1, headers: auth });
+        v.cpuUs.push((await measure(t.url, t.key, "/v1/me", true, undefined, t.pgid)).cpuUs);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
+    const without = median(variants[2]?.cpuUs ?? []);
+    const share = (xs: number[]) => `${(100 * (1 - without / median(xs))).toFixed(1)} %`;
+    return `workerd GET /v1/me, server CPU µs per request (3 alternating rounds): ${variants.map((v) => `${v.name} ${v.cpuUs.join(", ")}`).join("; ")}. The access log's share of a request: ${share(variants[0]?.cpuUs ?? [])} gathered, ${share(variants[1]?.cpuUs ?? [])} a write per line`;
+  } finally {
+    await perCall.stop();
+    await quiet.stop();
+  }
 }
 
 /** µs of CPU per access-log line as the API writes it (child logger, line, buffered write to /dev/null). */
@@ -527,6 +578,7 @@ for (const runtime of runtimes) {
         );
       }
     }
+    if (runtime === "workerd") accessLog.push(await workerdAccessLogShare(target));
   } finally {
     process.stderr.write(`${target.name}: stopping\n`);
     await target.stop();
