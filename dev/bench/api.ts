@@ -7,8 +7,8 @@
  * the production bundle (`wrangler deploy --dry-run`) on `workerd serve` directly; "wrangler-dev"
  * goes through `wrangler dev`, whose local proxy costs most of the throughput. The API runs at its
  * default log level (one access-log line per request, stdout read by this process as a log
- * collector would); workerd with its lines gathered 5 ms per write (`LOG_BATCH_MS`, as workerd is
- * hosted on one's own machines). The Node API and the anchor run with the flags gridpulse's processes run with
+ * collector would); workerd, self-hosted, with its lines gathered 5 ms per write (`LOG_BATCH_MS`).
+ * The Node API and the anchor run with the flags gridpulse's processes run with
  * (`dev/node-flags.ts`: an 8 MB young generation). "server CPU µs/req" is the server's CPU time
  * (its process group: threads and children, from /proc; sqld's own excluded) per request; "sqld CPU
  * µs/req" the libSQL server's, where there is one. On Node the access log's cost is put against it:
@@ -43,6 +43,7 @@ import { startSqld } from "../sqld.ts";
 import { startZipkin } from "../zipkin/server.ts";
 import { athensApartment } from "./home.ts";
 import { groupCpuUs, spawnGroup, stopGroup } from "./processes.ts";
+import { median } from "./stats.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -164,7 +165,7 @@ async function startNodeSqld(): Promise<Target> {
 }
 
 /**
- * The bundle on `workerd serve`, hosted as we would host it (stdout read by a log collector): its
+ * The bundle on `workerd serve`, self-hosted (stdout read by a log collector): its
  * access-log lines gathered 5 ms per write (`LOG_BATCH_MS`, api/platform/worker/batched-console.ts).
  * `vars` override its bindings.
  */
@@ -400,7 +401,6 @@ async function workerdAccessLogShare(target: Target): Promise<string> {
         v.cpuUs.push((await measure(t.url, t.key, "/v1/me", true, undefined, t.pgid)).cpuUs);
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
     const without = median(variants[2]?.cpuUs ?? []);
     const share = (xs: number[]) => `${(100 * (1 - without / median(xs))).toFixed(1)} %`;
     return `workerd GET /v1/me, server CPU µs per request (3 alternating rounds): ${variants.map((v) => `${v.name} ${v.cpuUs.join(", ")}`).join("; ")}. The access log's share of a request: ${share(variants[0]?.cpuUs ?? [])} gathered, ${share(variants[1]?.cpuUs ?? [])} a write per line`;

@@ -1,6 +1,6 @@
 /**
  * Workers: access-log lines (info and debug) of the isolate's requests gathered for `windowMs` and
- * written in one `console.log`, for workerd hosted on our own machines (`LOG_BATCH_MS`).
+ * written in one `console.log`, for self-hosted workerd (`LOG_BATCH_MS`).
  *
  * Why: workerd writes every `console.log` call to its stdout at once, one `write` per call. Where
  * stdout is a pipe read by a log collector, that call was the costliest part of a light request: on
@@ -42,8 +42,6 @@ export interface BatchedConsole {
    * is the one to write this window's lines, settled once they are written; undefined otherwise.
    */
   pending(): Promise<void> | undefined;
-  /** Writes what is gathered now. */
-  flush(): void;
 }
 
 export function batchedConsole(options: BatchedConsoleOptions): BatchedConsole {
@@ -96,5 +94,5 @@ export function batchedConsole(options: BatchedConsoleOptions): BatchedConsole {
     });
   };
 
-  return { writer, pending, flush };
+  return { writer, pending };
 }
