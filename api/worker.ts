@@ -60,9 +60,10 @@ type WorkerEnv = Record<string, unknown> & { RATE_LIMITER?: RateLimitBinding };
 
 interface Isolate {
   app: App;
-  /** The gathered access-log lines (`LOG_BATCH_MS`), if any. */
-  logs: BatchedConsole | undefined;
-  /** Runs a request with a libSQL client of its own. */
+  /**
+   * Runs a request with a libSQL client of its own; with `LOG_BATCH_MS`, keeps it alive until the
+   * access-log lines it has to write are written.
+   */
   serve(
     ctx: ExecutionContext,
     request: () => Response | Promise<Response>,
@@ -131,9 +132,14 @@ function build(env: WorkerEnv): Isolate {
     assessor: inlineAssessor(keptRawDeflate({ level: STORED_LEVEL })),
     rawInflate: keptRawInflate(),
   });
+  // A request that finds lines waiting and no write planned plans it and stays alive until it is
+  // done (its own line and those gathered meanwhile); the others' lines go with it.
+  const keepLines = (ctx: ExecutionContext, logs: BatchedConsole) => {
+    const written = logs.pending();
+    if (written) ctx.waitUntil(written);
+  };
   return {
     app,
-    logs,
     serve: (ctx, request) => {
       const client = createClient({
         url: config.DATABASE_URL,
@@ -141,7 +147,8 @@ function build(env: WorkerEnv): Isolate {
         fetch: fetchServer,
       });
       const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-      return clients.run(attachRemoteDatabase(client, remote, waitUntil), request);
+      const response = clients.run(attachRemoteDatabase(client, remote, waitUntil), request);
+      return logs ? Promise.resolve(response).finally(() => keepLines(ctx, logs)) : response;
     },
   };
 }
@@ -160,19 +167,7 @@ export default {
       );
       return Response.json(errorBody("internal", "the service is misconfigured"), { status: 500 });
     }
-    const { app, serve, logs } = isolate;
-    const response = serve(ctx, () => app.fetch(request, env, ctx));
-    if (!logs) return response;
-    // A request that finds lines waiting and no write planned plans it and stays alive until it is
-    // done (its own line and those gathered meanwhile); the others' lines go with it.
-    const keepLines = () => {
-      const written = logs.pending();
-      if (written) ctx.waitUntil(written);
-    };
-    if (!(response instanceof Promise)) {
-      keepLines();
-      return response;
-    }
-    return response.finally(keepLines);
+    const { app, serve } = isolate;
+    return serve(ctx, () => app.fetch(request, env, ctx));
   },
 };
