@@ -30,22 +30,46 @@ export function isPortOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
   });
 }
 
-/** Polls `check` until it returns a value or the deadline passes; the last error is reported. */
+/** A port that 127.0.0.1 lets a listener bind now: neither listened on nor held by a connection. */
+export function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Polls `check` until it returns a value or the deadline passes; the last error is reported. An
+ * aborted `signal` ends the wait at once with its reason (say, the process being waited for exited).
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
-  options: { timeoutMs: number; intervalMs?: number },
+  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
 ): Promise<T> {
+  const { signal } = options;
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     try {
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
       lastError = error;
     }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
+    signal?.throwIfAborted();
+    await new Promise<void>((r) => {
+      const timer = setTimeout(done, options.intervalMs ?? 100);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        r();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    });
   }
   const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
   throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}${reason}`);

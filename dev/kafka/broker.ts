@@ -13,13 +13,14 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { type Logger, silentLogger } from "../../core/observability/logger.ts";
-import { freePort, isPortOpen, waitFor } from "../net.ts";
+import { canBind, freePort, isPortOpen, waitFor } from "../net.ts";
 import { kafkaDir, kafkaVersion, resolveKafkaClasspath } from "./classpath.ts";
 
 const run = promisify(execFile);
@@ -71,10 +72,6 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     durationMs: Math.round(cp.durationMs),
   });
 
-  const ports = await choosePorts(dataDir, options.port ?? 0);
-  const configFile = join(dataDir, "server.properties");
-  writeFileSync(configFile, serverProperties(logDir, ports));
-
   const javaArgs = [
     `-Xms${Math.min(256, options.heapMb ?? 768)}m`,
     `-Xmx${options.heapMb ?? 768}m`,
@@ -86,39 +83,97 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     "-cp",
     cp.classpath,
   ];
-
-  const formatStarted = performance.now();
-  if (!existsSync(join(logDir, "meta.properties"))) {
-    // A leading "-" would be read as an option by the storage tool: start with a letter instead.
-    const clusterId = `g${randomBytes(16).toString("base64url").slice(1)}`;
-    await run("java", [
-      ...javaArgs,
-      "kafka.tools.StorageTool",
-      "format",
-      "--standalone",
-      "-t",
-      clusterId,
-      "-c",
-      configFile,
-    ]);
-    logger.info("kafka storage formatted", { dataDir, clusterId });
-  }
-  const formatMs = performance.now() - formatStarted;
-
+  const configFile = join(dataDir, "server.properties");
   const logFile = join(dataDir, "broker.log");
-  const started = performance.now();
+
+  // A port found free can be taken before the JVM binds it (by another test's listener, or as the
+  // local port of an outgoing connection). A broker formatted by this call may then start over on
+  // other ports; one whose data dir was formatted earlier keeps its ports (see choosePorts).
+  for (let attempt = 1; ; attempt++) {
+    const ports = await choosePorts(dataDir, options.port ?? 0);
+    writeFileSync(configFile, serverProperties(logDir, ports));
+
+    const formatStarted = performance.now();
+    const formatted = !existsSync(join(logDir, "meta.properties"));
+    if (formatted) {
+      // A leading "-" would be read as an option by the storage tool: start with a letter instead.
+      const clusterId = `g${randomBytes(16).toString("base64url").slice(1)}`;
+      await run("java", [
+        ...javaArgs,
+        "kafka.tools.StorageTool",
+        "format",
+        "--standalone",
+        "-t",
+        clusterId,
+        "-c",
+        configFile,
+      ]);
+      logger.info("kafka storage formatted", { dataDir, clusterId });
+    }
+    const formatMs = performance.now() - formatStarted;
+
+    const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+    const started = performance.now();
+    const broker = launch(javaArgs, configFile, logFile, dataDir, ports, logger);
+    try {
+      await waitUntilServing(broker.brokers, options.startTimeoutMs ?? 90_000, broker.exitSignal);
+    } catch (error) {
+      await broker.stop().catch(() => {});
+      const output = readFileSync(logFile, "utf8").slice(logStart);
+      if (formatted && attempt < 3 && /BindException|Address already in use/.test(output)) {
+        logger.warn("kafka ports were taken before the broker bound them; trying other ports", {
+          ...ports,
+          attempt,
+        });
+        rmSync(logDir, { recursive: true, force: true });
+        mkdirSync(logDir, { recursive: true });
+        rmSync(join(dataDir, "ports.json"), { force: true });
+        continue;
+      }
+      throw new Error(
+        `kafka broker did not become ready: ${(error as Error).message}\n--- ${logFile} (tail) ---\n${tail(logFile, 30)}`,
+      );
+    }
+    const startMs = performance.now() - started;
+    logger.info("kafka broker ready", {
+      brokers: broker.brokers,
+      pid: broker.pid,
+      startMs: Math.round(startMs),
+    });
+    return {
+      brokers: broker.brokers,
+      pid: broker.pid,
+      dataDir,
+      logFile,
+      exited: broker.exited,
+      timings: { classpathMs: cp.durationMs, classpathSource: cp.source, formatMs, startMs },
+      stop: broker.stop,
+    };
+  }
+}
+
+/** Spawns the broker on a written config; `stop` waits until both its ports are released. */
+function launch(
+  javaArgs: string[],
+  configFile: string,
+  logFile: string,
+  dataDir: string,
+  ports: Ports,
+  logger: Logger,
+) {
   const child = spawnBroker(javaArgs, configFile, logFile);
   const pid = child.pid as number;
   writeFileSync(join(dataDir, "broker.pid"), String(pid));
+  const exitController = new AbortController();
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-  let hasExited = false;
-  void exited.then(() => {
-    hasExited = true;
+  void exited.then((code) => {
+    exitController.abort(new Error(`the broker process exited (code ${code})`));
   });
 
-  const brokers = [`127.0.0.1:${ports.port}`];
   const stop = async (graceMs = 30_000) => {
-    if (!hasExited) {
+    // A broker that exited by itself holds no port (one it failed to bind may be someone else's).
+    const running = !exitController.signal.aborted;
+    if (running) {
       child.kill("SIGTERM");
       let timer: NodeJS.Timeout | undefined;
       const clean = await Promise.race([
@@ -135,6 +190,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
       }
     }
     rmSync(join(dataDir, "broker.pid"), { force: true });
+    if (!running) return;
     await waitFor(
       "kafka ports to be released",
       async () => !(await isPortOpen(ports.port)) && !(await isPortOpen(ports.controllerPort)),
@@ -143,24 +199,11 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
       },
     );
   };
-
-  try {
-    await waitUntilServing(brokers, options.startTimeoutMs ?? 90_000, () => hasExited);
-  } catch (error) {
-    await stop().catch(() => {});
-    throw new Error(
-      `kafka broker did not become ready: ${(error as Error).message}\n--- ${logFile} (tail) ---\n${tail(logFile, 30)}`,
-    );
-  }
-  const startMs = performance.now() - started;
-  logger.info("kafka broker ready", { brokers, pid, startMs: Math.round(startMs) });
   return {
-    brokers,
+    brokers: [`127.0.0.1:${ports.port}`],
     pid,
-    dataDir,
-    logFile,
     exited,
-    timings: { classpathMs: cp.durationMs, classpathSource: cp.source, formatMs, startMs },
+    exitSignal: exitController.signal,
     stop,
   };
 }
@@ -190,7 +233,7 @@ function hasSetpriv(): boolean {
   return setprivAvailable;
 }
 
-async function waitUntilServing(brokers: string[], timeoutMs: number, exited: () => boolean) {
+async function waitUntilServing(brokers: string[], timeoutMs: number, exited: AbortSignal) {
   const kafka = new Kafka({
     clientId: "gridpulse-provisioner",
     brokers,
@@ -202,12 +245,11 @@ async function waitUntilServing(brokers: string[], timeoutMs: number, exited: ()
     await waitFor(
       "the broker to serve metadata",
       async () => {
-        if (exited()) throw new Error("the broker process exited");
         await admin.connect();
         const cluster = await admin.describeCluster();
         return cluster.brokers.length > 0;
       },
-      { timeoutMs, intervalMs: 200 },
+      { timeoutMs, intervalMs: 200, signal: exited },
     );
     // The first group request creates __consumer_offsets and the first idempotent producer
     // __transaction_state; wait until both coordinators have loaded so the services do not start
@@ -215,11 +257,10 @@ async function waitUntilServing(brokers: string[], timeoutMs: number, exited: ()
     await waitFor(
       "the group coordinator",
       async () => {
-        if (exited()) throw new Error("the broker process exited");
         const { groups } = await admin.describeGroups(["gridpulse-provisioner-warmup"]);
         return groups.length === 1;
       },
-      { timeoutMs, intervalMs: 200 },
+      { timeoutMs, intervalMs: 200, signal: exited },
     );
     const producer = kafka.producer({
       idempotent: true,
@@ -240,12 +281,12 @@ async function choosePorts(dataDir: string, requested: number): Promise<Ports> {
     return JSON.parse(readFileSync(file, "utf8")) as Ports;
   }
   const port = requested || (await freePort());
-  let controllerPort = requested ? requested + 1 : await freePort();
+  if (!(await canBind(port)))
+    throw new Error(`port ${port} on 127.0.0.1 is in use; choose another with KAFKA_LOCAL_PORT`);
+  // The controller listens next to a chosen client port when that one is free, else anywhere.
+  let controllerPort =
+    requested && (await canBind(requested + 1)) ? requested + 1 : await freePort();
   while (controllerPort === port) controllerPort = await freePort();
-  for (const p of [port, controllerPort]) {
-    if (await isPortOpen(p))
-      throw new Error(`port ${p} on 127.0.0.1 is in use; choose another with KAFKA_LOCAL_PORT`);
-  }
   const ports = { port, controllerPort };
   writeFileSync(file, JSON.stringify(ports));
   return ports;

@@ -1,18 +1,21 @@
 /**
  * The local broker provisioning itself: a real KRaft broker serves metadata, topics are created with
  * the configured partition count, a restart reuses data and ports, stop() leaves no process and no
- * listening port, and the JVM never outlives a parent that was killed with SIGKILL.
+ * listening port, and the JVM never outlives a parent that was killed with SIGKILL. A port taken
+ * between being chosen and being bound (another listener, or an outgoing connection's local port)
+ * makes a fresh broker start over on other ports, without waiting out its start timeout.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { allTopicNames } from "../../core/events/topics.ts";
-import { silentLogger } from "../../core/observability/logger.ts";
+import { createLogger, silentLogger } from "../../core/observability/logger.ts";
 import { startKafkaBroker } from "../../dev/kafka/broker.ts";
 import { ensureTopics } from "../../dev/kafka/topics.ts";
-import { isPortOpen, waitFor } from "../../dev/net.ts";
+import { canBind, isPortOpen, waitFor } from "../../dev/net.ts";
 import { createKafka } from "../../platform/kafka.ts";
 import { repoRoot } from "../support/processes.ts";
 
@@ -69,6 +72,55 @@ describe("local Kafka broker", () => {
       await again.stop();
     }
     expect(await isPortOpen(port)).toBe(false);
+  });
+
+  it("starts over on other ports when its controller port is taken before the JVM binds it", async () => {
+    const dataDir = tempDir();
+    const portsFile = join(dataDir, "ports.json");
+    const lines: string[] = [];
+    const logger = createLogger({
+      service: "t",
+      level: "info",
+      writer: (_level, line) => lines.push(line),
+    });
+    const starting = startKafkaBroker({ dataDir, heapMb: 512, logger });
+    // ports.json is written before the storage format, a JVM run of its own: seconds before the
+    // broker binds. Take the controller port in that window, as a racing process would.
+    const chosen = await waitFor(
+      "the chosen ports",
+      async () =>
+        existsSync(portsFile) &&
+        (JSON.parse(readFileSync(portsFile, "utf8")) as { port: number; controllerPort: number }),
+      { timeoutMs: 60_000, intervalMs: 5 },
+    );
+    const squatter: Server = createServer();
+    await new Promise<void>((done) => squatter.listen(chosen.controllerPort, "127.0.0.1", done));
+    try {
+      const broker = await starting;
+      try {
+        const ports = JSON.parse(readFileSync(portsFile, "utf8")) as typeof chosen;
+        expect(ports.controllerPort).not.toBe(chosen.controllerPort);
+        expect(broker.brokers).toEqual([`127.0.0.1:${ports.port}`]);
+        const retried = lines
+          .map((line) => JSON.parse(line) as { msg: string; controllerPort?: number })
+          .find((entry) => entry.msg.startsWith("kafka ports were taken"));
+        expect(retried?.controllerPort).toBe(chosen.controllerPort);
+        const admin = createKafka({
+          brokers: broker.brokers,
+          clientId: "t",
+          logger: silentLogger,
+          logLevel: "silent",
+        }).admin();
+        await admin.connect();
+        expect((await admin.describeCluster()).brokers).toHaveLength(1);
+        await admin.disconnect();
+      } finally {
+        await broker.stop();
+      }
+    } finally {
+      await new Promise((done) => squatter.close(done));
+    }
+    expect(await canBind(chosen.controllerPort)).toBe(true);
   });
 
   it("does not outlive a parent killed with SIGKILL", async () => {
