@@ -1,8 +1,45 @@
 /** Loopback helpers for the local stack and tests. */
+import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago, for a listener that another process binds
+ * later. It is drawn below the kernel's ephemeral range when there is room: a port from that range
+ * can become the local port of any outgoing connection (a Kafka client, an HTTP request) before its
+ * listener binds it, and that bind then fails. Otherwise the OS picks one.
+ */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralPortRange();
+  if (low - lowestPickedPort >= 1000) {
+    for (let i = 0; i < 20; i++) {
+      const port = lowestPickedPort + randomInt(low - lowestPickedPort);
+      if (await canBind(port)) return port;
+    }
+  }
+  return osPickedPort();
+}
+
+const lowestPickedPort = 10_000;
+
+let ephemeral: [number, number] | undefined;
+/** Linux's `ip_local_port_range`; elsewhere the IANA dynamic range. */
+export function ephemeralPortRange(): [number, number] {
+  if (!ephemeral) {
+    try {
+      const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+        .trim()
+        .split(/\s+/)
+        .map(Number);
+      ephemeral = low && high ? [low, high] : [49_152, 65_535];
+    } catch {
+      ephemeral = [49_152, 65_535];
+    }
+  }
+  return ephemeral;
+}
+
+function osPickedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
