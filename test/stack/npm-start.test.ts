@@ -169,7 +169,11 @@ it("starts the whole stack, counts load-generator traffic and stops cleanly on C
   await waitFor("the broker JVM to exit", async () => !existsSync(`/proc/${brokerPid}`), {
     timeoutMs: 5000,
   });
-  for (const port of [apiPort, streamPort, kafkaPort, kafkaPort + 1, metricsPort]) {
+  // The controller listens next to the client port when that one is free, else elsewhere.
+  const { controllerPort } = JSON.parse(
+    readFileSync(join(dataDir, "kafka", "ports.json"), "utf8"),
+  ) as { controllerPort: number };
+  for (const port of [apiPort, streamPort, kafkaPort, controllerPort, metricsPort]) {
     expect(await isPortOpen(port), `port ${port} still open`).toBe(false);
   }
   expect(existsSync(join(dataDir, "local-stack.json"))).toBe(false);
