@@ -14,13 +14,22 @@ export async function freePort(): Promise<number> {
   if (low - lowestPickedPort >= 1000) {
     for (let i = 0; i < 20; i++) {
       const port = lowestPickedPort + randomInt(low - lowestPickedPort);
-      if (await canBind(port)) return port;
+      if (!handedOut.has(port) && (await canBind(port))) return handOut(port);
     }
   }
-  return osPickedPort();
+  for (;;) {
+    const port = await osPickedPort();
+    if (!handedOut.has(port)) return handOut(port);
+  }
 }
 
 const lowestPickedPort = 10_000;
+/** Ports this process handed out: two callers that have not bound theirs yet never share one. */
+const handedOut = new Set<number>();
+function handOut(port: number): number {
+  handedOut.add(port);
+  return port;
+}
 
 let ephemeral: [number, number] | undefined;
 /** Linux's `ip_local_port_range`; elsewhere the IANA dynamic range. */
