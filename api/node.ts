@@ -61,6 +61,7 @@ const databaseSettings = {
   readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
   requestTimeoutMs: config.DATABASE_TIMEOUT_MS,
   keptStreams: config.DATABASE_KEPT_STREAMS,
+  readPipelines: config.DATABASE_READ_PIPELINES,
 };
 let telemetry: KafkaTelemetrySink | undefined;
 const metrics = createApiMetrics({

@@ -106,6 +106,7 @@ function build(env: WorkerEnv): Isolate {
   const remote = new RemoteDatabase({
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
+    maxReadPipelines: config.DATABASE_READ_PIPELINES,
   });
   const fetchServer = keptStreams(serverExchange(config.DATABASE_TIMEOUT_MS), {
     maxIdle: config.DATABASE_KEPT_STREAMS,

@@ -4,6 +4,7 @@ import {
   booleanVar,
   databaseCheckpointIntervalVar,
   databaseKeptStreamsVar,
+  databaseReadPipelinesVar,
   databaseTimeoutVar,
   databaseUrlVar,
   type EnvSource,
@@ -15,6 +16,7 @@ import {
   topicPrefixVar,
   tracingVars,
 } from "../core/config/env.ts";
+import { DEFAULT_READ_PIPELINES } from "../core/db/remote-database.ts";
 import { DEFAULT_KEPT_STREAMS } from "../core/db/server-streams.ts";
 
 const stages = ["aggregate", "evaluate", "market", "alerts", "dispatch"] as const;
@@ -130,6 +132,7 @@ export const streamConfigSchema = z.object({
    */
   DATABASE_TIMEOUT_MS: databaseTimeoutVar(10_000),
   DATABASE_KEPT_STREAMS: databaseKeptStreamsVar(DEFAULT_KEPT_STREAMS),
+  DATABASE_READ_PIPELINES: databaseReadPipelinesVar(DEFAULT_READ_PIPELINES),
   DATABASE_CHECKPOINT_INTERVAL_MS: databaseCheckpointIntervalVar,
   /** Bearer token of POST /v1/ingest/requests (telemetry from the API on Workers); unset: no ingest. */
   STREAM_INGEST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),

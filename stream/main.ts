@@ -57,6 +57,7 @@ const databaseSettings = {
   authToken: config.DATABASE_AUTH_TOKEN,
   requestTimeoutMs: config.DATABASE_TIMEOUT_MS,
   keptStreams: config.DATABASE_KEPT_STREAMS,
+  readPipelines: config.DATABASE_READ_PIPELINES,
 };
 const database = await openDatabase({
   ...databaseSettings,

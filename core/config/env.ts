@@ -86,6 +86,13 @@ export const databaseKeptStreamsVar = (fallback: number) =>
   z.coerce.number().int().min(0).max(64).default(fallback);
 
 /**
+ * `DATABASE_READ_PIPELINES`: read requests a process keeps in flight to a libSQL server; reads that
+ * arrive meanwhile go together in the next (core/db/remote-database.ts). 0: each read at once.
+ */
+export const databaseReadPipelinesVar = (fallback: number) =>
+  z.coerce.number().int().min(0).max(16).default(fallback);
+
+/**
  * `DATABASE_CHECKPOINT_INTERVAL_MS`: embedded file only, how often a thread of the process checkpoints
  * the WAL (platform/db/checkpoints.ts); 0: in the commit that fills it, SQLite's own way.
  */

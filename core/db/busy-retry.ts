@@ -13,7 +13,7 @@
  * once a second, so a run can show that none was needed.
  */
 import type { Client, InArgs, InStatement } from "@libsql/client";
-import { isWriteStatement, remoteDatabaseOf } from "./remote-database.ts";
+import { isReadStatement, isWriteStatement, remoteDatabaseOf } from "./remote-database.ts";
 
 export interface BusyRetryOptions {
   /** Attempts after the first. */
@@ -95,7 +95,8 @@ export async function retryBusy<T>(
 
 /**
  * `client` with `execute`, `batch` and `executeMultiple` retried on SQLITE_BUSY, the rest unchanged.
- * On a libSQL server, batches and statements that write also go through the server's write queue.
+ * On a libSQL server, batches and statements that write also go through the server's write queue,
+ * and single `select` statements through its read queue.
  */
 export function withBusyRetry(client: Client, options: BusyRetryOptions = {}): Client {
   const retry = <T>(run: () => Promise<T>) => retryBusy(run, options);
@@ -120,15 +121,17 @@ export function withBusyRetry(client: Client, options: BusyRetryOptions = {}): C
             typeof statement === "string" && args !== undefined
               ? { sql: statement, args }
               : statement;
-          const remote = isWriteStatement(one) ? queued(target) : undefined;
-          return remote
+          const write = isWriteStatement(one);
+          const remote = write || isReadStatement(one) ? queued(target) : undefined;
+          if (!remote) return retry(() => target.execute(one));
+          return write
             ? remote.remote.write(
                 target,
                 { kind: "execute", statement: one },
                 retry,
                 remote.waitUntil,
               )
-            : retry(() => target.execute(one));
+            : remote.remote.read(target, one, retry, remote.waitUntil);
         };
       if (prop === "executeMultiple")
         return (sql: string) => retry(() => target.executeMultiple(sql));

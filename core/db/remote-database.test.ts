@@ -42,6 +42,11 @@ function fakeServer(protocol = "http") {
       if (prop === "execute")
         return async (statement: InStatement) => {
           executes += 1;
+          const gate = hold;
+          hold = undefined;
+          if (gate) await gate;
+          const fault = faults.shift()?.();
+          if (fault) throw fault;
           return target.execute(statement);
         };
       const value = Reflect.get(target, prop, target);
@@ -53,7 +58,7 @@ function fakeServer(protocol = "http") {
     inner,
     batches,
     executes: () => executes,
-    /** The next batch waits until `release()`. */
+    /** The next batch or statement waits until `release()`. */
     holdNext() {
       hold = new Promise<void>((r) => {
         release = r;
@@ -128,7 +133,15 @@ describe("remote writes: one group in flight", () => {
       expect(own.map((r) => r.rowsAffected)).toEqual([1, 1]);
     }
     expect(await count()).toEqual({ homes: 11, total: 11 });
-    expect(remote.counts).toEqual({ groups: 2, writes: 11, split: 0, combined: 0, expired: 0 });
+    expect(remote.counts).toEqual({
+      groups: 2,
+      writes: 11,
+      split: 0,
+      combined: 0,
+      expired: 0,
+      readGroups: 0,
+      reads: 0,
+    });
   });
 
   it("writes queued longer than the deadline behind a stalled group fail unsent; later ones go", async () => {
@@ -342,6 +355,141 @@ describe("remote writes: one group in flight", () => {
     release();
     await Promise.all(writes);
     expect(server.batches.map((b) => b.statements)).toEqual([1, 4, 2]);
+  });
+});
+
+describe("remote reads: grouped while one is in flight", () => {
+  const read = (client: Client, id: string) =>
+    client.execute({ sql: "select id, tenant from homes where id = ?", args: [id] });
+
+  it("sends a lone read at once, and reads that arrive meanwhile as one read transaction", async () => {
+    const { server, remote, client, store } = await setup();
+    for (const id of ["a", "b", "c", "d", "e"]) await store(id, `t-${id}`);
+    const batchesBefore = server.batches.length;
+    const release = server.holdNext();
+    const first = read(client, "a");
+    await tick();
+    const rest = ["b", "c", "d", "e", "none"].map((id) => read(client, id));
+    // Nothing else is sent while the first read is out.
+    expect(server.executes()).toBe(1);
+    release();
+    const results = await Promise.all([first, ...rest]);
+    // Each caller gets its own rows.
+    expect(results.map((r) => r.rows[0]?.tenant ?? null)).toEqual([
+      "t-a",
+      "t-b",
+      "t-c",
+      "t-d",
+      "t-e",
+      null,
+    ]);
+    expect(server.batches.slice(batchesBefore)).toEqual([{ statements: 5, mode: "read" }]);
+    expect(remote.counts).toMatchObject({ readGroups: 2, reads: 6 });
+    // The queue is free again: the next read goes alone.
+    expect((await read(client, "b")).rows[0]?.tenant).toBe("t-b");
+    expect(server.executes()).toBe(2);
+  });
+
+  it("a read that fails on a statement fails alone, with its own error", async () => {
+    const { server, client, store } = await setup();
+    await store("a");
+    const release = server.holdNext();
+    const first = read(client, "a");
+    await tick();
+    const good = read(client, "a");
+    const bad = client.execute("select nope from homes");
+    const other = read(client, "a");
+    release();
+    await first;
+    await expect(bad).rejects.toThrow(/nope/);
+    expect((await good).rows[0]?.id).toBe("a");
+    expect((await other).rows[0]?.id).toBe("a");
+  });
+
+  it("any other failure of a group fails each of its reads; the next ones go", async () => {
+    const { server, client, store } = await setup();
+    await store("a");
+    const release = server.holdNext();
+    const first = read(client, "a");
+    await tick();
+    const queued = [read(client, "a"), read(client, "a")];
+    server.failNext(() => undefined); // the first read itself succeeds
+    server.failNext(() => new Error("connection reset"));
+    release();
+    await first;
+    for (const r of queued) await expect(r).rejects.toThrow("connection reset");
+    expect((await read(client, "a")).rows[0]?.id).toBe("a");
+  });
+
+  it("reads queued longer than the deadline behind a stalled read fail unsent; later ones go", async () => {
+    const { server, remote, client, store } = await setup("http", true, { queueTimeoutMs: 50 });
+    await store("a");
+    const release = server.holdNext();
+    const stalled = read(client, "a");
+    await tick();
+    const queued = [read(client, "a"), read(client, "a")];
+    await new Promise((r) => setTimeout(r, 80));
+    release();
+    await stalled;
+    for (const r of queued)
+      await expect(r).rejects.toThrow(
+        "read not sent: the database server did not answer the reads ahead of it within 50 ms",
+      );
+    expect(remote.counts.expired).toBe(2);
+    expect((await read(client, "a")).rows[0]?.id).toBe("a");
+  });
+
+  it("more pipelines in flight when configured; 0 sends every read at once", async () => {
+    for (const [maxReadPipelines, alone] of [
+      [2, 2],
+      [0, 4],
+    ] as const) {
+      const { server, client, store } = await setup("http", true, { maxReadPipelines });
+      await store("a");
+      const release = server.holdNext();
+      const reads = [read(client, "a")];
+      await tick();
+      reads.push(read(client, "a"), read(client, "a"), read(client, "a"));
+      await tick();
+      // Reads sent on their own so far (the held one included).
+      expect(server.executes()).toBe(alone);
+      release();
+      for (const r of await Promise.all(reads)) expect(r.rows[0]?.id).toBe("a");
+    }
+  });
+
+  it("every read keeps its request alive until it settles (Workers' waitUntil), the lone one too", async () => {
+    const server = fakeServer();
+    closers.push(() => server.inner.close());
+    const kept: Promise<unknown>[] = [];
+    const client = withBusyRetry(
+      attachRemoteDatabase(server.client, new RemoteDatabase(), (p) => kept.push(p)),
+      noSleep,
+    );
+    const release = server.holdNext();
+    const lone = client.execute("select 1 as one");
+    await tick();
+    const queued = client.execute("select 2 as two");
+    expect(kept).toHaveLength(2);
+    let settled = 0;
+    for (const p of kept) void p.then(() => settled++);
+    await tick();
+    expect(settled).toBe(0);
+    release();
+    await Promise.all([lone, queued]);
+    await Promise.all(kept);
+    expect(settled).toBe(2);
+  });
+
+  it("reads never wait for writes, nor writes for reads", async () => {
+    const { server, client, store, count } = await setup();
+    const release = server.holdNext();
+    const heldRead = read(client, "x");
+    await tick();
+    await store("w");
+    expect((await count()).homes).toBe(1);
+    release();
+    expect((await heldRead).rows).toHaveLength(0);
   });
 });
 

@@ -41,6 +41,11 @@ export interface DatabaseSettings {
   /** libSQL server only: idle streams kept for the next requests (core/db/server-streams.ts). */
   keptStreams?: number | undefined;
   /**
+   * libSQL server only: read requests kept in flight; reads that arrive meanwhile go together in the
+   * next (core/db/remote-database.ts). Default 1; 0: each read at once.
+   */
+  readPipelines?: number | undefined;
+  /**
    * Embedded file only: checkpoint the WAL on a thread of its own this often (ms), instead of in the
    * commit that fills it (platform/db/checkpoints.ts). 0 or unset (tools, tests): SQLite's own.
    */
@@ -119,6 +124,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     new RemoteDatabase({
       readCacheTtlMs: settings.readCacheTtlMs ?? defaultReadCacheTtlMs,
       queueTimeoutMs: timeoutMs,
+      maxReadPipelines: settings.readPipelines,
     }),
   );
   return { db: createDatabase(client), close: () => client.close() };
