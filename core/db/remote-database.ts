@@ -18,12 +18,13 @@
  * write. Any other failure (network, server) fails every member, as it would have failed each of
  * them alone.
  *
- * Reads (single `select` statements) never wait for writes, but go in groups of their own: at most
- * `maxReadPipelines` read requests are in flight (default 1), and reads that arrive meanwhile go together as one
- * read transaction in one pipeline request. A pipeline request costs the server and the client far
- * more than a statement in it (on loopback, 200–330 µs of sqld CPU and about as much client CPU for a
- * lone primary-key read, 80–90 µs each in groups of four), so under load a group of reads costs a
- * fraction of as many requests. A group whose read fails on a statement runs each alone.
+ * Reads (single `select` statements) never wait for writes, but on Node go in groups of their own:
+ * at most `maxReadPipelines` read requests are in flight (default 1), and reads that arrive meanwhile
+ * go together as one read transaction in one pipeline request. A pipeline request costs the server
+ * and the client far more than a statement in it (on loopback, 200–330 µs of sqld CPU and about as
+ * much client CPU for a lone primary-key read, 80–90 µs each in groups of four), so under load a
+ * group of reads costs a fraction of as many requests. A group whose read fails on a statement runs
+ * each alone. A Worker isolate sets 0 (each read alone, at once): see api/worker.ts.
  *
  * On Workers an I/O object belongs to the request that created it, so a group is always sent with the
  * client of its first member, by that member's own request; the others only wait for plain results.
