@@ -106,9 +106,9 @@ function build(env: WorkerEnv): Isolate {
   const remote = new RemoteDatabase({
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
-    // Reads go alone on Workers. Grouped, a bench:api run on workerd whose auth cache expired under
-    // load failed requests ("Cannot perform I/O on behalf of a different request") and then held
-    // every later read of the isolate. Writes still go in groups.
+    // Reads go alone on Workers. Grouped, `bench:api --runtimes workerd` failed 15 requests at the
+    // start of one endpoint's run ("Cannot perform I/O on behalf of a different request"), twice in
+    // two runs, and then held every later read of the isolate. Writes still go in groups.
     maxReadPipelines: 0,
   });
   const fetchServer = keptStreams(serverExchange(config.DATABASE_TIMEOUT_MS), {
