@@ -2,6 +2,7 @@
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /**
  * A TCP port that was free on 127.0.0.1 a moment ago, for a listener that another process binds
@@ -106,17 +107,10 @@ export async function waitFor<T>(
     } catch (error) {
       lastError = error;
     }
-    signal?.throwIfAborted();
-    await new Promise<void>((r) => {
-      const timer = setTimeout(done, options.intervalMs ?? 100);
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        r();
-      }
-      signal?.addEventListener("abort", done, { once: true });
-    });
+    // An abort cuts the pause short; the loop's first line then throws its reason.
+    await sleep(options.intervalMs ?? 100, undefined, signal ? { signal } : {}).catch(() => {});
   }
+  signal?.throwIfAborted();
   const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
   throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}${reason}`);
 }

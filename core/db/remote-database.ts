@@ -183,6 +183,7 @@ export class RemoteDatabase {
     retry: Retry,
     waitUntil?: WaitUntil,
   ): Promise<ResultSet> {
+    if (this.#maxReadPipelines === 0) return retry(() => client.execute(statement));
     if (this.#reads.length === 0 && this.#readsInFlight < this.#maxReadPipelines) {
       this.#readsInFlight += 1;
       this.counts.readGroups += 1;
@@ -194,7 +195,6 @@ export class RemoteDatabase {
       waitUntil?.(running.then(ignore, ignore));
       return running;
     }
-    if (this.#maxReadPipelines === 0) return retry(() => client.execute(statement));
     const member = new Member(client, { kind: "execute", statement });
     waitUntil?.(member.settled);
     this.#reads.push(member);
@@ -218,8 +218,9 @@ export class RemoteDatabase {
   async #sendReads(leader: Member, retry: Retry): Promise<void> {
     const group = [leader];
     if (this.#queueTimeoutMs > 0) {
-      this.#expireQueued(group, Date.now());
-      this.#expireQueued(this.#reads, Date.now());
+      const nowMs = Date.now();
+      this.#expireQueued(group, "read", nowMs);
+      this.#expireQueued(this.#reads, "read", nowMs);
     }
     group.push(...this.#reads.splice(0, this.#maxGroupStatements - group.length));
     try {
@@ -227,31 +228,13 @@ export class RemoteDatabase {
       this.counts.readGroups += 1;
       this.counts.reads += group.length;
       const client = leader.client;
-      const statements = group.map((m) => m.statements[0] as InStatement);
-      if (group.length === 1) {
-        await settle(group[0] as Member, () =>
-          retry(() => client.execute(statements[0] as InStatement)),
-        );
-        return;
-      }
-      let results: ResultSet[] | undefined;
-      let failure: unknown;
-      try {
-        results = await retry(() => client.batch(statements, "read"));
-      } catch (error) {
-        failure = error;
-      }
-      if (results) {
-        const sent = results;
-        group.forEach((m, i) => {
-          m.resolve(sent[i] as ResultSet);
+      const only = group.length === 1 ? (group[0] as Member) : undefined;
+      if (only) await settle(only, () => runAlone(client, only.operation, retry));
+      else {
+        const statements = group.map((m) => m.statements[0] as InStatement);
+        await sendTogether(client, group, statements, "read", retry, (sent, _m, i) => {
+          return sent[i] as ResultSet;
         });
-      } else if (failedOnStatement(failure)) {
-        // One read failed the transaction: each again on its own, so only the bad one fails.
-        for (const m of group)
-          await settle(m, () => retry(() => client.execute(m.statements[0] as InStatement)));
-      } else {
-        for (const m of group) m.reject(failure);
       }
     } finally {
       this.#readDone();
@@ -259,7 +242,7 @@ export class RemoteDatabase {
   }
 
   async #sendGroup(leader: Member, retry: Retry): Promise<void> {
-    if (this.#queueTimeoutMs > 0) this.#expireQueued(this.#queue, Date.now());
+    if (this.#queueTimeoutMs > 0) this.#expireQueued(this.#queue, "write", Date.now());
     const group: Member[] = [];
     let statements = 0;
     while (this.#queue.length > 0) {
@@ -282,26 +265,20 @@ export class RemoteDatabase {
         const { statements, positions } = combine(group);
         this.counts.combined +=
           group.reduce((n, m) => n + m.statements.length, 0) - statements.length;
-        let results: ResultSet[] | undefined;
-        let failure: unknown;
-        try {
-          results = await retry(() => client.batch(statements, "write"));
-        } catch (error) {
-          failure = error;
-        }
-        if (results) {
-          const sent = results;
-          group.forEach((m, i) => {
+        await sendTogether(
+          client,
+          group,
+          statements,
+          "write",
+          retry,
+          (sent, m, i) => {
             const own = (positions[i] as number[]).map((at) => sent[at] as ResultSet);
-            m.resolve(m.operation.kind === "batch" ? own : (own[0] as ResultSet));
-          });
-        } else if (failedOnStatement(failure)) {
-          // Rolled back as a whole: each write again on its own, so only the bad one fails.
-          this.counts.split += 1;
-          for (const m of group) await settle(m, () => runAlone(client, m.operation, retry));
-        } else {
-          for (const m of group) m.reject(failure);
-        }
+            return m.operation.kind === "batch" ? own : (own[0] as ResultSet);
+          },
+          () => {
+            this.counts.split += 1;
+          },
+        );
       }
     } finally {
       const next = this.#queue[0];
@@ -315,9 +292,8 @@ export class RemoteDatabase {
    * its own deadline): their callers hear at once instead of after another full deadline. The leader
    * may be among them; it still sends the others' group with its client.
    */
-  #expireQueued(queue: Member[], nowMs: number) {
+  #expireQueued(queue: Member[], what: "write" | "read", nowMs: number) {
     const limit = this.#queueTimeoutMs;
-    const what = queue === this.#queue ? "write" : "read";
     let kept = 0;
     for (const member of queue) {
       if (nowMs - member.queuedAtMs > limit) {
@@ -383,6 +359,38 @@ function runAlone(client: Client, operation: WriteOperation, retry: Retry) {
   return operation.kind === "batch"
     ? retry(() => client.batch(operation.statements, "write"))
     : retry(() => client.execute(operation.statement));
+}
+
+/**
+ * A group's statements in one transaction (`mode`), each member answered with its own results
+ * (`own`). A group that failed on a statement was rolled back as a whole: after `onSplit`, each
+ * member runs again on its own, so only the bad one fails. Any other failure fails every member, as
+ * it would have failed each of them alone.
+ */
+async function sendTogether(
+  client: Client,
+  group: readonly Member[],
+  statements: InStatement[],
+  mode: "read" | "write",
+  retry: Retry,
+  own: (sent: ResultSet[], member: Member, index: number) => ResultSet[] | ResultSet,
+  onSplit?: () => void,
+): Promise<void> {
+  let sent: ResultSet[];
+  try {
+    sent = await retry(() => client.batch(statements, mode));
+  } catch (failure) {
+    if (!failedOnStatement(failure)) {
+      for (const m of group) m.reject(failure);
+      return;
+    }
+    onSplit?.();
+    for (const m of group) await settle(m, () => runAlone(client, m.operation, retry));
+    return;
+  }
+  group.forEach((m, i) => {
+    m.resolve(own(sent, m, i));
+  });
 }
 
 async function settle(member: Member, run: () => Promise<ResultSet[] | ResultSet>) {
