@@ -104,6 +104,8 @@ export async function waitFor<T>(
     try {
       const value = await check();
       if (value !== undefined && value !== false) return value;
+      // The reason given at the deadline is the last attempt's: an error from before does not stand.
+      lastError = undefined;
     } catch (error) {
       lastError = error;
     }

@@ -93,7 +93,7 @@ beforeAll(async () => {
       STREAM_EVAL_INTERVAL_MS: "200",
       STREAM_ALERT_EVAL_INTERVAL_MS: "250",
       NOTIFY_RETRY_SCHEDULE: "0,1s,2s,5s",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
     },
   });
   stops.push(stream.worker);

@@ -64,8 +64,7 @@ export async function startService(
       `${entry} to be ready`,
       async () => {
         if (hasExited) throw new Error(`${entry} exited early:\n${output}`);
-        const res = await fetch(`${url}${options.readyPath ?? "/health/ready"}`);
-        return res.ok;
+        return probeReady(`${url}${options.readyPath ?? "/health/ready"}`);
       },
       { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 100 },
     );
@@ -74,6 +73,21 @@ export async function startService(
     throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-5000)}`);
   }
   return service;
+}
+
+/**
+ * True when `url` answers 2xx. Any other answer throws with its status and the start of its body, so a
+ * readiness timeout names what was still not ready (say, a stage that has not joined its group)
+ * rather than the connection refused before the server listened.
+ */
+async function probeReady(url: string): Promise<true> {
+  const res = await fetch(url);
+  if (res.ok) {
+    await res.body?.cancel();
+    return true;
+  }
+  const body = (await res.text()).slice(0, 500);
+  throw new Error(`${url} answered ${res.status}: ${body}`);
 }
 
 export interface CommandProcess {
@@ -132,7 +146,7 @@ export async function startCommand(
       `${command} to answer ${options.readyPath}`,
       async () => {
         if (exited) throw new Error(`${command} exited early:\n${output}`);
-        return (await fetch(`${options.url}${options.readyPath}`)).ok;
+        return probeReady(`${options.url}${options.readyPath}`);
       },
       { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 100 },
     );
