@@ -16,6 +16,7 @@ import { createDatabase } from "../core/db/database.ts";
 import {
   attachRemoteDatabase,
   RemoteDatabase,
+  retryRefused,
   serverExchange,
 } from "../core/db/remote-database.ts";
 import { keptStreams } from "../core/db/server-streams.ts";
@@ -111,9 +112,10 @@ function build(env: WorkerEnv): Isolate {
     // two runs, and then held every later read of the isolate. Writes still go in groups.
     maxReadPipelines: 0,
   });
-  const fetchServer = keptStreams(serverExchange(config.DATABASE_TIMEOUT_MS), {
-    maxIdle: config.DATABASE_KEPT_STREAMS,
+  const exchange = retryRefused(serverExchange(config.DATABASE_TIMEOUT_MS), {
+    deadlineMs: config.DATABASE_TIMEOUT_MS,
   });
+  const fetchServer = keptStreams(exchange, { maxIdle: config.DATABASE_KEPT_STREAMS });
   const clients = requestClient();
   const db = createDatabase(clients.client);
   const app = createApp({

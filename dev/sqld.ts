@@ -43,7 +43,12 @@ export interface SqldServer {
 }
 
 export async function startSqld(
-  options: { dataDir?: string; port?: number } = {},
+  options: {
+    dataDir?: string;
+    port?: number;
+    /** More server flags (say `--max-concurrent-connections 1`). */
+    args?: string[];
+  } = {},
 ): Promise<SqldServer> {
   const temporary = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "gridpulse-sqld-"));
@@ -67,6 +72,7 @@ export async function startSqld(
         "--http-listen-addr",
         `127.0.0.1:${port}`,
         "--no-welcome",
+        ...(options.args ?? []),
       ],
       {
         stdio: ["ignore", "pipe", "pipe"],

@@ -9,6 +9,9 @@ import {
   isWriteStatement,
   RemoteDatabase,
   type RemoteDatabaseOptions,
+  retryRefused,
+  type ServerCall,
+  type ServerReply,
   serverFetch,
 } from "./remote-database.ts";
 
@@ -624,4 +627,85 @@ it("tells write statements from the rest", () => {
   expect(isWriteStatement(["delete from t", []])).toBe(true);
   expect(isWriteStatement("select * from t")).toBe(false);
   expect(isWriteStatement("with x as (select 1) select * from x")).toBe(false);
+});
+
+describe("retryRefused", () => {
+  const call: ServerCall = {
+    url: "http://db/v2/pipeline",
+    method: "POST",
+    headers: new Headers(),
+    body: '{"requests":[]}',
+  };
+  const reply = (status: number): ServerReply => ({
+    status,
+    statusText: "",
+    headers: new Headers(),
+    text: status === 429 ? '{"error":"Timed out while opening database connection"}' : "{}",
+  });
+  /** An exchange answering `statuses` in turn, on a clock that each exchange and pause moves on. */
+  const scripted = (statuses: number[], exchangeMs: number) => {
+    let nowMs = 0;
+    const sent: ServerCall[] = [];
+    const pauses: number[] = [];
+    const refusals: boolean[] = [];
+    const exchange = async (c: ServerCall) => {
+      sent.push(c);
+      nowMs += exchangeMs;
+      return reply(statuses[sent.length - 1] ?? 200);
+    };
+    const options = {
+      now: () => nowMs,
+      sleep: async (ms: number) => {
+        pauses.push(ms);
+        nowMs += ms;
+      },
+      random: () => 1,
+      onRefused: (retried: boolean) => refusals.push(retried),
+    };
+    return { exchange, options, sent, pauses, refusals };
+  };
+
+  it("sends a refused request again, the same, after growing pauses, until it is admitted", async () => {
+    const s = scripted([429, 429, 429, 200], 1000);
+    const answer = await retryRefused(s.exchange, { deadlineMs: 5000, ...s.options })(call);
+    expect(answer.status).toBe(200);
+    expect(s.sent).toHaveLength(4);
+    expect(s.sent.every((c) => c === call)).toBe(true);
+    expect(s.pauses).toEqual([20, 40, 80]);
+    expect(s.refusals).toEqual([true, true, true]);
+  });
+
+  it("past the deadline: DatabaseUnavailableError (503 with Retry-After), no more tries", async () => {
+    const s = scripted([429, 429, 429, 429, 429], 1000);
+    const refused = retryRefused(s.exchange, { deadlineMs: 2500, ...s.options })(call);
+    await expect(refused).rejects.toThrow(DatabaseUnavailableError);
+    await expect(refused).rejects.toThrow(/refused the request \(429: no connection free\)/);
+    expect(isDatabaseUnavailable(await refused.catch((e: unknown) => e))).toBe(true);
+    // 1,000 ms, pause 20, 1,000 ms, pause 40, 1,000 ms: a fourth would start past 2,500 ms.
+    expect(s.sent).toHaveLength(3);
+    expect(s.refusals).toEqual([true, true, false]);
+  });
+
+  it("passes every other answer through at once, gateway and client errors included", async () => {
+    for (const status of [200, 400, 404, 500]) {
+      const s = scripted([status], 10);
+      expect(
+        (await retryRefused(s.exchange, { deadlineMs: 5000, ...s.options })(call)).status,
+      ).toBe(status);
+      expect(s.sent).toHaveLength(1);
+      expect(s.refusals).toEqual([]);
+    }
+  });
+
+  it("pauses are jittered between half and all of the step, and capped", async () => {
+    const s = scripted(Array(12).fill(429), 0);
+    await retryRefused(s.exchange, {
+      deadlineMs: 100_000,
+      ...s.options,
+      random: () => 0,
+      maxDelayMs: 200,
+    })(call);
+    expect(s.pauses.slice(0, 5)).toEqual([10, 20, 40, 80, 100]);
+    expect(Math.max(...s.pauses)).toBe(100);
+  });
 });

@@ -650,6 +650,59 @@ export function serverUnreachable(
   );
 }
 
+/**
+ * sqld answers 429 when it has no connection free for a request (at most
+ * `--max-concurrent-connections`, 128 by default, and it waits for one only briefly): the request was
+ * refused before any of it ran, so it can be sent again as it is. That happens when a burst of
+ * requests reaches it at once, such as the reads of requests whose clients went away, which the
+ * server still runs after they were cancelled here.
+ */
+export const isRefusedStatus = (status: number) => status === 429;
+
+export interface RefusalRetry {
+  /** Longest time from the first try within which a refused request is sent again (ms). */
+  deadlineMs: number;
+  /** First pause (ms); each next one is up to twice as long, jittered, at most `maxDelayMs`. */
+  firstDelayMs?: number;
+  maxDelayMs?: number;
+  /** Called for each refusal, retried or not (metrics, logs). */
+  onRefused?: (retried: boolean) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** The deadline of refusal retries where the exchange has none of its own (ms). */
+export const DEFAULT_REFUSAL_DEADLINE_MS = 5000;
+
+/**
+ * `exchange`, with requests the server refused (`isRefusedStatus`) sent again after a short jittered
+ * pause while the deadline allows, then failed as `DatabaseUnavailableError`: the API answers 503
+ * with Retry-After, where the server's 429 would have reached the client library as a server error.
+ */
+export function retryRefused(exchange: ServerExchange, options: RefusalRetry): ServerExchange {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const first = options.firstDelayMs ?? 20;
+  const max = options.maxDelayMs ?? 500;
+  return async (call) => {
+    const startedMs = now();
+    for (let attempt = 0; ; attempt++) {
+      const reply = await exchange(call);
+      if (!isRefusedStatus(reply.status)) return reply;
+      const delayMs = Math.min(max, first * 2 ** attempt) * (0.5 + random() / 2);
+      const retried = now() - startedMs + delayMs < options.deadlineMs;
+      options.onRefused?.(retried);
+      if (!retried)
+        throw new DatabaseUnavailableError(
+          `the database server refused the request (${reply.status}: no connection free) for ${now() - startedMs} ms`,
+        );
+      await sleep(delayMs);
+    }
+  };
+}
+
 /** A gateway in front of the server answering that the server is away (502, 503, 504). */
 export const isGatewayStatus = (status: number) =>
   status === 502 || status === 503 || status === 504;

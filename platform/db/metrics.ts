@@ -1,7 +1,7 @@
 /**
- * Node-only: Prometheus metrics of an embedded database, for the processes that serve from one (the
- * API and the stream worker): how long group commits hold the event loop, the checkpoint thread's
- * checkpoints, and its failures. `observedDatabase` gives the `openDatabase` settings that feed them
+ * Node-only: Prometheus metrics of the database, for the processes that serve from one (the API and
+ * the stream worker): how long group commits hold the event loop, the checkpoint thread's
+ * checkpoints, and its failures (embedded file); requests a libSQL server refused. `observedDatabase` gives the `openDatabase` settings that feed them
  * and log the thread's failures.
  */
 import { Counter, Histogram, type Registry, type RegistryContentType } from "prom-client";
@@ -28,7 +28,15 @@ export function databaseMetrics(registers: Registry<RegistryContentType>[]) {
     labelNames: ["outcome"] as const,
     registers,
   });
+  const serverRefusals = new Counter({
+    name: "gridpulse_db_server_refusals_total",
+    help: "libSQL server: requests it refused with 429 (no connection free), by what followed (retried, or failed: past the request's deadline, answered 503).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
   return {
+    serverRefused: (retried: boolean) =>
+      serverRefusals.inc({ outcome: retried ? "retried" : "failed" }),
     groupCommitted: (info: { batches: number; ms: number }) => {
       if (info.batches > 0) groupCommits.observe(info.ms / 1000);
     },
@@ -49,9 +57,10 @@ export function observedDatabase(
   logger: Logger,
 ): Pick<
   DatabaseSettings,
-  "onGroupCommit" | "onCheckpoint" | "onCheckpointRetry" | "onCheckpointFailure"
+  "onGroupCommit" | "onCheckpoint" | "onCheckpointRetry" | "onCheckpointFailure" | "onServerRefused"
 > {
   return {
+    onServerRefused: metrics.serverRefused,
     onGroupCommit: metrics.groupCommitted,
     onCheckpoint: metrics.checkpointed,
     onCheckpointRetry: (message) => {

@@ -9,8 +9,11 @@ import { createClient } from "@libsql/client";
 import { createDatabase, type Database } from "../../core/db/database.ts";
 import {
   attachRemoteDatabase,
+  DEFAULT_REFUSAL_DEADLINE_MS,
   defaultReadCacheTtlMs,
+  type RefusalRetry,
   RemoteDatabase,
+  retryRefused,
 } from "../../core/db/remote-database.ts";
 import { keptStreams } from "../../core/db/server-streams.ts";
 import {
@@ -58,6 +61,8 @@ export interface DatabaseSettings {
   onCheckpoint?: CheckpointOptions["onCheckpoint"];
   /** Embedded file only: each group commit (platform/db/embedded-client.ts). */
   onGroupCommit?: EmbeddedClientOptions["onGroupCommit"];
+  /** libSQL server only: each request the server refused (429), sent again or failed. */
+  onServerRefused?: RefusalRetry["onRefused"];
 }
 
 export interface OpenDatabase {
@@ -111,7 +116,11 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     };
   }
   const timeoutMs = settings.requestTimeoutMs ?? 0;
-  const fetch = keptStreams(nodeServerExchange(timeoutMs), { maxIdle: settings.keptStreams });
+  const exchange = retryRefused(nodeServerExchange(timeoutMs), {
+    deadlineMs: timeoutMs > 0 ? timeoutMs : DEFAULT_REFUSAL_DEADLINE_MS,
+    onRefused: settings.onServerRefused,
+  });
+  const fetch = keptStreams(exchange, { maxIdle: settings.keptStreams });
   const client = createClient(
     settings.authToken
       ? { url: settings.url, authToken: settings.authToken, fetch }

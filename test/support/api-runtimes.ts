@@ -34,8 +34,8 @@ export interface ApiRuntime {
   stop(): Promise<void>;
 }
 
-async function migratedSqld(): Promise<SqldServer> {
-  const sqld = await startSqld();
+async function migratedSqld(args: string[] = []): Promise<SqldServer> {
+  const sqld = await startSqld({ args });
   const { db, close } = await openDatabase({ url: sqld.url });
   await applyMigrations(db);
   close();
@@ -132,8 +132,9 @@ export async function startEmbeddedApiRuntime(
 export async function startApiRuntime(
   name: RuntimeName,
   env: Record<string, string> = {},
+  options: { sqldArgs?: string[] } = {},
 ): Promise<ApiRuntime> {
-  const sqld = await migratedSqld();
+  const sqld = await migratedSqld(options.sqldArgs);
   const suite = suiteDatabase(sqld);
   const allEnv = { ...sharedApiEnv, DATABASE_URL: sqld.url, ...env };
   if (name === "node") {
