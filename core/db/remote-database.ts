@@ -654,8 +654,8 @@ export function serverUnreachable(
  * sqld answers 429 when it has no connection free for a request (at most
  * `--max-concurrent-connections`, 128 by default, and it waits for one only briefly): the request was
  * refused before any of it ran, so it can be sent again as it is. That happens when a burst of
- * requests reaches it at once, such as the reads of requests whose clients went away, which the
- * server still runs after they were cancelled here.
+ * requests reaches it at once: on workerd, reads sent right after hundreds of requests whose clients
+ * had given up (the isolate still ran them, and sqld their reads) were refused for about a second.
  */
 export const isRefusedStatus = (status: number) => status === 429;
 
