@@ -25,7 +25,7 @@ import { loadApiConfig } from "./config.ts";
 import { scalarBundle } from "./openapi/scalar.node.ts";
 import { keptRawInflate } from "./platform/kept-zlib.ts";
 import { assessmentWorkers } from "./platform/node/assessment-workers.ts";
-import { jsonClientErrors } from "./platform/node/client-errors.ts";
+import { headerDeadline, jsonClientErrors } from "./platform/node/client-errors.ts";
 import { type KafkaTelemetrySink, kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
 import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
 import { createApiMetrics } from "./platform/node/metrics.ts";
@@ -166,6 +166,7 @@ const server = await listen(
     port: config.PORT,
     hostname: config.HOST,
     autoCleanupIncoming: false,
+    serverOptions: headerDeadline(config.HTTP_HEADERS_TIMEOUT_MS),
     configure: (http) =>
       jsonClientErrors(http, {
         lingerMs: 2000,

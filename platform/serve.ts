@@ -4,7 +4,7 @@
  * time: keep-alive connections are closed as soon as they are idle, and whatever is still open after
  * `forceCloseMs` is cut.
  */
-import type { Server as HttpServer, Server } from "node:http";
+import type { Server as HttpServer, Server, ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 
@@ -24,6 +24,8 @@ export interface ListenOptions {
   autoCleanupIncoming?: boolean;
   /** Called with the HTTP server before it listens (to add `clientError` handling, for example). */
   configure?: (server: Server) => void;
+  /** Options of the HTTP server that are set when it is created (timeouts, for example). */
+  serverOptions?: ServerOptions;
 }
 
 export function listen(
@@ -40,6 +42,7 @@ export function listen(
         ...(options.autoCleanupIncoming === undefined
           ? {}
           : { autoCleanupIncoming: options.autoCleanupIncoming }),
+        ...(options.serverOptions ? { serverOptions: options.serverOptions } : {}),
       },
       (info: AddressInfo) => {
         const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
