@@ -9,6 +9,7 @@ import {
   type AssessmentInputRaw,
   applyUpgrade,
   assess,
+  EnergyInputError,
   energyClass,
   parseAssessmentInput,
 } from "./index.ts";
@@ -237,6 +238,93 @@ describe("upgrade options", () => {
         expect(a.recommendations.search.evaluated).toBeLessThanOrEqual(191);
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+/** Paths of the numbers non-finite anywhere in `value`. */
+function nonFinite(value: unknown, path = "", out: string[] = []): string[] {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) out.push(path);
+  } else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) nonFinite(v, `${path}[${i}]`, out);
+  } else if (value !== null && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) nonFinite(v, `${path}.${k}`, out);
+  return out;
+}
+
+describe("extreme numbers", () => {
+  it("an input the engine accepts gives finite numbers everywhere; else it is refused as input", () => {
+    const numericPaths = [
+      "heatedFloorAreaM2",
+      "storeys",
+      "geometry.wallsM2.S",
+      "geometry.windowsM2.S",
+      "geometry.roofM2",
+      "geometry.floorM2",
+      "uValues.wall",
+      "uValues.roof",
+      "solarThermal.collectorAreaM2",
+      "pv.peakKw",
+      "occupancy.persons",
+      "occupancy.dhwLitresPerPersonDay",
+      "occupancy.internalGainsWPerM2",
+      "dwellings",
+      "thermalMass",
+      "airtightness.infiltrationAch",
+      "airtightness.n50",
+      "windows.glazingG",
+      "thermalBridges.deltaU",
+      "economics.discountRate",
+    ];
+    // Subnormal, tiny, zero, boundary and huge values: the 5e-324 m² floor area once gave an
+    // infinite rating ratio, which the API could not store (500).
+    const extreme = fc.constantFrom(
+      5e-324,
+      1e-300,
+      1e-12,
+      1e-3,
+      0,
+      1,
+      9.99,
+      10,
+      500,
+      1e5,
+      1e6,
+      Number.MAX_VALUE,
+    );
+    fc.assert(
+      fc.property(
+        homeArb,
+        fc.array(fc.tuple(fc.constantFrom(...numericPaths), extreme), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (home, mutations) => {
+          const input = structuredClone({ ...home, ...apartmentPosition(home) }) as Record<
+            string,
+            unknown
+          >;
+          for (const [path, value] of mutations) {
+            const keys = path.split(".");
+            let target = input;
+            for (const k of keys.slice(0, -1)) {
+              target[k] ??= {};
+              target = target[k] as Record<string, unknown>;
+            }
+            target[keys.at(-1) as string] = value;
+          }
+          let result: unknown;
+          try {
+            result = assess(input, { now: NOW });
+          } catch (error) {
+            expect(error).toBeInstanceOf(EnergyInputError);
+            return;
+          }
+          expect(nonFinite(result), JSON.stringify(mutations)).toEqual([]);
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });

@@ -189,7 +189,9 @@ export const assessmentInputSchema = z
     heatedFloorAreaM2: z
       .number()
       .finite()
-      .positive("the heated floor area must be greater than 0")
+      // Results are per m² of it: near 0 they grow without bound (5e-324 m² gave an infinite
+      // rating ratio). 10 m² is below any dwelling the model describes.
+      .min(10, "the heated floor area must be at least 10 m²")
       .max(100_000),
     storeys: z
       .number()
