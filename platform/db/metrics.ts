@@ -1,10 +1,12 @@
 /**
  * Node-only: Prometheus metrics of the database, for the processes that serve from one (the API and
  * the stream worker): how long group commits hold the event loop, the checkpoint thread's
- * checkpoints, and its failures (embedded file); requests a libSQL server refused. `observedDatabase` gives the `openDatabase` settings that feed them
+ * checkpoints, and its failures (embedded file); on a libSQL server, the requests sent (grouped
+ * reads and writes) and those it refused. `observedDatabase` gives the `openDatabase` settings that feed them
  * and log the thread's failures.
  */
 import { Counter, Histogram, type Registry, type RegistryContentType } from "prom-client";
+import type { RemoteWriteCounts } from "../../core/db/remote-database.ts";
 import type { Logger } from "../../core/observability/logger.ts";
 import type { DatabaseSettings } from "./open.ts";
 
@@ -34,7 +36,65 @@ export function databaseMetrics(registers: Registry<RegistryContentType>[]) {
     labelNames: ["outcome"] as const,
     registers,
   });
+  // The libSQL server client's own totals (`RemoteDatabase.counts`), read at scrape time: each
+  // counter moves by what its total grew since the previous scrape.
+  let remote: RemoteWriteCounts | undefined;
+  const fromTotals = (
+    name: string,
+    help: string,
+    totals: Record<string, (c: RemoteWriteCounts) => number>,
+  ) => {
+    const seen = new Map<string, number>();
+    const labelled = Object.keys(totals).some((k) => k !== "");
+    new Counter({
+      name,
+      help,
+      labelNames: labelled ? ["kind"] : [],
+      registers,
+      collect() {
+        if (!remote) return;
+        for (const [kind, total] of Object.entries(totals)) {
+          const now = total(remote);
+          const grew = now - (seen.get(kind) ?? 0);
+          seen.set(kind, now);
+          if (grew > 0) {
+            if (labelled) this.inc({ kind }, grew);
+            else this.inc(grew);
+          }
+        }
+      },
+    });
+  };
+  fromTotals(
+    "gridpulse_db_server_requests_total",
+    "libSQL server: pipeline requests sent, by kind (read: a group of reads in one read transaction; write: a group of writes in one transaction).",
+    { read: (c) => c.readGroups, write: (c) => c.groups },
+  );
+  fromTotals(
+    "gridpulse_db_server_operations_total",
+    "libSQL server: reads (statements) and writes (statements or batches) sent in those requests, by kind; operations over requests is the mean group size.",
+    { read: (c) => c.reads, write: (c) => c.writes },
+  );
+  fromTotals(
+    "gridpulse_db_server_expired_total",
+    "libSQL server: reads and writes failed unsent after waiting longer than the deadline behind an unanswered request (503).",
+    { "": (c) => c.expired },
+  );
+  fromTotals(
+    "gridpulse_db_server_split_groups_total",
+    "libSQL server: groups that failed on a statement and were run again one member at a time.",
+    { "": (c) => c.split },
+  );
+  fromTotals(
+    "gridpulse_db_server_combined_statements_total",
+    "libSQL server: increment statements saved by combining a write group's increments into one per row.",
+    { "": (c) => c.combined },
+  );
   return {
+    /** Counts what the libSQL server client of `openDatabase` (`remote.counts`) sends from now on. */
+    observeRemote: (counts: RemoteWriteCounts | undefined) => {
+      remote = counts;
+    },
     serverRefused: (retried: boolean) =>
       serverRefusals.inc({ outcome: retried ? "retried" : "failed" }),
     groupCommitted: (info: { batches: number; ms: number }) => {

@@ -13,6 +13,7 @@ import {
   defaultReadCacheTtlMs,
   type RefusalRetry,
   RemoteDatabase,
+  type RemoteWriteCounts,
   retryRefused,
 } from "../../core/db/remote-database.ts";
 import { keptStreams } from "../../core/db/server-streams.ts";
@@ -69,6 +70,8 @@ export interface OpenDatabase {
   db: Database;
   /** The embedded client (file URLs), for write-lock probes; undefined for a libSQL server. */
   embedded?: EmbeddedClient | undefined;
+  /** A libSQL server's: what the process sent (grouped reads and writes); undefined for a file. */
+  remoteCounts?: RemoteWriteCounts | undefined;
   close(): void;
 }
 
@@ -128,15 +131,13 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
   );
   // One write group in flight per process: sqld refuses or stalls write transactions that queue up
   // inside it (core/db/remote-database.ts).
-  attachRemoteDatabase(
-    client,
-    new RemoteDatabase({
-      readCacheTtlMs: settings.readCacheTtlMs ?? defaultReadCacheTtlMs,
-      queueTimeoutMs: timeoutMs,
-      maxReadPipelines: settings.readPipelines,
-    }),
-  );
-  return { db: createDatabase(client), close: () => client.close() };
+  const remote = new RemoteDatabase({
+    readCacheTtlMs: settings.readCacheTtlMs ?? defaultReadCacheTtlMs,
+    queueTimeoutMs: timeoutMs,
+    maxReadPipelines: settings.readPipelines,
+  });
+  attachRemoteDatabase(client, remote);
+  return { db: createDatabase(client), remoteCounts: remote.counts, close: () => client.close() };
 }
 
 /** Bytes on disk of an embedded database (file plus WAL), or undefined for a libSQL server URL. */

@@ -130,6 +130,22 @@ describe.each(["node", "workerd"] as const)(
       // Free again: answered at once.
       const again = await list();
       expect(again.status).toBe(200);
+      if (metricsUrl) {
+        // The reads went to the server through the process's read queue, and are counted.
+        const text = await (await fetch(metricsUrl)).text();
+        const total = (series: string) =>
+          Number(
+            text
+              .split("\n")
+              .find((l) => l.startsWith(`${series} `))
+              ?.split(" ")[1] ?? 0,
+          );
+        const requests = total('gridpulse_db_server_requests_total{kind="read"}');
+        expect(requests).toBeGreaterThan(0);
+        expect(total('gridpulse_db_server_operations_total{kind="read"}')).toBeGreaterThanOrEqual(
+          requests,
+        );
+      }
     }, 90_000);
   },
 );
