@@ -7,6 +7,7 @@ import {
   databaseReadPipelinesVar,
   databaseUrlVar,
   type EnvSource,
+  httpHeadersTimeoutVar,
   kafkaBrokersVar,
   parseEnv,
   portVar,
@@ -21,16 +22,7 @@ export const defaultDatabaseUrl = "file:./data/gridpulse.db";
 export const apiConfigSchema = apiSettingsSchema.extend({
   PORT: portVar(8787),
   HOST: z.string().default("127.0.0.1"),
-  /**
-   * How long a client may take to send a request's line and headers; past it the API answers 408 and
-   * closes the connection (a client that sends them a byte at a time holds a socket no longer).
-   */
-  HTTP_HEADERS_TIMEOUT_MS: z.coerce
-    .number({ error: "must be a number of milliseconds" })
-    .int("must be an integer")
-    .min(1000, "must be at least 1000")
-    .max(120_000, "must be at most 120000")
-    .default(15_000),
+  HTTP_HEADERS_TIMEOUT_MS: httpHeadersTimeoutVar,
   DATABASE_URL: databaseUrlVar.default(defaultDatabaseUrl),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   DATABASE_MIGRATE_ON_START: booleanVar(true),

@@ -71,3 +71,14 @@ export function listen(
     server.once("error", reject);
   });
 }
+
+/**
+ * Server options bounding how long a client may take to send a request's line and headers
+ * (`headersTimeout`; the request is then answered 408). Node compares open connections with it every
+ * `connectionsCheckingInterval`, 30 s by default, which would let a slow client keep its socket up to
+ * 30 s past the deadline: checked every second here (more often for a deadline under 4 s). The whole
+ * request (`requestTimeout`) keeps Node's 300 s.
+ */
+export function headerDeadline(ms: number): ServerOptions {
+  return { headersTimeout: ms, connectionsCheckingInterval: Math.min(1000, Math.ceil(ms / 4)) };
+}

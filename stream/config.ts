@@ -8,6 +8,7 @@ import {
   databaseTimeoutVar,
   databaseUrlVar,
   type EnvSource,
+  httpHeadersTimeoutVar,
   kafkaBrokersVar,
   logLevelVar,
   parseEnv,
@@ -24,6 +25,7 @@ const stages = ["aggregate", "evaluate", "market", "alerts", "dispatch"] as cons
 export const streamConfigSchema = z.object({
   STREAM_PORT: portVar(9464),
   STREAM_HOST: z.string().default("127.0.0.1"),
+  HTTP_HEADERS_TIMEOUT_MS: httpHeadersTimeoutVar,
   /**
    * Which stages this process runs: any of `aggregate`, `evaluate`, `market`, `alerts`, `dispatch`
    * (default: all).

@@ -18,7 +18,7 @@ import { migrateOnStart } from "../platform/db/migrate.ts";
 import { openDatabase } from "../platform/db/open.ts";
 import { createKafka } from "../platform/kafka.ts";
 import { exitOnFatal, onShutdown } from "../platform/lifecycle.ts";
-import { listen } from "../platform/serve.ts";
+import { headerDeadline, listen } from "../platform/serve.ts";
 import { startTracing } from "../platform/tracing.ts";
 import { createAggregateStage, type Stage } from "./aggregate/aggregate.consumer.ts";
 import { createAlertStage } from "./alerts/alerts.stage.ts";
@@ -212,6 +212,7 @@ const ingest = ingestRoutes({
 const http = await listen(createStreamHttpApp({ metrics, stages, routes: [ingest] }).fetch, {
   port: config.STREAM_PORT,
   hostname: config.STREAM_HOST,
+  serverOptions: headerDeadline(config.HTTP_HEADERS_TIMEOUT_MS),
 });
 logger.info("stream worker listening", {
   url: http.url,

@@ -170,3 +170,15 @@ export const tracingVars = {
 
 const tracingSchema = z.object(tracingVars);
 export type TracingConfig = z.output<typeof tracingSchema>;
+
+/**
+ * `HTTP_HEADERS_TIMEOUT_MS`: how long a client may take to send a request's line and headers to a
+ * Node HTTP server of gridpulse (API, stream worker); past it the client gets 408 and the connection
+ * is closed (a client that sends them a byte at a time holds a socket no longer).
+ */
+export const httpHeadersTimeoutVar = z.coerce
+  .number({ error: "must be a number of milliseconds" })
+  .int("must be an integer")
+  .min(1000, "must be at least 1000")
+  .max(120_000, "must be at most 120000")
+  .default(15_000);

@@ -3,7 +3,7 @@
  * over the server's header limit, malformed HTTP, a request that timed out) are answered with the
  * API's JSON error shape instead of Node's bare status line, then the connection is closed cleanly.
  */
-import { maxHeaderSize as defaultMaxHeaderSize, type Server, type ServerOptions } from "node:http";
+import { maxHeaderSize as defaultMaxHeaderSize, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { type ErrorCode, errorBody, errorStatus } from "../../errors/api-error.ts";
 
@@ -62,15 +62,4 @@ export function jsonClientErrors(
     socket.resume();
     socket.end(clientErrorResponse(error.code, maxHeaderBytes));
   });
-}
-
-/**
- * Server options bounding how long a client may take to send a request's line and headers
- * (`headersTimeout`; the request is then answered 408 by `jsonClientErrors`). Node compares open
- * connections with it every `connectionsCheckingInterval`, 30 s by default, which would let a slow
- * client keep its socket up to 30 s past the deadline: checked every second here (more often for a
- * deadline under 4 s). The whole request (`requestTimeout`) keeps Node's 300 s.
- */
-export function headerDeadline(ms: number): ServerOptions {
-  return { headersTimeout: ms, connectionsCheckingInterval: Math.min(1000, Math.ceil(ms / 4)) };
 }
