@@ -69,12 +69,11 @@ const metrics = createApiMetrics({
   telemetryBuffered: () => telemetry?.buffered(),
   exemplars: tracing.enabled,
 });
-const { db, embedded, remoteCounts, close } = await openDatabase({
+const { db, embedded, close } = await openDatabase({
   ...databaseSettings,
   checkpointIntervalMs: config.DATABASE_CHECKPOINT_INTERVAL_MS,
   ...observedDatabase(metrics.database, logger),
 });
-metrics.database.observeRemote(remoteCounts);
 if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, db);
 
 let stopProducer = async () => {};

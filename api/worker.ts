@@ -108,8 +108,9 @@ function build(env: WorkerEnv): Isolate {
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
     // Reads go alone on Workers. Grouped, `bench:api --runtimes workerd` failed 15 requests at the
-    // start of one endpoint's run ("Cannot perform I/O on behalf of a different request"), twice in
-    // two runs, and then held every later read of the isolate. Writes still go in groups.
+    // start of one endpoint's run ("Cannot perform I/O on behalf of a different request", or "Promise
+    // will never complete"), in three runs, and then held every later read of the isolate (cause not
+    // found: docs/benchmarks.md). Writes still go in groups.
     maxReadPipelines: 0,
   });
   const exchange = retryRefused(serverExchange(config.DATABASE_TIMEOUT_MS), {

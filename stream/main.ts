@@ -59,13 +59,11 @@ const databaseSettings = {
   keptStreams: config.DATABASE_KEPT_STREAMS,
   readPipelines: config.DATABASE_READ_PIPELINES,
 };
-const dbMetrics = databaseMetrics([metrics.registry]);
 const database = await openDatabase({
   ...databaseSettings,
   checkpointIntervalMs: config.DATABASE_CHECKPOINT_INTERVAL_MS,
-  ...observedDatabase(dbMetrics, logger),
+  ...observedDatabase(databaseMetrics([metrics.registry]), logger),
 });
-dbMetrics.observeRemote(database.remoteCounts);
 if (config.DATABASE_MIGRATE_ON_START) await migrateOnStart(databaseSettings, database.db);
 
 const requestsTopic = topicName(config.KAFKA_TOPIC_PREFIX, "requests");

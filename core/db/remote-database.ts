@@ -232,9 +232,14 @@ export class RemoteDatabase {
       if (only) await settle(only, () => runAlone(client, only.operation, retry));
       else {
         const statements = group.map((m) => m.statements[0] as InStatement);
-        await sendTogether(client, group, statements, "read", retry, (sent, _m, i) => {
-          return sent[i] as ResultSet;
-        });
+        await sendTogether(
+          client,
+          group,
+          statements,
+          "read",
+          retry,
+          (sent, _m, i) => sent[i] as ResultSet,
+        );
       }
     } finally {
       this.#readDone();

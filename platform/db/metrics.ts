@@ -91,8 +91,8 @@ export function databaseMetrics(registers: Registry<RegistryContentType>[]) {
     { "": (c) => c.combined },
   );
   return {
-    /** Counts what the libSQL server client of `openDatabase` (`remote.counts`) sends from now on. */
-    observeRemote: (counts: RemoteWriteCounts | undefined) => {
+    /** Exports the totals of a libSQL server client's queues (`RemoteDatabase.counts`). */
+    observeRemote: (counts: RemoteWriteCounts) => {
       remote = counts;
     },
     serverRefused: (retried: boolean) =>
@@ -117,10 +117,16 @@ export function observedDatabase(
   logger: Logger,
 ): Pick<
   DatabaseSettings,
-  "onGroupCommit" | "onCheckpoint" | "onCheckpointRetry" | "onCheckpointFailure" | "onServerRefused"
+  | "onGroupCommit"
+  | "onCheckpoint"
+  | "onCheckpointRetry"
+  | "onCheckpointFailure"
+  | "onServerRefused"
+  | "onServerCounts"
 > {
   return {
     onServerRefused: metrics.serverRefused,
+    onServerCounts: metrics.observeRemote,
     onGroupCommit: metrics.groupCommitted,
     onCheckpoint: metrics.checkpointed,
     onCheckpointRetry: (message) => {

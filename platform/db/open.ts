@@ -64,14 +64,14 @@ export interface DatabaseSettings {
   onGroupCommit?: EmbeddedClientOptions["onGroupCommit"];
   /** libSQL server only: each request the server refused (429), sent again or failed. */
   onServerRefused?: RefusalRetry["onRefused"];
+  /** libSQL server only: given the client's queue counts once it is open (for export). */
+  onServerCounts?: ((counts: RemoteWriteCounts) => void) | undefined;
 }
 
 export interface OpenDatabase {
   db: Database;
   /** The embedded client (file URLs), for write-lock probes; undefined for a libSQL server. */
   embedded?: EmbeddedClient | undefined;
-  /** A libSQL server's: what the process sent (grouped reads and writes); undefined for a file. */
-  remoteCounts?: RemoteWriteCounts | undefined;
   close(): void;
 }
 
@@ -137,7 +137,8 @@ export async function openDatabase(settings: DatabaseSettings): Promise<OpenData
     maxReadPipelines: settings.readPipelines,
   });
   attachRemoteDatabase(client, remote);
-  return { db: createDatabase(client), remoteCounts: remote.counts, close: () => client.close() };
+  settings.onServerCounts?.(remote.counts);
+  return { db: createDatabase(client), close: () => client.close() };
 }
 
 /** Bytes on disk of an embedded database (file plus WAL), or undefined for a libSQL server URL. */
