@@ -67,14 +67,20 @@ export function heatTransfer(model: BuildingModel): HeatTransfer {
 export function gainUtilisation(gamma: number, a: number): number {
   if (gamma <= 0) return 1;
   if (Math.abs(gamma - 1) < 1e-9) return a / (a + 1);
-  return (1 - gamma ** a) / (1 - gamma ** (a + 1));
+  const direct = (1 - gamma ** a) / (1 - gamma ** (a + 1));
+  if (Number.isFinite(direct)) return direct;
+  // gamma ** a overflowed (gains vastly above tiny losses): the same ratio divided by gamma ** (a + 1).
+  return (gamma ** -(a + 1) - 1 / gamma) / (gamma ** -(a + 1) - 1);
 }
 
 /** ISO 13790 eq. (124)-(126): cooling loss utilisation factor, gamma = gains / losses. */
 export function lossUtilisation(gamma: number, a: number): number {
   if (gamma <= 0) return 1;
   if (Math.abs(gamma - 1) < 1e-9) return a / (a + 1);
-  return (1 - gamma ** -a) / (1 - gamma ** -(a + 1));
+  const direct = (1 - gamma ** -a) / (1 - gamma ** -(a + 1));
+  if (Number.isFinite(direct)) return direct;
+  // gamma ** -a overflowed (losses vastly above tiny gains): the same ratio times gamma ** (a + 1).
+  return (gamma ** (a + 1) - gamma) / (gamma ** (a + 1) - 1);
 }
 
 export function monthlyBalance(
