@@ -1,5 +1,5 @@
 import { type Client, createClient, type InStatement } from "@libsql/client";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { busyRetryCounts, withBusyRetry } from "./busy-retry.ts";
 import {
   attachRemoteDatabase,
@@ -82,7 +82,7 @@ afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-async function setup(protocol = "http", attach = true, options: RemoteDatabaseOptions = {}) {
+async function setupRemote(protocol = "http", attach = true, options: RemoteDatabaseOptions = {}) {
   const server = fakeServer(protocol);
   closers.push(() => server.inner.close());
   await server.inner.batch(
@@ -117,7 +117,16 @@ async function setup(protocol = "http", attach = true, options: RemoteDatabaseOp
   return { server, remote, client, store, count };
 }
 
-describe("remote writes: one group in flight", () => {
+/** How queued members hear of their turn and result: promises (Node), their own timers (Workers). */
+const handOffs = [
+  ["promises", 0],
+  ["timers of their own", 1],
+] as const;
+
+describe.each(handOffs)("remote writes: one group in flight, waiters woken by %s", (_, pollMs) => {
+  const setup = (protocol = "http", attach = true, options: RemoteDatabaseOptions = {}) =>
+    setupRemote(protocol, attach, { pollMs, ...options });
+
   it("sends a lone write as asked, and writes that arrive meanwhile as one transaction", async () => {
     const { server, remote, store, count } = await setup();
     const release = server.holdNext();
@@ -361,139 +370,172 @@ describe("remote writes: one group in flight", () => {
   });
 });
 
-describe("remote reads: grouped while one is in flight", () => {
-  const read = (client: Client, id: string) =>
-    client.execute({ sql: "select id, tenant from homes where id = ?", args: [id] });
+describe.each(handOffs)(
+  "remote reads: grouped while one is in flight, waiters woken by %s",
+  (_, pollMs) => {
+    const setup = (protocol = "http", attach = true, options: RemoteDatabaseOptions = {}) =>
+      setupRemote(protocol, attach, { pollMs, ...options });
+    const read = (client: Client, id: string) =>
+      client.execute({ sql: "select id, tenant from homes where id = ?", args: [id] });
 
-  it("sends a lone read at once, and reads that arrive meanwhile as one read transaction", async () => {
-    const { server, remote, client, store } = await setup();
-    for (const id of ["a", "b", "c", "d", "e"]) await store(id, `t-${id}`);
-    const batchesBefore = server.batches.length;
-    const release = server.holdNext();
-    const first = read(client, "a");
-    await tick();
-    const rest = ["b", "c", "d", "e", "none"].map((id) => read(client, id));
-    // Nothing else is sent while the first read is out.
-    expect(server.executes()).toBe(1);
-    release();
-    const results = await Promise.all([first, ...rest]);
-    // Each caller gets its own rows.
-    expect(results.map((r) => r.rows[0]?.tenant ?? null)).toEqual([
-      "t-a",
-      "t-b",
-      "t-c",
-      "t-d",
-      "t-e",
-      null,
-    ]);
-    expect(server.batches.slice(batchesBefore)).toEqual([{ statements: 5, mode: "read" }]);
-    expect(remote.counts).toMatchObject({ readGroups: 2, reads: 6 });
-    // The queue is free again: the next read goes alone.
-    expect((await read(client, "b")).rows[0]?.tenant).toBe("t-b");
-    expect(server.executes()).toBe(2);
-  });
+    it("sends a lone read at once, and reads that arrive meanwhile as one read transaction", async () => {
+      const { server, remote, client, store } = await setup();
+      for (const id of ["a", "b", "c", "d", "e"]) await store(id, `t-${id}`);
+      const batchesBefore = server.batches.length;
+      const release = server.holdNext();
+      const first = read(client, "a");
+      await tick();
+      const rest = ["b", "c", "d", "e", "none"].map((id) => read(client, id));
+      // Nothing else is sent while the first read is out.
+      expect(server.executes()).toBe(1);
+      release();
+      const results = await Promise.all([first, ...rest]);
+      // Each caller gets its own rows.
+      expect(results.map((r) => r.rows[0]?.tenant ?? null)).toEqual([
+        "t-a",
+        "t-b",
+        "t-c",
+        "t-d",
+        "t-e",
+        null,
+      ]);
+      expect(server.batches.slice(batchesBefore)).toEqual([{ statements: 5, mode: "read" }]);
+      expect(remote.counts).toMatchObject({ readGroups: 2, reads: 6 });
+      // The queue is free again: the next read goes alone.
+      expect((await read(client, "b")).rows[0]?.tenant).toBe("t-b");
+      expect(server.executes()).toBe(2);
+    });
 
-  it("a read that fails on a statement fails alone, with its own error", async () => {
-    const { server, client, store } = await setup();
-    await store("a");
-    const release = server.holdNext();
-    const first = read(client, "a");
-    await tick();
-    const good = read(client, "a");
-    const bad = client.execute("select nope from homes");
-    const other = read(client, "a");
-    release();
-    await first;
-    await expect(bad).rejects.toThrow(/nope/);
-    expect((await good).rows[0]?.id).toBe("a");
-    expect((await other).rows[0]?.id).toBe("a");
-  });
-
-  it("any other failure of a group fails each of its reads; the next ones go", async () => {
-    const { server, client, store } = await setup();
-    await store("a");
-    const release = server.holdNext();
-    const first = read(client, "a");
-    await tick();
-    const queued = [read(client, "a"), read(client, "a")];
-    server.failNext(() => undefined); // the first read itself succeeds
-    server.failNext(() => new Error("connection reset"));
-    release();
-    await first;
-    for (const r of queued) await expect(r).rejects.toThrow("connection reset");
-    expect((await read(client, "a")).rows[0]?.id).toBe("a");
-  });
-
-  it("reads queued longer than the deadline behind a stalled read fail unsent; later ones go", async () => {
-    const { server, remote, client, store } = await setup("http", true, { queueTimeoutMs: 50 });
-    await store("a");
-    const release = server.holdNext();
-    const stalled = read(client, "a");
-    await tick();
-    const queued = [read(client, "a"), read(client, "a")];
-    await new Promise((r) => setTimeout(r, 80));
-    release();
-    await stalled;
-    for (const r of queued)
-      await expect(r).rejects.toThrow(
-        "read not sent: the database server did not answer the reads ahead of it within 50 ms",
-      );
-    expect(remote.counts.expired).toBe(2);
-    expect((await read(client, "a")).rows[0]?.id).toBe("a");
-  });
-
-  it("more pipelines in flight when configured; 0 sends every read at once", async () => {
-    for (const [maxReadPipelines, alone] of [
-      [2, 2],
-      [0, 4],
-    ] as const) {
-      const { server, client, store } = await setup("http", true, { maxReadPipelines });
+    it("a read that fails on a statement fails alone, with its own error", async () => {
+      const { server, client, store } = await setup();
       await store("a");
       const release = server.holdNext();
-      const reads = [read(client, "a")];
+      const first = read(client, "a");
       await tick();
-      reads.push(read(client, "a"), read(client, "a"), read(client, "a"));
-      await tick();
-      // Reads sent on their own so far (the held one included).
-      expect(server.executes()).toBe(alone);
+      const good = read(client, "a");
+      const bad = client.execute("select nope from homes");
+      const other = read(client, "a");
       release();
-      for (const r of await Promise.all(reads)) expect(r.rows[0]?.id).toBe("a");
+      await first;
+      await expect(bad).rejects.toThrow(/nope/);
+      expect((await good).rows[0]?.id).toBe("a");
+      expect((await other).rows[0]?.id).toBe("a");
+    });
+
+    it("any other failure of a group fails each of its reads; the next ones go", async () => {
+      const { server, client, store } = await setup();
+      await store("a");
+      const release = server.holdNext();
+      const first = read(client, "a");
+      await tick();
+      const queued = [read(client, "a"), read(client, "a")];
+      server.failNext(() => undefined); // the first read itself succeeds
+      server.failNext(() => new Error("connection reset"));
+      release();
+      await first;
+      for (const r of queued) await expect(r).rejects.toThrow("connection reset");
+      expect((await read(client, "a")).rows[0]?.id).toBe("a");
+    });
+
+    it("reads queued longer than the deadline behind a stalled read fail unsent; later ones go", async () => {
+      const { server, remote, client, store } = await setup("http", true, { queueTimeoutMs: 50 });
+      await store("a");
+      const release = server.holdNext();
+      const stalled = read(client, "a");
+      await tick();
+      const queued = [read(client, "a"), read(client, "a")];
+      await new Promise((r) => setTimeout(r, 80));
+      release();
+      await stalled;
+      for (const r of queued)
+        await expect(r).rejects.toThrow(
+          "read not sent: the database server did not answer the reads ahead of it within 50 ms",
+        );
+      expect(remote.counts.expired).toBe(2);
+      expect((await read(client, "a")).rows[0]?.id).toBe("a");
+    });
+
+    it("more pipelines in flight when configured; 0 sends every read at once", async () => {
+      for (const [maxReadPipelines, alone] of [
+        [2, 2],
+        [0, 4],
+      ] as const) {
+        const { server, client, store } = await setup("http", true, { maxReadPipelines });
+        await store("a");
+        const release = server.holdNext();
+        const reads = [read(client, "a")];
+        await tick();
+        reads.push(read(client, "a"), read(client, "a"), read(client, "a"));
+        await tick();
+        // Reads sent on their own so far (the held one included).
+        expect(server.executes()).toBe(alone);
+        release();
+        for (const r of await Promise.all(reads)) expect(r.rows[0]?.id).toBe("a");
+      }
+    });
+
+    it("every read keeps its request alive until it settles (Workers' waitUntil), the lone one too", async () => {
+      const server = fakeServer();
+      closers.push(() => server.inner.close());
+      const kept: Promise<unknown>[] = [];
+      const client = withBusyRetry(
+        attachRemoteDatabase(server.client, new RemoteDatabase({ pollMs }), (p) => kept.push(p)),
+        noSleep,
+      );
+      const release = server.holdNext();
+      const lone = client.execute("select 1 as one");
+      await tick();
+      const queued = client.execute("select 2 as two");
+      expect(kept).toHaveLength(2);
+      let settled = 0;
+      for (const p of kept) void p.then(() => settled++);
+      await tick();
+      expect(settled).toBe(0);
+      release();
+      await Promise.all([lone, queued]);
+      await Promise.all(kept);
+      expect(settled).toBe(2);
+    });
+
+    it("reads never wait for writes, nor writes for reads", async () => {
+      const { server, client, store, count } = await setup();
+      const release = server.holdNext();
+      const heldRead = read(client, "x");
+      await tick();
+      await store("w");
+      expect((await count()).homes).toBe(1);
+      release();
+      expect((await heldRead).rows).toHaveLength(0);
+    });
+  },
+);
+
+it("with pollMs, queued reads and writes wait on timers of their own (Workers)", async () => {
+  for (const pollMs of [0, 3]) {
+    const { server, client, store } = await setupRemote("http", true, { pollMs });
+    await store("a");
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    try {
+      const release = server.holdNext();
+      const reads = [client.execute("select 1 as one")];
+      const writes = [store("b")];
+      await new Promise((r) => setImmediate(r));
+      reads.push(client.execute("select 2 as two"));
+      writes.push(store("c"));
+      await new Promise((r) => setImmediate(r));
+      const polls = () => timers.mock.calls.filter(([, ms]) => ms === pollMs).length;
+      // Waiting members look at their own state from timers of their own, and only with pollMs.
+      expect(polls() > 0).toBe(pollMs > 0);
+      release();
+      const [one, two] = await Promise.all(reads);
+      expect(one?.rows[0]?.one).toBe(1);
+      expect(two?.rows[0]?.two).toBe(2);
+      for (const w of await Promise.all(writes))
+        expect(w.map((r) => r.rowsAffected)).toEqual([1, 1]);
+    } finally {
+      timers.mockRestore();
     }
-  });
-
-  it("every read keeps its request alive until it settles (Workers' waitUntil), the lone one too", async () => {
-    const server = fakeServer();
-    closers.push(() => server.inner.close());
-    const kept: Promise<unknown>[] = [];
-    const client = withBusyRetry(
-      attachRemoteDatabase(server.client, new RemoteDatabase(), (p) => kept.push(p)),
-      noSleep,
-    );
-    const release = server.holdNext();
-    const lone = client.execute("select 1 as one");
-    await tick();
-    const queued = client.execute("select 2 as two");
-    expect(kept).toHaveLength(2);
-    let settled = 0;
-    for (const p of kept) void p.then(() => settled++);
-    await tick();
-    expect(settled).toBe(0);
-    release();
-    await Promise.all([lone, queued]);
-    await Promise.all(kept);
-    expect(settled).toBe(2);
-  });
-
-  it("reads never wait for writes, nor writes for reads", async () => {
-    const { server, client, store, count } = await setup();
-    const release = server.holdNext();
-    const heldRead = read(client, "x");
-    await tick();
-    await store("w");
-    expect((await count()).homes).toBe(1);
-    release();
-    expect((await heldRead).rows).toHaveLength(0);
-  });
+  }
 });
 
 describe("remote read cache", () => {

@@ -30,6 +30,15 @@
  * client of its first member, by that member's own request; the others only wait for plain results.
  * Every member keeps its request alive (`waitUntil`) until it is settled, so a request whose caller
  * went away still takes its turn.
+ *
+ * How a waiting member hears that it leads the next group, or that its result is in: on Node by a
+ * promise the member awaits, which the request that settled the group resolves. On Workers by polling
+ * its own plain state with timers of its own request (`pollMs`): a promise settled by another request
+ * made workerd run the waiter's continuation, now and then, as part of the request that settled it.
+ * The woken leader's `fetch` then belonged to that other request and never settled once that request
+ * had answered, holding the read slot (or the write queue) of the isolate for good; and a waiter's
+ * response built there failed with "Cannot perform I/O on behalf of a different request". Timers of
+ * a request always run in that request.
  */
 import type { Client, InStatement, ResultSet } from "@libsql/client";
 
@@ -63,6 +72,12 @@ export interface RemoteDatabaseOptions {
    * at once.
    */
   maxReadPipelines?: number;
+  /**
+   * How often a queued member looks at its own state (ms), with timers of its own request; 0 (the
+   * default): it awaits a promise that the request settling its group resolves. Workers set it (see
+   * the module comment).
+   */
+  pollMs?: number;
 }
 
 export interface RemoteWriteCounts {
@@ -93,6 +108,7 @@ export class RemoteDatabase {
   readonly #queue: Member[] = [];
   #inFlight = false;
   readonly #maxReadPipelines: number;
+  readonly #pollMs: number;
   readonly #reads: Member[] = [];
   #readsInFlight = 0;
   readonly #cache = new Map<string, { atMs: number; value: unknown }>();
@@ -112,6 +128,7 @@ export class RemoteDatabase {
     this.readCacheTtlMs = Math.max(0, options.readCacheTtlMs ?? 0);
     this.#queueTimeoutMs = Math.max(0, options.queueTimeoutMs ?? 0);
     this.#maxReadPipelines = Math.max(0, options.maxReadPipelines ?? DEFAULT_READ_PIPELINES);
+    this.#pollMs = Math.max(0, options.pollMs ?? 0);
   }
 
   /**
@@ -155,22 +172,15 @@ export class RemoteDatabase {
     waitUntil?: WaitUntil,
   ): Promise<Outcome<O>> {
     const member = new Member(client, operation);
-    waitUntil?.(member.settled);
     this.#queue.push(member);
     if (!this.#inFlight) {
       this.#inFlight = true;
       member.lead();
     }
     // Either an earlier group settles this write, or this request is woken to send the next group.
-    // Meanwhile a timer of its own keeps the request alive: workerd cancels a request as hung when it
-    // waits only for a promise that another request will resolve.
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      if (await member.turn) await this.#sendGroup(member, retry);
-      return (await member.result) as Outcome<O>;
-    } finally {
-      clearInterval(keepAlive);
-    }
+    const answer = this.#await(member, () => this.#sendGroup(member, retry));
+    waitUntil?.(answer.then(ignore, ignore));
+    return (await answer) as Outcome<O>;
   }
 
   /**
@@ -196,15 +206,35 @@ export class RemoteDatabase {
       return running;
     }
     const member = new Member(client, { kind: "execute", statement });
-    waitUntil?.(member.settled);
     this.#reads.push(member);
-    // As for a queued write: a timer of this request's own keeps workerd from cancelling it.
+    const answer = this.#await(member, () => this.#sendReads(member, retry));
+    waitUntil?.(answer.then(ignore, ignore));
+    return (await answer) as ResultSet;
+  }
+
+  /**
+   * A queued member's answer: it sends the next group (`send`) if woken to lead, then takes its
+   * result. Meanwhile a timer of its own keeps the request alive: workerd cancels a request as hung
+   * when it waits only for a promise that another request will resolve.
+   */
+  async #await(member: Member, send: () => Promise<void>): Promise<ResultSet[] | ResultSet> {
     const keepAlive = setInterval(() => {}, 1000);
     try {
-      if (await member.turn) await this.#sendReads(member, retry);
-      return (await member.result) as ResultSet;
+      if (await this.#until(member, () => member.woke)) await send();
+      const outcome = await this.#until(member, () => member.outcome);
+      if ("error" in outcome) throw outcome.error;
+      return outcome.value;
     } finally {
       clearInterval(keepAlive);
+    }
+  }
+
+  /** `read()` once it is defined, checked on each change of the member (or each `pollMs`). */
+  async #until<T>(member: Member, read: () => T | undefined): Promise<T> {
+    for (;;) {
+      const value = read();
+      if (value !== undefined) return value;
+      await (this.#pollMs > 0 ? sleep(this.#pollMs) : member.changed());
     }
   }
 
@@ -316,47 +346,55 @@ export class RemoteDatabase {
 
 class Member {
   readonly statements: InStatement[];
-  readonly result: Promise<ResultSet[] | ResultSet>;
-  /** Settles (never rejects) with the result: for `waitUntil`. */
-  readonly settled: Promise<unknown>;
-  /** true: send the next group; false: settled by another group. */
-  readonly turn: Promise<boolean>;
-  resolve!: (value: ResultSet[] | ResultSet) => void;
-  reject!: (error: unknown) => void;
-  #wake!: (lead: boolean) => void;
-
   readonly client: Client;
   readonly operation: WriteOperation;
   readonly queuedAtMs = Date.now();
+  /** true: send the next group; false: settled by another group; undefined: still waiting. */
+  woke: boolean | undefined;
+  outcome: { value: ResultSet[] | ResultSet } | { error: unknown } | undefined;
+  #onChange: (() => void) | undefined;
 
   constructor(client: Client, operation: WriteOperation) {
     this.client = client;
     this.operation = operation;
     this.statements = operation.kind === "batch" ? operation.statements : [operation.statement];
-    this.result = new Promise((resolve, reject) => {
-      this.resolve = (value) => {
-        resolve(value);
-        this.#wake(false);
-      };
-      this.reject = (error) => {
-        reject(error);
-        this.#wake(false);
-      };
-    });
-    this.result.catch(() => undefined);
-    this.settled = this.result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.turn = new Promise((wake) => {
-      this.#wake = wake;
+  }
+
+  /** Resolves on the member's next change (for a member that does not poll). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#onChange = resolve;
     });
   }
 
   lead() {
-    this.#wake(true);
+    this.woke = true;
+    this.#changed();
+  }
+
+  resolve(value: ResultSet[] | ResultSet) {
+    this.#settle({ value });
+  }
+
+  reject(error: unknown) {
+    this.#settle({ error });
+  }
+
+  #settle(outcome: { value: ResultSet[] | ResultSet } | { error: unknown }) {
+    if (this.outcome !== undefined) return;
+    this.outcome = outcome;
+    this.woke ??= false;
+    this.#changed();
+  }
+
+  #changed() {
+    const notify = this.#onChange;
+    this.#onChange = undefined;
+    notify?.();
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const ignore = () => undefined;
 
