@@ -24,7 +24,7 @@
  * and the client far more than a statement in it (on loopback, 200–330 µs of sqld CPU and about as
  * much client CPU for a lone primary-key read, 80–90 µs each in groups of four), so under load a
  * group of reads costs a fraction of as many requests. A group whose read fails on a statement runs
- * each alone. A Worker isolate sets 0 (each read alone, at once): see api/worker.ts.
+ * each alone. A Worker isolate keeps one read request in flight too (api/worker.ts).
  *
  * On Workers an I/O object belongs to the request that created it, so a group is always sent with the
  * client of its first member, by that member's own request; the others only wait for plain results.
