@@ -18,7 +18,7 @@
  * write. Any other failure (network, server) fails every member, as it would have failed each of
  * them alone.
  *
- * Reads (single `select` statements) never wait for writes, but on Node go in groups of their own:
+ * Reads (single `select` statements) never wait for writes, but go in groups of their own:
  * at most `maxReadPipelines` read requests are in flight (default 1), and reads that arrive meanwhile
  * go together as one read transaction in one pipeline request. A pipeline request costs the server
  * and the client far more than a statement in it (on loopback, 200–330 µs of sqld CPU and about as
