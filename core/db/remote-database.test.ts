@@ -538,6 +538,27 @@ it("with pollMs, queued reads and writes wait on timers of their own (Workers)",
   }
 });
 
+it("a polling member that waits long looks less often: a stalled server costs few timers", async () => {
+  const { server, client } = await setupRemote("http", true, { pollMs: 1 });
+  const timers = vi.spyOn(globalThis, "setTimeout");
+  try {
+    const release = server.holdNext();
+    const first = client.execute("select 1 as one");
+    await new Promise((r) => setImmediate(r));
+    const queued = client.execute("select 2 as two");
+    await new Promise((r) => setTimeout(r, 400));
+    const looks = timers.mock.calls.filter(([, ms]) => typeof ms === "number" && ms <= 16).length;
+    // Every millisecond throughout would be about 400 looks; an eighth of the time waited, ~45.
+    expect(looks).toBeGreaterThan(2);
+    expect(looks).toBeLessThan(100);
+    release();
+    expect((await first).rows[0]?.one).toBe(1);
+    expect((await queued).rows[0]?.two).toBe(2);
+  } finally {
+    timers.mockRestore();
+  }
+});
+
 describe("remote read cache", () => {
   it("serves a value younger than the TTL, reads again after; TTL 0 always reads", async () => {
     let loads = 0;

@@ -229,12 +229,22 @@ export class RemoteDatabase {
     }
   }
 
-  /** `read()` once it is defined, checked on each change of the member (or each `pollMs`). */
+  /**
+   * `read()` once it is defined, checked on each change of the member, or when polling every
+   * `pollMs` at first and then less often: at most an eighth of the time waited so far, and at most
+   * every `MAX_POLL_MS`, so that members waiting out a stalled server do not each run a timer a
+   * millisecond.
+   */
   async #until<T>(member: Member, read: () => T | undefined): Promise<T> {
+    const startedMs = Date.now();
     for (;;) {
       const value = read();
       if (value !== undefined) return value;
-      await (this.#pollMs > 0 ? sleep(this.#pollMs) : member.changed());
+      if (this.#pollMs <= 0) await member.changed();
+      else {
+        const waitedMs = Date.now() - startedMs;
+        await sleep(Math.min(MAX_POLL_MS, Math.max(this.#pollMs, Math.floor(waitedMs / 8))));
+      }
     }
   }
 
@@ -395,6 +405,9 @@ class Member {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Longest pause between two looks of a polling member (ms). */
+const MAX_POLL_MS = 16;
 
 const ignore = () => undefined;
 
