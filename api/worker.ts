@@ -108,8 +108,8 @@ function build(env: WorkerEnv): Isolate {
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
     // Reads and writes go in groups, as on Node (one read request in flight). A queued request
-    // hears that it leads the next group, or that its result is in, by looking every millisecond with
-    // timers of its own: woken by another request's promise, its continuation sometimes ran as part
+    // hears that it leads the next group, or that its result is in, by looking every millisecond (less
+    // often as it waits on) with timers of its own: woken by another request's promise, its continuation sometimes ran as part
     // of that request, whose end then cut its `fetch` off (docs/benchmarks.md).
     pollMs: 1,
   });
