@@ -107,10 +107,11 @@ function build(env: WorkerEnv): Isolate {
   const remote = new RemoteDatabase({
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
-    // Reads and writes go in groups, as on Node (one read request in flight). A queued request
-    // hears that it leads the next group, or that its result is in, by looking every millisecond (less
-    // often as it waits on) with timers of its own: woken by another request's promise, its continuation sometimes ran as part
-    // of that request, whose end then cut its `fetch` off (docs/benchmarks.md).
+    // Reads and writes go in groups, as on Node (one read request in flight). A queued request hears
+    // that it leads the next group, or that its result is in, from timers of its own (every
+    // millisecond at first, less often as it waits on). Woken by another request's promise, its
+    // continuation sometimes ran as part of that request, whose end then cut its `fetch` off
+    // (docs/benchmarks.md).
     pollMs: 1,
   });
   const exchange = retryRefused(serverExchange(config.DATABASE_TIMEOUT_MS), {
