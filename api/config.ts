@@ -4,7 +4,6 @@ import { z } from "zod";
 import {
   booleanVar,
   databaseCheckpointIntervalVar,
-  databaseReadPipelinesVar,
   databaseUrlVar,
   type EnvSource,
   httpHeadersTimeoutVar,
@@ -14,7 +13,6 @@ import {
   topicPrefixVar,
   tracingVars,
 } from "../core/config/env.ts";
-import { DEFAULT_READ_PIPELINES } from "../core/db/remote-database.ts";
 import { apiSettingsSchema } from "./settings.ts";
 
 export const defaultDatabaseUrl = "file:./data/gridpulse.db";
@@ -32,8 +30,6 @@ export const apiConfigSchema = apiSettingsSchema.extend({
    */
   DATABASE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   DATABASE_CHECKPOINT_INTERVAL_MS: databaseCheckpointIntervalVar,
-  /** libSQL server: read requests kept in flight; reads arriving meanwhile go together. */
-  DATABASE_READ_PIPELINES: databaseReadPipelinesVar(DEFAULT_READ_PIPELINES),
   /** Where the API's own RequestEvents go; unset: telemetry is off. */
   KAFKA_BROKERS: kafkaBrokersVar,
   KAFKA_TOPIC_PREFIX: topicPrefixVar,

@@ -5,10 +5,12 @@
 import { z } from "zod";
 import {
   databaseKeptStreamsVar,
+  databaseReadPipelinesVar,
   databaseTimeoutVar,
   logLevelVar,
   positiveIntVar,
 } from "../core/config/env.ts";
+import { DEFAULT_READ_PIPELINES } from "../core/db/remote-database.ts";
 import { DEFAULT_KEPT_STREAMS } from "../core/db/server-streams.ts";
 import { outboundAllowlistVar, pushHostsVar } from "../core/notify/settings.ts";
 
@@ -72,6 +74,8 @@ export const apiSettingsSchema = z.object({
    */
   DATABASE_TIMEOUT_MS: databaseTimeoutVar(5000),
   DATABASE_KEPT_STREAMS: databaseKeptStreamsVar(DEFAULT_KEPT_STREAMS),
+  /** libSQL server: read requests kept in flight; reads arriving meanwhile go together. */
+  DATABASE_READ_PIPELINES: databaseReadPipelinesVar(DEFAULT_READ_PIPELINES),
   /** The API's public base URL for OpenAPI `servers` (default: the origin /openapi.json was asked at). */
   API_PUBLIC_URL: z
     .url({ protocol: /^https?$/ })

@@ -107,11 +107,12 @@ function build(env: WorkerEnv): Isolate {
   const remote = new RemoteDatabase({
     readCacheTtlMs: config.MARKET_PRICE_CACHE_TTL_MS,
     queueTimeoutMs: config.DATABASE_TIMEOUT_MS,
-    // Reads and writes go in groups, as on Node (one read request in flight). A queued request hears
+    // Reads and writes go in groups, as on Node (`DATABASE_READ_PIPELINES`). A queued request hears
     // that it leads the next group, or that its result is in, from timers of its own (every
     // millisecond at first, less often as it waits on). Woken by another request's promise, its
     // continuation sometimes ran as part of that request, whose end then cut its `fetch` off
     // (docs/benchmarks.md).
+    maxReadPipelines: config.DATABASE_READ_PIPELINES,
     pollMs: 1,
   });
   const exchange = retryRefused(serverExchange(config.DATABASE_TIMEOUT_MS), {
