@@ -136,7 +136,8 @@ function build(env: WorkerEnv): Isolate {
       telemetry ? { record: (event) => telemetry.record(event, executionContext(c)) } : noTelemetry,
     metrics: noMetrics,
     authCache: createAuthCache(config.AUTH_CACHE_TTL_MS),
-    benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS),
+    // Requests that find a summary loading wait for it from timers of their own (as the queues do).
+    benchmarkCache: createSummaryCache(config.BENCHMARK_CACHE_TTL_MS, { pollMs: 1 }),
     // Stored bodies through zlib streams kept by the isolate, as on Node.
     assessor: inlineAssessor(keptRawDeflate({ level: STORED_LEVEL })),
     rawInflate: keptRawInflate(),

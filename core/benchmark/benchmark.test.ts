@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client, InStatement, TransactionMode } from "@libsql/client";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { openDatabase } from "../../platform/db/open.ts";
 import { libsqlClient } from "../db/database.ts";
@@ -407,6 +407,39 @@ describe("cohort summaries in memory (stale-while-revalidate)", () => {
     );
     for (const a of answers) expect(a.statistics?.homes).toBe(100);
     expect(counts.version).toBe(2); // one load: its version read before and after
+  });
+
+  it("Workers (pollMs): waiters look for the shared load's outcome on timers of their own", async () => {
+    await store(homes(values(100, 100)));
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    try {
+      const cache = createSummaryCache(1000, { pollMs: 1 });
+      const { client: c, counts } = counting(client);
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          cohortStatistics(c, "reference", { zone: "B" }, { cache, nowMs: 0 }),
+        ),
+      );
+      for (const a of answers) expect(a.statistics?.homes).toBe(100);
+      expect(counts.version).toBe(2); // still one load
+      expect(timers.mock.calls.some(([, ms]) => ms === 1)).toBe(true);
+      // A shared load that fails fails each request waiting for it.
+      const failing = {
+        execute: (s: InStatement) =>
+          JSON.stringify(s).includes("group_concat")
+            ? Promise.reject(new Error("disk on fire"))
+            : client.execute(s),
+        batch: (s: InStatement[], mode?: TransactionMode) => client.batch(s, mode),
+      } as unknown as Client;
+      const failed = await Promise.allSettled(
+        Array.from({ length: 3 }, () =>
+          cohortStatistics(failing, "reference", { zone: "C" }, { cache, nowMs: 0 }),
+        ),
+      );
+      expect(failed.map((f) => f.status)).toEqual(["rejected", "rejected", "rejected"]);
+    } finally {
+      timers.mockRestore();
+    }
   });
 
   it("keeps serving the last summary when a refresh fails, and retries later", async () => {

@@ -18,6 +18,7 @@
  */
 import type { Client } from "@libsql/client";
 import { type EnergyClass, energyClasses } from "../energy/index.ts";
+import { polled } from "../runtime/own-timers.ts";
 import {
   type BinnedMetric,
   binOf,
@@ -211,6 +212,12 @@ export interface SummaryCacheOptions {
   maxEntries?: number;
   /** A refresh running longer than this is considered lost (a Worker cancelled it) and may restart. */
   refreshTimeoutMs?: number;
+  /**
+   * Workers: a request that finds a load of the same summary running looks for its outcome from
+   * timers of its own every `pollMs` (core/runtime/own-timers.ts) instead of awaiting the other
+   * request's promise. 0 (default): it awaits the promise.
+   */
+  pollMs?: number;
 }
 
 /**
@@ -224,7 +231,14 @@ export function createSummaryCache(ttlMs: number, options: SummaryCacheOptions =
     string,
     { summary: CohortSummary; loadedAtMs: number; retryAtMs: number }
   >();
-  const loads = new Map<string, { promise: Promise<CohortSummary>; startedAtMs: number }>();
+  const pollMs = options.pollMs ?? 0;
+  interface Load {
+    promise: Promise<CohortSummary>;
+    startedAtMs: number;
+    /** Set once the load has settled (plain data, for requests that poll). */
+    outcome?: { summary: CohortSummary } | { error: unknown };
+  }
+  const loads = new Map<string, Load>();
 
   const start = (key: string, nowMs: number, load: () => Promise<CohortSummary>) => {
     const promise = load().then(
@@ -241,17 +255,34 @@ export function createSummaryCache(ttlMs: number, options: SummaryCacheOptions =
         throw error;
       },
     );
-    const running = { promise, startedAtMs: nowMs };
+    const running: Load = { promise, startedAtMs: nowMs };
     loads.set(key, running);
     const done = () => {
       if (loads.get(key) === running) loads.delete(key);
     };
-    promise.then(done, done);
+    promise.then(
+      (summary) => {
+        running.outcome = { summary };
+        done();
+      },
+      (error: unknown) => {
+        running.outcome = { error };
+        done();
+      },
+    );
     return promise;
   };
-  const running = (key: string, nowMs: number) => {
+  /** The running load of `key`, unless it runs longer than `refreshTimeoutMs`. */
+  const running = (key: string, nowMs: number): Load | undefined => {
     const r = loads.get(key);
-    return r && nowMs - r.startedAtMs < refreshTimeoutMs ? r.promise : undefined;
+    return r && nowMs - r.startedAtMs < refreshTimeoutMs ? r : undefined;
+  };
+  /** Another request's load, as this request waits for it. */
+  const awaited = async (load: Load): Promise<CohortSummary> => {
+    if (pollMs <= 0) return load.promise;
+    const outcome = await polled(() => load.outcome, pollMs);
+    if ("error" in outcome) throw outcome.error;
+    return outcome.summary;
   };
 
   return {
@@ -272,7 +303,8 @@ export function createSummaryCache(ttlMs: number, options: SummaryCacheOptions =
           return e.summary;
         }
       }
-      return running(key, nowMs) ?? start(key, nowMs, load);
+      const other = running(key, nowMs);
+      return other ? awaited(other) : start(key, nowMs, load);
     },
     async idle() {
       while (loads.size > 0) {

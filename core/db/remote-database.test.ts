@@ -1,5 +1,5 @@
 import { type Client, createClient, type InStatement } from "@libsql/client";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { busyRetryCounts, withBusyRetry } from "./busy-retry.ts";
 import {
   attachRemoteDatabase,
@@ -574,36 +574,43 @@ describe("remote read cache", () => {
   });
 });
 
-describe("remote read cache, concurrent misses", () => {
-  it("share one load; if it fails, each loads for itself", async () => {
-    const cache = new RemoteDatabase({ readCacheTtlMs: 1000 });
-    let loads = 0;
-    let release = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const slow = async () => {
-      loads += 1;
-      await gate;
-      return loads;
-    };
-    const first = Array.from({ length: 5 }, () => cache.cached("k", slow, 0));
-    release();
-    expect(await Promise.all(first)).toEqual([1, 1, 1, 1, 1]);
-    expect(loads).toBe(1);
+describe.each(handOffs)(
+  "remote read cache, concurrent misses, waiters woken by %s",
+  (_, pollMs) => {
+    it("share one load; if it fails, each loads for itself", async () => {
+      const cache = new RemoteDatabase({ readCacheTtlMs: 1000, pollMs });
+      const timers = vi.spyOn(globalThis, "setTimeout");
+      onTestFinished(() => timers.mockRestore());
+      let loads = 0;
+      let release = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const slow = async () => {
+        loads += 1;
+        await gate;
+        return loads;
+      };
+      const first = Array.from({ length: 5 }, () => cache.cached("k", slow, 0));
+      release();
+      expect(await Promise.all(first)).toEqual([1, 1, 1, 1, 1]);
+      expect(loads).toBe(1);
 
-    let fail = () => {};
-    const failing = new Promise<number>((_, reject) => {
-      fail = () => reject(new Error("server went away"));
+      let fail = () => {};
+      const failing = new Promise<number>((_, reject) => {
+        fail = () => reject(new Error("server went away"));
+      });
+      const own = async () => 42;
+      const waiters = [cache.cached("f", () => failing, 0), cache.cached("f", own, 0)];
+      fail();
+      const settled = await Promise.allSettled(waiters);
+      expect(settled[0]?.status).toBe("rejected");
+      expect(settled[1]).toEqual({ status: "fulfilled", value: 42 });
+      // Waiters looked from timers of their own, and only with pollMs.
+      expect(timers.mock.calls.some(([, ms]) => ms === 1)).toBe(pollMs > 0);
     });
-    const own = async () => 42;
-    const waiters = [cache.cached("f", () => failing, 0), cache.cached("f", own, 0)];
-    fail();
-    const settled = await Promise.allSettled(waiters);
-    expect(settled[0]?.status).toBe("rejected");
-    expect(settled[1]).toEqual({ status: "fulfilled", value: 42 });
-  });
-});
+  },
+);
 
 describe("serverFetch", () => {
   it("asks the server for an uncompressed response", async () => {

@@ -41,6 +41,7 @@
  * a request always run in that request.
  */
 import type { Client, InStatement, ResultSet } from "@libsql/client";
+import { polled } from "../runtime/own-timers.ts";
 
 /** Read requests in flight per process or isolate by default (`DATABASE_READ_PIPELINES`). */
 export const DEFAULT_READ_PIPELINES = 1;
@@ -112,7 +113,7 @@ export class RemoteDatabase {
   readonly #reads: Member[] = [];
   #readsInFlight = 0;
   readonly #cache = new Map<string, { atMs: number; value: unknown }>();
-  readonly #loading = new Map<string, Promise<unknown>>();
+  readonly #loading = new Map<string, Loading>();
   readonly counts: RemoteWriteCounts = {
     groups: 0,
     writes: 0,
@@ -135,7 +136,7 @@ export class RemoteDatabase {
    * A cached read younger than the TTL, else `load()` (cached when the TTL allows). Requests that miss
    * while a load of the same key is in flight wait for that load instead of each sending their own
    * (when a TTL ends under load, one round trip instead of one per request in flight); if it fails,
-   * each loads for itself.
+   * each loads for itself. With `pollMs` they look for its outcome from timers of their own.
    */
   async cached<T>(key: string, load: () => Promise<T>, nowMs = Date.now()): Promise<T> {
     if (this.readCacheTtlMs <= 0) return load();
@@ -146,19 +147,28 @@ export class RemoteDatabase {
       // As for a queued write: a timer of this request's own keeps workerd from cancelling it.
       const keepAlive = setInterval(() => {}, 1000);
       try {
-        return (await pending) as T;
-      } catch {
-        return load();
+        const outcome =
+          this.#pollMs > 0
+            ? await polled(() => pending.outcome, this.#pollMs)
+            : await pending.promise.then(
+                (value) => ({ value }),
+                (error: unknown) => ({ error }),
+              );
+        return "value" in outcome ? (outcome.value as T) : load();
       } finally {
         clearInterval(keepAlive);
       }
     }
-    const loading = load();
+    const loading: Loading = { promise: load() };
     this.#loading.set(key, loading);
     try {
-      const value = await loading;
+      const value = await loading.promise;
+      loading.outcome = { value };
       this.#cache.set(key, { atMs: nowMs, value });
-      return value;
+      return value as T;
+    } catch (error) {
+      loading.outcome = { error };
+      throw error;
     } finally {
       this.#loading.delete(key);
     }
@@ -229,22 +239,13 @@ export class RemoteDatabase {
     }
   }
 
-  /**
-   * `read()` once it is defined, checked on each change of the member, or when polling every
-   * `pollMs` at first and then less often: at most an eighth of the time waited so far, and at most
-   * every `MAX_POLL_MS`, so that members waiting out a stalled server do not each run a timer a
-   * millisecond.
-   */
+  /** `read()` once it is defined, checked on each change of the member, or polled (`pollMs`). */
   async #until<T>(member: Member, read: () => T | undefined): Promise<T> {
-    const startedMs = Date.now();
+    if (this.#pollMs > 0) return polled(read, this.#pollMs);
     for (;;) {
       const value = read();
       if (value !== undefined) return value;
-      if (this.#pollMs <= 0) await member.changed();
-      else {
-        const waitedMs = Date.now() - startedMs;
-        await sleep(Math.min(MAX_POLL_MS, Math.max(this.#pollMs, Math.floor(waitedMs / 8))));
-      }
+      await member.changed();
     }
   }
 
@@ -404,10 +405,11 @@ class Member {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Longest pause between two looks of a polling member (ms). */
-const MAX_POLL_MS = 16;
+/** A shared load of a cached value, and its outcome once it has one (plain data). */
+interface Loading {
+  promise: Promise<unknown>;
+  outcome?: { value: unknown } | { error: unknown };
+}
 
 const ignore = () => undefined;
 

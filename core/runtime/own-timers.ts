@@ -1,0 +1,32 @@
+/**
+ * Waiting for something another request does, on Workers.
+ *
+ * workerd settles a promise in the request that created it, yet a request woken by a promise that
+ * another request resolved sometimes ran on as part of that other request: I/O it then started
+ * belonged to a request that answered and ended, and never settled (a `fetch` that never answered, a
+ * deadline timer that never fired), and a response it built there failed with "Cannot perform I/O on
+ * behalf of a different request". Seen with the libSQL server's read and write queues and with shared
+ * loads of cached values (docs/benchmarks.md). A request's own timers always run in that request, so
+ * on Workers a request that waits for another looks at plain shared state from timers of its own
+ * (`polled`) instead of awaiting the other's promise. On Node a promise is fine and cheaper.
+ */
+
+/** Longest pause between two looks (ms). */
+export const MAX_POLL_MS = 16;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `read()` once it is defined, looked at every `everyMs` at first and then less often: every eighth
+ * of the time waited so far, at most every `MAX_POLL_MS`, so that requests waiting out a stalled
+ * server do not each run a timer a millisecond.
+ */
+export async function polled<T>(read: () => T | undefined, everyMs: number): Promise<T> {
+  const startedMs = Date.now();
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    const waitedMs = Date.now() - startedMs;
+    await sleep(Math.min(MAX_POLL_MS, Math.max(everyMs, Math.floor(waitedMs / 8))));
+  }
+}
