@@ -18,7 +18,7 @@
  */
 import type { Client } from "@libsql/client";
 import { type EnergyClass, energyClasses } from "../energy/index.ts";
-import { polled } from "../runtime/own-timers.ts";
+import { awaitShared, type Shared, shared } from "../runtime/own-timers.ts";
 import {
   type BinnedMetric,
   binOf,
@@ -232,12 +232,7 @@ export function createSummaryCache(ttlMs: number, options: SummaryCacheOptions =
     { summary: CohortSummary; loadedAtMs: number; retryAtMs: number }
   >();
   const pollMs = options.pollMs ?? 0;
-  interface Load {
-    promise: Promise<CohortSummary>;
-    startedAtMs: number;
-    /** Set once the load has settled (plain data, for requests that poll). */
-    outcome?: { summary: CohortSummary } | { error: unknown };
-  }
+  type Load = Shared<CohortSummary> & { startedAtMs: number };
   const loads = new Map<string, Load>();
 
   const start = (key: string, nowMs: number, load: () => Promise<CohortSummary>) => {
@@ -255,34 +250,18 @@ export function createSummaryCache(ttlMs: number, options: SummaryCacheOptions =
         throw error;
       },
     );
-    const running: Load = { promise, startedAtMs: nowMs };
+    const running: Load = Object.assign(shared(promise), { startedAtMs: nowMs });
     loads.set(key, running);
     const done = () => {
       if (loads.get(key) === running) loads.delete(key);
     };
-    promise.then(
-      (summary) => {
-        running.outcome = { summary };
-        done();
-      },
-      (error: unknown) => {
-        running.outcome = { error };
-        done();
-      },
-    );
+    promise.then(done, done);
     return promise;
   };
   /** The running load of `key`, unless it runs longer than `refreshTimeoutMs`. */
   const running = (key: string, nowMs: number): Load | undefined => {
     const r = loads.get(key);
     return r && nowMs - r.startedAtMs < refreshTimeoutMs ? r : undefined;
-  };
-  /** Another request's load, as this request waits for it. */
-  const awaited = async (load: Load): Promise<CohortSummary> => {
-    if (pollMs <= 0) return load.promise;
-    const outcome = await polled(() => load.outcome, pollMs);
-    if ("error" in outcome) throw outcome.error;
-    return outcome.summary;
   };
 
   return {
@@ -304,7 +283,7 @@ export function createSummaryCache(ttlMs: number, options: SummaryCacheOptions =
         }
       }
       const other = running(key, nowMs);
-      return other ? awaited(other) : start(key, nowMs, load);
+      return other ? awaitShared(other, pollMs) : start(key, nowMs, load);
     },
     async idle() {
       while (loads.size > 0) {

@@ -66,6 +66,16 @@ export const logLevelVar = z
   })
   .default("info");
 
+/** A whole number of milliseconds within [min, max], with errors that name the bounds. */
+function millisecondsVar(min: number, max: number, fallback: number) {
+  return z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be an integer")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+}
+
 /** `DATABASE_URL`: an embedded libSQL file or a libSQL server. */
 export const databaseUrlVar = z
   .string()
@@ -96,12 +106,7 @@ export const databaseReadPipelinesVar = (fallback: number) =>
  * `DATABASE_CHECKPOINT_INTERVAL_MS`: embedded file only, how often a thread of the process checkpoints
  * the WAL (platform/db/checkpoints.ts); 0: in the commit that fills it, SQLite's own way.
  */
-export const databaseCheckpointIntervalVar = z.coerce
-  .number({ error: "must be a number of milliseconds" })
-  .int("must be an integer")
-  .min(0, "must be at least 0")
-  .max(60_000, "must be at most 60000")
-  .default(250);
+export const databaseCheckpointIntervalVar = millisecondsVar(0, 60_000, 250);
 
 /** `KAFKA_BROKERS`: comma-separated host:port list; unset means "provision the local broker". */
 export const kafkaBrokersVar = z
@@ -176,9 +181,4 @@ export type TracingConfig = z.output<typeof tracingSchema>;
  * Node HTTP server of gridpulse (API, stream worker); past it the client gets 408 and the connection
  * is closed (a client that sends them a byte at a time holds a socket no longer).
  */
-export const httpHeadersTimeoutVar = z.coerce
-  .number({ error: "must be a number of milliseconds" })
-  .int("must be an integer")
-  .min(1000, "must be at least 1000")
-  .max(120_000, "must be at most 120000")
-  .default(15_000);
+export const httpHeadersTimeoutVar = millisecondsVar(1000, 120_000, 15_000);

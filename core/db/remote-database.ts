@@ -33,15 +33,19 @@
  *
  * How a waiting member hears that it leads the next group, or that its result is in: on Node by a
  * promise the member awaits, which the request that settled the group resolves. On Workers by polling
- * its own plain state with timers of its own request (`pollMs`): a promise settled by another request
- * made workerd run the waiter's continuation, now and then, as part of the request that settled it.
- * The woken leader's `fetch` then belonged to that other request and never settled once that request
- * had answered, holding the read slot (or the write queue) of the isolate for good; and a waiter's
- * response built there failed with "Cannot perform I/O on behalf of a different request". Timers of
- * a request always run in that request.
+ * its own plain state with timers of its own request (`pollMs`; why: core/runtime/own-timers.ts). Woken
+ * by another request's promise, a leader's `fetch` there sometimes never settled and held the read
+ * slot (or the write queue) of the isolate for good.
  */
 import type { Client, InStatement, ResultSet } from "@libsql/client";
-import { polled } from "../runtime/own-timers.ts";
+import {
+  awaitShared,
+  type Outcome as Ended,
+  polled,
+  type Shared,
+  shared,
+  unwrap,
+} from "../runtime/own-timers.ts";
 
 /** Read requests in flight per process or isolate by default (`DATABASE_READ_PIPELINES`). */
 export const DEFAULT_READ_PIPELINES = 1;
@@ -113,7 +117,7 @@ export class RemoteDatabase {
   readonly #reads: Member[] = [];
   #readsInFlight = 0;
   readonly #cache = new Map<string, { atMs: number; value: unknown }>();
-  readonly #loading = new Map<string, Loading>();
+  readonly #loading = new Map<string, Shared<unknown>>();
   readonly counts: RemoteWriteCounts = {
     groups: 0,
     writes: 0,
@@ -144,31 +148,18 @@ export class RemoteDatabase {
     if (hit && nowMs - hit.atMs < this.readCacheTtlMs) return hit.value as T;
     const pending = this.#loading.get(key);
     if (pending) {
-      // As for a queued write: a timer of this request's own keeps workerd from cancelling it.
-      const keepAlive = setInterval(() => {}, 1000);
       try {
-        const outcome =
-          this.#pollMs > 0
-            ? await polled(() => pending.outcome, this.#pollMs)
-            : await pending.promise.then(
-                (value) => ({ value }),
-                (error: unknown) => ({ error }),
-              );
-        return "value" in outcome ? (outcome.value as T) : load();
-      } finally {
-        clearInterval(keepAlive);
+        return (await awaitShared(pending, this.#pollMs)) as T;
+      } catch {
+        return load();
       }
     }
-    const loading: Loading = { promise: load() };
+    const loading = shared<unknown>(load());
     this.#loading.set(key, loading);
     try {
-      const value = await loading.promise;
-      loading.outcome = { value };
+      const value = (await loading.promise) as T;
       this.#cache.set(key, { atMs: nowMs, value });
-      return value as T;
-    } catch (error) {
-      loading.outcome = { error };
-      throw error;
+      return value;
     } finally {
       this.#loading.delete(key);
     }
@@ -224,19 +215,12 @@ export class RemoteDatabase {
 
   /**
    * A queued member's answer: it sends the next group (`send`) if woken to lead, then takes its
-   * result. Meanwhile a timer of its own keeps the request alive: workerd cancels a request as hung
-   * when it waits only for a promise that another request will resolve.
+   * result. (On Workers its polling timers also keep its request alive: workerd cancels a request as
+   * hung when it waits only for a promise that another request will resolve.)
    */
   async #await(member: Member, send: () => Promise<void>): Promise<ResultSet[] | ResultSet> {
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      if (await this.#until(member, () => member.woke)) await send();
-      const outcome = await this.#until(member, () => member.outcome);
-      if ("error" in outcome) throw outcome.error;
-      return outcome.value;
-    } finally {
-      clearInterval(keepAlive);
-    }
+    if (await this.#until(member, () => member.woke)) await send();
+    return unwrap(await this.#until(member, () => member.outcome));
   }
 
   /** `read()` once it is defined, checked on each change of the member, or polled (`pollMs`). */
@@ -362,7 +346,7 @@ class Member {
   readonly queuedAtMs = Date.now();
   /** true: send the next group; false: settled by another group; undefined: still waiting. */
   woke: boolean | undefined;
-  outcome: { value: ResultSet[] | ResultSet } | { error: unknown } | undefined;
+  outcome: Ended<ResultSet[] | ResultSet> | undefined;
   #onChange: (() => void) | undefined;
 
   constructor(client: Client, operation: WriteOperation) {
@@ -391,7 +375,7 @@ class Member {
     this.#settle({ error });
   }
 
-  #settle(outcome: { value: ResultSet[] | ResultSet } | { error: unknown }) {
+  #settle(outcome: Ended<ResultSet[] | ResultSet>) {
     if (this.outcome !== undefined) return;
     this.outcome = outcome;
     this.woke ??= false;
@@ -403,12 +387,6 @@ class Member {
     this.#onChange = undefined;
     notify?.();
   }
-}
-
-/** A shared load of a cached value, and its outcome once it has one (plain data). */
-interface Loading {
-  promise: Promise<unknown>;
-  outcome?: { value: unknown } | { error: unknown };
 }
 
 const ignore = () => undefined;

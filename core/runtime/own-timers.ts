@@ -30,3 +30,37 @@ export async function polled<T>(read: () => T | undefined, everyMs: number): Pro
     await sleep(Math.min(MAX_POLL_MS, Math.max(everyMs, Math.floor(waitedMs / 8))));
   }
 }
+
+/** How some work ended, as plain data. */
+export type Outcome<T> = { value: T } | { error: unknown };
+
+/** `outcome`'s value, or its error thrown. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if ("error" in outcome) throw outcome.error;
+  return outcome.value;
+}
+
+/** One request's promise that others may wait for: its outcome is also kept as plain data. */
+export interface Shared<T> {
+  readonly promise: Promise<T>;
+  outcome?: Outcome<T>;
+}
+
+export function shared<T>(promise: Promise<T>): Shared<T> {
+  const s: Shared<T> = { promise };
+  promise.then(
+    (value) => {
+      s.outcome = { value };
+    },
+    (error: unknown) => {
+      s.outcome = { error };
+    },
+  );
+  return s;
+}
+
+/** Another request's shared promise, awaited (`pollMs` 0: Node) or polled from this request's timers. */
+export async function awaitShared<T>(other: Shared<T>, pollMs: number): Promise<T> {
+  if (pollMs <= 0) return other.promise;
+  return unwrap(await polled(() => other.outcome, pollMs));
+}
