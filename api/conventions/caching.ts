@@ -12,6 +12,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { type BodyArg, type BodyCall, jsonThroughBody } from "../middleware/json-through-body.ts";
+import { setOwnMethod } from "../middleware/own-method.ts";
 
 export const cacheControl: Record<string, string> = {
   "/v1/market/prices": "public, max-age=60",
@@ -85,7 +86,7 @@ export function httpCaching(): MiddlewareHandler<AppEnv> {
     // bytes), before the response exists: cloning and re-reading a finished response's stream, and
     // a Web Crypto digest per response, cost about 40 % of the CPU of a small GET on Node.
     const body = c.body as BodyCall;
-    c.body = ((data: unknown, arg?: BodyArg, headers?: Record<string, string>) => {
+    setOwnMethod(c, "body", ((data: unknown, arg?: BodyArg, headers?: Record<string, string>) => {
       if (isOk(arg) && (typeof data === "string" || data instanceof Uint8Array)) {
         const tag = c.var.etag ?? (typeof data === "string" ? textTag(data) : bytesTag(data));
         c.header("ETag", tag);
@@ -93,7 +94,7 @@ export function httpCaching(): MiddlewareHandler<AppEnv> {
         if (ifNoneMatch !== undefined && matches(ifNoneMatch, tag)) return body(null, 304);
       }
       return body(data, arg, headers);
-    }) as typeof c.body;
+    }) as typeof c.body);
     jsonThroughBody(c);
     await next();
   };

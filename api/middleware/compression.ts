@@ -22,6 +22,7 @@ import { deflate, deflateSync, gzip, gzipSync } from "node:zlib";
 import type { Context, MiddlewareHandler } from "hono";
 import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from "hono/utils/compress";
 import { type BodyCall, jsonThroughBody } from "./json-through-body.ts";
+import { setOwnMethod } from "./own-method.ts";
 
 const inLine = { gzip: gzipSync, deflate: deflateSync } as const;
 const offLoop = { gzip: promisify(gzip), deflate: promisify(deflate) } as const;
@@ -115,7 +116,7 @@ function compressInCall(c: Context, { encoding, threshold, level }: Settings): (
   let decided = false;
   const set: RouteSet = {};
   const header = c.header as HeaderSetter;
-  c.header = ((name: string, value?: string, opts?: { append?: boolean }) => {
+  setOwnMethod(c, "header", ((name: string, value?: string, opts?: { append?: boolean }) => {
     const key = name.toLowerCase();
     const now = (before: string | undefined) =>
       value === undefined ? undefined : opts?.append && before ? `${before}, ${value}` : value;
@@ -124,14 +125,14 @@ function compressInCall(c: Context, { encoding, threshold, level }: Settings): (
     else if (key === "etag") set.etag = now(set.etag);
     else if (key === "vary") set.vary = now(set.vary);
     header(name, value, opts);
-  }) as typeof c.header;
+  }) as typeof c.header);
   const status = c.status;
-  c.status = ((code: Parameters<typeof c.status>[0]) => {
+  setOwnMethod(c, "status", ((code: Parameters<typeof c.status>[0]) => {
     set.status = code;
     status(code);
-  }) as typeof c.status;
+  }) as typeof c.status);
   const body = c.body as BodyCall;
-  c.body = ((data: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) => {
+  setOwnMethod(c, "body", ((data: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) => {
     // A middleware that reads the answer back after the route gets it uncompressed: it is
     // compressed after that middleware instead.
     if (c.get("readsAnswer") === true) return body(data, arg, headers);
@@ -171,7 +172,7 @@ function compressInCall(c: Context, { encoding, threshold, level }: Settings): (
       "Content-Encoding": encoding,
       "Content-Length": String(compressed.byteLength),
     });
-  }) as typeof c.body;
+  }) as typeof c.body);
   jsonThroughBody(c);
   return () => decided;
 }

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { setOwnMethod } from "./own-method.ts";
 
 /**
  * Makes `c.var` cheap. Hono's `c.var` getter copies the context's variables into a new object on every
@@ -12,10 +13,10 @@ export function contextVars(): MiddlewareHandler {
   return function contextVarsMiddleware(c, next) {
     const vars: Record<string, unknown> = { ...c.var };
     const set = c.set;
-    c.set = ((key: string, value: unknown) => {
+    setOwnMethod(c, "set", ((key: string, value: unknown) => {
       vars[key] = value;
       set(key as never, value as never);
-    }) as typeof c.set;
+    }) as typeof c.set);
     Object.defineProperty(c, "var", { value: vars, configurable: true });
     return next();
   };

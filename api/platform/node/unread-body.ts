@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { setOwnMethod } from "../../middleware/own-method.ts";
 
 export interface UnreadBodyOptions {
   drainMaxBytes: number;
@@ -48,7 +49,7 @@ export function settleUnreadBodies<E>(fetch: Fetch<E>, options: UnreadBodyOption
     const socket = incoming.socket;
     // Node's server ends a `Connection: close` response's socket with destroySoon(), which destroys it
     // as soon as our FIN is written: with the client's bytes unread, the kernel answers with a reset.
-    socket.destroySoon = () => lingeringClose(socket, incoming, options.lingerMs);
+    setOwnMethod(socket, "destroySoon", () => lingeringClose(socket, incoming, options.lingerMs));
     options.count?.("closed");
     return withHeader(response, "Connection", "close");
   };
