@@ -179,6 +179,22 @@ describe("embedded client", () => {
     await expect(c.probeWrite(100)).resolves.toBeUndefined();
   });
 
+  it("migrates nothing without the write lock: an up-to-date database starts beside a writer", async () => {
+    const c = open({ busyTimeoutMs: 200 });
+    const lock = holdWriteLock();
+    try {
+      const started = performance.now();
+      await expect(c.migrate([])).resolves.toEqual([]);
+      expect(performance.now() - started).toBeLessThan(100);
+      // with something to migrate it still waits for the lock (and here gives up)
+      await expect(
+        c.migrate([{ sql: "create table m2 (x integer)", args: [] }]),
+      ).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+    } finally {
+      lock.release();
+    }
+  });
+
   it("probes writability: BUSY while another connection holds the lock", async () => {
     const c = open();
     await c.probeWrite(50);

@@ -284,6 +284,10 @@ export class EmbeddedClient implements Client {
 
   async migrate(stmts: InStatement[]): Promise<ResultSet[]> {
     this.#checkOpen();
+    // Nothing pending (a database already migrated): no write lock to take. A process starting beside
+    // others that write all the time could otherwise lose the race for it until its busy deadline
+    // and fail to start (SQLITE_BUSY_SNAPSHOT: another commit between its read and its lock).
+    if (stmts.length === 0) return [];
     await this.#drain();
     return this.#read(() => {
       this.#db.exec("pragma foreign_keys = off");
