@@ -12,7 +12,7 @@
  */
 
 /** Longest pause between two looks (ms). */
-export const MAX_POLL_MS = 16;
+const MAX_POLL_MS = 16;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
