@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { positiveIntegers } from "./args.ts";
 
 const ways = {
   nothing: "no store",
@@ -73,7 +74,7 @@ async function run(way: Way, objects: number): Promise<number> {
 const { values } = parseArgs({
   options: { objects: { type: "string", default: "200000" }, child: { type: "string" } },
 });
-const objects = Number(values.objects);
+const { objects } = positiveIntegers({ objects: values.objects });
 
 if (values.child) {
   await run(values.child as Way, objects);
