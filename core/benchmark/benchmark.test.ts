@@ -11,7 +11,8 @@ import { createRng } from "../random/rng.ts";
 import { benchmarkHome, cohortStatistics, createSummaryCache } from "./benchmark.ts";
 import { cohortKey, MIN_COHORT_SIZE } from "./cohort.ts";
 import type { HomeFigures } from "./figures.ts";
-import { statIncrements } from "./store.ts";
+import { ranksStatement, readRanks, statIncrements } from "./store.ts";
+import { loadSummary, scanSide } from "./summaries.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gridpulse-benchmark-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -214,6 +215,47 @@ describe("benchmarks", () => {
     expect(best.topQuarter?.reached).toBe(true);
   });
 
+  it("reads the same exact ranks scanning either side of the bins, and picks the side with fewer", async () => {
+    const rng = createRng(5);
+    // On bin edges (0.5 kWh/m²), ties included, with homes in the first bin and the overflow bin.
+    const values = [
+      ...Array.from({ length: 400 }, () => 40 + Math.floor(rng() * rng() * 1600) / 2),
+      ...Array(25).fill(150),
+      0.2,
+      0.2,
+      3000,
+    ];
+    await store(values.map((v) => home({ primaryEnergyKwhM2: v })));
+    const key = cohortKey({
+      zone: "B",
+      buildingType: "apartment",
+      period: "1981-2000",
+      areaBand: "80-119",
+    });
+    const probes = [0.2, 10, 150, ...values.slice(0, 30), 799.5, 2400, 3000];
+    for (const [a, b] of probes.map((v, i) => [v, probes[(i * 7) % probes.length] as number])) {
+      const expected = [exactRank(values, a as number), exactRank(values, b)];
+      for (const side of ["below", "above"] as const) {
+        const row = (await client.execute(ranksStatement("reference", key, [a as number, b], side)))
+          .rows[0];
+        const got = readRanks(row, 2, side);
+        expect(got[0]).toBeCloseTo(expected[0] as number, 10);
+        expect(got[1]).toBeCloseTo(expected[1] as number, 10);
+      }
+    }
+    // An empty cohort ranks 0 either way.
+    for (const side of ["below", "above"] as const) {
+      const row = (await client.execute(ranksStatement("reference", "z=A", [100], side))).rows[0];
+      expect(readRanks(row, 1, side)).toEqual([0]);
+    }
+    // The side: fewer of the summary's bins between the values and that end of the range.
+    const summary = await loadSummary(client, "reference", key);
+    expect(scanSide(summary, [60])).toBe("below");
+    expect(scanSide(summary, [60, 900])).toBe("above");
+    expect(scanSide(summary, [1200])).toBe("above");
+    expect(scanSide(undefined, [1200])).toBe("below");
+  });
+
   it("falls back to a broader cohort and says which answered", async () => {
     // 10 homes in the finest cohort, 40 more of the same zone and type but another period.
     await store([
@@ -291,8 +333,8 @@ function counting(inner: Client) {
   const record = (s: unknown) => {
     const sql = typeof s === "string" ? s : (s as { sql: string }).sql;
     if (sql.includes("group_concat")) counts.histogram++;
+    else if (sql.includes("as tied0")) counts.rank++;
     else if (sql.includes("from cohort_stats where scope = ? and cohort = ?")) counts.version++;
-    else if (sql.includes("as above")) counts.rank++;
   };
   const wrapped = {
     execute: (s: Parameters<Client["execute"]>[0]) => {
@@ -355,8 +397,9 @@ describe("cohort summaries in memory (stale-while-revalidate)", () => {
       6,
     );
     expect(within.lessEnergyThanPct).toBeCloseTo(exactRank(all, 150), 10);
-    // The summary is not exact any more: both ranks (the home's, its package's) were read from the bins.
-    expect(counts.rank).toBe(2);
+    // The summary is not exact any more: both ranks (the home's, its package's) were read from the
+    // bins, in one statement.
+    expect(counts.rank).toBe(1);
     expect(counts.version).toBe(loads); // and nothing was reloaded
 
     // Past the TTL: still the last summary, while exactly one refresh per cohort starts.

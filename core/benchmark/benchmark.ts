@@ -22,9 +22,8 @@ import {
   type BinnedMetric,
   type CohortTotals,
   type Quartiles,
-  rankStatement,
-  readBatch,
-  readRank,
+  ranksStatement,
+  readRanks,
   readTotals,
   totalsStatement,
 } from "./store.ts";
@@ -35,6 +34,7 @@ import {
   rankFromSummary,
   type SummaryCache,
   type SummaryCacheOptions,
+  scanSide,
 } from "./summaries.ts";
 
 export { type CohortSummary, createSummaryCache, type SummaryCache, type SummaryCacheOptions };
@@ -162,8 +162,9 @@ export async function cohortStatistics(
   options: BenchmarkOptions = {},
 ): Promise<CohortAnswer> {
   const chain = broaderChain(filter);
-  const [totalsResult] = await readBatch(client, [totalsStatement(scope, chain.map(cohortKey))]);
-  const totals = readTotals(totalsResult?.rows ?? []);
+  const totals = readTotals(
+    (await client.execute(totalsStatement(scope, chain.map(cohortKey)))).rows,
+  );
   const { cohort, sparse } = choose(chain, totals);
   const requested = describeCohort(filter);
   const base = { requested, minHomes: MIN_COHORT_SIZE };
@@ -214,8 +215,7 @@ export async function benchmarkHome(
   const chain = fallbackChain(finest);
   const zoneKey = cohortKey({ zone: home.zone });
   const keys = [...chain.map(cohortKey), zoneKey];
-  const [totalsResult] = await readBatch(client, [totalsStatement(scope, keys)]);
-  const totals = readTotals(totalsResult?.rows ?? []);
+  const totals = readTotals((await client.execute(totalsStatement(scope, keys))).rows);
   const { cohort, sparse } = choose(chain, totals);
   const homePart = {
     primaryEnergyKwhM2: home.primaryEnergyKwhM2,
@@ -251,12 +251,12 @@ export async function benchmarkHome(
     rank = rankFromSummary(summary, home.primaryEnergyKwhM2);
     if (packagePe !== null) packageRank = rankFromSummary(summary, packagePe);
   } else {
-    const ranks = await readBatch(client, [
-      rankStatement(scope, key, home.primaryEnergyKwhM2),
-      ...(packagePe === null ? [] : [rankStatement(scope, key, packagePe)]),
-    ]);
-    rank = readRank(ranks[0]?.rows[0], own.homes);
-    if (packagePe !== null) packageRank = readRank(ranks[1]?.rows[0], own.homes);
+    // One statement for both ranks, scanning the side of their bins where the cohort has fewer.
+    const values =
+      packagePe === null ? [home.primaryEnergyKwhM2] : [home.primaryEnergyKwhM2, packagePe];
+    const side = scanSide(summary, values);
+    const ranks = await client.execute(ranksStatement(scope, key, values, side));
+    [rank = 0, packageRank = null] = readRanks(ranks.rows[0], values.length, side);
   }
   const p25 = stats.primaryEnergyKwhM2.p25;
   const median = (k: string): MedianComparison | null => {

@@ -8,7 +8,7 @@
  * share of homes in the home's own bin (ties rank exactly: a tied group splits half above, half below);
  * cost in 10 EUR and CO2 in 0.5 kg/m² bins; quartiles are reported at bin centres.
  */
-import type { Client, InStatement } from "@libsql/client";
+import type { InStatement } from "@libsql/client";
 import { combinable } from "../db/remote-database.ts";
 import { type EnergyClass, energyClasses } from "../energy/index.ts";
 import { areaBand, cohortKey, cohortsOf } from "./cohort.ts";
@@ -364,31 +364,66 @@ export const versionStatement = (scope: string, cohort: string): InStatement => 
 export const statsVersion = (row: Record<string, unknown> | undefined): string | undefined =>
   row ? `${Number(row.homes)}/${Number(row.sum_pe)}/${Number(row.updated_at_ms)}` : undefined;
 
-/** Homes above and in the bin of a primary-energy value (a range scan from that bin up). */
-export function rankStatement(
+/** Which way a rank read scans a cohort's primary-energy bins from the values' bins. */
+export type ScanSide = "below" | "above";
+
+/**
+ * The percentile ranks of primary-energy values in a cohort as it is now, in one statement: for each
+ * value the homes in its bin and the homes on one side of it, with the cohort's homes from its totals
+ * (one read, so one consistent state). The scan runs from the values' bins down (`below`: from the
+ * lowest bin up to the highest value's bin) or up (`above`: from the lowest value's bin to the top),
+ * whichever crosses fewer bins (see scanSide in summaries.ts): a typical home sits low in its cohort's
+ * range, whose long tail of high-energy bins reaches the overflow bin.
+ */
+export function ranksStatement(
   scope: string,
   cohort: string,
-  primaryEnergyKwhM2: number,
+  primaryEnergyKwhM2: readonly number[],
+  side: ScanSide,
 ): InStatement {
-  const bin = binOf("pe", primaryEnergyKwhM2);
+  const bins = primaryEnergyKwhM2.map((v) => binOf("pe", v));
+  const beyond = side === "below" ? "<" : ">";
+  const columns = bins
+    .map(
+      (_, i) => `coalesce(sum(case when bin ${beyond} ? then homes end), 0) as beyond${i},
+        coalesce(sum(case when bin = ? then homes end), 0) as tied${i}`,
+    )
+    .join(",\n        ");
   return {
-    sql: `select coalesce(sum(case when bin > ? then homes end), 0) as above,
-        coalesce(sum(case when bin = ? then homes end), 0) as tied
-      from cohort_bins where scope = ? and cohort = ? and metric = 'pe' and bin >= ?`,
-    args: [bin, bin, scope, cohort, bin],
+    sql: `select (select homes from cohort_stats where scope = ? and cohort = ?) as homes,
+        ${columns}
+      from cohort_bins where scope = ? and cohort = ? and metric = 'pe' and bin ${beyond}= ?`,
+    args: [
+      scope,
+      cohort,
+      ...bins.flatMap((bin) => [bin, bin]),
+      scope,
+      cohort,
+      side === "below" ? Math.max(...bins) : Math.min(...bins),
+    ],
   };
 }
 
 /**
- * "Uses less energy than X % of similar homes": the share of the cohort with more primary energy, the
- * home's own bin split half and half.
+ * "Uses less energy than X % of similar homes", for each value of a ranksStatement: the share of the
+ * cohort with more primary energy, the value's own bin split half and half. 0 for an empty cohort.
  */
-export function readRank(row: Record<string, unknown> | undefined, cohortHomes: number): number {
-  if (!row || cohortHomes <= 0) return 0;
-  return (100 * (Number(row.above) + 0.5 * Number(row.tied))) / cohortHomes;
-}
-
-/** Runs read statements in one round trip (one HTTP request against a libSQL server). */
-export async function readBatch(client: Client, statements: InStatement[]) {
-  return client.batch(statements, "read");
+export function readRanks(
+  row: Record<string, unknown> | undefined,
+  count: number,
+  side: ScanSide,
+): number[] {
+  const homes = Number(row?.homes ?? 0);
+  const ranks: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (!row || !(homes > 0)) {
+      ranks.push(0);
+      continue;
+    }
+    const beyond = Number(row[`beyond${i}`]);
+    const tied = Number(row[`tied${i}`]);
+    const above = side === "above" ? beyond : homes - beyond - tied;
+    ranks.push((100 * (above + 0.5 * tied)) / homes);
+  }
+  return ranks;
 }

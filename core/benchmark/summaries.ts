@@ -27,6 +27,7 @@ import {
   histogramPageStatement,
   type Quartiles,
   readHistogramPage,
+  type ScanSide,
   statsVersion,
   versionStatement,
 } from "./store.ts";
@@ -181,6 +182,36 @@ export function rankFromSummary(summary: CohortSummary, primaryEnergyKwhM2: numb
   const below = lo > 0 ? (cum[lo - 1] as number) : 0;
   const tied = lo < bins.length && bins[lo] === bin ? (cum[lo] as number) - below : 0;
   return (100 * (homes - below - tied + 0.5 * tied)) / homes;
+}
+
+/**
+ * Which side of the values' bins a fresh rank read (ranksStatement) should scan: the one with fewer of
+ * the cohort's bins, as its last summary knows them (the choice only decides the cost: both sides read
+ * the same ranks). Without a summary: below, where a cohort's bins are fewer as a rule.
+ */
+export function scanSide(
+  summary: CohortSummary | undefined,
+  primaryEnergyKwhM2: readonly number[],
+): ScanSide {
+  if (!summary || primaryEnergyKwhM2.length === 0) return "below";
+  const bins = primaryEnergyKwhM2.map((v) => binOf("pe", v));
+  const { peBins } = summary;
+  // Bins the scan would cross: below, those up to the highest value's bin; above, from the lowest's.
+  const belowCount = firstAbove(peBins, Math.max(...bins));
+  const aboveCount = peBins.length - firstAbove(peBins, Math.min(...bins) - 1);
+  return aboveCount < belowCount ? "above" : "below";
+}
+
+/** The index of the first of the ascending `bins` greater than `bin`. */
+function firstAbove(bins: Uint16Array, bin: number): number {
+  let lo = 0;
+  let hi = bins.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((bins[mid] as number) <= bin) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

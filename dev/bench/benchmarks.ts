@@ -8,6 +8,10 @@
  *   --duration S (default 10) --connections N (default 16)
  *   --only benchmark|cohort: the baseline and that endpoint only
  *   --cpu-prof DIR: the API runs with --cpu-prof and writes its profile(s) to DIR when it stops
+ * Before the HTTP runs it times, in this process, the fresh percentile-rank read that a request makes
+ * once a cohort has moved since its summary was loaded (core/benchmark/store.ts ranksStatement), for
+ * the largest cohorts of the stock: scanning up from the home's bin (the form before 2026-12-07)
+ * against the side scanSide picks.
  */
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
@@ -19,6 +23,7 @@ import { databaseFileBytes, openDatabase } from "../../platform/db/open.ts";
 import { loadStackConfig } from "../config.ts";
 import { freePort, waitFor } from "../net.ts";
 import { spawnGroup, stopGroup } from "./processes.ts";
+import { RANK_READS, rankReads } from "./rank-reads.ts";
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +48,12 @@ const stock = await libsqlClient(db).execute({
 });
 const stockHomes = Number(stock.rows[0]?.homes ?? 0);
 const { apiKey } = await createTenantWithAdminKey(db, { name: "bench", nowMs: Date.now() });
+if (values.only !== "cohort") {
+  console.log(
+    `fresh rank reads (home and package, one statement) in ${REFERENCE_SCOPE}'s largest cohorts, ${RANK_READS} reads each, µs per read:`,
+  );
+  console.table(await rankReads(libsqlClient(db), REFERENCE_SCOPE));
+}
 close();
 const bytes = databaseFileBytes(config.DATABASE_URL);
 const sizeMiB = bytes === undefined ? "n/a" : (bytes / 2 ** 20).toFixed(0);
