@@ -485,7 +485,7 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
 
   describe("benchmarks", () => {
     it("keeps portfolio statistics in the assessment's transaction and ranks against them", async () => {
-      const { key } = await api.tenant();
+      const { key, tenantId } = await api.tenant();
       const ids: string[] = [];
       for (const year of [1965, 1985, 2005]) {
         const res = await call(api, "POST", "/v1/assessments", key, {
@@ -518,6 +518,42 @@ describe.each(runtimes)("edge API on %s", (runtime) => {
       };
       expect(rank.lessEnergyThanPct).toBeCloseTo(100 / 6, 6); // the oldest home: 0 above, itself half
       expect(rank.national.homes).toBe(3);
+
+      // A fourth home moves the portfolio since its summary was loaded: ranks are read fresh from the
+      // bins (one statement, from the side with fewer bins), exactly as counting the homes gives them.
+      const more = await api.key(tenantId); // past the first key's burst
+      const fourth = await call(api, "POST", "/v1/assessments", more, {
+        ...home,
+        constructionYear: 1975,
+        heatedFloorAreaM2: 140,
+      });
+      expect(fourth.status).toBe(201);
+      ids.push(((await fourth.json()) as { id: string }).id);
+      type Ranked = {
+        lessEnergyThanPct: number;
+        home: { primaryEnergyKwhM2: number };
+        statistics: { homes: number };
+      };
+      const answers: Ranked[] = [];
+      const reader = await api.key(tenantId);
+      for (const id of ids) {
+        const res = await call(
+          api,
+          "GET",
+          `/v1/assessments/${id}/benchmark?against=portfolio`,
+          reader,
+        );
+        expect(res.status).toBe(200);
+        answers.push((await res.json()) as Ranked);
+      }
+      const bins = answers.map((a) => Math.floor(a.home.primaryEnergyKwhM2 / 0.5));
+      for (const [i, a] of answers.entries()) {
+        const bin = bins[i] as number;
+        const above = bins.filter((b) => b > bin).length;
+        const tied = bins.filter((b) => b === bin).length;
+        expect(a.statistics.homes).toBe(4);
+        expect(a.lessEnergyThanPct).toBeCloseTo((100 * (above + tied / 2)) / 4, 6);
+      }
     });
   });
 
