@@ -278,12 +278,35 @@ describe("stage 1 transactions", () => {
     expect(committedAtKill).toBeLessThan(produced);
     expect(heldAtKill).toBe(produced - committedAtKill);
 
-    const second = await startStage1(prefix, { STREAM_COMMIT_INTERVAL_MS: "200" });
-    await waitFor(
-      "the second process to commit every event",
-      async () => (await committedCount(kafka, `s1-${prefix}-aggregate`, requests)) === produced,
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
+    // Logging at info: a failure below prints how the process joined, read and committed.
+    const second = await startStage1(prefix, {
+      STREAM_COMMIT_INTERVAL_MS: "200",
+      LOG_LEVEL: "info",
+    });
+    let committed = committedAtKill;
+    try {
+      await waitFor(
+        "the second process to commit every event",
+        async () => {
+          committed = await committedCount(kafka, `s1-${prefix}-aggregate`, requests);
+          return committed === produced;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+    } catch (error) {
+      // What the second process was doing: its consumer lag, what it held, its transactions, its log.
+      const metrics = (await scrape(second.url).catch((e: Error) => e.message))
+        .split("\n")
+        .filter((l) =>
+          /^gridpulse_stream_(consumer_lag|consumer_joined|events_accumulated|events_processed_total|replays_skipped_total|transaction_duration_seconds_count)/.test(
+            l,
+          ),
+        )
+        .join("\n");
+      throw new Error(
+        `${(error as Error).message}: ${committed} of ${produced} committed (${committedAtKill} at the kill)\n--- second process metrics ---\n${metrics}\n--- its output ---\n${second.output().slice(-6000)}`,
+      );
+    }
     expect(await committedWindows(topicName(prefix, "aggregates"), expected.accepted)).toEqual(
       sorted(expected.minutes),
     );
