@@ -12,10 +12,15 @@ export interface ShutdownOptions {
   graceMs?: number;
 }
 
-export function onShutdown(options: ShutdownOptions): void {
+/**
+ * Installs the shutdown on signals and returns `fail(reason)`: the same shutdown for a failure the
+ * process cannot recover from by itself, exiting with code 1 so that its supervisor (the launcher, an
+ * orchestrator) starts it again.
+ */
+export function onShutdown(options: ShutdownOptions): (reason: string) => void {
   const graceMs = options.graceMs ?? 30_000;
   let stopping = false;
-  const stop = (reason: string) => {
+  const stop = (reason: string, exitCode = 0) => {
     if (stopping) {
       options.logger.warn("second stop request; exiting now", { reason });
       process.exit(1);
@@ -30,7 +35,7 @@ export function onShutdown(options: ShutdownOptions): void {
     options.shutdown(reason).then(
       () => {
         options.logger.info("stopped");
-        process.exit(0);
+        process.exit(exitCode);
       },
       (error: unknown) => {
         options.logger.error("shutdown failed", { err: error });
@@ -41,6 +46,7 @@ export function onShutdown(options: ShutdownOptions): void {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   if (process.send) process.once("disconnect", () => stop("parent exited"));
+  return (reason) => stop(reason, 1);
 }
 
 /** Logs and exits for errors that escape every handler: the process state is unknown afterwards. */

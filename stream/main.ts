@@ -93,6 +93,16 @@ const store = createWindowStore(database.db, {
   maxCachedBytes: config.STREAM_WINDOW_CACHE_MB * 2 ** 20,
 });
 
+/**
+ * A stage whose consumer crashed for good (kafkajs will not restart it) consumes nothing any more: the
+ * worker stops, with code 1, for its supervisor to start it again (set once shutdown is installed).
+ */
+let failWorker: (reason: string) => void = () => process.exit(1);
+const onFatal = (error: Error) => {
+  logger.error("a stage's consumer stopped for good; stopping the worker", { err: error });
+  failWorker("a stage's consumer crashed for good");
+};
+
 const stages: Stage[] = [];
 if (config.STREAM_STAGES.includes("aggregate")) {
   stages.push(
@@ -117,6 +127,7 @@ if (config.STREAM_STAGES.includes("aggregate")) {
       commitIntervalMs: config.STREAM_COMMIT_INTERVAL_MS,
       commitMaxBytes: config.STREAM_COMMIT_MAX_BYTES,
       now,
+      onFatal,
     }),
   );
 }
@@ -134,6 +145,7 @@ if (evaluating) {
       sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
       maxWaitMs: config.STREAM_MAX_WAIT_MS,
       now,
+      onFatal,
       onApplied: (services) => evaluator.markDirty(services),
       ...(tracing.enabled ? { exemplars: createExemplarStore(database.db) } : {}),
       onAssigned: (partitions) => {
@@ -157,6 +169,7 @@ if (config.STREAM_STAGES.includes("market")) {
       sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
       maxWaitMs: config.STREAM_MAX_WAIT_MS,
       now,
+      onFatal,
     }),
   );
 }
@@ -228,7 +241,7 @@ const pruneTimer = setInterval(() => {
 }, 600_000);
 pruneTimer.unref();
 
-onShutdown({
+failWorker = onShutdown({
   logger,
   shutdown: async () => {
     clearInterval(pruneTimer);

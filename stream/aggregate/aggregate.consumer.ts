@@ -24,8 +24,9 @@
  * accumulation of more than `maxPartialsPerStep` partials commits in line (overlapping it would hold
  * two of them). A partition that receives nothing more is committed by a timer when its interval is
  * over. A transaction that fails seeks the partition back to its accumulation's first offset, drops
- * what was accumulated after it, and the partition's next batch rethrows its error (kafkajs retries
- * from there, as when a batch failed in line); stop() commits what is accumulated and lets the
+ * what was accumulated after it, and the partition's next batch throws an error naming it (kafkajs
+ * retries from there, as when a batch failed in line: always marked retriable, since kafkajs stops a
+ * consumer for good on an error that is not, such as a fenced producer's); stop() commits what is accumulated and lets the
  * transactions in flight finish before leaving the group.
  */
 import type {
@@ -80,6 +81,8 @@ export interface AggregateStageOptions {
   maxWaitMs: number;
   /** Partitions processed at once: each has its own transactional producer, so they overlap safely. */
   partitionConcurrency: number;
+  /** The consumer crashed for good (kafkajs will not restart it): main.ts stops the process. */
+  onFatal?: (error: Error) => void;
   /** Most bytes fetched per partition at once (default 2 MiB). */
   fetchMaxBytesPerPartition?: number;
   /**
@@ -212,6 +215,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     groupId,
     metrics,
     logger,
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     onJoin: (payload) => {
       // A new generation: partitions may have moved. Drop accumulations, cached watermarks and
       // producers (synchronously, before the next batch) so all are re-initialised from the committed
@@ -291,6 +295,21 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
 
   /** Raised instead of committing a transaction begun before a rebalance (it is aborted). */
   class Rebalanced extends Error {}
+
+  /**
+   * What a partition's next batch throws after one of its transactions failed (the partition has
+   * been sought back to that accumulation's first offset): an error kafkajs retries, whatever the
+   * transaction's own error said. kafkajs stops a consumer for good, with no restart, on an error
+   * marked not retriable (a fenced producer's, an invalid transaction state), which would leave
+   * the stage idle in a live process.
+   */
+  const readAgain = (partition: number, failed: unknown) =>
+    Object.assign(
+      new Error(
+        `stage-1 transaction of partition ${partition} failed; reading it again from its first uncommitted batch: ${failed instanceof Error ? failed.message : String(failed)}`,
+      ),
+      { retriable: true },
+    );
 
   /** An accumulation's partials, dead letters and offset (with the watermark) in one transaction. */
   const commitBatch = async (topic: string, partition: number, p: Pending, result: BatchResult) => {
@@ -476,7 +495,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     const failed = failures.get(partition);
     if (failed !== undefined) {
       failures.delete(partition);
-      throw failed;
+      throw readAgain(partition, failed);
     }
     if (batch.messages.length === 0 || isStale()) return;
     busy.add(partition);
@@ -560,7 +579,10 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
       // The latency thresholds changed (an SLO was added): what was counted with the old ones
       // commits first.
       const failed = await beating(heartbeat, commitPending(topic, partition, p));
-      if (failed !== undefined) throw failed;
+      if (failed !== undefined) {
+        failures.delete(partition);
+        throw readAgain(partition, failed);
+      }
       p = undefined;
       if (gen !== generation || isStale()) return;
     }
@@ -650,7 +672,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         const failed = await beating(heartbeat, committed);
         if (failed !== undefined) {
           failures.delete(partition);
-          throw failed;
+          throw readAgain(partition, failed);
         }
       }
     } else scheduleCommit(topic, partition, p);

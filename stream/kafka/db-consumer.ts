@@ -46,6 +46,8 @@ export interface DbStageOptions {
   sessionTimeoutMs: number;
   maxWaitMs: number;
   now: () => number;
+  /** The stage's consumer crashed for good (kafkajs will not restart it): main.ts stops the process. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface DbConsumerOptions<V, R> extends DbStageOptions {
@@ -97,6 +99,7 @@ export function createDbConsumerStage<V, R>(options: DbConsumerOptions<V, R>): S
     groupId,
     metrics,
     logger,
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     onJoin: (payload) => {
       const partitions = assignedPartitions(payload, sourceTopic);
       options.onJoin?.(partitions);

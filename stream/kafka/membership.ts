@@ -2,7 +2,7 @@
  * Group membership of a stage's consumer, the same for every stage: whether it has joined (health and
  * the `gridpulse_stream_consumer_joined` gauge), the join and crash log lines, and the consumer lag per
  * partition after each batch. `onJoin` runs on every new generation, before the log line, and returns
- * extra fields for it.
+ * extra fields for it; `onFatal` when the consumer crashed for good (kafkajs will not restart it).
  */
 import type { Consumer, ConsumerGroupJoinEvent } from "kafkajs";
 import type { Logger } from "../../core/observability/logger.ts";
@@ -22,6 +22,8 @@ export function trackMembership(
     metrics: Pick<StreamMetrics, "consumerJoined" | "consumerLag">;
     logger: Logger;
     onJoin?: (payload: ConsumerGroupJoinEvent["payload"]) => Record<string, unknown> | undefined;
+    /** The consumer crashed and kafkajs will not restart it: the stage consumes nothing any more. */
+    onFatal?: (error: Error) => void;
   },
 ): Membership {
   const { stage, groupId, metrics, logger } = options;
@@ -39,6 +41,9 @@ export function trackMembership(
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     setJoined(false);
     logger.error(`${stage} consumer crashed`, { err: payload.error, restart: payload.restart });
+    // kafkajs gives up on an error it holds for not retriable: left alone, the process would live on
+    // with this stage idle (readiness 503, nothing consumed) until someone restarted it.
+    if (!payload.restart) options.onFatal?.(payload.error);
   });
   consumer.on(consumer.events.STOP, () => setJoined(false));
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {

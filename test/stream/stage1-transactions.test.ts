@@ -44,8 +44,11 @@ afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop("SIGKILL")));
 });
 
-/** `kafka` whose producers' transactions fail to commit at the given commit attempts (1-based). */
-function failingCommits(target: Kafka, failAt: ReadonlySet<number>) {
+/**
+ * `kafka` whose producers' transactions fail to commit at the given commit attempts (1-based); with
+ * `retriable` false the errors say so, as kafkajs marks a fenced producer's (INVALID_PRODUCER_EPOCH).
+ */
+function failingCommits(target: Kafka, failAt: ReadonlySet<number>, retriable = true) {
   let attempts = 0;
   const state = { failed: 0 };
   const wrapped = Object.create(target) as Kafka;
@@ -59,7 +62,14 @@ function failingCommits(target: Kafka, failAt: ReadonlySet<number>) {
         attempts += 1;
         if (failAt.has(attempts)) {
           state.failed += 1;
-          throw new Error(`injected failure of commit ${attempts}`);
+          const error = new Error(`injected failure of commit ${attempts}`);
+          if (!retriable)
+            throw Object.assign(error, {
+              name: "KafkaJSProtocolError",
+              type: "INVALID_PRODUCER_EPOCH",
+              retriable: false,
+            });
+          throw error;
         }
         return commit();
       };
@@ -120,6 +130,14 @@ describe("stage 1 transactions", () => {
   const cases = [
     // A transaction per fetched batch, overlapping the next fetch.
     { name: "per fetch", commitIntervalMs: 0, commitMaxBytes: undefined, failAt: [2, 5, 6, 11] },
+    // Errors kafkajs holds for not retriable: it would stop the consumer for good if they reached it.
+    {
+      name: "per fetch, errors not retriable",
+      commitIntervalMs: 0,
+      commitMaxBytes: undefined,
+      failAt: [2, 6],
+      retriable: false,
+    },
     // Fetches accumulated for 300 ms or 1 MiB of events: a few commits per partition.
     {
       name: "over a commit interval",
@@ -141,7 +159,7 @@ describe("stage 1 transactions", () => {
       const aggregates = topicName(prefix, "aggregates");
       await produceEvents(kafka, requests, events);
 
-      const injected = failingCommits(kafka, new Set(c.failAt));
+      const injected = failingCommits(kafka, new Set(c.failAt), c.retriable ?? true);
       const metrics = createStreamMetrics();
       const stage = createAggregateStage({
         kafka: injected.kafka,
