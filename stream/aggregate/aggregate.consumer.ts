@@ -26,8 +26,8 @@
  * over. A transaction that fails seeks the partition back to its accumulation's first offset, drops
  * what was accumulated after it, and the partition's next batch throws an error naming it (kafkajs
  * retries from there, as when a batch failed in line: always marked retriable, since kafkajs stops a
- * consumer for good on an error that is not, such as a fenced producer's); stop() commits what is accumulated and lets the
- * transactions in flight finish before leaving the group.
+ * consumer for good on an error that is not, such as a fenced producer's); stop() commits what is
+ * accumulated and lets the transactions in flight finish before leaving the group.
  */
 import type {
   Admin,
