@@ -414,12 +414,9 @@ export function readRanks(
   side: ScanSide,
 ): number[] {
   const homes = Number(row?.homes ?? 0);
+  if (!row || !(homes > 0)) return new Array<number>(count).fill(0);
   const ranks: number[] = [];
   for (let i = 0; i < count; i++) {
-    if (!row || !(homes > 0)) {
-      ranks.push(0);
-      continue;
-    }
     const beyond = Number(row[`beyond${i}`]);
     const tied = Number(row[`tied${i}`]);
     const above = side === "above" ? beyond : homes - beyond - tied;

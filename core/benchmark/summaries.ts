@@ -172,13 +172,7 @@ export function rankFromSummary(summary: CohortSummary, primaryEnergyKwhM2: numb
   const { peBins: bins, peCumulative: cum, homes } = summary;
   if (homes <= 0) return 0;
   const bin = binOf("pe", primaryEnergyKwhM2);
-  let lo = 0;
-  let hi = bins.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((bins[mid] as number) < bin) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstAbove(bins, bin - 1); // the first of the value's bin or above
   const below = lo > 0 ? (cum[lo - 1] as number) : 0;
   const tied = lo < bins.length && bins[lo] === bin ? (cum[lo] as number) - below : 0;
   return (100 * (homes - below - tied + 0.5 * tied)) / homes;

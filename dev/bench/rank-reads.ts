@@ -39,8 +39,9 @@ export async function rankReads(client: Client, scope: string) {
       const side = scanSide(summary, values);
       const up = await timed(client, ranksStatement(scope, cohort, values, "above"));
       const chosen = await timed(client, ranksStatement(scope, cohort, values, side));
+      const chosenRanks = readRanks(chosen.row, 2, side);
       const same = readRanks(up.row, 2, "above").every(
-        (rank, k) => Math.abs(rank - (readRanks(chosen.row, 2, side)[k] as number)) < 1e-9,
+        (rank, k) => Math.abs(rank - (chosenRanks[k] as number)) < 1e-9,
       );
       rows.push({
         cohort,
