@@ -1,9 +1,11 @@
 /**
  * The API app for benches that call it in process (`app.request`, no sockets) on a database they
  * opened: rate limits out of the way, logs and telemetry dropped, Node's synchronous key hash.
+ * `overrides` replace any of those dependencies (say an `assessor`).
  */
 import { createApp } from "../../api/app.ts";
 import { createAuthCache } from "../../api/auth/auth-cache.ts";
+import type { AppDeps } from "../../api/context.ts";
 import { noMetrics } from "../../api/observe/request-metrics.ts";
 import { apiSettingsSchema } from "../../api/settings.ts";
 import { createSummaryCache } from "../../core/benchmark/benchmark.ts";
@@ -12,7 +14,7 @@ import { createLogger } from "../../core/observability/logger.ts";
 import { tokenBucketLimiter } from "../../core/ratelimit/token-bucket.ts";
 import { hashApiKeyNode } from "../../platform/api-key-hash.ts";
 
-export function inProcessApp(db: Database) {
+export function inProcessApp(db: Database, overrides: Partial<AppDeps> = {}) {
   return createApp({
     settings: apiSettingsSchema.parse({ RATE_LIMIT_PER_S: "100000", RATE_LIMIT_BURST: "100000" }),
     database: () => db,
@@ -25,5 +27,6 @@ export function inProcessApp(db: Database) {
     authCache: createAuthCache(10_000),
     benchmarkCache: createSummaryCache(0),
     hashApiKey: hashApiKeyNode,
+    ...overrides,
   });
 }
