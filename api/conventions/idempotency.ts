@@ -1,6 +1,9 @@
 /**
- * `Idempotency-Key` on POST: the first answer to a key is kept per tenant for IDEMPOTENCY_TTL_S and
- * replayed byte for byte (with `Idempotent-Replayed: true`) to later requests with the same key. The
+ * `Idempotency-Key` on POST: the first answer to a key is kept per credential (the API key or subscriber
+ * token that sent it, within its tenant) for IDEMPOTENCY_TTL_S and replayed byte for byte (with
+ * `Idempotent-Replayed: true`) to later requests of that credential with the same key. Another
+ * credential's request with the same key runs on its own, through its own scope checks: a replay must
+ * never hand one credential what another was answered (a new key's secret, say). The
  * same key with another request (method, path, query or body) is a 422; while the first request still
  * runs, the same key is a 409. Claims and answers live in libSQL (`idempotency_keys`), so every process
  * and isolate, on Node and on Workers, sees the same keys. A claim is taken with one conditional
@@ -35,12 +38,18 @@ const toBytes = (value: unknown): Uint8Array =>
       ? new Uint8Array(value)
       : new TextEncoder().encode(String(value ?? ""));
 
-/** Runs after authentication (the key is scoped to the caller's tenant); only POSTs with the header. */
+/**
+ * The stored key: the caller's credential id, a space, the client's key. Credential ids hold no space,
+ * so two credentials never share a stored key.
+ */
+const storedKey = (credentialId: string, key: string) => `${credentialId} ${key}`;
+
+/** Runs after authentication (keys are scoped to the caller's credential); only POSTs with the header. */
 export function idempotency(): MiddlewareHandler<AppEnv> {
   return async function idempotencyMiddleware(c, next) {
-    const key = c.req.header(IDEMPOTENCY_HEADER);
-    if (c.req.method !== "POST" || key === undefined) return next();
-    if (!keyPattern.test(key)) {
+    const clientKey = c.req.header(IDEMPOTENCY_HEADER);
+    if (c.req.method !== "POST" || clientKey === undefined) return next();
+    if (!keyPattern.test(clientKey)) {
       throw new ApiError(
         "validation_failed",
         "invalid request: header.idempotency-key: must be 1-255 printable ASCII characters",
@@ -54,6 +63,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const { settings, now } = c.var.deps;
     const client = libsqlClient(c.var.db);
     const tenantId = c.var.auth.tenantId;
+    const key = storedKey(c.var.auth.keyId, clientKey);
     const print = await fingerprint("POST", new URL(c.req.url), await c.req.arrayBuffer());
     const nowMs = now();
     // Expired answers and abandoned claims of this tenant go first; then the claim, if the key is free.
@@ -92,14 +102,14 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         throw new ApiError(
           "idempotency_key_reused",
           "this Idempotency-Key was used with another request (method, path, query or body); use a new key",
-          { details: { idempotencyKey: key } },
+          { details: { idempotencyKey: clientKey } },
         );
       }
       if (row.status === null) {
         throw new ApiError(
           "conflict",
           "a request with this Idempotency-Key is still in progress; retry after it completes",
-          { headers: { "Retry-After": "1" }, details: { idempotencyKey: key } },
+          { headers: { "Retry-After": "1" }, details: { idempotencyKey: clientKey } },
         );
       }
       const headers = new Headers(
