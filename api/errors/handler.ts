@@ -25,13 +25,25 @@ export interface FieldError {
   code: string;
 }
 
+/**
+ * The most field errors one answer lists: a body of 60,000 unknown keys would otherwise be answered
+ * with a 4.5 MB error. The message says how many there were.
+ */
+export const MAX_FIELD_ERRORS = 100;
+
 /** A 400 for fields a handler found invalid (checks that need settings or the database). */
 export function invalidFields(errors: FieldError[]): ApiError {
   const summary = errors
     .slice(0, 3)
     .map((d) => `${d.path}: ${d.message}`)
     .join("; ");
-  return new ApiError("validation_failed", `invalid request: ${summary}`, { details: errors });
+  const more =
+    errors.length > MAX_FIELD_ERRORS
+      ? ` (${errors.length} invalid fields; the first ${MAX_FIELD_ERRORS} are listed)`
+      : "";
+  return new ApiError("validation_failed", `invalid request: ${summary}${more}`, {
+    details: errors.slice(0, MAX_FIELD_ERRORS),
+  });
 }
 
 /** `invalidFields` for one field, e.g. `invalidField("body.url", "loopback address")`. */
@@ -55,11 +67,7 @@ export function validationError(target: string, error: z.core.$ZodError): ApiErr
     }
     return [{ path: path.join("."), message: issue.message, code: issue.code }];
   });
-  const summary = details
-    .slice(0, 3)
-    .map((d) => `${d.path}: ${d.message}`)
-    .join("; ");
-  return new ApiError("validation_failed", `invalid request: ${summary}`, { details });
+  return invalidFields(details);
 }
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
@@ -138,7 +146,9 @@ function toRegExp(path: string): RegExp {
           : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
     )
     .join("/");
-  return new RegExp(`^${source}/?$`);
+  // Exactly the router's paths: it is strict about a trailing slash, so `/v1/slos/` is no route (404),
+  // not a route with the wrong method.
+  return new RegExp(`^${source}$`);
 }
 
 function respond(

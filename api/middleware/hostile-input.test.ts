@@ -67,6 +67,69 @@ describe("YAML import limits", () => {
   });
 });
 
+describe("OpenSLO import of hostile values", () => {
+  const openSlo = (overrides: Record<string, string> = {}) =>
+    [
+      `apiVersion: ${overrides.apiVersion ?? "openslo/v1"}`,
+      "kind: SLO",
+      `metadata: { name: ${overrides.name ?? "edge-latency"} }`,
+      "spec:",
+      "  service: edge-api",
+      `  description: ${overrides.description ?? "ok"}`,
+      "  indicator:",
+      "    metadata: { name: lat }",
+      "    spec:",
+      "      thresholdMetric:",
+      "        metricSource: { type: gridpulse, spec: { field: durationMs } }",
+      `  timeWindow: [{ duration: ${overrides.duration ?? "30d"}, isRolling: true }]`,
+      `  budgetingMethod: ${overrides.budgetingMethod ?? "Occurrences"}`,
+      `  objectives: [{ target: ${overrides.target ?? "0.99"}, op: lte, value: 250 }]`,
+    ].join("\n");
+
+  it("answers maps where scalars belong (their own toString key included) with 400, not 500", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    for (const field of ["apiVersion", "name", "duration", "budgetingMethod", "target"]) {
+      const res = await h.call("/v1/slos/import", key, {
+        method: "POST",
+        json: { yaml: openSlo({ [field]: "{ toString: 1, valueOf: 2 }" }), dryRun: true },
+      });
+      expect(res.status, field).toBe(400);
+      const body = await errorOf(res);
+      expect(body.error.code).toBe("validation_failed");
+      expect(body.error.details?.[0]?.path).toBe("body.yaml");
+    }
+  });
+
+  it("refuses NUL characters written as YAML escapes, naming the field", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const res = await h.call("/v1/slos/import", key, {
+      method: "POST",
+      json: { yaml: openSlo({ name: '"api\\0avail"', description: '"x\\0y"' }) },
+    });
+    expect(res.status).toBe(400);
+    expect((await paths(res)).sort()).toEqual(["body.yaml.description", "body.yaml.name"]);
+    expect(((await (await h.call("/v1/slos", key)).json()) as { data: unknown[] }).data).toEqual(
+      [],
+    );
+  });
+});
+
+describe("Validation errors of huge bodies", () => {
+  it("list at most 100 fields and say how many there were", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const body: Record<string, unknown> = { ...slo };
+    for (let i = 0; i < 5000; i++) body[`unknown${i}`] = 1;
+    const res = await h.call("/v1/slos", key, { method: "POST", json: body });
+    expect(res.status).toBe(400);
+    const error = (await errorOf(res)).error;
+    expect(error.details).toHaveLength(100);
+    expect(error.message).toContain("5000 invalid fields; the first 100 are listed");
+  });
+});
+
 describe("NUL characters", () => {
   it("are refused in stored text with 400 naming the field", async () => {
     const h = await createHarness();

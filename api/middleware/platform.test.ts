@@ -54,6 +54,21 @@ describe("platform middleware", () => {
     expect(keys.headers.get("allow")?.split(", ").sort()).toEqual(["GET", "HEAD", "POST"]);
   });
 
+  it("404, not 405, for a known path with a trailing slash (the router is strict about it)", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    for (const [path, method] of [
+      ["/v1/slos/", "GET"],
+      ["/v1/slos/slo_0000000000000000/", "GET"],
+      ["/v1/webhooks/", "DELETE"],
+    ] as const) {
+      const res = await h.call(path, key, { method });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.headers.get("allow")).toBeNull();
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    }
+  });
+
   it("429 with Retry-After once a key's budget is spent, per key", async () => {
     const h = await createHarness({ settings: { RATE_LIMIT_PER_S: "1", RATE_LIMIT_BURST: "3" } });
     const a = await h.tenant("A");

@@ -56,6 +56,23 @@ function depthOf(value: unknown, limit: number): number {
 }
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/**
+ * A YAML scalar as text, else undefined. Maps and lists are never coerced: a map's own `toString` or
+ * `valueOf` key (`{toString: 1}`) would make `String()`, `Number()` or a template throw.
+ */
+const text = (v: unknown): string | undefined =>
+  typeof v === "string"
+    ? v
+    : typeof v === "number" || typeof v === "boolean" || typeof v === "bigint"
+      ? String(v)
+      : undefined;
+/** A value as the problem messages show it. */
+const shown = (v: unknown): string =>
+  text(v) ?? (v === undefined || v === null ? String(v) : Array.isArray(v) ? "a list" : "a map");
+/** A YAML number, or a number written as text; NaN for anything else. */
+const numeric = (v: unknown): number =>
+  typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
+
 interface SourceSpec {
   filter?: string;
   field?: string;
@@ -69,9 +86,9 @@ function gridpulseSource(node: unknown, where: string, problems: string[]): Sour
     problems.push(`${where}.metricSource is required`);
     return undefined;
   }
-  if (String(source.type ?? "").toLowerCase() !== "gridpulse") {
+  if ((text(source.type) ?? "").toLowerCase() !== "gridpulse") {
     problems.push(
-      `${where}.metricSource.type "${String(source.type)}" is not supported (only "gridpulse", counting RequestEvents)`,
+      `${where}.metricSource.type "${shown(source.type)}" is not supported (only "gridpulse", counting RequestEvents)`,
     );
     return undefined;
   }
@@ -98,7 +115,7 @@ function windowOf(spec: Obj, problems: string[]): SloDefinitionInput["window"] |
     problems.push("spec.timeWindow must hold exactly one window");
     return undefined;
   }
-  const duration = String(window.duration ?? "");
+  const duration = text(window.duration) ?? "";
   const rolling = window.isRolling !== false;
   const match = /^(\d+)([dwM])$/.exec(duration);
   if (!match) {
@@ -164,15 +181,18 @@ export function importOpenSlo(yamlText: string): ImportedSlo {
     ]);
   const doc = slos[0] as Obj;
   if (doc.apiVersion !== "openslo/v1")
-    problems.push(`apiVersion must be openslo/v1 (got ${String(doc.apiVersion)})`);
+    problems.push(`apiVersion must be openslo/v1 (got ${shown(doc.apiVersion)})`);
   const metadata = isObj(doc.metadata) ? doc.metadata : {};
   const spec = isObj(doc.spec) ? doc.spec : {};
-  const name = String(metadata.displayName ?? metadata.name ?? "").trim();
+  const name = (text(metadata.displayName ?? metadata.name) ?? "").trim();
   if (!name) problems.push("metadata.name is required");
 
   if (spec.indicatorRef !== undefined)
     problems.push("indicatorRef is not supported: inline the SLI under spec.indicator");
-  const budgeting = String(spec.budgetingMethod ?? "Occurrences");
+  const budgeting =
+    spec.budgetingMethod === undefined || spec.budgetingMethod === null
+      ? "Occurrences"
+      : shown(spec.budgetingMethod);
   if (budgeting !== "Occurrences")
     problems.push(
       `budgetingMethod ${budgeting} is not supported (only Occurrences: event-weighted budgets)`,
@@ -183,7 +203,7 @@ export function importOpenSlo(yamlText: string): ImportedSlo {
   if (objectives.length !== 1)
     problems.push(`exactly one objective is supported (found ${objectives.length})`);
   const objective = isObj(objectives[0]) ? (objectives[0] as Obj) : {};
-  const target = Number(objective.target);
+  const target = numeric(objective.target);
   if (!(target > 0 && target < 1))
     problems.push("objectives[0].target must be a ratio between 0 and 1 (e.g. 0.999)");
 
@@ -223,8 +243,8 @@ export function importOpenSlo(yamlText: string): ImportedSlo {
       service = source.service ?? service;
       if (source.field !== "durationMs")
         problems.push("thresholdMetric source must have spec.field: durationMs");
-      const op = String(objective.op ?? "");
-      const value = Number(objective.value);
+      const op = text(objective.op) ?? "";
+      const value = numeric(objective.value);
       if (op !== "lte" && op !== "lt")
         problems.push(
           `objective op "${op}" is not supported (lte or lt: durations at or below the value are good)`,

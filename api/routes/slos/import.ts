@@ -4,8 +4,9 @@ import { importOpenSlo, OpenSloImportError } from "../../../core/slo/openslo.ts"
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { ApiError } from "../../errors/api-error.ts";
-import { validationError } from "../../errors/handler.ts";
+import { invalidFields, validationError } from "../../errors/handler.ts";
 import { json } from "../../openapi/responses.ts";
+import { nulPaths } from "../../openapi/validation-hook.ts";
 import { jsonBody, securedErrors } from "../shared/schema.ts";
 import { presentSlo } from "./present.ts";
 import { importBody, importResultSchema, sloOperation } from "./schema.ts";
@@ -39,7 +40,17 @@ export const importSlo: RouteHandler<typeof importSloRoute, AppEnv> = async (c) 
     throw error;
   }
   const parsed = sloDefinitionSchema.safeParse(imported.definition);
-  if (!parsed.success) throw validationError("yaml", parsed.error);
+  if (!parsed.success) throw validationError("body.yaml", parsed.error);
+  // YAML escapes ("\0") reach text that the request's own NUL check never saw.
+  const nul = nulPaths(parsed.data, "body.yaml");
+  if (nul.length > 0)
+    throw invalidFields(
+      nul.map((path) => ({
+        path,
+        message: "must not contain NUL characters",
+        code: "nul_character",
+      })),
+    );
   if (dryRun) return c.json({ definition: parsed.data, warnings: imported.warnings }, 200);
   const row = await insertSlo(c.var.tenant, parsed.data, c.var.deps.now());
   c.header("Location", `/v1/slos/${encodeURIComponent(row.id)}`);
