@@ -116,6 +116,22 @@ describe("OpenSLO import of hostile values", () => {
   });
 });
 
+describe("__proto__ keys", () => {
+  it("are refused with 400 naming them, not dropped from a map (labels) without a word", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const rule =
+      '{"kind":"market_price","name":"Electricity above 30 cents","severity":"ticket",' +
+      '"labels":{"__proto__":"x","team":"a"},"annotations":{},' +
+      '"params":{"carrier":"electricity","condition":{"op":"above","thresholdEurPerKwh":0.3}}}';
+    const res = await rawJson(h, "/v1/alert-rules", key, rule);
+    expect(res.status).toBe(400);
+    expect(await paths(res)).toEqual(["body.labels.__proto__"]);
+    const list = (await (await h.call("/v1/alert-rules", key)).json()) as { data: unknown[] };
+    expect(list.data).toEqual([]);
+  });
+});
+
 describe("Validation errors of huge bodies", () => {
   it("list at most 100 fields and say how many there were", async () => {
     const h = await createHarness();

@@ -49,6 +49,15 @@ export function parseStrictJson(text: string): unknown {
   if (keys.depth > maxJsonDepth) {
     throw invalidField("body", `nests deeper than ${maxJsonDepth} levels`, "too_deep");
   }
+  if (keys.proto) {
+    // A map's validator (labels, annotations) would assign it as the object's prototype: the member
+    // would be lost without a word.
+    throw invalidField(
+      ["body", ...(protoKeyPath(value) ?? [])].join("."),
+      'a key named "__proto__" is not accepted',
+      "reserved_key",
+    );
+  }
   if (keys.count !== countMembers(text)) {
     const path = duplicateKeyPath(text);
     if (path) {
@@ -84,10 +93,14 @@ export function countMembers(text: string): number {
   return members;
 }
 
-/** Keys of every object in a parsed value, and its nesting depth (iterative). */
-export function countKeys(value: unknown): { count: number; depth: number } {
+/**
+ * Keys of every object in a parsed value, its nesting depth, and whether a key is `__proto__`
+ * (JSON.parse makes it an own member) (iterative).
+ */
+export function countKeys(value: unknown): { count: number; depth: number; proto: boolean } {
   let count = 0;
   let depth = 0;
+  let proto = false;
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [node, level] = stack.pop() as [unknown, number];
@@ -100,12 +113,27 @@ export function countKeys(value: unknown): { count: number; depth: number } {
     } else {
       for (const key in node) {
         count++;
+        if (key === "__proto__") proto = true;
         const item = (node as Record<string, unknown>)[key];
         if (typeof item === "object" && item !== null) stack.push([item, level + 1]);
       }
     }
   }
-  return { count, depth };
+  return { count, depth, proto };
+}
+
+/** The path of the first `__proto__` key in a parsed value (iterative). */
+function protoKeyPath(value: unknown): string[] | undefined {
+  const stack: [unknown, string[]][] = [[value, []]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, string[]];
+    if (typeof node !== "object" || node === null) continue;
+    for (const key of Object.keys(node)) {
+      if (key === "__proto__") return [...path, key];
+      stack.push([(node as Record<string, unknown>)[key], [...path, key]]);
+    }
+  }
+  return undefined;
 }
 
 type Frame =
