@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type AssessmentInputRaw, assess, assessmentSchema, EnergyInputError } from "./index.ts";
+import {
+  type AssessmentInputRaw,
+  applyUpgrade,
+  assess,
+  assessmentSchema,
+  EnergyInputError,
+} from "./index.ts";
 
 const NOW = "2026-03-01T00:00:00Z";
 
@@ -289,5 +295,84 @@ describe("location", () => {
   it("uses the zone's reference station for a bare zone", () => {
     const a = assess({ ...house1975Athens, location: { zone: "D" } }, { now: NOW });
     expect(a.location).toMatchObject({ station: "kozani", zone: "D" });
+  });
+});
+
+describe("upgrade measures", () => {
+  const NOW_2026 = new Date("2026-01-15");
+
+  it("new windows keep the home's shading and frame fraction and replace only the glazing", () => {
+    const home: AssessmentInputRaw = {
+      location: { prefecture: "Heraklion" },
+      buildingType: "detached_house",
+      constructionYear: 1990,
+      heatedFloorAreaM2: 120,
+      windows: { winterShading: 1, summerShading: 0.3, frameFraction: 0.3 },
+      systems: {
+        heating: { type: "oil_boiler" },
+        cooling: { type: "split_units" },
+        hotWater: { type: "electric" },
+      },
+    };
+    const upgraded = applyUpgrade(home, ["windows"], { now: NOW_2026 });
+    expect(upgraded.windows).toMatchObject({
+      winterShading: 1,
+      summerShading: 0.3,
+      frameFraction: 0.3,
+      airtight: true,
+      installedYear: 2026,
+    });
+    const windows = assess(home, { now: NOW_2026 }).recommendations.measures.find(
+      (m) => m.id === "windows",
+    );
+    expect(windows?.savedPrimaryPct).toBeGreaterThan(0);
+  });
+
+  it.each(["Thessaloniki", "Attica"])(
+    "offers a condensing boiler where the prefecture's gas grid reaches (%s)",
+    (prefecture) => {
+      const home = {
+        location: { prefecture },
+        buildingType: "detached_house",
+        constructionYear: 1990,
+        heatedFloorAreaM2: 120,
+      };
+      const a = assess(home, { now: NOW_2026 });
+      expect(a.assumptions.find((x) => x.field === "systems.heating")?.source).toMatch(
+        /gas grid within reach/,
+      );
+      const ids = a.recommendations.measures.map((m) => m.id);
+      expect(ids).toContain("condensing_boiler");
+      // The caller's word still rules, and no grid means no offer.
+      const told = assess({ ...home, naturalGasAvailable: false }, { now: NOW_2026 });
+      expect(told.recommendations.measures.map((m) => m.id)).not.toContain("condensing_boiler");
+      const noGrid = assess({ ...home, location: { prefecture: "Ioannina" } }, { now: NOW_2026 });
+      expect(noGrid.recommendations.measures.map((m) => m.id)).not.toContain("condensing_boiler");
+    },
+  );
+
+  it("does not offer an option that does not lower primary energy", () => {
+    const a = assess(
+      {
+        location: { prefecture: "Attica" },
+        buildingType: "apartment",
+        constructionYear: 2016,
+        heatedFloorAreaM2: 90,
+        systems: { heating: { type: "split_units" } },
+      },
+      { now: NOW_2026 },
+    );
+    const r = a.recommendations;
+    const offered = [...r.measures, ...r.packages, r.cheapestEligible, r.cheapestClassB].filter(
+      (o) => o !== null,
+    );
+    expect(offered.length).toBeGreaterThan(0);
+    for (const o of offered) {
+      expect(o.measures).not.toContain("heat_pump");
+      expect(o.savedPrimaryKwh).toBeGreaterThan(0);
+    }
+    // The heat pump was evaluated (alone and with the rest), only not offered; the statement says so.
+    expect(r.search.evaluated).toBe(7);
+    expect(r.search.bound).toMatch(/not offered \(4 of the 7 evaluated\)/);
   });
 });

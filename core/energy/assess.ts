@@ -22,7 +22,7 @@ import { type AssessmentInput, assessmentInputSchema } from "./schema/input.ts";
 import type { Assessment } from "./schema/output.ts";
 import { assessUncertainty } from "./uncertainty.ts";
 
-export const ENGINE_VERSION = "1.0.0";
+export const ENGINE_VERSION = "1.1.0";
 const METHOD =
   "ISO 13790 / EN ISO 52016-1 monthly quasi-steady-state method as adopted by TOTEE 20701-1 (KENAK)";
 
@@ -268,8 +268,7 @@ export function assess(raw: unknown, options: AssessOptions = {}): Assessment {
       search: {
         evaluated: search.evaluated,
         exhaustive: true,
-        bound:
-          "all subsets of the applicable measures with at most one new heat generator: at most 2^4 envelope x 3 heating x 2 solar water x 2 PV = 192 options",
+        bound: `all subsets of the applicable measures with at most one new heat generator: at most 2^4 envelope x 3 heating x 2 solar water x 2 PV = 192 options; options that do not lower primary energy are not offered (${search.notSaving} of the ${search.evaluated} evaluated)`,
       },
     },
   };

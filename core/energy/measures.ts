@@ -14,6 +14,7 @@ import { glazing, uMax } from "./reference/envelope.ts";
 import { generators } from "./reference/systems.ts";
 import { zoneIndex } from "./reference/zones.ts";
 import { elementUMax } from "./resolve/envelope.ts";
+import { gasReach } from "./resolve/typical.ts";
 import type { AssessmentInput } from "./schema/input.ts";
 
 export const measureIds = [
@@ -126,9 +127,13 @@ const isHydronic = (input: AssessmentInput) => {
   const t = heatingType(input);
   return t !== "none" && generators[t].hydronic;
 };
+/**
+ * A gas boiler can be installed: the caller's word, else a home already on gas, else the prefecture's
+ * gas grid (the same reach the typical heating of resolve/typical.ts assumes).
+ */
 export function gasAvailable(input: AssessmentInput): boolean {
   if (input.naturalGasAvailable !== undefined) return input.naturalGasAvailable;
-  return heatingType(input).startsWith("gas_");
+  return heatingType(input).startsWith("gas_") || gasReach(input).reach;
 }
 
 export function pvSizeKw(model: BuildingModel): number {
@@ -198,12 +203,12 @@ export const measures: readonly MeasureDef[] = [
     exoikonomoEligible: true,
     applicable: (ctx) =>
       windowArea(ctx.model) > 0 && ctx.model.envelope.uWindow > windowTarget(ctx) + U_TOLERANCE,
+    // New glazing and frames replace the U, g, year and airtightness; what describes the home and not
+    // the glazing (frame fraction, winter and summer shading) stays the caller's.
     apply: (input, ctx) => ({
       ...input,
       windows: {
-        ...(input.windows?.frameFraction === undefined
-          ? {}
-          : { frameFraction: input.windows.frameFraction }),
+        ...input.windows,
         uValue: windowTarget(ctx),
         glazingG: glazing.gReference,
         installedYear: ctx.installYear,

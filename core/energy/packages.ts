@@ -1,6 +1,7 @@
 /**
  * Upgrade options: every applicable single measure and every package of them, each recomputed through
- * the same monthly calculation, priced, discounted and checked against Exoikonomo 2025.
+ * the same monthly calculation, priced, discounted and checked against Exoikonomo 2025. An option that
+ * does not lower primary energy is evaluated but not offered.
  *
  * The search is exhaustive: packages are all subsets of the applicable measures with at most one new
  * heat generator (heat pump or condensing boiler). With 4 envelope measures, 2 heating options, solar
@@ -75,14 +76,20 @@ export interface Baseline {
 }
 
 export interface SearchResult {
-  /** Each applicable measure alone. */
+  /** Each applicable measure alone that lowers primary energy. */
   singles: UpgradeOption[];
   /** Packages of two or more measures on the investment / primary-energy Pareto front. */
   packages: UpgradeOption[];
   cheapestEligible: UpgradeOption | null;
   cheapestClassB: UpgradeOption | null;
+  /** Options computed (singles and packages), offered or not. */
   evaluated: number;
+  /** Evaluated options left out because they do not lower primary energy. */
+  notSaving: number;
 }
+
+/** kWh per year: a primary-energy saving at or below this is none (rounding noise). */
+const MIN_SAVING_KWH = 1e-6;
 
 export function annuityFactor(rate: number, years: number): number {
   return rate === 0 ? years : (1 - (1 + rate) ** -years) / rate;
@@ -181,14 +188,18 @@ export function searchUpgrades(
       c.delivered,
       c.primaryKwh,
     );
-  const eligible = cheapest(evaluated, (c) => c.eligible);
-  const classB = cheapest(evaluated, (c) => c.ratio <= 1);
+  // Only options that lower primary energy are offered (a new generator can rate worse than a
+  // recent one, or a measure can change nothing that counts).
+  const offered = evaluated.filter((c) => baseline.primaryKwh - c.primaryKwh > MIN_SAVING_KWH);
+  const eligible = cheapest(offered, (c) => c.eligible);
+  const classB = cheapest(offered, (c) => c.ratio <= 1);
   return {
-    singles: evaluated.filter((c) => c.size === 1).map(build),
-    packages: paretoFront(evaluated.filter((c) => c.size > 1)).map(build),
+    singles: offered.filter((c) => c.size === 1).map(build),
+    packages: paretoFront(offered.filter((c) => c.size > 1)).map(build),
     cheapestEligible: eligible ? build(eligible) : null,
     cheapestClassB: classB ? build(classB) : null,
     evaluated: evaluated.length,
+    notSaving: evaluated.length - offered.length,
   };
 
   function option(chosen: MeasureDef[], delivered: ByCarrier, primaryKwh: number): UpgradeOption {

@@ -13,9 +13,11 @@ import {
   energyClass,
   parseAssessmentInput,
 } from "./index.ts";
+import { measures } from "./measures.ts";
 import { classUpperBounds, energyClasses } from "./reference/classes.ts";
 import { stationIds, stations } from "./reference/climate.ts";
 import { resolveModel } from "./resolve/index.ts";
+import { completeInput } from "./resolve/typical.ts";
 
 const NOW = "2026-03-01T00:00:00Z";
 
@@ -229,13 +231,34 @@ describe("upgrade options", () => {
     fc.assert(
       fc.property(homeArb, (home) => {
         const a = assess(home, { now: NOW });
-        const singles = a.recommendations.measures.map((m) => m.measures[0]);
-        const heating = singles.filter(
+        // The applicable measures, offered or not (an option that saves nothing is evaluated only).
+        const { input } = completeInput(parseAssessmentInput(home), null);
+        const model = resolveModel(input, null);
+        const ctx = { input, model, installYear: Math.max(2026, input.constructionYear) };
+        const applicable = measures.filter((m) => m.applicable(ctx)).map((m) => m.id);
+        const heating = applicable.filter(
           (m) => m === "heat_pump" || m === "condensing_boiler",
         ).length;
-        const others = singles.length - heating;
+        const others = applicable.length - heating;
         expect(a.recommendations.search.evaluated).toBe(2 ** others * (1 + heating) - 1);
         expect(a.recommendations.search.evaluated).toBeLessThanOrEqual(191);
+        for (const o of a.recommendations.measures) expect(applicable).toContain(o.measures[0]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("offers only options that lower primary energy", () => {
+    fc.assert(
+      fc.property(homeArb, (home) => {
+        const r = assess(home, { now: NOW }).recommendations;
+        const options = [...r.measures, ...r.packages, r.cheapestEligible, r.cheapestClassB].filter(
+          (o) => o !== null,
+        );
+        for (const o of options) expect(o.savedPrimaryKwh).toBeGreaterThan(0);
+        const notSaving = Number(/\((\d+) of the (\d+) evaluated\)/.exec(r.search.bound)?.[1]);
+        expect(notSaving).toBeGreaterThanOrEqual(0);
+        expect(r.measures.length).toBeLessThanOrEqual(r.search.evaluated - notSaving);
       }),
       { numRuns: 40 },
     );

@@ -51,7 +51,8 @@ interface PrefectureEntry {
 /**
  * Prefecture -> KENAK zone. Zones A and B are the full lists of the KENAK prefecture table
  * (district-energy.gr, "climate zones Greece"); C and D are the members the shared reference data could
- * confirm (truncated source, completed from the la-kenak station table). The station is our mapping to
+ * confirm (truncated source, completed from the la-kenak station table; Pieria and Kilkis complete zone C
+ * from the KENAK prefecture table, TOTEE 20701-1:2017). The station is our mapping to
  * the nearest shipped TOTEE 20701-3 station of the same zone (a choice, not a KENAK rule).
  */
 export const prefectures = {
@@ -100,6 +101,16 @@ export const prefectures = {
   Evros: { zone: "C", station: "thessaloniki" },
   Kavala: { zone: "C", station: "thessaloniki" },
   Chalkidiki: { zone: "C", station: "thessaloniki" },
+  Pieria: {
+    zone: "C",
+    station: "thessaloniki",
+    note: "KENAK prefecture table (TOTEE 20701-1:2017: zone C with Thessaloniki, Imathia, Pella, Chalkidiki, Pieria, Kilkis): Pieria; completes the truncated zone-C list of the shared reference data",
+  },
+  Kilkis: {
+    zone: "C",
+    station: "thessaloniki",
+    note: "KENAK prefecture table (TOTEE 20701-1:2017: zone C with Thessaloniki, Imathia, Pella, Chalkidiki, Pieria, Kilkis): Kilkis; completes the truncated zone-C list of the shared reference data",
+  },
   Kozani: { zone: "D", station: "kozani" },
   Florina: { zone: "D", station: "florina" },
   Kastoria: { zone: "D", station: "kastoria" },

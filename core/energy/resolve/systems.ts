@@ -15,6 +15,7 @@ import {
   distributionSource,
   emissionEfficiency,
   generators,
+  type HeatingSystemType,
   solarCollectorM2PerFloorM2,
   theoreticalSystems,
 } from "../reference/systems.ts";
@@ -23,6 +24,41 @@ import type { AssessmentInput } from "../schema/input.ts";
 
 /** ESTIMATE: split units without a year are taken as 2001-2010 units (air conditioning spread then). */
 const DEFAULT_SPLIT_YEAR = 2001;
+/**
+ * ESTIMATE: air-to-water heat pumps without a year are taken as units installed after 2010: they spread
+ * in Greek homes after KENAK (2010) and with the Exoikonomo programmes (TABULA GR.HP.Gen.10 "after
+ * 2010", e 0.31).
+ */
+const DEFAULT_AIR_HEAT_PUMP_YEAR = 2011;
+
+/**
+ * The installation year of a heating generator the caller gave without one: split units take the same
+ * default as for cooling, air-to-water heat pumps a post-2010 unit, other generators the construction
+ * year (a generator of the home's period). Never before the home was built.
+ */
+export function defaultHeatingYear(
+  type: Exclude<HeatingSystemType, "none">,
+  constructionYear: number,
+): { year: number; source: string } {
+  if (type === "split_units") {
+    return {
+      year: Math.max(constructionYear, DEFAULT_SPLIT_YEAR),
+      source:
+        "ESTIMATE: split units without a year taken as 2001-2010 units (as for cooling) or the construction year if later",
+    };
+  }
+  if (type === "heat_pump_air_water") {
+    return {
+      year: Math.max(constructionYear, DEFAULT_AIR_HEAT_PUMP_YEAR),
+      source:
+        'ESTIMATE: air-to-water heat pumps without a year taken as installed after 2010 (they spread in Greek homes after KENAK 2010 and with the Exoikonomo programmes; TABULA GR.HP.Gen.10 "after 2010", e 0.31) or the construction year if later',
+    };
+  }
+  return {
+    year: constructionYear,
+    source: "default: the construction year (generator of the home's period)",
+  };
+}
 
 export function resolveSystems(
   input: AssessmentInput,
@@ -53,12 +89,14 @@ export function resolveSystems(
     });
   } else {
     const spec = generators[h.type];
-    const year = h.installedYear ?? input.constructionYear;
-    if (h.installedYear === undefined) {
+    const byDefault =
+      h.installedYear === undefined ? defaultHeatingYear(h.type, input.constructionYear) : null;
+    const year = h.installedYear ?? byDefault?.year ?? input.constructionYear;
+    if (byDefault) {
       note?.({
         field: "systems.heating.installedYear",
         value: year,
-        source: "default: the construction year (generator of the home's period)",
+        source: byDefault.source,
         estimate: true,
       });
     }

@@ -220,10 +220,12 @@ export const assessmentSchema = z.object({
       maxEligibleEur: z.number(),
       source: z.string(),
     }),
-    measures: z.array(upgradeOptionSchema).describe("each applicable measure on its own"),
+    measures: z
+      .array(upgradeOptionSchema)
+      .describe("each applicable measure on its own that lowers primary energy"),
     packages: z
       .array(upgradeOptionSchema)
-      .describe("packages on the cost / primary-energy Pareto front"),
+      .describe("packages that lower primary energy, on the cost / primary-energy Pareto front"),
     cheapestEligible: upgradeOptionSchema.nullable(),
     cheapestClassB: upgradeOptionSchema.nullable(),
     search: z.object({ evaluated: z.number().int(), exhaustive: z.boolean(), bound: z.string() }),
