@@ -42,7 +42,8 @@ function alert(
 /** Calls `plan` at each time with that time's alerts; returns notifications keyed by second. */
 function timeline(
   steps: [seconds: number, alerts: AlertState[]][],
-  opts: { route?: typeof route; silences?: Silence[] } = {},
+  /** Silences: fixed, or those existing at each step (a silence created later is absent before). */
+  opts: { route?: typeof route; silences?: Silence[] | ((seconds: number) => Silence[]) } = {},
 ) {
   let groups: NotificationGroup[] = [];
   const sent: [number, Notification][] = [];
@@ -52,7 +53,7 @@ function timeline(
       alerts,
       groups,
       route: opts.route ?? route,
-      silences: opts.silences ?? [],
+      silences: typeof opts.silences === "function" ? opts.silences(sec) : (opts.silences ?? []),
     });
     groups = out.groups;
     for (const n of out.notifications) sent.push([sec, n]);
@@ -361,6 +362,194 @@ describe("silences in planning", () => {
     );
     expect(sent.map(summary)).toEqual(["30s firing [firing] a1:firing"]);
     expect(groups).toEqual([]);
+  });
+});
+
+describe("a resolve is muted or not as of when the alert resolved, not at the flush", () => {
+  const a1 = alert("HighBurn", { id: "a1", service: "edge-api" }, "firing", 0);
+  const a1resolved = { ...a1, status: "resolved" as const, resolvedAtMs: s(100) };
+  const tierOf = ([sec, n]: [number, Notification]) =>
+    `${sec}s ${n.alerts.map((a) => `${a.labels.tier}:${a.status}`).join(" ")}`;
+  const silence = (fromS: number, toS: number) =>
+    silenceSchema.parse({
+      id: "maint",
+      matchers: [{ name: "service", type: "=", value: "edge-api" }],
+      startsAtMs: s(fromS),
+      endsAtMs: s(toS),
+    });
+
+  it("an alert resolved unmuted is reported resolved although a silence created later covers the flush", () => {
+    const late = silence(120, 3600);
+    const { sent, groups } = timeline(
+      [
+        [0, [a1]],
+        [30, [a1]],
+        [100, [a1resolved]],
+        [120, [a1resolved]],
+        [330, [a1resolved]],
+      ],
+      { silences: (sec) => (sec >= 120 ? [late] : []) },
+    );
+    expect(sent.map(summary)).toEqual([
+      "30s firing [firing] a1:firing",
+      "330s resolved [resolved] a1:resolved",
+    ]);
+    expect(sent[1]?.[1].alerts[0]).toMatchObject({ startsAtMs: s(0), endsAtMs: s(100) });
+    expect(groups).toEqual([]);
+  });
+
+  it("an alert resolved while silenced is not reported, even when the silence ends before the flush", () => {
+    const { sent, groups } = timeline(
+      [
+        [0, [a1]],
+        [30, [a1]],
+        [60, [a1]],
+        [100, [a1resolved]],
+        [150, [a1resolved]],
+        [200, [a1resolved]],
+        [330, [a1resolved]],
+        [630, [a1resolved]],
+      ],
+      { silences: [silence(50, 150)] },
+    );
+    expect(sent.map(summary)).toEqual(["30s firing [firing] a1:firing"]);
+    expect(groups).toEqual([]);
+  });
+
+  it("the same holds when the evaluator forgets the alert before the flush", () => {
+    const unmuted = timeline(
+      [
+        [0, [a1]],
+        [30, [a1]],
+        [100, []],
+        [330, []],
+      ],
+      { silences: (sec) => (sec >= 120 ? [silence(120, 3600)] : []) },
+    );
+    expect(unmuted.sent.map(summary)).toEqual([
+      "30s firing [firing] a1:firing",
+      "330s resolved [resolved] a1:resolved",
+    ]);
+    const muted = timeline(
+      [
+        [0, [a1]],
+        [30, [a1]],
+        [100, []],
+        [330, []],
+      ],
+      { silences: [silence(50, 150)] },
+    );
+    expect(muted.sent.map(summary)).toEqual(["30s firing [firing] a1:firing"]);
+    expect(muted.groups).toEqual([]);
+  });
+
+  it("a ticket resolved before its SLO's page fires is reported resolved at its group's flush", () => {
+    const defaults = routeSchema.parse({});
+    const labels = (severity: string, tier: string) => ({
+      alertname: "SloErrorBudgetBurn",
+      severity,
+      slo_id: "s1",
+      tier,
+    });
+    const ticket = alert("SloErrorBudgetBurn", {}, "firing", 0, {
+      labels: labels("ticket", "ticket"),
+      fingerprint: "ticket-s1",
+    });
+    const ticketResolved = { ...ticket, status: "resolved" as const, resolvedAtMs: s(100) };
+    const page = alert("SloErrorBudgetBurn", {}, "firing", 200, {
+      labels: labels("page", "page-fast"),
+      fingerprint: "page-s1",
+    });
+    const { sent } = timeline(
+      [
+        [0, [ticket]],
+        [10, [ticket]],
+        [100, [ticketResolved]],
+        [200, [ticketResolved, page]],
+        [210, [ticketResolved, page]],
+        [310, [ticketResolved, page]],
+      ],
+      { route: defaults },
+    );
+    expect(sent.map(tierOf)).toEqual([
+      "10s ticket:firing",
+      "210s page-fast:firing",
+      "310s ticket:resolved",
+    ]);
+  });
+
+  it("a ticket resolved while its SLO's page fires is not reported, even after the page resolves", () => {
+    const defaults = routeSchema.parse({});
+    const ticket = alert("SloErrorBudgetBurn", {}, "firing", 0, {
+      labels: { alertname: "SloErrorBudgetBurn", severity: "ticket", slo_id: "s1", tier: "ticket" },
+      fingerprint: "ticket-s1",
+    });
+    const ticketResolved = { ...ticket, status: "resolved" as const, resolvedAtMs: s(100) };
+    const page = alert("SloErrorBudgetBurn", {}, "firing", 50, {
+      labels: { alertname: "SloErrorBudgetBurn", severity: "page", slo_id: "s1", tier: "page" },
+      fingerprint: "page-s1",
+    });
+    const pageResolved = { ...page, status: "resolved" as const, resolvedAtMs: s(150) };
+    const { sent, groups } = timeline(
+      [
+        [0, [ticket]],
+        [10, [ticket]],
+        [50, [ticket, page]],
+        [60, [ticket, page]],
+        [100, [ticketResolved, page]],
+        [150, [ticketResolved, pageResolved]],
+        [310, [ticketResolved, pageResolved]],
+        [360, [ticketResolved, pageResolved]],
+      ],
+      { route: defaults },
+    );
+    expect(sent.map(tierOf)).toEqual([
+      "10s ticket:firing",
+      "60s page:firing",
+      "360s page:resolved",
+    ]);
+    expect(groups).toEqual([]);
+  });
+
+  it("persists the decision with the group (JSON), and reads state stored without it", () => {
+    const late = silence(120, 3600);
+    const first = timeline([
+      [0, [a1]],
+      [30, [a1]],
+      [100, [a1resolved]],
+    ]);
+    expect(first.groups[0]?.notifiedFiring[0]?.mutedAtResolve).toBe(false);
+    const stored = JSON.parse(JSON.stringify(first.groups)) as NotificationGroup[];
+    const atFlush = plan({
+      now: s(330),
+      alerts: [a1resolved],
+      groups: stored,
+      route,
+      silences: [late],
+    });
+    expect(atFlush.notifications.map((n) => n.status)).toEqual(["resolved"]);
+    // Stored before the field existed: decided by the first plan call that sees it resolved.
+    const legacy = stored.map((g) => ({
+      ...g,
+      notifiedFiring: g.notifiedFiring.map(({ mutedAtResolve: _, ...n }) => n),
+    }));
+    const seenAt200 = plan({
+      now: s(200),
+      alerts: [a1resolved],
+      groups: legacy,
+      route,
+      silences: [late],
+    });
+    expect(seenAt200.notifications).toEqual([]);
+    expect(seenAt200.groups[0]?.notifiedFiring[0]?.mutedAtResolve).toBe(true);
+    expect(
+      plan({ now: s(330), alerts: [a1resolved], groups: seenAt200.groups, route, silences: [] })
+        .notifications,
+    ).toEqual([]);
+    expect(
+      plan({ now: s(330), alerts: [a1resolved], groups: legacy, route, silences: [] }).notifications
+        .length,
+    ).toBe(1);
   });
 });
 

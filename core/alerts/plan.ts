@@ -16,9 +16,16 @@
  *   has unacknowledged firing alerts and `repeat_interval` has passed since its last notification.
  *   A notification lists every unmuted firing alert of the group (acknowledged ones marked) and the
  *   newly resolved ones.
- * - Muted alerts (silenced or inhibited) never appear in a notification, firing or resolved. An alert
- *   that resolves while muted is dropped silently; one muted while firing and then unmuted is not
- *   re-announced (the receiver already knows it).
+ * - Muted alerts (silenced or inhibited) never appear in a notification as firing; one muted while
+ *   firing and then unmuted is not re-announced (the receiver already knows it).
+ * - Resolved notifications: whether an alert the receiver was told is firing gets one is decided once,
+ *   when its episode ends: at the first `plan` call that sees it resolved (or gone from the evaluator),
+ *   which is the evaluation step of the resolution when `plan` runs at every step. Muted then (silenced,
+ *   or inhibited by a firing alert): it is dropped silently; not muted then: its resolve is sent at the
+ *   group's next flush, whatever is muted at that flush. The decision is persisted with the group
+ *   (`NotifiedAlert.mutedAtResolve`); so a silence created, or a page starting to fire, between the
+ *   resolution and the flush does not swallow the resolve, and an alert resolved while silenced stays
+ *   dropped when the silence ends before the flush.
  * - A group with no firing alert and nothing left to report is dropped.
  * - Idempotency key: hash([key scope,] group key, group creation time, sequence number). The sequence increases by
  *   one per notification of a group; the creation time separates a group that was dropped and formed
@@ -80,6 +87,15 @@ export interface NotifiedAlert {
   annotations: Labels;
   value: number | null;
   startsAtMs: number;
+  /**
+   * Set once the planner has seen this episode end (the alert resolved, or gone from the evaluator):
+   * whether the alert was muted (silenced or inhibited) at that moment. At the group's next flush the
+   * resolve is sent iff this is false (and send_resolved). Absent while the alert fires, and in state
+   * stored before the field existed: the first `plan` call that sees the episode over decides then (for
+   * a resolve already pending across the upgrade, that is the old rule: muted at a later call, at the
+   * latest at the flush).
+   */
+  mutedAtResolve?: boolean;
 }
 
 export interface NotificationGroup {
@@ -204,6 +220,14 @@ export function plan({
         notifiedFiring: [],
       };
     }
+    group = noteEnded(
+      group,
+      m?.alerts ?? [],
+      now,
+      (a) => isMuted(muted.get(a)),
+      silences,
+      firingEpisode,
+    );
     const onGrid = now >= group.nextFlushAtMs;
     // Off the grid, only an escalation flushes (and only after the group's first group_wait).
     const early =
@@ -232,6 +256,48 @@ export function plan({
     notifications,
     groups: [...others, ...nextGroups].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
   };
+}
+
+/**
+ * Records, for each alert the receiver was told is firing whose episode is seen over for the first
+ * time (resolved, or gone from the evaluator and not firing in another group in the same episode),
+ * whether it is muted now: the decision its resolved notification follows at the next flush. Runs at
+ * every `plan` call, on the grid or not. A decision recorded for an episode that fires again (same
+ * start: only a caller replaying states can do that) is cleared. Returns `group` itself when nothing
+ * changes.
+ */
+function noteEnded(
+  group: NotificationGroup,
+  alerts: readonly AlertState[],
+  now: number,
+  isMutedFp: (fingerprint: string) => boolean,
+  silences: readonly Silence[],
+  firingEpisode: ReadonlyMap<string, number | null>,
+): NotificationGroup {
+  const byFp = new Map(alerts.map((a) => [a.fingerprint, a]));
+  let changed = false;
+  const notifiedFiring = group.notifiedFiring.map((n): NotifiedAlert => {
+    const alert = byFp.get(n.fingerprint);
+    const over =
+      alert === undefined
+        ? firingEpisode.get(n.fingerprint) !== n.startsAtMs
+        : alert.status !== "firing";
+    if (!over) {
+      // Firing (or firing in another group in the same episode): nothing has ended yet. A new episode
+      // is handled by the flush (announced as firing, the old entry dropped without a resolve).
+      if (n.mutedAtResolve === undefined || alert?.firedAtMs !== n.startsAtMs) return n;
+      changed = true;
+      const { mutedAtResolve: _, ...rest } = n;
+      return rest;
+    }
+    if (n.mutedAtResolve !== undefined) return n;
+    changed = true;
+    const mutedAtResolve = alert
+      ? isMutedFp(alert.fingerprint)
+      : silencedBy(silences, n.labels, now).length > 0;
+    return { ...n, mutedAtResolve };
+  });
+  return changed ? { ...group, notifiedFiring } : group;
 }
 
 function flush(
@@ -264,11 +330,12 @@ function flush(
     // Still firing in the same episode, in another group (the route's group_by changed): it was or
     // will be announced there; this group forgets it without reporting it resolved.
     if (!alert && firingEpisode.get(n.fingerprint) === n.startsAtMs) continue;
-    // Resolved or vanished: the episode the receiver was told of is over.
-    const mutedNow = alert
-      ? isMutedFp(alert.fingerprint)
-      : silencedBy(silences, n.labels, now).length > 0;
-    if (mutedNow) continue;
+    // Resolved or vanished: the episode the receiver was told of is over. Whether it is reported was
+    // decided when it ended (noteEnded), not by what is muted now.
+    const mutedAtResolve =
+      n.mutedAtResolve ??
+      (alert ? isMutedFp(alert.fingerprint) : silencedBy(silences, n.labels, now).length > 0);
+    if (mutedAtResolve) continue;
     const resolvedInPlace = alert?.status === "resolved";
     resolvedNow.push({
       fingerprint: n.fingerprint,

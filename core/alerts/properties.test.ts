@@ -1,6 +1,7 @@
 /**
  * Property-based tests: replayed evaluations and plans give identical results and keys; the state
- * machine never fires without its condition; no notification ever carries a silenced or inhibited alert.
+ * machine never fires without its condition; no notification ever carries an alert firing while
+ * silenced or inhibited, nor the resolve of an alert that was silenced or inhibited when it resolved.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -199,7 +200,14 @@ function runPlans(
 ) {
   let groups: NotificationGroup[] = [];
   let now = T0;
-  const sent: { n: Notification; alerts: AlertState[] }[] = [];
+  /** Per fingerprint no longer firing: the step at which it stopped (its time and alerts). */
+  const ended = new Map<string, { now: number; alerts: AlertState[] }>();
+  let firingBefore = new Set<string>();
+  const sent: {
+    n: Notification;
+    alerts: AlertState[];
+    ended: Map<string, { now: number; alerts: AlertState[] }>;
+  }[] = [];
   for (const step of steps) {
     now += step.dtSec * 1000;
     const alerts: AlertState[] = [];
@@ -221,30 +229,38 @@ function runPlans(
         acknowledgedBy: null,
       });
     });
+    const firing = new Set(alerts.filter((a) => a.status === "firing").map((a) => a.fingerprint));
+    for (const fp of firing) ended.delete(fp);
+    for (const fp of firingBefore) if (!firing.has(fp)) ended.set(fp, { now, alerts });
+    firingBefore = firing;
     const out = plan({ now, alerts, groups, route, silences });
     groups = out.groups;
-    for (const n of out.notifications) sent.push({ n, alerts });
+    for (const n of out.notifications) sent.push({ n, alerts, ended: new Map(ended) });
   }
   return sent;
 }
 
 describe("planner properties", () => {
-  it("never notifies a silenced or inhibited alert", () => {
+  it("never notifies an alert firing while muted, nor one resolved while muted", () => {
     fc.assert(
       fc.property(
         routeArb,
         fc.array(silenceArb, { maxLength: 3 }),
         planStepsArb,
         (route, silences, steps) => {
-          for (const { n, alerts } of runPlans(route, silences, steps)) {
-            const muted = suppressions({
-              now: n.atMs,
-              alerts,
-              silences,
-              inhibitRules: defaultInhibitRules,
-            });
+          for (const { n, alerts, ended } of runPlans(route, silences, steps)) {
             for (const a of n.alerts) {
-              expect(silencedBy(silences, a.labels, n.atMs)).toEqual([]);
+              // Firing: muted at the flush. Resolved: muted when it stopped firing (the resolve).
+              const at = a.status === "firing" ? { now: n.atMs, alerts } : ended.get(a.fingerprint);
+              expect(at).toBeDefined();
+              if (!at) continue;
+              const muted = suppressions({
+                now: at.now,
+                alerts: at.alerts,
+                silences,
+                inhibitRules: defaultInhibitRules,
+              });
+              expect(silencedBy(silences, a.labels, at.now)).toEqual([]);
               expect(muted.get(a.fingerprint)?.inhibitedBy ?? []).toEqual([]);
             }
           }
