@@ -291,3 +291,39 @@ describe("defaults unchanged when the engineering inputs are absent", () => {
     expect(a.primaryEnergy.kwhM2).toBeCloseTo(base.primaryEnergy.kwhM2, 9);
   });
 });
+
+describe("inputs that describe no building", () => {
+  it("refuses envelope areas far beyond the heated floor, however they are given", () => {
+    // Windows come on top of wall elements (opaque areas), so no façade check caught these.
+    rejects(
+      {
+        elements: [{ type: "wall", areaM2: 1, orientation: "S" }],
+        geometry: { windowsM2: { S: 1_000_000, N: 1_000_000 } },
+      },
+      "elements",
+    );
+    rejects(
+      {
+        heatedFloorAreaM2: 10,
+        elements: Array.from({ length: 100 }, () => ({
+          type: "wall" as const,
+          areaM2: 100_000,
+          orientation: "S" as const,
+        })),
+      },
+      "elements",
+    );
+    rejects({ geometry: { wallsM2: { N: 5_000, S: 5_000 } } }, "geometry");
+    // A compact house well inside the bound is assessed.
+    expect(
+      run({ geometry: { wallsM2: { N: 60, E: 40, S: 60, W: 40 }, windowsM2: { S: 12, N: 6 } } })
+        .primaryEnergy.kwhM2,
+    ).toBeGreaterThan(0);
+  });
+
+  it("refuses more than one person per 2 m² of heated floor", () => {
+    rejects({ heatedFloorAreaM2: 10, occupancy: { persons: 10_000 } }, "occupancy.persons");
+    rejects({ occupancy: { persons: 61 } }, "occupancy.persons");
+    expect(run({ occupancy: { persons: 60 } }).primaryEnergy.kwhM2).toBeGreaterThan(0);
+  });
+});

@@ -36,6 +36,14 @@ const uValue = z
   .max(10, "no building element has a U-value above 10 W/(m²K)");
 const year = z.number().int().min(1800).max(2100);
 
+/**
+ * The most envelope area (walls, windows, roof, floor given) per m² of heated floor: 20, several times
+ * the ~6 of a small detached house, so only inputs that describe no building are refused.
+ */
+export const MAX_ENVELOPE_TO_FLOOR = 20;
+/** At most one person per 2 m² of heated floor (TOTEE's residential density is one per 20 m²). */
+export const MAX_PERSONS_PER_M2 = 0.5;
+
 const byOrientation = z
   .strictObject(Object.fromEntries(orientations.map((o) => [o, areaM2.optional()])))
   .describe("m² per compass orientation (N, NE, E, SE, S, SW, W, NW); missing ones are 0");
@@ -343,6 +351,35 @@ export const assessmentInputSchema = z
   })
   .superRefine((input, ctx) => {
     const g = input.geometry;
+    // Areas given for the envelope against the heated floor: a real home's envelope is a few times its
+    // floor (a small detached house ~6x); far beyond that the input describes no building, and its
+    // figures would enter the tenant's benchmark statistics.
+    const sumOf = (areas: Partial<Record<string, number>> | undefined) =>
+      Object.values(areas ?? {}).reduce<number>((a, v) => a + (v ?? 0), 0);
+    const envelope =
+      sumOf(g?.wallsM2) +
+      sumOf(g?.windowsM2) +
+      (g?.roofM2 ?? 0) +
+      (g?.floorM2 ?? 0) +
+      (input.elements ?? []).reduce((a, e) => a + e.areaM2, 0);
+    if (envelope > MAX_ENVELOPE_TO_FLOOR * input.heatedFloorAreaM2) {
+      ctx.addIssue({
+        code: "custom",
+        path: input.elements?.length ? ["elements"] : ["geometry"],
+        message: `the envelope areas given (${Math.round(envelope)} m²) exceed ${MAX_ENVELOPE_TO_FLOOR} times the heated floor area (${input.heatedFloorAreaM2} m²)`,
+      });
+    }
+    const persons = input.occupancy?.persons;
+    if (
+      persons !== undefined &&
+      persons > Math.max(1, input.heatedFloorAreaM2 * MAX_PERSONS_PER_M2)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["occupancy", "persons"],
+        message: `at most one person per ${1 / MAX_PERSONS_PER_M2} m² of heated floor (${input.heatedFloorAreaM2} m²)`,
+      });
+    }
     if (g?.wallsM2 && g.windowsM2) {
       for (const o of orientations) {
         const wall = g.wallsM2[o] ?? 0;
