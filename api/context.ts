@@ -117,5 +117,7 @@ export interface AppEnv {
      * them): compression then happens after it, not in `c.body` (api/middleware/compression.ts).
      */
     readsAnswer?: boolean;
+    /** The scope the route required (`requireScope`), kept with an Idempotency-Key's answer. */
+    requiredScope?: ApiKeyScope;
   };
 }

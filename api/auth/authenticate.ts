@@ -133,11 +133,15 @@ export function limitAuthFailures(
 /** Route guard: the caller's key must hold `scope` (admin ⊇ write ⊇ read). */
 export function requireScope(scope: ApiKeyScope): MiddlewareHandler<AppEnv> {
   return async function requireScopeMiddleware(c, next) {
-    if (!grants(c.var.auth.scopes, scope)) {
-      throw new ApiError("forbidden", `this API key lacks the '${scope}' scope`, {
-        headers: { "WWW-Authenticate": `${realm}, error="insufficient_scope", scope="${scope}"` },
-      });
-    }
+    // Kept with an Idempotency-Key's answer: a replay re-checks it (api/conventions/idempotency.ts).
+    c.set("requiredScope", scope);
+    if (!grants(c.var.auth.scopes, scope)) throw insufficientScope(scope);
     await next();
   };
 }
+
+/** The 403 of a key without `scope`. */
+export const insufficientScope = (scope: ApiKeyScope) =>
+  new ApiError("forbidden", `this API key lacks the '${scope}' scope`, {
+    headers: { "WWW-Authenticate": `${realm}, error="insufficient_scope", scope="${scope}"` },
+  });

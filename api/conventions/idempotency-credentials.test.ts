@@ -1,7 +1,7 @@
 /**
- * Idempotency-Key answers belong to the credential that sent the request: through the real app, a
- * read-only key replaying an admin's key creation must not get the new admin key (or its 201), and an
- * answer refused to one key is not replayed to another.
+ * Idempotency-Key replays pass the route's own authorisation: through the real app, a read-only key
+ * replaying an admin's key creation gets the route's 403, never the new admin key; a refusal is not
+ * kept for another key; another key of the tenant with the scope replays the answer.
  */
 import { describe, expect, it } from "vitest";
 import { createHarness } from "../testing/harness.ts";
@@ -26,8 +26,8 @@ async function keys() {
   return { h, admin: admin.key, reader, post };
 }
 
-describe("Idempotency-Key per credential", () => {
-  it("runs another key's request with the same Idempotency-Key through its own scope check", async () => {
+describe("Idempotency-Key replays and scopes", () => {
+  it("answers a key without the route's scope 403, not the replay", async () => {
     const { h, admin, reader, post } = await keys();
     const first = await post(admin, "3f2c1d9e-0000-4000-8000-000000000001");
     expect(first.status).toBe(201);
@@ -49,15 +49,66 @@ describe("Idempotency-Key per credential", () => {
     expect(await me.json()).toMatchObject({ scopes: ["read"] });
   });
 
-  it("does not replay one key's refusal to another key", async () => {
+  it("does not keep one key's refusal for another key", async () => {
     const { admin, reader, post } = await keys();
     expect((await post(reader, "k-refused")).status).toBe(403);
     const created = await post(admin, "k-refused");
     expect(created.status).toBe(201);
     expect(created.headers.get("idempotent-replayed")).toBeNull();
-    // And the reader's own retry replays its own 403.
     const retried = await post(reader, "k-refused");
     expect(retried.status).toBe(403);
-    expect(retried.headers.get("idempotent-replayed")).toBe("true");
+    expect(retried.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("replays to another key of the tenant that holds the route's scope", async () => {
+    const { h, admin, post } = await keys();
+    const made = await h.call("/v1/api-keys", admin, {
+      method: "POST",
+      json: { name: "second admin", scopes: ["admin"] },
+    });
+    const second = ((await made.json()) as { key: string }).key;
+    const first = await post(admin, "k-shared");
+    expect(first.status).toBe(201);
+    const replay = await post(second, "k-shared");
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await replay.text()).toBe(await first.text());
+  });
+});
+
+describe("Idempotency-Key of subscriber tokens", () => {
+  it("keeps each token's keys apart: another subscriber never gets a token's answer", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const token = async () => {
+      const res = await h.call("/v1/subscriber-tokens", key, {
+        method: "POST",
+        json: { name: "phone" },
+      });
+      return ((await res.json()) as { token: string }).token;
+    };
+    const [alice, bob] = [await token(), await token()];
+    const body = {
+      endpoint: "https://fcm.googleapis.com/fcm/send/alice-phone",
+      keys: {
+        p256dh:
+          "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+        auth: "BTBZMqHH6r4Tts7J_aSIgg",
+      },
+    };
+    const subscribe = (token: string) =>
+      h.call("/v1/subscriber/subscriptions", token, {
+        method: "POST",
+        json: body,
+        headers: { [IDEMPOTENCY_HEADER]: "same-key" },
+      });
+    const first = await subscribe(alice);
+    expect(first.status).toBe(201);
+    const other = await subscribe(bob);
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
+    expect(other.status).toBe(409);
+    const again = await subscribe(alice);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
   });
 });

@@ -1,18 +1,22 @@
 /**
- * `Idempotency-Key` on POST: the first answer to a key is kept per credential (the API key or subscriber
- * token that sent it, within its tenant) for IDEMPOTENCY_TTL_S and replayed byte for byte (with
- * `Idempotent-Replayed: true`) to later requests of that credential with the same key. Another
- * credential's request with the same key runs on its own, through its own scope checks: a replay must
- * never hand one credential what another was answered (a new key's secret, say). The
- * same key with another request (method, path, query or body) is a 422; while the first request still
- * runs, the same key is a 409. Claims and answers live in libSQL (`idempotency_keys`), so every process
- * and isolate, on Node and on Workers, sees the same keys. A claim is taken with one conditional
- * insert: of 20 concurrent requests with a key, exactly one runs. Answers of 5xx are not kept (the
- * key is freed and the client may retry); a request that never finishes frees its key after
- * IDEMPOTENCY_LOCK_S.
+ * `Idempotency-Key` on POST: the first answer to a key is kept per tenant for IDEMPOTENCY_TTL_S and
+ * replayed byte for byte (with `Idempotent-Replayed: true`) to later requests with the same key, from
+ * any of the tenant's API keys (an SDK's retries may come from another instance and key). A replay
+ * passes the authorisation the route itself applies: the scope the route required is kept with the
+ * answer, and a key without it gets the route's 403, never the answer (a read-only key replaying an
+ * admin's `POST /v1/api-keys` would otherwise be handed the new key's secret). Subscriber tokens
+ * (`/v1/subscriber/*`, each a different subscriber of the tenant) keep their keys per token.
+ * Authorisation refusals (401, 403) are not kept, as 5xx are not: they answer the credential, not
+ * the request. The same key with another request (method, path, query or body) is a 422; while the
+ * first request still runs, the same key is a 409. Claims and answers live in libSQL
+ * (`idempotency_keys`), so every process and isolate, on Node and on Workers, sees the same keys. A
+ * claim is taken with one conditional insert: of 20 concurrent requests with a key, exactly one runs.
+ * A request that never finishes frees its key after IDEMPOTENCY_LOCK_S.
  */
 import type { MiddlewareHandler } from "hono";
+import { type ApiKeyScope, grants } from "../../core/auth/api-keys.ts";
 import { libsqlClient } from "../../core/db/database.ts";
+import { insufficientScope } from "../auth/authenticate.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors/api-error.ts";
 
@@ -21,6 +25,11 @@ export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 const keyPattern = /^[\x21-\x7e][\x20-\x7e]{0,253}[\x21-\x7e]$|^[\x21-\x7e]$/;
 /** Response headers kept with the answer; the rest (request id, rate limit, timing) are per request. */
 const keptHeaders = ["content-type", "location", "etag"];
+/**
+ * Kept with the answer's headers (and taken out before a replay): the scope the route required. A name
+ * no real header has, so an answer kept before it existed simply has none.
+ */
+const REQUIRED_SCOPE = "gridpulse-required-scope";
 
 async function fingerprint(method: string, url: URL, body: ArrayBuffer): Promise<string> {
   const head = new TextEncoder().encode(`${method} ${url.pathname}${url.search}\n`);
@@ -39,12 +48,13 @@ const toBytes = (value: unknown): Uint8Array =>
       : new TextEncoder().encode(String(value ?? ""));
 
 /**
- * The stored key: the caller's credential id, a space, the client's key. Credential ids hold no space,
- * so two credentials never share a stored key.
+ * The stored key: the client's key, for a subscriber token prefixed with the token's id and a space
+ * (ids hold no space, so no token shares another's keys, nor the tenant's API keys').
  */
-const storedKey = (credentialId: string, key: string) => `${credentialId} ${key}`;
+const storedKey = (subscriberTokenId: string | undefined, key: string) =>
+  subscriberTokenId === undefined ? key : `${subscriberTokenId} ${key}`;
 
-/** Runs after authentication (keys are scoped to the caller's credential); only POSTs with the header. */
+/** Runs after authentication (keys are scoped to the caller's tenant); only POSTs with the header. */
 export function idempotency(): MiddlewareHandler<AppEnv> {
   return async function idempotencyMiddleware(c, next) {
     const clientKey = c.req.header(IDEMPOTENCY_HEADER);
@@ -63,7 +73,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const { settings, now } = c.var.deps;
     const client = libsqlClient(c.var.db);
     const tenantId = c.var.auth.tenantId;
-    const key = storedKey(c.var.auth.keyId, clientKey);
+    const key = storedKey(c.var.subscriber?.tokenId, clientKey);
     const print = await fingerprint("POST", new URL(c.req.url), await c.req.arrayBuffer());
     const nowMs = now();
     // Expired answers and abandoned claims of this tenant go first; then the claim, if the key is free.
@@ -112,9 +122,13 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
           { headers: { "Retry-After": "1" }, details: { idempotencyKey: clientKey } },
         );
       }
-      const headers = new Headers(
-        JSON.parse(String(row.headers ?? "{}")) as Record<string, string>,
-      );
+      const kept = JSON.parse(String(row.headers ?? "{}")) as Record<string, string>;
+      const required = kept[REQUIRED_SCOPE] as ApiKeyScope | undefined;
+      delete kept[REQUIRED_SCOPE];
+      if (required !== undefined && !grants(c.var.auth.scopes, required)) {
+        throw insufficientScope(required);
+      }
+      const headers = new Headers(kept);
       headers.set("Idempotent-Replayed", "true");
       c.res = new Response(toBytes(row.body) as Uint8Array<ArrayBuffer>, {
         status: Number(row.status),
@@ -128,12 +142,14 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     try {
       await next();
       const res = c.res;
-      if (res.status < 500) {
+      if (res.status < 500 && res.status !== 401 && res.status !== 403) {
         const headers: Record<string, string> = {};
         for (const name of keptHeaders) {
           const value = res.headers.get(name);
           if (value !== null) headers[name] = value;
         }
+        const required = c.var.requiredScope;
+        if (required !== undefined) headers[REQUIRED_SCOPE] = required;
         const body = new Uint8Array(await res.clone().arrayBuffer());
         await client.execute({
           sql:
