@@ -1,9 +1,10 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { count, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { newId } from "../../../core/auth/ids.ts";
 import { pushSubscriptions } from "../../../core/db/schema/index.ts";
 import { narrowFilter } from "../../../core/notify/subscription-filter.ts";
 import type { AppEnv } from "../../context.ts";
+import { assertBelowCap, type Cap, enforceCapAfterInsert } from "../../conventions/caps.ts";
 import { setLocation } from "../../conventions/location.ts";
 import { ApiError } from "../../errors/api-error.ts";
 import { invalidFields } from "../../errors/handler.ts";
@@ -13,7 +14,6 @@ import { presentSubscription } from "../push/present.ts";
 import { createSubscriptionBody, subscriptionSchema } from "../push/schema.ts";
 import { jsonBody, securedErrors } from "../shared/schema.ts";
 import { subscriberOperation } from "./schema.ts";
-import { own } from "./store.ts";
 
 export const createSubscriptionRoute = createRoute({
   ...subscriberOperation,
@@ -44,16 +44,27 @@ export const createSubscription: RouteHandler<typeof createSubscriptionRoute, Ap
       })),
     );
   const endpoint = pushEndpoint(body.endpoint, c.var.deps.settings);
-  const [held] = await tenant.db
-    .select({ n: count() })
-    .from(pushSubscriptions)
-    .where(own(tenant, subscriber, sql`${pushSubscriptions.endpoint} <> ${endpoint}`))
-    .all();
-  if ((held?.n ?? 0) >= subscriber.maxSubscriptions)
-    throw new ApiError(
-      "conflict",
-      `this token may register at most ${subscriber.maxSubscriptions} subscriptions; delete one first`,
-    );
+  // Neither cap counts the endpoint itself: registering it again updates the row (200).
+  const others = sql`${pushSubscriptions.endpoint} <> ${endpoint}`;
+  const caps: [Cap, Cap] = [
+    {
+      max: subscriber.maxSubscriptions,
+      within: and(eq(pushSubscriptions.subscriberTokenId, subscriber.tokenId), others),
+      refusal: () =>
+        new ApiError(
+          "conflict",
+          `this token may register at most ${subscriber.maxSubscriptions} subscriptions; delete one first`,
+        ),
+    },
+    // The tenant's cap, as `POST /v1/push/subscriptions` applies it.
+    {
+      max: c.var.deps.settings.PUSH_SUBSCRIPTIONS_MAX,
+      within: others,
+      what: "push subscriptions",
+      setting: "PUSH_SUBSCRIPTIONS_MAX",
+    },
+  ];
+  for (const cap of caps) await assertBelowCap(tenant, pushSubscriptions, cap);
   const id = newId("psub");
   const update = { p256dh: body.keys.p256dh, auth: body.keys.auth, filters: narrowed.filter };
   // An endpoint registered by the tenant or another token is not taken over: the update applies
@@ -77,6 +88,8 @@ export const createSubscription: RouteHandler<typeof createSubscriptionRoute, Ap
     .returning();
   if (!row) throw new ApiError("conflict", "this endpoint is registered by someone else");
   if (row.id !== id) return c.json(presentSubscription(row), 200);
+  // Concurrent registrations may have passed the checks above together.
+  await enforceCapAfterInsert(tenant, pushSubscriptions, row.id, ...caps);
   setLocation(c, row.id);
   return c.json(presentSubscription(row), 201);
 };
