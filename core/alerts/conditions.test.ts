@@ -176,6 +176,22 @@ describe("market_price", () => {
     expect(sampleRule(above, { prices: [pt(-5, 1)] }, now)[0]?.condition).toBe("no_data");
   });
 
+  it("of two prices at the same time, takes the one with the greater event id, as the market store does", () => {
+    const at = (eventId: string, eurPerKwh: number) => ({ ...pt(10, eurPerKwh), eventId });
+    const above = rule({ op: "above", thresholdEurPerKwh: 0.3 });
+    const below = rule({ op: "below", thresholdEurPerKwh: 0.3 });
+    for (const prices of [
+      [at("evt_b", 0.25), at("evt_a", 0.35)],
+      [at("evt_a", 0.35), at("evt_b", 0.25)],
+    ]) {
+      expect(sampleRule(above, { prices }, now)[0]).toMatchObject({
+        condition: "false",
+        value: 0.25,
+      });
+      expect(sampleRule(below, { prices }, now)[0]?.condition).toBe("true");
+    }
+  });
+
   it("% change over a window starts from the price in effect when the window opened", () => {
     // 0.20 since 3h ago, 0.30 since 30 min ago; 0.10 five hours ago.
     const series = [pt(300, 0.1), pt(180, 0.2), pt(30, 0.3)];

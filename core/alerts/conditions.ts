@@ -72,7 +72,7 @@ function priceSeries(
     list.push(p);
     series.set(key, list);
   }
-  for (const list of series.values()) list.sort(byTimeThenPrice);
+  for (const list of series.values()) list.sort(byTimeThenEvent);
   indexedPrices.set(points, { nowMs, length: points.length, series });
   return series;
 }
@@ -147,8 +147,11 @@ function latencyThreshold(rule: RuleOf<"latency_threshold">, inputs: PreparedInp
 
 const regionOf = (p: { region?: string | undefined }) => p.region ?? "";
 
-const byTimeThenPrice = (a: PricePoint, b: PricePoint) =>
-  a.tsMs - b.tsMs || a.eurPerKwh - b.eurPerKwh;
+/** Oldest first; at the same time by event id (the greater is the later), then by price. */
+const byTimeThenEvent = (a: PricePoint, b: PricePoint) =>
+  a.tsMs - b.tsMs ||
+  ((a.eventId ?? "") < (b.eventId ?? "") ? -1 : (a.eventId ?? "") > (b.eventId ?? "") ? 1 : 0) ||
+  a.eurPerKwh - b.eurPerKwh;
 
 /**
  * The % change of the price over the window ending at `nowMs`: from the price in effect when the window

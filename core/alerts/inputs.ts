@@ -28,6 +28,11 @@ export interface PricePoint {
   region?: string | undefined;
   tsMs: number;
   eurPerKwh: number;
+  /**
+   * The market event's id: of two points at the same time the one with the greater id is the later,
+   * as the market store decides the latest price (`GET /v1/market/prices` and the assessments').
+   */
+  eventId?: string | undefined;
 }
 
 export type SubsidyProgram = Extract<MarketEvent, { kind: "subsidy" }>;

@@ -439,6 +439,7 @@ export async function pricePoints(
         ...(q.region === "" ? {} : { region: q.region }),
         tsMs: row.tsMs,
         eurPerKwh: event.value,
+        eventId: row.id,
       },
     ];
   });
@@ -447,7 +448,7 @@ export async function pricePoints(
 const dedupePoints = (points: PricePoint[]) => {
   const seen = new Set<string>();
   return points.filter((p) => {
-    const key = JSON.stringify([p.carrier, p.region ?? "", p.tsMs, p.eurPerKwh]);
+    const key = JSON.stringify([p.carrier, p.region ?? "", p.tsMs, p.eurPerKwh, p.eventId ?? ""]);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
