@@ -18,6 +18,7 @@ describe("checkOutboundUrl", () => {
       "http://intranet/",
       "ftp://example.com/",
       "https://user:pw@example.com/",
+      "https://hooks.example.com:0/x",
       "not a url",
     ]) {
       expect(checkOutboundUrl(url, none).ok, url).toBe(false);

@@ -47,6 +47,8 @@ export function checkOutboundUrl(text: string, allowlist: OutboundAllowlist): Ur
   }
   if (url.username || url.password) return { ok: false, reason: "credentials in the URL" };
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  // Port 0 is no port a receiver listens on (a connection to it fails, every delivery with it).
+  if (port === 0) return { ok: false, reason: "port 0 is not a port to deliver to" };
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   const ip = parseIp(host);
   if (ip) {
