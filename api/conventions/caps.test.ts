@@ -3,30 +3,12 @@
  * Node server uses): of creates fired at once from below the cap, exactly `max` succeed and the rest
  * are refused, and the tenant is left with exactly `max` rows.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pushSubscriptions, webhookEndpoints } from "../../core/db/schema/index.ts";
-import { applyMigrations } from "../../platform/db/migrate.ts";
-import { openDatabase } from "../../platform/db/open.ts";
 import { tenantScope } from "../tenancy/tenant-scope.ts";
-import { createHarness } from "../testing/harness.ts";
+import { fileHarnesses } from "../testing/file-harness.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "gridpulse-caps-"));
-const closers: (() => void)[] = [];
-afterAll(() => {
-  for (const close of closers) close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-let files = 0;
-async function fileHarness(settings: Record<string, string>) {
-  const { db, close } = await openDatabase({ url: `file:${join(dir, `caps-${files++}.db`)}` });
-  closers.push(close);
-  await applyMigrations(db);
-  return createHarness({ database: db, settings });
-}
+const fileHarness = fileHarnesses("caps");
 
 const keys = {
   p256dh: "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",

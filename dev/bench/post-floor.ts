@@ -130,39 +130,20 @@ try {
   const required = m.prepare - m.engine + m.write;
   const floor = m.anchor + required;
   const us = (x: number) => `${Math.round(x)} µs`;
-  const rows: [string, string, string][] = [
-    [
-      "anchor (validate, assess(), small reply)",
-      us(m.anchor),
-      runs.anchor.map(Math.round).join(", "),
-    ],
-    [
-      "POST /v1/assessments (full view, 16 at a time)",
-      us(m.post),
-      runs.post.map(Math.round).join(", "),
-    ],
-    ["  the engine, assess()", us(m.engine), runs.engine.map(Math.round).join(", ")],
-    [
-      "  engine, views, full view's JSON and bytes, stored form",
-      us(m.prepare),
-      runs.prepare.map(Math.round).join(", "),
-    ],
-    [
-      "    of which the stored form's deflate",
-      us(m.deflate),
-      runs.deflate.map(Math.round).join(", "),
-    ],
-    [
-      "  the write, 16 at a time (row and cohort increments)",
-      us(m.write),
-      runs.write.map(Math.round).join(", "),
-    ],
-  ];
+  const labels: Record<Part, string> = {
+    anchor: "anchor (validate, assess(), small reply)",
+    post: "POST /v1/assessments (full view, 16 at a time)",
+    engine: "  the engine, assess()",
+    prepare: "  engine, views, full view's JSON and bytes, stored form",
+    deflate: "    of which the stored form's deflate",
+    write: "  the write, 16 at a time (row and cohort increments)",
+  };
   console.log(
     `\nCPU per request, in process, medians of ${rounds} alternating rounds of ${requests}:\n`,
   );
   console.log("| what | CPU per request | rounds |\n| --- | --- | --- |");
-  for (const [what, value, all] of rows) console.log(`| ${what} | ${value} | ${all} |`);
+  for (const name of names)
+    console.log(`| ${labels[name]} | ${us(m[name])} | ${runs[name].map(Math.round).join(", ")} |`);
   console.log(
     `\nA POST's required work beyond the anchor's (views, serialisation, stored form, write): ${us(required)}.`,
   );

@@ -3,31 +3,14 @@
  * group-committing client the Node server uses): the token's `maxSubscriptions` and the tenant's
  * `PUSH_SUBSCRIPTIONS_MAX` both hold when registrations arrive at once.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pushSubscriptions } from "../../../core/db/schema/index.ts";
-import { applyMigrations } from "../../../platform/db/migrate.ts";
-import { openDatabase } from "../../../platform/db/open.ts";
 import { tenantScope } from "../../tenancy/tenant-scope.ts";
-import { createHarness, type Harness } from "../../testing/harness.ts";
+import { fileHarnesses } from "../../testing/file-harness.ts";
+import type { Harness } from "../../testing/harness.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "gridpulse-subscriber-caps-"));
-const closers: (() => void)[] = [];
-afterAll(() => {
-  for (const close of closers) close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-let files = 0;
-async function fileHarness(settings: Record<string, string> = {}) {
-  const { db, close } = await openDatabase({ url: `file:${join(dir, `sub-${files++}.db`)}` });
-  closers.push(close);
-  await applyMigrations(db);
-  return createHarness({ database: db, settings });
-}
+const fileHarness = fileHarnesses("subscriber-caps");
 
 const keys = {
   p256dh: "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
