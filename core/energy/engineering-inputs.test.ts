@@ -10,6 +10,7 @@ import {
   type AssessmentInputRaw,
   applyUpgrade,
   assess,
+  assessmentInputSchema,
   EnergyInputError,
   parseAssessmentInput,
 } from "./index.ts";
@@ -319,6 +320,17 @@ describe("inputs that describe no building", () => {
       run({ geometry: { wallsM2: { N: 60, E: 40, S: 60, W: 40 }, windowsM2: { S: 12, N: 6 } } })
         .primaryEnergy.kwhM2,
     ).toBeGreaterThan(0);
+  });
+
+  it("reports a refused floor area alone, not as an envelope or occupancy beyond it", () => {
+    const parsed = assessmentInputSchema.safeParse({
+      ...referenceHouse,
+      heatedFloorAreaM2: -5,
+      occupancy: { persons: 4 },
+    });
+    expect(parsed.success).toBe(false);
+    if (!parsed.success)
+      expect(parsed.error.issues.map((i) => i.path.join("."))).toEqual(["heatedFloorAreaM2"]);
   });
 
   it("refuses more than one person per 2 m² of heated floor", () => {

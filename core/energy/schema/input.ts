@@ -362,7 +362,9 @@ export const assessmentInputSchema = z
       (g?.roofM2 ?? 0) +
       (g?.floorM2 ?? 0) +
       (input.elements ?? []).reduce((a, e) => a + e.areaM2, 0);
-    if (envelope > MAX_ENVELOPE_TO_FLOOR * input.heatedFloorAreaM2) {
+    // Against a floor area that passed its own check only (a refused one is reported already).
+    const floorOk = input.heatedFloorAreaM2 >= 10;
+    if (floorOk && envelope > MAX_ENVELOPE_TO_FLOOR * input.heatedFloorAreaM2) {
       ctx.addIssue({
         code: "custom",
         path: input.elements?.length ? ["elements"] : ["geometry"],
@@ -371,6 +373,7 @@ export const assessmentInputSchema = z
     }
     const persons = input.occupancy?.persons;
     if (
+      floorOk &&
       persons !== undefined &&
       persons > Math.max(1, input.heatedFloorAreaM2 * MAX_PERSONS_PER_M2)
     ) {
