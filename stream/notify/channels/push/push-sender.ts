@@ -55,7 +55,10 @@ export interface PushSenderOptions {
   extraPushHosts?: readonly string[];
   deadlineMs?: number;
   excerptBytes?: number;
-  /** Lifetime of the VAPID JWT (`exp` - now), at most 24 h; default 12 h. */
+  /**
+   * Lifetime of the VAPID JWT (`exp` - now), under 24 h (RFC 8292 §2: `exp` no more than 24 hours
+   * after the request; web-push refuses 24 h itself); default 12 h.
+   */
   jwtLifetimeS?: number;
   clock?: () => number;
   metrics?: NotifyMetrics;
@@ -75,8 +78,8 @@ export function createPushSender(options: PushSenderOptions): PushSender {
   if (!/^(mailto:|https:\/\/)/.test(options.subject))
     throw new Error("VAPID subject must be a mailto: or https: URL");
   const jwtLifetimeS = options.jwtLifetimeS ?? 12 * 3600;
-  if (jwtLifetimeS <= 60 || jwtLifetimeS > 24 * 3600)
-    throw new Error("VAPID JWT lifetime must be between 1 minute and 24 hours");
+  if (!(jwtLifetimeS > 60 && jwtLifetimeS < 24 * 3600))
+    throw new Error("VAPID JWT lifetime must be over 1 minute and under 24 hours");
   const deadlineMs = options.deadlineMs ?? 15_000;
   const excerptBytes = options.excerptBytes ?? 1024;
   const clock = options.clock ?? Date.now;
