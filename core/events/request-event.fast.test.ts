@@ -44,11 +44,16 @@ const candidates: Record<string, unknown[]> = {
     `/${"a".repeat(199)}`,
     `/${"a".repeat(200)}`,
     "",
+    "/a\u0000b",
+    "/a\u007fb",
+    "/x\ud800",
+    "/x\udc00y",
+    "/café/😀",
   ],
   method: ["GET", "HEAD", "OPTIONS", "get", "TRACE", ""],
   status: [100, 99, 599, 600, 200.5, "200", -1],
   durationMs: [0, -0.001, 86_400_000, 86_400_001, Number.POSITIVE_INFINITY, "1", 0.0001],
-  region: [undefined, "", "x", "a".repeat(64), "a".repeat(65), null, 3],
+  region: [undefined, "", "x", "a".repeat(64), "a".repeat(65), null, 3, "AT\u0000H", "Κρήτη"],
   traceparent: [
     undefined,
     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
@@ -112,5 +117,18 @@ describe("fastRequestEvent agrees with requestEventSchema", () => {
       new TextEncoder().encode(JSON.stringify({ ...base, status: "x" })),
     );
     expect(bad).toMatchObject({ ok: false, reason: "schema_violation" });
+  });
+});
+
+describe("routes and regions that would not survive libSQL", () => {
+  it("are refused, on the fast path and through the schema alike", () => {
+    for (const route of ["/a\u0000b", "/x\ud800", "/x\udc00y", "/a\u0085b", "/a\u007fb"]) {
+      expect(requestEventSchema.safeParse({ ...base, route }).success, JSON.stringify(route)).toBe(
+        false,
+      );
+      expect(fastRequestEvent({ ...base, route }), JSON.stringify(route)).toBeUndefined();
+    }
+    // Paired surrogates (an emoji) and other non-ASCII text stay valid.
+    expect(fastRequestEvent({ ...base, route: "/café/😀", region: "Κρήτη" })).toBeDefined();
   });
 });

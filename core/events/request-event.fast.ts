@@ -9,7 +9,14 @@
 import { z } from "zod";
 import { type Decoded, decodeEvent, maxEventBytes } from "./decode.ts";
 import { newScannedRequestEvent, scannedEvent, scanRequestEvent } from "./request-event.scan.ts";
-import { httpMethods, type RequestEvent, requestEventSchema } from "./request-event.ts";
+import {
+  httpMethods,
+  plainTextPattern,
+  type RequestEvent,
+  requestEventSchema,
+  routePattern,
+  wellFormed,
+} from "./request-event.ts";
 
 const allowedKeys = new Set([
   "id",
@@ -24,7 +31,6 @@ const allowedKeys = new Set([
 ]);
 const methods = new Set<string>(httpMethods);
 const servicePattern = /^[A-Za-z0-9._-]+$/;
-const routePattern = /^\/[^\s?#]*$/;
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 const minEpochMs = Date.UTC(2000, 0, 1);
 const maxEpochMs = Date.UTC(2200, 0, 1);
@@ -51,7 +57,7 @@ export function fastRequestEvent(value: unknown): RequestEvent | undefined {
   const tsMs = epochMs(ts);
   if (tsMs === undefined || !(tsMs >= minEpochMs && tsMs < maxEpochMs)) return undefined;
   if (!isString(service, 1, 100) || !servicePattern.test(service)) return undefined;
-  if (!isString(route, 1, 200) || !routePattern.test(route)) return undefined;
+  if (!isString(route, 1, 200) || !routePattern.test(route) || !wellFormed(route)) return undefined;
   if (typeof method !== "string" || !methods.has(method)) return undefined;
   if (typeof status !== "number" || !Number.isSafeInteger(status) || status < 100 || status > 599)
     return undefined;
@@ -63,7 +69,11 @@ export function fastRequestEvent(value: unknown): RequestEvent | undefined {
   ) {
     return undefined;
   }
-  if ("region" in o && !isString(region, 1, 64)) return undefined;
+  if (
+    "region" in o &&
+    (!isString(region, 1, 64) || !plainTextPattern.test(region) || !wellFormed(region))
+  )
+    return undefined;
   if (
     "traceparent" in o &&
     !(typeof traceparent === "string" && traceparentPattern.test(traceparent))

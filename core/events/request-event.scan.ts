@@ -93,7 +93,7 @@ const fieldNames: readonly [string, number][] = [
 ];
 
 /**
- * Byte classes: plain string bytes (printable ASCII but the quote and backslash), service characters
+ * Byte classes: plain string bytes (printable ASCII but the quote, backslash and DEL), service characters
  * ([A-Za-z0-9._-]), route characters after the leading '/' (plain but the space, '?' and '#': `\s`
  * among printable ASCII is only the space) and lowercase hex.
  */
@@ -103,7 +103,8 @@ const routeByte = new Uint8Array(256);
 const hexByte = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
-  plainByte[c] = c >= 0x20 && c !== QUOTE && c !== BACKSLASH ? 1 : 0;
+  // DEL is a control character: an event holding one is left to the generic decoder.
+  plainByte[c] = c >= 0x20 && c !== 0x7f && c !== QUOTE && c !== BACKSLASH ? 1 : 0;
   serviceByte[c] = /[A-Za-z0-9._-]/.test(ch) ? 1 : 0;
   routeByte[c] = plainByte[c] === 1 && c !== 0x20 && c !== 0x3f && c !== 0x23 ? 1 : 0;
   hexByte[c] = /[\da-f]/.test(ch) ? 1 : 0;
