@@ -148,10 +148,11 @@ function latencyThreshold(rule: RuleOf<"latency_threshold">, inputs: PreparedInp
 const regionOf = (p: { region?: string | undefined }) => p.region ?? "";
 
 /** Oldest first; at the same time by event id (the greater is the later), then by price. */
-const byTimeThenEvent = (a: PricePoint, b: PricePoint) =>
-  a.tsMs - b.tsMs ||
-  ((a.eventId ?? "") < (b.eventId ?? "") ? -1 : (a.eventId ?? "") > (b.eventId ?? "") ? 1 : 0) ||
-  a.eurPerKwh - b.eurPerKwh;
+const byTimeThenEvent = (a: PricePoint, b: PricePoint) => {
+  const ea = a.eventId ?? "";
+  const eb = b.eventId ?? "";
+  return a.tsMs - b.tsMs || (ea < eb ? -1 : ea > eb ? 1 : 0) || a.eurPerKwh - b.eurPerKwh;
+};
 
 /**
  * The % change of the price over the window ending at `nowMs`: from the price in effect when the window

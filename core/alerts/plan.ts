@@ -292,13 +292,22 @@ function noteEnded(
     }
     if (n.mutedAtResolve !== undefined) return n;
     changed = true;
-    const mutedAtResolve = alert
-      ? isMutedFp(alert.fingerprint)
-      : silencedBy(silences, n.labels, now).length > 0;
-    return { ...n, mutedAtResolve };
+    return { ...n, mutedAtResolve: mutedNow(n, alert, isMutedFp, silences, now) };
   });
   return changed ? { ...group, notifiedFiring } : group;
 }
+
+/**
+ * Whether a notified alert is muted now: silenced or inhibited while the evaluator still has it, only
+ * silences to check (by its notified labels) once it is gone.
+ */
+const mutedNow = (
+  n: NotifiedAlert,
+  alert: AlertState | undefined,
+  isMutedFp: (fingerprint: string) => boolean,
+  silences: readonly Silence[],
+  now: number,
+) => (alert ? isMutedFp(alert.fingerprint) : silencedBy(silences, n.labels, now).length > 0);
 
 function flush(
   group: NotificationGroup,
@@ -332,10 +341,7 @@ function flush(
     if (!alert && firingEpisode.get(n.fingerprint) === n.startsAtMs) continue;
     // Resolved or vanished: the episode the receiver was told of is over. Whether it is reported was
     // decided when it ended (noteEnded), not by what is muted now.
-    const mutedAtResolve =
-      n.mutedAtResolve ??
-      (alert ? isMutedFp(alert.fingerprint) : silencedBy(silences, n.labels, now).length > 0);
-    if (mutedAtResolve) continue;
+    if (n.mutedAtResolve ?? mutedNow(n, alert, isMutedFp, silences, now)) continue;
     const resolvedInPlace = alert?.status === "resolved";
     resolvedNow.push({
       fingerprint: n.fingerprint,

@@ -24,6 +24,8 @@ import type { AssessmentInput } from "../schema/input.ts";
 
 /** ESTIMATE: split units without a year are taken as 2001-2010 units (air conditioning spread then). */
 const DEFAULT_SPLIT_YEAR = 2001;
+/** Split units without a year, for heating or cooling alike: one set of units, one age. */
+const splitUnitsYear = (constructionYear: number) => Math.max(constructionYear, DEFAULT_SPLIT_YEAR);
 /**
  * ESTIMATE: air-to-water heat pumps without a year are taken as units installed after 2010: they spread
  * in Greek homes after KENAK (2010) and with the Exoikonomo programmes (TABULA GR.HP.Gen.10 "after
@@ -42,7 +44,7 @@ export function defaultHeatingYear(
 ): { year: number; source: string } {
   if (type === "split_units") {
     return {
-      year: Math.max(constructionYear, DEFAULT_SPLIT_YEAR),
+      year: splitUnitsYear(constructionYear),
       source:
         "ESTIMATE: split units without a year taken as 2001-2010 units (as for cooling) or the construction year if later",
     };
@@ -170,7 +172,7 @@ export function resolveSystems(
       estimate: false,
     });
   } else {
-    const year = c.installedYear ?? Math.max(input.constructionYear, DEFAULT_SPLIT_YEAR);
+    const year = c.installedYear ?? splitUnitsYear(input.constructionYear);
     if (c.installedYear === undefined) {
       note?.({
         field: "systems.cooling.installedYear",
