@@ -205,7 +205,9 @@ if (config.STREAM_STAGES.includes("alerts")) {
 if (config.STREAM_STAGES.includes("dispatch")) {
   stages.push(
     await createDispatchStage({
-      database: { url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN },
+      // The worker's own settings, deadline included: without one a frozen server held the
+      // dispatcher's poll (and its readiness) until the server came back.
+      database: databaseSettings,
       env: process.env,
       registry: metrics.registry,
       logger,

@@ -8,7 +8,8 @@ import type { StreamMetrics } from "../metrics/registry.ts";
 
 export interface StreamHttpDeps {
   metrics: StreamMetrics;
-  stages: { name: string; isJoined(): boolean }[];
+  /** `downReason`: what a stage that is not joined is waiting for, when not its consumer group. */
+  stages: { name: string; isJoined(): boolean; downReason?: string }[];
   routes?: Hono[];
 }
 
@@ -24,13 +25,16 @@ export function createStreamHttpApp(deps: StreamHttpDeps) {
           stage.name,
           stage.isJoined()
             ? { status: "up" as const }
-            : { status: "down" as const, reason: "consumer has not joined its group" },
+            : {
+                status: "down" as const,
+                reason: stage.downReason ?? "consumer has not joined its group",
+              },
         ]),
       );
       const failing = Object.entries(checks).filter(([, check]) => check.status === "down");
       if (failing.length === 0) return c.json({ status: "ready", checks });
       const names = failing.map(([name]) => name).join(", ");
-      return c.json(errorBody("not_ready", `not ready: ${names} not joined`, { checks }), 503);
+      return c.json(errorBody("not_ready", `not ready: ${names}`, { checks }), 503);
     })
     .get("/metrics", async (c) => {
       const body = await deps.metrics.registry.metrics();

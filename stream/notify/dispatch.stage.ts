@@ -48,6 +48,7 @@ export interface DispatchStage {
   start(): Promise<void>;
   stop(): Promise<void>;
   isJoined(): boolean;
+  downReason: string;
 }
 
 export async function createDispatchStage(options: DispatchStageOptions): Promise<DispatchStage> {
@@ -98,5 +99,6 @@ export async function createDispatchStage(options: DispatchStageOptions): Promis
       own?.close();
     },
     isJoined: () => dispatcher.isRunning(),
+    downReason: "stopped, or its last outbox poll failed (database unavailable)",
   };
 }

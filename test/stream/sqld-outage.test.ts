@@ -62,6 +62,18 @@ describe("stream worker on a libSQL server that stalls", () => {
       // Still up while its database is away.
       expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
       note("worker alive");
+      // The dispatcher's outbox poll fails at the deadline too (it was held until the server came
+      // back, readiness saying 200): readiness names it.
+      const ready = await fetch(`${worker.url}/health/ready`);
+      const checks = (
+        (await ready.json()) as {
+          error?: { details?: { checks?: Record<string, { status: string }> } };
+        }
+      ).error?.details?.checks;
+      expect(ready.status).toBe(503);
+      expect(checks?.dispatch?.status).toBe("down");
+      expect(worker.output()).toMatch(/polling the outbox failed/);
+      note("readiness 503, dispatch down");
       if (fault === "frozen") server.resume();
       else await server.start();
       note("server back");
@@ -76,6 +88,12 @@ describe("stream worker on a libSQL server that stalls", () => {
         { timeoutMs: 60_000, intervalMs: 250 },
       );
       note(`caught up after the ${fault} server's return`);
+      await waitFor(
+        `readiness after the ${fault} server's return`,
+        async () => (await fetch(`${worker.url}/health/ready`)).status === 200,
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
+      note("ready again");
     }
     const stored = await storedWindows(server.url);
     console.log(`stream worker on sqld:\n  ${timeline.join("\n  ")}`);
