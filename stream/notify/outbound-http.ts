@@ -6,7 +6,12 @@
 import http from "node:http";
 import https from "node:https";
 import type { HttpExchange } from "../../core/notify/outcome.ts";
-import { type CheckedTarget, OutboundBlockedError, pinnedLookup } from "./ssrf.ts";
+import {
+  type CheckedTarget,
+  OutboundBlockedError,
+  OutboundResolveError,
+  pinnedLookup,
+} from "./ssrf.ts";
 
 export interface OutboundAgents {
   http: http.Agent;
@@ -151,6 +156,14 @@ export function exchangeFields(response: OutboundResponse, deadlineMs: number) {
  * the URL's path nor a secret.
  */
 export function unsentFields(error: unknown, describe: (error: unknown) => string) {
+  // A name that did not resolve this time is a network error, retried like a refused connection.
+  if (error instanceof OutboundResolveError)
+    return {
+      outcome: "retry" as const,
+      durationMs: 0,
+      responseExcerpt: "",
+      error: `DNS: ${error.code}`,
+    };
   const blocked = error instanceof OutboundBlockedError;
   return {
     outcome: blocked ? ("blocked" as const) : ("invalid" as const),

@@ -5,6 +5,7 @@ import {
   createOutboundGuard,
   type NameResolver,
   OutboundBlockedError,
+  OutboundResolveError,
   pinnedLookup,
 } from "./ssrf.ts";
 
@@ -50,12 +51,24 @@ describe("outbound guard", () => {
     ["http://rebind.example.com/", "loopback"],
     ["http://mapped.example.com/", "ipv4_mapped"],
     ["http://nat64.example.com/", "loopback"],
-    ["http://nowhere.example.com/", "unresolvable"],
     ["ftp://hooks.example.com/", "scheme_not_allowed"],
     ["file:///etc/passwd", "scheme_not_allowed"],
     ["not a url", "invalid_url"],
   ])("%s is refused (%s)", async (url, expected) => {
     expect(await reason(url)).toBe(expected);
+  });
+
+  it("reports a name that does not resolve as a resolver failure (retried), not a refusal", async () => {
+    const guard = createOutboundGuard({ resolve });
+    await expect(guard.check("http://nowhere.example.com/")).rejects.toMatchObject({
+      name: "OutboundResolveError",
+      host: "nowhere.example.com",
+      code: "ENOTFOUND",
+    });
+    const empty = createOutboundGuard({ resolve: async () => [] });
+    const error = await empty.check("http://hooks.example.com/").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutboundResolveError);
+    expect((error as OutboundResolveError).code).toBe("no address");
   });
 
   it("allows public names and addresses and returns every checked address", async () => {

@@ -52,6 +52,22 @@ export class OutboundBlockedError extends Error {
   }
 }
 
+/**
+ * Thrown when a host name could not be resolved at the moment (the resolver failed or gave no
+ * address: EAI_AGAIN, SERVFAIL, a time-out, NXDOMAIN while a zone is being fixed). Not a refusal: the
+ * attempt is a network error and is retried on the schedule.
+ */
+export class OutboundResolveError extends Error {
+  readonly host: string;
+  readonly code: string;
+  constructor(host: string, code: string) {
+    super(`cannot resolve ${host}: ${code}`);
+    this.name = "OutboundResolveError";
+    this.host = host;
+    this.code = code;
+  }
+}
+
 export interface CheckedTarget {
   url: URL;
   /** Host name without IPv6 brackets. */
@@ -100,13 +116,12 @@ export function createOutboundGuard(options: OutboundGuardOptions = {}): Outboun
         try {
           addresses = await resolve(hostname);
         } catch (error) {
-          throw new OutboundBlockedError(
-            "unresolvable",
+          throw new OutboundResolveError(
             hostname,
-            (error as { code?: string }).code,
+            (error as { code?: string }).code ?? (error as Error).name ?? "resolver error",
           );
         }
-        if (addresses.length === 0) throw new OutboundBlockedError("unresolvable", hostname);
+        if (addresses.length === 0) throw new OutboundResolveError(hostname, "no address");
       }
       const hostAllowed = !literal && allowlistAllowsHost(allowlist, hostname, port);
       for (const a of addresses) {

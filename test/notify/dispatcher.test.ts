@@ -17,6 +17,7 @@ import {
 import { loadNotifyConfig } from "../../stream/notify/config.ts";
 import { createDispatchStage, type DispatchStage } from "../../stream/notify/dispatch.stage.ts";
 import { createOutboundAgents } from "../../stream/notify/outbound-http.ts";
+import type { NameResolver } from "../../stream/notify/ssrf.ts";
 import { sampleValue } from "../support/metrics.ts";
 import {
   addEndpoint,
@@ -48,7 +49,7 @@ const schedule = "0,50ms,100ms,150ms,200ms,200ms,200ms,200ms,200ms,200ms";
 async function startDispatcher(
   t: TestDatabase,
   env: Record<string, string>,
-  options: { ca?: string } = {},
+  options: { ca?: string; resolve?: NameResolver } = {},
 ): Promise<{ stage: DispatchStage; registry: Registry }> {
   const registry = new Registry();
   const agents = createOutboundAgents(options.ca ? { ca: options.ca } : {});
@@ -70,7 +71,7 @@ async function startDispatcher(
       : silentLogger,
     agents,
     // Every test host name is a loopback receiver; only the allowlist decides what may be contacted.
-    resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+    resolve: options.resolve ?? (async () => [{ address: "127.0.0.1", family: 4 }]),
   });
   await stage.start();
   cleanups.push(
@@ -464,6 +465,59 @@ describe("notification dispatcher", () => {
     expect(test?.headers.urgency).toBe("low");
     const attempts = await attemptsOf(t, byKey.g1?.id);
     expect(attempts.map((a) => [a.statusCode, a.outcome])).toEqual([[410, "delete_subscription"]]);
+  });
+
+  it("retries a name that did not resolve for a moment (a DNS failure is a network error, not a refusal)", async () => {
+    const t = await database();
+    const tenant = await addTenant(t);
+    const secret = generateWebhookSecret();
+    const target = await receiver([secret]);
+    const id = await addEndpoint(t, tenant, `http://hooks.example.test:${target.port}/in`, [
+      { secret, createdAtMs: 0, expiresAtMs: null },
+    ]);
+    await addOutboxRows(t, [
+      {
+        tenantId: tenant,
+        channel: "webhook",
+        targetId: id,
+        idempotencyKey: "dns",
+        payload: { type: "alert", notification: sampleNotification(1) },
+      },
+    ]);
+    let lookups = 0;
+    const { registry } = await startDispatcher(
+      t,
+      { NOTIFY_OUTBOUND_ALLOWLIST: `127.0.0.1:${target.port}` },
+      {
+        // The resolver fails once (a resolver time-out), then answers.
+        resolve: async () => {
+          lookups++;
+          if (lookups === 1)
+            throw Object.assign(new Error("getaddrinfo EAI_AGAIN"), { code: "EAI_AGAIN" });
+          return [{ address: "127.0.0.1", family: 4 }];
+        },
+      },
+    );
+    await settled(t, 1);
+    const [row] = await outboxRows(t);
+    expect(row?.status).toBe("delivered");
+    const attempts = await attemptsOf(t, row?.id);
+    expect(attempts.map((a) => a.outcome)).toEqual(["retry", "delivered"]);
+    expect(attempts[0]?.responseExcerpt).toContain("DNS: EAI_AGAIN");
+    expect(target.received).toHaveLength(1);
+    const text = await registry.metrics();
+    expect(
+      sampleValue(text, "gridpulse_notify_deliveries_total", {
+        channel: "webhook",
+        outcome: "blocked",
+      }),
+    ).toBe(0);
+    expect(
+      sampleValue(text, "gridpulse_notify_deliveries_total", {
+        channel: "webhook",
+        outcome: "retry",
+      }),
+    ).toBe(1);
   });
 
   it("blocks (and logs) an endpoint whose name resolves to loopback without an allowlist entry", async () => {
