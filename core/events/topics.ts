@@ -38,4 +38,11 @@ export const deadLetterHeaders = {
   sourcePartition: "gridpulse-dlq-source-partition",
   sourceOffset: "gridpulse-dlq-source-offset",
   failedAt: "gridpulse-dlq-failed-at",
+  /**
+   * Only on a letter whose value was cut to fit the broker's message size limit: the original value's
+   * length in bytes (the letter keeps the value's first bytes, its key and the reason).
+   */
+  originalValueBytes: "gridpulse-dlq-original-value-bytes",
+  /** Only when the original headers alone did not fit either: how many were left out. */
+  droppedHeaders: "gridpulse-dlq-dropped-headers",
 } as const;

@@ -178,6 +178,65 @@ describe("stream worker: telemetry.requests.v1", () => {
     );
   });
 
+  it("dead-letters a message at the broker's size limit and a burst of bad market events, and keeps flowing", async () => {
+    const prefix = uniquePrefix();
+    await createTopics(kafka, prefix, 1);
+    const topic = topicName(prefix, "requests");
+    const market = topicName(prefix, "market");
+    const { worker, group } = await startWorker(prefix);
+
+    const producer = eventProducer(kafka);
+    await producer.connect();
+    // A value the source topic takes (under its 1 MiB limit), whose dead letter, with the reason and
+    // error added, would not fit: stage 1 retried its transaction for ever, the partition stalled.
+    const huge = Buffer.alloc(1_048_400, 0x61);
+    await producer.send({ topic, messages: [{ key: "edge-api", value: huge }] });
+    await producer.send({
+      topic,
+      messages: [
+        { key: "edge-api", value: "{not json" },
+        { key: "edge-api", value: JSON.stringify(requestEvent()) },
+      ],
+    });
+    // 3,000 small invalid market events: their dead letters went out in one send, which the broker
+    // refused as one batch over its size limit, and the worker stopped (again at every restart).
+    const bad = Array.from({ length: 3000 }, (_, i) => ({
+      key: "market:electricity",
+      value: JSON.stringify({ id: `bad-${i}`, ts: Date.now(), kind: "price" }),
+    }));
+    for (let i = 0; i < bad.length; i += 1000)
+      await producer.send({ topic: market, messages: bad.slice(i, i + 1000) });
+    await producer.disconnect();
+
+    await waitForMetric(worker.url, "gridpulse_stream_events_processed_total", { topic }, 1);
+    await waitForMetric(
+      worker.url,
+      "gridpulse_stream_events_invalid_total",
+      { topic: market, reason: "schema_violation" },
+      3000,
+    );
+    const text = await scrape(worker.url);
+    expect(
+      sampleValue(text, "gridpulse_stream_events_invalid_total", { topic, reason: "too_large" }),
+    ).toBe(1);
+    expect(
+      sampleValue(text, "gridpulse_stream_events_invalid_total", { topic, reason: "invalid_json" }),
+    ).toBe(1);
+    const letters = await readMessages(kafka, deadLetterTopic(topic), 2);
+    const cut = letters.find((m) => m.headers?.["gridpulse-dlq-source-offset"]?.toString() === "0");
+    expect(cut?.headers?.["gridpulse-dlq-original-value-bytes"]?.toString()).toBe("1048400");
+    expect(cut?.value?.length).toBeGreaterThan(990_000);
+    expect(cut?.value?.equals(huge.subarray(0, cut.value.length))).toBe(true);
+    expect(await topicRecords(kafka, deadLetterTopic(market))).toBe(3000);
+    await waitFor(
+      "all three offsets to be committed",
+      async () => (await committedCount(kafka, `${group}-aggregate`, topic)) === 3,
+      { timeoutMs: 10_000 },
+    );
+    expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
+    expect(worker.output()).not.toMatch(/"level":"fatal"/);
+  });
+
   it("on SIGTERM finishes and commits the batch in hand, leaves the group and exits 0", async () => {
     const prefix = uniquePrefix();
     await createTopics(kafka, prefix, 3);
