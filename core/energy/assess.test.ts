@@ -48,36 +48,70 @@ function issuesOf(raw: unknown, now = NOW) {
 }
 
 describe("reference building", () => {
-  it("a home built exactly to the reference specification has T = 1.00 and class B", () => {
-    // Zone C, KENAK 2017 U-max (wall 0.40, roof 0.35, floor to ground 0.65, window 2.4), the
-    // reference glazing and heat capacity, and the reference systems.
-    const a = assess(
-      {
-        location: { station: "thessaloniki" },
-        buildingType: "detached_house",
-        constructionYear: 2020,
-        heatedFloorAreaM2: 140,
-        storeys: 2,
-        uValues: { wall: 0.4, roof: 0.35, floor: 0.65 },
-        windows: { uValue: 2.4, glazingG: 0.55, frameFraction: 0.2, airtight: true },
-        thermalMass: 250,
-        systems: {
-          heating: {
-            type: "oil_boiler",
-            installedYear: 2020,
-            emitter: "radiators",
-            central: false,
-            distributionInsulated: true,
-          },
-          cooling: { type: "split_units", installedYear: 2020 },
-          hotWater: { type: "electric" },
-        },
+  // Zone C, KENAK 2017 U-max (wall 0.40, roof 0.35, floor to ground 0.65, window 2.4), the
+  // reference glazing and heat capacity, and the reference systems.
+  const referenceSpec = {
+    location: { station: "thessaloniki" },
+    buildingType: "detached_house",
+    constructionYear: 2020,
+    heatedFloorAreaM2: 140,
+    storeys: 2,
+    uValues: { wall: 0.4, roof: 0.35, floor: 0.65 },
+    windows: { uValue: 2.4, glazingG: 0.55, frameFraction: 0.2, airtight: true },
+    thermalMass: 250,
+    systems: {
+      heating: {
+        type: "oil_boiler",
+        installedYear: 2020,
+        emitter: "radiators",
+        central: false,
+        distributionInsulated: true,
       },
-      { now: NOW },
-    );
+      cooling: { type: "split_units", installedYear: 2020 },
+      hotWater: { type: "electric" },
+    },
+  } satisfies AssessmentInputRaw;
+
+  it("a home built exactly to the reference specification has T = 1.00 and class B", () => {
+    const a = assess(referenceSpec, { now: NOW });
     expect(a.rating.ratio).toBeCloseTo(1, 9);
     expect(a.rating.energyClass).toBe("B");
     expect(a.primaryEnergy.kwhM2).toBeCloseTo(a.rating.referenceBuilding.primaryEnergyKwhM2, 9);
+  });
+
+  it("takes the home's winter shading of the glazing; its summer shading stays the fixed one", () => {
+    // la-kenak menu_library_ka.php, reference glazing: winter shading F_c "as in the existing
+    // building", summer shading fixed per orientation. A home to the reference specification rates
+    // T = 1 whatever its surroundings shade in winter.
+    for (const winterShading of [0.2, 0.5, 1]) {
+      const a = assess(
+        { ...referenceSpec, windows: { ...referenceSpec.windows, winterShading } },
+        { now: NOW },
+      );
+      expect(a.rating.ratio).toBeCloseTo(1, 9);
+      expect(a.rating.referenceBuilding.heatingNeedKwhM2).toBeCloseTo(a.needs.heatingKwhM2, 9);
+    }
+    const open = assess(
+      { ...referenceSpec, windows: { ...referenceSpec.windows, winterShading: 1 } },
+      { now: NOW },
+    );
+    const shaded = assess(
+      { ...referenceSpec, windows: { ...referenceSpec.windows, winterShading: 0.2 } },
+      { now: NOW },
+    );
+    expect(shaded.rating.referenceBuilding.heatingNeedKwhM2).toBeGreaterThan(
+      open.rating.referenceBuilding.heatingNeedKwhM2,
+    );
+    // Better summer shading than the reference's overhangs and fins lowers T.
+    const summer = assess(
+      { ...referenceSpec, windows: { ...referenceSpec.windows, summerShading: 0.3 } },
+      { now: NOW },
+    );
+    expect(summer.rating.referenceBuilding.coolingNeedKwhM2).toBeCloseTo(
+      assess(referenceSpec, { now: NOW }).rating.referenceBuilding.coolingNeedKwhM2,
+      9,
+    );
+    expect(summer.rating.ratio).toBeLessThan(1);
   });
 
   it("is the same for a home and all its upgrade packages (fixed reference systems)", () => {
@@ -273,6 +307,52 @@ describe("bad input names the field", () => {
     ).toEqual(["location", "zone"]);
   });
 
+  it("refuses a home whose reference building needs no energy (no class T = EP / EP_ref)", () => {
+    // No hot water, no heating need at 10 °C in zone A, no cooling counted: EP = EP_ref = 0 gave
+    // T = NaN, class H, and a 500 from the API (the database refuses NaN).
+    const nothing: AssessmentInputRaw = {
+      location: { zone: "A" },
+      buildingType: "apartment",
+      apartmentPosition: "middle",
+      constructionYear: 2020,
+      heatedFloorAreaM2: 100,
+      systems: {
+        heating: { type: "oil_boiler" },
+        cooling: { type: "split_units", coverage: 0 },
+        hotWater: { type: "electric" },
+      },
+      occupancy: { heatingSetpointC: 10, dhwLitresPerPersonDay: 0 },
+    };
+    const issues = issuesOf(nothing);
+    expect(issues.map((i) => i.path.join("."))).toEqual(["occupancy.dhwLitresPerPersonDay"]);
+    expect(issues[0]?.message).toMatch(/reference building/);
+    expect(() => assess(nothing, { now: NOW, uncertainty: true })).toThrow(EnergyInputError);
+    // Any hot water gives the reference building a need, and the home a finite class.
+    const some = assess(
+      { ...nothing, occupancy: { heatingSetpointC: 10, dhwLitresPerPersonDay: 1 } },
+      { now: NOW },
+    );
+    expect(some.rating.referenceBuilding.primaryEnergyKwhM2).toBeGreaterThan(0);
+    expect(Number.isFinite(some.rating.ratio)).toBe(true);
+    // At 12.104 °C the reference building just needs heating (and so gets a class), but not in every
+    // variant the uncertainty samples (more occupants, other window areas): refused there too.
+    const edge = { ...nothing, occupancy: { heatingSetpointC: 12.104, dhwLitresPerPersonDay: 0 } };
+    expect(assess(edge, { now: NOW }).rating.referenceBuilding.primaryEnergyKwhM2).toBeGreaterThan(
+      0,
+    );
+    const sampled = (() => {
+      try {
+        assess(edge, { now: NOW, uncertainty: true });
+      } catch (e) {
+        if (e instanceof EnergyInputError) return e.issues;
+        throw e;
+      }
+      return [];
+    })();
+    expect(sampled.map((i) => i.path.join("."))).toEqual(["occupancy.dhwLitresPerPersonDay"]);
+    expect(sampled[0]?.message).toMatch(/variant within the ranges sampled/);
+  });
+
   it("rejects an invalid price", () => {
     expect(() =>
       assess(house1975Athens, {
@@ -350,6 +430,45 @@ describe("upgrade measures", () => {
       expect(noGrid.recommendations.measures.map((m) => m.id)).not.toContain("condensing_boiler");
     },
   );
+
+  it("does not offer new windows where a lower window U raises primary energy (cooling-dominated)", () => {
+    // Zone A, a large 1960 middle-floor apartment with a ground-source heat pump: a lower window U
+    // lets less heat out in summer, and the extra cooling outweighs the heating saved. The physics
+    // of the method, kept as it is; the rule is that such windows are not offered.
+    const home: AssessmentInputRaw = {
+      location: { zone: "A" },
+      buildingType: "apartment",
+      apartmentPosition: "middle",
+      constructionYear: 1960,
+      heatedFloorAreaM2: 800,
+      systems: {
+        heating: { type: "heat_pump_ground" },
+        cooling: { type: "split_units" },
+        hotWater: { type: "heating_system" },
+      },
+      solarThermal: {},
+    };
+    const pe = (raw: AssessmentInputRaw) => assess(raw, { now: NOW_2026 }).primaryEnergy.kwhM2;
+    const a = assess(home, { now: NOW_2026 });
+    expect(a.assumptions.find((x) => x.field === "windows.uValue")?.value).toBe(4.86);
+    expect(pe({ ...home, windows: { uValue: 2 } })).toBeGreaterThan(a.primaryEnergy.kwhM2);
+    // As they are, new windows still save (airtight frames, reference glazing), and are offered.
+    const offered = a.recommendations.measures.find((m) => m.id === "windows");
+    expect(offered?.primaryEnergyKwhM2).toBeLessThan(a.primaryEnergy.kwhM2);
+    // Already airtight with the reference glazing, only the U changes: they would add primary
+    // energy, so they are evaluated and not offered, alone or in a package.
+    const tight = { ...home, windows: { airtight: true, glazingG: 0.55 } };
+    const b = assess(tight, { now: NOW_2026 });
+    expect(pe(applyUpgrade(tight, ["windows"], { now: NOW_2026 }))).toBeGreaterThan(
+      b.primaryEnergy.kwhM2,
+    );
+    const r = b.recommendations;
+    const all = [...r.measures, ...r.packages, r.cheapestEligible, r.cheapestClassB].filter(
+      (o) => o !== null,
+    );
+    for (const o of all) expect(o.measures).not.toContain("windows");
+    expect(r.search.bound).toMatch(/not offered \(2 of the 3 evaluated\)/);
+  });
 
   it("does not offer an option that does not lower primary energy", () => {
     const a = assess(

@@ -21,8 +21,9 @@ import { type CompleteInput, completeInput } from "./resolve/typical.ts";
 import { type AssessmentInput, assessmentInputSchema } from "./schema/input.ts";
 import type { Assessment } from "./schema/output.ts";
 import { assessUncertainty } from "./uncertainty.ts";
+import { ratingRatio, requirePositiveTransmission } from "./validity.ts";
 
-export const ENGINE_VERSION = "1.1.0";
+export const ENGINE_VERSION = "1.2.0";
 const METHOD =
   "ISO 13790 / EN ISO 52016-1 monthly quasi-steady-state method as adopted by TOTEE 20701-1 (KENAK)";
 
@@ -82,6 +83,7 @@ export function assess(raw: unknown, options: AssessOptions = {}): Assessment {
   const area = model.geometry.floorAreaM2;
 
   const ht = heatTransfer(model);
+  requirePositiveTransmission(model, ht);
   const months = monthlyBalance(model, ht);
   const dhwNeed = hotWaterNeed(model);
   const energy = deliveredEnergy(model, months, dhwNeed);
@@ -89,7 +91,12 @@ export function assess(raw: unknown, options: AssessOptions = {}): Assessment {
   const ref: BuildingModel = referenceBuilding(model);
   const refMonths = monthlyBalance(ref);
   const refEnergy = deliveredEnergy(ref, refMonths, dhwNeed);
-  const ratio = energy.primaryKwh / refEnergy.primaryKwh;
+  const ratio = ratingRatio(
+    energy.primaryKwh,
+    refEnergy.primaryKwh,
+    model.usage,
+    ref.systems.cooling.coverage,
+  );
   const cls = energyClass(ratio);
 
   const prices = resolvePrices(options.prices);

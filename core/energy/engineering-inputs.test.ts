@@ -125,6 +125,77 @@ describe("thermal bridges", () => {
   });
 });
 
+describe("negative linear thermal bridges", () => {
+  // psi may be negative (external dimensions count the corners twice), down to -1 W/(m·K) over up to
+  // 200 x 100,000 m: enough to take the transmission coefficient to zero or below, where the monthly
+  // method has no meaning (a negative time constant, no heating need, class A for an oil-heated house).
+  const zoneD = (year: number): AssessmentInputRaw => ({
+    location: { zone: "D" },
+    buildingType: "detached_house",
+    constructionYear: year,
+    heatedFloorAreaM2: 100,
+    systems: {
+      heating: { type: "oil_boiler" },
+      cooling: { type: "none" },
+      hotWater: { type: "electric" },
+    },
+  });
+  const bridges = (lengthM: number) => ({ thermalBridges: { linear: [{ psi: -1, lengthM }] } });
+  const refusedAt = (raw: unknown, options: { uncertainty?: boolean } = {}) => {
+    try {
+      assess(raw, { now: NOW, ...options });
+    } catch (err) {
+      expect(err).toBeInstanceOf(EnergyInputError);
+      return (err as EnergyInputError).issues.map((i) => i.path.join("."));
+    }
+    return [];
+  };
+
+  it("refuses bridges that bring the transmission coefficient to zero or below", () => {
+    const home = zoneD(2020);
+    const htr = (raw: AssessmentInputRaw) =>
+      heatTransfer(resolveModel(parseAssessmentInput(raw), null)).transmissionWK;
+    const withoutBridges = htr({ ...home, thermalBridges: { deltaU: 0 } });
+    expect(withoutBridges).toBeGreaterThan(100);
+    expect(withoutBridges).toBeLessThan(200);
+    expect(refusedAt({ ...home, ...bridges(200) })).toEqual(["thermalBridges.linear"]);
+    expect(refusedAt({ ...home, ...bridges(100_000) })).toEqual(["thermalBridges.linear"]);
+    // Exactly to zero is refused too; just above it is a (strange but physical) home.
+    const justAbove = assess({ ...home, ...bridges(withoutBridges - 1) }, { now: NOW });
+    expect(justAbove.heatTransfer.transmissionWK).toBeCloseTo(1, 6);
+    expect(justAbove.heatTransfer.timeConstantH).toBeGreaterThan(0);
+    expect(refusedAt({ ...home, ...bridges(withoutBridges) })).toEqual(["thermalBridges.linear"]);
+    // With the class distribution asked for, the sampled variants (window area and U) must stay
+    // above zero too: 1 W/K is not enough room.
+    expect(refusedAt({ ...home, ...bridges(withoutBridges - 1) }, { uncertainty: true })).toEqual([
+      "thermalBridges.linear",
+    ]);
+    const roomy = assess({ ...home, ...bridges(50) }, { now: NOW, uncertainty: true });
+    expect(roomy.uncertainty?.ratio.p10).toBeGreaterThan(0);
+  });
+
+  it("offers no upgrade that the bridges would take below zero", () => {
+    // Accepted as it is; with its walls insulated the same bridges exceed the walls' transmission.
+    const home = { ...zoneD(1975), ...bridges(400) };
+    const a = assess(home, { now: NOW });
+    expect(a.heatTransfer.transmissionWK).toBeGreaterThan(0);
+    expect(refusedAt(applyUpgrade(home, ["wall_insulation"], { now: NOW }))).toEqual([
+      "thermalBridges.linear",
+    ]);
+    const r = a.recommendations;
+    const offered = [...r.measures, ...r.packages, r.cheapestEligible, r.cheapestClassB].filter(
+      (o) => o !== null,
+    );
+    expect(offered.length).toBeGreaterThan(0);
+    for (const o of offered) {
+      expect(o.measures).not.toContain("wall_insulation");
+      const upgraded = assess(applyUpgrade(home, o.measures, { now: NOW }), { now: NOW });
+      expect(upgraded.primaryEnergy.kwhM2).toBeCloseTo(o.primaryEnergyKwhM2, 6);
+      expect(upgraded.heatTransfer.transmissionWK).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe("internal gains", () => {
   it("more internal gains: less heating, more cooling", () => {
     const low = run({ occupancy: { internalGainsWPerM2: 2 } });

@@ -7,9 +7,10 @@
  * heat generator (heat pump or condensing boiler). With 4 envelope measures, 2 heating options, solar
  * water heating and PV that is at most 16 x 3 x 2 x 2 = 192 packages. The heat balance is computed once
  * per envelope subset (at most 16) and the systems once per system choice (at most 12): a package is
- * the pairing of one of each.
+ * the pairing of one of each. An envelope subset whose transmission coefficient the caller's negative
+ * linear thermal bridges take to 0 or below has no answer (validity.ts) and is not searched.
  */
-import { monthlyBalance } from "./calc/balance.ts";
+import { heatTransfer, monthlyBalance } from "./calc/balance.ts";
 import { type ByCarrier, deliveredEnergy, hotWaterNeed } from "./calc/energy.ts";
 import { classJump, energyClass } from "./classify.ts";
 import {
@@ -111,7 +112,9 @@ export function searchUpgrades(
   const dhwNeed = hotWaterNeed(model);
   const annuity = annuityFactor(economics.discountRate, economics.horizonYears);
 
-  // Heat balances per envelope subset.
+  // Heat balances per envelope subset. Insulation lowers the elements' U but not the linear thermal
+  // bridges the caller gave: negative ones can then outweigh the envelope (H_tr <= 0), where the
+  // method has no answer (assess() refuses such a home), so such a subset is not searched.
   const envSubsets = subsets(envelope);
   const balances = envSubsets.map((subset) => {
     const variant = subset.length ? applyMeasures(input, ids(subset), ctx) : input;
@@ -119,7 +122,8 @@ export function searchUpgrades(
       ? resolveEnvelope(variant, model.site.zone, model.geometry, null)
       : model.envelope;
     const m: BuildingModel = { ...model, envelope: env };
-    return monthlyBalance(m);
+    const ht = heatTransfer(m);
+    return ht.transmissionWK > 0 ? monthlyBalance(m, ht) : null;
   });
   // Systems per system choice: no new generator or one of the heating measures, times the others.
   const heatingChoices: MeasureDef[][] = [[], ...heating.map((h) => [h])];
@@ -148,7 +152,8 @@ export function searchUpgrades(
   const sysCosts = systemSubsets.map(sumCosts);
   const evaluated: Candidate[] = [];
   for (let e = 0; e < envSubsets.length; e++) {
-    const balance = balances[e] as ReturnType<typeof monthlyBalance>;
+    const balance = balances[e];
+    if (!balance) continue;
     const ec = envCosts[e] as { investment: number; eligibleCost: number };
     for (let s = 0; s < systemSubsets.length; s++) {
       const size =

@@ -184,6 +184,12 @@ describe("class scale", () => {
     ]);
   });
 
+  it("refuses a ratio that is not a number: no NaN or infinity is ever classed", () => {
+    for (const ratio of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(() => energyClass(ratio)).toThrow(RangeError);
+    }
+  });
+
   it("is monotone in the ratio", () => {
     fc.assert(
       fc.property(
@@ -262,6 +268,104 @@ describe("upgrade options", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("photovoltaics", () => {
+  const withPv = fc.record({
+    location: fc.constantFrom(...stationIds).map((station) => ({ station })),
+    buildingType: fc.constantFrom("detached_house", "apartment_block"),
+    constructionYear: fc.integer({ min: 1950, max: 2025 }),
+    heatedFloorAreaM2: fc.integer({ min: 40, max: 400 }),
+    storeys: fc.integer({ min: 1, max: 3 }),
+    systems: fc.record({
+      heating: fc.record({
+        type: fc.constantFrom(
+          "heat_pump_air_water",
+          "heat_pump_ground",
+          "split_units",
+          "direct_electric",
+          "oil_boiler",
+          "none",
+        ),
+      }),
+      cooling: fc.record({ type: fc.constantFrom("split_units", "none") }),
+      hotWater: fc.record({ type: fc.constantFrom("electric", "heating_system", "heat_pump") }),
+    }),
+    pv: fc.record({
+      peakKw: fc.double({ min: 0.5, max: 40, noNaN: true }),
+      orientation: fc.constantFrom("S", "SE", "SW", "E", "W"),
+    }),
+    solarThermal: fc.option(fc.constant({}), { nil: undefined }),
+  });
+
+  it("never gives a negative energy, cost, CO2 or ratio, however much PV covers", () => {
+    fc.assert(
+      fc.property(withPv, (home) => {
+        const a = assess(home, { now: NOW });
+        const r = a.recommendations;
+        const options = [...r.measures, ...r.packages, r.cheapestEligible, r.cheapestClassB].filter(
+          (o) => o !== null,
+        );
+        const figures: Record<string, number> = {
+          "primaryEnergy.kwhM2": a.primaryEnergy.kwhM2,
+          "primaryEnergy.byUseKwhM2.heating": a.primaryEnergy.byUseKwhM2.heating,
+          "primaryEnergy.byUseKwhM2.cooling": a.primaryEnergy.byUseKwhM2.cooling,
+          "primaryEnergy.byUseKwhM2.hotWater": a.primaryEnergy.byUseKwhM2.hotWater,
+          "delivered.totalKwhM2": a.delivered.totalKwhM2,
+          "delivered.pvSelfUsedKwh": a.delivered.pvSelfUsedKwh,
+          "cost.annualEur": a.cost.annualEur,
+          "co2.kenakKgM2": a.co2.kenakKgM2,
+          "co2.realGridKgM2": a.co2.realGridKgM2,
+          "rating.ratio": a.rating.ratio,
+        };
+        for (const [c, v] of Object.entries(a.delivered.byCarrierKwh))
+          figures[`delivered.byCarrierKwh.${c}`] = v;
+        for (const [c, v] of Object.entries(a.delivered.byUseKwh))
+          figures[`delivered.byUseKwh.${c}`] = v;
+        for (const [c, v] of Object.entries(a.cost.byCarrierEur))
+          figures[`cost.byCarrierEur.${c}`] = v;
+        for (const o of options) {
+          figures[`${o.id}.primaryEnergyKwhM2`] = o.primaryEnergyKwhM2;
+          figures[`${o.id}.ratio`] = o.ratio;
+          for (const [c, v] of Object.entries(o.deliveredKwh)) figures[`${o.id}.${c}`] = v;
+        }
+        const negative = Object.entries(figures).filter(([, v]) => !(v >= 0));
+        expect(negative, JSON.stringify(home)).toEqual([]);
+        // The PV offset is the one signed figure: what PV takes off, never more than the demand.
+        expect(a.primaryEnergy.byUseKwhM2.pvOffset).toBeLessThanOrEqual(0);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("covers an all-electric home's demand exactly, down to zero and not below", () => {
+    // Heat pumps, solar water heating and 5 kWp on 60 m² in zone A: PV covers every month's demand.
+    const a = assess(
+      {
+        location: { zone: "A" },
+        buildingType: "detached_house",
+        constructionYear: 2012,
+        heatedFloorAreaM2: 60,
+        systems: {
+          heating: { type: "heat_pump_air_water" },
+          cooling: { type: "split_units" },
+          hotWater: { type: "heat_pump" },
+        },
+        solarThermal: {},
+        pv: { peakKw: 5 },
+      },
+      { now: NOW },
+    );
+    const demand =
+      a.delivered.byUseKwh.heating + a.delivered.byUseKwh.cooling + a.delivered.byUseKwh.hotWater;
+    expect(a.delivered.pvSelfUsedKwh).toBeCloseTo(demand, 6);
+    expect(a.delivered.byCarrierKwh.electricity).toBe(0);
+    expect(a.primaryEnergy.kwhM2).toBe(0);
+    expect(a.cost.annualEur).toBe(0);
+    expect(a.co2.kenakKgM2).toBe(0);
+    expect(a.rating.ratio).toBe(0);
+    expect(a.rating.energyClass).toBe("A+");
   });
 });
 

@@ -2,6 +2,16 @@
  * The KENAK reference building of a home: same geometry, location, orientation and use; envelope at
  * the current KENAK (2017) U-max of the zone with the reference glazing, airtightness and heat capacity;
  * the reference technical systems. Its primary energy per m² is EP_ref in T = EP / EP_ref.
+ *
+ * Shading of the glazing, as la-kenak transcribes the reference building (pages/menu_library_ka.php,
+ * "Διαφανή"): the summer shading F_h is fixed per orientation (N 1.00, NE/NW 0.80, E/W 0.75, SE/SW
+ * 0.73, S 0.70); the winter shading F_c is "Όπως στο υπάρχον" (as in the existing building), and so is
+ * the horizon shading F_hor,h / F_hor,c. The home's winter shading factor (surroundings and balconies,
+ * horizon included) therefore carries over. The model has no horizon factor apart from it: the home's
+ * summer shading is one factor, not split into horizon and overhangs, so the reference keeps the fixed
+ * summer factors alone. (Both rows end "1 για κατακόρυφα ή κεκλιμένα", after the summer row's façade
+ * orientations; the model has no glazing outside the façades.) The same page gives the reference's
+ * opaque elements 0.90 in both seasons; the model shades no opaque element, in the home or here.
  */
 import type { BuildingModel } from "./model.ts";
 import {
@@ -51,7 +61,7 @@ export function referenceBuilding(home: BuildingModel): BuildingModel {
       bFloor: home.envelope.bFloor,
       windowInfiltrationM3hPerM2: windowInfiltrationM3hM2.airtight,
       infiltrationM3h: null,
-      winterShading: glazing.winterShading,
+      winterShading: home.envelope.winterShading,
       summerShading: { ...summerShading },
       heatCapacityKjM2K: heatCapacityKjM2K.referenceBuilding,
     },

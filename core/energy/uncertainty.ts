@@ -31,6 +31,7 @@ import { referenceBuilding } from "./reference-building.ts";
 import { orientationClasses } from "./resolve/geometry.ts";
 import { resolveSystems } from "./resolve/systems.ts";
 import type { CompleteInput, Unknowns } from "./resolve/typical.ts";
+import { ratingRatio, requirePositiveTransmission } from "./validity.ts";
 
 /**
  * Samples: 50 Latin-hypercube draws of the continuous unknowns (two monthly heat balances each, the
@@ -303,9 +304,11 @@ function sampler(
       systems: model.systems,
     };
     const ref = referenceBuilding(m);
+    const ht = heatTransfer(m);
+    requirePositiveTransmission(m, ht, "sampled");
     return {
       model: m,
-      months: monthlyBalance(m, heatTransfer(m)),
+      months: monthlyBalance(m, ht),
       dhw: hotWaterNeed(m),
       ref,
       refMonths: monthlyBalance(ref),
@@ -330,7 +333,8 @@ function sampler(
     }
     let cost = 0;
     for (const c of energyCarriers) cost += e.deliveredKwh[c] * prices[c];
-    return { ratio: e.primaryKwh / refPrimary, primaryKwhM2: e.primaryKwh / area, costEur: cost };
+    const ratio = ratingRatio(e.primaryKwh, refPrimary, b.model.usage, coverage, "sampled");
+    return { ratio, primaryKwhM2: e.primaryKwh / area, costEur: cost };
   };
   return { factors, balance, energy };
 }

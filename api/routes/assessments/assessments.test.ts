@@ -187,6 +187,28 @@ describe("assessments: errors", () => {
       { ...home, geometry: { wallsM2: { S: 20, N: 20 }, windowsM2: { S: 30 } } },
       "body.geometry.windowsM2",
     ],
+    [
+      "a reference building that needs no energy (T = 0 / 0)",
+      {
+        location: { zone: "A" },
+        buildingType: "apartment",
+        apartmentPosition: "middle",
+        constructionYear: 2020,
+        heatedFloorAreaM2: 100,
+        systems: {
+          heating: { type: "oil_boiler" },
+          cooling: { type: "split_units", coverage: 0 },
+          hotWater: { type: "electric" },
+        },
+        occupancy: { heatingSetpointC: 10, dhwLitresPerPersonDay: 0 },
+      },
+      "body.occupancy.dhwLitresPerPersonDay",
+    ],
+    [
+      "linear thermal bridges taking the transmission coefficient below zero",
+      { ...home, thermalBridges: { linear: [{ psi: -1, lengthM: 100_000 }] } },
+      "body.thermalBridges.linear",
+    ],
   ])("400 for %s, naming the field", async (_name, body, path) => {
     const res = await post(body);
     expect(res.status).toBe(400);

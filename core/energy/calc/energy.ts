@@ -83,6 +83,9 @@ export function deliveredEnergy(
   let heatSum = 0;
   let coolSum = 0;
   let dhwSum = 0;
+  // The electric demand as one sum over the months, the PV used against it in the same order: each
+  // month's min(PV, demand) is at most that month's demand, so the PV used never exceeds the sum.
+  let elecDemand = 0;
   let pvUsed = 0;
   for (let m = 0; m < 12; m++) {
     const qh = (months[m] as MonthBalance).heatingNeedKwh;
@@ -98,18 +101,22 @@ export function deliveredEnergy(
     heatSum += heat;
     coolSum += cool;
     dhwSum += dhw;
+    const elec = (heatIsElectric ? heat : 0) + cool + (dhwIsElectric ? dhw : 0);
+    elecDemand += elec;
     const pv = pvPlane ? pvPerIrr * (pvPlane[m] as number) : 0;
     pvKwh[m] = pv;
-    if (pv > 0) {
-      const elec = (heatIsElectric ? heat : 0) + cool + (dhwIsElectric ? dhw : 0);
-      pvUsed += Math.min(pv, elec);
-    }
+    if (pv > 0) pvUsed += Math.min(pv, elec);
   }
+  pvUsed = Math.min(pvUsed, elecDemand);
   const byUse = { heating: heatSum, cooling: coolSum, hotWater: dhwSum };
+  // Electricity is the demand less the PV used (subtracting PV from a part of the demand, before
+  // heating and hot water were added, left -1e-13 kWh where PV covered everything); the other
+  // carriers take their end uses. No carrier goes below 0.
   const delivered = zeroCarriers();
-  delivered[h.carrier] += heatSum;
-  delivered.electricity += coolSum - pvUsed;
-  delivered[s.hotWater.carrier] += dhwSum;
+  delivered.electricity = Math.max(0, elecDemand - pvUsed);
+  if (!heatIsElectric) delivered[h.carrier] += heatSum;
+  if (!dhwIsElectric) delivered[s.hotWater.carrier] += dhwSum;
+  for (const c of energyCarriers) delivered[c] = Math.max(0, delivered[c]);
 
   let primary = 0;
   let co2Kenak = 0;
