@@ -249,7 +249,8 @@ describe("class with its uncertainty", () => {
       }),
       { numRuns: 12, seed: 2026 },
     );
-  });
+    // About 3 s on a quiet machine (12 homes x 7 estimates of 1,200 samples).
+  }, 30_000);
 
   it("names the deterministic class as the distribution's mode for most homes", () => {
     const homes = fc.sample(minimalArb, { numRuns: 200, seed: 13 });
@@ -264,5 +265,40 @@ describe("class with its uncertainty", () => {
     // Measured: 87.8 % and 87.9 % over two samples of 1,000 (README, Energy model); the rest one class off.
     expect(same / homes.length).toBeGreaterThanOrEqual(0.8);
     expect((same + adjacent) / homes.length).toBe(1);
+  });
+});
+
+describe("the sampled U-values", () => {
+  // Window U and airtightness declared: the only continuous unknowns left are the opaque elements'
+  // U-values (the heat balance reads each element's own U, not the kind's mean), occupancy and the
+  // window area.
+  const home: AssessmentInputRaw = {
+    location: { prefecture: "Thessaloniki" },
+    buildingType: "detached_house",
+    constructionYear: 1975,
+    heatedFloorAreaM2: 110,
+    windows: { uValue: 2.8, airtight: false },
+  };
+  const ep = (f: number) =>
+    uncertaintyOf(home, { fixed: { uValues: f } }).u.primaryEnergyKwhM2.p50 as number;
+
+  it("scale the walls, roof and floor whose U is estimated, so their range moves the result", () => {
+    const low = ep(estimateRanges.uValueFactor.low);
+    const high = ep(estimateRanges.uValueFactor.high);
+    // A 1975 house with no insulation: the opaque envelope is most of its heat loss.
+    expect(high).toBeGreaterThan(low * 1.15);
+    const entry = uncertaintyOf(home).u.unknowns.find((u) => u.field === "uValues");
+    expect(entry).toBeDefined();
+    expect((entry?.ratioRange[1] ?? 0) - (entry?.ratioRange[0] ?? 0)).toBeGreaterThan(0.1);
+  });
+
+  it("leave a declared element's U alone", () => {
+    const declared: AssessmentInputRaw = {
+      ...home,
+      uValues: { wall: 1.2, roof: 0.9, floor: 1.1 },
+    };
+    const u = uncertaintyOf(declared).u;
+    // Every U declared (window included): nothing left to sample under that name.
+    expect(u.unknowns.some((x) => x.field === "uValues")).toBe(false);
   });
 });
