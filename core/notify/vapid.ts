@@ -41,14 +41,35 @@ export async function generateVapidKeys(): Promise<VapidKeyPair> {
   return { publicKey: bytesToBase64Url(raw), privateKey: jwk.d };
 }
 
-/** Whether `text` is a base64url uncompressed P-256 point (65 bytes starting with 0x04). */
+/** P-256 (SEC 2 secp256r1): y² = x³ − 3x + b over the prime field of order p. */
+const p256 = {
+  p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
+  b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
+};
+
+const bigIntOf = (bytes: Uint8Array) =>
+  BigInt(`0x${Array.from(bytes, (v) => v.toString(16).padStart(2, "0")).join("")}`);
+
+/**
+ * Whether `text` is a base64url uncompressed P-256 point: 65 bytes, 0x04, then x and y below p with
+ * y² = x³ − 3x + b (mod p). A point off the curve (say 0x04 and 64 zero bytes) cannot be encrypted to
+ * (RFC 8291 ECDH fails), so a subscription with one could never be delivered. Plain arithmetic, the
+ * same on every runtime; P-256's cofactor is 1, so every point on the curve is a valid public key.
+ */
 export function isUncompressedP256Point(text: string): boolean {
+  let bytes: Uint8Array;
   try {
-    const bytes = base64UrlToBytes(text);
-    return bytes.length === 65 && bytes[0] === 4;
+    bytes = base64UrlToBytes(text);
   } catch {
     return false;
   }
+  if (bytes.length !== 65 || bytes[0] !== 4) return false;
+  const { p, b } = p256;
+  const x = bigIntOf(bytes.subarray(1, 33));
+  const y = bigIntOf(bytes.subarray(33));
+  if (x >= p || y >= p) return false;
+  const right = (((x * x * x - 3n * x + b) % p) + p) % p;
+  return (y * y) % p === right;
 }
 
 /** The stored public key; when there is none yet, a new pair is stored first (first writer wins). */

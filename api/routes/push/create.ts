@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { eq, not } from "drizzle-orm";
 import { newId } from "../../../core/auth/ids.ts";
 import { pushSubscriptions } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
@@ -9,6 +9,7 @@ import { setLocation } from "../../conventions/location.ts";
 import { pushEndpoint } from "../../notify/outbound.ts";
 import { json } from "../../openapi/responses.ts";
 import { jsonBody, securedErrors } from "../shared/schema.ts";
+import { lapsed } from "../subscriber/store.ts";
 import { presentSubscription } from "./present.ts";
 import { createSubscriptionBody, pushOperation, subscriptionSchema } from "./schema.ts";
 
@@ -26,8 +27,10 @@ export const createSubscriptionRoute = createRoute({
   },
 });
 
-const pushCap = (max: number) => ({
+/** The tenant's cap: rows of expired or revoked subscriber tokens count in no cap (they get nothing). */
+const pushCap = (max: number, nowMs: number) => ({
   max,
+  within: not(lapsed(nowMs)),
   what: "push subscriptions",
   setting: "PUSH_SUBSCRIPTIONS_MAX",
 });
@@ -43,7 +46,7 @@ export const createSubscription: RouteHandler<typeof createSubscriptionRoute, Ap
   const endpoint = pushEndpoint(body.endpoint, c.var.deps.settings);
   const id = newId("psub");
   const update = { p256dh: body.keys.p256dh, auth: body.keys.auth, filters: body.filters };
-  const cap = pushCap(c.var.deps.settings.PUSH_SUBSCRIPTIONS_MAX);
+  const cap = pushCap(c.var.deps.settings.PUSH_SUBSCRIPTIONS_MAX, c.var.deps.now());
   const known = await c.var.tenant.list(pushSubscriptions, {
     where: eq(pushSubscriptions.endpoint, endpoint),
     limit: 1,

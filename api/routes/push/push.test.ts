@@ -140,6 +140,46 @@ describe("/v1/push", () => {
     );
   });
 
+  it("refuses a p256dh that is not a point on P-256 (0x04 and 65 bytes are not enough), on both registration routes", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const token = (await (
+      await h.call("/v1/subscriber-tokens", key, { method: "POST", json: { name: "phone" } })
+    ).json()) as { token: string };
+    const sub = await browserSubscription();
+    const offCurve = new Uint8Array(65).fill(1);
+    offCurve[0] = 4;
+    const zero = new Uint8Array(65);
+    zero[0] = 4;
+    const b64u = (b: Uint8Array) => Buffer.from(b).toString("base64url");
+    for (const [route, credential] of [
+      ["/v1/push/subscriptions", key],
+      ["/v1/subscriber/subscriptions", token.token],
+    ] as const) {
+      for (const p256dh of [b64u(offCurve), b64u(zero)]) {
+        const res = await h.call(route, credential, {
+          method: "POST",
+          json: { ...sub, keys: { ...sub.keys, p256dh } },
+        });
+        expect(res.status, `${route} ${p256dh}`).toBe(400);
+        const body = (await res.json()) as ErrorBody;
+        expect(body.error.details).toEqual([
+          expect.objectContaining({
+            path: "body.keys.p256dh",
+            message: "must be base64url of an uncompressed point on P-256 (65 bytes)",
+          }),
+        ]);
+      }
+      // A real browser key, padded as some browsers send it, is accepted.
+      const ok = await h.call(route, credential, {
+        method: "POST",
+        json: { ...sub, keys: { ...sub.keys, p256dh: `${sub.keys.p256dh}=` } },
+      });
+      expect(ok.status, route).toBe(route === "/v1/push/subscriptions" ? 201 : 409);
+    }
+    expect(await h.db.select().from(pushSubscriptions).all()).toHaveLength(1);
+  });
+
   it("accepts configured push hosts on allowlisted addresses (self-hosted services, tests)", async () => {
     const h = await createHarness({
       settings: {

@@ -36,7 +36,7 @@ export const createSubscriptionBody = z
         .transform(unpadded)
         .refine(
           isUncompressedP256Point,
-          "must be base64url of an uncompressed P-256 point (65 bytes)",
+          "must be base64url of an uncompressed point on P-256 (65 bytes)",
         ),
       auth: z
         .string()

@@ -1,6 +1,6 @@
 /** What the subscriber's operations share: its own subscriptions, and the alerts it was notified of. */
 import { and, eq, type SQL, sql } from "drizzle-orm";
-import { outbox, pushSubscriptions } from "../../../core/db/schema/index.ts";
+import { outbox, pushSubscriptions, subscriberTokens } from "../../../core/db/schema/index.ts";
 import type { SubscriberContext } from "../../context.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 import { notFound } from "../shared/rows.ts";
@@ -11,6 +11,15 @@ export const own = (tenant: TenantScope, subscriber: SubscriberContext, where?: 
     pushSubscriptions,
     and(eq(pushSubscriptions.subscriberTokenId, subscriber.tokenId), where),
   );
+
+/**
+ * Rows of `pushSubscriptions` registered by a subscriber token that has expired or was revoked by
+ * `nowMs` (a revocation deletes them; one racing the revoke may outlive it). They get no alerts, no
+ * cap counts them, and a valid token of the same tenant may register their endpoint in their place.
+ * API-key subscriptions never lapse.
+ */
+export const lapsed = (nowMs: number): SQL =>
+  sql`(${pushSubscriptions.subscriberTokenId} is not null and (ifnull(${pushSubscriptions.expiresAtMs} <= ${nowMs}, 0) or not exists (select 1 from ${subscriberTokens} where ${subscriberTokens.id} = ${pushSubscriptions.subscriberTokenId} and ${subscriberTokens.revokedAtMs} is null and ${subscriberTokens.expiresAtMs} > ${nowMs})))`;
 
 export async function ownSubscription(
   tenant: TenantScope,

@@ -1,8 +1,14 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { AlertState } from "../../../core/alerts/evaluate.ts";
 import type { Notification } from "../../../core/alerts/plan.ts";
 import { hashApiKey } from "../../../core/auth/api-keys.ts";
-import { alerts, outbox, subscriberTokens } from "../../../core/db/schema/index.ts";
+import {
+  alerts,
+  outbox,
+  pushSubscriptions,
+  subscriberTokens,
+} from "../../../core/db/schema/index.ts";
 import { outboxRowId } from "../../../core/notify/outbox-payload.ts";
 import { createHarness, type Harness } from "../../testing/harness.ts";
 
@@ -241,6 +247,172 @@ describe("subscriber tokens: what a token may do", () => {
     // The pending test message was cancelled with it.
     const rows = await h.db.select().from(outbox).all();
     expect(rows.map((r) => r.status)).toEqual(["cancelled"]);
+  });
+
+  it("replaces a subscription in one step (replaces: its id), at the token's cap and the tenant's", async () => {
+    const h = await createHarness({ settings: { PUSH_SUBSCRIPTIONS_MAX: "3" } });
+    const admin = await h.tenant();
+    const a = await newToken(h, admin.key, { maxSubscriptions: 1 });
+    const b = await newToken(h, admin.key, { maxSubscriptions: 1 });
+    const old = (await (
+      await subscribe(h, a.token, "old", { severities: ["page"] })
+    ).json()) as Subscription;
+    const theirs = (await (await subscribe(h, b.token, "theirs")).json()) as Subscription;
+    await h.call(`/v1/subscriber/subscriptions/${old.id}/test`, a.token, { method: "POST" });
+    const replace = (n: string, replaces: string, token = a.token) =>
+      h.call("/v1/subscriber/subscriptions", token, {
+        method: "POST",
+        json: { endpoint: endpoint(n), keys, filters: { severities: ["page"] }, replaces },
+      });
+    const listOf = async (token: string) =>
+      (
+        (await (await h.call("/v1/subscriber/subscriptions", token)).json()) as {
+          data: Subscription[];
+        }
+      ).data;
+
+    // Without replaces the token's cap refuses a second endpoint; naming the old one, it takes its place.
+    expect((await subscribe(h, a.token, "new")).status).toBe(409);
+    const replaced = await replace("new", old.id);
+    expect(replaced.status).toBe(201);
+    const created = (await replaced.json()) as Subscription;
+    expect(created.filters).toEqual({ severities: ["page"] });
+    expect((await listOf(a.token)).map((s) => s.endpoint)).toEqual([endpoint("new")]);
+    // The old row's pending message went with it.
+    expect((await h.db.select().from(outbox).all()).map((r) => [r.targetId, r.status])).toEqual([
+      [old.id, "cancelled"],
+    ]);
+
+    // Another token's subscription is never replaced: it stays, and the caps count it.
+    expect((await replace("other", theirs.id)).status).toBe(409);
+    expect((await listOf(b.token)).map((s) => s.id)).toEqual([theirs.id]);
+    expect((await replace("other", theirs.id, b.token)).status).toBe(201);
+    expect((await listOf(b.token)).map((s) => s.endpoint)).toEqual([endpoint("other")]);
+
+    // The tenant is at PUSH_SUBSCRIPTIONS_MAX (3): a replacement still takes the old row's place.
+    const c = await newToken(h, admin.key, { maxSubscriptions: 1 });
+    const mineC = (await (await subscribe(h, c.token, "c-old")).json()) as Subscription;
+    expect((await subscribe(h, c.token, "c-more")).status).toBe(409);
+    // An endpoint another live token holds is not taken over, and the old row stays.
+    const refused = await replace("new", mineC.id, c.token);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      "this endpoint is registered by someone else",
+    );
+    expect((await listOf(c.token)).map((s) => s.id)).toEqual([mineC.id]);
+    expect((await replace("c-new", mineC.id, c.token)).status).toBe(201);
+    expect((await listOf(c.token)).map((s) => s.endpoint)).toEqual([endpoint("c-new")]);
+    expect(await h.db.select().from(pushSubscriptions).all()).toHaveLength(3);
+
+    // The same endpoint again with replaces naming that very row: an update, nothing deleted.
+    const again = await replace("new", created.id);
+    expect(again.status).toBe(200);
+    expect((await listOf(a.token)).map((s) => s.id)).toEqual([created.id]);
+    // replaces must be a subscription id.
+    const bad = await replace("x", "nope");
+    expect(bad.status).toBe(400);
+    expect(
+      ((await bad.json()) as { error: { details: { path: string }[] } }).error.details[0]?.path,
+    ).toBe("body.replaces");
+  });
+
+  it("takes over an endpoint whose token expired or was revoked; such rows count in no cap; other tenants' rows stay", async () => {
+    const h = await createHarness({ settings: { PUSH_SUBSCRIPTIONS_MAX: "2" } });
+    const one = await h.tenant("one");
+    const two = await h.tenant("two");
+    const expiring = await newToken(h, one.key, {
+      expiresAt: new Date(h.clock.nowMs + 60_000).toISOString(),
+    });
+    const elsewhere = await newToken(h, two.key, {
+      expiresAt: new Date(h.clock.nowMs + 60_000).toISOString(),
+    });
+    const first = (await (await subscribe(h, expiring.token, 1)).json()) as Subscription;
+    expect((await subscribe(h, expiring.token, 2)).status).toBe(201);
+    // The same browser in the other tenant, under a token that expires as well.
+    const theirs = (await (await subscribe(h, elsewhere.token, 1)).json()) as Subscription;
+    h.clock.nowMs += 60_000;
+
+    // A new link of the tenant registers the same browser: the expired token's row is replaced.
+    const fresh = await newToken(h, one.key);
+    const taken = await subscribe(h, fresh.token, 1);
+    expect(taken.status).toBe(201);
+    const mine = (await taken.json()) as Subscription;
+    expect(mine.id).not.toBe(first.id);
+    const rows = await h.db.select().from(pushSubscriptions).all();
+    const ofOne = rows.filter((r) => r.tenantId === one.tenantId);
+    expect(ofOne.find((r) => r.endpoint === endpoint(1))).toMatchObject({
+      id: mine.id,
+      subscriberTokenId: fresh.id,
+    });
+    // The other tenant's expired row is untouched.
+    expect(rows.find((r) => r.id === theirs.id)).toMatchObject({
+      tenantId: two.tenantId,
+      subscriberTokenId: elsewhere.id,
+    });
+    // The tenant holds 2 rows (one live, one expired): the expired one does not count.
+    expect(ofOne).toHaveLength(2);
+    const third = (await (await subscribe(h, fresh.token, 3)).json()) as Subscription;
+    expect(third.endpoint).toBe(endpoint(3));
+    expect((await subscribe(h, fresh.token, 4)).status).toBe(409);
+    const deleted = await h.call(`/v1/subscriber/subscriptions/${third.id}`, fresh.token, {
+      method: "DELETE",
+    });
+    expect(deleted.status).toBe(204);
+
+    // A revoked token whose row outlived the revocation (a registration racing the revoke).
+    const revoked = await newToken(h, one.key);
+    await h.db
+      .update(subscriberTokens)
+      .set({ revokedAtMs: h.clock.nowMs })
+      .where(eq(subscriberTokens.id, revoked.id));
+    await h.db.insert(pushSubscriptions).values({
+      id: "psub_0000000000000009",
+      tenantId: one.tenantId,
+      endpoint: endpoint(9),
+      p256dh: keys.p256dh,
+      auth: keys.auth,
+      filters: {},
+      createdAtMs: h.clock.nowMs,
+      subscriberTokenId: revoked.id,
+      expiresAtMs: h.clock.nowMs + 86_400_000,
+    });
+    const other = await newToken(h, one.key);
+    const over = await subscribe(h, other.token, 9);
+    expect(over.status).toBe(201);
+    const after = await h.db
+      .select()
+      .from(pushSubscriptions)
+      .where(eq(pushSubscriptions.endpoint, endpoint(9)))
+      .all();
+    expect(after.map((r) => r.subscriberTokenId)).toEqual([other.id]);
+
+    // A live token's endpoint is still not taken over, nor one registered with an API key.
+    expect((await subscribe(h, fresh.token, 9)).status).toBe(409);
+    const byKey = await h.call("/v1/push/subscriptions", two.key, {
+      method: "POST",
+      json: { endpoint: endpoint("key"), keys },
+    });
+    expect(byKey.status).toBe(201);
+    const inTwo = await newToken(h, two.key);
+    expect((await subscribe(h, inTwo.token, "key")).status).toBe(409);
+  });
+
+  it("leaves an expired token's row out of the tenant's cap on the API-key route too", async () => {
+    const h = await createHarness({ settings: { PUSH_SUBSCRIPTIONS_MAX: "1" } });
+    const one = await h.tenant("one");
+    const expiring = await newToken(h, one.key, {
+      expiresAt: new Date(h.clock.nowMs + 60_000).toISOString(),
+    });
+    expect((await subscribe(h, expiring.token, 1)).status).toBe(201);
+    const register = (n: number) =>
+      h.call("/v1/push/subscriptions", one.key, {
+        method: "POST",
+        json: { endpoint: endpoint(`key${n}`), keys },
+      });
+    expect((await register(1)).status).toBe(409);
+    h.clock.nowMs += 60_000;
+    expect((await register(1)).status).toBe(201);
+    expect((await register(2)).status).toBe(409);
   });
 
   it("reads and acknowledges only the alerts it was notified of", async () => {

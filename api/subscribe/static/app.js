@@ -16,12 +16,25 @@
     revoked: "This subscribe link was revoked. Ask your gridpulse administrator for a new one.",
     invalid: "This subscribe link is not valid. Check that you opened the whole link.",
   };
-  const state = { token: null, me: null, registration: null, subscriptionId: null };
+  const state = { token: null, me: null, registration: null, subscriptionId: null, alertId: null };
 
   const base64UrlToBytes = (text) => {
     const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
     const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
     return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  };
+
+  /**
+   * Whether a browser subscription was made with the served VAPID key: a subscription is bound to the
+   * key it was made with (RFC 8292 §4), so after a key change the push service refuses what the new
+   * key signs, and the browser must subscribe again.
+   */
+  const madeWithKey = (subscription, vapidPublicKey) => {
+    const held = subscription.options?.applicationServerKey;
+    if (!held) return false;
+    const a = new Uint8Array(held);
+    const b = base64UrlToBytes(vapidPublicKey);
+    return a.length === b.length && a.every((v, i) => v === b[i]);
   };
 
   const call = (path, init) =>
@@ -149,17 +162,30 @@
       status("Notifications are blocked for this site; allow them in the browser settings.", true);
       return;
     }
-    const subscription =
-      (await state.registration.pushManager.getSubscription()) ??
-      (await state.registration.pushManager.subscribe({
-        userVisibleOnly: true,
-        applicationServerKey: base64UrlToBytes(state.me.vapidPublicKey),
-      }));
+    const { pushManager } = state.registration;
+    // The row this browser registered before (it matches the browser's subscription, or the last one
+    // stored): a new subscription takes its place in one request (the API deletes it, no cap counts it).
+    const replaces =
+      state.subscriptionId ?? (await gridpulseStore.get("subscription"))?.id ?? undefined;
+    let subscription = await pushManager.getSubscription();
+    if (subscription && !madeWithKey(subscription, state.me.vapidPublicKey)) {
+      await subscription.unsubscribe();
+      subscription = null;
+    }
+    subscription ??= await pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: base64UrlToBytes(state.me.vapidPublicKey),
+    });
     const json = subscription.toJSON();
     const filters = chosenFilters();
     const saved = await call("/subscriptions", {
       method: "POST",
-      json: { endpoint: json.endpoint, keys: json.keys, filters },
+      json: {
+        endpoint: json.endpoint,
+        keys: json.keys,
+        filters,
+        ...(replaces ? { replaces } : {}),
+      },
     });
     await gridpulseStore.set("subscription", { id: saved.id, filters });
     status(`This device is notified of ${describe(saved.filters)}.`);
@@ -210,7 +236,7 @@
       );
       return;
     }
-    const alertId = new URLSearchParams(location.hash.slice(1)).get("alert");
+    state.alertId = alertInAddress();
     state.token = await readToken();
     if (!state.token) {
       status("Open the subscribe link your gridpulse administrator gave you.", true);
@@ -224,13 +250,41 @@
     renderFilters(state.me.filters);
     $("setup").hidden = false;
     await refreshSubscriptions();
-    status(
-      state.subscriptionId
-        ? "This device is notified."
-        : "Choose what to hear about, then allow notifications.",
-    );
-    if (alertId) await showAlert(alertId);
+    const current = await state.registration.pushManager.getSubscription();
+    if (!state.subscriptionId) status("Choose what to hear about, then allow notifications.");
+    else if (current && !madeWithKey(current, state.me.vapidPublicKey))
+      status(
+        "gridpulse's notification key changed: press “Update this device” to keep receiving notifications.",
+        true,
+      );
+    else status("This device is notified.");
+    if (state.alertId) await showAlert(state.alertId);
   }
+
+  /**
+   * The alert id in the address (`#alert=…`, where a notification click opens the page), taken out of
+   * it so that a later click on the same alert changes the address again.
+   */
+  function alertInAddress() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const id = params.get("alert");
+    if (id) {
+      params.delete("alert");
+      const rest = params.toString();
+      history.replaceState(null, "", location.pathname + (rest ? `#${rest}` : ""));
+    }
+    return id;
+  }
+
+  // A click on a notification while the page is open changes only the hash: show that alert (or,
+  // while the page still loads, once it has).
+  window.addEventListener("hashchange", () => {
+    const id = alertInAddress();
+    if (!id) return;
+    state.alertId = id;
+    if (state.me)
+      showAlert(id).catch((error) => status(`Could not show the alert: ${error.message}`, true));
+  });
 
   $("subscribe-form").addEventListener("submit", (event) =>
     subscribe(event).catch((error) => status(`Could not subscribe: ${error.message}`, true)),

@@ -68,8 +68,10 @@ async function openPage(alerts) {
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   const open = windows.find((w) => w.url.startsWith(self.registration.scope));
   if (open) {
+    // Only the hash changes: the open page shows the alert on `hashchange`, without reloading.
     await open.navigate(url.href).catch(() => {});
-    return open.focus();
+    // Focusing needs the click's user activation; without it the page still shows the alert.
+    return open.focus().catch(() => open);
   }
   return self.clients.openWindow(url.href);
 }
@@ -86,7 +88,11 @@ self.addEventListener("notificationclick", (event) => {
   event.waitUntil(notificationClicked(event.notification.data, event.action));
 });
 
-/** The push service replaced the subscription: register the new one, delete the old one. */
+/**
+ * The push service replaced the subscription: register the new one in the old one's place. One
+ * request names the row it replaces (`replaces`): the API deletes that row as it registers the new
+ * one, in one transaction, and counts it in no cap, so a token at its `maxSubscriptions` keeps working.
+ */
 async function resubscribe(event) {
   const token = await gridpulseStore.get("token");
   const saved = await gridpulseStore.get("subscription");
@@ -106,10 +112,8 @@ async function resubscribe(event) {
   const json = subscription.toJSON();
   const created = await gridpulseCall("/subscriptions", token, {
     method: "POST",
-    json: { endpoint: json.endpoint, keys: json.keys, filters: saved.filters },
+    json: { endpoint: json.endpoint, keys: json.keys, filters: saved.filters, replaces: saved.id },
   });
-  if (created.id !== saved.id)
-    await gridpulseCall(`/subscriptions/${saved.id}`, token, { method: "DELETE" }).catch(() => {});
   await gridpulseStore.set("subscription", { id: created.id, filters: saved.filters });
 }
 

@@ -1,7 +1,8 @@
 /**
  * The Web Push channel: encrypted messages (RFC 8291) with VAPID (RFC 8292) to browser push
- * subscriptions. A row of a gone subscription is cancelled unsent; TTL is NOTIFY_PUSH_TTL_S on every
- * message and retries stop once it has passed (the service would drop the message anyway); a 404 or
+ * subscriptions. A row of a gone subscription is cancelled unsent; TTL is what is left of
+ * NOTIFY_PUSH_TTL_S since the row was created (all of it on a first attempt, less on each retry) and
+ * retries stop once it has passed (the service would drop the message anyway); a 404 or
  * 410 deletes the subscription and cancels its pending rows. VAPID keys come from VAPID_* or are
  * generated once into the database (`vapid_keys`).
  */
@@ -36,6 +37,14 @@ const deleteStatements = (
     args: [channel, subscriptionId, rowId],
   },
 ];
+
+/**
+ * The TTL header of an attempt: RFC 8030 §5.2 counts it from when the push service receives the
+ * message, so a retry sends what is left of `ttlS` since the row was created (whole seconds elapsed),
+ * not all of it again; the channel gives up at creation + `ttlS` (`retry` below).
+ */
+export const remainingTtlS = (ttlS: number, createdAtMs: number, nowMs: number): number =>
+  Math.max(0, ttlS - Math.max(0, Math.floor((nowMs - createdAtMs) / 1000)));
 
 export const pushChannel: ChannelModule = {
   async create({ client, config, metrics, agents, clock, resolve }) {
@@ -95,7 +104,7 @@ export const pushChannel: ChannelModule = {
           {
             id: row.idempotencyKey,
             payload: rendered.payload,
-            ttlS,
+            ttlS: remainingTtlS(ttlS, row.createdAtMs, clock()),
             urgency: rendered.urgency,
             topic: await pushTopicFor(rendered.topicKey),
             createdAtMs: row.createdAtMs,

@@ -3,6 +3,7 @@
  * and kept through a key store (the integration supplies a database-backed one; tests the in-memory
  * one). Subscriptions are bound to the public key, so it must survive restarts.
  */
+import { createECDH } from "node:crypto";
 import webPush from "web-push";
 
 export interface VapidKeys {
@@ -31,13 +32,54 @@ export function memoryVapidKeyStore(initial?: VapidKeys): VapidKeyStore {
   };
 }
 
-export function assertVapidKeys(keys: VapidKeys): VapidKeys {
+/** Where a key pair came from, for the errors: the two variables, or the `vapid_keys` row. */
+export type VapidKeySource = "configured" | "stored";
+
+const names = {
+  configured: {
+    public: "VAPID_PUBLIC_KEY",
+    private: "VAPID_PRIVATE_KEY",
+    pair: "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY",
+  },
+  stored: {
+    public: "the stored VAPID public key (vapid_keys row 'current')",
+    private: "the stored VAPID private key (vapid_keys row 'current')",
+    pair: "the public and private key stored in vapid_keys (row 'current')",
+  },
+} as const;
+
+/**
+ * Checks the encodings and that the public key is the private key's (`d`·G): a pair whose halves do
+ * not belong together signs JWTs that no push service accepts (RFC 8292 §2.3 verifies `k`), so every
+ * message would fail. Errors name the variables (or the row) and the public key that matches the
+ * private one, never the private key.
+ */
+export function assertVapidKeys(keys: VapidKeys, source: VapidKeySource = "configured"): VapidKeys {
+  const name = names[source];
   const pub = Buffer.from(keys.publicKey, "base64url");
   const priv = Buffer.from(keys.privateKey, "base64url");
   if (!/^[A-Za-z0-9_-]+$/.test(keys.publicKey) || pub.length !== 65 || pub[0] !== 4)
-    throw new Error("VAPID public key must be a base64url uncompressed P-256 point (65 bytes)");
+    throw new Error(
+      `VAPID public key must be a base64url uncompressed P-256 point (65 bytes): check ${name.public}`,
+    );
   if (!/^[A-Za-z0-9_-]+$/.test(keys.privateKey) || priv.length !== 32)
-    throw new Error("VAPID private key must be base64url of 32 bytes");
+    throw new Error(`VAPID private key must be base64url of 32 bytes: check ${name.private}`);
+  let derived: string;
+  try {
+    const ecdh = createECDH("prime256v1");
+    ecdh.setPrivateKey(priv);
+    derived = ecdh.getPublicKey().toString("base64url");
+  } catch {
+    // OpenSSL refuses 0 and scalars not below the group order.
+    throw new Error(
+      `VAPID private key is not a P-256 private key (a scalar from 1 to n − 1): check ${name.private}`,
+    );
+  }
+  if (derived !== keys.publicKey)
+    throw new Error(
+      `${name.pair} do not belong together: the public key of that private key is ${derived}; ` +
+        "set both halves of one pair (web-push generate-vapid-keys makes one)",
+    );
   return keys;
 }
 
@@ -53,9 +95,9 @@ export async function loadVapidKeys(options: {
     return assertVapidKeys({ publicKey: configured.publicKey, privateKey: configured.privateKey });
   }
   const stored = await options.store.load();
-  if (stored) return assertVapidKeys(stored);
+  if (stored) return assertVapidKeys(stored, "stored");
   const generated = webPush.generateVAPIDKeys();
   await options.store.save(generated);
   // Another process may have saved first: everyone uses what the store holds.
-  return assertVapidKeys((await options.store.load()) ?? generated);
+  return assertVapidKeys((await options.store.load()) ?? generated, "stored");
 }
