@@ -69,7 +69,7 @@ export interface AppDeps {
   /**
    * The host registered an OpenTelemetry SDK: each request gets a SERVER span (continuing the
    * caller's `traceparent`), and its RequestEvent carries that span's context. Otherwise the caller's
-   * `traceparent` is passed on as it came.
+   * `traceparent` is passed on when it parses, as version 00 (api/observe/observe.ts).
    */
   tracing?: boolean;
   /**

@@ -5,8 +5,18 @@
  */
 import type { RequestEventInput } from "../../core/events/request-event.ts";
 
+/** Trace context of the event that is not part of the RequestEvent itself. */
+export interface RecordedTrace {
+  /**
+   * The W3C `tracestate` that goes with the event's `traceparent` (normalised; set only when the
+   * event has a traceparent). The Node sink sends it as a `tracestate` Kafka header; the ingest
+   * endpoint (Workers) takes event bodies only, so it does not travel there.
+   */
+  tracestate?: string;
+}
+
 export interface TelemetrySink {
-  record(event: RequestEventInput): void;
+  record(event: RequestEventInput, trace?: RecordedTrace): void;
 }
 
 export const noTelemetry: TelemetrySink = { record: () => {} };

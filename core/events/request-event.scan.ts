@@ -54,9 +54,17 @@ export function scannedTraceparent(bytes: Uint8Array, s: ScannedRequestEvent): s
     : asciiString(bytes, s.traceparentStart, s.traceparentStart + traceparentLength);
 }
 
-/** Whether that traceparent ends in `1` (the sampled flag), without making a string of it. */
+/**
+ * Whether that traceparent's sampled flag is set, without making a string of it: bit 0 of the flags
+ * byte (W3C Trace Context §3.2.2.5), i.e. the value of its last hex digit is odd ('1', '3', …, 'b',
+ * 'd', 'f'; the reader accepted lowercase hex only there). Whether the traceparent is valid
+ * (version, non-zero ids) is decided where it is kept.
+ */
 export function scannedTraceparentSampled(bytes: Uint8Array, s: ScannedRequestEvent): boolean {
-  return s.traceparentStart >= 0 && bytes[s.traceparentStart + traceparentLength - 1] === 0x31;
+  if (s.traceparentStart < 0) return false;
+  const digit = bytes[s.traceparentStart + traceparentLength - 1] as number;
+  // '0'-'9' are 0x30-0x39 (odd byte: odd digit); 'a'-'f' are 0x61-0x66 (10-15: odd byte, even digit).
+  return digit <= 0x39 ? (digit & 1) === 1 : (digit & 1) === 0;
 }
 
 const minEpochMs = Date.UTC(2000, 0, 1);

@@ -55,6 +55,7 @@ import {
   boundedMaxTs,
   newAggregation,
   sameThresholds,
+  traceHeaders,
 } from "./aggregate.process.ts";
 
 /**
@@ -316,25 +317,31 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
     const nextOffset = (BigInt(p.lastOffset) + 1n).toString();
     let used: Promise<Producer> | undefined;
     await withBatchSpan(
-      "gridpulse.aggregate.batch",
       {
-        "messaging.destination.name": topic,
-        "messaging.kafka.partition": partition,
-        "messaging.batch.message_count": p.messages,
+        stage: "aggregate",
+        topic,
+        partition,
+        consumerGroup: groupId,
+        messageCount: p.messages,
       },
-      result.traceparents,
+      result.traceparents.map((traceparent) => ({
+        traceparent,
+        tracestate: result.tracestates.get(traceparent),
+      })),
       async (_span, continued) => {
         used = producerFor(partition);
         const producer = await used;
         const tx = await producer.transaction();
         try {
-          // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events:
-          // stage 2 continues those traces.
+          // Each partial carries, as `traceparent` headers, the stage-1 spans of its sampled events
+          // (only traceparents that parsed were kept): stage 2 continues those traces.
           const partials = result.partials;
           for (const [i, sampled] of result.partialTraceparents.entries()) {
-            const traces = sampled.map(continued);
-            if (traces.length > 0)
-              partials[i] = { ...(partials[i] as Message), headers: { traceparent: traces } };
+            if (sampled.length > 0)
+              partials[i] = {
+                ...(partials[i] as Message),
+                headers: traceHeaders(sampled, continued, result.tracestates),
+              };
           }
           for (const chunk of chunkMessages(partials))
             await tx.send({ topic: outputTopic, messages: chunk });
@@ -436,6 +443,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
         processed: p.agg.processed,
         late: p.agg.late,
         traceparents: p.agg.traceparents,
+        tracestates: p.agg.tracestates,
         partialTraceparents,
       };
       try {

@@ -9,6 +9,7 @@ import {
   boundedMaxTs,
   newAggregation,
   sameThresholds,
+  traceHeaders,
 } from "./aggregate.process.ts";
 
 const t0 = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -67,6 +68,105 @@ describe("aggregateBatch", () => {
     expect(byRoute).toEqual({
       "/v1/x": [tp(1, "01"), tp(3, "01"), tp(5, "01")],
       "/v1/y": [tp(8, "01")],
+    });
+  });
+
+  it("takes sampled from bit 0 of the flags (03, 05, 0b are sampled) on every path, and passes on version 00", () => {
+    const tp = (n: number, flags: string) =>
+      `00-${n.toString(16).padStart(32, "0")}-00f067aa0ba902b7-${flags}`;
+    const escaped = (traceparent: string) =>
+      msg(JSON.stringify({ ...ev(0), traceparent }).replace('"GET"', '"\\u0047ET"'));
+    const header = msg(ev(0));
+    header.headers = { traceparent: Buffer.from(tp(3, "0b")) };
+    const result = aggregateBatch(
+      0,
+      [
+        msg({ ...ev(0), traceparent: tp(1, "03") }), // byte reader
+        escaped(tp(2, "05")), // full decoder
+        header, // Kafka header
+        msg({ ...ev(0), traceparent: tp(4, "02") }), // bit 0 clear: not sampled
+        escaped(tp(5, "0a")),
+      ],
+      null,
+      settings,
+      now,
+    );
+    expect(result.traceparents).toEqual([tp(1, "01"), tp(2, "01"), tp(3, "01")]);
+    expect(result.partialTraceparents).toEqual([[tp(1, "01"), tp(2, "01"), tp(3, "01")]]);
+  });
+
+  it("keeps only traceparents that parse (W3C §3.2): junk, version ff, zero ids and uppercase are dropped", () => {
+    const T = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const S = "00f067aa0ba902b7";
+    const withHeader = (event: Record<string, unknown>, traceparent: string | string[]) => {
+      const m = msg(event);
+      m.headers = {
+        traceparent: Array.isArray(traceparent)
+          ? traceparent.map((t) => Buffer.from(t))
+          : traceparent,
+      };
+      return m;
+    };
+    const result = aggregateBatch(
+      0,
+      [
+        withHeader(ev(0), "not-a-traceparent-1"),
+        msg({ ...ev(0), traceparent: `ff-${T}-${S}-01` }),
+        msg({ ...ev(0), traceparent: `00-${"0".repeat(32)}-${S}-01` }),
+        msg({ ...ev(0), traceparent: `00-${T}-${"0".repeat(16)}-01` }),
+        withHeader(ev(0), `00-${T.toUpperCase()}-${S}-01`),
+        withHeader(ev(0), `00-${T}-${S}-01-extra`),
+        withHeader(ev(0), [`00-${T}-${S}-01`, `00-${T}-${S}-01`]), // two: which one?
+        // A higher version's first four fields are read (and sent on as version 00).
+        withHeader(ev(0), `cc-${T}-${S}-01-what-the-future-will-be-like`),
+      ],
+      null,
+      settings,
+      now,
+    );
+    expect(result.processed).toBe(8);
+    expect(result.deadLetters).toEqual([]);
+    expect(result.traceparents).toEqual([`00-${T}-${S}-01`]);
+    expect(result.partialTraceparents).toEqual([[`00-${T}-${S}-01`]]);
+  });
+
+  it("keeps the tracestate header of the traceparent it belongs to (W3C §3.3)", () => {
+    const tp = (n: number) => `00-${n.toString(16).padStart(32, "0")}-00f067aa0ba902b7-01`;
+    const withHeaders = (event: Record<string, unknown>, headers: Record<string, string>) => {
+      const m = msg(event);
+      m.headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)]));
+      return m;
+    };
+    const escaped = (traceparent: string, tracestate: string) => {
+      const m = msg(JSON.stringify({ ...ev(0), traceparent }).replace('"GET"', '"\\u0047ET"'));
+      m.headers = { tracestate: Buffer.from(tracestate) };
+      return m;
+    };
+    const result = aggregateBatch(
+      0,
+      [
+        // Both headers: the pair travels together (optional whitespace dropped).
+        withHeaders(ev(0), { traceparent: tp(1), tracestate: "congo=t61rcWkgMzE, rojo=1" }),
+        // The event's own traceparent with a tracestate header (byte reader and full decoder).
+        withHeaders({ ...ev(0), traceparent: tp(2) }, { tracestate: "rojo=2" }),
+        escaped(tp(3), "rojo=3"),
+        // The header's traceparent is not the one continued: its tracestate is not either.
+        withHeaders({ ...ev(0), traceparent: tp(4) }, { traceparent: tp(9), tracestate: "rojo=9" }),
+        // An invalid tracestate is dropped whole; the traceparent still counts.
+        withHeaders(ev(0), { traceparent: tp(5), tracestate: "Rojo=5" }),
+        withHeaders(ev(0), { traceparent: tp(6) }),
+        // No valid traceparent: its tracestate is not read.
+        withHeaders(ev(0), { traceparent: "junk", tracestate: "rojo=7" }),
+      ],
+      null,
+      settings,
+      now,
+    );
+    expect(result.traceparents).toEqual([tp(1), tp(2), tp(3), tp(4), tp(5), tp(6)]);
+    expect(Object.fromEntries(result.tracestates)).toEqual({
+      [tp(1)]: "congo=t61rcWkgMzE,rojo=1",
+      [tp(2)]: "rojo=2",
+      [tp(3)]: "rojo=3",
     });
   });
 
@@ -288,5 +388,19 @@ describe("aggregateBatch", () => {
     expect(sameThresholds(agg, [50, 250])).toBe(true);
     expect(sameThresholds(agg, [250, 50])).toBe(true);
     expect(sameThresholds(agg, [50, 250, 1000])).toBe(false);
+  });
+});
+
+describe("traceHeaders", () => {
+  const tp = (n: number) => `00-${n.toString(16).padStart(32, "0")}-00f067aa0ba902b7-01`;
+  const continued = (t: string) => t.replace("00f067aa0ba902b7", "1111111111111111");
+  it("gives one traceparent per sampled event, and aligned tracestates when any has one", () => {
+    expect(traceHeaders([tp(1), tp(2)], continued, new Map())).toEqual({
+      traceparent: [continued(tp(1)), continued(tp(2))],
+    });
+    expect(traceHeaders([tp(1), tp(2)], continued, new Map([[tp(2), "rojo=1"]]))).toEqual({
+      traceparent: [continued(tp(1)), continued(tp(2))],
+      tracestate: ["", "rojo=1"],
+    });
   });
 });

@@ -24,6 +24,11 @@ import {
   scanRequestEvent,
 } from "../../core/events/request-event.scan.ts";
 import { encodeHistogram, newLatencyHistogram, toMicros } from "../../core/latency/histogram.ts";
+import {
+  normalTracestate,
+  spanContextFrom,
+  traceparentOf,
+} from "../../core/observability/trace-context.ts";
 import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
 
 export interface AggregateSettings {
@@ -48,8 +53,13 @@ export interface AggregateResult {
   maxTsMs: number | null;
   processed: number;
   late: number;
-  /** W3C traceparents of sampled events, for tracing (at most 64). */
+  /**
+   * W3C traceparents of sampled events, for tracing (at most 64): only ones that parse, as version 00
+   * (see core/observability/trace-context.ts).
+   */
   traceparents: string[];
+  /** The tracestate that came with some of them (by traceparent; valid, as passed on). */
+  tracestates: ReadonlyMap<string, string>;
   /** Per partial (same index), the traceparents among them of its events (at most 4 each). */
   partialTraceparents: string[][];
 }
@@ -93,6 +103,8 @@ export interface Aggregation {
   readonly ordered: Accumulator[];
   readonly deadLetters: DeadLetter[];
   readonly traceparents: string[];
+  /** The tracestate of some of them, by traceparent. */
+  readonly tracestates: Map<string, string>;
   maxTsMs: number | null;
   processed: number;
   late: number;
@@ -115,6 +127,7 @@ export function newAggregation(
     ordered: [],
     deadLetters: [],
     traceparents: [],
+    tracestates: new Map(),
     maxTsMs: boundedMaxTs(maxTsBefore, nowMs),
     processed: 0,
     late: 0,
@@ -249,19 +262,22 @@ export function aggregateInto(
       if (durationMs <= (thresholds[i] as number)) acc.within[i] = (acc.within[i] as number) + 1;
     acc.durationsUs.push(toMicros(durationMs));
     processed += 1;
-    // Continue the producer's trace, if sampled (ends in 1): the event's own traceparent, or a W3C
-    // header on the message. A string is made of it only when it is kept.
+    // Continue the producer's trace, if sampled (bit 0 of the flags): the event's own traceparent,
+    // or a W3C `traceparent` header on the message. A string is made of it only when it may be kept,
+    // and it is kept only when it parses (W3C Trace Context §3.2), as version 00.
     if (traceparents.length < 64) {
-      let traceparent: string | undefined;
+      let given: string | undefined;
       if (scanned && event.traceparentStart >= 0) {
-        if (scannedTraceparentSampled(bytes, event)) traceparent = scannedTraceparent(bytes, event);
-      } else {
-        const given = parsedTraceparent ?? message.headers?.traceparent?.toString();
-        if (given?.endsWith("1")) traceparent = given;
-      }
-      if (traceparent) {
+        if (scannedTraceparentSampled(bytes, event)) given = scannedTraceparent(bytes, event);
+      } else given = parsedTraceparent ?? headerText(message.headers?.traceparent);
+      const remote = given === undefined ? undefined : spanContextFrom(given);
+      if (remote !== undefined && remote.traceFlags & 1) {
+        const traceparent = traceparentOf(remote);
         traceparents.push(traceparent);
         if (acc.traceparents.length < 4) acc.traceparents.push(traceparent);
+        const tracestate = tracestateFor(message, given as string);
+        if (tracestate !== undefined && !agg.tracestates.has(traceparent))
+          agg.tracestates.set(traceparent, tracestate);
       }
     }
   }
@@ -336,6 +352,46 @@ export function aggregateBatch(
     processed: agg.processed,
     late: agg.late,
     traceparents: agg.traceparents,
+    tracestates: agg.tracestates,
     partialTraceparents,
   };
+}
+
+/**
+ * A partial's trace headers: one `traceparent` per sampled event (the span continuing it) and, when
+ * any of those came with a W3C tracestate, one `tracestate` per traceparent in the same order (the
+ * i-th belongs to the i-th traceparent; empty for one that came without).
+ */
+export function traceHeaders(
+  sampled: readonly string[],
+  continued: (traceparent: string) => string,
+  tracestates: ReadonlyMap<string, string>,
+): { traceparent: string[]; tracestate?: string[] } {
+  const traceparent = sampled.map(continued);
+  if (!sampled.some((tp) => tracestates.has(tp))) return { traceparent };
+  return { traceparent, tracestate: sampled.map((tp) => tracestates.get(tp) ?? "") };
+}
+
+type HeaderValue = NonNullable<KafkaMessage["headers"]>[string];
+
+/** A Kafka header holding one value, as text (undefined: absent, or repeated). */
+function headerText(value: HeaderValue): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.length === 1 ? String(value[0]) : undefined;
+  return String(value);
+}
+
+/**
+ * The message's `tracestate` header (several are joined with `,`, as in HTTP), normalised, for the
+ * traceparent `used`: a tracestate travels with the message's `traceparent` header when it has one,
+ * else with the event's own traceparent. Undefined when it is absent, invalid or belongs to another
+ * traceparent (the event's own one won over the header's).
+ */
+function tracestateFor(message: KafkaMessage, used: string): string | undefined {
+  const raw = message.headers?.tracestate;
+  if (raw === undefined) return undefined;
+  const header = message.headers?.traceparent;
+  if (header !== undefined && headerText(header) !== used) return undefined;
+  const text = Array.isArray(raw) ? raw.map(String).join(",") : String(raw);
+  return normalTracestate(text);
 }

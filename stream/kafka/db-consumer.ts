@@ -51,7 +51,10 @@ export interface DbStageOptions {
 }
 
 export interface DbConsumerOptions<V, R> extends DbStageOptions {
-  /** The stage's name: metric label, span `gridpulse.<stage>.batch`, log lines. */
+  /**
+   * The stage's name: metric label, `gridpulse.stage` on its spans (`receive <topic>` per slice,
+   * `process <topic>` per continued trace), log lines.
+   */
   stage: string;
   /** Fetch sizes: what one transaction may hold. */
   fetch: { maxBytesPerPartition: number; minBytes?: number };
@@ -125,12 +128,7 @@ export function createDbConsumerStage<V, R>(options: DbConsumerOptions<V, R>): S
     };
     let result: R | undefined;
     await withBatchSpan(
-      `gridpulse.${stage}.batch`,
-      {
-        "messaging.destination.name": topic,
-        "messaging.kafka.partition": partition,
-        "messaging.batch.message_count": messages.length,
-      },
+      { stage, topic, partition, consumerGroup: groupId, messageCount: messages.length },
       slice.traceparents ?? [],
       async (_span, continued) => {
         await sendDeadLetters(options.deadLetterProducer, topic, slice.deadLetters, options.now());

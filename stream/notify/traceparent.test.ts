@@ -2,13 +2,15 @@ import {
   type Context,
   type ContextManager,
   context,
+  createTraceState,
   propagation,
   ROOT_CONTEXT,
   TraceFlags,
   trace,
 } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { outboundTraceparent } from "./traceparent.ts";
+import { outboundTraceHeaders, outboundTraceparent } from "./traceparent.ts";
 
 // A synchronous context manager: enough to make a context active inside `context.with`.
 function stackContextManager(): ContextManager {
@@ -61,5 +63,25 @@ describe("outbound traceparent", () => {
       fields: () => ["traceparent"],
     });
     expect(context.with(ctx, outboundTraceparent)).toBe(viaPropagator);
+  });
+
+  it("sends the active span's tracestate with its traceparent (W3C §3.3), with or without a propagator", () => {
+    context.setGlobalContextManager(stackContextManager());
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, {
+      ...spanContext,
+      traceState: createTraceState("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"),
+    });
+    const expected = {
+      traceparent: `00-${spanContext.traceId}-${spanContext.spanId}-01`,
+      tracestate: "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE",
+    };
+    expect(context.with(ctx, outboundTraceHeaders)).toEqual(expected);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    expect(context.with(ctx, outboundTraceHeaders)).toEqual(expected);
+    // No tracestate on the span, or a fresh trace: none sent.
+    expect(
+      context.with(trace.setSpanContext(ROOT_CONTEXT, spanContext), outboundTraceHeaders),
+    ).toEqual({ traceparent: expected.traceparent });
+    expect(outboundTraceHeaders()).not.toHaveProperty("tracestate");
   });
 });

@@ -90,7 +90,7 @@ describe("stream worker on a libSQL server that stalls", () => {
       note(`caught up after the ${fault} server's return`);
       await waitFor(
         `readiness after the ${fault} server's return`,
-        async () => (await fetch(`${worker.url}/health/ready`)).status === 200,
+        async () => (await fetch(`${started.worker.url}/health/ready`)).status === 200,
         { timeoutMs: 10_000, intervalMs: 100 },
       );
       note("ready again");

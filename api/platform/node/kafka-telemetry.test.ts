@@ -2,6 +2,7 @@ import {
   KafkaJSConnectionError,
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
+  type Message,
   type Producer,
 } from "kafkajs";
 import { describe, expect, it } from "vitest";
@@ -105,6 +106,36 @@ describe("kafkaTelemetry", () => {
     await telemetry.stop(5000);
     expect(fake.sent).toEqual([["a", "b"], ["c"]]);
     expect(counts).toEqual({ recorded: 3, delivered: 3 });
+  });
+
+  it("sends the event's tracestate as a Kafka header beside its traceparent (W3C §3.3)", async () => {
+    const messages: Message[] = [];
+    const producer: Pick<Producer, "send"> = {
+      send: async (record) => {
+        messages.push(...record.messages);
+        return [];
+      },
+    };
+    const { telemetry } = sink(producer);
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    telemetry.record({ ...event("a"), traceparent }, { tracestate: "congo=t61rcWkgMzE,rojo=1" });
+    telemetry.record({ ...event("b"), traceparent });
+    telemetry.record(event("c"), { tracestate: "rojo=1" }); // no traceparent: nothing to go with
+    await telemetry.stop(1000);
+    expect(messages.map((m) => m.headers)).toEqual([
+      { traceparent, tracestate: "congo=t61rcWkgMzE,rojo=1" },
+      undefined,
+      undefined,
+    ]);
+    // The header bytes count toward the buffer.
+    const withHeader = sink(producer).telemetry;
+    withHeader.record({ ...event("a"), traceparent }, { tracestate: "rojo=1" });
+    expect(withHeader.buffered().bytes).toBe(
+      Buffer.byteLength("edge-api") +
+        Buffer.byteLength(JSON.stringify({ ...event("a"), traceparent })) +
+        Buffer.byteLength(`traceparent${traceparent}tracestaterojo=1`),
+    );
+    await withHeader.stop(1000);
   });
 
   it("buffers while the broker is away and delivers everything, in order, once it is back", async () => {

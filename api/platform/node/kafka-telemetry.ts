@@ -6,7 +6,8 @@
  * duplicates, once it is back. Meanwhile new events wait in the buffer up to `maxBufferBytes`; beyond
  * it the oldest waiting events are dropped. Every event ends up counted once: delivered, or dropped
  * with a reason (buffer full, refused by the broker, still buffered when the shutdown flush ran out
- * of time).
+ * of time). An event recorded with a W3C `tracestate` is sent with `traceparent` and `tracestate`
+ * Kafka headers (the pair travels together; the event's own `traceparent` field stays as it is).
  */
 import type { Producer } from "kafkajs";
 import type { Logger } from "../../../core/observability/logger.ts";
@@ -51,6 +52,7 @@ export interface KafkaTelemetrySink extends TelemetrySink {
 interface Entry {
   key: string;
   value: string;
+  headers: Record<string, string> | undefined;
   bytes: number;
 }
 
@@ -125,7 +127,9 @@ export function kafkaTelemetry(options: KafkaTelemetryOptions): KafkaTelemetrySi
       await options.producer.send({
         topic: options.topic,
         acks: -1,
-        messages: inFlight.map(({ key, value }) => ({ key, value })),
+        messages: inFlight.map(({ key, value, headers }) =>
+          headers ? { key, value, headers } : { key, value },
+        ),
       });
       if (!stopped) options.count("delivered", inFlight.length);
       if (stalledSince !== undefined)
@@ -194,16 +198,22 @@ export function kafkaTelemetry(options: KafkaTelemetryOptions): KafkaTelemetrySi
   timer.unref();
 
   return {
-    record(event) {
+    record(event, trace) {
       options.recorded(1);
       const key = event.service;
       const value = JSON.stringify(event);
-      const bytes = Buffer.byteLength(key) + Buffer.byteLength(value);
+      let bytes = Buffer.byteLength(key) + Buffer.byteLength(value);
+      let headers: Record<string, string> | undefined;
+      if (trace?.tracestate && event.traceparent) {
+        headers = { traceparent: event.traceparent, tracestate: trace.tracestate };
+        for (const [name, text] of Object.entries(headers))
+          bytes += Buffer.byteLength(name) + Buffer.byteLength(text);
+      }
       if (stopped || bytes > maxBufferBytes) {
         options.count(stopped ? "dropped_shutdown" : "dropped_buffer_full", 1);
         return;
       }
-      queue.push({ key, value, bytes });
+      queue.push({ key, value, headers, bytes });
       queuedBytes += bytes;
       while (queuedBytes + inFlightBytes > maxBufferBytes && queued() > 0) dropOldest();
     },

@@ -1,6 +1,7 @@
 /**
  * Sends one webhook attempt: Standard Webhooks headers (stable `webhook-id`, the attempt's
- * `webhook-timestamp`, one `v1,` signature per active secret), JSON body, outbound `traceparent`;
+ * `webhook-timestamp`, one `v1,` signature per active secret), JSON body, outbound `traceparent` (and
+ * the `tracestate` of the same context, when it has one);
  * the URL is checked by the SSRF guard at every attempt and the socket pinned to the checked address;
  * redirects are failures; the whole exchange has a deadline. Returns the attempt record for the log.
  * Secrets and URLs (whose paths often hold tokens) never appear in errors or records.
@@ -20,7 +21,7 @@ import {
   unsentFields,
 } from "../../outbound-http.ts";
 import type { OutboundGuard } from "../../ssrf.ts";
-import { outboundTraceparent } from "../../traceparent.ts";
+import { outboundTraceHeaders } from "../../traceparent.ts";
 import type { SentAttempt } from "../channel.ts";
 
 const traceparentPattern = /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
@@ -77,10 +78,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
   async function send(endpoint: WebhookEndpoint, message: WebhookMessage): Promise<WebhookAttempt> {
     const attemptedAtMs = clock();
-    const traceparent =
+    const trace =
       message.traceparent && traceparentPattern.test(message.traceparent)
-        ? message.traceparent
-        : outboundTraceparent();
+        ? { traceparent: message.traceparent }
+        : outboundTraceHeaders();
+    const traceparent = trace.traceparent;
     const base = { webhookId: message.id, attemptedAtMs, traceparent };
     let attempt: WebhookAttempt;
     try {
@@ -95,7 +97,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
           ...signed,
           "content-type": "application/json",
           "user-agent": userAgent,
-          traceparent,
+          ...trace,
         },
         body: message.body,
         deadlineMs,

@@ -58,7 +58,7 @@ export const webhookChannel: ChannelModule = {
       render: (payload, endpoint, row) =>
         renderWebhookBody(payload, endpoint, row.createdAtMs, externalURL),
       send: (endpoint, body, row, payload) =>
-        withWebhookAttemptSpan(row, payload, () =>
+        withWebhookAttemptSpan(row, payload, endpoint, () =>
           sender.send(
             { url: endpoint.url, secrets: endpoint.secrets },
             { id: row.idempotencyKey, body, createdAtMs: row.createdAtMs },
