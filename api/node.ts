@@ -28,7 +28,7 @@ import { assessmentWorkers } from "./platform/node/assessment-workers.ts";
 import { jsonClientErrors } from "./platform/node/client-errors.ts";
 import { type KafkaTelemetrySink, kafkaTelemetry } from "./platform/node/kafka-telemetry.ts";
 import { bufferedStdoutWriter } from "./platform/node/log-writer.ts";
-import { createApiMetrics } from "./platform/node/metrics.ts";
+import { createApiMetrics, exposition } from "./platform/node/metrics.ts";
 import { type NodeBindings, settleUnreadBodies } from "./platform/node/unread-body.ts";
 import { noTelemetry } from "./telemetry/telemetry-sink.ts";
 import { version } from "./version.ts";
@@ -177,9 +177,11 @@ const server = await listen(
 
 const metricsApp = new Hono();
 if (config.METRICS_TOKEN) metricsApp.use(bearerAuth({ token: config.METRICS_TOKEN }));
-metricsApp.get("/metrics", async (c) =>
-  c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
-);
+// Prometheus' text format unless the scrape asks for OpenMetrics (which carries the exemplars).
+metricsApp.get("/metrics", async (c) => {
+  const { contentType, body } = await exposition(metrics.registry, c.req.header("Accept"));
+  return c.body(body, 200, { "Content-Type": contentType });
+});
 const metricsServer = await listen(metricsApp.fetch, {
   port: config.API_METRICS_PORT,
   hostname: config.API_METRICS_HOST,

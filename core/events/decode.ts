@@ -21,18 +21,23 @@ export const maxEventBytes = 64 * 1024;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * `maxBytes` (default `maxEventBytes`) bounds what producers outside gridpulse may send; stage 2 reads
+ * stage 1's own partials, whose histograms may be larger, with no bound but the broker's.
+ */
 export function decodeEvent<S extends z.ZodType>(
   schema: S,
   bytes: Uint8Array | null | undefined,
+  { maxBytes = maxEventBytes }: { maxBytes?: number } = {},
 ): Decoded<z.output<S>> {
   if (!bytes || bytes.byteLength === 0) {
     return { ok: false, reason: "empty_value", message: "message has no value" };
   }
-  if (bytes.byteLength > maxEventBytes) {
+  if (bytes.byteLength > maxBytes) {
     return {
       ok: false,
       reason: "too_large",
-      message: `message value is ${bytes.byteLength} bytes; the limit is ${maxEventBytes}`,
+      message: `message value is ${bytes.byteLength} bytes; the limit is ${maxBytes}`,
     };
   }
   let text: string;

@@ -34,6 +34,44 @@ describe("MarketEvent", () => {
     for (const event of events) expect(marketEventSchema.safeParse(event).success).toBe(true);
   });
 
+  it("accepts http(s) URLs as written and refuses other schemes, spaces and hosts a browser cannot open", () => {
+    const regulation = {
+      id: "r",
+      ts: "2026-11-01T00:00:00Z",
+      kind: "regulation",
+      title: "t",
+      summary: "s",
+    };
+    const verdict = (url: string) => marketEventSchema.safeParse({ ...regulation, url }).success;
+    for (const url of [
+      "https://example.gr/kenak",
+      "http://localhost:8080/a/b?c=d&e=%20#f",
+      "https://user:pw@1.2.3.4/",
+      "https://xn--bcher-kva.example/",
+    ])
+      expect(verdict(url), url).toBe(true);
+    for (const url of [
+      "ftp://example.com/x",
+      "mailto:a@example.com",
+      "urn:isbn:0451450523",
+      "https:example.com",
+      "HTTPS://example.com/",
+      "https://example.com/a b",
+      " https://example.com/",
+      "https://example.com/\t",
+      "https://",
+      "https://1.2.3.256/",
+      "https://[::1]/",
+      "https://example.com:65536/",
+      "https://example.com/%zz",
+      "https://example.com/é",
+    ])
+      expect(verdict(url), url).toBe(false);
+    // Stored as sent (no trimming or normalising).
+    const parsed = marketEventSchema.parse({ ...regulation, url: "https://Example.gr/a?b" });
+    expect(parsed.kind === "regulation" && parsed.url).toBe("https://Example.gr/a?b");
+  });
+
   it("rejects unknown kinds, wrong units and non-http URLs", () => {
     const price = {
       id: "p1",

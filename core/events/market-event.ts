@@ -13,9 +13,40 @@ const base = {
   ts: eventTimestamp,
 };
 
+const unreserved = "A-Za-z0-9\\-._~";
+const subDelims = "!$&'()*+,;=";
+const pctEncoded = "%[0-9A-Fa-f]{2}";
+const decOctet = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+/**
+ * An http(s) URL as RFC 3986 writes one (what JSON Schema's `format: uri` checks), narrowed to what a
+ * browser opens as written: `http://` or `https://` in lower case, optional userinfo, a host name
+ * (letters, digits, '-' and '_'; its last label starts with a letter, so it never reads as an IPv4
+ * number) or a dotted-quad IPv4 address, a port 1-65535, then path, query and fragment in URI
+ * characters with valid percent-escapes. No spaces, no other characters, no IP literal in brackets.
+ * The published JSON Schema carries the same pattern, so both refuse the same URLs.
+ */
+export const httpUrlPattern = new RegExp(
+  [
+    "^https?://",
+    `(?:(?:[${unreserved}${subDelims}:]|${pctEncoded})*@)?`,
+    `(?:${decOctet}(?:\\.${decOctet}){3}|(?:[A-Za-z0-9_-]+\\.)*[A-Za-z][A-Za-z0-9_-]*)`,
+    "(?::(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d\\d|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3}))?",
+    `(?:/(?:[${unreserved}${subDelims}:@]|${pctEncoded})*)*`,
+    `(?:\\?(?:[${unreserved}${subDelims}:@/?]|${pctEncoded})*)?`,
+    `(?:#(?:[${unreserved}${subDelims}:@/?]|${pctEncoded})*)?$`,
+  ].join(""),
+);
+
+/** Checked as written: no trimming, so the stored URL is the one the pattern (and the schema) saw. */
 const optionalUrl = z
-  .url({ protocol: /^https?$/ })
+  .string()
   .max(2048)
+  .regex(
+    httpUrlPattern,
+    "must be an http(s) URL with a host name or IPv4 address and only URI characters (no spaces)",
+  )
+  .refine((url) => URL.canParse(url), "must be a URL a browser can open")
+  .meta({ format: "uri" })
   .optional();
 
 export const priceEventSchema = z.strictObject({

@@ -2,11 +2,11 @@
  * The hot-path twin of `requestEventSchema`: the same rules written as plain checks, about ten times
  * faster than zod on valid events (the stream worker validates 100,000+ events/s per process).
  * Anything the fast path does not accept goes through the zod schema, which stays the definition and
- * produces the error messages; RFC 3339 timestamps are checked with zod's own date-time pattern. A property test keeps the
- * two in agreement (`request-event.fast.test.ts`). `decodeRequestEvent` first tries the byte reader
+ * produces the error messages; RFC 3339 timestamps are read by the schema's own parser
+ * (`rfc3339EpochMs`). A property test keeps the two in agreement (`request-event.fast.test.ts`). `decodeRequestEvent` first tries the byte reader
  * (`request-event.scan.ts`), which skips JSON.parse for the plain-ASCII events it can decide.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { type Decoded, decodeEvent, maxEventBytes } from "./decode.ts";
 import { newScannedRequestEvent, scannedEvent, scanRequestEvent } from "./request-event.scan.ts";
 import {
@@ -15,8 +15,8 @@ import {
   type RequestEvent,
   requestEventSchema,
   routePattern,
-  wellFormed,
 } from "./request-event.ts";
+import { inEventTimeRange, rfc3339EpochMs } from "./timestamp.ts";
 
 const allowedKeys = new Set([
   "id",
@@ -32,15 +32,11 @@ const allowedKeys = new Set([
 const methods = new Set<string>(httpMethods);
 const servicePattern = /^[A-Za-z0-9._-]+$/;
 const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
-const minEpochMs = Date.UTC(2000, 0, 1);
-const maxEpochMs = Date.UTC(2200, 0, 1);
 const maxDurationMs = 24 * 60 * 60 * 1000;
-/** The pattern `z.iso.datetime({ offset: true })` uses, taken from zod itself so the two cannot drift. */
-const isoDateTime = z.core.regexes.datetime({ offset: true, local: false, precision: undefined });
 
 function epochMs(ts: unknown): number | undefined {
   if (typeof ts === "number") return Number.isSafeInteger(ts) ? ts : undefined;
-  if (typeof ts === "string" && isoDateTime.test(ts)) return Date.parse(ts);
+  if (typeof ts === "string") return rfc3339EpochMs(ts);
   return undefined;
 }
 
@@ -55,9 +51,9 @@ export function fastRequestEvent(value: unknown): RequestEvent | undefined {
   const { id, ts, service, route, method, status, durationMs, region, traceparent } = o;
   if (!isString(id, 1, 128)) return undefined;
   const tsMs = epochMs(ts);
-  if (tsMs === undefined || !(tsMs >= minEpochMs && tsMs < maxEpochMs)) return undefined;
+  if (tsMs === undefined || !inEventTimeRange(tsMs)) return undefined;
   if (!isString(service, 1, 100) || !servicePattern.test(service)) return undefined;
-  if (!isString(route, 1, 200) || !routePattern.test(route) || !wellFormed(route)) return undefined;
+  if (!isString(route, 1, 200) || !routePattern.test(route)) return undefined;
   if (typeof method !== "string" || !methods.has(method)) return undefined;
   if (typeof status !== "number" || !Number.isSafeInteger(status) || status < 100 || status > 599)
     return undefined;
@@ -69,10 +65,7 @@ export function fastRequestEvent(value: unknown): RequestEvent | undefined {
   ) {
     return undefined;
   }
-  if (
-    "region" in o &&
-    (!isString(region, 1, 64) || !plainTextPattern.test(region) || !wellFormed(region))
-  )
+  if ("region" in o && (!isString(region, 1, 64) || !plainTextPattern.test(region)))
     return undefined;
   if (
     "traceparent" in o &&

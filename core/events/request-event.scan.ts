@@ -10,9 +10,9 @@
  * reading a different value; `request-event.scan.test.ts` checks both with fast-check over random
  * and mutated events.
  */
-import { z } from "zod";
 import { maxEventBytes } from "./decode.ts";
 import { httpMethods, type RequestEvent } from "./request-event.ts";
+import { maxEpochMs, minEpochMs, rfc3339EpochMs } from "./timestamp.ts";
 
 /** What stage 1 needs of an accepted event, plus where its `id` sits in the bytes. */
 export interface ScannedRequestEvent {
@@ -67,11 +67,7 @@ export function scannedTraceparentSampled(bytes: Uint8Array, s: ScannedRequestEv
   return digit <= 0x39 ? (digit & 1) === 1 : (digit & 1) === 0;
 }
 
-const minEpochMs = Date.UTC(2000, 0, 1);
-const maxEpochMs = Date.UTC(2200, 0, 1);
 const maxDurationMs = 24 * 60 * 60 * 1000;
-/** The pattern `z.iso.datetime({ offset: true })` uses, taken from zod itself so the two cannot drift. */
-const isoDateTime = z.core.regexes.datetime({ offset: true, local: false, precision: undefined });
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -174,14 +170,17 @@ const dates = new Interner(256);
 const minuteStarts = new Map<string, number>();
 
 /**
- * The epoch ms of an RFC 3339 string timestamp between `start` and `end`, or undefined when it does not
- * pass zod's pattern. The common `…:SS.mmmZ` / `…:SSZ` form is computed from a cached minute start.
+ * The epoch ms of an RFC 3339 string timestamp between `start` and `end`, or undefined when it is not
+ * one (`rfc3339EpochMs`, the schema's own parser, decides). The common `…:SS.mmmZ` / `…:SSZ` form is
+ * computed from a cached minute start; any other shape (lower-case `t`/`z`, a leap second `:60`,
+ * offsets, other fractions) takes the parser.
  */
 function stringTimestamp(bytes: Uint8Array, start: number, end: number): number | undefined {
   const len = end - start;
   if ((len === 24 || len === 20) && bytes[end - 1] === 0x5a /* Z */) {
-    // `YYYY-MM-DDTHH:MM` seen before in a timestamp that passed zod's pattern: only `:SS(.mmm)?Z`
-    // is left to check (the pattern allows `:[0-5]\d(\.\d+)?` then `Z` there).
+    // `YYYY-MM-DDTHH:MM` seen before in a timestamp the parser accepted: only `:SS(.mmm)?Z` is left
+    // to check (the parser allows `:[0-5]\d(\.\d+)?` then `Z` there, and `:60` only at 23:59 UTC,
+    // which is left to it).
     const base = minuteStarts.get(dates.get(bytes, start, start + 16));
     if (base !== undefined) {
       const d = (i: number) => (bytes[start + i] as number) - 0x30;
@@ -196,13 +195,13 @@ function stringTimestamp(bytes: Uint8Array, start: number, end: number): number 
     }
   }
   const text = asciiString(bytes, start, end);
-  if (!isoDateTime.test(text)) return undefined;
-  const ms = Date.parse(text);
-  if ((len === 24 || len === 20) && text.endsWith("Z")) {
+  const ms = rfc3339EpochMs(text);
+  if (ms === undefined) return undefined;
+  if ((len === 24 || len === 20) && text.endsWith("Z") && text.charCodeAt(10) === 0x54 /* T */) {
     // Remember the minute (its start is the time with seconds and fraction dropped).
     const minute = dates.get(bytes, start, start + 16);
     if (minuteStarts.size >= 256) minuteStarts.clear();
-    minuteStarts.set(minute, Date.parse(`${minute}:00Z`));
+    minuteStarts.set(minute, rfc3339EpochMs(`${minute}:00Z`) as number);
   }
   return ms;
 }

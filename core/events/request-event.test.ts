@@ -32,6 +32,22 @@ describe("RequestEvent", () => {
     expect(requestEventSchema.safeParse({ ...valid, extra: 1 }).success).toBe(false);
   });
 
+  it("reads RFC 3339 as written: lower-case t and z, and a leap second as 23:59:59.999 UTC", () => {
+    const ts = (value: unknown) => requestEventSchema.safeParse({ ...valid, ts: value });
+    expect(ts("2026-11-22t10:00:00.250z").data?.ts).toBe(Date.parse("2026-11-22T10:00:00.250Z"));
+    expect(ts("2016-12-31T23:59:60Z").data?.ts).toBe(Date.parse("2016-12-31T23:59:59.999Z"));
+    expect(ts("2016-12-31T15:59:60.5-08:00").data?.ts).toBe(Date.parse("2016-12-31T23:59:59.999Z"));
+    expect(ts("2017-01-01T00:59:60+01:00").data?.ts).toBe(Date.parse("2016-12-31T23:59:59.999Z"));
+    // A leap second only ends a UTC day; the range is checked on the instant (offsets included).
+    expect(ts("2016-12-31T12:00:60Z").success).toBe(false);
+    expect(ts("2016-12-31T23:59:60+01:00").success).toBe(false);
+    expect(ts("1999-12-31T23:59:60Z").success).toBe(false);
+    expect(ts("1999-12-31T23:30:00-01:00").data?.ts).toBe(Date.UTC(2000, 0, 1, 0, 30));
+    expect(ts("2000-01-01T00:30:00+01:00").success).toBe(false);
+    for (const shape of ["2026-11-22 10:00:00Z", "2026-11-22T10:00:00+0100", "2026-11-22T10:00Z"])
+      expect(ts(shape).success, shape).toBe(false);
+  });
+
   it("rejects raw paths with query strings, bad statuses and negative durations", () => {
     expect(requestEventSchema.safeParse({ ...valid, route: "/v1/x?id=1" }).success).toBe(false);
     expect(requestEventSchema.safeParse({ ...valid, status: 600 }).success).toBe(false);

@@ -10,19 +10,26 @@ export const httpMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 const maxDurationMs = 24 * 60 * 60 * 1000;
 
 /**
- * A route pattern: '/', then no whitespace, '?' or '#', and no control character (C0, DEL, C1); and
- * no lone UTF-16 surrogate (`wellFormed`). Neither survives a round trip through libSQL (NUL cuts the
- * text, a lone surrogate becomes U+FFFD): stage 2 would read its own rows back under another route,
- * overwrite their counts and admit one route twice under the series cap. (Plain ranges, no `\p{…}`:
- * the published JSON Schema's pattern reads the same with or without a validator's unicode flag.)
+ * Well-formed UTF-16 in a character-class alternation: any code unit outside the surrogates, or a high
+ * surrogate followed by a low one. It reads the same with or without a validator's `u` flag (with it,
+ * a pair is one code point outside the surrogate range, and a lone surrogate is one inside it), so
+ * the published JSON Schema refuses lone surrogates wherever it is checked.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the class names control characters to refuse them
-export const routePattern = /^\/[^\s?#\u0000-\u001f\u007f-\u009f]*$/;
-/** Text of a label-like field (a region): no control character, for the same reason. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: as above
-export const plainTextPattern = /^[^\u0000-\u001f\u007f-\u009f]*$/;
-/** No lone surrogate (`String.prototype.isWellFormed`). */
-export const wellFormed = (text: string) => text.isWellFormed();
+const wellFormedOf = (excluded: string) =>
+  `(?:[^${excluded}\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff])*`;
+/** C0, DEL and C1 control characters. */
+const controls = "\\u0000-\\u001f\\u007f-\\u009f";
+
+/**
+ * A route pattern: '/', then no whitespace, '?' or '#', no control character (C0, DEL, C1) and no lone
+ * UTF-16 surrogate. Neither survives a round trip through libSQL (NUL cuts the text, a lone surrogate
+ * becomes U+FFFD): stage 2 would read its own rows back under another route, overwrite their counts
+ * and admit one route twice under the series cap. (Plain ranges, no `\p{…}`: the published JSON
+ * Schema's pattern reads the same with or without a validator's unicode flag.)
+ */
+export const routePattern = new RegExp(`^\\/${wellFormedOf(`\\s?#${controls}`)}$`);
+/** Text of a label-like field (a region): no control character or lone surrogate, for the same reason. */
+export const plainTextPattern = new RegExp(`^${wellFormedOf(controls)}$`);
 
 export const requestEventSchema = z.strictObject({
   id: z.string().min(1).max(128),
@@ -38,9 +45,8 @@ export const requestEventSchema = z.strictObject({
     .max(200)
     .regex(
       routePattern,
-      "must be a route pattern starting with '/' (no query, fragment or control characters)",
-    )
-    .refine(wellFormed, "must be well-formed Unicode (no lone surrogate)"),
+      "must be a route pattern starting with '/' (no query, fragment, control characters or lone surrogates)",
+    ),
   method: z.enum(httpMethods),
   status: z.number().int().min(100).max(599),
   durationMs: z.number().finite().min(0).max(maxDurationMs),
@@ -48,8 +54,7 @@ export const requestEventSchema = z.strictObject({
     .string()
     .min(1)
     .max(64)
-    .regex(plainTextPattern, "must not contain control characters")
-    .refine(wellFormed, "must be well-formed Unicode (no lone surrogate)")
+    .regex(plainTextPattern, "must not contain control characters or lone surrogates")
     .optional(),
   traceparent: z
     .string()

@@ -10,9 +10,9 @@
  * overflow is counted in `gridpulse_stream_series_overflow_total`.
  */
 import { type PartialAggregate, partialAggregateSchema } from "../../core/events/aggregate.ts";
-import { formatIssues } from "../../core/events/decode.ts";
+import { decodeEvent } from "../../core/events/decode.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
-import type { DeadLetter } from "../dlq/dead-letter.sink.ts";
+import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
 import { createDbConsumerStage, type DbStageOptions } from "../kafka/db-consumer.ts";
 import type { ExemplarStore, TraceExemplar } from "../tracing/exemplars.ts";
 import type { AppliedPartials, WindowStore } from "./window-store.ts";
@@ -57,39 +57,23 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
       const deadLetters: DeadLetter[] = [];
       const traced: Decoded["traced"] = [];
       for (const message of messages) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(message.value?.toString("utf8") ?? "");
-        } catch {
-          deadLetters.push({
-            partition,
-            offset: message.offset,
-            key: message.key,
-            value: message.value,
-            reason: "invalid_json",
-            error: "not JSON",
-          });
+        // The shared decoder: the same reasons as stage 1 (empty_value, invalid_utf8, invalid_json,
+        // schema_violation), and the dead letter keeps the message's key, value and headers.
+        const decoded = decodeEvent(partialAggregateSchema, message.value, {
+          maxBytes: Number.POSITIVE_INFINITY,
+        });
+        if (!decoded.ok) {
+          deadLetters.push(deadLetterOf(partition, message, decoded.reason, decoded.message));
           continue;
         }
-        const result = partialAggregateSchema.safeParse(parsed);
-        if (result.success) {
-          partials.push(result.data);
-          for (const tp of headerValues(message.headers?.traceparent))
-            if (traced.length < 64)
-              traced.push({
-                traceparent: tp,
-                service: result.data.service,
-                route: result.data.route,
-              });
-        } else
-          deadLetters.push({
-            partition,
-            offset: message.offset,
-            key: message.key,
-            value: message.value,
-            reason: "schema_violation",
-            error: formatIssues(result.error.issues),
-          });
+        partials.push(decoded.value);
+        for (const tp of headerValues(message.headers?.traceparent))
+          if (traced.length < 64)
+            traced.push({
+              traceparent: tp,
+              service: decoded.value.service,
+              route: decoded.value.route,
+            });
       }
       return {
         valid: { partials, traced },

@@ -47,6 +47,17 @@ const samples = {
     request({ id: "evt-2", ts: 1_772_366_400_000, region: "ATH", traceparent }),
     request({ id: "evt-3", status: 99 }),
     request({ id: "evt-4", durationMs: "slow" }),
+    // RFC 3339 as the RFC allows it: lower-case t and z, a leap second at 23:59:60 UTC.
+    request({ id: "evt-5", ts: "2026-03-01t12:00:00.5z" }),
+    request({ id: "evt-6", ts: "2016-12-31T15:59:60-08:00" }),
+    // Out of range (epoch seconds, a time before 2000), a leap second not at 23:59 UTC.
+    request({ id: "evt-7", ts: 1_772_366_400 }),
+    request({ id: "evt-8", ts: "1999-12-31T23:59:59Z" }),
+    request({ id: "evt-9", ts: "2016-12-31T12:00:60Z" }),
+    // A lone surrogate in the route or region; an emoji is fine.
+    request({ id: "evt-10", route: "/v1/\ud800" }),
+    request({ id: "evt-11", region: "\udc00" }),
+    request({ id: "evt-12", route: "/v1/😀", region: "Κρήτη" }),
   ],
   market: [
     JSON.stringify({
@@ -74,6 +85,31 @@ const samples = {
       summary: "Revised U-values",
     }),
     JSON.stringify({ id: "px-2", ts: "2026-03-01", kind: "price", unit: "EUR/MWh" }),
+    ...[
+      "ftp://example.com/x",
+      "mailto:a@example.com",
+      "https:example.com",
+      "https://example.com/a b",
+      "https://example.gr/programs/exoikonomo?year=2025#terms",
+    ].map((url, i) =>
+      JSON.stringify({
+        id: `reg-u${i}`,
+        ts: 1_772_366_400_000,
+        kind: "regulation",
+        title: "t",
+        summary: "s",
+        url,
+      }),
+    ),
+    JSON.stringify({ id: "sub-2", ts: 0, kind: "subsidy", program: "p", regions: "all" }),
+    JSON.stringify({
+      id: "sub-3",
+      ts: "2026-03-01T12:00:00Z",
+      kind: "subsidy",
+      program: "p",
+      regions: "all",
+      opensAt: 1_772_366_400,
+    }),
   ],
 };
 
@@ -107,7 +143,7 @@ describe("event contracts served by the API", () => {
         lines: samples.requests,
         schema: "request-event",
         zod: requestEventSchema,
-        valid: [true, true, false, false],
+        valid: [true, true, false, false, true, true, false, false, false, false, false, true],
       },
       {
         topic: topicName(prefix, "market"),
@@ -115,7 +151,7 @@ describe("event contracts served by the API", () => {
         lines: samples.market,
         schema: "market-event",
         zod: marketEventSchema,
-        valid: [true, true, true, false],
+        valid: [true, true, true, false, false, false, false, false, true, false, false],
       },
     ];
     for (const c of cases) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { libsqlClient } from "../../../core/db/database.ts";
 import { openDatabase } from "../../../platform/db/open.ts";
-import { createApiMetrics } from "./metrics.ts";
+import { createApiMetrics, exposition, wantsOpenMetrics } from "./metrics.ts";
 
 describe("API metrics", () => {
   it("counts assessments by energy class and climate zone", async () => {
@@ -95,5 +95,57 @@ describe("API metrics", () => {
     plain.requestMetrics.finished({ route: "/v1/me", method: "GET", status: 200 }, 0.003, traceId);
     expect(plain.registry.contentType).toMatch(/^text\/plain/);
     expect(await plain.registry.metrics()).not.toContain(traceId);
+  });
+
+  it("answers OpenMetrics only to a scrape that asks for it, exemplars only there", async () => {
+    for (const [accept, openMetrics] of [
+      [undefined, false],
+      ["", false],
+      ["text/plain;version=0.0.4", false],
+      ["*/*", false],
+      ["application/json", false],
+      ["application/openmetrics-text", true],
+      ["application/openmetrics-text; version=1.0.0; charset=utf-8", true],
+      [
+        "application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+        true,
+      ],
+      ["text/plain;q=0.9, application/openmetrics-text;q=0.5", false],
+      ["application/openmetrics-text;q=0, text/plain", false],
+      ["application/openmetrics-text;q=bogus", false],
+    ] as const)
+      expect(wantsOpenMetrics(accept), String(accept)).toBe(openMetrics);
+
+    const m = createApiMetrics({ exemplars: true });
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    m.requestMetrics.finished({ route: "/v1/me", method: "GET", status: 200 }, 0.003, traceId);
+    m.requestMetrics.rateLimited();
+    const om = await exposition(m.registry, "application/openmetrics-text");
+    expect(om.contentType).toBe("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    expect(om.body).toMatch(new RegExp(`\\} 1 # \\{trace_id="${traceId}"\\} 0.003 \\d`));
+    expect(om.body).toContain(
+      "# TYPE gridpulse_api_rate_limited counter\ngridpulse_api_rate_limited_total 1\n",
+    );
+    expect(om.body.endsWith("\n# EOF\n")).toBe(true);
+    // The text format after an OpenMetrics scrape: counters keep their names, no exemplars.
+    const text = await exposition(m.registry, "text/plain;version=0.0.4");
+    expect(text.contentType).toBe("text/plain; version=0.0.4; charset=utf-8");
+    expect(text.body).toContain(
+      "# TYPE gridpulse_api_rate_limited_total counter\ngridpulse_api_rate_limited_total 1\n",
+    );
+    expect(text.body).toMatch(
+      /^gridpulse_api_request_duration_seconds_bucket\{le="0.005",.*\} 1$/m,
+    );
+    expect(text.body).not.toContain(traceId);
+    expect(text.body).not.toContain("# EOF");
+  });
+
+  it("leaves out prom-client's gauges named like counters, keeps their per-type twins", async () => {
+    const m = createApiMetrics();
+    const text = (await exposition(m.registry, undefined)).body;
+    for (const name of ["handles", "requests", "resources"]) {
+      expect(text).not.toContain(`nodejs_active_${name}_total`);
+      expect(text).toContain(`# TYPE nodejs_active_${name} gauge`);
+    }
   });
 });

@@ -6,13 +6,21 @@
  * (event-loop lag included). Served on their own loopback port, not on the public API port.
  *
  * With `exemplars` (trace export on), each request duration observation carries the request's trace
- * id as an exemplar, and `/metrics` answers in the OpenMetrics format (the one that carries them).
+ * id as an exemplar. `/metrics` answers in Prometheus' text format 0.0.4, or in OpenMetrics when the
+ * scrape's Accept header asks for `application/openmetrics-text` (`exposition`); exemplars appear in
+ * OpenMetrics only (the text format has no room for them).
+ *
+ * Of prom-client's default metrics, the gauges `nodejs_active_handles_total`,
+ * `nodejs_active_requests_total` and `nodejs_active_resources_total` are left out: a gauge named
+ * `_total` fails `promtool check metrics`, and `sum(nodejs_active_handles)` (by type) etc. give the same.
  */
 import {
   Counter,
   collectDefaultMetrics,
   Gauge,
   Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
   Registry,
   type RegistryContentType,
 } from "prom-client";
@@ -43,6 +51,7 @@ export function createApiMetrics(
   // prom-client keeps exemplars only on an OpenMetrics registry (Prometheus scrapes either format).
   if (options.exemplars) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  for (const name of misnamedDefaultGauges) registry.removeSingleMetric(name);
   const registers = [registry];
   const duration = new Histogram({
     name: "gridpulse_api_request_duration_seconds",
@@ -171,3 +180,74 @@ export function createApiMetrics(
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+
+/** prom-client default gauges named like counters (their per-type twins without `_total` stay). */
+export const misnamedDefaultGauges = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
+/**
+ * Whether a scrape's Accept header asks for OpenMetrics: `application/openmetrics-text` with a q above
+ * 0 and not below that of Prometheus' text format (`text/plain`, `text/*` or any type). No header, or
+ * anything else: the text format.
+ */
+export function wantsOpenMetrics(accept: string | null | undefined): boolean {
+  let openMetrics = 0;
+  let text = 0;
+  for (const range of (accept ?? "").split(",")) {
+    const [type = "", ...params] = range.split(";").map((p) => p.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith("q="));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!(q > 0 && q <= 1)) continue;
+    if (type === "application/openmetrics-text") openMetrics = Math.max(openMetrics, q);
+    else if (type === "text/plain" || type === "text/*" || type === "*/*") text = Math.max(text, q);
+  }
+  return openMetrics > 0 && openMetrics >= text;
+}
+
+type Snapshot = MetricObjectWithValues<MetricValue<string>>;
+/** prom-client's own serialiser of one metric (per registry content type), fed a snapshot. */
+type Serialiser = { getMetricsAsString(metric: { get(): Promise<Snapshot> }): Promise<string> };
+function serialiser(contentType: RegistryContentType): Serialiser {
+  const registry = new Registry<RegistryContentType>();
+  registry.setContentType(contentType);
+  return registry as unknown as Serialiser;
+}
+const serialisers = {
+  text: serialiser(Registry.PROMETHEUS_CONTENT_TYPE),
+  openMetrics: serialiser(Registry.OPENMETRICS_CONTENT_TYPE),
+};
+
+/**
+ * `/metrics` of `registry` in the format the Accept header asks for (`wantsOpenMetrics`): Prometheus'
+ * text format 0.0.4 without exemplars, or OpenMetrics 1.0 with them. Both are written by prom-client's
+ * serialiser from one snapshot of the metrics; the registry itself is never switched (prom-client's
+ * OpenMetrics `metrics()` renames counters in place, which would leak into later text scrapes).
+ */
+export async function exposition(
+  registry: Registry<RegistryContentType>,
+  accept: string | null | undefined,
+): Promise<{ contentType: string; body: string }> {
+  const openMetrics = wantsOpenMetrics(accept);
+  const serialiser = openMetrics ? serialisers.openMetrics : serialisers.text;
+  const snapshots = await registry.getMetricsAsJSON();
+  const families = await Promise.all(
+    snapshots.map((snapshot) =>
+      serialiser.getMetricsAsString({
+        // OpenMetrics names a counter family without `_total` and its sample with it.
+        get: async () =>
+          openMetrics && String(snapshot.type) === "counter"
+            ? { ...snapshot, name: snapshot.name.replace(/_total$/, "") }
+            : snapshot,
+      }),
+    ),
+  );
+  return openMetrics
+    ? {
+        contentType: Registry.OPENMETRICS_CONTENT_TYPE,
+        body: `${families.join("\n")}\n# EOF\n`,
+      }
+    : { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: `${families.join("\n\n")}\n` };
+}
