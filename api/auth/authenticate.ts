@@ -1,7 +1,10 @@
 /**
  * Bearer API-key authentication for `/v1/*`: resolves the key to its tenant and scopes (through the
- * auth cache), sets `c.var.auth` and the tenant scope `c.var.tenant`. Missing or bad credentials are
- * 401 with a `WWW-Authenticate` challenge (RFC 6750); a lacking scope is 403.
+ * auth cache), sets `c.var.auth` and the tenant scope `c.var.tenant`. As RFC 6750 §3 and §3.1 ask: no
+ * credentials, or another scheme than Bearer (Basic, …), is 401 with a bare challenge
+ * (`WWW-Authenticate: Bearer realm="gridpulse"`, no error code); a Bearer header without a token or
+ * with one that is not a b64token is 400 `invalid_request`; a well-formed token that is no valid key
+ * (unknown, revoked, expired) is 401 `invalid_token`; a lacking scope is 403 `insufficient_scope`.
  *
  * Failed authentications are rate-limited per client address (`failures`, a token bucket): each one
  * takes a token, and once the address has none left it gets 429 + Retry-After — without its key being
@@ -24,10 +27,24 @@ const realm = 'Bearer realm="gridpulse"';
 /** last_used_at is refreshed at most this often per key (a write per request would be wasteful). */
 const lastUsedResolutionMs = 60 * 60 * 1000;
 
-function unauthorized(message: string, error?: "invalid_token" | "invalid_request"): ApiError {
+function unauthorized(message: string, error?: "invalid_token"): ApiError {
   const challenge = error ? `${realm}, error="${error}", error_description="${message}"` : realm;
   return new ApiError("unauthorized", message, { headers: { "WWW-Authenticate": challenge } });
 }
+
+/** RFC 6750 §3.1 `invalid_request`: 400, with the challenge naming the error. */
+function invalidRequest(message: string): ApiError {
+  return new ApiError("bad_request", message, {
+    headers: {
+      "WWW-Authenticate": `${realm}, error="invalid_request", error_description="${message}"`,
+    },
+  });
+}
+
+/** `<scheme> [credentials]`: the scheme is the first token (compared without regard to case). */
+const schemeAndRest = /^\s*(\S+)(?:[ \t]+(.*))?$/;
+/** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
+const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 export interface AuthFailureLimiter extends RateLimiter {
   peek(key: string): RateLimitDecision;
@@ -46,7 +63,7 @@ function tooManyFailures(decision: RateLimitDecision): ApiError {
 
 export function authenticate(failures: AuthFailureLimiter): MiddlewareHandler<AppEnv> {
   const addressOf = (c: Context<AppEnv>) => c.var.deps.clientAddress?.(c) || "unknown";
-  /** Counts a failed authentication against the client's address: 401, or 429 once over budget. */
+  /** Counts a failed authentication against the client's address: 400/401, or 429 once over budget. */
   const fail = async (c: Context<AppEnv>, error: ApiError): Promise<never> => {
     const decision = await failures.limit(addressOf(c));
     c.var.deps.metrics.authFailed(decision.allowed ? "unauthorized" : "rate_limited");
@@ -56,16 +73,22 @@ export function authenticate(failures: AuthFailureLimiter): MiddlewareHandler<Ap
     const header = c.req.header("Authorization");
     if (!header)
       return fail(c, unauthorized("missing credentials: send Authorization: Bearer <api key>"));
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match)
+    const [, scheme = "", rest = ""] = schemeAndRest.exec(header) ?? [];
+    if (scheme.toLowerCase() !== "bearer")
       return fail(
         c,
-        unauthorized(
-          "malformed Authorization header: expected Bearer <api key>",
-          "invalid_request",
+        unauthorized("unsupported authentication scheme: send Authorization: Bearer <api key>"),
+      );
+    const key = rest.trim();
+    if (!b64token.test(key))
+      return fail(
+        c,
+        invalidRequest(
+          key === ""
+            ? "malformed Authorization header: Bearer without a token"
+            : "malformed Authorization header: the token is not a single b64token",
         ),
       );
-    const key = match[1] as string;
     if (!apiKeyPattern.test(key)) return fail(c, unauthorized("invalid API key", "invalid_token"));
 
     const deps = c.var.deps;

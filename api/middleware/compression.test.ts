@@ -143,7 +143,7 @@ describe("compression middleware", () => {
     expect((await get("/tagged")).headers.get("etag")).toBe('"abc"');
   });
 
-  it("leaves alone small, incompressible, no-transform, partial and HEAD answers", async () => {
+  it("leaves alone small, incompressible, no-transform and partial answers", async () => {
     for (const path of ["/small", "/png", "/no-transform", "/partial"]) {
       const res = await get(path, "gzip");
       expect(res.headers.get("content-encoding"), path).toBeNull();
@@ -152,7 +152,17 @@ describe("compression middleware", () => {
     expect(await small.json()).toEqual({ ok: true });
     expect(small.headers.get("vary")).toBe("Accept-Encoding");
     expect((await get("/partial", "gzip")).status).toBe(206);
-    expect((await get("/json", "gzip", "HEAD")).headers.get("content-encoding")).toBeNull();
+  });
+
+  it("answers HEAD with the headers of the GET: Content-Encoding, its length, Vary, the weak ETag", async () => {
+    for (const path of ["/json", "/tagged", "/body/text", "/body/tagged", "/text", "/small"]) {
+      const got = await get(path, "gzip");
+      const head = await get(path, "gzip", "HEAD");
+      expect(head.status, path).toBe(200);
+      expect(await head.text(), path).toBe("");
+      for (const name of ["content-encoding", "content-length", "vary", "etag", "content-type"])
+        expect(head.headers.get(name), `${path} ${name}`).toBe(got.headers.get(name));
+    }
   });
 
   it("answers identity when nothing acceptable is offered", async () => {
@@ -210,7 +220,6 @@ describe("compression middleware", () => {
     // Already encoded by the route: passed on as it is.
     const encoded = await get("/body/encoded", "gzip");
     expect(gunzipSync(new Uint8Array(await encoded.arrayBuffer())).toString()).toBe(big);
-    expect((await get("/body/text", "gzip", "HEAD")).headers.get("content-encoding")).toBeNull();
     // A request naming gzip or deflate gets Vary, one naming neither is not looked at.
     for (const [header, vary] of [
       ["gzip;q=0", "Accept-Encoding"],
@@ -223,7 +232,7 @@ describe("compression middleware", () => {
     }
   });
 
-  it("with HTTP caching: the ETag of the identity answer, weak, and 304 for it compressed", async () => {
+  it("with HTTP caching: the strong ETag of the identity answer, weakened compressed, and 304 for it", async () => {
     const a = new Hono<AppEnv>();
     a.use(compression({ thresholdBytes: 1024 }));
     a.use("/v1/*", httpCaching());
@@ -232,7 +241,8 @@ describe("compression middleware", () => {
     const zipped = await a.request("/v1/things", { headers: { "accept-encoding": "gzip" } });
     const tag = zipped.headers.get("etag") ?? "";
     expect(tag).toMatch(/^W\//);
-    expect(tag).toBe(plain.headers.get("etag"));
+    expect(plain.headers.get("etag")).toMatch(/^"/);
+    expect(tag).toBe(`W/${plain.headers.get("etag")}`);
     expect(zipped.headers.get("content-encoding")).toBe("gzip");
     expect(gunzipSync(new Uint8Array(await zipped.arrayBuffer())).toString()).toBe(big);
     const again = await a.request("/v1/things", {
@@ -241,6 +251,51 @@ describe("compression middleware", () => {
     expect(again.status).toBe(304);
     expect(again.headers.get("content-encoding")).toBeNull();
     expect(await again.text()).toBe("");
+  });
+
+  it("with HTTP caching: a 304 carries the Vary and the ETag its 200 would (RFC 9110 §15.4.5)", async () => {
+    const a = new Hono<AppEnv>();
+    a.use(compression({ thresholdBytes: 1024 }));
+    a.use("/v1/*", httpCaching());
+    a.get("/v1/big", (c) => c.json(JSON.parse(big)));
+    a.get("/v1/small", (c) => c.json({ ok: true }));
+    a.get("/v1/varied", (c) =>
+      c.body(big, 200, { "content-type": "application/json", Vary: "Origin" }),
+    );
+    a.get("/v1/png", (c) => c.body(new Uint8Array(4096), 200, { "content-type": "image/png" }));
+    for (const path of ["/v1/big", "/v1/small", "/v1/varied", "/v1/png"]) {
+      for (const encoding of ["gzip", "deflate", "gzip;q=0"]) {
+        const ok = await a.request(path, { headers: { "accept-encoding": encoding } });
+        expect(ok.status).toBe(200);
+        const tag = ok.headers.get("etag") as string;
+        for (const [method, sent] of [
+          ["GET", tag],
+          ["GET", tag.replace(/^W\//, "")],
+          ["HEAD", tag],
+        ]) {
+          const where = `${method} ${path} ${encoding} If-None-Match: ${sent}`;
+          const again = await a.request(path, {
+            method,
+            headers: { "accept-encoding": encoding, "if-none-match": sent as string },
+          });
+          expect(again.status, where).toBe(304);
+          expect(again.headers.get("vary"), where).toBe(ok.headers.get("vary"));
+          expect(again.headers.get("etag"), where).toBe(tag);
+          expect(again.headers.get("cache-control"), where).toBe("private, no-cache");
+        }
+      }
+    }
+    // Compressed 200s carry the weak tag, identity ones the strong tag of the same bytes.
+    const zipped = await a.request("/v1/big", { headers: { "accept-encoding": "gzip" } });
+    const plain = await a.request("/v1/big", { headers: { "accept-encoding": "gzip;q=0" } });
+    expect(zipped.headers.get("etag")).toBe(`W/${plain.headers.get("etag")}`);
+    expect(plain.headers.get("vary")).toBe("Accept-Encoding");
+    const small = await a.request("/v1/small", { headers: { "accept-encoding": "gzip" } });
+    expect(small.headers.get("etag")).toMatch(/^"/);
+    expect(small.headers.get("vary")).toBe("Accept-Encoding");
+    expect(
+      (await a.request("/v1/png", { headers: { "accept-encoding": "gzip" } })).headers.get("vary"),
+    ).toBeNull();
   });
 
   it("gives a middleware that reads the answer back the identity bytes, then compresses", async () => {

@@ -16,11 +16,16 @@
  * `Response`, read its stream and build another. With `Accept-Encoding: gzip, deflate, br` that cost
  * `GET /v1/me` a third of its throughput and the list of assessments 40 %. Other answers (streams,
  * `c.text`, bodies too large for the loop) are compressed after the route, as before.
+ *
+ * HEAD is compressed like GET (its body is then dropped), so it carries the GET's Content-Encoding,
+ * Content-Length, Vary and ETag; a 304 of HTTP caching carries the Vary and the (weakened) ETag of the
+ * 200 it stands for (RFC 9110 §9.3.2, §15.4.5), read from `notModifiedAnswers`.
  */
 import { promisify } from "node:util";
 import { deflate, deflateSync, gzip, gzipSync } from "node:zlib";
 import type { Context, MiddlewareHandler } from "hono";
 import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from "hono/utils/compress";
+import { notModifiedAnswers } from "../conventions/caching.ts";
 import { type BodyCall, jsonThroughBody } from "./json-through-body.ts";
 import { setOwnMethod } from "./own-method.ts";
 
@@ -131,38 +136,54 @@ function compressInCall(c: Context, { encoding, threshold, level }: Settings): (
     set.status = code;
     status(code);
   }) as typeof c.status);
+  /** Whether an answer of these data and headers may be compressed (by the route's headers too). */
+  const compressible = (data: unknown, headers: HeaderRecord | undefined) =>
+    (typeof data === "string" || data instanceof Uint8Array) &&
+    set.contentEncoding === undefined &&
+    headerIn(headers, "content-encoding") === undefined &&
+    compressibleType(headerIn(headers, "content-type"), set.cacheControl) &&
+    !noTransform.test(headerIn(headers, "cache-control") ?? "");
+  /**
+   * The headers passed with the body, with `Vary` covering Accept-Encoding: the answer differs by
+   * Accept-Encoding from here on, compressed or not (a Vary passed with the body replaces the one set
+   * on the context, so it is extended there).
+   */
+  const varied = (headers: HeaderRecord | undefined) => {
+    const passed = headerIn(headers, "vary");
+    if (variesAlready(passed ?? set.vary)) return headers;
+    if (passed !== undefined) return { ...headers, Vary: `${passed}, Accept-Encoding` };
+    c.header("Vary", "Accept-Encoding", { append: true });
+    return headers;
+  };
+  const byteSize = (data: string | Uint8Array) =>
+    typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
   const body = c.body as BodyCall;
   setOwnMethod(c, "body", ((data: unknown, arg?: number | ResponseInit, headers?: HeaderRecord) => {
     // A middleware that reads the answer back after the route gets it uncompressed: it is
     // compressed after that middleware instead.
     if (c.get("readsAnswer") === true) return body(data, arg, headers);
     const code = typeof arg === "number" ? arg : arg === undefined ? (set.status ?? 200) : 0;
-    if (
-      !(typeof data === "string" || data instanceof Uint8Array) ||
-      code === 0 ||
-      code === 204 ||
-      code === 206 ||
-      code === 304 ||
-      set.contentEncoding !== undefined ||
-      headerIn(headers, "content-encoding") !== undefined ||
-      !compressibleType(headerIn(headers, "content-type"), set.cacheControl) ||
-      noTransform.test(headerIn(headers, "cache-control") ?? "")
-    )
+    if (code === 304) {
+      // HTTP caching's 304 for an answer: the Vary and the ETag that answer would carry.
+      const answer = notModifiedAnswers.get(c);
+      if (answer === undefined || !compressible(answer.data, answer.headers))
+        return body(data, arg, headers);
+      decided = true;
+      const out = varied(headers ?? {});
+      if (encoding && byteSize(answer.data) >= threshold && set.etag)
+        c.header("ETag", weak(set.etag));
+      return body(data, arg, out);
+    }
+    if (code === 0 || code === 204 || code === 206 || !compressible(data, headers))
       return body(data, arg, headers);
-    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    const bytesIn = data as string | Uint8Array;
+    const size = byteSize(bytesIn);
     // Too large for the loop: the path after the route compresses it on the thread pool.
     if (size > IN_LINE_MAX_BYTES) return body(data, arg, headers);
     decided = true;
-    // The answer differs by Accept-Encoding from here on, compressed or not (a Vary passed with the
-    // body replaces the one set on the context, so it is extended there).
-    const passed = headerIn(headers, "vary");
-    let out = headers;
-    if (!variesAlready(passed ?? set.vary)) {
-      if (passed === undefined) c.header("Vary", "Accept-Encoding", { append: true });
-      else out = { ...headers, Vary: `${passed}, Accept-Encoding` };
-    }
+    let out = varied(headers);
     if (!encoding || size < threshold) return body(data, arg, out);
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    const bytes = typeof bytesIn === "string" ? Buffer.from(bytesIn) : bytesIn;
     const compressed = inLine[encoding](bytes, { level });
     const tag = headerIn(headers, "etag");
     if (tag !== undefined) out = { ...out, ETag: weak(tag) };
@@ -185,7 +206,6 @@ export function compression(
   return async (c, next) => {
     const accept = c.req.header("accept-encoding");
     if (!namesAnEncoding.test(accept ?? "")) return next();
-    if (c.req.method === "HEAD") return next();
     const encoding = acceptedEncoding(accept);
     const decidedInCall = compressInCall(c, { encoding, threshold, level });
     await next();

@@ -1,10 +1,13 @@
 /**
  * The API's conventions written into the generated OpenAPI document in one place, so route files stay
  * plain: an `operationId` per operation (named here; a new route gets a derived one until it is named),
- * `servers`, `security: []` on public operations, the headers every response carries (X-Request-Id,
- * RateLimit, RateLimit-Policy, Retry-After on 429, Location on 201, ETag and Cache-Control where GETs
- * are cacheable, with their 304), the `Idempotency-Key` parameter with its 409/422 on every POST, the
- * `If-None-Match` parameter on cacheable GETs, and an example on every request body.
+ * `servers`, `security: []` on public operations, the headers every response carries (X-Request-Id;
+ * RateLimit and RateLimit-Policy on a secured operation's responses except 401, 413 and 415, which are
+ * answered before the rate limit; Retry-After on 429, Location on 201, ETag and Cache-Control where
+ * GETs are cacheable, with their 304), the `Idempotency-Key` parameter with its 409/422 on every POST,
+ * the `If-None-Match` parameter on cacheable GETs, `If-Match` and `If-None-Match` on every operation
+ * that documents 412 (PUT, PATCH and DELETE of a resource with a GET), and an example on every
+ * request body.
  */
 
 type Json = Record<string, unknown>;
@@ -219,8 +222,12 @@ const components = {
     ),
     "Retry-After": header("Seconds to wait before retrying", { type: "integer", minimum: 0 }),
     Location: header("Path of the created resource"),
-    ETag: header("Strong validator of the representation; send it back in If-None-Match"),
-    "Cache-Control": header("How long and by whom the response may be cached"),
+    ETag: header(
+      'Validator of the representation: strong (`"…"`, a digest of the identity-encoded body) on an uncompressed answer, weak (`W/"…"`) on a compressed one. Send either back in If-None-Match (304 when it still matches); If-Match on PUT, PATCH and DELETE takes only the strong one',
+    ),
+    "Cache-Control": header(
+      "How long and by whom the response may be cached (200 and 304; errors are `no-store`)",
+    ),
     "Idempotent-Replayed": header(
       "`true` when the response is the stored answer to an earlier request with the same Idempotency-Key",
       { type: "string", enum: ["true"] },
@@ -243,8 +250,28 @@ const components = {
       description: "An ETag from an earlier response: 304 Not Modified when it still matches",
       schema: { type: "string" },
     },
+    IfMatch: {
+      name: "If-Match",
+      in: "header",
+      required: false,
+      description:
+        'Apply the change only if the resource\'s current ETag is one of these (strong comparison: a weak `W/"…"` tag never matches; send the ETag of an uncompressed GET), or `*`: only if it exists. Otherwise 412 and nothing changes',
+      schema: { type: "string" },
+      example: '"5d41402abc4b2a76"',
+    },
+    IfNoneMatchOnChange: {
+      name: "If-None-Match",
+      in: "header",
+      required: false,
+      description:
+        "Apply the change only if the resource's current ETag is none of these (weak comparison), or, with `*`, only if it has no current representation. Otherwise 412 and nothing changes",
+      schema: { type: "string" },
+    },
   },
 };
+
+/** Statuses of a secured operation that are answered before the rate limit (body size, JSON only, auth). */
+const answeredBeforeRateLimit = new Set(["401", "413", "415"]);
 
 const ref = (kind: "headers" | "parameters", name: string) => ({
   $ref: `#/components/${kind}/${name}`,
@@ -312,9 +339,19 @@ export function applyConventions<D extends OpenApiDoc>(doc: D, serverUrl: string
         op.parameters = [...(op.parameters ?? []), ref("parameters", "IfNoneMatch")];
         op.responses["304"] ??= {
           description: "Not Modified: the If-None-Match ETag still matches",
-          headers: { ETag: ref("headers", "ETag"), "X-Request-Id": ref("headers", "X-Request-Id") },
+          headers: {
+            ETag: ref("headers", "ETag"),
+            "Cache-Control": ref("headers", "Cache-Control"),
+            "X-Request-Id": ref("headers", "X-Request-Id"),
+          },
         };
       }
+      if (op.responses["412"])
+        op.parameters = [
+          ...(op.parameters ?? []),
+          ref("parameters", "IfMatch"),
+          ref("parameters", "IfNoneMatchOnChange"),
+        ];
       const example = requestExamples[op.operationId];
       const media = op.requestBody?.content?.["application/json"];
       if (media && example !== undefined) media.example ??= example;
@@ -322,7 +359,8 @@ export function applyConventions<D extends OpenApiDoc>(doc: D, serverUrl: string
         if ("$ref" in response) continue;
         const headers: Record<string, unknown> = { ...response.headers };
         headers["X-Request-Id"] = ref("headers", "X-Request-Id");
-        if (secured) {
+        // 401, 413 and 415 are answered before the rate limit runs (api/app.ts): no RateLimit there.
+        if (secured && !answeredBeforeRateLimit.has(status)) {
           headers.RateLimit = ref("headers", "RateLimit");
           headers["RateLimit-Policy"] = ref("headers", "RateLimit-Policy");
         }

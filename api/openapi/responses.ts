@@ -16,12 +16,13 @@ export const errorBodySchema = z
   .meta({ id: "Error", description: "Every non-2xx response has this shape." });
 
 const descriptions: Record<number, string> = {
-  400: "Invalid request (validation errors list each field path in `details`)",
-  401: "Missing, malformed, revoked or expired API key (see `WWW-Authenticate`)",
+  400: 'Invalid request (validation errors list each field path in `details`), or a malformed `Authorization: Bearer` header (`WWW-Authenticate` with `error="invalid_request"`)',
+  401: "Missing credentials, a scheme other than Bearer, or an unknown, revoked or expired API key (see `WWW-Authenticate`)",
   403: "The API key lacks the required scope",
   404: "Not found (including objects of other tenants)",
   405: "Method not allowed on this path (see `Allow`)",
   409: "Conflict with the current state",
+  412: "Precondition Failed: `If-Match` does not name the current ETag (strong comparison: a `W/` tag never matches), or `If-None-Match` names it or is `*`; nothing was changed (`details.currentETag`)",
   413: "Request body too large",
   422: "The `Idempotency-Key` was already used with another request",
   415: "Request body is not application/json",
@@ -49,8 +50,8 @@ export function errorResponses<S extends number>(...statuses: S[]): Record<S | 5
   return out;
 }
 
-/** The responses every authenticated `/v1` route may give besides its own. */
-export const securedErrorResponses = () => errorResponses(401, 403, 413, 415, 429, 503);
+/** The responses every authenticated `/v1` route may give besides its own (400: a malformed Bearer header). */
+export const securedErrorResponses = () => errorResponses(400, 401, 403, 413, 415, 429, 503);
 
 export const json = <S extends z.ZodType>(schema: S, description: string) => ({
   description,

@@ -72,8 +72,14 @@ describe("OpenAPI for SDK generators", () => {
       const params = (op.parameters ?? []).map((p) => p.$ref);
       for (const [status, response] of Object.entries(op.responses)) {
         expect(response.headers?.["X-Request-Id"], `${where} ${status}`).toBeDefined();
-        if (path.startsWith("/v1/"))
+        // 401, 413 and 415 are answered before the rate limit runs: they never carry its fields.
+        const beforeRateLimit = ["401", "413", "415"].includes(status);
+        if (path.startsWith("/v1/") && !beforeRateLimit)
           expect(response.headers?.RateLimit, `${where} ${status}`).toBeDefined();
+        if (beforeRateLimit) {
+          expect(response.headers?.RateLimit, `${where} ${status}`).toBeUndefined();
+          expect(response.headers?.["RateLimit-Policy"], `${where} ${status}`).toBeUndefined();
+        }
       }
       if (path.startsWith("/v1/")) {
         expect(op.responses["429"]?.headers?.["Retry-After"], where).toBeDefined();
@@ -88,8 +94,20 @@ describe("OpenAPI for SDK generators", () => {
         expect(params, where).toContain("#/components/parameters/IfNoneMatch");
         expect(op.responses["200"]?.headers?.ETag, where).toBeDefined();
         expect(op.responses["304"], where).toBeDefined();
+        expect(op.responses["304"]?.headers?.["Cache-Control"], where).toBeDefined();
       }
+      // Unsafe methods on a resource with a GET evaluate If-Match / If-None-Match: 412.
+      const hasGet = doc.paths[path]?.get !== undefined;
+      if (["put", "patch", "delete"].includes(method) && hasGet && path.startsWith("/v1/")) {
+        expect(params, where).toContain("#/components/parameters/IfMatch");
+        expect(params, where).toContain("#/components/parameters/IfNoneMatchOnChange");
+        expect(op.responses["412"], where).toBeDefined();
+      }
+      if (op.responses["412"]) expect(params, where).toContain("#/components/parameters/IfMatch");
     }
+    const etag = (doc.components.headers as Record<string, { description: string }>).ETag;
+    expect(etag?.description).toMatch(/strong/i);
+    expect(etag?.description).toMatch(/W\//);
   });
 
   it("has an example on every request body, valid against the body's schema", () => {

@@ -1,7 +1,9 @@
 /**
  * API conventions on both runtimes (Node and workerd, each against its own sqld): Idempotency-Key
  * under 20 concurrent requests with one key, one keyset pagination walked to the end of every list
- * while rows are inserted, per-tenant caps under concurrent creates, IETF RateLimit fields, Location.
+ * while rows are inserted, per-tenant caps under concurrent creates, IETF RateLimit fields, Location,
+ * HTTP caching (ETag, 304, HEAD, Cache-Control of errors), conditional PUT/PATCH/DELETE (412), bodyless
+ * POSTs, and RFC 6750's 400 and 401.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { gunzipSync, inflateSync } from "node:zlib";
@@ -9,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateVapidKeys } from "../../core/notify/vapid.ts";
 import { type ApiRuntime, type RuntimeName, startApiRuntime } from "../support/api-runtimes.ts";
 import { atticaApartment } from "../support/homes.ts";
+import { rawConnection } from "../support/raw-http.ts";
 
 const runtimes: RuntimeName[] = ["node", "workerd"];
 const CAP = 20;
@@ -93,6 +96,9 @@ function call(
   }
   return fetch(`${api.url}${path}`, init);
 }
+
+/** Asks for the identity encoding (fetch offers gzip and deflate unless told). */
+const identity = { "Accept-Encoding": "identity" };
 
 /** Keys of one tenant handed out in turn: each stays within the per-key burst of the suites (5). */
 async function keyPool(api: ApiRuntime, tenantId: string, size: number) {
@@ -362,14 +368,16 @@ describe.each(runtimes)("API conventions on %s", (runtime) => {
     const created = await call(api, "POST", "/v1/silences", key(), lists[4]?.body(0));
     const location = created.headers.get("location") as string;
     for (const path of [location, "/v1/silences", "/v1/market/prices"]) {
-      const first = await call(api, "GET", path, key());
+      const first = await call(api, "GET", path, key(), undefined, identity);
       expect(first.status, path).toBe(200);
       const tag = first.headers.get("etag");
-      expect(tag, path).toMatch(/^W\/"[^"]+"$/);
+      // Strong: the digest of the identity-encoded body.
+      expect(tag, path).toMatch(/^"[0-9a-f]{16}"$/);
       expect(first.headers.get("cache-control"), path).toBe(
         path === "/v1/market/prices" ? "public, max-age=60" : "private, no-cache",
       );
       const again = await call(api, "GET", path, key(), undefined, {
+        ...identity,
         "If-None-Match": tag as string,
       });
       expect(again.status, path).toBe(304);
@@ -386,6 +394,205 @@ describe.each(runtimes)("API conventions on %s", (runtime) => {
       "If-None-Match": before,
     });
     expect(after.status).toBe(200);
+  });
+
+  it("answers HEAD as GET: the same ETag and Cache-Control, 304 for a matching If-None-Match", async () => {
+    const { tenantId } = await api.tenant();
+    for (const [path, policy] of [
+      ["/v1/me", "private, no-cache"],
+      ["/v1/market/prices", "public, max-age=60"],
+    ]) {
+      // One key per path: /v1/me shows the calling key.
+      const pathKey = await api.key(tenantId);
+      const key = () => pathKey;
+      const got = await call(api, "GET", path as string, key(), undefined, identity);
+      const tag = got.headers.get("etag") as string;
+      expect(tag, path).toMatch(/^"[0-9a-f]{16}"$/);
+      const head = await call(api, "HEAD", path as string, key(), undefined, identity);
+      expect(head.status, path).toBe(200);
+      expect(await head.text()).toBe("");
+      expect(head.headers.get("etag"), path).toBe(tag);
+      expect(head.headers.get("cache-control"), path).toBe(policy);
+      const again = await call(api, "HEAD", path as string, key(), undefined, {
+        ...identity,
+        "If-None-Match": tag,
+      });
+      expect(again.status, path).toBe(304);
+      expect(again.headers.get("etag"), path).toBe(tag);
+      expect(again.headers.get("cache-control"), path).toBe(policy);
+    }
+  });
+
+  it("gives errors Cache-Control: no-store, never the 200's policy", async () => {
+    const { tenantId } = await api.tenant();
+    const key = await keyPool(api, tenantId, 4);
+    const ok = await call(api, "GET", "/v1/market/prices", key());
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("cache-control")).toBe("public, max-age=60");
+    for (const path of [
+      "/v1/market/prices?carrier=bogus",
+      "/v1/slos/slo_0000000000000000",
+      "/v1/nothing-here",
+    ]) {
+      for (const method of ["GET", "HEAD"]) {
+        const res = await call(api, method, path, key());
+        expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+        expect(res.headers.get("cache-control"), `${method} ${path}`).toBe("no-store");
+        expect(res.headers.get("etag"), `${method} ${path}`).toBeNull();
+      }
+    }
+  });
+
+  it("gives a 304 the Vary and ETag its compressed 200 carries", async () => {
+    const { tenantId } = await api.tenant();
+    const made = await call(api, "POST", "/v1/assessments", await api.key(tenantId), home);
+    expect(made.status).toBe(201);
+    const location = made.headers.get("location") as string;
+    for (const path of [location, "/v1/me"]) {
+      // One key per path: /v1/me shows the calling key.
+      const pathKey = await api.key(tenantId);
+      const key = () => pathKey;
+      const gzip = { "Accept-Encoding": "gzip" };
+      const ok = await call(api, "GET", path, key(), undefined, gzip);
+      expect(ok.status, path).toBe(200);
+      const tag = ok.headers.get("etag") as string;
+      // Compressed (on workerd by the runtime, whatever the size): the weak tag.
+      if (ok.headers.get("content-encoding") === "gzip") expect(tag, path).toMatch(/^W\//);
+      if (runtime === "node") expect(ok.headers.get("vary"), path).toMatch(/accept-encoding/i);
+      const again = await call(api, "GET", path, key(), undefined, {
+        ...gzip,
+        "If-None-Match": tag,
+      });
+      expect(again.status, path).toBe(304);
+      expect(again.headers.get("vary"), path).toBe(ok.headers.get("vary"));
+      expect(again.headers.get("etag"), path).toBe(tag);
+    }
+    // The full assessment compressed: the identity answer's tag, weakened (on workerd by the Worker,
+    // from the client's Accept-Encoding in request.cf).
+    const key = await api.key(tenantId);
+    const plain = await call(api, "GET", location, key, undefined, identity);
+    const zipped = await call(api, "GET", location, key, undefined, { "Accept-Encoding": "gzip" });
+    expect(zipped.headers.get("content-encoding")).toBe("gzip");
+    expect(plain.headers.get("etag")).toMatch(/^"[0-9a-f]{16}"$/);
+    expect(zipped.headers.get("etag")).toBe(`W/${plain.headers.get("etag")}`);
+  });
+
+  it("evaluates If-Match and If-None-Match on PUT, PATCH and DELETE: 412 changes nothing", async () => {
+    const { tenantId } = await api.tenant();
+    const key = await keyPool(api, tenantId, 12);
+    const slo = lists.find((l) => l.name === "slos")?.body(0) as Record<string, unknown>;
+    const made = await call(api, "POST", "/v1/slos", key(), slo);
+    const path = made.headers.get("location") as string;
+    const read = async () => {
+      const res = await call(api, "GET", path, key(), undefined, identity);
+      return { status: res.status, tag: res.headers.get("etag") as string, body: await res.text() };
+    };
+    const before = await read();
+    expect(before.tag).toMatch(/^"[0-9a-f]{16}"$/);
+    const changed = { ...slo, objective: 0.95 };
+    for (const headers of [
+      { "If-Match": '"nope"' },
+      { "If-Match": `W/${before.tag}` },
+      { "If-None-Match": "*" },
+      { "If-None-Match": before.tag },
+    ] as Record<string, string>[]) {
+      for (const [method, body] of [
+        ["PUT", changed],
+        ["DELETE", undefined],
+      ] as const) {
+        const res = await call(api, method, path, key(), body, headers);
+        const where = `${method} ${JSON.stringify(headers)}`;
+        expect(res.status, where).toBe(412);
+        expect(((await res.json()) as { error: { code: string } }).error.code, where).toBe(
+          "precondition_failed",
+        );
+      }
+    }
+    expect(await read()).toEqual(before);
+    const malformed = await call(api, "PUT", path, key(), changed, { "If-Match": "nope" });
+    expect(malformed.status).toBe(400);
+    const put = await call(api, "PUT", path, key(), changed, { "If-Match": before.tag });
+    expect(put.status).toBe(200);
+    const after = await read();
+    expect(after.tag).not.toBe(before.tag);
+    expect(
+      (await call(api, "DELETE", path, key(), undefined, { "If-Match": before.tag })).status,
+    ).toBe(412);
+    expect(
+      (await call(api, "DELETE", path, key(), undefined, { "If-Match": after.tag })).status,
+    ).toBe(204);
+    expect((await call(api, "DELETE", path, key(), undefined, { "If-Match": "*" })).status).toBe(
+      404,
+    );
+    // PATCH likewise, on a webhook endpoint.
+    const hook = await call(api, "POST", "/v1/webhooks", key(), {
+      url: "https://hooks.example.com/conditional",
+    });
+    const hookPath = hook.headers.get("location") as string;
+    const hookTag = (await call(api, "GET", hookPath, key(), undefined, identity)).headers.get(
+      "etag",
+    ) as string;
+    const stale = await call(
+      api,
+      "PATCH",
+      hookPath,
+      key(),
+      { description: "x" },
+      { "If-Match": '"old"' },
+    );
+    expect(stale.status).toBe(412);
+    const patched = await call(
+      api,
+      "PATCH",
+      hookPath,
+      key(),
+      { description: "x" },
+      {
+        "If-Match": hookTag,
+      },
+    );
+    expect(patched.status).toBe(200);
+  });
+
+  it("takes a POST without Content-Length or Transfer-Encoding as bodyless; a chunked non-JSON body is 415", async () => {
+    const { key } = await api.tenant();
+    const host = new URL(api.url).host;
+    const send = async (head: string, body = "") => {
+      const conn = await rawConnection(api.url);
+      try {
+        await conn.write(
+          `POST /v1/alerts/0123456789abcdef/acknowledge HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${key}\r\n${head}Connection: close\r\n\r\n${body}`,
+        );
+        return await conn.response();
+      } finally {
+        conn.destroy();
+      }
+    };
+    // As `curl -X POST` sends it: no body, no framing headers. The alert does not exist: 404.
+    const bare = await send("");
+    expect(bare.status, bare.body).toBe(404);
+    const chunked = await send(
+      "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n",
+      "5\r\nhello\r\n0\r\n\r\n",
+    );
+    expect(chunked.status, chunked.body).toBe(415);
+    const declared = await send("Content-Type: text/plain\r\nContent-Length: 5\r\n", "hello");
+    expect(declared.status, declared.body).toBe(415);
+  });
+
+  it("answers a Bearer header without a token 400 invalid_request, another scheme 401 with a bare challenge", async () => {
+    for (const value of ["Bearer", "Bearer a b"]) {
+      const res = await fetch(`${api.url}/v1/me`, { headers: { Authorization: value } });
+      expect(res.status, value).toBe(400);
+      expect(res.headers.get("www-authenticate"), value).toContain('error="invalid_request"');
+      expect(res.headers.get("ratelimit"), value).toBeNull();
+    }
+    const basic = await fetch(`${api.url}/v1/me`, {
+      headers: { Authorization: "Basic Zm9vOmJhcg==" },
+    });
+    expect(basic.status).toBe(401);
+    expect(basic.headers.get("www-authenticate")).toBe('Bearer realm="gridpulse"');
+    expect(basic.headers.get("ratelimit")).toBeNull();
   });
 
   it("compresses answers the client accepts compressed", async () => {

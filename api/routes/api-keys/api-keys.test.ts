@@ -120,15 +120,20 @@ describe("API keys: errors", () => {
 });
 
 describe("API keys: security", () => {
-  it("401 with a WWW-Authenticate challenge for missing, malformed and unknown keys", async () => {
+  it("401 with a WWW-Authenticate challenge for missing, other-scheme and unknown keys; 400 for a malformed one", async () => {
     const h = await createHarness();
     const missing = await h.call("/v1/me", undefined);
     expect(missing.status).toBe(401);
     expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="gridpulse"');
-    const malformed = await h.call("/v1/me", undefined, {
+    const basic = await h.call("/v1/me", undefined, {
       headers: { Authorization: "Basic abc" },
     });
-    expect(malformed.status).toBe(401);
+    expect(basic.status).toBe(401);
+    expect(basic.headers.get("www-authenticate")).toBe('Bearer realm="gridpulse"');
+    const malformed = await h.call("/v1/me", undefined, {
+      headers: { Authorization: "Bearer" },
+    });
+    expect(malformed.status).toBe(400);
     expect(malformed.headers.get("www-authenticate")).toContain('error="invalid_request"');
     const unknown = await h.call("/v1/me", `gp_${"A".repeat(43)}`);
     expect(unknown.status).toBe(401);

@@ -86,7 +86,7 @@ const ITEM_FORM = "1";
 
 export interface RenderedPage {
   body: string;
-  /** The page's weak ETag. */
+  /** The page's ETag (strong: the items, their order and form fix the body byte for byte). */
   etag: string;
 }
 

@@ -1,11 +1,10 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { routeSchema } from "../../../core/alerts/plan.ts";
 import { notificationPolicies } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { json, securedErrorResponses } from "../../openapi/responses.ts";
-import { presentPolicy } from "./present.ts";
 import { policyOperation, policySchema } from "./schema.ts";
+import { currentPolicy } from "./store.ts";
 
 export const getPolicyRoute = createRoute({
   ...policyOperation,
@@ -18,6 +17,5 @@ export const getPolicyRoute = createRoute({
 
 export const getPolicy: RouteHandler<typeof getPolicyRoute, AppEnv> = async (c) => {
   const [row] = await c.var.tenant.list(notificationPolicies, { limit: 1 });
-  if (!row) return c.json(presentPolicy(routeSchema.parse({}), null, null), 200);
-  return c.json(presentPolicy(row.route, row.inhibitRules, row.updatedAtMs), 200);
+  return c.json(currentPolicy(row), 200);
 };

@@ -2,10 +2,23 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { pushSubscriptions } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import {
+  deleteWhile,
+  type Target,
+  writeUnderPreconditions,
+} from "../../conventions/preconditions.ts";
 import { cancelPending } from "../../notify/outbox.ts";
-import { deleteOr404 } from "../shared/rows.ts";
 import { securedErrors } from "../shared/schema.ts";
+import { presentSubscription } from "./present.ts";
 import { pushOperation, subscriptionIdParams } from "./schema.ts";
+
+/** A subscription as `GET /v1/push/subscriptions/{id}` answers it: what DELETE's preconditions see. */
+const subscriptionTarget = (id: string): Target<typeof pushSubscriptions> => ({
+  table: pushSubscriptions,
+  id,
+  what: "push subscription",
+  represent: (row) => row && { body: presentSubscription(row) },
+});
 
 export const deleteSubscriptionRoute = createRoute({
   ...pushOperation,
@@ -14,14 +27,16 @@ export const deleteSubscriptionRoute = createRoute({
   summary: "Delete a push subscription (its pending messages are cancelled)",
   middleware: [requireScope("write")] as const,
   request: { params: subscriptionIdParams },
-  responses: { 204: { description: "Deleted" }, ...securedErrors(400, 404) },
+  responses: { 204: { description: "Deleted" }, ...securedErrors(400, 404, 412) },
 });
 
 export const deleteSubscription: RouteHandler<typeof deleteSubscriptionRoute, AppEnv> = async (
   c,
 ) => {
   const { id } = c.req.valid("param");
-  await deleteOr404(c.var.tenant, pushSubscriptions, id, "push subscription");
+  await writeUnderPreconditions(c, subscriptionTarget(id), (at) =>
+    deleteWhile(c.var.tenant, pushSubscriptions, id, at.unchanged),
+  );
   await cancelPending(c.var.tenant, "push", id, "subscription deleted");
   return c.body(null, 204);
 };

@@ -2,9 +2,10 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { slos } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
-import { deleteOr404 } from "../shared/rows.ts";
+import { deleteWhile, writeUnderPreconditions } from "../../conventions/preconditions.ts";
 import { securedErrors } from "../shared/schema.ts";
 import { sloIdParams, sloOperation } from "./schema.ts";
+import { sloTarget } from "./store.ts";
 
 export const deleteSloRoute = createRoute({
   method: "delete",
@@ -15,11 +16,14 @@ export const deleteSloRoute = createRoute({
   request: { params: sloIdParams },
   responses: {
     204: { description: "Deleted" },
-    ...securedErrors(400, 404),
+    ...securedErrors(400, 404, 412),
   },
 });
 
 export const deleteSlo: RouteHandler<typeof deleteSloRoute, AppEnv> = async (c) => {
-  await deleteOr404(c.var.tenant, slos, c.req.valid("param").id, "SLO");
+  const { id } = c.req.valid("param");
+  await writeUnderPreconditions(c, sloTarget(id), (at) =>
+    deleteWhile(c.var.tenant, slos, id, at.unchanged),
+  );
   return c.body(null, 204);
 };

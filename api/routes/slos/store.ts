@@ -1,9 +1,20 @@
 /** Storing SLO definitions through the tenant scope (the one place tenant-owned rows are filtered). */
+import type { SQL } from "drizzle-orm";
 import { newId } from "../../../core/auth/ids.ts";
 import { type SloRow, slos } from "../../../core/db/schema/index.ts";
 import type { SloDefinition } from "../../../core/slo/definition.ts";
+import { type Target, updateWhile } from "../../conventions/preconditions.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 import { createdStamps } from "../shared/rows.ts";
+import { presentSlo } from "./present.ts";
+
+/** An SLO as `GET /v1/slos/{id}` answers it: what PUT and DELETE evaluate preconditions against. */
+export const sloTarget = (id: string): Target<typeof slos> => ({
+  table: slos,
+  id,
+  what: "SLO",
+  represent: (row) => row && { body: presentSlo(row) },
+});
 
 const columns = (definition: SloDefinition) => ({
   name: definition.name,
@@ -29,11 +40,13 @@ export function insertSlo(
   });
 }
 
+/** Replaces the definition while `unchanged` holds (no condition: always); undefined: no row. */
 export function replaceSlo(
   tenant: TenantScope,
   id: string,
   definition: SloDefinition,
   nowMs: number,
+  unchanged?: SQL,
 ): Promise<SloRow | undefined> {
-  return tenant.update(slos, id, { ...columns(definition), updatedAtMs: nowMs });
+  return updateWhile(tenant, slos, id, unchanged, { ...columns(definition), updatedAtMs: nowMs });
 }

@@ -1,12 +1,12 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { writeUnderPreconditions } from "../../conventions/preconditions.ts";
 import { json } from "../../openapi/responses.ts";
-import { notFound } from "../shared/rows.ts";
 import { jsonBody, securedErrors } from "../shared/schema.ts";
 import { presentSlo } from "./present.ts";
 import { sloBody, sloIdParams, sloOperation, sloSchema } from "./schema.ts";
-import { replaceSlo } from "./store.ts";
+import { replaceSlo, sloTarget } from "./store.ts";
 
 export const updateSloRoute = createRoute({
   method: "put",
@@ -20,17 +20,14 @@ export const updateSloRoute = createRoute({
   },
   responses: {
     200: json(sloSchema, "The updated SLO"),
-    ...securedErrors(400, 404),
+    ...securedErrors(400, 404, 412),
   },
 });
 
 export const updateSlo: RouteHandler<typeof updateSloRoute, AppEnv> = async (c) => {
-  const row = await replaceSlo(
-    c.var.tenant,
-    c.req.valid("param").id,
-    c.req.valid("json"),
-    c.var.deps.now(),
+  const { id } = c.req.valid("param");
+  const row = await writeUnderPreconditions(c, sloTarget(id), (at) =>
+    replaceSlo(c.var.tenant, id, c.req.valid("json"), c.var.deps.now(), at.unchanged),
   );
-  if (!row) throw notFound("SLO");
   return c.json(presentSlo(row), 200);
 };

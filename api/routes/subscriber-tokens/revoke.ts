@@ -3,9 +3,11 @@ import { and, eq, inArray, type SQL } from "drizzle-orm";
 import { outbox, pushSubscriptions, subscriberTokens } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
+import { updateWhile, writeUnderPreconditions } from "../../conventions/preconditions.ts";
 import { getOr404 } from "../shared/rows.ts";
 import { securedErrors } from "../shared/schema.ts";
 import { subscriberTokenIdParams, subscriberTokenOperation } from "./schema.ts";
+import { subscriberTokenTarget } from "./store.ts";
 
 export const revokeSubscriberTokenRoute = createRoute({
   ...subscriberTokenOperation,
@@ -15,7 +17,7 @@ export const revokeSubscriberTokenRoute = createRoute({
     "Revoke a subscriber token (idempotent): its push subscriptions are deleted and their pending messages cancelled",
   middleware: [requireScope("write")] as const,
   request: { params: subscriberTokenIdParams },
-  responses: { 204: { description: "Revoked" }, ...securedErrors(400, 404) },
+  responses: { 204: { description: "Revoked" }, ...securedErrors(400, 404, 412) },
 });
 
 export const revokeSubscriberToken: RouteHandler<
@@ -24,9 +26,13 @@ export const revokeSubscriberToken: RouteHandler<
 > = async (c) => {
   const tenant = c.var.tenant;
   const { id } = c.req.valid("param");
-  const row = await getOr404(tenant, subscriberTokens, id, "subscriber token");
-  if (row.revokedAtMs === null)
-    await tenant.update(subscriberTokens, id, { revokedAtMs: c.var.deps.now() });
+  await writeUnderPreconditions(c, subscriberTokenTarget(tenant, id), async (at) => {
+    const row = at.current ?? (await getOr404(tenant, subscriberTokens, id, "subscriber token"));
+    if (row.revokedAtMs !== null) return row;
+    return updateWhile(tenant, subscriberTokens, id, at.unchanged, {
+      revokedAtMs: c.var.deps.now(),
+    });
+  });
   const removed = await tenant.db
     .delete(pushSubscriptions)
     .where(tenant.where(pushSubscriptions, eq(pushSubscriptions.subscriberTokenId, id)))

@@ -1,6 +1,8 @@
-import { count, inArray } from "drizzle-orm";
-import { pushSubscriptions } from "../../../core/db/schema/index.ts";
+import { count, eq, inArray, sql } from "drizzle-orm";
+import { pushSubscriptions, subscriberTokens } from "../../../core/db/schema/index.ts";
+import type { Target } from "../../conventions/preconditions.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
+import { presentSubscriberToken } from "./present.ts";
 
 /** Push subscriptions per token of the tenant (one grouped query). */
 export async function subscriptionCounts(tenant: TenantScope, tokenIds: string[]) {
@@ -13,3 +15,25 @@ export async function subscriptionCounts(tenant: TenantScope, tokenIds: string[]
     .all();
   return new Map(rows.map((r) => [r.tokenId as string, r.n]));
 }
+
+/**
+ * A token as `GET /v1/subscriber-tokens/{id}` answers it, with the number of its subscriptions: what
+ * DELETE evaluates preconditions against (the write also holds only while that number is unchanged).
+ */
+export const subscriberTokenTarget = (
+  tenant: TenantScope,
+  id: string,
+): Target<typeof subscriberTokens> => ({
+  table: subscriberTokens,
+  id,
+  what: "subscriber token",
+  represent: async (row) => {
+    if (!row) return undefined;
+    const n = (await subscriptionCounts(tenant, [row.id])).get(row.id) ?? 0;
+    const counted = tenant.db
+      .select({ n: count() })
+      .from(pushSubscriptions)
+      .where(tenant.where(pushSubscriptions, eq(pushSubscriptions.subscriberTokenId, row.id)));
+    return { body: presentSubscriberToken(row, n), unchanged: sql`(${counted}) = ${n}` };
+  },
+});
