@@ -16,16 +16,22 @@ import { database } from "../db.ts";
 import { ApiError } from "../errors/api-error.ts";
 import { runInBackground } from "../runtime.ts";
 import { tenantScope } from "../tenancy/tenant-scope.ts";
+import { bearerCredentials } from "./authenticate.ts";
 
 const realm = 'Bearer realm="gridpulse-subscriber"';
 const lastUsedResolutionMs = 60 * 60 * 1000;
 
 type Reason = "missing" | "malformed" | "invalid" | "expired" | "revoked";
 
+/**
+ * RFC 6750 §3.1: no credentials or another scheme is a bare 401 challenge; a Bearer header without a
+ * single b64token is 400 `invalid_request`; a token that is no valid subscriber token is 401
+ * `invalid_token`.
+ */
 function unauthorized(reason: Reason, message: string): ApiError {
   const error =
     reason === "missing" ? "" : reason === "malformed" ? "invalid_request" : "invalid_token";
-  return new ApiError("unauthorized", message, {
+  return new ApiError(reason === "malformed" ? "bad_request" : "unauthorized", message, {
     details: { reason },
     headers: {
       "WWW-Authenticate": error
@@ -43,9 +49,14 @@ export function authenticateSubscriber(): MiddlewareHandler<AppEnv> {
         "missing",
         "missing credentials: send Authorization: Bearer <subscriber token>",
       );
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw unauthorized("malformed", "malformed Authorization header");
-    const token = match[1] as string;
+    const credentials = bearerCredentials(header);
+    if (credentials.kind === "other_scheme")
+      throw unauthorized(
+        "missing",
+        "unsupported authentication scheme: send Authorization: Bearer <subscriber token>",
+      );
+    if (credentials.kind === "malformed") throw unauthorized("malformed", credentials.message);
+    const token = credentials.token;
     if (!subscriberTokenPattern.test(token))
       throw unauthorized("invalid", "not a subscriber token (these routes take no API key)");
     const deps = c.var.deps;

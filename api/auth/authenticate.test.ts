@@ -35,6 +35,22 @@ describe("authenticate: RFC 6750 §3.1 errors", () => {
     }
   });
 
+  it("answers the subscriber routes the same way: 400 for a malformed Bearer header, a bare 401 for another scheme", async () => {
+    const h = await createHarness();
+    for (const value of ["Bearer", "Bearer a b"]) {
+      const res = await h.call("/v1/subscriber", undefined, { headers: { Authorization: value } });
+      expect(res.status, value).toBe(400);
+      expect(res.headers.get("www-authenticate"), value).toMatch(
+        /^Bearer realm="gridpulse-subscriber", error="invalid_request", /,
+      );
+    }
+    const basic = await h.call("/v1/subscriber", undefined, {
+      headers: { Authorization: "Basic dXNlcjpwYXNz" },
+    });
+    expect(basic.status).toBe(401);
+    expect(basic.headers.get("www-authenticate")).toBe('Bearer realm="gridpulse-subscriber"');
+  });
+
   it("keeps invalid_token for a well-formed key that is unknown, and takes the scheme in any case", async () => {
     const h = await createHarness();
     const unknown = await h.call("/v1/me", `gp_${"A".repeat(43)}`);

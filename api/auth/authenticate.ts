@@ -46,6 +46,29 @@ const schemeAndRest = /^\s*(\S+)(?:[ \t]+(.*))?$/;
 /** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/**
+ * What an Authorization header holds, as RFC 6750 reads it: another scheme than Bearer, a Bearer
+ * header without a single b64token (`malformed`, with why), or the token.
+ */
+export function bearerCredentials(
+  header: string,
+):
+  | { kind: "other_scheme" }
+  | { kind: "malformed"; message: string }
+  | { kind: "token"; token: string } {
+  const [, scheme = "", rest = ""] = schemeAndRest.exec(header) ?? [];
+  if (scheme.toLowerCase() !== "bearer") return { kind: "other_scheme" };
+  const token = rest.trim();
+  if (b64token.test(token)) return { kind: "token", token };
+  return {
+    kind: "malformed",
+    message:
+      token === ""
+        ? "malformed Authorization header: Bearer without a token"
+        : "malformed Authorization header: the token is not a single b64token",
+  };
+}
+
 export interface AuthFailureLimiter extends RateLimiter {
   peek(key: string): RateLimitDecision;
 }
@@ -73,22 +96,14 @@ export function authenticate(failures: AuthFailureLimiter): MiddlewareHandler<Ap
     const header = c.req.header("Authorization");
     if (!header)
       return fail(c, unauthorized("missing credentials: send Authorization: Bearer <api key>"));
-    const [, scheme = "", rest = ""] = schemeAndRest.exec(header) ?? [];
-    if (scheme.toLowerCase() !== "bearer")
+    const credentials = bearerCredentials(header);
+    if (credentials.kind === "other_scheme")
       return fail(
         c,
         unauthorized("unsupported authentication scheme: send Authorization: Bearer <api key>"),
       );
-    const key = rest.trim();
-    if (!b64token.test(key))
-      return fail(
-        c,
-        invalidRequest(
-          key === ""
-            ? "malformed Authorization header: Bearer without a token"
-            : "malformed Authorization header: the token is not a single b64token",
-        ),
-      );
+    if (credentials.kind === "malformed") return fail(c, invalidRequest(credentials.message));
+    const key = credentials.token;
     if (!apiKeyPattern.test(key)) return fail(c, unauthorized("invalid API key", "invalid_token"));
 
     const deps = c.var.deps;
