@@ -192,6 +192,28 @@ describe("market_price", () => {
     }
   });
 
+  it("orders same-time event ids as the store does (UTF-8 bytes), also past U+FFFF", () => {
+    // "p😀" is the greater id in UTF-8 (F0 9F 98 80 > EF BF BF) though its first UTF-16 unit (D83D)
+    // is below U+FFFF: the store keeps its price as the latest.
+    const at = (eventId: string, eurPerKwh: number) => ({ ...pt(10, eurPerKwh), eventId });
+    const above = rule({ op: "above", thresholdEurPerKwh: 0.4 });
+    const change = rule({ op: "change_pct", window: "1h", pct: 50, direction: "rise" });
+    for (const prices of [
+      [pt(120, 0.2), at("p\uffff", 0.21), at("p\u{1F600}", 0.5)],
+      [pt(120, 0.2), at("p\u{1F600}", 0.5), at("p\uffff", 0.21)],
+      [at("p\u{1F600}", 0.5), at("p\uffff", 0.21), pt(120, 0.2)],
+    ]) {
+      expect(sampleRule(above, { prices }, now)[0]).toMatchObject({
+        condition: "true",
+        value: 0.5,
+      });
+      expect(sampleRule(change, { prices }, now)[0]).toMatchObject({
+        condition: "true",
+        annotations: { price_eur_per_kwh: "0.5" },
+      });
+    }
+  });
+
   it("% change over a window starts from the price in effect when the window opened", () => {
     // 0.20 since 3h ago, 0.30 since 30 min ago; 0.10 five hours ago.
     const series = [pt(300, 0.1), pt(180, 0.2), pt(30, 0.3)];
@@ -290,6 +312,48 @@ describe("market_subsidy", () => {
     });
   });
 
+  it("matches only while open: from opensAt (inclusive) until closesAt (exclusive)", () => {
+    const sub = subscriber(["Crete"], ["D"]);
+    const window = program({ opensAt: now + DAY, closesAt: now + 30 * DAY });
+    const at = (t: number) => matchSubsidy(window, sub, "region_or_class", t);
+    expect(at(now)).toMatchObject({ matches: false, open: false });
+    expect(at(now + DAY - 1)).toMatchObject({ matches: false, open: false });
+    expect(at(now + DAY)).toMatchObject({ matches: true, open: true });
+    expect(at(now + 30 * DAY - 1)).toMatchObject({ matches: true, open: true });
+    expect(at(now + 30 * DAY)).toMatchObject({ matches: false, open: false });
+    // Absent bounds are open.
+    expect(matchSubsidy(program(), sub, "region", now - 100 * DAY).matches).toBe(true);
+    expect(matchSubsidy(program({ opensAt: now }), sub, "region", now).matches).toBe(true);
+  });
+
+  it("a program announced before it opens alerts when it opens, with opens_at", () => {
+    const rule = parseAlertRule({
+      id: "sub",
+      name: "NewSubsidy",
+      kind: "market_subsidy",
+      severity: "info",
+      params: { match: "region" },
+    });
+    const opensAt = now + 30 * DAY;
+    const announced = program({ opensAt, closesAt: now + 90 * DAY });
+    const inputs = { subsidies: { programs: [announced], subscriber: subscriber(["Attica"]) } };
+    let states: AlertState[] = [];
+    const at = (t: number) => {
+      const out = evaluate({ now: t, rules: [rule], inputs, states });
+      states = out.states;
+      return out.transitions.map((x) => x.to);
+    };
+    expect(at(now)).toEqual([]);
+    expect(at(now + DAY)).toEqual([]);
+    expect(at(opensAt - 1)).toEqual([]);
+    expect(at(opensAt)).toEqual(["firing"]);
+    expect(states[0]?.annotations).toMatchObject({
+      opens_at: "2026-12-30T12:00:30.000Z",
+      closes_at: "2027-02-28T12:00:30.000Z",
+    });
+    expect(at(opensAt + DAY)).toEqual(["resolved"]);
+  });
+
   it("a program version ignores the event id and time but changes with any content", () => {
     const v = subsidyProgramVersion(program());
     expect(subsidyProgramVersion(program({ id: "evt-2", ts: "2026-11-02T00:00:00Z" }))).toBe(v);
@@ -341,6 +405,37 @@ describe("market_subsidy", () => {
   });
 });
 
+describe("subsidy alerts carry the program's regions for region filters", () => {
+  it("as an annotation: 'all' or the regions as written, as JSON", () => {
+    const rule = parseAlertRule({
+      id: "s",
+      name: "Subsidy",
+      kind: "market_subsidy",
+      severity: "info",
+      params: { match: "class" },
+    });
+    const programs = [
+      { id: "e1", regions: ["Attica", " chania "] },
+      { id: "e2", regions: "all" as const },
+    ].map(({ id, regions }) =>
+      subsidyEventSchema.parse({ id, ts: now - HOUR, kind: "subsidy", program: id, regions }),
+    );
+    const inputs: EvaluationInputs = {
+      subsidies: { programs, subscriber: { regions: [], assessedClasses: ["D"] } },
+    };
+    const samples = sampleRule(rule, inputs, now);
+    expect(samples.map((x) => x.annotations?.program_regions)).toEqual([
+      '["Attica"," chania "]',
+      "all",
+    ]);
+    const alert = (i: number) =>
+      ({ labels: samples[i]?.labels, annotations: samples[i]?.annotations }) as NotificationAlert;
+    expect(filterMatches({ regions: ["Heraklion"] }, alert(0))).toBe(false);
+    expect(filterMatches({ regions: ["Chania"] }, alert(0))).toBe(true);
+    expect(filterMatches({ regions: ["Heraklion"] }, alert(1))).toBe(true);
+  });
+});
+
 describe("market alerts carry market_kind (the label notification filters match on)", () => {
   it("price and subsidy alerts are labelled with their event kind; SLO alerts are not", () => {
     const price = parseAlertRule({
@@ -374,6 +469,12 @@ describe("market alerts carry market_kind (the label notification filters match 
     };
     const labels = (rule: AlertRule) => sampleRule(rule, inputs, now).map((x) => x.labels);
     expect(labels(price)).toEqual([{ market_kind: "price", carrier: "electricity" }]);
+    // The program's regions ride in an annotation, so a subsidy alert's labels (its identity) stay.
+    expect(labels(subsidy)[0]).toEqual({
+      market_kind: "subsidy",
+      program: "P",
+      program_version: expect.any(String),
+    });
     expect(labels(subsidy)[0]).toMatchObject({ market_kind: "subsidy", program: "P" });
     const filtered = filterMatches({ marketKinds: ["subsidy"] }, {
       labels: labels(price)[0] ?? {},

@@ -2,6 +2,8 @@
  * Per rule kind: the alerts a rule yields at `now` from the inputs, each with its own labels, a value
  * and a condition (true, false or no_data). Pure; the state machine lives in evaluate.ts.
  */
+import { compareCodePoints } from "../market/code-point-order.ts";
+import { programRegionsAnnotation, programRegionsText } from "../market/regions.ts";
 import { durationMs } from "../slo/durations.ts";
 import type { EvaluationInputs, LatencyObservation, PricePoint, SloBurnInput } from "./inputs.ts";
 import type { Labels } from "./labels.ts";
@@ -147,12 +149,14 @@ function latencyThreshold(rule: RuleOf<"latency_threshold">, inputs: PreparedInp
 
 const regionOf = (p: { region?: string | undefined }) => p.region ?? "";
 
-/** Oldest first; at the same time by event id (the greater is the later), then by price. */
-const byTimeThenEvent = (a: PricePoint, b: PricePoint) => {
-  const ea = a.eventId ?? "";
-  const eb = b.eventId ?? "";
-  return a.tsMs - b.tsMs || (ea < eb ? -1 : ea > eb ? 1 : 0) || a.eurPerKwh - b.eurPerKwh;
-};
+/**
+ * Oldest first; at the same time by event id (the greater is the later, by code point: the UTF-8 byte
+ * order in which the market store picks the latest price), then by price.
+ */
+const byTimeThenEvent = (a: PricePoint, b: PricePoint) =>
+  a.tsMs - b.tsMs ||
+  compareCodePoints(a.eventId ?? "", b.eventId ?? "") ||
+  a.eurPerKwh - b.eurPerKwh;
 
 /**
  * The % change of the price over the window ending at `nowMs`: from the price in effect when the window
@@ -229,10 +233,14 @@ function marketSubsidy(
     const annotations: Record<string, string> = {
       matched_regions: match.matchedRegions.join(","),
       eligible_classes: match.eligibleClasses.join(","),
+      // What notification filters by region read (core/notify/subscription-filter.ts).
+      [programRegionsAnnotation]: programRegionsText(program.regions),
     };
     if (program.minClassJump !== undefined) annotations.min_class_jump = `${program.minClassJump}`;
     if (program.maxSubsidyPct !== undefined)
       annotations.max_subsidy_pct = `${program.maxSubsidyPct}`;
+    if (program.opensAt !== undefined)
+      annotations.opens_at = new Date(program.opensAt).toISOString();
     if (program.closesAt !== undefined)
       annotations.closes_at = new Date(program.closesAt).toISOString();
     if (program.url !== undefined) annotations.url = program.url;

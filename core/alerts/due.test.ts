@@ -86,6 +86,37 @@ describe("nextDueAtMs", () => {
     expect(after.states).toEqual([]);
   });
 
+  it("a subsidy program announced before it opens is due when it opens, and fires then", () => {
+    const r = parseAlertRule({
+      id: "sub",
+      name: "NewSubsidy",
+      kind: "market_subsidy",
+      severity: "info",
+      params: { match: "region" },
+    });
+    const opensAt = T0 + 30 * 86_400_000;
+    const inputs: EvaluationInputs = {
+      subsidies: {
+        programs: [
+          {
+            id: "s1",
+            ts: T0,
+            kind: "subsidy",
+            program: "Exoikonomo",
+            regions: ["Attica"],
+            opensAt,
+          },
+        ],
+        subscriber: { regions: ["Attica"], assessedClasses: [] },
+      },
+    };
+    const announced = step(r, T0, inputs, []);
+    expect(announced.transitions).toEqual([]);
+    const { at, after } = expectExact(r, T0, inputs, announced.states);
+    expect(at).toBe(opensAt);
+    expect(after.transitions.map((t) => t.to)).toEqual(["firing"]);
+  });
+
   it("names group flushes, group_wait, silence edges and price windows, and nothing in the past", () => {
     const market = parseAlertRule({
       id: "mkt-1",

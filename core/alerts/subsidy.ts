@@ -5,7 +5,9 @@
  * (compared trimmed and case-insensitively). It matches by class when some home the subscriber assessed
  * can make the program's required class jump: a home of class C can improve by at most
  * classJump(C, "A+") classes, so it qualifies when that is ≥ minClassJump (1 when the program sets none:
- * any home not already A+). A program whose `closesAt` has passed matches nothing.
+ * any home not already A+). A program matches only while it is open, `opensAt <= now < closesAt` (a
+ * bound it does not set is open): announced before its opening it matches from `opensAt` on (the due
+ * timer wakes the evaluator then), and nothing once `closesAt` has passed.
  *
  * A program version is the program's content without the event's `id` and `ts`: a re-delivered or
  * re-published identical program is the same version; any changed field (regions, class jump, subsidy
@@ -13,6 +15,7 @@
  */
 import { classJump } from "../energy/classify.ts";
 import type { EnergyClass } from "../energy/index.ts";
+import { regionKey } from "../market/regions.ts";
 import { stableId } from "./hash.ts";
 import type { SubscriberProfile, SubsidyProgram } from "./inputs.ts";
 import type { MarketSubsidyParams } from "./rules.ts";
@@ -26,7 +29,7 @@ export interface SubsidyMatch {
   open: boolean;
 }
 
-const norm = (region: string) => region.trim().toLowerCase();
+const norm = regionKey;
 
 export function matchSubsidy(
   program: SubsidyProgram,
@@ -34,7 +37,9 @@ export function matchSubsidy(
   mode: MarketSubsidyParams["match"],
   nowMs: number,
 ): SubsidyMatch {
-  const open = program.closesAt === undefined || program.closesAt > nowMs;
+  const open =
+    (program.opensAt === undefined || program.opensAt <= nowMs) &&
+    (program.closesAt === undefined || nowMs < program.closesAt);
   let matchedRegions: string[];
   if (program.regions === "all") matchedRegions = ["all"];
   else {

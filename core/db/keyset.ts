@@ -50,9 +50,26 @@ export function encodeCursor(cursor: EventCursor): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/**
+ * The longest id a cursor holds, in UTF-16 code units: the longest id of any keyset-listed table
+ * (market event ids, up to 128 characters of any kind; every other table's ids are shorter).
+ */
+export const maxCursorIdLength = 128;
+
+/**
+ * The longest cursor `encodeCursor` issues. Its JSON is `[ts,"id"]`: a safe integer takes at most 17
+ * characters (-9007199254740991), and each UTF-16 code unit of the id at most 6 bytes (a control
+ * character or a lone surrogate escaped as \uXXXX; a quote or backslash takes 2, another BMP
+ * character at most 3 in UTF-8, a surrogate pair 4 for two units). base64url without padding then
+ * writes 4 characters per 3 bytes.
+ */
+export const maxCursorLength = Math.ceil(((17 + 6 * maxCursorIdLength + 5) * 4) / 3);
+
+const cursorText = new RegExp(`^[A-Za-z0-9_-]{1,${maxCursorLength}}$`);
+
 /** The cursor in `text`, or undefined when it is not one this API issued. */
 export function decodeCursor(text: string): EventCursor | undefined {
-  if (!/^[A-Za-z0-9_-]{1,400}$/.test(text)) return undefined;
+  if (!cursorText.test(text)) return undefined;
   try {
     const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
     const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
@@ -63,7 +80,7 @@ export function decodeCursor(text: string): EventCursor | undefined {
       Number.isSafeInteger(value[0]) &&
       typeof value[1] === "string" &&
       value[1].length > 0 &&
-      value[1].length <= 128
+      value[1].length <= maxCursorIdLength
     ) {
       return { tsMs: value[0], id: value[1] };
     }

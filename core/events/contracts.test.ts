@@ -267,6 +267,47 @@ describe("published schemas and consumers agree", () => {
     expect(disagreements("market", events)).toEqual([]);
   });
 
+  it("on MarketEvent regions, programs and titles (control characters, lone surrogates)", () => {
+    const price = {
+      id: "p1",
+      ts: "2026-03-01T12:00:00Z",
+      kind: "price",
+      market: "GR",
+      carrier: "electricity",
+      value: 0.2,
+      unit: "EUR/kWh",
+    };
+    const texts = [
+      "\ud800",
+      "a\udfff",
+      "\udc00\ud800",
+      "a\ud800\ud800",
+      "😀".repeat(32),
+      "😀".repeat(33),
+      "😀".repeat(100),
+      "😀".repeat(150),
+      "Κρήτη",
+      "Kefalonia & Ithaca",
+      "\u00a0",
+      "a\u0000",
+      "a\u0001b",
+      "a\u001f",
+      "\u007f",
+      "a\u0085b",
+      "a\u009f",
+      "a\u2028b",
+      "a\ufffd",
+    ];
+    const events = texts.flatMap((text) => [
+      { ...price, region: text },
+      { ...subsidy, regions: [text] },
+      { ...subsidy, regions: ["Attica", text] },
+      { ...subsidy, program: text },
+      { ...regulation, title: text },
+    ]);
+    expect(disagreements("market", events)).toEqual([]);
+  });
+
   it("on random timestamps around the range's ends, leap seconds and offsets", () => {
     const two = (min: number, max: number) =>
       fc.integer({ min, max }).map((n) => String(n).padStart(2, "0"));
@@ -367,6 +408,12 @@ describe("published schemas and consumers agree", () => {
           disagreements("request", [
             { ...request, route: `/${text}` },
             { ...request, region: text },
+          ]),
+        ).toEqual([]);
+        expect(
+          disagreements("market", [
+            { ...subsidy, program: text, regions: [text] },
+            { ...regulation, title: text },
           ]),
         ).toEqual([]);
       }),

@@ -95,4 +95,56 @@ describe("MarketEvent", () => {
       }).success,
     ).toBe(false);
   });
+
+  it("refuses control characters and lone surrogates in region, regions, program and title, keeps other text", () => {
+    const price = {
+      id: "p1",
+      ts: "2026-11-01T00:00:00Z",
+      kind: "price",
+      market: "GR",
+      carrier: "electricity",
+      value: 0.21,
+      unit: "EUR/kWh",
+    };
+    const subsidy = {
+      id: "s1",
+      ts: "2026-11-01T00:00:00Z",
+      kind: "subsidy",
+      program: "p",
+      regions: "all",
+    };
+    const regulation = {
+      id: "r1",
+      ts: "2026-11-01T00:00:00Z",
+      kind: "regulation",
+      title: "t",
+      summary: "s",
+    };
+    const fields = (text: string) => [
+      { ...price, region: text },
+      { ...subsidy, regions: ["Attica", text] },
+      { ...subsidy, program: text },
+      { ...regulation, title: text },
+    ];
+    for (const bad of [
+      "a\u0000b",
+      "\u0001",
+      "a\u001f",
+      "a\u007f",
+      "a\u0085",
+      "a\u009f",
+      "\ud800",
+      "a\udfff",
+      "\udc00\ud800",
+      "\ud83d\ud83d",
+    ])
+      for (const event of fields(bad)) {
+        const result = marketEventSchema.safeParse(event);
+        expect(result.success, JSON.stringify(event)).toBe(false);
+        expect(result.error?.issues[0]?.message).toMatch(/control characters or lone surrogates/);
+      }
+    for (const good of ["Κρήτη", "Αττική", "😀", "a\u00a0b", "Kefalonia & Ithaca", "a\u2028b"])
+      for (const event of fields(good))
+        expect(marketEventSchema.safeParse(event).success, JSON.stringify(event)).toBe(true);
+  });
 });

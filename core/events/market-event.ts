@@ -3,6 +3,7 @@
  * retail price points, subsidy programs and regulations.
  */
 import { z } from "zod";
+import { plainTextPattern } from "./request-event.ts";
 import { eventTimestamp } from "./timestamp.ts";
 
 export const energyCarriers = ["electricity", "natural_gas", "heating_oil", "biomass"] as const;
@@ -12,6 +13,19 @@ const base = {
   id: z.string().min(1).max(128),
   ts: eventTimestamp,
 };
+
+/**
+ * A name or title: no control character (C0, DEL, C1) and no lone UTF-16 surrogate. libSQL cuts text
+ * at NUL and turns a lone surrogate into U+FFFD, so a stored region, program or title would not be the
+ * one the event carried (a program's latest version is keyed by its name). The pattern is the one
+ * RequestEvent regions use: it reads the same with or without a validator's `u` flag.
+ */
+const plainText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(plainTextPattern, "must not contain control characters or lone surrogates");
 
 const unreserved = "A-Za-z0-9\\-._~";
 const subDelims = "!$&'()*+,;=";
@@ -54,7 +68,7 @@ export const priceEventSchema = z.strictObject({
   kind: z.literal("price"),
   market: z.literal("GR"),
   carrier: z.enum(energyCarriers),
-  region: z.string().min(1).max(64).optional(),
+  region: plainText(64).optional(),
   value: z.number().finite().positive().max(10),
   unit: z.literal("EUR/kWh"),
 });
@@ -62,8 +76,8 @@ export const priceEventSchema = z.strictObject({
 export const subsidyEventSchema = z.strictObject({
   ...base,
   kind: z.literal("subsidy"),
-  program: z.string().min(1).max(200),
-  regions: z.union([z.literal("all"), z.array(z.string().min(1).max(64)).min(1)]),
+  program: plainText(200),
+  regions: z.union([z.literal("all"), z.array(plainText(64)).min(1)]),
   minClassJump: z.number().int().min(1).max(8).optional(),
   maxSubsidyPct: z.number().min(0).max(100).optional(),
   maxBudgetEur: z.number().min(0).optional(),
@@ -75,7 +89,7 @@ export const subsidyEventSchema = z.strictObject({
 export const regulationEventSchema = z.strictObject({
   ...base,
   kind: z.literal("regulation"),
-  title: z.string().min(1).max(300),
+  title: plainText(300),
   summary: z.string().min(1).max(5000),
   effectiveAt: eventTimestamp.optional(),
   url: optionalUrl,

@@ -10,11 +10,15 @@ import { perDatabase } from "../db/prepared.ts";
 import { type MarketEventRow, marketEvents } from "../db/schema/index.ts";
 import type { MarketEvent } from "../events/market-event.ts";
 import { nationalRegion } from "./prices.ts";
+import { regionKey } from "./regions.ts";
 
 export interface MarketEventFilter {
   kind?: MarketEvent["kind"] | undefined;
   carrier?: string | undefined;
-  /** Price events of the region (`national`: without one) and subsidies open to it (listed or all). */
+  /**
+   * Price events of the region as written (`national`: without one) and subsidies open to it (listed,
+   * compared trimmed and case-insensitively as subsidy alerts match, or all).
+   */
   region?: string | undefined;
   /** Event time, inclusive. */
   fromMs?: number | undefined;
@@ -83,8 +87,10 @@ export async function listMarketEvents(
   const values: Record<string, unknown> = { limit: page.limit + 1 };
   if (filter.kind !== undefined) values.kind = filter.kind;
   if (filter.carrier !== undefined) values.carrier = filter.carrier;
-  if (filter.region !== undefined && filter.region !== nationalRegion)
+  if (filter.region !== undefined && filter.region !== nationalRegion) {
     values.region = filter.region;
+    values.regionKey = regionKey(filter.region);
+  }
   if (filter.fromMs !== undefined) values.fromMs = filter.fromMs;
   if (filter.toMs !== undefined) values.toMs = filter.toMs;
   if (page.after) {
@@ -96,16 +102,23 @@ export async function listMarketEvents(
   return { events, next };
 }
 
+/**
+ * A price's region equals the requested one as written (assessments and price rules look prices up
+ * so). A subsidy is open to it when it covers all regions or one whose key (trimmed, lower-cased:
+ * core/market/regions.ts) is the requested region's: the market stage stores subsidy regions by their
+ * key, and `lower(trim(…))` also folds rows stored as written before it did (ASCII letters, spaces).
+ */
 function regionCondition(national: boolean): SQL {
   if (national) return and(eq(marketEvents.kind, "price"), eq(marketEvents.region, "")) as SQL;
   const region = sql.placeholder("region");
+  const key = sql.placeholder("regionKey");
   return or(
     and(eq(marketEvents.kind, "price"), eq(marketEvents.region, region)),
     and(
       eq(marketEvents.kind, "subsidy"),
       or(
         sql`${marketEvents.regions} is null`,
-        sql`exists (select 1 from json_each(${marketEvents.regions}) where value = ${region})`,
+        sql`exists (select 1 from json_each(${marketEvents.regions}) where lower(trim(value)) = ${key})`,
       ),
     ),
   ) as SQL;

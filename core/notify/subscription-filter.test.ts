@@ -31,6 +31,38 @@ describe("notification filter", () => {
     expect(filterMatches({ regions: ["crete"] }, slo)).toBe(true);
   });
 
+  it("filters subsidy alerts by region through the program's regions", () => {
+    const subsidy = (programRegions: string | undefined): NotificationAlert => ({
+      ...alert({
+        alertname: "Subsidy",
+        severity: "info",
+        market_kind: "subsidy",
+        program: "P",
+        program_version: "v",
+      }),
+      annotations: {
+        matched_regions: "Attica",
+        ...(programRegions === undefined ? {} : { program_regions: programRegions }),
+      },
+    });
+    const atticaOnly = subsidy(JSON.stringify(["Attica"]));
+    expect(filterMatches({ regions: ["Heraklion"] }, atticaOnly)).toBe(false);
+    expect(filterMatches({ regions: ["Heraklion", "Attica"] }, atticaOnly)).toBe(true);
+    expect(filterMatches({ regions: [] }, atticaOnly)).toBe(true);
+    // Compared trimmed and case-insensitively, as subsidy alerts match regions.
+    expect(filterMatches({ regions: ["attica"] }, atticaOnly)).toBe(true);
+    const spaced = subsidy(JSON.stringify([" CHANIA ", "Κρήτη"]));
+    expect(filterMatches({ regions: ["Chania"] }, spaced)).toBe(true);
+    expect(filterMatches({ regions: ["ΚΡΉΤΗ"] }, spaced)).toBe(true);
+    expect(filterMatches({ regions: ["Heraklion"] }, spaced)).toBe(false);
+    // A program for all regions passes every region filter; a region named "all" is only itself.
+    expect(filterMatches({ regions: ["Heraklion"] }, subsidy("all"))).toBe(true);
+    expect(filterMatches({ regions: ["Heraklion"] }, subsidy(JSON.stringify(["all"])))).toBe(false);
+    // The other criteria still apply.
+    expect(filterMatches({ regions: ["Attica"], marketKinds: ["price"] }, atticaOnly)).toBe(false);
+    expect(filterMatches({ regions: ["Attica"], severities: ["page"] }, atticaOnly)).toBe(false);
+  });
+
   it("validates filters strictly", () => {
     expect(notificationFilterSchema.safeParse({ severities: ["urgent"] }).success).toBe(false);
     expect(notificationFilterSchema.safeParse({ sloz: [] }).success).toBe(false);

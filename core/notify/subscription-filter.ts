@@ -1,9 +1,11 @@
 /**
  * Which alerts a push subscription (or webhook endpoint) wants: by SLO, severity, market event kind
  * and region. An empty or absent list means "any". Alerts are matched through their labels, whose
- * names are fixed here so the evaluator and the API agree.
+ * names are fixed here so the evaluator and the API agree; a subsidy alert's region is its program's
+ * regions, which it carries in the `program_regions` annotation (core/market/regions.ts).
  */
 import { z } from "zod";
+import { programOpenToAny, programRegionsAnnotation } from "../market/regions.ts";
 import type { NotificationAlert } from "./payloads.ts";
 
 export const filterLabels = {
@@ -37,7 +39,11 @@ const allows = (wanted: readonly string[] | undefined, value: string | undefined
 
 /**
  * Whether `alert` passes `filter`. A criterion only applies to alerts that carry its label: an SLO
- * filter does not hide market alerts, and a market-kind filter does not hide SLO alerts.
+ * filter does not hide market alerts, and a market-kind filter does not hide SLO alerts. The region
+ * criterion applies to alerts with a `region` label (a price rule's region, compared as written) and
+ * to subsidy alerts with the `program_regions` annotation: a program for all regions passes, another
+ * when one of the filter's regions is among its own (trimmed, case-insensitive, as subsidy alerts
+ * match regions).
  */
 export function filterMatches(filter: NotificationFilter, alert: NotificationAlert): boolean {
   const l = alert.labels;
@@ -46,8 +52,20 @@ export function filterMatches(filter: NotificationFilter, alert: NotificationAle
     allows(filter.severities, l[filterLabels.severity]) &&
     (!applies(filterLabels.slo) || allows(filter.slos, l[filterLabels.slo])) &&
     (!applies(filterLabels.marketKind) || allows(filter.marketKinds, l[filterLabels.marketKind])) &&
-    (!applies(filterLabels.region) || allows(filter.regions, l[filterLabels.region]))
+    (!applies(filterLabels.region) || allows(filter.regions, l[filterLabels.region])) &&
+    programRegionsAllow(filter.regions, alert)
   );
+}
+
+/** The region criterion on a subsidy alert's program regions (true when it does not apply). */
+function programRegionsAllow(
+  wanted: readonly string[] | undefined,
+  alert: NotificationAlert,
+): boolean {
+  if (!wanted || wanted.length === 0) return true;
+  if (alert.labels[filterLabels.marketKind] !== "subsidy") return true;
+  const text = alert.annotations?.[programRegionsAnnotation];
+  return text === undefined || programOpenToAny(text, wanted);
 }
 
 const criteria = ["slos", "severities", "marketKinds", "regions"] as const;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prefectureNames } from "../../core/energy/reference/zones.ts";
 import { marketEventSchema } from "../../core/events/market-event.ts";
 import { createMarketTraffic } from "./market.ts";
 
@@ -13,6 +14,18 @@ describe("synthetic market events", () => {
       if (parsed.kind === "subsidy") expect(key).toBe(parsed.program);
     }
     expect(new Set(messages.map((m) => m.event.id)).size).toBe(messages.length);
+  });
+
+  it("name regions as assessments do (prefectures), so their prices and programs apply", () => {
+    const prefectures = new Set<string>(prefectureNames);
+    const regions = new Set<string>();
+    for (const { event } of messages) {
+      if (event.kind === "price" && event.region !== undefined) regions.add(event.region);
+      if (event.kind === "subsidy" && event.regions !== "all")
+        for (const region of event.regions) regions.add(region);
+    }
+    expect(regions.size).toBeGreaterThan(3);
+    expect([...regions].filter((r) => !prefectures.has(r))).toEqual([]);
   });
 
   it("are mostly prices, with some subsidies and regulations", () => {

@@ -3,11 +3,25 @@
  * region around the shipped reference prices), now and then a subsidy program update or a regulation.
  * Deterministic for a given seed; keys follow docs/architecture.md (`market:carrier` or the program id).
  */
+import type { Prefecture } from "../../core/energy/reference/zones.ts";
 import type { EnergyCarrier, MarketEventInput } from "../../core/events/market-event.ts";
 import { energyCarriers } from "../../core/events/market-event.ts";
 import { createRng } from "../../core/random/rng.ts";
 
-const regions = [undefined, "Attica", "Thessaloniki", "Crete", "Achaea", "Larissa"] as const;
+/**
+ * Regions as assessments name them (the prefectures of core/energy/reference/zones.ts), so the
+ * synthetic prices and programs apply to assessed homes; undefined is the national price.
+ */
+const regions: readonly (Prefecture | undefined)[] = [
+  undefined,
+  "Attica",
+  "Thessaloniki",
+  "Heraklion",
+  "Achaia",
+  "Larisa",
+];
+/** A regional program's prefectures: Attica and the four of Crete. */
+const programRegions: Prefecture[] = ["Attica", "Heraklion", "Chania", "Rethymno", "Lasithi"];
 const startPrices: Record<EnergyCarrier, number> = {
   electricity: 0.24,
   natural_gas: 0.074,
@@ -41,7 +55,7 @@ export function createMarketTraffic(seed: number) {
           ts: nowMs,
           kind: "subsidy",
           program,
-          regions: rng() < 0.5 ? "all" : ["Attica", "Crete"],
+          regions: rng() < 0.5 ? "all" : [...programRegions],
           minClassJump: 3,
           maxSubsidyPct: Math.round(40 + rng() * 50),
         },

@@ -1,8 +1,11 @@
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
+import type { SubsidyProgram } from "../../core/alerts/inputs.ts";
+import { matchSubsidy } from "../../core/alerts/subsidy.ts";
 import { createDatabase } from "../../core/db/database.ts";
 import { marketEvents, marketPrices, subsidyPrograms } from "../../core/db/schema/index.ts";
 import type { MarketEvent } from "../../core/events/market-event.ts";
+import { listMarketEvents } from "../../core/market/history.ts";
 import { latestPrices } from "../../core/market/prices.ts";
 import { applyMigrations } from "../../platform/db/migrate.ts";
 import { createMarketStore } from "./market.store.ts";
@@ -111,12 +114,55 @@ describe("market store", () => {
         regions: ["Attica", "Crete"],
       }),
     ]);
+    // The history's filter column holds each region's key (trimmed, lower-cased); the event and the
+    // program keep them as written.
     const history = await db.select().from(marketEvents).orderBy(marketEvents.id);
     expect(history.map((h) => [h.id, h.kind, h.program, h.regions])).toEqual([
       ["r1", "regulation", null, null],
-      ["s1", "subsidy", "exoikonomo", ["Attica", "Crete"]],
-      ["s2", "subsidy", "exoikonomo", ["Attica", "Crete"]],
+      ["s1", "subsidy", "exoikonomo", ["attica", "crete"]],
+      ["s2", "subsidy", "exoikonomo", ["attica", "crete"]],
     ]);
+    expect(history[1]?.event).toMatchObject({ regions: ["Attica", "Crete"] });
+  });
+
+  it("stores subsidy regions so the history's region filter lists what a subsidy alert matches", async () => {
+    const { db, apply } = await setup();
+    const programs: SubsidyProgram[] = [
+      ["s-lower", ["attica"]],
+      ["s-spaced", [" Heraklion\u00a0", "Chania"]],
+      ["s-upper", ["ATTICA"]],
+      ["s-greek", ["ΚΡΉΤΗ"]],
+      ["s-other", ["Larisa"]],
+      ["s-all", "all" as const],
+    ].map(([id, regions], i) => ({
+      id: id as string,
+      ts: t0 + i,
+      kind: "subsidy",
+      program: id as string,
+      regions: regions as string[] | "all",
+    }));
+    await apply(programs);
+    for (const region of [
+      "Attica",
+      " attica",
+      "HERAKLION",
+      "chania",
+      "κρήτη",
+      "Larisa",
+      "Epirus",
+    ]) {
+      const listed = await listMarketEvents(db, { kind: "subsidy", region }, { limit: 50 });
+      const alerted = programs
+        .filter(
+          (p) => matchSubsidy(p, { regions: [region], assessedClasses: [] }, "region", t0).matches,
+        )
+        .map((p) => p.id)
+        .reverse();
+      expect(
+        listed.events.map((e) => e.id),
+        region,
+      ).toEqual(alerted);
+    }
   });
 
   it("stores the offset with the batch, per partition", async () => {

@@ -10,6 +10,7 @@
 import type { InStatement } from "@libsql/client";
 import { type Database, libsqlClient } from "../../core/db/database.ts";
 import type { MarketEvent } from "../../core/events/market-event.ts";
+import { regionKey } from "../../core/market/regions.ts";
 import { type OffsetPosition, offsetStatement, readStoredOffset } from "../kafka/stored-offsets.ts";
 import type { ConsumedMarketEvent } from "./market.process.ts";
 
@@ -56,7 +57,11 @@ const historySql =
   "insert into market_events (id, kind, ts_ms, carrier, region, regions, program, event, topic, partition, offset, received_at_ms) " +
   "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing";
 
-/** Columns the history is filtered by, per kind. */
+/**
+ * Columns the history is filtered by, per kind. A price's region is kept as written (assessments and
+ * price rules read it so); a subsidy's regions by their comparison key (trimmed, lower-cased:
+ * core/market/regions.ts), so the region filter finds the programs a subsidy alert matches.
+ */
 function historyColumns(event: MarketEvent) {
   switch (event.kind) {
     case "price":
@@ -65,7 +70,7 @@ function historyColumns(event: MarketEvent) {
       return {
         carrier: null,
         region: null,
-        regions: event.regions === "all" ? null : JSON.stringify(event.regions),
+        regions: event.regions === "all" ? null : JSON.stringify(event.regions.map(regionKey)),
         program: event.program,
       };
     case "regulation":

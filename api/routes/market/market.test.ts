@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { matchSubsidy } from "../../../core/alerts/subsidy.ts";
 import { marketEvents, marketPrices } from "../../../core/db/schema/index.ts";
 import type { MarketEvent } from "../../../core/events/market-event.ts";
+import { regionKey } from "../../../core/market/regions.ts";
 import { createHarness, type Harness } from "../../testing/harness.ts";
 
 const t0 = Date.UTC(2026, 10, 1);
@@ -171,6 +173,47 @@ describe("GET /v1/market/events", () => {
     expect(ids(first)).toEqual(["late-2", "late-1"]);
   });
 
+  it("pages through events whose ids are 128 multi-byte or escaped characters", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const longIds = [
+      "€".repeat(128),
+      "\u0001".repeat(128),
+      '"'.repeat(128),
+      "\\".repeat(128),
+      "😀".repeat(64),
+      `Αττική-${"α".repeat(121)}`,
+      "plain",
+    ];
+    await h.db.insert(marketEvents).values(
+      longIds.map((id, i) => ({
+        id,
+        kind: "regulation" as const,
+        tsMs: t0 - i * 1000,
+        carrier: null,
+        region: null,
+        regions: null,
+        program: null,
+        event: { id, ts: t0 - i * 1000, kind: "regulation" as const, title: "t", summary: "s" },
+        topic: "market.events.v1",
+        partition: 0,
+        offset: String(i),
+        receivedAtMs: t0,
+      })),
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${cursor}` : "";
+      const res = await h.call(`/v1/market/events?limit=1${query}`, key);
+      expect(res.status, `after ${seen.length} events`).toBe(200);
+      const page = (await res.json()) as Page;
+      seen.push(...ids(page));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(longIds);
+  });
+
   it("filters by kind, carrier, region and time, and shows instants as RFC 3339", async () => {
     const h = await seeded();
     const { key } = await h.tenant();
@@ -196,6 +239,95 @@ describe("GET /v1/market/events", () => {
       opensAt: "2026-11-02T00:00:00.000Z",
       regions: ["Crete"],
     });
+  });
+
+  it("lists a subsidy program for a region exactly when a subsidy alert matches it there", async () => {
+    const h = await createHarness();
+    const { key } = await h.tenant();
+    const programs: Extract<MarketEvent, { kind: "subsidy" }>[] = [
+      ["s-lower", ["attica"]],
+      ["s-spaced", [" Heraklion\u00a0", "Chania"]],
+      ["s-upper", ["ATTICA"]],
+      ["s-greek", ["ΚΡΉΤΗ"]],
+      ["s-other", ["Larisa"]],
+      ["s-all", "all" as const],
+      ["s-old", [" Attica  ", "CHANIA"]],
+    ].map(([id, regions], i) => ({
+      id: id as string,
+      ts: t0 + i,
+      kind: "subsidy",
+      program: id as string,
+      regions: regions as string[] | "all",
+    }));
+    const prices = [
+      ["p-attica", "Attica"],
+      ["p-lower", "attica"],
+    ].map(
+      ([id, region]): MarketEvent => ({
+        id: id as string,
+        ts: t0 + 100,
+        kind: "price",
+        market: "GR",
+        carrier: "electricity",
+        region,
+        value: 0.3,
+        unit: "EUR/kWh",
+      }),
+    );
+    // Rows as the market stage writes them (stream/market/market.store.ts: subsidy regions by their
+    // key); s-old as it wrote them before, regions as written.
+    await h.db.insert(marketEvents).values(
+      [...programs, ...prices].map((event, i) => ({
+        id: event.id,
+        kind: event.kind,
+        tsMs: event.ts,
+        carrier: event.kind === "price" ? event.carrier : null,
+        region: event.kind === "price" ? (event.region ?? "") : null,
+        regions:
+          event.kind !== "subsidy" || event.regions === "all"
+            ? null
+            : event.id === "s-old"
+              ? event.regions
+              : event.regions.map(regionKey),
+        program: event.kind === "subsidy" ? event.program : null,
+        event,
+        topic: "market.events.v1",
+        partition: 0,
+        offset: String(i),
+        receivedAtMs: t0,
+      })),
+    );
+    for (const region of [
+      "Attica",
+      "attica",
+      " ATTICA ",
+      "Heraklion",
+      "chania",
+      "κρήτη",
+      "Κρήτη",
+      "Larisa",
+      "Epirus",
+    ]) {
+      const page = (await (
+        await h.call(`/v1/market/events?kind=subsidy&region=${encodeURIComponent(region)}`, key)
+      ).json()) as Page;
+      const alerted = programs
+        .filter(
+          (p) => matchSubsidy(p, { regions: [region], assessedClasses: [] }, "region", t0).matches,
+        )
+        .map((p) => p.id)
+        .reverse();
+      expect(ids(page), region).toEqual(alerted);
+    }
+    const attica = (await (
+      await h.call("/v1/market/events?kind=subsidy&region=Attica", key)
+    ).json()) as Page;
+    expect(ids(attica)).toEqual(["s-old", "s-all", "s-upper", "s-lower"]);
+    // Prices keep their region as written, as assessments and price rules read it.
+    const pricePage = (await (
+      await h.call("/v1/market/events?kind=price&region=Attica", key)
+    ).json()) as Page;
+    expect(ids(pricePage)).toEqual(["p-attica"]);
   });
 
   it("400 for a foreign cursor, an empty range and a limit over 500", async () => {

@@ -19,7 +19,7 @@ const region = z
   .string()
   .min(1)
   .max(64)
-  .describe("a region as market events name it (e.g. Attica), or `national`");
+  .describe("a prefecture as assessments and market events name it (e.g. Attica), or `national`");
 
 export const pricesQuery = z.object({ carrier: carrier.optional(), region: region.optional() });
 
@@ -29,7 +29,7 @@ export const eventsQuery = z.object({
   region: region
     .optional()
     .describe(
-      "price events of this region (`national`: without a region) and subsidy programs open to it",
+      "price events of this region as written (`national`: without a region) and subsidy programs open to it (`all`, or a listed region equal to it trimmed and case-insensitively, as subsidy alerts match)",
     ),
   from: instant.optional().describe("event time from (inclusive), RFC 3339 or epoch ms"),
   to: instant.optional().describe("event time until (exclusive), RFC 3339 or epoch ms"),
