@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { calendarMonth, isTimeZone } from "./calendar.ts";
 import { durationMs, durationSchema } from "./durations.ts";
+import { decimal, type Ratio, ratio, times, toNumber } from "./exact.ts";
 
 export const sliSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("availability") }).describe("good: status < 500"),
@@ -102,8 +103,13 @@ export function sloWindowBounds(slo: Pick<SloDefinition, "window">, nowMs: numbe
 }
 
 export interface ResolvedTier extends SloTier {
-  /** Burn rate at which the tier fires, from budgetConsumed and the window length. */
+  /**
+   * Burn rate above which the tier fires, from budgetConsumed and the window length, rounded to 6
+   * decimals for display (0.933333 for 28 days' ticket); tiers compare against `exactFactor`.
+   */
   factor: number;
+  /** The factor exactly: budgetConsumed (as written) × window length / long window (14/15). */
+  exactFactor: Ratio;
 }
 
 export function resolveTiers(
@@ -111,10 +117,13 @@ export function resolveTiers(
   nowMs: number,
 ): ResolvedTier[] {
   const { lengthMs } = sloWindowBounds(slo, nowMs);
-  return slo.tiers.map((tier) => ({
-    ...tier,
-    factor: roundFactor((tier.budgetConsumed * lengthMs) / durationMs(tier.longWindow)),
-  }));
+  return slo.tiers.map((tier) => {
+    const exactFactor = times(
+      decimal(tier.budgetConsumed),
+      ratio(BigInt(lengthMs), BigInt(durationMs(tier.longWindow))),
+    );
+    return { ...tier, factor: roundFactor(toNumber(exactFactor)), exactFactor };
+  });
 }
 
 const roundFactor = (x: number) => Math.round(x * 1e6) / 1e6;

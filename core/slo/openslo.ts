@@ -2,17 +2,23 @@
  * Import of OpenSLO v1 `kind: SLO` documents (YAML) into gridpulse SLO definitions.
  *
  * Supported: an inline `indicator` with a `ratioMetric` or a `thresholdMetric` whose metric sources
- * have `type: gridpulse`; `budgetingMethod: Occurrences`; one objective; a rolling window in days or
- * weeks (`28d`, `4w`) or a calendar month (`1M`, `isRolling: false`, optional `calendar.timeZone`).
+ * have `type: gridpulse`; `budgetingMethod: Occurrences`; one objective with `target` (a ratio) or
+ * `targetPercent` (99.9 = target 0.999); a rolling window in days or weeks (`28d`, `4w`) or a calendar
+ * month (`1M` with `isRolling: false` or a `calendar`: isRolling defaults to false when a calendar is
+ * given, as the spec says; `calendar.startTime` on the 1st at 00:00; `calendar.timeZone`, default UTC).
  * A gridpulse metric source counts RequestEvents: `spec.filter` is `all`, `status < 500` or
- * `durationMs <= N` (ratio), and `spec.field: durationMs` with the objective's `op: lte|lt` and `value`
- * in ms (threshold); `spec.routes` narrows to route patterns.
+ * `durationMs <= N` (ratio), and `spec.field: durationMs` with the objective's `op: lte` and a `value`
+ * in whole ms (threshold); `spec.routes` narrows to route patterns.
  * Not supported (clear errors): `indicatorRef` / SLI objects by reference, other metric sources,
- * Timeslices and RatioTimeslices budgeting, several objectives, `gt`/`gte` thresholds, windows in
- * minutes or hours. `alertPolicies` are ignored with a warning (gridpulse applies its burn-rate tiers).
+ * Timeslices and RatioTimeslices budgeting, several objectives, both target and targetPercent,
+ * `lt`/`gt`/`gte` thresholds and fractional `lte` values (durations have fractions of a ms and stage 1
+ * counts `durationMs <= whole ms`: no exact equivalent), windows in minutes or hours, calendar windows
+ * other than one month, calendars starting elsewhere than on the 1st at 00:00. `alertPolicies` are
+ * ignored with a warning (gridpulse applies its burn-rate tiers).
  */
 import { parseAllDocuments } from "yaml";
 import type { SloDefinitionInput } from "./definition.ts";
+import { decimal, over, ratio, toNumber } from "./exact.ts";
 
 export class OpenSloImportError extends Error {
   readonly problems: string[];
@@ -108,7 +114,14 @@ function gridpulseSource(node: unknown, where: string, problems: string[]): Sour
   };
 }
 
-function windowOf(spec: Obj, problems: string[]): SloDefinitionInput["window"] | undefined {
+/** `calendar.startTime`: "2024-01-01 00:00:00" (local time in the calendar's time zone, no offset). */
+const startTimePattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+function windowOf(
+  spec: Obj,
+  problems: string[],
+  warnings: string[],
+): SloDefinitionInput["window"] | undefined {
   const windows = spec.timeWindow;
   const window = Array.isArray(windows) ? windows[0] : undefined;
   if (!isObj(window) || (Array.isArray(windows) && windows.length !== 1)) {
@@ -116,7 +129,13 @@ function windowOf(spec: Obj, problems: string[]): SloDefinitionInput["window"] |
     return undefined;
   }
   const duration = text(window.duration) ?? "";
-  const rolling = window.isRolling !== false;
+  const hasCalendar = window.calendar !== undefined && window.calendar !== null;
+  // OpenSLO v1: isRolling, if omitted, is false when a calendar is given and true otherwise.
+  if (window.isRolling !== undefined && typeof window.isRolling !== "boolean") {
+    problems.push("spec.timeWindow[0].isRolling must be true or false");
+    return undefined;
+  }
+  const rolling = typeof window.isRolling === "boolean" ? window.isRolling : !hasCalendar;
   const match = /^(\d+)([dwM])$/.exec(duration);
   if (!match) {
     problems.push(
@@ -125,22 +144,90 @@ function windowOf(spec: Obj, problems: string[]): SloDefinitionInput["window"] |
     return undefined;
   }
   const count = Number(match[1]);
-  if (match[2] === "M") {
-    if (rolling || count !== 1) {
+  if (rolling) {
+    if (match[2] === "M") {
       problems.push(
-        "a month window must be `duration: 1M` with `isRolling: false` (a calendar month)",
+        "a month window must be a calendar month (`duration: 1M` with a calendar or `isRolling: false`); rolling windows are given in days or weeks",
       );
       return undefined;
     }
-    const calendar = isObj(window.calendar) ? window.calendar : {};
-    const timeZone = typeof calendar.timeZone === "string" ? calendar.timeZone : "UTC";
-    return { kind: "calendar", unit: "month", timeZone };
+    if (hasCalendar) warnings.push("spec.timeWindow[0].calendar is ignored for a rolling window");
+    return { kind: "rolling", days: match[2] === "w" ? count * 7 : count };
   }
-  if (!rolling) {
-    problems.push("calendar windows other than one month are not supported");
+  if (match[2] !== "M" || count !== 1) {
+    problems.push("calendar windows other than one month are not supported (use `duration: 1M`)");
     return undefined;
   }
-  return { kind: "rolling", days: match[2] === "w" ? count * 7 : count };
+  const calendar = hasCalendar ? window.calendar : {};
+  if (!isObj(calendar)) {
+    problems.push("spec.timeWindow[0].calendar must be a map with startTime and timeZone");
+    return undefined;
+  }
+  if (calendar.timeZone !== undefined && typeof calendar.timeZone !== "string") {
+    problems.push("spec.timeWindow[0].calendar.timeZone must be an IANA time zone name");
+    return undefined;
+  }
+  if (calendar.startTime !== undefined) {
+    // gridpulse's calendar months start on the 1st at 00:00 in their time zone; a calendar that
+    // starts elsewhere would count other windows than its owner expects.
+    const start =
+      calendar.startTime instanceof Date
+        ? calendar.startTime.toISOString().slice(0, 19)
+        : (text(calendar.startTime) ?? "").trim();
+    const parts = startTimePattern.exec(start);
+    if (!parts) {
+      problems.push(
+        `spec.timeWindow[0].calendar.startTime "${shown(calendar.startTime)}" must be a date and time such as 2024-01-01 00:00:00`,
+      );
+      return undefined;
+    }
+    const [, , month, day, hour, minute, second = "00"] = parts;
+    if (
+      Number(month) < 1 ||
+      Number(month) > 12 ||
+      day !== "01" ||
+      hour !== "00" ||
+      minute !== "00" ||
+      second !== "00"
+    ) {
+      problems.push(
+        `spec.timeWindow[0].calendar.startTime "${start}" is not supported: calendar months start on the 1st at 00:00 in their time zone`,
+      );
+      return undefined;
+    }
+  }
+  const timeZone = typeof calendar.timeZone === "string" ? calendar.timeZone : "UTC";
+  return { kind: "calendar", unit: "month", timeZone };
+}
+
+/**
+ * The objective's target: `target` (a ratio) or `targetPercent` (OpenSLO v1: 99.9 is target 0.999),
+ * the percentage divided by 100 as the decimal it is written as (99.9 → 0.999, not 0.9990000000000001).
+ */
+function targetOf(objective: Obj, problems: string[]): number {
+  const hasTarget = objective.target !== undefined && objective.target !== null;
+  const hasPercent = objective.targetPercent !== undefined && objective.targetPercent !== null;
+  if (hasTarget && hasPercent) {
+    problems.push("give objectives[0].target or objectives[0].targetPercent, not both");
+    return Number.NaN;
+  }
+  if (hasPercent) {
+    const percent = numeric(objective.targetPercent);
+    if (!(percent > 0 && percent < 100)) {
+      problems.push(
+        "objectives[0].targetPercent must be a percentage between 0 and 100 (e.g. 99.9)",
+      );
+      return Number.NaN;
+    }
+    // One rounding of the exact quotient: the number nearest 999/1000, as 0.999 is written.
+    return toNumber(over(decimal(percent), ratio(100n, 1n)));
+  }
+  const target = numeric(objective.target);
+  if (!(target > 0 && target < 1))
+    problems.push(
+      "objectives[0].target must be a ratio between 0 and 1 (e.g. 0.999), or give targetPercent (e.g. 99.9)",
+    );
+  return target;
 }
 
 export function importOpenSlo(yamlText: string): ImportedSlo {
@@ -197,15 +284,13 @@ export function importOpenSlo(yamlText: string): ImportedSlo {
     problems.push(
       `budgetingMethod ${budgeting} is not supported (only Occurrences: event-weighted budgets)`,
     );
-  const window = windowOf(spec, problems);
+  const window = windowOf(spec, problems, warnings);
 
   const objectives = Array.isArray(spec.objectives) ? spec.objectives : [];
   if (objectives.length !== 1)
     problems.push(`exactly one objective is supported (found ${objectives.length})`);
   const objective = isObj(objectives[0]) ? (objectives[0] as Obj) : {};
-  const target = numeric(objective.target);
-  if (!(target > 0 && target < 1))
-    problems.push("objectives[0].target must be a ratio between 0 and 1 (e.g. 0.999)");
+  const target = targetOf(objective, problems);
 
   const indicator = isObj(spec.indicator) ? spec.indicator : undefined;
   const sliSpec = indicator && isObj(indicator.spec) ? indicator.spec : undefined;
@@ -245,20 +330,22 @@ export function importOpenSlo(yamlText: string): ImportedSlo {
         problems.push("thresholdMetric source must have spec.field: durationMs");
       const op = text(objective.op) ?? "";
       const value = numeric(objective.value);
-      if (op !== "lte" && op !== "lt")
-        problems.push(
-          `objective op "${op}" is not supported (lte or lt: durations at or below the value are good)`,
-        );
-      if (!(value > 0)) problems.push("objectives[0].value must be a duration in ms");
-      else
-        sli = {
-          kind: "latency",
-          thresholdMs: op === "lt" ? Math.ceil(value) - 1 || 1 : Math.floor(value),
-        };
+      // Stage 1 counts durationMs <= a whole-ms threshold, and durations are fractional: `lt` has no
+      // exact equivalent (`< 300` is not `<= 299`: 299.5 ms is good), nor has `lte` of a fraction.
       if (op === "lt")
-        warnings.push(
-          "op lt is imported as lte of value - 1 ms (durations are compared in whole ms)",
+        problems.push(
+          'objective op "lt" is not supported: gridpulse counts durationMs <= a whole number of ms and durations have fractions of a ms, so "< N" has no exact equivalent (use op: lte)',
         );
+      else if (op !== "lte")
+        problems.push(
+          `objective op "${op}" is not supported (lte: durations at or below the value are good)`,
+        );
+      else if (!(value > 0)) problems.push("objectives[0].value must be a duration in ms");
+      else if (!Number.isInteger(value))
+        problems.push(
+          `objectives[0].value ${value} must be whole milliseconds (gridpulse counts durationMs <= a whole number of ms)`,
+        );
+      else sli = { kind: "latency", thresholdMs: value };
     }
   } else {
     problems.push(

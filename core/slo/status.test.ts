@@ -171,6 +171,116 @@ describe("burn rates and budget against closed forms", () => {
   });
 });
 
+/** The same counts in every window (a status at one instant, burn rates compared across windows). */
+const uniform = (def: SloDefinition, at: number, total: number, bad: number) =>
+  new Map(sloCountWindows(def, at).map((w) => [w.key, { total, good: total - bad }]));
+
+describe("exact comparisons and figures", () => {
+  it("fires a tier only strictly above its factor, compared exactly (28 days: 14/15; January: 31/30)", () => {
+    const ticket = (def: SloDefinition, at: number, total: number, bad: number) =>
+      computeSloStatus(def, at, uniform(def, at, total, bad)).tiers.find(
+        (t) => t.name === "ticket",
+      );
+    const d28 = slo({ window: { kind: "rolling", days: 28 } });
+    // 14 bad of 15,000 at 99.9% burns 14/15: exactly the ticket's factor 0.1 × 28d / 3d.
+    const at = ticket(d28, now, 15_000, 14);
+    expect(at?.state).toBe("ok");
+    expect(at?.factor).toBe(0.933333); // reported rounded, compared exactly
+    expect(at?.longWindow.burnRate).toBe(14 / 15);
+    expect(ticket(d28, now, 15_000_000, 14_001)?.state).toBe("firing"); // 0.93340 > 0.93333…
+    const january = slo({
+      objective: 0.99,
+      window: { kind: "calendar", unit: "month", timeZone: "UTC" },
+    });
+    const mid = Date.UTC(2026, 0, 20, 12);
+    expect(ticket(january, mid, 3000, 31)?.state).toBe("ok"); // 31/30 = 0.1 × 744h / 72h
+    expect(ticket(january, mid, 3000, 31)?.longWindow.burnRate).toBe(31 / 30);
+    expect(ticket(january, mid, 3000, 32)?.state).toBe("firing");
+  });
+
+  it("reads an exactly spent budget as 0 and a burn at exactly the budget as 1", () => {
+    for (const [objective, total, bad] of [
+      [0.999, 1000, 1],
+      [0.99, 100, 1],
+      [0.9, 10, 1],
+      [0.99999, 100_000, 1],
+      [0.999, 2000, 2],
+      [0.9995, 20_000, 10],
+    ] as const) {
+      const def = slo({ objective });
+      const status = computeSloStatus(def, now, uniform(def, now, total, bad));
+      expect(status.budget.remaining, `${objective} ${total} ${bad}`).toBe(0);
+      expect(status.budget.allowedBad).toBe(bad);
+      for (const tier of status.tiers) {
+        expect(tier.longWindow.burnRate).toBe(1);
+        expect(tier.shortWindow.burnRate).toBe(1);
+      }
+      expect(JSON.parse(JSON.stringify(status)).budget.remaining).toBe(0);
+    }
+    const def = slo();
+    const twice = computeSloStatus(def, now, uniform(def, now, 1000, 2));
+    expect(twice.budget.remaining).toBe(-1);
+    expect(twice.tiers[0]?.longWindow.burnRate).toBe(2);
+  });
+});
+
+describe("calendar months that do not start on a whole UTC hour", () => {
+  const kolkata = slo({
+    objective: 0.99,
+    window: { kind: "calendar", unit: "month", timeZone: "Asia/Kolkata" },
+  });
+  const juneStart = Date.UTC(2026, 4, 31, 18, 30); // 1 June 00:00 IST
+  // 100 errors at 23:40 IST on 31 May (previous month), 100 good events on 5 June.
+  const perMinute = (m: number): WindowCounts =>
+    m === Date.UTC(2026, 4, 31, 18, 10)
+      ? { total: 100, good: 0 }
+      : m === Date.UTC(2026, 5, 5, 12)
+        ? { total: 100, good: 100 }
+        : m === Date.UTC(2026, 4, 31, 18, 40)
+          ? { total: 10, good: 10 }
+          : { total: 0, good: 0 };
+
+  it("counts the month's first partial hour from minute buckets, the rest from hours", () => {
+    const at = Date.UTC(2026, 5, 10, 12, 0, 30);
+    const windows = sloCountWindows(kolkata, at).filter((w) => w.key.startsWith("budget"));
+    expect(windows).toEqual(
+      expect.arrayContaining([
+        {
+          key: "budget-head",
+          fromMs: juneStart,
+          toMs: Date.UTC(2026, 4, 31, 19),
+          granularity: "minute",
+        },
+        {
+          key: "budget",
+          fromMs: Date.UTC(2026, 4, 31, 19),
+          toMs: Date.UTC(2026, 5, 10, 13),
+          granularity: "hour",
+        },
+      ]),
+    );
+    const status = computeSloStatus(kolkata, at, countsFrom(kolkata, at, perMinute));
+    expect(status.budget.windowStart).toBe(new Date(juneStart).toISOString());
+    expect(status.budget).toMatchObject({ total: 110, bad: 0, remaining: 1 });
+  });
+
+  it("within the first partial hour counts minutes from the month's first instant", () => {
+    const at = Date.UTC(2026, 4, 31, 18, 45, 10);
+    const status = computeSloStatus(kolkata, at, countsFrom(kolkata, at, perMinute));
+    expect(status.budget.windowStart).toBe(new Date(juneStart).toISOString());
+    expect(status.budget).toMatchObject({ total: 10, bad: 0 });
+  });
+
+  it("keeps whole-hour zones on hour buckets alone", () => {
+    const def = slo({ window: { kind: "calendar", unit: "month", timeZone: "Europe/Athens" } });
+    expect(
+      sloCountWindows(def, now)
+        .filter((w) => w.key.startsWith("budget"))
+        .map((w) => w.key),
+    ).toEqual(["budget"]);
+  });
+});
+
 describe("definition validation", () => {
   it("names the failing fields", () => {
     const result = sloDefinitionSchema.safeParse({

@@ -3,8 +3,13 @@
  * error budget remaining over the whole SLO window (event-weighted: allowed bad events are
  * (1 - objective) × all events of the window, not an average of ratios).
  *   burn rate = error ratio over the window / (1 - objective)
+ * The arithmetic is exact (exact.ts: the objective and budgetConsumed as the decimals they are written
+ * as, counts as integers): a tier fires when both burn rates are strictly above its factor as
+ * fractions, an exactly spent budget is 0; figures are rounded to numbers only to be reported.
  * Windows are whole buckets ending with the current (partial) one: minutes for windows under a day,
- * hours from a day up (the stored resolutions). No data is a state, never NaN.
+ * hours from a day up (the stored resolutions). A calendar month that does not start on a whole UTC
+ * hour (Asia/Kolkata, Asia/Kathmandu, …) counts its first partial hour from minute buckets (the stream
+ * worker keeps those until the month ends). No data is a state, never NaN.
  */
 
 import {
@@ -14,6 +19,7 @@ import {
   sloWindowBounds,
 } from "./definition.ts";
 import { durationMs, formatDuration } from "./durations.ts";
+import { compare, count, decimal, minus, one, over, type Ratio, times, toNumber } from "./exact.ts";
 
 export interface WindowCounts {
   total: number;
@@ -60,14 +66,24 @@ export function sloCountWindows(slo: SloDefinition, nowMs: number): CountWindow[
   const budget = sloWindowBounds(slo, nowMs);
   if (slo.window.kind === "rolling") {
     windows.set("budget", { key: "budget", ...trailingWindow(nowMs, budget.lengthMs) });
-  } else {
-    // A calendar month from the hour holding its first instant (exact for whole-hour UTC offsets).
-    const step = bucketMs.hour;
-    windows.set("budget", {
-      key: "budget",
-      fromMs: floorTo(budget.startMs, step),
-      toMs: floorTo(nowMs, step) + step,
-      granularity: "hour",
+    return [...windows.values()];
+  }
+  // A calendar month from its first instant: whole hours from hour buckets and, when the month does
+  // not start on a whole UTC hour, its first partial hour from minute buckets ("budget-head").
+  const hour = bucketMs.hour;
+  const firstHour = floorTo(budget.startMs + hour - 1, hour);
+  windows.set("budget", {
+    key: "budget",
+    fromMs: firstHour,
+    toMs: Math.max(firstHour, floorTo(nowMs, hour) + hour),
+    granularity: "hour",
+  });
+  if (firstHour > budget.startMs) {
+    windows.set("budget-head", {
+      key: "budget-head",
+      fromMs: floorTo(budget.startMs, bucketMs.minute),
+      toMs: Math.min(firstHour, floorTo(nowMs, bucketMs.minute) + bucketMs.minute),
+      granularity: "minute",
     });
   }
   return [...windows.values()];
@@ -112,6 +128,15 @@ export interface SloStatus {
   };
 }
 
+/** 1 - objective, exactly (the objective as written: 0.999 is 999/1000). */
+const budgetShare = (slo: Pick<SloDefinition, "objective">): Ratio =>
+  minus(one, decimal(slo.objective));
+
+/** bad / (total × (1 - objective)), exactly; null without events. */
+function exactBurnRate(slo: SloDefinition, total: number, bad: number): Ratio | null {
+  return total === 0 ? null : over(count(bad), times(count(total), budgetShare(slo)));
+}
+
 function burnRateWindow(
   slo: SloDefinition,
   window: string,
@@ -119,7 +144,8 @@ function burnRateWindow(
 ): BurnRateWindow {
   const total = counts?.total ?? 0;
   const bad = total - (counts?.good ?? 0);
-  if (total === 0) {
+  const burn = exactBurnRate(slo, total, bad);
+  if (burn === null) {
     return {
       window,
       total,
@@ -130,21 +156,29 @@ function burnRateWindow(
       approximate: false,
     };
   }
-  const errorRatio = bad / total;
   return {
     window,
     total,
     bad,
-    errorRatio,
-    burnRate: errorRatio / (1 - slo.objective),
+    errorRatio: bad / total,
+    burnRate: toNumber(burn),
     state: total < slo.minEvents ? "insufficient_data" : "ok",
     approximate: counts?.approximate ?? false,
   };
 }
 
-/** The strict burn-rate comparison of every tier: burn rate > factor (relative tolerance 1e-9). */
-export const burnsAbove = (w: Pick<BurnRateWindow, "burnRate">, factor: number) =>
-  w.burnRate !== null && w.burnRate > factor * (1 + 1e-9);
+/**
+ * The burn-rate comparison of every tier, exact: the window's burn rate is strictly above the factor
+ * (a burn rate of exactly the factor, 1 error in 1,000 at 99.9% against factor 1, does not fire).
+ */
+export function burnsAbove(
+  slo: SloDefinition,
+  w: Pick<BurnRateWindow, "total" | "bad">,
+  tier: Pick<ResolvedTier, "exactFactor">,
+): boolean {
+  const burn = exactBurnRate(slo, w.total, w.bad);
+  return burn !== null && compare(burn, tier.exactFactor) > 0;
+}
 
 function tierStatus(
   slo: SloDefinition,
@@ -157,10 +191,8 @@ function tierStatus(
   if (long.state === "no_data" || short.state === "no_data") state = "no_data";
   else if (long.state === "insufficient_data" || short.state === "insufficient_data")
     state = "insufficient_data";
-  // Strictly above the factor (as the SRE workbook, Sloth and Pyrra), with a relative tolerance: the
-  // factor and the ratio are both rounded binary fractions, and a burn rate of exactly the factor
-  // (1 error in 1,000 at 99.9%) must not fire however the division rounds.
-  else state = burnsAbove(long, tier.factor) && burnsAbove(short, tier.factor) ? "firing" : "ok";
+  // Strictly above the factor (as the SRE workbook, Sloth and Pyrra), compared as exact fractions.
+  else state = burnsAbove(slo, long, tier) && burnsAbove(slo, short, tier) ? "firing" : "ok";
   return {
     name: tier.name,
     severity: tier.severity,
@@ -178,11 +210,13 @@ export function computeSloStatus(
 ): SloStatus {
   const tiers = resolveTiers(slo, nowMs).map((tier) => tierStatus(slo, tier, counts));
   const bounds = sloWindowBounds(slo, nowMs);
-  const budgetCounts = counts.get("budget");
-  const total = budgetCounts?.total ?? 0;
-  const bad = total - (budgetCounts?.good ?? 0);
-  const allowedBad = total === 0 ? null : (1 - slo.objective) * total;
-  const remaining = allowedBad === null ? null : 1 - bad / allowedBad;
+  const budgetCounts = [counts.get("budget"), counts.get("budget-head")];
+  const total = budgetCounts.reduce((sum, c) => sum + (c?.total ?? 0), 0);
+  const bad = total - budgetCounts.reduce((sum, c) => sum + (c?.good ?? 0), 0);
+  // allowed = total × (1 - objective); remaining = (allowed - bad) / allowed, exactly.
+  const allowed = total === 0 ? null : times(count(total), budgetShare(slo));
+  const allowedBad = allowed === null ? null : toNumber(allowed);
+  const remaining = allowed === null ? null : toNumber(over(minus(allowed, count(bad)), allowed));
   let state: SloStatus["state"];
   if (tiers.some((t) => t.state === "firing" && t.severity === "page")) state = "critical";
   else if (tiers.some((t) => t.state === "firing")) state = "warning";
@@ -204,7 +238,7 @@ export function computeSloStatus(
       bad,
       allowedBad,
       remaining,
-      approximate: budgetCounts?.approximate ?? false,
+      approximate: budgetCounts.some((c) => c?.approximate ?? false),
     },
   };
 }

@@ -36,6 +36,23 @@ describe("SLO rules", () => {
     expect(alerts[0]?.expr).toContain("* 3600 >= 20");
   });
 
+  it("fires above the exact factor, not the rounded one (28 days' ticket: 14/15, shown as 0.933333)", () => {
+    const { groups } = generateSloRules(
+      [{ id: "b", slo: slo({ window: { kind: "rolling", days: 28 } }) }],
+      { svc: source },
+    );
+    const ticket = groups
+      .flatMap((g) => g.rules)
+      .find((r) => "alert" in r && r.labels.tier === "ticket");
+    expect(ticket && "alert" in ticket ? ticket.labels.burn_rate_factor : "").toBe("0.933333");
+    const threshold = Number(
+      /ratio_rate3d\{slo_id="b"\} > ([0-9.e-]+)/.exec(ticket?.expr ?? "")?.[1],
+    );
+    // 14 bad of 15,000 burns exactly 14/15 of a 0.1 % budget: the rule must not fire on it.
+    expect(threshold).toBeGreaterThan(14 / 15_000);
+    expect(threshold).toBeLessThan((14 / 15_000) * (1 + 1e-8));
+  });
+
   it("counts 5xx as bad for availability and requests above the bucket bound for latency", () => {
     const a = sliQueries(slo({ routes: ["/v1/x/:id", "/v1.y"] }), source, "5m");
     expect(a.errors).toContain('status=~"5.."');

@@ -2,6 +2,7 @@ import { createClient } from "@libsql/client";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../core/db/database.ts";
+import { requestMinutes } from "../../core/db/schema/index.ts";
 import type { PartialAggregate } from "../../core/events/aggregate.ts";
 import {
   decodeHistogram,
@@ -114,5 +115,41 @@ describe("window store", () => {
       expect(stored.maxValue).toBe(expected.maxValue);
       expect(stored.getValueAtPercentile(50)).toBe(expected.getValueAtPercentile(50));
     }
+  });
+});
+
+describe("pruning", () => {
+  const minuteRow = (bucketStartMs: number) => ({
+    service: "edge-api",
+    route: "/v1/x",
+    bucketStartMs,
+    total: 10,
+    good: 10,
+    goodWithin: {},
+    histogram: encodeHistogram(newLatencyHistogram()),
+    updatedAtMs: bucketStartMs,
+  });
+  const starts = async (db: Awaited<ReturnType<typeof open>>["db"]) =>
+    (await rows(db, "request_minutes")).map((r) =>
+      new Date(Number(r.bucket_start_ms)).toISOString(),
+    );
+  const retention = { minuteMs: 72 * 3_600_000, hourMs: 91 * 86_400_000 };
+
+  it("keeps the minute buckets of a month's first partial UTC hour (Asia/Kolkata) until the month ends", async () => {
+    const { db, store } = await open({});
+    const at = (d: number, h: number, m: number) => Date.UTC(2026, 4, d, h, m);
+    // June starts at 18:30 UTC on 31 May in Kolkata (18:15 in Kathmandu).
+    await db
+      .insert(requestMinutes)
+      .values(
+        [at(31, 18, 10), at(31, 18, 30), at(31, 18, 59), at(31, 19, 0), at(30, 18, 30)].map(
+          minuteRow,
+        ),
+      );
+    await store.prune(Date.UTC(2026, 5, 10, 12), retention);
+    expect(await starts(db)).toEqual(["2026-05-31T18:30:00.000Z", "2026-05-31T18:59:00.000Z"]);
+    // The month over, nothing of its first hour is needed.
+    await store.prune(Date.UTC(2026, 6, 1, 12), retention);
+    expect(await starts(db)).toEqual([]);
   });
 });

@@ -28,6 +28,7 @@ import {
   thresholdCountsFromJson,
   thresholdCountsToJson,
 } from "../../core/events/aggregate.ts";
+import { monthHeadsOffTheHour } from "../../core/slo/calendar.ts";
 import { type OffsetPosition, offsetStatement, readStoredOffset } from "../kafka/stored-offsets.ts";
 import { addEncoded, decodeScratch, encodeHistogram } from "./histogram-codec.ts";
 
@@ -70,7 +71,11 @@ export interface WindowStore {
     topic: string,
     partition: number,
   ): Promise<bigint | undefined>;
-  /** Deletes buckets older than the retention (a separate, small transaction). */
+  /**
+   * Deletes buckets older than the retention (a separate, small transaction), except the minute
+   * buckets of the current month's first partial UTC hour in time zones whose months do not start on
+   * a whole UTC hour (`monthHeadsOffTheHour`): SLO status counts those until the month ends.
+   */
   prune(nowMs: number, retention: { minuteMs: number; hourMs: number }): Promise<void>;
   cachedEntries(): number;
   /** Approximate heap bytes of what is cached. */
@@ -306,20 +311,35 @@ export function createWindowStore(
       readStoredOffset(db, consumerGroup, topic, partition),
 
     async prune(nowMs, retention) {
+      // Minute buckets of a current month's first partial UTC hour (time zones such as Asia/Kolkata)
+      // stay until the month ends: SLO status counts that hour from them.
+      const minuteCutoff = nowMs - retention.minuteMs;
+      const heads = monthHeadsOffTheHour(nowMs).filter((h) => h.fromMs < minuteCutoff);
+      const kept = (start: number) => heads.some((h) => h.fromMs <= start && start < h.toMs);
       await db.batch([
         db
           .delete(requestMinutes)
-          .where(sql`${requestMinutes.bucketStartMs} < ${nowMs - retention.minuteMs}`),
+          .where(
+            sql.join(
+              [
+                sql`${requestMinutes.bucketStartMs} < ${minuteCutoff}`,
+                ...heads.map(
+                  (h) =>
+                    sql`not (${requestMinutes.bucketStartMs} >= ${h.fromMs} and ${requestMinutes.bucketStartMs} < ${h.toMs})`,
+                ),
+              ],
+              sql` and `,
+            ),
+          ),
         db
           .delete(requestHours)
           .where(sql`${requestHours.bucketStartMs} < ${nowMs - retention.hourMs}`),
       ]);
       for (const key of [...cache.keys()]) {
         const start = Number(key.slice(key.lastIndexOf("\u0000") + 1));
-        const limit = key.startsWith("minute")
-          ? nowMs - retention.minuteMs
-          : nowMs - retention.hourMs;
-        if (start < limit) uncache(key);
+        const minute = key.startsWith("minute");
+        const limit = minute ? minuteCutoff : nowMs - retention.hourMs;
+        if (start < limit && !(minute && kept(start))) uncache(key);
       }
       // Routes whose hour buckets aged out are free again.
       admitted = new Map();
