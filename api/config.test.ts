@@ -18,4 +18,18 @@ describe("API settings on Node", () => {
       /ASSESSMENT_WORKER_THREADS: must be a number of threads/,
     );
   });
+
+  it("METRICS_TOKEN: refused when no Authorization header could carry it, without echoing it", () => {
+    expect(loadApiConfig({ METRICS_TOKEN: "metrics-token-0123456789" }).METRICS_TOKEN).toBe(
+      "metrics-token-0123456789",
+    );
+    let message = "";
+    try {
+      loadApiConfig({ METRICS_TOKEN: "s3cret!metrics#token" });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/METRICS_TOKEN: may contain only letters, digits/);
+    expect(message).not.toContain("s3cret");
+  });
 });

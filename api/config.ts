@@ -2,6 +2,7 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import {
+  bearerTokenVar,
   booleanVar,
   databaseCheckpointIntervalVar,
   databaseUrlVar,
@@ -64,7 +65,7 @@ export const apiConfigSchema = apiSettingsSchema.extend({
   API_METRICS_PORT: portVar(9465),
   API_METRICS_HOST: z.string().default("127.0.0.1"),
   /** If set, /metrics requires `Authorization: Bearer <token>`. */
-  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  METRICS_TOKEN: bearerTokenVar,
   ...tracingVars,
 });
 

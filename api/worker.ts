@@ -12,6 +12,7 @@ import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { z } from "zod";
 import { createSummaryCache } from "../core/benchmark/benchmark.ts";
+import { bearerTokenVar } from "../core/config/env.ts";
 import { createDatabase } from "../core/db/database.ts";
 import {
   attachRemoteDatabase,
@@ -47,7 +48,7 @@ const workerEnvSchema = apiSettingsSchema.extend({
     ),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   TELEMETRY_INGEST_URL: z.url({ protocol: /^https?$/ }).optional(),
-  TELEMETRY_INGEST_TOKEN: z.string().min(16).optional(),
+  TELEMETRY_INGEST_TOKEN: bearerTokenVar,
   /** Seconds of the `[[ratelimits]]` binding's period, for Retry-After. */
   RATE_LIMIT_PERIOD_S: z.coerce.number().int().min(1).default(60),
   /**
@@ -74,13 +75,34 @@ interface Isolate {
 let isolate: Isolate | undefined;
 let configProblem: string | undefined;
 
+/**
+ * The Worker's settings as text, the way the schema reads them: wrangler passes an unquoted TOML
+ * number or boolean in `[vars]` (`BODY_LIMIT_BYTES = 10`) as a number or boolean, which becomes its
+ * text; a table or an array under a setting's name is refused, naming it. Other objects are bindings
+ * (`RATE_LIMITER`) and left out.
+ */
+function workerVars(env: WorkerEnv): { vars: Record<string, string>; problems: string[] } {
+  const vars: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === "string") vars[name] = value;
+    else if (typeof value === "number" || typeof value === "boolean") vars[name] = String(value);
+    else if (typeof value === "object" && value !== null && name in workerEnvSchema.shape)
+      problems.push(
+        `${name}: must be a string, number or boolean (a TOML table or array is no setting)`,
+      );
+  }
+  return { vars, problems };
+}
+
 function build(env: WorkerEnv): Isolate {
-  const strings = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => typeof v === "string"),
-  ) as Record<string, string>;
-  const parsed = workerEnvSchema.safeParse(strings);
-  if (!parsed.success) {
-    configProblem = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  const { vars, problems } = workerVars(env);
+  const parsed = workerEnvSchema.safeParse(vars);
+  const issues = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (problems.length > 0 || !parsed.success) {
+    configProblem = [...problems, ...issues].join("; ");
     throw new Error(configProblem);
   }
   const config = parsed.data;

@@ -1,7 +1,9 @@
 /** Settings of the stream worker, from the environment (validated once at start). */
 import { z } from "zod";
 import {
+  bearerTokenVar,
   booleanVar,
+  ConfigError,
   databaseCheckpointIntervalVar,
   databaseKeptStreamsVar,
   databaseReadPipelinesVar,
@@ -16,9 +18,11 @@ import {
   positiveIntVar,
   topicPrefixVar,
   tracingVars,
+  whenValid,
 } from "../core/config/env.ts";
 import { DEFAULT_READ_PIPELINES } from "../core/db/remote-database.ts";
 import { DEFAULT_KEPT_STREAMS } from "../core/db/server-streams.ts";
+import { loadNotifyConfig, type NotifyConfig, vapidConfigProblems } from "./notify/config.ts";
 
 const stages = ["aggregate", "evaluate", "market", "alerts", "dispatch"] as const;
 
@@ -94,16 +98,25 @@ export const streamConfigSchema = z.object({
   STREAM_LATENCY_THRESHOLDS_MS: z
     .string()
     .default("100,250,500,1000")
-    .transform((v) =>
-      v
+    .transform((v, ctx) => {
+      const entries = v
         .split(",")
-        .map((s) => Number(s.trim()))
-        .filter((n) => n > 0),
-    )
-    .refine(
-      (list) => list.every((n) => Number.isInteger(n) && n <= 600_000),
-      "must be whole milliseconds up to 600000",
-    ),
+        .map((s) => s.trim())
+        .filter(Boolean);
+      // Every entry counts: one that is not whole milliseconds is refused, never dropped.
+      const bad = entries.filter((s) => !/^\d{1,6}$/.test(s) || +s < 1 || +s > 600_000);
+      if (entries.length > 0 && bad.length === 0) return entries.map(Number);
+      const shown = bad.slice(0, 10).map((s) => JSON.stringify(s.slice(0, 20)));
+      if (bad.length > 10) shown.push(`${bad.length - 10} more`);
+      ctx.addIssue({
+        code: "custom",
+        message:
+          entries.length === 0
+            ? "must list at least one threshold (whole milliseconds from 1 to 600000)"
+            : `must be whole milliseconds from 1 to 600000, comma-separated; not: ${shown.join(", ")}`,
+      });
+      return z.NEVER;
+    }),
   /** Market events dated further ahead of the worker's clock go to the DLQ (reason future_timestamp). */
   STREAM_MARKET_MAX_FUTURE_MS: positiveIntVar(86_400_000, 366 * 86_400_000),
   STREAM_EVAL_INTERVAL_MS: positiveIntVar(1000, 60_000),
@@ -123,8 +136,22 @@ export const streamConfigSchema = z.object({
   STREAM_ALERT_HISTORY_RETENTION_DAYS: positiveIntVar(30, 3650),
   STREAM_LATENCY_GAUGES_INTERVAL_MS: positiveIntVar(15_000, 600_000),
   STREAM_LATENCY_TOP_ROUTES: z.coerce.number().int().min(0).max(1000).default(10),
-  STREAM_MINUTE_RETENTION_HOURS: positiveIntVar(72, 24 * 30),
-  STREAM_HOUR_RETENTION_DAYS: positiveIntVar(40, 400),
+  /**
+   * How long minute buckets are kept: at least a day, since SLO windows under a day are counted from
+   * them (the first partial UTC hour of a month in a zone such as Asia/Kolkata is kept to its end).
+   */
+  STREAM_MINUTE_RETENTION_HOURS: positiveIntVar(72, 24 * 30).refine(
+    (hours) => hours >= 24,
+    "must be at least 24 (SLO windows under a day are counted from minute buckets)",
+  ),
+  /**
+   * How long hour buckets are kept: at least the longest SLO window (90 days, rolling windows and tier
+   * windows alike) and a day, so no window ever loses its start to pruning.
+   */
+  STREAM_HOUR_RETENTION_DAYS: positiveIntVar(91, 400).refine(
+    (days) => days >= 91,
+    "must be at least 91 (SLO windows reach 90 days, counted from hour buckets)",
+  ),
   DATABASE_URL: databaseUrlVar.default("file:./data/gridpulse.db"),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   DATABASE_MIGRATE_ON_START: booleanVar(true),
@@ -137,13 +164,57 @@ export const streamConfigSchema = z.object({
   DATABASE_READ_PIPELINES: databaseReadPipelinesVar(DEFAULT_READ_PIPELINES),
   DATABASE_CHECKPOINT_INTERVAL_MS: databaseCheckpointIntervalVar,
   /** Bearer token of POST /v1/ingest/requests (telemetry from the API on Workers); unset: no ingest. */
-  STREAM_INGEST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  STREAM_INGEST_TOKEN: bearerTokenVar,
   LOG_LEVEL: logLevelVar,
   KAFKA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("warn"),
   ...tracingVars,
 });
 
+/** The settings with the rules across them, each checked whenever the variables it compares are valid. */
+const checkedStreamConfigSchema = streamConfigSchema.superRefine(
+  (c, ctx) => {
+    // A lease shorter than two ticks lapses between renewals: shards would change hands every tick.
+    if (c.STREAM_ALERT_LEASE_MS < 2 * c.STREAM_ALERT_EVAL_INTERVAL_MS)
+      ctx.addIssue({
+        code: "custom",
+        message: `must be at least twice STREAM_ALERT_EVAL_INTERVAL_MS (${c.STREAM_ALERT_EVAL_INTERVAL_MS})`,
+        path: ["STREAM_ALERT_LEASE_MS"],
+      });
+  },
+  whenValid("STREAM_ALERT_LEASE_MS", "STREAM_ALERT_EVAL_INTERVAL_MS"),
+);
+
 export type StreamConfig = z.output<typeof streamConfigSchema> & { KAFKA_BROKERS: string[] };
 
 export const loadStreamConfig = (env: EnvSource): StreamConfig =>
-  parseEnv("stream worker", streamConfigSchema, env) as StreamConfig;
+  parseEnv("stream worker", checkedStreamConfigSchema, env) as StreamConfig;
+
+/**
+ * Everything the stream worker reads from the environment, checked before it opens anything: its own
+ * settings with the rules across them and, when it runs the `dispatch` stage (or STREAM_STAGES itself
+ * is invalid), the notification settings and the VAPID pair. Every problem in one ConfigError.
+ */
+export function loadStreamWorkerConfig(env: EnvSource): {
+  stream: StreamConfig;
+  notify: NotifyConfig | undefined;
+} {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const stream = attempt(() => loadStreamConfig(env));
+  const stages = streamConfigSchema.shape.STREAM_STAGES.safeParse(
+    env.STREAM_STAGES?.trim() || undefined,
+  );
+  const dispatching = !stages.success || stages.data.includes("dispatch");
+  const notify = dispatching ? attempt(() => loadNotifyConfig(env)) : undefined;
+  if (dispatching) problems.push(...vapidConfigProblems(env));
+  if (!stream || problems.length > 0) throw new ConfigError("stream worker", problems);
+  return { stream, notify };
+}

@@ -10,6 +10,7 @@
  * All five by default; each scales out on its own. SIGTERM / SIGINT finish the batch in hand, commit it,
  * leave the groups and exit 0.
  */
+import { ConfigError } from "../core/config/env.ts";
 import { libsqlClient } from "../core/db/database.ts";
 import { topicName } from "../core/events/topics.ts";
 import { createLogger } from "../core/observability/logger.ts";
@@ -25,7 +26,7 @@ import { createAlertStage } from "./alerts/alerts.stage.ts";
 import { createAlertMetrics } from "./alerts/metrics.ts";
 import { createAlertTracing } from "./alerts/trace.ts";
 import { createTransitionRelay } from "./alerts/transitions-relay.ts";
-import { loadStreamConfig } from "./config.ts";
+import { loadStreamWorkerConfig } from "./config.ts";
 import { createEvaluateStage } from "./evaluate/evaluate.consumer.ts";
 import { createLatencyGauges } from "./evaluate/latency-gauges.ts";
 import { createOwnership } from "./evaluate/ownership.ts";
@@ -39,7 +40,17 @@ import { createStreamMetrics } from "./metrics/registry.ts";
 import { createDispatchStage } from "./notify/dispatch.stage.ts";
 import { createExemplarStore } from "./tracing/exemplars.ts";
 
-const config = loadStreamConfig(process.env);
+// Every variable and every rule across them (notification settings and the VAPID pair included) is
+// checked here, before the database is opened or migrated: a bad start names them all at once.
+let configs: ReturnType<typeof loadStreamWorkerConfig>;
+try {
+  configs = loadStreamWorkerConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+const { stream: config, notify: notifyConfig } = configs;
 const logger = createLogger({ service: "gridpulse-stream", level: config.LOG_LEVEL });
 exitOnFatal(logger);
 const tracing = startTracing(config, { serviceName: "gridpulse-stream", logger });
@@ -208,7 +219,7 @@ if (config.STREAM_STAGES.includes("dispatch")) {
       // The worker's own settings, deadline included: without one a frozen server held the
       // dispatcher's poll (and its readiness) until the server came back.
       database: databaseSettings,
-      env: process.env,
+      ...(notifyConfig ? { config: notifyConfig } : { env: process.env }),
       registry: metrics.registry,
       logger,
     }),

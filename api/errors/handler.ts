@@ -10,6 +10,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { isBusyError } from "../../core/db/busy-retry.ts";
 import { isDatabaseUnavailable } from "../../core/db/remote-database.ts";
+import { errorMessage } from "../../core/observability/logger.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError, type ErrorCode, errorBody, errorStatus } from "./api-error.ts";
 
@@ -87,11 +88,12 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     );
   }
   if (isDatabaseUnavailable(error)) {
-    // The libSQL server is unreachable or did not answer within DATABASE_TIMEOUT_MS.
+    // The libSQL server is unreachable or did not answer within DATABASE_TIMEOUT_MS. The reason
+    // names the failed query's SQL, never its parameters (they hold token hashes and secrets).
     c.var.logger?.warn("database unavailable", {
       method: c.req.method,
       path: c.req.path,
-      reason: (error as Error).message,
+      reason: errorMessage(error),
     });
     return respond(
       c,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
+  bearerTokenVar,
   booleanVar,
   ConfigError,
   databaseUrlVar,
@@ -68,5 +69,39 @@ describe("parseEnv", () => {
 
   it("rejects out-of-range ports", () => {
     expect(() => parseEnv("test", schema, { PORT: "70000" })).toThrow(/PORT: must be between/);
+  });
+});
+
+describe("bearerTokenVar", () => {
+  const tokenSchema = z.object({ SOME_TOKEN: bearerTokenVar });
+  const problems = (value: string) => {
+    try {
+      parseEnv("test", tokenSchema, { SOME_TOKEN: value });
+      return [];
+    } catch (error) {
+      return [...(error as ConfigError).problems];
+    }
+  };
+
+  it("takes RFC 6750 b64token secrets of at least 16 characters", () => {
+    for (const token of ["abcdefghijklmnop", "A-._~+/0123456789==", "dG9rZW4tMTIzNDU2Nzg5MA=="]) {
+      expect(parseEnv("test", tokenSchema, { SOME_TOKEN: token }).SOME_TOKEN).toBe(token);
+    }
+  });
+
+  it("refuses characters no Authorization header can carry, naming the variable but not the value", () => {
+    for (const token of [
+      "correct horse battery staple",
+      "s3cret!metrics#token",
+      "abc=def0123456789",
+      "ünïcødé-token-0123",
+    ]) {
+      const found = problems(token);
+      expect(found).toEqual([
+        expect.stringMatching(/^SOME_TOKEN: may contain only letters, digits/),
+      ]);
+      expect(found.join()).not.toContain(token);
+    }
+    expect(problems("short")).toEqual(["SOME_TOKEN: must be at least 16 characters"]);
   });
 });

@@ -35,6 +35,31 @@ export function parseEnv<S extends z.ZodType>(
   throw new ConfigError(component, problems);
 }
 
+/**
+ * The `when` of a rule across variables (`schema.superRefine(rule, whenValid("A", "B"))`): the rule runs
+ * whenever the variables it reads are valid, whatever other variables failed, so one start reports
+ * every problem (zod skips an object's refinements once any field failed).
+ */
+export const whenValid = (...names: string[]) => ({
+  when: (payload: z.core.ParsePayload) =>
+    !payload.issues.some((issue) => names.includes(String(issue.path?.[0]))),
+});
+
+/**
+ * A bearer secret a gridpulse route checks in `Authorization: Bearer <token>` (STREAM_INGEST_TOKEN,
+ * METRICS_TOKEN, the Worker's TELEMETRY_INGEST_TOKEN): at least 16 characters of RFC 6750's b64token
+ * (§2.1: letters, digits, `-._~+/`, then `=` padding only at the end), since a token with any other
+ * character could never be presented and match. The messages never echo the value.
+ */
+export const bearerTokenVar = z
+  .string()
+  .min(16, "must be at least 16 characters")
+  .regex(
+    /^[A-Za-z0-9\-._~+/]+=*$/,
+    "may contain only letters, digits and - . _ ~ + / with = only at the end (RFC 6750 b64token): no other token can be presented in an Authorization header",
+  )
+  .optional();
+
 /** A TCP port number given as a string ("0" lets the OS choose). */
 export const portVar = (fallback: number) =>
   z.coerce

@@ -1,5 +1,5 @@
 import { createClient } from "@libsql/client";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { busyRetryCounts, isBusyError, retryBusy, withBusyRetry } from "./busy-retry.ts";
 
 const busy = () =>
@@ -45,6 +45,37 @@ describe("busy retry", () => {
     expect(
       await retryBusy(async () => (++calls < 3 ? Promise.reject(busy()) : "ok"), options),
     ).toBe("ok");
+  });
+
+  it("logs a retried statement's error without its parameters (they can hold secrets)", async () => {
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => void lines.push(line);
+    // The warning is written at most once a second: this one comes a minute after any before it.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 60_000);
+    try {
+      // As drizzle words a failed statement: the SQL, then its parameters.
+      const failed = Object.assign(
+        new Error(
+          'Failed query: insert into "webhook_endpoints" values (?, ?)\nparams: whk_1,[{"secret":"whsec_TOPSECRET"}]',
+          { cause: busy() },
+        ),
+        { query: 'insert into "webhook_endpoints" values (?, ?)' },
+      );
+      let calls = 0;
+      await retryBusy(async () => (++calls < 2 ? Promise.reject(failed) : "ok"), {
+        ...noSleep,
+        retries: 2,
+      });
+    } finally {
+      console.error = original;
+      vi.useRealTimers();
+    }
+    const logged = lines.join("\n");
+    expect(logged).toContain("database busy: retrying");
+    expect(logged).toContain("webhook_endpoints");
+    expect(logged).not.toContain("whsec_TOPSECRET");
   });
 
   it("wraps a real client: statements run, a locked batch is run again and commits once", async () => {

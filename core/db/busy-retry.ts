@@ -13,6 +13,7 @@
  * once a second, so a run can show that none was needed.
  */
 import type { Client, InArgs, InStatement } from "@libsql/client";
+import { errorMessage } from "../observability/logger.ts";
 import { isReadStatement, isWriteStatement, remoteDatabaseOf } from "./remote-database.ts";
 
 export interface BusyRetryOptions {
@@ -63,7 +64,8 @@ function noteRetry(attempt: number, error: unknown) {
       attempt: attempt + 1,
       retriedSinceLastLog: counts.retried - retriedAtLastLog,
       retriedTotal: counts.retried,
-      error: error instanceof Error ? error.message : String(error),
+      // Without the statement's parameters (drizzle puts them in the message): they can hold secrets.
+      error: error instanceof Error ? errorMessage(error) : String(error),
     }),
   );
   retriedAtLastLog = counts.retried;

@@ -1,5 +1,6 @@
+import { DrizzleQueryError } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createLogger, type LogLevel, setActiveSpanIds } from "./logger.ts";
+import { createLogger, type LogLevel, serializeError, setActiveSpanIds } from "./logger.ts";
 
 function capture(level: LogLevel | "silent" = "debug") {
   const lines: { level: LogLevel; record: Record<string, unknown> }[] = [];
@@ -116,5 +117,69 @@ describe("createLogger", () => {
       ["inside", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"],
       ["outside", undefined, undefined],
     ]);
+  });
+});
+
+describe("serializeError", () => {
+  const sql = 'insert into "webhook_endpoints" ("id", "secrets") values (?, ?)';
+  const params = ["whk_1", '[{"secret":"whsec_s3cret"}]', "https://h.example/PATHSECRET?token=Q"];
+  const dbCause = () =>
+    Object.assign(new Error("SQLITE_CONSTRAINT: simulated I/O error"), {
+      name: "LibsqlError",
+      code: "SQLITE_CONSTRAINT",
+    });
+
+  it("keeps a failed query's SQL and its cause but drops the parameters from message and stack", () => {
+    const error = new DrizzleQueryError(sql, params, dbCause());
+    const out = serializeError(error) as {
+      message: string;
+      stack: string;
+      cause: { code: string; message: string };
+    };
+    expect(out.message).toBe(`Failed query: ${sql}`);
+    expect(out.stack.startsWith(`Error: Failed query: ${sql}\n    at `)).toBe(true);
+    expect(out.cause).toMatchObject({
+      code: "SQLITE_CONSTRAINT",
+      message: "SQLITE_CONSTRAINT: simulated I/O error",
+    });
+    const text = JSON.stringify(out);
+    for (const secret of ["whsec_", "PATHSECRET", "token=Q", "whk_1", "params:"]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it("drops parameters however deep in the cause chain, and parameters that contain newlines", () => {
+    const query = new DrizzleQueryError(
+      sql,
+      ["a\nparams: b", "whsec_deep\n    at fake"],
+      dbCause(),
+    );
+    const error = new Error("webhook store failed", { cause: new Error("tx", { cause: query }) });
+    const out = serializeError(error) as {
+      message: string;
+      cause: { cause: { message: string; stack: string; cause: { code: string } } };
+    };
+    expect(out.message).toBe("webhook store failed");
+    expect(out.cause.cause.message).toBe(`Failed query: ${sql}`);
+    expect(out.cause.cause.cause.code).toBe("SQLITE_CONSTRAINT");
+    const text = JSON.stringify(out);
+    expect(text).not.toContain("whsec_deep");
+    expect(text).not.toContain("params:");
+  });
+
+  it("drops parameters from a failed query's message written by another library version", () => {
+    const error = new Error(`Failed query: ${sql}\nparams: whsec_x,tok`);
+    error.stack = `Error: Failed query: ${sql}\nparams: whsec_x,tok\n    at run (db.ts:1:1)`;
+    const out = serializeError(error);
+    expect(out.message).toBe(`Failed query: ${sql}`);
+    expect(out.stack).toBe(`Error: Failed query: ${sql}\n    at run (db.ts:1:1)`);
+  });
+
+  it("logs an error field without the parameters", () => {
+    const { logger, lines } = capture();
+    logger.error("unhandled error", { err: new DrizzleQueryError(sql, params, dbCause()) });
+    const text = JSON.stringify(lines[0]?.record);
+    expect(text).toContain(sql.replaceAll('"', '\\"'));
+    expect(text).not.toContain("whsec_");
   });
 });

@@ -155,13 +155,56 @@ export function redactUrlCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@:]+(:[^/\s@]*)?@/gi, "$1[redacted]@");
 }
 
+/**
+ * An error as log fields: name, message, code, stack and its `cause` chain, with URL credentials and
+ * the parameters of a failed database query removed from every message and stack.
+ */
 export function serializeError(error: Error): LogFields {
-  const out: LogFields = { name: error.name, message: redactUrlCredentials(error.message) };
+  const message = errorMessage(error);
+  const out: LogFields = { name: error.name, message };
   const code = (error as { code?: unknown }).code;
   if (code !== undefined) out.code = code;
-  if (error.stack) out.stack = redactUrlCredentials(error.stack);
+  if (error.stack)
+    out.stack = redactUrlCredentials(stackWithout(error.stack, error.message, message));
   if (error.cause instanceof Error) out.cause = serializeError(error.cause);
   return out;
+}
+
+const failedQuery = "Failed query: ";
+const queryParams = "\nparams: ";
+
+/**
+ * An error's message fit for a log line: without URL credentials, and for drizzle's failed query
+ * (`Failed query: <sql>\nparams: <values>`) without the values, which are what the query wrote or
+ * looked up (webhook signing secrets, push keys, token hashes). The SQL stays.
+ */
+export function errorMessage(error: Error): string {
+  return redactUrlCredentials(
+    withoutQueryParams(error.message, (error as { query?: unknown }).query),
+  );
+}
+
+function withoutQueryParams(message: string, query: unknown): string {
+  const start = message.indexOf(failedQuery);
+  if (start < 0) return message;
+  // drizzle's DrizzleQueryError carries its SQL: the parameters start right after it, whatever the
+  // SQL or the values contain.
+  if (typeof query === "string") {
+    const head = `${failedQuery}${query}${queryParams}`;
+    const at = message.indexOf(head, start);
+    if (at >= 0) return message.slice(0, at + head.length - queryParams.length);
+  }
+  const at = message.indexOf(queryParams, start);
+  return at < 0 ? message : message.slice(0, at);
+}
+
+/** The stack with its message replaced by `safe` (everything after the parameters when not found). */
+function stackWithout(stack: string, message: string, safe: string): string {
+  if (message === safe) return stack;
+  const at = stack.indexOf(message);
+  if (at >= 0) return stack.slice(0, at) + safe + stack.slice(at + message.length);
+  const params = stack.indexOf(queryParams, Math.max(0, stack.indexOf(failedQuery)));
+  return params < 0 ? stack : stack.slice(0, params);
 }
 
 /**

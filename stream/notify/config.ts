@@ -3,9 +3,10 @@
  * worker's composition root merges this schema with its own.
  */
 import { z } from "zod";
-import { type EnvSource, parseEnv, positiveIntVar } from "../../core/config/env.ts";
+import { type EnvSource, parseEnv, positiveIntVar, whenValid } from "../../core/config/env.ts";
 import { parseAllowlist } from "../../core/notify/address-policy.ts";
 import { defaultRetryScheduleMs, parseRetrySchedule } from "../../core/notify/retry.ts";
+import { assertVapidKeys } from "./channels/push/vapid-keys.ts";
 
 const refineParse =
   <T>(parse: (v: string) => T) =>
@@ -80,12 +81,16 @@ export const notifyConfigSchema = z
       .default("http://127.0.0.1:8787")
       .transform((v) => v.replace(/\/+$/, "")),
   })
-  .refine(
-    (c) => c.NOTIFY_LEASE_MS > Math.max(c.NOTIFY_WEBHOOK_DEADLINE_MS, c.NOTIFY_PUSH_DEADLINE_MS),
-    {
-      message: "must exceed NOTIFY_WEBHOOK_DEADLINE_MS and NOTIFY_PUSH_DEADLINE_MS",
-      path: ["NOTIFY_LEASE_MS"],
+  .superRefine(
+    (c, ctx) => {
+      if (c.NOTIFY_LEASE_MS <= Math.max(c.NOTIFY_WEBHOOK_DEADLINE_MS, c.NOTIFY_PUSH_DEADLINE_MS))
+        ctx.addIssue({
+          code: "custom",
+          message: "must exceed NOTIFY_WEBHOOK_DEADLINE_MS and NOTIFY_PUSH_DEADLINE_MS",
+          path: ["NOTIFY_LEASE_MS"],
+        });
     },
+    whenValid("NOTIFY_LEASE_MS", "NOTIFY_WEBHOOK_DEADLINE_MS", "NOTIFY_PUSH_DEADLINE_MS"),
   );
 
 export type NotifyConfig = z.output<typeof notifyConfigSchema>;
@@ -96,3 +101,23 @@ export const disableAfterMs = (config: NotifyConfig) =>
 
 export const loadNotifyConfig = (env: EnvSource): NotifyConfig =>
   parseEnv("notifications", notifyConfigSchema, env);
+
+/**
+ * What is wrong with VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY without the database: one set without the
+ * other, an encoding, or halves of different pairs (never echoing the private key). Unset: none (the
+ * stored pair is checked when the dispatch stage loads it).
+ */
+export function vapidConfigProblems(env: EnvSource): string[] {
+  const publicKey = env.VAPID_PUBLIC_KEY?.trim() || undefined;
+  const privateKey = env.VAPID_PRIVATE_KEY?.trim() || undefined;
+  if (!publicKey && !privateKey) return [];
+  if (!publicKey) return ["VAPID_PUBLIC_KEY: must be set with VAPID_PRIVATE_KEY (both or neither)"];
+  if (!privateKey)
+    return ["VAPID_PRIVATE_KEY: must be set with VAPID_PUBLIC_KEY (both or neither)"];
+  try {
+    assertVapidKeys({ publicKey, privateKey });
+    return [];
+  } catch (error) {
+    return [(error as Error).message];
+  }
+}
