@@ -98,7 +98,9 @@ function startTraffic() {
   let failed = 0;
   const loops = Array.from({ length: workers }, async (_, w) => {
     for (let seq = 0; running; seq++) {
-      const spanId = `${w.toString(16).padStart(4, "0")}${seq.toString(16).padStart(12, "0")}`;
+      // Client w + 1 in the first four hex digits: an all-zero parent id is not a valid traceparent
+      // (W3C Trace Context §3.2.2.4), and the API would drop it.
+      const spanId = `${(w + 1).toString(16).padStart(4, "0")}${seq.toString(16).padStart(12, "0")}`;
       try {
         const res = await fetch(`${state.apiUrl}/health/live`, {
           headers: { traceparent: `00-${traceId}-${spanId}-01` },
@@ -286,7 +288,7 @@ it("restarts a broker killed with kill -9 while the API buffers its telemetry, t
   const bySpan = new Map<number, number[]>();
   for (const e of ours) {
     const spanId = (e.traceparent as string).split("-")[2] as string;
-    const w = Number.parseInt(spanId.slice(0, 4), 16);
+    const w = Number.parseInt(spanId.slice(0, 4), 16) - 1;
     bySpan.set(w, [...(bySpan.get(w) ?? []), Number.parseInt(spanId.slice(4), 16)]);
   }
 
