@@ -29,8 +29,9 @@ export interface PricePoint {
   tsMs: number;
   eurPerKwh: number;
   /**
-   * The market event's id: of two points at the same time the one with the greater id is the later,
-   * as the market store decides the latest price (`GET /v1/market/prices` and the assessments').
+   * The market event's id: of two points at the same time the one with the greater id (by code
+   * point, which is SQLite's UTF-8 byte order) is the later, as the market store decides the latest
+   * price (`GET /v1/market/prices` and the assessments').
    */
   eventId?: string | undefined;
 }

@@ -9,14 +9,9 @@ import { eventTimestamp } from "./timestamp.ts";
 export const energyCarriers = ["electricity", "natural_gas", "heating_oil", "biomass"] as const;
 export type EnergyCarrier = (typeof energyCarriers)[number];
 
-const base = {
-  id: z.string().min(1).max(128),
-  ts: eventTimestamp,
-};
-
 /**
- * A name or title: no control character (C0, DEL, C1) and no lone UTF-16 surrogate. libSQL cuts text
- * at NUL and turns a lone surrogate into U+FFFD, so a stored region, program or title would not be the
+ * An id, name or title: no control character (C0, DEL, C1) and no lone UTF-16 surrogate. libSQL cuts text
+ * at NUL and turns a lone surrogate into U+FFFD, so a stored id, region, program or title would not be the
  * one the event carried (a program's latest version is keyed by its name). The pattern is the one
  * RequestEvent regions use: it reads the same with or without a validator's `u` flag.
  */
@@ -26,6 +21,11 @@ const plainText = (max: number) =>
     .min(1)
     .max(max)
     .regex(plainTextPattern, "must not contain control characters or lone surrogates");
+
+const base = {
+  id: plainText(128),
+  ts: eventTimestamp,
+};
 
 const unreserved = "A-Za-z0-9\\-._~";
 const subDelims = "!$&'()*+,;=";

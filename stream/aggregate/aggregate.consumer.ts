@@ -469,7 +469,7 @@ export function createAggregateStage(options: AggregateStageOptions): Stage {
           {
             partition,
             offset: p.firstOffset,
-            error: error instanceof Error ? error.message : String(error),
+            err: error,
           },
         );
         return error ?? new Error("transaction failed");
