@@ -14,10 +14,7 @@
 import { createECDH, randomBytes } from "node:crypto";
 import puppeteer, { type Browser, type Page, type WebWorker } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AlertState } from "../../core/alerts/evaluate.ts";
-import type { Notification } from "../../core/alerts/plan.ts";
-import { alerts, outbox } from "../../core/db/schema/index.ts";
-import { outboxRowId } from "../../core/notify/outbox-payload.ts";
+import { insertNotifiedAlert } from "../../api/testing/notified-alert.ts";
 import { createTenantWithAdminKey } from "../../core/tenants/tenants.service.ts";
 import { type TestDatabase, testDatabase } from "../notify/outbox-fixtures.ts";
 import { type ServiceProcess, startService } from "../support/processes.ts";
@@ -167,73 +164,17 @@ async function serviceWorker(): Promise<WebWorker> {
   return worker;
 }
 
-/** An alert row as the evaluator leaves it, and a push message listing it for `subscriptionId`. */
-async function notified(fingerprint: string, subscriptionId: string) {
-  const nowMs = Date.now();
-  const state: AlertState = {
+/** An alert row as the evaluator leaves it, and a delivered push message listing it for `subscriptionId`. */
+const notified = (fingerprint: string, subscriptionId: string) =>
+  insertNotifiedAlert(t.db, {
+    tenantId,
     fingerprint,
-    ruleId: "rul_0000000000000000",
-    status: "firing",
+    subscriptionId,
+    nowMs: Date.now(),
     labels: { alertname: "BurnRateFast", severity: "page" },
     annotations: { summary: "the error budget burns fast" },
-    value: 14.4,
-    activeAtMs: nowMs - 60_000,
-    firedAtMs: nowMs - 30_000,
-    resolvedAtMs: null,
-    keepFiringSinceMs: null,
-    edge: false,
-    acknowledgedAtMs: null,
-    acknowledgedBy: null,
-  };
-  await t.db.insert(alerts).values({
-    id: fingerprint,
-    tenantId,
-    ruleId: state.ruleId,
-    status: "firing",
-    state,
-    acknowledgedAtMs: null,
-    acknowledgedBy: null,
-    updatedAtMs: nowMs,
+    delivered: true,
   });
-  const notification = {
-    idempotencyKey: `n-${fingerprint}`,
-    groupKey: "g",
-    routeId: "default",
-    sequence: 1,
-    atMs: nowMs,
-    status: "firing",
-    reasons: ["firing"],
-    groupLabels: {},
-    commonLabels: {},
-    commonAnnotations: {},
-    alerts: [
-      {
-        fingerprint,
-        ruleId: state.ruleId,
-        status: "firing",
-        labels: state.labels,
-        annotations: state.annotations,
-        value: 14.4,
-        startsAtMs: nowMs,
-        endsAtMs: null,
-        acknowledged: false,
-      },
-    ],
-  } satisfies Notification;
-  await t.db.insert(outbox).values({
-    id: outboxRowId("push", subscriptionId, notification.idempotencyKey),
-    tenantId,
-    channel: "push",
-    targetId: subscriptionId,
-    idempotencyKey: notification.idempotencyKey,
-    trigger: "alert",
-    payload: { type: "alert", notification },
-    status: "delivered",
-    attempts: 1,
-    nextAttemptAtMs: nowMs,
-    createdAtMs: nowMs,
-  });
-}
 
 describe("the subscriber page in Chromium: replacing subscriptions and opening alerts", () => {
   it("pushsubscriptionchange at the token's cap (1): the new subscription takes the old one's place", async () => {

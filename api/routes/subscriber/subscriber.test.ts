@@ -1,16 +1,9 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { AlertState } from "../../../core/alerts/evaluate.ts";
-import type { Notification } from "../../../core/alerts/plan.ts";
 import { hashApiKey } from "../../../core/auth/api-keys.ts";
-import {
-  alerts,
-  outbox,
-  pushSubscriptions,
-  subscriberTokens,
-} from "../../../core/db/schema/index.ts";
-import { outboxRowId } from "../../../core/notify/outbox-payload.ts";
+import { outbox, pushSubscriptions, subscriberTokens } from "../../../core/db/schema/index.ts";
 import { createHarness, type Harness } from "../../testing/harness.ts";
+import { insertNotifiedAlert } from "../../testing/notified-alert.ts";
 
 type Token = { id: string; token: string; link: string; start: string; subscriptions: number };
 type Subscription = { id: string; endpoint: string; filters: Record<string, string[]> };
@@ -38,72 +31,8 @@ const subscribe = (h: Harness, token: string, n: number | string, filters = {}) 
   });
 
 /** An alert row as the evaluator leaves it, and the push message written for `subscriptionId`. */
-async function notified(h: Harness, tenantId: string, fingerprint: string, subscriptionId: string) {
-  const nowMs = h.clock.nowMs;
-  const state: AlertState = {
-    fingerprint,
-    ruleId: "rul_0000000000000000",
-    status: "firing",
-    labels: { alertname: "burn", severity: "page" },
-    annotations: { summary: "burning" },
-    value: 14.4,
-    activeAtMs: nowMs - 60_000,
-    firedAtMs: nowMs - 30_000,
-    resolvedAtMs: null,
-    keepFiringSinceMs: null,
-    edge: false,
-    acknowledgedAtMs: null,
-    acknowledgedBy: null,
-  };
-  await h.db.insert(alerts).values({
-    id: fingerprint,
-    tenantId,
-    ruleId: state.ruleId,
-    status: "firing",
-    state,
-    acknowledgedAtMs: null,
-    acknowledgedBy: null,
-    updatedAtMs: nowMs,
-  });
-  const notification = {
-    idempotencyKey: `n-${fingerprint}`,
-    groupKey: "g",
-    routeId: "default",
-    sequence: 1,
-    atMs: nowMs,
-    status: "firing",
-    reasons: ["firing"],
-    groupLabels: {},
-    commonLabels: {},
-    commonAnnotations: {},
-    alerts: [
-      {
-        fingerprint,
-        ruleId: state.ruleId,
-        status: "firing",
-        labels: state.labels,
-        annotations: state.annotations,
-        value: 14.4,
-        startsAtMs: nowMs,
-        endsAtMs: null,
-        acknowledged: false,
-      },
-    ],
-  } satisfies Notification;
-  await h.db.insert(outbox).values({
-    id: outboxRowId("push", subscriptionId, notification.idempotencyKey),
-    tenantId,
-    channel: "push",
-    targetId: subscriptionId,
-    idempotencyKey: notification.idempotencyKey,
-    trigger: "alert",
-    payload: { type: "alert", notification },
-    status: "pending",
-    attempts: 0,
-    nextAttemptAtMs: nowMs,
-    createdAtMs: nowMs,
-  });
-}
+const notified = (h: Harness, tenantId: string, fingerprint: string, subscriptionId: string) =>
+  insertNotifiedAlert(h.db, { tenantId, fingerprint, subscriptionId, nowMs: h.clock.nowMs });
 
 describe("subscriber tokens: lifecycle", () => {
   it("a write key creates a token shown once (stored hashed), lists, gets and revokes it", async () => {
