@@ -214,12 +214,14 @@ if (config.STREAM_STAGES.includes("alerts")) {
   );
 }
 if (config.STREAM_STAGES.includes("dispatch")) {
+  // loadStreamWorkerConfig read the notification settings (or threw) since this stage runs.
+  if (!notifyConfig) throw new Error("dispatch stage without notification settings");
   stages.push(
     await createDispatchStage({
       // The worker's own settings, deadline included: without one a frozen server held the
       // dispatcher's poll (and its readiness) until the server came back.
       database: databaseSettings,
-      ...(notifyConfig ? { config: notifyConfig } : { env: process.env }),
+      config: notifyConfig,
       registry: metrics.registry,
       logger,
     }),

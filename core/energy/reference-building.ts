@@ -30,7 +30,7 @@ import {
   theoreticalSystems,
 } from "./reference/systems.ts";
 import { zoneIndex } from "./reference/zones.ts";
-import { elementUMax, floorUMax, withResistance } from "./resolve/envelope.ts";
+import { elementUMax, floorUMax, withConstructionU } from "./resolve/envelope.ts";
 
 export function referenceBuilding(home: BuildingModel): BuildingModel {
   const { zone } = home.site;
@@ -40,10 +40,9 @@ export function referenceBuilding(home: BuildingModel): BuildingModel {
   const boiler = generators[ref.heating.type];
   // Each opaque element at the KENAK 2017 U-max of its type and adjacency; the adjacent space (b or
   // extra resistance) and the sun are the home's. Thermal bridges: the TOTEE simplified allowance.
-  const elements = home.envelope.elements.map((el) => {
-    const uConstruction = elementUMax("kenak2017", zone, el.kind, el.adjacency);
-    return { ...el, uConstruction, u: withResistance(uConstruction, el.extraResistanceM2KW) };
-  });
+  const elements = home.envelope.elements.map((el) =>
+    withConstructionU(el, elementUMax("kenak2017", zone, el.kind, el.adjacency)),
+  );
   return {
     site: home.site,
     geometry: home.geometry,

@@ -22,23 +22,17 @@ import { createRng, type Rng } from "../random/rng.ts";
 import { heatTransfer, monthlyBalance } from "./calc/balance.ts";
 import { deliveredEnergy, hotWaterNeed } from "./calc/energy.ts";
 import { energyClass } from "./classify.ts";
-import type { BuildingModel, OpaqueElement, OrientationClass, Systems } from "./model.ts";
+import type { BuildingModel, OrientationClass, Systems } from "./model.ts";
 import { type EnergyClass, energyClasses } from "./reference/classes.ts";
 import { residentialConditions as rc } from "./reference/conditions.ts";
 import { type Carrier, energyCarriers } from "./reference/systems.ts";
 import { estimateRanges } from "./reference/typical.ts";
 import { referenceBuilding } from "./reference-building.ts";
-import { withResistance } from "./resolve/envelope.ts";
+import { withConstructionU } from "./resolve/envelope.ts";
 import { orientationClasses } from "./resolve/geometry.ts";
 import { resolveSystems } from "./resolve/systems.ts";
 import type { CompleteInput, Unknowns } from "./resolve/typical.ts";
 import { ratingRatio, requirePositiveTransmission } from "./validity.ts";
-
-const withScaledU = (el: OpaqueElement, uConstruction: number): OpaqueElement => ({
-  ...el,
-  uConstruction,
-  u: withResistance(uConstruction, el.extraResistanceM2KW),
-});
 
 /**
  * Samples: 50 Latin-hypercube draws of the continuous unknowns (two monthly heat balances each, the
@@ -267,9 +261,12 @@ function sampler(
   };
 
   const e0 = model.envelope;
-  const uEstimated = (el: OpaqueElement) =>
-    givenU[el.kind] === undefined &&
-    (el.inputIndex === null || input.elements?.[el.inputIndex]?.uValue === undefined);
+  // Whether each element's U was estimated (neither its kind's `uValues` nor its own `uValue` given).
+  const uEstimated = e0.elements.map(
+    (el) =>
+      givenU[el.kind] === undefined &&
+      (el.inputIndex === null || input.elements?.[el.inputIndex]?.uValue === undefined),
+  );
   const u0 = model.usage;
   /** The heat balances of the home and its reference for the continuous part of a draw. */
   const balance = (d: Draw) => {
@@ -282,7 +279,9 @@ function sampler(
       elements:
         uf === 1
           ? e0.elements
-          : e0.elements.map((el) => (uEstimated(el) ? withScaledU(el, el.uConstruction * uf) : el)),
+          : e0.elements.map((el, i) =>
+              uEstimated[i] ? withConstructionU(el, el.uConstruction * uf) : el,
+            ),
       uWall: givenU.wall === undefined ? e0.uWall * uf : e0.uWall,
       uRoof: givenU.roof === undefined ? e0.uRoof * uf : e0.uRoof,
       uFloor: givenU.floor === undefined ? e0.uFloor * uf : e0.uFloor,

@@ -10,9 +10,10 @@
  * reading a different value; `request-event.scan.test.ts` checks both with fast-check over random
  * and mutated events.
  */
+import { sampledFlagsDigit } from "../observability/trace-context.ts";
 import { maxEventBytes } from "./decode.ts";
 import { httpMethods, type RequestEvent } from "./request-event.ts";
-import { maxEpochMs, minEpochMs, rfc3339EpochMs } from "./timestamp.ts";
+import { inEventTimeRange, rfc3339EpochMs } from "./timestamp.ts";
 
 /** What stage 1 needs of an accepted event, plus where its `id` sits in the bytes. */
 export interface ScannedRequestEvent {
@@ -62,9 +63,7 @@ export function scannedTraceparent(bytes: Uint8Array, s: ScannedRequestEvent): s
  */
 export function scannedTraceparentSampled(bytes: Uint8Array, s: ScannedRequestEvent): boolean {
   if (s.traceparentStart < 0) return false;
-  const digit = bytes[s.traceparentStart + traceparentLength - 1] as number;
-  // '0'-'9' are 0x30-0x39 (odd byte: odd digit); 'a'-'f' are 0x61-0x66 (10-15: odd byte, even digit).
-  return digit <= 0x39 ? (digit & 1) === 1 : (digit & 1) === 0;
+  return sampledFlagsDigit(bytes[s.traceparentStart + traceparentLength - 1] as number);
 }
 
 const maxDurationMs = 24 * 60 * 60 * 1000;
@@ -253,7 +252,7 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
           i = classEnd(bytes, start, plainByte);
           if (i < 0) return false;
           const ms = stringTimestamp(bytes, start, i);
-          if (ms === undefined || !(ms >= minEpochMs && ms < maxEpochMs)) return false;
+          if (ms === undefined || !inEventTimeRange(ms)) return false;
           out.tsMs = ms;
           break;
         }
@@ -349,8 +348,7 @@ export function scanRequestEvent(bytes: Uint8Array, out: ScannedRequestEvent): b
       }
       switch (field) {
         case F_TS:
-          if (!Number.isSafeInteger(value) || !(value >= minEpochMs && value < maxEpochMs))
-            return false;
+          if (!Number.isSafeInteger(value) || !inEventTimeRange(value)) return false;
           out.tsMs = value;
           break;
         case F_STATUS:

@@ -85,19 +85,28 @@ export function httpServerResponseAttributes(
   return attributes;
 }
 
+/** An absolute URL parsed; undefined when it is not one. */
+function parsedUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `url.full` of a parsed URL without secrets (see `redactedUrl`). */
+function redactedParsedUrl(u: URL): string {
+  const path = u.pathname === "/" || u.pathname === "" ? "/" : "/REDACTED";
+  return `${u.protocol}//${u.host}${path}${u.search ? "?REDACTED" : ""}`;
+}
+
 /**
  * `url.full` without secrets: no userinfo, and the path and the query (webhook URLs often hold a
  * token there) replaced by `REDACTED` when there are any. Undefined when `url` is not absolute.
  */
 export function redactedUrl(url: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const path = u.pathname === "/" || u.pathname === "" ? "/" : "/REDACTED";
-  return `${u.protocol}//${u.host}${path}${u.search ? "?REDACTED" : ""}`;
+  const u = parsedUrl(url);
+  return u === undefined ? undefined : redactedParsedUrl(u);
 }
 
 const defaultPorts: Record<string, number> = { "http:": 80, "https:": 443 };
@@ -108,10 +117,9 @@ const defaultPorts: Record<string, number> = { "http:": 80, "https:": 443 };
  */
 export function httpClientRequestAttributes(method: string, url: string): Attributes {
   const attributes: Attributes = httpMethodAttributes(method);
-  const full = redactedUrl(url);
-  if (full === undefined) return attributes;
-  const u = new URL(url);
-  attributes["url.full"] = full;
+  const u = parsedUrl(url);
+  if (u === undefined) return attributes;
+  attributes["url.full"] = redactedParsedUrl(u);
   attributes["server.address"] = u.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = u.port === "" ? defaultPorts[u.protocol] : Number(u.port);
   if (port !== undefined) attributes["server.port"] = port;

@@ -2,10 +2,10 @@ import { TraceFlags } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import {
   maxTracestateLength,
-  normalTraceparent,
   normalTracestate,
   spanContextFrom,
   traceparentOf,
+  traceparentSampled,
   tracestateOf,
 } from "./trace-context.ts";
 
@@ -69,7 +69,21 @@ describe("spanContextFrom (W3C traceparent, §3.2)", () => {
       expect(spanContextFrom(`00-${T}-${S}-${flags}`)?.traceFlags, flags).toBe(sampled);
   });
 
+  it("reads the sampled bit from the flags digit alone, as spanContextFrom does", () => {
+    for (let flags = 0; flags < 256; flags++) {
+      const hex = flags.toString(16).padStart(2, "0");
+      expect(traceparentSampled(`00-${T}-${S}-${hex}`), hex).toBe((flags & 1) === 1);
+    }
+    expect(traceparentSampled(`cc-${T}-${S}-01-what-the-future-will-be-like`)).toBe(true);
+    expect(traceparentSampled(`00-${T}-${S}-0`)).toBe(false);
+    expect(traceparentSampled("")).toBe(false);
+  });
+
   it("formats version 00 with the sampled bit only", () => {
+    const normalTraceparent = (text: string) => {
+      const span = spanContextFrom(text);
+      return span ? traceparentOf(span) : undefined;
+    };
     expect(normalTraceparent(`cc-${T}-${S}-0b-what-the-future-will-be-like`)).toBe(
       `00-${T}-${S}-01`,
     );

@@ -47,15 +47,27 @@ export function spanContextFrom(traceparent: string, tracestate?: string): SpanC
   return span;
 }
 
+/**
+ * Whether the last hex digit of a traceparent's flags byte, as a character code, sets the sampled
+ * bit (bit 0, §3.2.2.5): its value is odd ('1', '3', …, 'b', 'd', 'f'). Only meaningful for a hex
+ * digit; a traceparent with anything else there does not parse (`spanContextFrom`).
+ */
+export function sampledFlagsDigit(code: number): boolean {
+  // '0'-'9' are 0x30-0x39 (odd code: odd digit); 'a'-'f' are 0x61-0x66 (10-15: odd code, even digit).
+  return code <= 0x39 ? (code & 1) === 1 : (code & 1) === 0;
+}
+
+/**
+ * Whether a traceparent's sampled flag is set, read from its flags digit alone (the 55th character)
+ * without parsing it: a cheap test before `spanContextFrom`, which still decides whether it is valid.
+ */
+export const traceparentSampled = (traceparent: string): boolean =>
+  traceparent.length >= traceparentLength &&
+  sampledFlagsDigit(traceparent.charCodeAt(traceparentLength - 1));
+
 /** `00-<trace id>-<span id>-<flags>` of a span context (flags: the sampled bit only). */
 export const traceparentOf = (span: SpanContext): string =>
   `00-${span.traceId}-${span.spanId}-${span.traceFlags & TraceFlags.SAMPLED ? "01" : "00"}`;
-
-/** The version-00 form of a traceparent that parses (see `spanContextFrom`); undefined otherwise. */
-export function normalTraceparent(traceparent: string): string | undefined {
-  const span = spanContextFrom(traceparent);
-  return span ? traceparentOf(span) : undefined;
-}
 
 /** The tracestate of a span context as it is passed on (undefined: none, or empty). */
 export function tracestateOf(span: SpanContext): string | undefined {

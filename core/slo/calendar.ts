@@ -81,23 +81,40 @@ function zonedMonthStartFor(year: number, month: number, timeZone: string): numb
   return inMonth;
 }
 
+/** Each time zone's month last computed, reused while it lasts (one month per zone). */
+const currentMonths = new Map<string, Readonly<{ startMs: number; endMs: number }>>();
+/**
+ * Most zones remembered: more than Intl lists (about 420), so `monthHeadsOffTheHour` never evicts
+ * its own; beyond that (names from SLO definitions) the least recently computed one is dropped.
+ */
+const maxCurrentMonths = 2048;
+
 /** Start (inclusive) and end (exclusive) of the calendar month containing `nowMs` in `timeZone`. */
-export function calendarMonth(nowMs: number, timeZone: string): { startMs: number; endMs: number } {
+export function calendarMonth(
+  nowMs: number,
+  timeZone: string,
+): Readonly<{ startMs: number; endMs: number }> {
+  const cached = currentMonths.get(timeZone);
+  if (cached && cached.startMs <= nowMs && nowMs < cached.endMs) return cached;
   const { year, month } = wallClock(nowMs, timeZone);
   const startMs = zonedMonthStartFor(year, month, timeZone);
   const endMs =
     month === 12
       ? zonedMonthStartFor(year + 1, 1, timeZone)
       : zonedMonthStartFor(year, month + 1, timeZone);
-  return { startMs, endMs };
+  const current = Object.freeze({ startMs, endMs });
+  currentMonths.delete(timeZone);
+  if (currentMonths.size >= maxCurrentMonths)
+    currentMonths.delete(currentMonths.keys().next().value as string);
+  currentMonths.set(timeZone, current);
+  return current;
 }
 
-/** Each listed time zone's month last computed, reused while it lasts (a month per zone). */
-const currentMonths = new Map<string, { startMs: number; endMs: number }>();
-
-/** The time zones Intl knows (none where the runtime cannot list them). */
+let timeZones: readonly string[] | undefined;
+/** The time zones Intl knows (none where the runtime cannot list them), listed once. */
 const listedTimeZones = (): readonly string[] =>
-  typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  (timeZones ??=
+    typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : []);
 
 /**
  * The first partial UTC hours of the current calendar month of every time zone Intl lists whose month
@@ -109,12 +126,7 @@ export function monthHeadsOffTheHour(nowMs: number): { fromMs: number; toMs: num
   const hourMs = 3_600_000;
   const heads: { fromMs: number; toMs: number }[] = [];
   for (const timeZone of listedTimeZones()) {
-    let current = currentMonths.get(timeZone);
-    if (!current || nowMs < current.startMs || nowMs >= current.endMs) {
-      current = calendarMonth(nowMs, timeZone);
-      currentMonths.set(timeZone, current);
-    }
-    const startMs = current.startMs;
+    const { startMs } = calendarMonth(nowMs, timeZone);
     const toMs = Math.ceil(startMs / hourMs) * hourMs;
     if (toMs > startMs) heads.push({ fromMs: startMs, toMs });
   }

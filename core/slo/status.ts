@@ -129,76 +129,79 @@ export interface SloStatus {
 }
 
 /** 1 - objective, exactly (the objective as written: 0.999 is 999/1000). */
-const budgetShare = (slo: Pick<SloDefinition, "objective">): Ratio =>
+export const budgetShare = (slo: Pick<SloDefinition, "objective">): Ratio =>
   minus(one, decimal(slo.objective));
 
-/** bad / (total × (1 - objective)), exactly; null without events. */
-function exactBurnRate(slo: SloDefinition, total: number, bad: number): Ratio | null {
-  return total === 0 ? null : over(count(bad), times(count(total), budgetShare(slo)));
-}
-
+/**
+ * A window's burn rate as reported, and exactly (bad / (total × share), `share` = budgetShare(slo);
+ * null without events).
+ */
 function burnRateWindow(
   slo: SloDefinition,
+  share: Ratio,
   window: string,
   counts: WindowCounts | undefined,
-): BurnRateWindow {
+): { reported: BurnRateWindow; burn: Ratio | null } {
   const total = counts?.total ?? 0;
   const bad = total - (counts?.good ?? 0);
-  const burn = exactBurnRate(slo, total, bad);
-  if (burn === null) {
+  if (total === 0) {
     return {
-      window,
-      total,
-      bad: 0,
-      errorRatio: null,
-      burnRate: null,
-      state: "no_data",
-      approximate: false,
+      reported: {
+        window,
+        total,
+        bad: 0,
+        errorRatio: null,
+        burnRate: null,
+        state: "no_data",
+        approximate: false,
+      },
+      burn: null,
     };
   }
+  const burn = over(count(bad), times(count(total), share));
   return {
-    window,
-    total,
-    bad,
-    errorRatio: bad / total,
-    burnRate: toNumber(burn),
-    state: total < slo.minEvents ? "insufficient_data" : "ok",
-    approximate: counts?.approximate ?? false,
+    reported: {
+      window,
+      total,
+      bad,
+      errorRatio: bad / total,
+      burnRate: toNumber(burn),
+      state: total < slo.minEvents ? "insufficient_data" : "ok",
+      approximate: counts?.approximate ?? false,
+    },
+    burn,
   };
 }
 
 /**
- * The burn-rate comparison of every tier, exact: the window's burn rate is strictly above the factor
- * (a burn rate of exactly the factor, 1 error in 1,000 at 99.9% against factor 1, does not fire).
+ * The burn-rate comparison of every tier, exact: the window's exact burn rate is strictly above the
+ * factor (a burn rate of exactly the factor, 1 error in 1,000 at 99.9% against factor 1, does not
+ * fire).
  */
-export function burnsAbove(
-  slo: SloDefinition,
-  w: Pick<BurnRateWindow, "total" | "bad">,
-  tier: Pick<ResolvedTier, "exactFactor">,
-): boolean {
-  const burn = exactBurnRate(slo, w.total, w.bad);
-  return burn !== null && compare(burn, tier.exactFactor) > 0;
-}
+export const burnsAbove = (burn: Ratio | null, tier: Pick<ResolvedTier, "exactFactor">): boolean =>
+  burn !== null && compare(burn, tier.exactFactor) > 0;
 
 function tierStatus(
   slo: SloDefinition,
+  share: Ratio,
   tier: ResolvedTier,
   counts: ReadonlyMap<string, WindowCounts>,
 ): TierStatus {
-  const long = burnRateWindow(slo, tier.longWindow, counts.get(tier.longWindow));
-  const short = burnRateWindow(slo, tier.shortWindow, counts.get(tier.shortWindow));
+  const long = burnRateWindow(slo, share, tier.longWindow, counts.get(tier.longWindow));
+  const short = burnRateWindow(slo, share, tier.shortWindow, counts.get(tier.shortWindow));
+  const [longState, shortState] = [long.reported.state, short.reported.state];
   let state: TierStatus["state"];
-  if (long.state === "no_data" || short.state === "no_data") state = "no_data";
-  else if (long.state === "insufficient_data" || short.state === "insufficient_data")
+  if (longState === "no_data" || shortState === "no_data") state = "no_data";
+  else if (longState === "insufficient_data" || shortState === "insufficient_data")
     state = "insufficient_data";
   // Strictly above the factor (as the SRE workbook, Sloth and Pyrra), compared as exact fractions.
-  else state = burnsAbove(slo, long, tier) && burnsAbove(slo, short, tier) ? "firing" : "ok";
+  else state = burnsAbove(long.burn, tier) && burnsAbove(short.burn, tier) ? "firing" : "ok";
   return {
     name: tier.name,
     severity: tier.severity,
     factor: tier.factor,
-    longWindow: long,
-    shortWindow: short,
+    longWindow: long.reported,
+    shortWindow: short.reported,
     state,
   };
 }
@@ -208,13 +211,14 @@ export function computeSloStatus(
   nowMs: number,
   counts: ReadonlyMap<string, WindowCounts>,
 ): SloStatus {
-  const tiers = resolveTiers(slo, nowMs).map((tier) => tierStatus(slo, tier, counts));
+  const share = budgetShare(slo);
+  const tiers = resolveTiers(slo, nowMs).map((tier) => tierStatus(slo, share, tier, counts));
   const bounds = sloWindowBounds(slo, nowMs);
   const budgetCounts = [counts.get("budget"), counts.get("budget-head")];
   const total = budgetCounts.reduce((sum, c) => sum + (c?.total ?? 0), 0);
   const bad = total - budgetCounts.reduce((sum, c) => sum + (c?.good ?? 0), 0);
   // allowed = total × (1 - objective); remaining = (allowed - bad) / allowed, exactly.
-  const allowed = total === 0 ? null : times(count(total), budgetShare(slo));
+  const allowed = total === 0 ? null : times(count(total), share);
   const allowedBad = allowed === null ? null : toNumber(allowed);
   const remaining = allowed === null ? null : toNumber(over(minus(allowed, count(bad)), allowed));
   let state: SloStatus["state"];

@@ -10,7 +10,8 @@
  */
 import { resolveTiers, type SloDefinition } from "../../core/slo/definition.ts";
 import { durationMs, formatDuration } from "../../core/slo/durations.ts";
-import { decimal, minus, one, times, toNumber } from "../../core/slo/exact.ts";
+import { times, toNumber } from "../../core/slo/exact.ts";
+import { budgetShare } from "../../core/slo/status.ts";
 import type { IdentifiedSlo, PrometheusSource } from "./slo-file.ts";
 
 export interface RecordingRule {
@@ -188,12 +189,13 @@ function sloGroups(id: string, slo: SloDefinition, source: PrometheusSource): Ru
       },
     });
   }
+  const share = budgetShare(slo);
   const alerts: AlertingRule[] = tiers.map((tier) => {
     // gridpulse fires at burn rate > factor, comparing exact fractions (a burn rate of exactly the
     // factor never fires). Prometheus compares floats: the error ratio above the exact factor times
     // the budget (the reported factor is rounded: 0.933333 for a 28-day ticket, below 14/15), with
     // a relative margin of 1e-9 so the division's rounding cannot fire it.
-    const exactThreshold = toNumber(times(tier.exactFactor, minus(one, decimal(slo.objective))));
+    const exactThreshold = toNumber(times(tier.exactFactor, share));
     const threshold = fmt(exactThreshold * (1 + 1e-9));
     const enough = (w: string) =>
       `(${sliQueries(slo, source, w).total} * ${durationMs(w) / 1000} >= ${slo.minEvents})`;

@@ -28,8 +28,10 @@ import {
   normalTracestate,
   spanContextFrom,
   traceparentOf,
+  traceparentSampled,
 } from "../../core/observability/trace-context.ts";
 import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
+import { headerText } from "../kafka/headers.ts";
 
 export interface AggregateSettings {
   allowedLatenessMs: number;
@@ -267,15 +269,24 @@ export function aggregateInto(
     // and it is kept only when it parses (W3C Trace Context §3.2), as version 00.
     if (traceparents.length < 64) {
       let given: string | undefined;
+      let fromHeader = false;
       if (scanned && event.traceparentStart >= 0) {
         if (scannedTraceparentSampled(bytes, event)) given = scannedTraceparent(bytes, event);
-      } else given = parsedTraceparent ?? headerText(message.headers?.traceparent);
+      } else {
+        given = parsedTraceparent;
+        if (given === undefined) {
+          given = headerText(message.headers?.traceparent);
+          fromHeader = true;
+        }
+        // The flags digit first: an unsampled one is not parsed at all.
+        if (given !== undefined && !traceparentSampled(given)) given = undefined;
+      }
       const remote = given === undefined ? undefined : spanContextFrom(given);
       if (remote !== undefined && remote.traceFlags & 1) {
         const traceparent = traceparentOf(remote);
         traceparents.push(traceparent);
         if (acc.traceparents.length < 4) acc.traceparents.push(traceparent);
-        const tracestate = tracestateFor(message, given as string);
+        const tracestate = tracestateFor(message, given as string, fromHeader);
         if (tracestate !== undefined && !agg.tracestates.has(traceparent))
           agg.tracestates.set(traceparent, tracestate);
       }
@@ -372,26 +383,22 @@ export function traceHeaders(
   return { traceparent, tracestate: sampled.map((tp) => tracestates.get(tp) ?? "") };
 }
 
-type HeaderValue = NonNullable<KafkaMessage["headers"]>[string];
-
-/** A Kafka header holding one value, as text (undefined: absent, or repeated). */
-function headerText(value: HeaderValue): string | undefined {
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) return value.length === 1 ? String(value[0]) : undefined;
-  return String(value);
-}
-
 /**
  * The message's `tracestate` header (several are joined with `,`, as in HTTP), normalised, for the
- * traceparent `used`: a tracestate travels with the message's `traceparent` header when it has one,
- * else with the event's own traceparent. Undefined when it is absent, invalid or belongs to another
- * traceparent (the event's own one won over the header's).
+ * traceparent `used` (`fromHeader`: it is the message's `traceparent` header itself): a tracestate
+ * travels with the message's `traceparent` header when it has one, else with the event's own
+ * traceparent. Undefined when it is absent, invalid or belongs to another traceparent (the event's
+ * own one won over the header's).
  */
-function tracestateFor(message: KafkaMessage, used: string): string | undefined {
+function tracestateFor(
+  message: KafkaMessage,
+  used: string,
+  fromHeader: boolean,
+): string | undefined {
   const raw = message.headers?.tracestate;
   if (raw === undefined) return undefined;
   const header = message.headers?.traceparent;
-  if (header !== undefined && headerText(header) !== used) return undefined;
+  if (!fromHeader && header !== undefined && headerText(header) !== used) return undefined;
   const text = Array.isArray(raw) ? raw.map(String).join(",") : String(raw);
   return normalTracestate(text);
 }

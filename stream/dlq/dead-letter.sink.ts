@@ -6,7 +6,7 @@
  */
 import type { IHeaders, KafkaMessage, Message, Producer } from "kafkajs";
 import { deadLetterHeaders, deadLetterTopic } from "../../core/events/topics.ts";
-import { chunkMessages } from "../kafka/chunks.ts";
+import { chunkMessages, headerBytes } from "../kafka/chunks.ts";
 
 export interface DeadLetter {
   partition: number;
@@ -46,17 +46,6 @@ export function deadLetterOf(
  * retry that transaction for ever. Such a letter keeps the first bytes of its value instead.
  */
 export const maxDeadLetterBytes = 1_000_000;
-
-const headerBytes = (headers: IHeaders | undefined) => {
-  let bytes = 0;
-  for (const name in headers) {
-    const value = headers[name];
-    bytes += Buffer.byteLength(name) + 16;
-    for (const v of Array.isArray(value) ? value : [value])
-      bytes += v === undefined ? 0 : Buffer.byteLength(v);
-  }
-  return bytes;
-};
 
 export function deadLetterMessages(
   sourceTopic: string,

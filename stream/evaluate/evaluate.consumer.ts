@@ -14,6 +14,7 @@ import { decodeEvent } from "../../core/events/decode.ts";
 import type { Stage } from "../aggregate/aggregate.consumer.ts";
 import { type DeadLetter, deadLetterOf } from "../dlq/dead-letter.sink.ts";
 import { createDbConsumerStage, type DbStageOptions } from "../kafka/db-consumer.ts";
+import { headerValues } from "../kafka/headers.ts";
 import type { ExemplarStore, TraceExemplar } from "../tracing/exemplars.ts";
 import type { AppliedPartials, WindowStore } from "./window-store.ts";
 
@@ -99,10 +100,4 @@ export function createEvaluateStage(options: EvaluateStageOptions): Stage {
       options.onApplied(applied.services);
     },
   });
-}
-
-/** A Kafka header's values as strings (kafkajs gives one Buffer, or an array when repeated). */
-function headerValues(value: Buffer | string | (Buffer | string)[] | undefined): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map((v) => v.toString());
 }

@@ -1,4 +1,4 @@
-import type { Message } from "kafkajs";
+import type { IHeaders, Message } from "kafkajs";
 
 /**
  * Splits messages into sends of at most `maxBytes` of keys, values and headers (dead letters carry
@@ -11,13 +11,8 @@ export function chunkMessages(messages: readonly Message[], maxBytes = 512 * 102
   let current: Message[] = [];
   let size = 0;
   for (const message of messages) {
-    let bytes = byteLength(message.key) + byteLength(message.value) + 64;
-    for (const name in message.headers) {
-      const header = message.headers[name];
-      bytes += Buffer.byteLength(name) + 16;
-      if (Array.isArray(header)) for (const h of header) bytes += byteLength(h);
-      else bytes += byteLength(header);
-    }
+    const bytes =
+      byteLength(message.key) + byteLength(message.value) + 64 + headerBytes(message.headers);
     if (current.length > 0 && size + bytes > maxBytes) {
       chunks.push(current);
       current = [];
@@ -33,4 +28,16 @@ export function chunkMessages(messages: readonly Message[], maxBytes = 512 * 102
 function byteLength(value: Message["key"] | Message["value"]): number {
   if (value === null || value === undefined) return 0;
   return typeof value === "string" ? Buffer.byteLength(value) : value.length;
+}
+
+/** About how many bytes a message's headers take: their names and values, 16 more per header. */
+export function headerBytes(headers: IHeaders | undefined): number {
+  let bytes = 0;
+  for (const name in headers) {
+    const header = headers[name];
+    bytes += Buffer.byteLength(name) + 16;
+    if (Array.isArray(header)) for (const h of header) bytes += byteLength(h);
+    else bytes += byteLength(header);
+  }
+  return bytes;
 }

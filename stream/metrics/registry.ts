@@ -3,14 +3,8 @@
  * metrics (but for the three gauges prom-client names `nodejs_active_*_total`). Labels are bounded: topics, partitions, reasons, stages, SLO ids, market event kinds and
  * outcomes, and for latency the services and at most `topRoutes` routes per service.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-
-/** prom-client default gauges whose names end in `_total`. */
-const misnamedDefaultGauges = [
-  "nodejs_active_handles_total",
-  "nodejs_active_requests_total",
-  "nodejs_active_resources_total",
-];
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectProcessMetrics } from "../../platform/metrics.ts";
 
 const durationBuckets = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -18,10 +12,7 @@ const durationBuckets = [
 
 export function createStreamMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  // Gauges named like counters (`promtool check metrics` refuses them); `nodejs_active_handles` etc.
-  // (by type) stay.
-  for (const name of misnamedDefaultGauges) registry.removeSingleMetric(name);
+  collectProcessMetrics(registry);
   const registers = [registry];
   return {
     registry,

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { context, isSpanContextValid, propagation, trace } from "@opentelemetry/api";
+import { traceparentOf, tracestateOf } from "../../core/observability/trace-context.ts";
 
 export interface OutboundTraceHeaders {
   traceparent: string;
@@ -23,8 +24,8 @@ export function outboundTraceHeaders(): OutboundTraceHeaders {
   }
   const span = trace.getSpanContext(context.active());
   if (span && isSpanContextValid(span)) {
-    const traceparent = `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 1).toString(16).padStart(2, "0")}`;
-    const tracestate = span.traceState?.serialize();
+    const traceparent = traceparentOf(span);
+    const tracestate = tracestateOf(span);
     return tracestate ? { traceparent, tracestate } : { traceparent };
   }
   return {

@@ -16,7 +16,6 @@
  */
 import {
   Counter,
-  collectDefaultMetrics,
   Gauge,
   Histogram,
   type MetricObjectWithValues,
@@ -25,6 +24,7 @@ import {
   type RegistryContentType,
 } from "prom-client";
 import { databaseMetrics } from "../../../platform/db/metrics.ts";
+import { collectProcessMetrics } from "../../../platform/metrics.ts";
 import type { RequestMetrics } from "../../observe/request-metrics.ts";
 
 /** Bucket bounds of the request duration histogram (dashboards/slos.yaml lists the same). */
@@ -50,8 +50,7 @@ export function createApiMetrics(
   const registry = new Registry<RegistryContentType>();
   // prom-client keeps exemplars only on an OpenMetrics registry (Prometheus scrapes either format).
   if (options.exemplars) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
-  for (const name of misnamedDefaultGauges) registry.removeSingleMetric(name);
+  collectProcessMetrics(registry, { eventLoopMonitoringPrecision: 10 });
   const registers = [registry];
   const duration = new Histogram({
     name: "gridpulse_api_request_duration_seconds",
@@ -180,13 +179,6 @@ export function createApiMetrics(
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
-
-/** prom-client default gauges named like counters (their per-type twins without `_total` stay). */
-export const misnamedDefaultGauges = [
-  "nodejs_active_handles_total",
-  "nodejs_active_requests_total",
-  "nodejs_active_resources_total",
-];
 
 /**
  * Whether a scrape's Accept header asks for OpenMetrics: `application/openmetrics-text` with a q above

@@ -111,12 +111,13 @@ export function deliveredEnergy(
   const byUse = { heating: heatSum, cooling: coolSum, hotWater: dhwSum };
   // Electricity is the demand less the PV used (subtracting PV from a part of the demand, before
   // heating and hot water were added, left -1e-13 kWh where PV covered everything); the other
-  // carriers take their end uses. No carrier goes below 0.
+  // carriers take their end uses. No carrier goes below 0: the PV used is at most the demand (the
+  // min above), and a floating-point x - y is never negative when y <= x; heating, cooling and hot
+  // water are sums of non-negative monthly figures (solar covers at most 90% of a month's need).
   const delivered = zeroCarriers();
-  delivered.electricity = Math.max(0, elecDemand - pvUsed);
+  delivered.electricity = elecDemand - pvUsed;
   if (!heatIsElectric) delivered[h.carrier] += heatSum;
   if (!dhwIsElectric) delivered[s.hotWater.carrier] += dhwSum;
-  for (const c of energyCarriers) delivered[c] = Math.max(0, delivered[c]);
 
   let primary = 0;
   let co2Kenak = 0;

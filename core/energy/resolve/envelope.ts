@@ -92,6 +92,13 @@ export function elementUMax(
 /** U with an extra resistance in series (ISO 6946: resistances add), W/(m²K). */
 export const withResistance = (u: number, r: number): number => (r > 0 ? 1 / (1 / u + r) : u);
 
+/** An opaque element with another construction U, its U recomputed with its extra resistance. */
+export const withConstructionU = (el: OpaqueElement, uConstruction: number): OpaqueElement => ({
+  ...el,
+  uConstruction,
+  u: withResistance(uConstruction, el.extraResistanceM2KW),
+});
+
 /**
  * The opaque elements: the caller's `elements` for the types given there, and one element per
  * orientation class for walls, one roof and one floor derived from the geometry for the others.
