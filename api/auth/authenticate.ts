@@ -16,6 +16,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { endTime, startTime } from "hono/timing";
 import { type ApiKeyScope, apiKeyPattern, grants, hashApiKey } from "../../core/auth/api-keys.ts";
 import { apiKeys } from "../../core/db/schema/index.ts";
+import { b64token } from "../../core/http/bearer.ts";
 import type { RateLimitDecision, RateLimiter } from "../../core/ratelimit/token-bucket.ts";
 import type { AppEnv, AuthContext } from "../context.ts";
 import { database } from "../db.ts";
@@ -43,8 +44,6 @@ function invalidRequest(message: string): ApiError {
 
 /** `<scheme> [credentials]`: the scheme is the first token (compared without regard to case). */
 const schemeAndRest = /^\s*(\S+)(?:[ \t]+(.*))?$/;
-/** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /**
  * What an Authorization header holds, as RFC 6750 reads it: another scheme than Bearer, a Bearer

@@ -24,7 +24,13 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
-import { type BodyArg, type BodyCall, jsonThroughBody } from "../middleware/json-through-body.ts";
+import {
+  type BodyArg,
+  type BodyCall,
+  type HeaderRecord,
+  headerIn,
+  jsonThroughBody,
+} from "../middleware/json-through-body.ts";
 import { setOwnMethod } from "../middleware/own-method.ts";
 
 export const cacheControl: Record<string, string> = {
@@ -79,8 +85,6 @@ export function bytesTag(bytes: Uint8Array): string {
 
 /** The ETag GET gives for a body answered with `c.json` (what preconditions compare with). */
 export const jsonTag = (body: unknown): string => textTag(JSON.stringify(body));
-
-type HeaderRecord = Record<string, string | string[]>;
 
 /**
  * The answer a 304 stands for, by request context: a wrapper of `c.body` further in that decides
@@ -141,10 +145,8 @@ function edgeAcceptEncoding(c: Context<AppEnv>): string | undefined {
 
 /** A `Vary` passed with the body, which the 304 keeps. */
 function varyOf(headers: HeaderRecord | undefined): HeaderRecord | undefined {
-  if (headers === undefined) return undefined;
-  for (const key in headers)
-    if (key.toLowerCase() === "vary") return { [key]: headers[key] as string | string[] };
-  return undefined;
+  const vary = headerIn(headers, "vary");
+  return vary === undefined ? undefined : { Vary: vary };
 }
 
 export function httpCaching(): MiddlewareHandler<AppEnv> {

@@ -27,6 +27,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors/api-error.ts";
 import { invalidField } from "../errors/handler.ts";
+import { getOr404, notFound } from "../routes/shared/rows.ts";
 import type { TenantOwnedTable, TenantScope } from "../tenancy/tenant-scope.ts";
 import { jsonTag } from "./caching.ts";
 
@@ -145,6 +146,19 @@ export interface Target<T extends TenantOwnedTable> {
   ): Representation | undefined | Promise<Representation | undefined>;
 }
 
+/**
+ * The target of the tenant's row `id` of `table`, which GET answers as `present(row)` (404 when there
+ * is none): `rowTarget(slos, "SLO", presentSlo)(id)`.
+ */
+export const rowTarget =
+  <T extends TenantOwnedTable>(table: T, what: string, present: (row: Row<T>) => unknown) =>
+  (id: string): Target<T> => ({
+    table,
+    id,
+    what,
+    represent: (row) => row && { body: present(row) },
+  });
+
 /** What a conditional write is handed. */
 export interface WriteAt<T extends TenantOwnedTable> {
   /** The request carries preconditions (they held for `current`). */
@@ -156,6 +170,22 @@ export interface WriteAt<T extends TenantOwnedTable> {
    * Undefined without preconditions, or when there was no row.
    */
   unchanged?: SQL;
+  /**
+   * The row the write starts from: `current` when there is one, else the tenant's row as stored now
+   * (the target's row by id), or a 404 naming the target when there is none.
+   */
+  row(): Promise<Row<T>>;
+}
+
+/** The target's row as stored now, or a 404 naming it. */
+async function rowOr404<T extends TenantOwnedTable>(
+  tenant: TenantScope,
+  target: Target<T>,
+): Promise<Row<T>> {
+  if (target.id !== undefined) return getOr404(tenant, target.table, target.id, target.what);
+  const [row] = await tenant.list(target.table, { limit: 1 });
+  if (!row) throw notFound(target.what);
+  return row;
 }
 
 /** The row as read with every column's stored value, and a condition that they still hold. */
@@ -194,12 +224,13 @@ export async function writeUnderPreconditions<T extends TenantOwnedTable, R>(
   write: (at: WriteAt<T>) => Promise<R | undefined>,
 ): Promise<R> {
   const conditions = preconditionsOf(c);
+  const tenant = c.var.tenant;
+  const stored = () => rowOr404(tenant, target);
   if (conditions === undefined) {
-    const written = await write({ conditional: false });
+    const written = await write({ conditional: false, row: stored });
     if (written === undefined) throw notFound(target.what);
     return written;
   }
-  const tenant = c.var.tenant;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const current = await snapshot(tenant, target.table, target.id);
     const representation = await target.represent(current?.row);
@@ -207,8 +238,13 @@ export async function writeUnderPreconditions<T extends TenantOwnedTable, R>(
     evaluatePreconditions(conditions, jsonTag(representation.body));
     const written = await write({
       conditional: true,
-      ...(current ? { current: current.row } : {}),
-      ...(current ? { unchanged: and(current.unchanged, representation.unchanged) as SQL } : {}),
+      ...(current
+        ? {
+            current: current.row,
+            row: async () => current.row,
+            unchanged: and(current.unchanged, representation.unchanged) as SQL,
+          }
+        : { row: stored }),
     });
     if (written !== undefined) return written;
   }
@@ -218,8 +254,6 @@ export async function writeUnderPreconditions<T extends TenantOwnedTable, R>(
     { headers: { "Retry-After": "1" } },
   );
 }
-
-const notFound = (what: string) => new ApiError("not_found", `${what} not found`);
 
 /**
  * Updates the tenant's row `id` while `unchanged` holds (no condition: always) and returns it as

@@ -26,7 +26,12 @@ import { deflate, deflateSync, gzip, gzipSync } from "node:zlib";
 import type { Context, MiddlewareHandler } from "hono";
 import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from "hono/utils/compress";
 import { notModifiedAnswers } from "../conventions/caching.ts";
-import { type BodyCall, jsonThroughBody } from "./json-through-body.ts";
+import {
+  type BodyCall,
+  type HeaderRecord,
+  headerIn,
+  jsonThroughBody,
+} from "./json-through-body.ts";
 import { setOwnMethod } from "./own-method.ts";
 
 const inLine = { gzip: gzipSync, deflate: deflateSync } as const;
@@ -70,19 +75,7 @@ const namesAnEncoding = /\b(gzip|deflate)\b/i;
 const noTransform = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 const variesByEncoding = /(?:^|,)\s*accept-encoding\s*(?:,|$)/i;
 
-type HeaderRecord = Record<string, string | string[]>;
 type HeaderSetter = (name: string, value?: string, options?: { append?: boolean }) => void;
-
-/** A header of a `c.body(…, headers)` record, by its name in any case. */
-function headerIn(headers: HeaderRecord | undefined, name: string): string | undefined {
-  if (headers === undefined) return undefined;
-  for (const key in headers) {
-    if (key.toLowerCase() !== name) continue;
-    const value = headers[key];
-    return Array.isArray(value) ? value.join(", ") : value;
-  }
-  return undefined;
-}
 
 /** The headers a route set with `c.header` (and its status) that decide whether to compress. */
 interface RouteSet {

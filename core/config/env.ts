@@ -3,6 +3,7 @@
  * start, against a zod schema, and every problem is reported at once with the variable's name.
  */
 import { z } from "zod";
+import { b64token } from "../http/bearer.ts";
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -55,7 +56,7 @@ export const bearerTokenVar = z
   .string()
   .min(16, "must be at least 16 characters")
   .regex(
-    /^[A-Za-z0-9\-._~+/]+=*$/,
+    b64token,
     "may contain only letters, digits and - . _ ~ + / with = only at the end (RFC 6750 b64token): no other token can be presented in an Authorization header",
   )
   .optional();

@@ -4,18 +4,13 @@
  */
 import type { AlertRule } from "../../../core/alerts/rules.ts";
 import { alertRules, slos } from "../../../core/db/schema/index.ts";
-import type { Target } from "../../conventions/preconditions.ts";
+import { rowTarget } from "../../conventions/preconditions.ts";
 import { invalidField } from "../../errors/handler.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 import { presentAlertRule } from "./present.ts";
 
 /** A rule as `GET /v1/alert-rules/{id}` answers it. */
-export const alertRuleTarget = (id: string): Target<typeof alertRules> => ({
-  table: alertRules,
-  id,
-  what: "alert rule",
-  represent: (row) => row && { body: presentAlertRule(row) },
-});
+export const alertRuleTarget = rowTarget(alertRules, "alert rule", presentAlertRule);
 
 /** An slo_burn rule must name an SLO of the same tenant, one of its tiers and its service. */
 export async function checkReferences(tenant: TenantScope, rule: AlertRule) {

@@ -4,7 +4,6 @@ import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { updateWhile, writeUnderPreconditions } from "../../conventions/preconditions.ts";
 import { json } from "../../openapi/responses.ts";
-import { getOr404 } from "../shared/rows.ts";
 import { jsonBody, securedErrors } from "../shared/schema.ts";
 import { presentAlertRule } from "./present.ts";
 import {
@@ -30,7 +29,7 @@ export const updateAlertRule: RouteHandler<typeof updateAlertRuleRoute, AppEnv> 
   const { id } = c.req.valid("param");
   const tenant = c.var.tenant;
   const row = await writeUnderPreconditions(c, alertRuleTarget(id), async (at) => {
-    if (!at.current) await getOr404(tenant, alertRules, id, "alert rule");
+    await at.row();
     const { rule, enabled } = ruleFrom(c.req.valid("json"), id);
     await checkReferences(tenant, rule);
     return updateWhile(tenant, alertRules, id, at.unchanged, {

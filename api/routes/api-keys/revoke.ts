@@ -2,11 +2,17 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { apiKeys } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
-import { updateWhile, writeUnderPreconditions } from "../../conventions/preconditions.ts";
-import { getOr404 } from "../shared/rows.ts";
+import {
+  rowTarget,
+  updateWhile,
+  writeUnderPreconditions,
+} from "../../conventions/preconditions.ts";
 import { securedErrors } from "../shared/schema.ts";
+import { presentApiKey } from "./present.ts";
 import { apiKeyIdParams, apiKeyOperation } from "./schema.ts";
-import { apiKeyTarget } from "./store.ts";
+
+/** A key as `GET /v1/api-keys/{id}` answers it: what DELETE evaluates preconditions against. */
+const apiKeyTarget = rowTarget(apiKeys, "API key", presentApiKey);
 
 export const revokeApiKeyRoute = createRoute({
   method: "delete",
@@ -25,7 +31,7 @@ export const revokeApiKey: RouteHandler<typeof revokeApiKeyRoute, AppEnv> = asyn
   const { id } = c.req.valid("param");
   const tenant = c.var.tenant;
   await writeUnderPreconditions(c, apiKeyTarget(id), async (at) => {
-    const row = at.current ?? (await getOr404(tenant, apiKeys, id, "API key"));
+    const row = await at.row();
     if (row.revokedAtMs !== null) return row;
     return updateWhile(tenant, apiKeys, id, at.unchanged, { revokedAtMs: c.var.deps.now() });
   });

@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { eq, not } from "drizzle-orm";
+import { eq, not, type SQL } from "drizzle-orm";
 import { newId } from "../../../core/auth/ids.ts";
 import { pushSubscriptions } from "../../../core/db/schema/index.ts";
 import { requireScope } from "../../auth/authenticate.ts";
@@ -27,10 +27,13 @@ export const createSubscriptionRoute = createRoute({
   },
 });
 
-/** The tenant's cap: rows of expired or revoked subscriber tokens count in no cap (they get nothing). */
-const pushCap = (max: number, nowMs: number) => ({
+/**
+ * The tenant's cap (PUSH_SUBSCRIPTIONS_MAX), counting the rows `within` selects: rows of expired or
+ * revoked subscriber tokens count in no cap (they get nothing).
+ */
+export const pushCap = (max: number, within: SQL | undefined) => ({
   max,
-  within: not(lapsed(nowMs)),
+  within,
   what: "push subscriptions",
   setting: "PUSH_SUBSCRIPTIONS_MAX",
 });
@@ -46,7 +49,7 @@ export const createSubscription: RouteHandler<typeof createSubscriptionRoute, Ap
   const endpoint = pushEndpoint(body.endpoint, c.var.deps.settings);
   const id = newId("psub");
   const update = { p256dh: body.keys.p256dh, auth: body.keys.auth, filters: body.filters };
-  const cap = pushCap(c.var.deps.settings.PUSH_SUBSCRIPTIONS_MAX, c.var.deps.now());
+  const cap = pushCap(c.var.deps.settings.PUSH_SUBSCRIPTIONS_MAX, not(lapsed(c.var.deps.now())));
   const known = await c.var.tenant.list(pushSubscriptions, {
     where: eq(pushSubscriptions.endpoint, endpoint),
     limit: 1,

@@ -4,7 +4,7 @@ import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import {
   deleteWhile,
-  type Target,
+  rowTarget,
   writeUnderPreconditions,
 } from "../../conventions/preconditions.ts";
 import { cancelPending } from "../../notify/outbox.ts";
@@ -13,12 +13,7 @@ import { presentSubscription } from "./present.ts";
 import { pushOperation, subscriptionIdParams } from "./schema.ts";
 
 /** A subscription as `GET /v1/push/subscriptions/{id}` answers it: what DELETE's preconditions see. */
-const subscriptionTarget = (id: string): Target<typeof pushSubscriptions> => ({
-  table: pushSubscriptions,
-  id,
-  what: "push subscription",
-  represent: (row) => row && { body: presentSubscription(row) },
-});
+const subscriptionTarget = rowTarget(pushSubscriptions, "push subscription", presentSubscription);
 
 export const deleteSubscriptionRoute = createRoute({
   ...pushOperation,

@@ -1,6 +1,6 @@
 /**
- * Handler steps the tenant-owned CRUD resources repeat: a row by id or 404, update or delete by id or
- * 404, the change stamps of a new row, and ISO times. Every read and write goes through the caller's
+ * Handler steps the tenant-owned CRUD resources repeat: a row by id or 404, update by id or 404, the
+ * change stamps of a new row, and ISO times. Every read and write goes through the caller's
  * TenantScope, so a row of another tenant is a 404 like a missing one.
  */
 import { isoTime } from "../../../core/time/iso.ts";
@@ -36,16 +36,6 @@ export async function updateOr404<T extends TenantOwnedTable>(
   const row = await tenant.update(table, id, changes);
   if (!row) throw notFound(what);
   return row;
-}
-
-/** Deletes the tenant's row `id` of `table`, or a 404 naming `what`. */
-export async function deleteOr404<T extends TenantOwnedTable>(
-  tenant: TenantScope,
-  table: T,
-  id: string,
-  what: string,
-): Promise<void> {
-  if (!(await tenant.delete(table, id))) throw notFound(what);
 }
 
 /** `createdAtMs` and `updatedAtMs` of a row created now. */

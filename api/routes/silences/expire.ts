@@ -4,7 +4,6 @@ import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { updateWhile, writeUnderPreconditions } from "../../conventions/preconditions.ts";
 import { json } from "../../openapi/responses.ts";
-import { getOr404 } from "../shared/rows.ts";
 import { securedErrors } from "../shared/schema.ts";
 import { presentSilence } from "./present.ts";
 import { silenceIdParams, silenceOperation, silenceSchema } from "./schema.ts";
@@ -29,7 +28,7 @@ export const expireSilence: RouteHandler<typeof expireSilenceRoute, AppEnv> = as
   const tenant = c.var.tenant;
   const { id } = c.req.valid("param");
   const row = await writeUnderPreconditions(c, silenceTarget(id, nowMs), async (at) => {
-    const current = at.current ?? (await getOr404(tenant, silences, id, "silence"));
+    const current = await at.row();
     if (current.endsAtMs <= nowMs) return current;
     // Ends now; one that has not started yet gets a window that is already over (startsAt < endsAt
     // still holds, so the stream worker's silence schema accepts the row).

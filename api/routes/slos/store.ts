@@ -3,18 +3,13 @@ import type { SQL } from "drizzle-orm";
 import { newId } from "../../../core/auth/ids.ts";
 import { type SloRow, slos } from "../../../core/db/schema/index.ts";
 import type { SloDefinition } from "../../../core/slo/definition.ts";
-import { type Target, updateWhile } from "../../conventions/preconditions.ts";
+import { rowTarget, updateWhile } from "../../conventions/preconditions.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 import { createdStamps } from "../shared/rows.ts";
 import { presentSlo } from "./present.ts";
 
 /** An SLO as `GET /v1/slos/{id}` answers it: what PUT and DELETE evaluate preconditions against. */
-export const sloTarget = (id: string): Target<typeof slos> => ({
-  table: slos,
-  id,
-  what: "SLO",
-  represent: (row) => row && { body: presentSlo(row) },
-});
+export const sloTarget = rowTarget(slos, "SLO", presentSlo);
 
 const columns = (definition: SloDefinition) => ({
   name: definition.name,

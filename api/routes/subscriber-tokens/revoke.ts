@@ -4,7 +4,6 @@ import { outbox, pushSubscriptions, subscriberTokens } from "../../../core/db/sc
 import { requireScope } from "../../auth/authenticate.ts";
 import type { AppEnv } from "../../context.ts";
 import { updateWhile, writeUnderPreconditions } from "../../conventions/preconditions.ts";
-import { getOr404 } from "../shared/rows.ts";
 import { securedErrors } from "../shared/schema.ts";
 import { subscriberTokenIdParams, subscriberTokenOperation } from "./schema.ts";
 import { subscriberTokenTarget } from "./store.ts";
@@ -27,7 +26,7 @@ export const revokeSubscriberToken: RouteHandler<
   const tenant = c.var.tenant;
   const { id } = c.req.valid("param");
   await writeUnderPreconditions(c, subscriberTokenTarget(tenant, id), async (at) => {
-    const row = at.current ?? (await getOr404(tenant, subscriberTokens, id, "subscriber token"));
+    const row = await at.row();
     if (row.revokedAtMs !== null) return row;
     return updateWhile(tenant, subscriberTokens, id, at.unchanged, {
       revokedAtMs: c.var.deps.now(),

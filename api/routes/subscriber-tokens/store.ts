@@ -29,11 +29,11 @@ export const subscriberTokenTarget = (
   what: "subscriber token",
   represent: async (row) => {
     if (!row) return undefined;
-    const n = (await subscriptionCounts(tenant, [row.id])).get(row.id) ?? 0;
     const counted = tenant.db
       .select({ n: count() })
       .from(pushSubscriptions)
       .where(tenant.where(pushSubscriptions, eq(pushSubscriptions.subscriberTokenId, row.id)));
+    const n = (await counted.get())?.n ?? 0;
     return { body: presentSubscriberToken(row, n), unchanged: sql`(${counted}) = ${n}` };
   },
 });

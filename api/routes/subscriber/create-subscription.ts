@@ -13,6 +13,7 @@ import { invalidFields } from "../../errors/handler.ts";
 import { pushEndpoint } from "../../notify/outbound.ts";
 import { cancelPending } from "../../notify/outbox.ts";
 import { json } from "../../openapi/responses.ts";
+import { pushCap } from "../push/create.ts";
 import { presentSubscription } from "../push/present.ts";
 import { createSubscriptionBody, subscriptionSchema } from "../push/schema.ts";
 import { jsonBody, securedErrors } from "../shared/schema.ts";
@@ -86,12 +87,7 @@ export const createSubscription: RouteHandler<typeof createSubscriptionRoute, Ap
         ),
     },
     // The tenant's cap, as `POST /v1/push/subscriptions` applies it.
-    {
-      max: c.var.deps.settings.PUSH_SUBSCRIPTIONS_MAX,
-      within: counted,
-      what: "push subscriptions",
-      setting: "PUSH_SUBSCRIPTIONS_MAX",
-    },
+    pushCap(c.var.deps.settings.PUSH_SUBSCRIPTIONS_MAX, counted),
   ];
   for (const cap of caps) await assertBelowCap(tenant, pushSubscriptions, cap);
   const id = newId("psub");

@@ -3,19 +3,14 @@
  * endpoint as GET answers it (what PATCH and DELETE evaluate preconditions against).
  */
 import { type WebhookEndpointRow, webhookEndpoints } from "../../../core/db/schema/index.ts";
-import type { Target } from "../../conventions/preconditions.ts";
+import { rowTarget } from "../../conventions/preconditions.ts";
 import { ApiError } from "../../errors/api-error.ts";
 import type { TenantScope } from "../../tenancy/tenant-scope.ts";
 import { getOr404 } from "../shared/rows.ts";
 import { presentWebhook } from "./present.ts";
 
 /** An endpoint as `GET /v1/webhooks/{id}` answers it. */
-export const webhookTarget = (id: string): Target<typeof webhookEndpoints> => ({
-  table: webhookEndpoints,
-  id,
-  what: "webhook endpoint",
-  represent: (row) => row && { body: presentWebhook(row) },
-});
+export const webhookTarget = rowTarget(webhookEndpoints, "webhook endpoint", presentWebhook);
 
 export const endpointOf = (tenant: TenantScope, id: string): Promise<WebhookEndpointRow> =>
   getOr404(tenant, webhookEndpoints, id, "webhook endpoint");

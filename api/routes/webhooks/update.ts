@@ -13,7 +13,7 @@ import {
   webhookIdParams,
   webhookOperation,
 } from "./schema.ts";
-import { endpointOf, webhookTarget } from "./store.ts";
+import { webhookTarget } from "./store.ts";
 
 export const updateWebhookRoute = createRoute({
   ...webhookOperation,
@@ -34,7 +34,7 @@ export const updateWebhook: RouteHandler<typeof updateWebhookRoute, AppEnv> = as
   const tenant = c.var.tenant;
   const nowMs = c.var.deps.now();
   const row = await writeUnderPreconditions(c, webhookTarget(id), async (at) => {
-    const current = at.current ?? (await endpointOf(tenant, id));
+    const current = await at.row();
     const changes: Partial<WebhookEndpointRow> = { updatedAtMs: nowMs };
     if (body.url !== undefined) changes.url = webhookUrl(body.url, c.var.deps.settings);
     if (body.format !== undefined) changes.format = body.format;

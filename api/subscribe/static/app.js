@@ -112,6 +112,7 @@
     return parts.length > 0 ? parts.join("; ") : "everything";
   };
 
+  /** Lists the token's subscriptions, and returns the browser's own push subscription (or null). */
   async function refreshSubscriptions() {
     const [{ data }, browserSubscription] = await Promise.all([
       call("/subscriptions"),
@@ -153,6 +154,7 @@
     $("test").disabled = !state.subscriptionId;
     $("unsubscribe").disabled = !state.subscriptionId;
     $("subscribe").textContent = state.subscriptionId ? "Update this device" : "Notify this device";
+    return browserSubscription;
   }
 
   async function subscribe(event) {
@@ -249,8 +251,7 @@
       `It allows ${describe(state.me.filters)}.`;
     renderFilters(state.me.filters);
     $("setup").hidden = false;
-    await refreshSubscriptions();
-    const current = await state.registration.pushManager.getSubscription();
+    const current = await refreshSubscriptions();
     if (!state.subscriptionId) status("Choose what to hear about, then allow notifications.");
     else if (current && !madeWithKey(current, state.me.vapidPublicKey))
       status(
